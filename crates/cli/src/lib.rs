@@ -1,0 +1,7 @@
+//! The native shell: drives experiment sessions to completion on Flex or wgpu, and writes
+//! metrics.json, metrics.csv and chart.svg. The `overfit` binary is a thin clap front end.
+
+pub mod chart;
+pub mod drive;
+
+pub use drive::{DriveError, run_spec};

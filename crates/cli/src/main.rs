@@ -1,0 +1,145 @@
+//! `overfit`: run Overfit Lab experiments headlessly.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use overfit_cli::chart::render_svg;
+use overfit_cli::run_spec;
+use overfit_core::device::Backend;
+use overfit_core::experiments::Experiment;
+use overfit_core::spec::{AnySpec, KnobKind, Preset};
+
+#[derive(Parser)]
+#[command(name = "overfit", version, about = "Run Overfit Lab experiments headlessly and write metrics and charts.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the experiments, their presets and their knobs.
+    List,
+    /// Run an experiment and write DIR/metrics.json, DIR/metrics.csv and DIR/chart.svg.
+    Run(RunArgs),
+    /// Time training steps for a preset and print steps/s.
+    Bench(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Experiment id (see `overfit list`).
+    experiment: String,
+    /// Starting point: paper, quick or ci.
+    #[arg(long, default_value = "quick")]
+    preset: String,
+    /// Sets every seed of the spec (data, init, order) to N.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Overrides one knob; repeatable (see `overfit list` for keys and limits).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Compute backend.
+    #[arg(long, default_value = "flex", value_parser = ["flex", "wgpu"])]
+    backend: String,
+    /// Output directory.
+    #[arg(long, default_value = "overfit-out")]
+    out: PathBuf,
+}
+
+fn build_spec(args: &RunArgs) -> Result<(AnySpec, Preset, Backend), String> {
+    let experiment: Experiment = args.experiment.parse().map_err(|e| format!("{e}"))?;
+    let preset: Preset = args.preset.parse().map_err(|e| format!("{e}"))?;
+    let mut spec = experiment.preset(preset);
+    if let Some(seed) = args.seed {
+        for knob in experiment.knobs().iter().filter(|k| matches!(k.kind, KnobKind::Seed)) {
+            spec.set(knob.key, &seed.to_string()).map_err(|e| e.to_string())?;
+        }
+    }
+    spec.set_all(args.set.iter().map(String::as_str)).map_err(|e| e.to_string())?;
+    spec.validate().map_err(|e| e.to_string())?;
+    let backend: Backend = args.backend.parse()?;
+    Ok((spec, preset, backend))
+}
+
+fn progress_bar(total: usize) -> ProgressBar {
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} steps ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
+    let (spec, preset, backend) = build_spec(args)?;
+    let bar = progress_bar(spec.total_steps());
+    let outcome = run_spec(&spec, preset.name(), backend, |done, _| bar.set_position(done as u64))
+        .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    if bench {
+        println!(
+            "{} preset={} backend={}: {} steps in {:.2} s = {:.1} steps/s",
+            args.experiment,
+            preset.name(),
+            backend.name(),
+            spec.total_steps(),
+            outcome.seconds,
+            outcome.steps_per_second
+        );
+        return Ok(());
+    }
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    let write = |name: &str, text: String| {
+        let path = args.out.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    let json = serde_json::to_string_pretty(&outcome.report).map_err(|e| e.to_string())?;
+    write("metrics.json", json)?;
+    write("metrics.csv", outcome.report.to_csv())?;
+    write("chart.svg", render_svg(&outcome.report)?)?;
+    for run in &outcome.report.runs {
+        let summary = serde_json::to_string(&run.summary).map_err(|e| e.to_string())?;
+        println!("{}: {summary}", run.label);
+    }
+    eprintln!("wrote {}/metrics.json, metrics.csv, chart.svg ({:.1} s)", args.out.display(), outcome.seconds);
+    Ok(())
+}
+
+fn list() {
+    for e in Experiment::ALL {
+        let info = e.info();
+        println!("{}  —  {}\n  {}\n  source: {}", info.id, info.title, info.claim, info.paper);
+        println!("  presets: paper, quick, ci");
+        for k in e.knobs() {
+            let range = match k.kind {
+                KnobKind::Int { min, max, .. } => format!("{min}..={max}"),
+                KnobKind::Float { min, max, .. } => format!("{min}..={max}"),
+                KnobKind::Choice(c) => c.join("|"),
+                KnobKind::Seed => "0..2^64".into(),
+            };
+            println!("    {:<16} {:<22} {}", k.key, range, k.help);
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::List => {
+            list();
+            Ok(())
+        }
+        Command::Run(args) => run(args, false),
+        Command::Bench(args) => run(args, true),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Seeded data generators. Pure functions of their parameters and a seed: no downloads.
+
+pub mod toy2d;

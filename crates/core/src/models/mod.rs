@@ -1,0 +1,5 @@
+//! burn modules. Weights are drawn on the host from a seeded stream so that a spec gives the
+//! same initial model on every backend.
+
+pub mod init;
+pub mod mlp;

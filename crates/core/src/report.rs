@@ -1,0 +1,76 @@
+//! The metrics.json contract shared by the CLI and the web app's export.
+//!
+//! `{"schema":1,"experiment":ID,"preset":P,"spec":{...},"backend":"...",
+//!   "runs":[{"label":"...","series":{"step":[...],"<metric>":[...]},"summary":{...}}]}`
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::train::Series;
+
+pub const SCHEMA: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: u32,
+    pub experiment: String,
+    /// The preset the spec started from, or "custom"-free: the preset name as given.
+    pub preset: String,
+    pub spec: Map<String, Value>,
+    pub backend: String,
+    pub runs: Vec<RunReport>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub label: String,
+    /// `step` plus one array per metric, all the same length.
+    pub series: Map<String, Value>,
+    pub summary: Map<String, Value>,
+}
+
+impl RunReport {
+    pub fn new(label: &str, series: &Series, summary: Map<String, Value>) -> Self {
+        let mut map = Map::new();
+        map.insert("step".into(), Value::from(series.step.clone()));
+        for (name, values) in &series.values {
+            map.insert(name.clone(), Value::from(values.iter().map(|v| json_number(*v)).collect::<Vec<_>>()));
+        }
+        Self { label: label.to_string(), series: map, summary }
+    }
+
+    /// A metric column as numbers (`null`s, i.e. non-finite values, become NaN).
+    pub fn column(&self, name: &str) -> Vec<f64> {
+        match self.series.get(name) {
+            Some(Value::Array(items)) => items.iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Metric names other than `step`, in a stable order.
+    pub fn metric_names(&self) -> Vec<String> {
+        self.series.keys().filter(|k| k.as_str() != "step").cloned().collect()
+    }
+}
+
+/// JSON has no NaN or infinity: those become `null`.
+pub fn json_number(x: f64) -> Value {
+    serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+}
+
+impl Report {
+    /// CSV in long form: `run,step,metric,value`, one row per recorded value.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("run,step,metric,value\n");
+        for run in &self.runs {
+            let steps = run.column("step");
+            for name in run.metric_names() {
+                for (step, value) in steps.iter().zip(run.column(&name)) {
+                    let value = if value.is_finite() { value.to_string() } else { String::new() };
+                    out.push_str(&format!("{},{},{},{}\n", run.label, step, name, value));
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,212 @@
+//! Experiment specs: plain serde structs that fully describe a run (seeds included), their
+//! presets, and the knob table that validates them and drives the CLI's `--set` and the web
+//! page's controls.
+
+mod knob;
+
+pub use knob::{Knob, KnobKind};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::experiments::{Experiment, toy2d::Toy2dSpec};
+
+/// A named starting point for a spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// The published setting (sized for a real GPU).
+    Paper,
+    /// Shows the phenomenon in about a minute in a browser.
+    Quick,
+    /// Shows the phenomenon natively on 2 CPU cores in a couple of minutes.
+    Ci,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 3] = [Preset::Paper, Preset::Quick, Preset::Ci];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Paper => "paper",
+            Preset::Quick => "quick",
+            Preset::Ci => "ci",
+        }
+    }
+}
+
+impl std::str::FromStr for Preset {
+    type Err = SpecError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Preset::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| SpecError::UnknownPreset(s.to_string()))
+    }
+}
+
+/// A spec that does not describe a runnable experiment. Messages are one line and name the
+/// offending key or value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SpecError {
+    #[error("unknown experiment '{0}' (try `overfit list`)")]
+    UnknownExperiment(String),
+    #[error("unknown preset '{0}' (expected paper, quick or ci)")]
+    UnknownPreset(String),
+    #[error("unknown key '{key}' for {experiment} (known keys: {known})")]
+    UnknownKey { experiment: &'static str, key: String, known: String },
+    #[error("{key}={value} is not a valid {expected}")]
+    BadValue { key: String, value: String, expected: String },
+    #[error("{key}={value} is below the limit {limit}")]
+    BelowLimit { key: String, value: String, limit: String },
+    #[error("{key}={value} is above the limit {limit}")]
+    AboveLimit { key: String, value: String, limit: String },
+    #[error("{key}={value} is not one of: {choices}")]
+    NotAChoice { key: String, value: String, choices: String },
+    #[error("{0}")]
+    Inconsistent(String),
+    #[error("expected key=value, got '{0}'")]
+    NotAnAssignment(String),
+}
+
+/// A spec for any registered experiment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum AnySpec {
+    Toy2d(Toy2dSpec),
+}
+
+impl AnySpec {
+    pub fn experiment(&self) -> Experiment {
+        match self {
+            AnySpec::Toy2d(_) => Experiment::Toy2d,
+        }
+    }
+
+    /// The spec as a flat JSON object (the same keys as the knobs).
+    pub fn to_json(&self) -> Map<String, Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            // Specs are flat structs of numbers, strings and booleans.
+            _ => Map::new(),
+        }
+    }
+
+    fn from_json(experiment: Experiment, map: Map<String, Value>) -> Result<Self, SpecError> {
+        let value = Value::Object(map);
+        let bad = |e: serde_json::Error| SpecError::Inconsistent(format!("{}: {e}", experiment.id()));
+        Ok(match experiment {
+            Experiment::Toy2d => AnySpec::Toy2d(serde_json::from_value(value).map_err(bad)?),
+        })
+    }
+
+    /// Sets one knob from its text form (`--set key=value`, a link's query pair), checking the
+    /// key, the type and the limits.
+    pub fn set(&mut self, key: &str, raw: &str) -> Result<(), SpecError> {
+        let experiment = self.experiment();
+        let knob = experiment.knob(key).ok_or_else(|| SpecError::UnknownKey {
+            experiment: experiment.id(),
+            key: key.to_string(),
+            known: experiment.knobs().iter().map(|k| k.key).collect::<Vec<_>>().join(", "),
+        })?;
+        let value = knob.parse(raw)?;
+        let mut map = self.to_json();
+        map.insert(key.to_string(), value);
+        *self = Self::from_json(experiment, map)?;
+        Ok(())
+    }
+
+    /// Applies `key=value` assignments in order.
+    pub fn set_all<'a>(&mut self, pairs: impl IntoIterator<Item = &'a str>) -> Result<(), SpecError> {
+        for pair in pairs {
+            let (key, value) =
+                pair.split_once('=').ok_or_else(|| SpecError::NotAnAssignment(pair.to_string()))?;
+            self.set(key.trim(), value.trim())?;
+        }
+        Ok(())
+    }
+
+    /// Checks every knob against its limits, then the experiment's cross-field rules.
+    pub fn validate(&self) -> Result<(), SpecError> {
+        let map = self.to_json();
+        for knob in self.experiment().knobs() {
+            if let Some(value) = map.get(knob.key) {
+                knob.check(value)?;
+            }
+        }
+        match self {
+            AnySpec::Toy2d(s) => s.validate_rules(),
+        }
+    }
+
+    /// Total optimizer steps the run will take (for progress bars).
+    pub fn total_steps(&self) -> usize {
+        match self {
+            AnySpec::Toy2d(s) => s.steps,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> AnySpec {
+        Experiment::Toy2d.preset(Preset::Quick)
+    }
+
+    #[test]
+    fn set_changes_one_field_and_keeps_the_rest() {
+        let mut spec = toy();
+        spec.set("width", "64").expect("in range");
+        spec.set("dataset", "xor").expect("a choice");
+        spec.set("lr", "0.003").expect("in range");
+        let json = spec.to_json();
+        assert_eq!(json["width"], 64);
+        assert_eq!(json["dataset"], "xor");
+        assert_eq!(json["lr"], 0.003);
+        assert_eq!(json["depth"], toy().to_json()["depth"]);
+    }
+
+    #[test]
+    fn bad_values_are_named_in_the_error() {
+        let mut spec = toy();
+        let cases = [
+            ("width", "100000", "width=100000 is above the limit 256"),
+            ("width", "0", "width=0 is below the limit 1"),
+            ("width", "2.5", "width=2.5 is not a valid integer"),
+            ("lr", "NaN", "lr=NaN is not a valid finite number"),
+            ("dataset", "moons", "dataset=moons is not one of: circle, xor, gauss, spiral"),
+            ("data_seed", "-1", "data_seed=-1 is not a valid seed"),
+        ];
+        for (key, value, message) in cases {
+            let err = spec.set(key, value).expect_err(value);
+            assert_eq!(err.to_string(), message);
+        }
+        let err = spec.set("colour", "red").expect_err("unknown");
+        assert!(err.to_string().starts_with("unknown key 'colour' for toy2d (known keys: dataset,"));
+        assert_eq!(spec, toy(), "failed sets leave the spec unchanged");
+    }
+
+    #[test]
+    fn set_all_reports_missing_equals() {
+        let err = toy().set_all(["width"]).expect_err("no value");
+        assert_eq!(err, SpecError::NotAnAssignment("width".into()));
+    }
+
+    #[test]
+    fn cross_field_rules_are_checked() {
+        let mut spec = toy();
+        spec.set_all(["steps=10", "eval_every=20"]).expect("each value is in range");
+        let err = spec.validate().expect_err("eval_every > steps");
+        assert!(err.to_string().contains("eval_every=20 is more than steps=10"));
+    }
+
+    #[test]
+    fn presets_parse_by_name() {
+        for p in Preset::ALL {
+            assert_eq!(p.name().parse::<Preset>(), Ok(p));
+        }
+        assert!("fast".parse::<Preset>().is_err());
+    }
+}

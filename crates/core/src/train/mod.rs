@@ -1,0 +1,73 @@
+//! The step-function training interface every experiment implements, and the pieces shared by
+//! experiments' training loops (optimizers, batch order, metric series).
+
+mod optim;
+mod order;
+mod series;
+
+pub use optim::{OptimizerKind, build_optimizer};
+pub use order::BatchOrder;
+pub use series::Series;
+
+use burn::tensor::{Transaction, TensorData};
+
+use crate::report::Report;
+
+/// A metrics read-back the shell must execute: natively with `transaction.execute()`, in the
+/// browser with `transaction.execute_async().await`, then hand the data to
+/// [`Session::absorb`]. The engine itself never blocks on the device.
+pub struct Probe {
+    /// Optimizer steps completed when the probe was taken.
+    pub step: usize,
+    pub transaction: Transaction,
+}
+
+/// A run that cannot go on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RunError {
+    #[error("training diverged at step {step} ({what} = {value}): try a smaller learning rate")]
+    Diverged { step: usize, what: String, value: f64 },
+    #[error("metrics read-back did not match the probe: {0}")]
+    Readback(String),
+}
+
+/// A decision surface: class-1 probability on a square grid over the input plane.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Surface {
+    /// Grid side (cells per row and column).
+    pub size: usize,
+    /// Row-major, first row at the top (largest y). Values in [0, 1].
+    pub values: Vec<f32>,
+    /// Half-width of the plotted square: the grid spans [-extent, extent]².
+    pub extent: f32,
+}
+
+/// A training run in progress, driven one chunk at a time by a shell.
+pub trait Session {
+    /// Optimizer steps this run will take in total.
+    fn total_steps(&self) -> usize;
+    /// Optimizer steps taken so far.
+    fn steps_done(&self) -> usize;
+    /// Whether every step has been taken and every probe absorbed.
+    fn is_finished(&self) -> bool;
+    /// Takes up to `max_steps` optimizer steps. Returns a probe when an evaluation is due (the
+    /// first call evaluates the initial model); the shell must absorb it before advancing again.
+    fn advance(&mut self, max_steps: usize) -> Result<Option<Probe>, RunError>;
+    /// Takes the data of the last probe, in registration order.
+    fn absorb(&mut self, data: Vec<TensorData>) -> Result<(), RunError>;
+    /// Everything recorded so far, in the metrics.json shape.
+    fn report(&self) -> Report;
+    /// The latest decision surface, for experiments on 2-D inputs.
+    fn surface(&self) -> Option<Surface> {
+        None
+    }
+    /// Training points to draw over the surface: `(x, y, label, flipped)`.
+    fn points(&self) -> Vec<(f32, f32, u8, bool)> {
+        Vec::new()
+    }
+}
+
+/// Reads one scalar from read-back data (any element type), for `absorb` implementations.
+pub fn scalar(data: &TensorData) -> f64 {
+    data.iter::<f64>().next().unwrap_or(f64::NAN)
+}

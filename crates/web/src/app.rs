@@ -1,0 +1,63 @@
+//! Top level: one page per experiment, chosen by the `exp` query key (no server-side routes, so
+//! `dist/` works from any static file server at any sub-path).
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::backend::{self, Compute};
+use crate::pages::{experiment::ExperimentPage, home::Home};
+use crate::query;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let page = query::parse(&query::current_search());
+    let compute: RwSignal<Option<Compute>> = RwSignal::new(None);
+    let force_cpu = page.force_cpu;
+    leptos::task::spawn_local(async move {
+        let c = backend::init(force_cpu).await;
+        compute.set(Some(c));
+    });
+    let body = match (page.experiment, page.spec.clone()) {
+        (Some(experiment), Some(spec)) => view! {
+            <ExperimentPage experiment=experiment spec=spec preset=page.preset autorun=page.autorun
+                problems=page.problems.clone() compute=compute force_cpu=force_cpu />
+        }
+        .into_any(),
+        _ => view! { <Home problems=page.problems.clone() /> }.into_any(),
+    };
+    view! {
+        <header class="top">
+            <a class="brand" href="?">"Overfit Lab"</a>
+            <span class="tagline">"See how neural networks generalize — trained live in your browser."</span>
+        </header>
+        <main>{body}</main>
+        <footer>"Runs on your GPU with WebGPU (burn), or on the CPU when WebGPU is missing. "
+            "The same specs run natively with the "<code>"overfit"</code>" CLI."</footer>
+    }
+}
+
+/// On a panic, replaces nothing but adds a visible overlay (the console gets the details), so
+/// a crash is never a silently frozen tab.
+pub fn install_crash_overlay() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Ok(overlay) = document.create_element("div") else { return };
+        overlay.set_class_name("crash");
+        let cpu_link = {
+            let search = query::current_search();
+            let sep = if search.is_empty() { "?" } else { "&" };
+            format!("{search}{sep}backend=cpu")
+        };
+        overlay.set_inner_html(&format!(
+            "<strong>Overfit Lab stopped unexpectedly.</strong> <span></span> \
+             <a href=\"\">Reload</a> or <a href=\"{cpu_link}\">reload on the CPU</a>."
+        ));
+        if let Ok(Some(span)) = overlay.query_selector("span") {
+            span.set_text_content(Some(&info.to_string()));
+        }
+        if let Some(body) = document.body() {
+            let _ = body.append_child(overlay.unchecked_ref());
+        }
+    }));
+}

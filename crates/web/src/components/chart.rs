@@ -1,0 +1,141 @@
+//! Line charts drawn as SVG markup (the same markup is offered for download).
+
+use std::fmt::Write;
+
+/// One curve.
+pub struct Line {
+    pub label: String,
+    pub color: &'static str,
+    pub dashed: bool,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A chart: curves on shared axes.
+pub struct ChartSpec {
+    pub title: String,
+    pub y_label: String,
+    pub y_range: Option<(f64, f64)>,
+    pub log_x: bool,
+    pub lines: Vec<Line>,
+}
+
+pub const PALETTE: [&str; 6] = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2"];
+
+const W: f64 = 520.0;
+const H: f64 = 280.0;
+const L: f64 = 52.0;
+const R: f64 = 12.0;
+const T: f64 = 28.0;
+const B: f64 = 40.0;
+
+fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    let span = (hi - lo).max(1e-12);
+    let raw = span / n as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| span / s <= n as f64).unwrap_or(mag * 10.0);
+    let mut t = (lo / step).ceil() * step;
+    let mut out = Vec::new();
+    while t <= hi + step * 1e-9 {
+        out.push(t);
+        t += step;
+    }
+    out
+}
+
+fn fmt_tick(v: f64) -> String {
+    if v.abs() >= 10_000.0 {
+        format!("{:.0}k", v / 1000.0)
+    } else if v.fract().abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// Renders the chart as a standalone SVG document.
+pub fn render(spec: &ChartSpec) -> String {
+    let xs = spec.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+    let ys = spec.lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).filter(|y| y.is_finite());
+    let tx = |x: f64| if spec.log_x { (x.max(1.0)).log10() } else { x };
+    let x_max = xs.clone().fold(1.0, f64::max);
+    let (x_lo, x_hi) = (tx(if spec.log_x { 1.0 } else { 0.0 }), tx(x_max).max(tx(1.0) + 1e-9));
+    let (y_lo, y_hi) = spec.y_range.unwrap_or_else(|| {
+        let hi = ys.clone().fold(0.0, f64::max);
+        (0.0, if hi > 0.0 { hi * 1.05 } else { 1.0 })
+    });
+    let px = |x: f64| L + (tx(x) - x_lo) / (x_hi - x_lo) * (W - L - R);
+    let py = |y: f64| T + (1.0 - (y.clamp(y_lo, y_hi) - y_lo) / (y_hi - y_lo).max(1e-12)) * (H - T - B);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" class=\"chart\" role=\"img\" \
+         aria-label=\"{}\"><rect width=\"{W}\" height=\"{H}\" fill=\"white\"/>",
+        spec.title
+    );
+    let _ = write!(s, "<text x=\"{L}\" y=\"18\" font-size=\"13\" font-weight=\"600\">{}</text>", spec.title);
+    for y in nice_ticks(y_lo, y_hi, 4) {
+        let _ = write!(
+            s,
+            "<line x1=\"{L}\" x2=\"{}\" y1=\"{y0:.1}\" y2=\"{y0:.1}\" stroke=\"#e5e7eb\"/>\
+             <text x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\" fill=\"#555\">{}</text>",
+            W - R,
+            L - 4.0,
+            py(y) + 3.0,
+            fmt_tick(y),
+            y0 = py(y)
+        );
+    }
+    let x_ticks: Vec<f64> = if spec.log_x {
+        (0..=x_hi.ceil() as i32).map(|e| 10f64.powi(e)).filter(|v| tx(*v) <= x_hi + 1e-9).collect()
+    } else {
+        nice_ticks(0.0, x_max, 5)
+    };
+    for x in x_ticks {
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
+            px(x),
+            H - B + 14.0,
+            fmt_tick(x)
+        );
+    }
+    let _ = write!(
+        s,
+        "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#333\">step{}</text>\
+         <text transform=\"translate(12 {}) rotate(-90)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#333\">{}</text>",
+        (L + W - R) / 2.0,
+        H - 6.0,
+        if spec.log_x { " (log scale)" } else { "" },
+        (T + H - B) / 2.0,
+        spec.y_label
+    );
+    for (i, line) in spec.lines.iter().enumerate() {
+        let pts: Vec<String> = line
+            .points
+            .iter()
+            .filter(|(x, y)| y.is_finite() && (!spec.log_x || *x >= 1.0))
+            .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
+            .collect();
+        let dash = if line.dashed { " stroke-dasharray=\"5 3\"" } else { "" };
+        let _ = write!(
+            s,
+            "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{dash} points=\"{}\"/>",
+            line.color,
+            pts.join(" ")
+        );
+        let ly = T + 4.0 + 14.0 * i as f64;
+        let _ = write!(
+            s,
+            "<line x1=\"{}\" x2=\"{}\" y1=\"{ly}\" y2=\"{ly}\" stroke=\"{}\" stroke-width=\"2\"{dash}/>\
+             <text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#333\">{}</text>",
+            W - R - 120.0,
+            W - R - 100.0,
+            line.color,
+            W - R - 96.0,
+            ly + 3.0,
+            line.label
+        );
+    }
+    s.push_str("</svg>");
+    s
+}

@@ -1,0 +1,4 @@
+pub mod chart;
+pub mod controls;
+pub mod problems;
+pub mod surface;

@@ -1,0 +1,120 @@
+// Browser end-to-end test: serves dist/ from a plain static server under a sub-path, then drives
+// the system Chromium with Playwright: home page, a toy2d run to completion on WebGPU
+// (SwiftShader) and on the CPU fallback, and a malformed link. Any console error or page error
+// fails the test. Screenshots of failures go to tests/browser/artifacts/.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = path.resolve(here, '../../dist');
+const artifacts = path.join(here, 'artifacts');
+const SUB = '/some/sub/path/';
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
+
+function serve() {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (!url.pathname.startsWith(SUB)) { res.writeHead(404).end(); return; }
+    let rel = decodeURIComponent(url.pathname.slice(SUB.length)) || 'index.html';
+    const file = path.join(dist, rel);
+    if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const BASE_FLAGS = ['--headless=new', '--no-sandbox', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-quic', '--disable-dev-shm-usage'];
+
+let failures = 0;
+let passed = 0;
+async function check(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    passed += 1;
+    console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (err) {
+    failures += 1;
+    console.log(`FAIL ${name}: ${err.message}`);
+  }
+}
+
+async function withPage(browser, name, removeWebGpu, fn) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  if (removeWebGpu) await page.addInitScript(() => { delete Object.getPrototypeOf(navigator).gpu; });
+  try {
+    await fn(page);
+    if (errors.length) throw new Error(`${errors.length} page error(s):\n  ${errors.slice(0, 10).join('\n  ')}`);
+  } catch (err) {
+    fs.mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true }).catch(() => {});
+    throw err;
+  } finally {
+    await context.close();
+  }
+}
+
+async function runToy2d(page, base, query, expectGpu) {
+  await page.goto(`${base}?exp=toy2d&${query}`);
+  await page.waitForSelector('#status', { timeout: 60_000 });
+  if (!query.includes('autorun=1')) await page.click('#run');
+  const status = page.locator('#status');
+  await page.waitForFunction(() => {
+    const s = document.querySelector('#status')?.textContent || '';
+    return s === 'done' || s.startsWith('stopped');
+  }, null, { timeout: 240_000 });
+  const final = await status.textContent();
+  if (final !== 'done') throw new Error(`run ended with status "${final}"`);
+  const badge = await page.locator('#backend').textContent();
+  if (expectGpu && !badge.startsWith('WebGPU')) throw new Error(`expected a WebGPU badge, got "${badge}"`);
+  if (!expectGpu && !badge.startsWith('CPU fallback')) throw new Error(`expected the CPU fallback badge, got "${badge}"`);
+  const renderer = await page.locator('.surface').getAttribute('data-renderer');
+  const wanted = expectGpu ? 'webgpu' : 'canvas2d';
+  if (renderer !== wanted) throw new Error(`surface drawn by "${renderer}", expected "${wanted}"`);
+  const progress = await page.locator('#progress').textContent();
+  const summary = await page.locator('table.summary').textContent();
+  if (!summary.includes('final_test_acc')) throw new Error('no summary after the run');
+  const charts = await page.locator('.chart-box polyline').count();
+  if (charts < 4) throw new Error(`expected train/test curves for accuracy and loss, found ${charts} lines`);
+  console.log(`     ${badge} · ${progress}`);
+}
+
+const server = await serve();
+const base = `http://127.0.0.1:${server.address().port}${SUB}`;
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const tiny = 'points=120&width=8&steps=60&eval_every=20';
+
+const gpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS, '--enable-unsafe-webgpu', `--user-data-dir=${fs.mkdtempSync('/tmp/overfit-chromium-')}`] });
+await check('home page lists every experiment', () => withPage(gpuBrowser, 'home', false, async (page) => {
+  await page.goto(base);
+  await page.waitForSelector('a.card[data-experiment="toy2d"]', { timeout: 60_000 });
+}));
+await check('toy2d runs to completion on WebGPU', () => withPage(gpuBrowser, 'toy2d-webgpu', false, (page) => runToy2d(page, base, tiny + '&autorun=1', true)));
+await check('a malformed link opens with a visible message', () => withPage(gpuBrowser, 'malformed', false, async (page) => {
+  await page.goto(`${base}?exp=toy2d&width=100000&colour=red&lr=abc`);
+  const text = await page.locator('.problems').textContent({ timeout: 60_000 });
+  for (const want of ['width=100000 is above the limit 256', "unknown key 'colour'", 'lr=abc is not a valid number']) {
+    if (!text.includes(want)) throw new Error(`message lacks "${want}": ${text}`);
+  }
+  const width = await page.locator('input[name="width"]').inputValue();
+  if (width !== '24') throw new Error(`width should fall back to the preset's 24, got ${width}`);
+}));
+await gpuBrowser.close();
+
+const cpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS, `--user-data-dir=${fs.mkdtempSync('/tmp/overfit-chromium-')}`] });
+await check('toy2d runs to completion on the CPU fallback (no WebGPU), started by the Run button', () =>
+  withPage(cpuBrowser, 'toy2d-cpu', true, (page) => runToy2d(page, base, tiny, false)));
+await cpuBrowser.close();
+server.close();
+
+console.log(`browser: ${passed} passed, ${failures} failed`);
+process.exit(failures ? 1 : 0);

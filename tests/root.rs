@@ -1,0 +1,5 @@
+//! Cross-crate native tests (one binary to save link time).
+
+mod parity;
+mod phenomena;
+mod shaders;

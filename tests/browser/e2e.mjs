@@ -27,6 +27,7 @@ function serve() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+// Playwright gives every launch a fresh, empty profile directory.
 const BASE_FLAGS = ['--headless=new', '--no-sandbox', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-quic', '--disable-dev-shm-usage'];
 
@@ -75,7 +76,8 @@ async function runToy2d(page, base, query, expectGpu) {
   const final = await status.textContent();
   if (final !== 'done') throw new Error(`run ended with status "${final}"`);
   const badge = await page.locator('#backend').textContent();
-  if (expectGpu && !badge.startsWith('WebGPU')) throw new Error(`expected a WebGPU badge, got "${badge}"`);
+  const why = await page.locator('#backend').getAttribute('title');
+  if (expectGpu && !badge.startsWith('WebGPU')) throw new Error(`expected a WebGPU badge, got "${badge}" (${why})`);
   if (!expectGpu && !badge.startsWith('CPU fallback')) throw new Error(`expected the CPU fallback badge, got "${badge}"`);
   const renderer = await page.locator('.surface').getAttribute('data-renderer');
   const wanted = expectGpu ? 'webgpu' : 'canvas2d';
@@ -93,7 +95,7 @@ const base = `http://127.0.0.1:${server.address().port}${SUB}`;
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const tiny = 'points=120&width=8&steps=60&eval_every=20';
 
-const gpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS, '--enable-unsafe-webgpu', `--user-data-dir=${fs.mkdtempSync('/tmp/overfit-chromium-')}`] });
+const gpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS, '--enable-unsafe-webgpu'] });
 await check('home page lists every experiment', () => withPage(gpuBrowser, 'home', false, async (page) => {
   await page.goto(base);
   await page.waitForSelector('a.card[data-experiment="toy2d"]', { timeout: 60_000 });
@@ -110,7 +112,7 @@ await check('a malformed link opens with a visible message', () => withPage(gpuB
 }));
 await gpuBrowser.close();
 
-const cpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS, `--user-data-dir=${fs.mkdtempSync('/tmp/overfit-chromium-')}`] });
+const cpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS] });
 await check('toy2d runs to completion on the CPU fallback (no WebGPU), started by the Run button', () =>
   withPage(cpuBrowser, 'toy2d-cpu', true, (page) => runToy2d(page, base, tiny, false)));
 await cpuBrowser.close();

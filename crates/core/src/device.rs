@@ -51,17 +51,22 @@ pub fn open_native(backend: Backend) -> Result<burn::tensor::Device, DeviceError
     }
 }
 
+/// The process's native wgpu device and its handles (opened on first use, then shared: a wgpu
+/// runtime can only be initialised once per process).
 #[cfg(all(not(target_family = "wasm"), feature = "wgpu"))]
-fn open_wgpu() -> Result<burn::tensor::Device, DeviceError> {
+pub fn native_wgpu() -> Result<(burn::tensor::Device, burn::tensor::wgpu::WgpuSetup), DeviceError> {
     use std::sync::OnceLock;
-    // A wgpu runtime can only be initialised once per process; later callers share it.
-    static DEVICE: OnceLock<Result<burn::tensor::Device, String>> = OnceLock::new();
-    DEVICE
-        .get_or_init(|| {
-            burn::tensor::Device::wgpu_options().init().map_err(|e| e.to_string())
-        })
+    type Opened = Result<(burn::tensor::Device, burn::tensor::wgpu::WgpuSetup), String>;
+    static OPENED: OnceLock<Opened> = OnceLock::new();
+    OPENED
+        .get_or_init(|| burn::tensor::Device::wgpu_options().init_with_setup().map_err(|e| e.to_string()))
         .clone()
         .map_err(DeviceError::WgpuInit)
+}
+
+#[cfg(all(not(target_family = "wasm"), feature = "wgpu"))]
+fn open_wgpu() -> Result<burn::tensor::Device, DeviceError> {
+    native_wgpu().map(|(device, _)| device)
 }
 
 #[cfg(all(not(target_family = "wasm"), not(feature = "wgpu")))]

@@ -11,7 +11,7 @@ use crate::query;
 #[component]
 pub fn App() -> impl IntoView {
     let page = query::parse(&query::current_search());
-    let compute: RwSignal<Option<Compute>> = RwSignal::new(None);
+    let compute: RwSignal<Option<Compute>, LocalStorage> = RwSignal::new_local(None);
     let force_cpu = page.force_cpu;
     leptos::task::spawn_local(async move {
         let c = backend::init(force_cpu).await;

@@ -6,7 +6,6 @@ mod components;
 mod pages;
 mod query;
 mod runner;
-mod surface_gpu;
 mod time;
 
 fn main() {

@@ -70,7 +70,7 @@ impl Runner {
     }
 
     /// Starts `spec` from scratch on `compute` (a fresh model and optimizer every time).
-    pub fn start(&self, spec: AnySpec, compute: RwSignal<Option<Compute>>, preset: String) {
+    pub fn start(&self, spec: AnySpec, compute: RwSignal<Option<Compute>, LocalStorage>, preset: String) {
         let id = self.generation.get() + 1;
         self.generation.set(id);
         self.paused.set(false);
@@ -110,7 +110,7 @@ impl Runner {
         self.generation.get() == id
     }
 
-    async fn run(&self, id: u64, spec: AnySpec, compute: RwSignal<Option<Compute>>, preset: String) {
+    async fn run(&self, id: u64, spec: AnySpec, compute: RwSignal<Option<Compute>, LocalStorage>, preset: String) {
         let v = self.view;
         // The device is initialised asynchronously at page load; wait for it.
         let mut device_wait = 0;

@@ -1,6 +1,5 @@
 //! `toy2d`: an MLP classifying TF-Playground-style 2-D point sets, with a live decision surface.
 
-use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};

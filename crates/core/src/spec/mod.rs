@@ -177,7 +177,7 @@ mod tests {
             ("width", "2.5", "width=2.5 is not a valid integer"),
             ("lr", "NaN", "lr=NaN is not a valid finite number"),
             ("dataset", "moons", "dataset=moons is not one of: circle, xor, gauss, spiral"),
-            ("data_seed", "-1", "data_seed=-1 is not a valid seed"),
+            ("data_seed", "-1", "data_seed=-1 is not a valid seed (0..2^64)"),
         ];
         for (key, value, message) in cases {
             let err = spec.set(key, value).expect_err(value);

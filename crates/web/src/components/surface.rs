@@ -1,15 +1,19 @@
-//! The decision surface: probabilities painted by the WGSL renderer on WebGPU (or by the same
-//! colour map on a 2-D canvas on the CPU fallback), with the training points drawn on top.
+//! The decision surface: probabilities coloured by `shaders/surface.wgsl` on the WebGPU device
+//! (or by the same colour map on the CPU fallback), with the training points drawn on top.
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use overfit_core::plot::colormap;
+use overfit_core::plot::gpu::SurfaceRenderer;
+use overfit_core::plot::surface_rgba;
 use overfit_core::train::Surface;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use crate::backend::Compute;
-use crate::surface_gpu::GpuSurface;
+use crate::time::sleep_ms;
 
 const SIDE: u32 = 320;
 
@@ -17,25 +21,19 @@ fn context_2d(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
     canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into().ok())
 }
 
-fn draw_cpu(canvas: &HtmlCanvasElement, surface: &Surface) -> Result<(), String> {
+/// Paints `size`×`size` RGBA pixels over the whole canvas without smoothing.
+fn paint(canvas: &HtmlCanvasElement, rgba: &[u8], size: usize) -> Result<(), String> {
     let ctx = context_2d(canvas).ok_or("no 2-D canvas context")?;
-    let n = surface.size;
-    let mut rgba = Vec::with_capacity(n * n * 4);
-    for p in &surface.values {
-        let [r, g, b] = colormap(*p);
-        rgba.extend_from_slice(&[r, g, b, 255]);
-    }
-    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), n as u32, n as u32)
-        .map_err(|_| "image data")?;
-    // Paint the grid at its own resolution, then scale it up without smoothing.
+    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), size as u32, size as u32)
+        .map_err(|_| "bad image size")?;
     let scratch: HtmlCanvasElement = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.create_element("canvas").ok())
         .and_then(|e| e.dyn_into().ok())
-        .ok_or("scratch canvas")?;
-    scratch.set_width(n as u32);
-    scratch.set_height(n as u32);
-    context_2d(&scratch).ok_or("scratch context")?.put_image_data(&image, 0.0, 0.0).map_err(|_| "put image")?;
+        .ok_or("no scratch canvas")?;
+    scratch.set_width(size as u32);
+    scratch.set_height(size as u32);
+    context_2d(&scratch).ok_or("no scratch context")?.put_image_data(&image, 0.0, 0.0).map_err(|_| "put image")?;
     ctx.set_image_smoothing_enabled(false);
     ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&scratch, 0.0, 0.0, SIDE as f64, SIDE as f64)
         .map_err(|_| "draw image".into())
@@ -58,48 +56,75 @@ fn draw_points(canvas: &HtmlCanvasElement, points: &[(f32, f32, u8, bool)], exte
     }
 }
 
+/// Colours the surface on the GPU, waiting for the read-back without blocking the page.
+async fn gpu_pixels(renderer: &SurfaceRenderer, surface: &Surface) -> Result<Vec<u8>, String> {
+    let pending = renderer.render(&surface.values, surface.size);
+    for _ in 0..2000 {
+        if pending.is_ready() {
+            return pending.take();
+        }
+        sleep_ms(2).await;
+    }
+    Err("the GPU did not return the surface in time".into())
+}
+
 #[component]
 pub fn SurfaceView(
     surface: RwSignal<Option<Surface>>,
     points: RwSignal<Vec<(f32, f32, u8, bool)>>,
-    compute: RwSignal<Option<Compute>>,
+    compute: RwSignal<Option<Compute>, LocalStorage>,
 ) -> impl IntoView {
     let base = NodeRef::<Canvas>::new();
     let overlay = NodeRef::<Canvas>::new();
-    let renderer: StoredValue<Option<GpuSurface>, LocalStorage> = StoredValue::new_local(None);
+    let renderer: StoredValue<Option<Rc<SurfaceRenderer>>, LocalStorage> = StoredValue::new_local(None);
     let used = RwSignal::new("none");
     let failure: RwSignal<Option<String>> = RwSignal::new(None);
+    let busy = Rc::new(Cell::new(false));
     Effect::new(move |_| {
-        let current = surface.get();
         let pts = points.get();
-        let (Some(base), Some(overlay)) = (base.get(), overlay.get()) else { return };
-        let extent = current.as_ref().map(|s| s.extent).unwrap_or(1.25);
-        draw_points(&overlay, &pts, extent);
-        let Some(current) = current else { return };
-        let gpu = compute.with_untracked(|c| c.as_ref().and_then(|c| c.gpu.clone()));
-        let result = match gpu {
-            Some(setup) if used.get_untracked() != "canvas2d" => {
-                if renderer.with_value(Option::is_none) {
-                    match GpuSurface::new(setup, base.clone()) {
-                        Ok(r) => renderer.set_value(Some(r)),
-                        Err(e) => failure.set(Some(e)),
-                    }
-                }
-                let drawn = renderer.with_value(|r| r.as_ref().map(|r| r.draw(&current.values, current.size)));
-                match drawn {
-                    Some(Ok(())) => {
-                        used.set("webgpu");
-                        Ok(())
-                    }
-                    Some(Err(e)) => Err(e),
-                    None => Err("WebGPU renderer unavailable".into()),
-                }
-            }
-            _ => draw_cpu(&base, &current).map(|()| used.set("canvas2d")),
-        };
-        if let Err(e) = result {
-            failure.set(Some(format!("surface not drawn: {e}")));
+        if let Some(overlay) = overlay.get() {
+            let extent = surface.with_untracked(|s| s.as_ref().map(|s| s.extent)).unwrap_or(1.25);
+            draw_points(&overlay, &pts, extent);
         }
+    });
+    Effect::new(move |_| {
+        // Track the surface; the task below always draws the newest one.
+        surface.track();
+        if busy.get() {
+            return;
+        }
+        busy.set(true);
+        let busy = busy.clone();
+        leptos::task::spawn_local(async move {
+            let mut drawn_version = None;
+            loop {
+                let Some(current) = surface.get_untracked() else { break };
+                if drawn_version.as_ref() == Some(&current.values) {
+                    break;
+                }
+                let Some(canvas) = base.get_untracked() else { break };
+                let gpu = compute.with_untracked(|c| c.as_ref().and_then(|c| c.gpu.clone()));
+                let pixels = match gpu {
+                    Some(setup) => {
+                        if renderer.with_value(Option::is_none) {
+                            renderer.set_value(Some(Rc::new(SurfaceRenderer::new((*setup).clone()))));
+                        }
+                        let r = renderer.with_value(|r| r.clone()).expect("the renderer was just created");
+                        gpu_pixels(&r, &current).await.map(|p| (p, "webgpu"))
+                    }
+                    None => Ok((surface_rgba(&current.values), "canvas2d")),
+                };
+                match pixels.and_then(|(rgba, how)| paint(&canvas, &rgba, current.size).map(|()| how)) {
+                    Ok(how) => used.set(how),
+                    Err(e) => {
+                        failure.set(Some(format!("surface not drawn: {e}")));
+                        break;
+                    }
+                }
+                drawn_version = Some(current.values);
+            }
+            busy.set(false);
+        });
     });
     view! {
         <div class="surface" data-renderer=move || used.get()>

@@ -54,7 +54,7 @@ pub fn ExperimentPage(
     preset: Preset,
     autorun: bool,
     problems: Vec<String>,
-    compute: RwSignal<Option<Compute>>,
+    compute: RwSignal<Option<Compute>, LocalStorage>,
     force_cpu: bool,
 ) -> impl IntoView {
     let info = experiment.info();

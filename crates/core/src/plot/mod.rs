@@ -1,4 +1,7 @@
-//! Host-side reference for what the app's shaders draw.
+//! What the app draws: the decision-surface colour map (a CPU reference) and its WGSL renderer.
+
+#[cfg(any(feature = "wgpu", feature = "webgpu"))]
+pub mod gpu;
 
 /// The decision-surface colour map (orange = class 0, light grey = undecided, blue = class 1),
 /// the CPU reference for `shaders/surface.wgsl`'s `colormap`, used by the canvas fallback.
@@ -12,8 +15,16 @@ pub fn colormap(p: f32) -> [u8; 3] {
     [mix(0), mix(1), mix(2)]
 }
 
+/// RGBA pixels (row-major, first row at the top) for a grid of probabilities, on the CPU.
+pub fn surface_rgba(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|p| {
+        let [r, g, b] = colormap(*p);
+        [r, g, b, 255]
+    }).collect()
+}
+
 /// The WGSL source of the decision-surface renderer.
-pub const SURFACE_WGSL: &str = include_str!("../../../shaders/surface.wgsl");
+pub const SURFACE_WGSL: &str = include_str!("../../../../shaders/surface.wgsl");
 
 #[cfg(test)]
 mod tests {

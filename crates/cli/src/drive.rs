@@ -42,7 +42,10 @@ pub fn run_spec(
     let started = Instant::now();
     while !session.is_finished() {
         if let Some(probe) = session.advance(64)? {
-            let data = probe.transaction.try_execute().map_err(|e| DriveError::Execution(format!("{e:?}")))?;
+            let data = probe
+                .transaction
+                .try_execute()
+                .map_err(|e| DriveError::Execution(format!("{e:?}")))?;
             session.absorb(data)?;
         }
         progress(session.steps_done(), total);
@@ -51,5 +54,9 @@ pub fn run_spec(
     let mut report = session.report();
     report.preset = preset.to_string();
     report.backend = backend.name().to_string();
-    Ok(Outcome { steps_per_second: total as f64 / seconds.max(1e-9), seconds, report })
+    Ok(Outcome {
+        steps_per_second: total as f64 / seconds.max(1e-9),
+        seconds,
+        report,
+    })
 }

@@ -12,7 +12,11 @@ use overfit_core::experiments::Experiment;
 use overfit_core::spec::{AnySpec, KnobKind, Preset};
 
 #[derive(Parser)]
-#[command(name = "overfit", version, about = "Run Overfit Lab experiments headlessly and write metrics and charts.")]
+#[command(
+    name = "overfit",
+    version,
+    about = "Run Overfit Lab experiments headlessly and write metrics and charts."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,11 +58,17 @@ fn build_spec(args: &RunArgs) -> Result<(AnySpec, Preset, Backend), String> {
     let preset: Preset = args.preset.parse().map_err(|e| format!("{e}"))?;
     let mut spec = experiment.preset(preset);
     if let Some(seed) = args.seed {
-        for knob in experiment.knobs().iter().filter(|k| matches!(k.kind, KnobKind::Seed)) {
-            spec.set(knob.key, &seed.to_string()).map_err(|e| e.to_string())?;
+        for knob in experiment
+            .knobs()
+            .iter()
+            .filter(|k| matches!(k.kind, KnobKind::Seed))
+        {
+            spec.set(knob.key, &seed.to_string())
+                .map_err(|e| e.to_string())?;
         }
     }
-    spec.set_all(args.set.iter().map(String::as_str)).map_err(|e| e.to_string())?;
+    spec.set_all(args.set.iter().map(String::as_str))
+        .map_err(|e| e.to_string())?;
     spec.validate().map_err(|e| e.to_string())?;
     let backend: Backend = args.backend.parse()?;
     Ok((spec, preset, backend))
@@ -67,8 +77,10 @@ fn build_spec(args: &RunArgs) -> Result<(AnySpec, Preset, Backend), String> {
 fn progress_bar(total: usize) -> ProgressBar {
     let bar = ProgressBar::new(total as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} steps ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} steps ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
 }
@@ -76,8 +88,10 @@ fn progress_bar(total: usize) -> ProgressBar {
 fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
     let (spec, preset, backend) = build_spec(args)?;
     let bar = progress_bar(spec.total_steps());
-    let outcome = run_spec(&spec, preset.name(), backend, |done, _| bar.set_position(done as u64))
-        .map_err(|e| e.to_string())?;
+    let outcome = run_spec(&spec, preset.name(), backend, |done, _| {
+        bar.set_position(done as u64)
+    })
+    .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     if bench {
         println!(
@@ -91,7 +105,8 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
         );
         return Ok(());
     }
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let write = |name: &str, text: String| {
         let path = args.out.join(name);
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
@@ -104,14 +119,21 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
         let summary = serde_json::to_string(&run.summary).map_err(|e| e.to_string())?;
         println!("{}: {summary}", run.label);
     }
-    eprintln!("wrote {}/metrics.json, metrics.csv, chart.svg ({:.1} s)", args.out.display(), outcome.seconds);
+    eprintln!(
+        "wrote {}/metrics.json, metrics.csv, chart.svg ({:.1} s)",
+        args.out.display(),
+        outcome.seconds
+    );
     Ok(())
 }
 
 fn list() {
     for e in Experiment::ALL {
         let info = e.info();
-        println!("{}  —  {}\n  {}\n  source: {}", info.id, info.title, info.claim, info.paper);
+        println!(
+            "{}  —  {}\n  {}\n  source: {}",
+            info.id, info.title, info.claim, info.paper
+        );
         println!("  presets: paper, quick, ci");
         for k in e.knobs() {
             let range = match k.kind {

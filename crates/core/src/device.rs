@@ -59,7 +59,11 @@ pub fn native_wgpu() -> Result<(burn::tensor::Device, burn::tensor::wgpu::WgpuSe
     type Opened = Result<(burn::tensor::Device, burn::tensor::wgpu::WgpuSetup), String>;
     static OPENED: OnceLock<Opened> = OnceLock::new();
     OPENED
-        .get_or_init(|| burn::tensor::Device::wgpu_options().init_with_setup().map_err(|e| e.to_string()))
+        .get_or_init(|| {
+            burn::tensor::Device::wgpu_options()
+                .init_with_setup()
+                .map_err(|e| e.to_string())
+        })
         .clone()
         .map_err(DeviceError::WgpuInit)
 }

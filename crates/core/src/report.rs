@@ -34,28 +34,44 @@ impl RunReport {
         let mut map = Map::new();
         map.insert("step".into(), Value::from(series.step.clone()));
         for (name, values) in &series.values {
-            map.insert(name.clone(), Value::from(values.iter().map(|v| json_number(*v)).collect::<Vec<_>>()));
+            map.insert(
+                name.clone(),
+                Value::from(values.iter().map(|v| json_number(*v)).collect::<Vec<_>>()),
+            );
         }
-        Self { label: label.to_string(), series: map, summary }
+        Self {
+            label: label.to_string(),
+            series: map,
+            summary,
+        }
     }
 
     /// A metric column as numbers (`null`s, i.e. non-finite values, become NaN).
     pub fn column(&self, name: &str) -> Vec<f64> {
         match self.series.get(name) {
-            Some(Value::Array(items)) => items.iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_f64().unwrap_or(f64::NAN))
+                .collect(),
             _ => Vec::new(),
         }
     }
 
     /// Metric names other than `step`, in a stable order.
     pub fn metric_names(&self) -> Vec<String> {
-        self.series.keys().filter(|k| k.as_str() != "step").cloned().collect()
+        self.series
+            .keys()
+            .filter(|k| k.as_str() != "step")
+            .cloned()
+            .collect()
     }
 }
 
 /// JSON has no NaN or infinity: those become `null`.
 pub fn json_number(x: f64) -> Value {
-    serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+    serde_json::Number::from_f64(x)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
 }
 
 impl Report {
@@ -66,7 +82,11 @@ impl Report {
             let steps = run.column("step");
             for name in run.metric_names() {
                 for (step, value) in steps.iter().zip(run.column(&name)) {
-                    let value = if value.is_finite() { value.to_string() } else { String::new() };
+                    let value = if value.is_finite() {
+                        value.to_string()
+                    } else {
+                        String::new()
+                    };
                     out.push_str(&format!("{},{},{},{}\n", run.label, step, name, value));
                 }
             }

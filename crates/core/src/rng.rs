@@ -72,8 +72,18 @@ mod tests {
 
     #[test]
     fn same_seed_and_purpose_repeat() {
-        let a: Vec<f64> = (0..5).map({ let mut s = Stream::new(7, "data"); move |_| s.uniform() }).collect();
-        let b: Vec<f64> = (0..5).map({ let mut s = Stream::new(7, "data"); move |_| s.uniform() }).collect();
+        let a: Vec<f64> = (0..5)
+            .map({
+                let mut s = Stream::new(7, "data");
+                move |_| s.uniform()
+            })
+            .collect();
+        let b: Vec<f64> = (0..5)
+            .map({
+                let mut s = Stream::new(7, "data");
+                move |_| s.uniform()
+            })
+            .collect();
         assert_eq!(a, b);
     }
 

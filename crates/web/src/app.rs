@@ -41,8 +41,12 @@ pub fn App() -> impl IntoView {
 pub fn install_crash_overlay() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-        let Ok(overlay) = document.create_element("div") else { return };
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let Ok(overlay) = document.create_element("div") else {
+            return;
+        };
         overlay.set_class_name("crash");
         let cpu_link = {
             let search = query::current_search();

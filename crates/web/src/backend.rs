@@ -20,7 +20,12 @@ pub struct Compute {
 
 impl Compute {
     pub fn cpu(reason: impl Into<String>) -> Self {
-        Self { device: Device::flex(), label: "CPU fallback".into(), fallback_reason: Some(reason.into()), gpu: None }
+        Self {
+            device: Device::flex(),
+            label: "CPU fallback".into(),
+            fallback_reason: Some(reason.into()),
+            gpu: None,
+        }
     }
 
     pub fn is_gpu(&self) -> bool {
@@ -29,8 +34,12 @@ impl Compute {
 }
 
 fn has_navigator_gpu() -> bool {
-    let Some(window) = web_sys::window() else { return false };
-    js_sys::Reflect::get(&window.navigator(), &"gpu".into()).map(|v| !v.is_undefined() && !v.is_null()).unwrap_or(false)
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    js_sys::Reflect::get(&window.navigator(), &"gpu".into())
+        .map(|v| !v.is_undefined() && !v.is_null())
+        .unwrap_or(false)
 }
 
 /// Initialises WebGPU (once; a second initialisation of the runtime is an error in burn).
@@ -44,8 +53,17 @@ pub async fn init(force_cpu: bool) -> Compute {
     match Device::wgpu_options().init_with_setup_async().await {
         Ok((device, setup)) => {
             let info = setup.adapter.get_info();
-            let name = if info.name.is_empty() { "WebGPU adapter".to_string() } else { info.name.clone() };
-            Compute { device, label: format!("WebGPU · {name}"), fallback_reason: None, gpu: Some(Rc::new(setup)) }
+            let name = if info.name.is_empty() {
+                "WebGPU adapter".to_string()
+            } else {
+                info.name.clone()
+            };
+            Compute {
+                device,
+                label: format!("WebGPU · {name}"),
+                fallback_reason: None,
+                gpu: Some(Rc::new(setup)),
+            }
         }
         Err(err) => Compute::cpu(format!("WebGPU could not start: {err}")),
     }

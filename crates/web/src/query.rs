@@ -19,7 +19,9 @@ pub struct PageQuery {
 }
 
 fn decode(s: &str) -> String {
-    js_sys::decode_uri_component(&s.replace('+', " ")).map(String::from).unwrap_or_else(|_| s.to_string())
+    js_sys::decode_uri_component(&s.replace('+', " "))
+        .map(String::from)
+        .unwrap_or_else(|_| s.to_string())
 }
 
 pub fn pairs(search: &str) -> Vec<(String, String)> {
@@ -35,12 +37,20 @@ pub fn pairs(search: &str) -> Vec<(String, String)> {
 }
 
 pub fn current_search() -> String {
-    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
 }
 
 pub fn parse(search: &str) -> PageQuery {
     let pairs = pairs(search);
-    let get = |key: &str| pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let get = |key: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
     let mut problems = Vec::new();
     let experiment = get("exp").and_then(|id| match id.parse::<Experiment>() {
         Ok(e) => Some(e),
@@ -58,9 +68,15 @@ pub fn parse(search: &str) -> PageQuery {
     };
     let spec = experiment.map(|e| {
         let mut spec = e.preset(preset);
-        for (key, value) in pairs.iter().filter(|(k, _)| !CONTROL_KEYS.contains(&k.as_str())) {
+        for (key, value) in pairs
+            .iter()
+            .filter(|(k, _)| !CONTROL_KEYS.contains(&k.as_str()))
+        {
             let mut candidate = spec.clone();
-            match candidate.set(key, value).and_then(|()| candidate.validate()) {
+            match candidate
+                .set(key, value)
+                .and_then(|()| candidate.validate())
+            {
                 Ok(()) => spec = candidate,
                 Err(err) => problems.push(format!("{err} (ignored)")),
             }
@@ -90,7 +106,10 @@ pub fn encode(spec: &AnySpec, preset: Preset, force_cpu: bool) -> String {
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            out.push_str(&format!("&{key}={}", String::from(js_sys::encode_uri_component(&text))));
+            out.push_str(&format!(
+                "&{key}={}",
+                String::from(js_sys::encode_uri_component(&text))
+            ));
         }
     }
     if force_cpu {

@@ -66,11 +66,20 @@ pub struct Runner {
 
 impl Runner {
     pub fn new() -> Self {
-        Self { generation: Rc::new(Cell::new(0)), paused: Rc::new(Cell::new(false)), view: RunView::new() }
+        Self {
+            generation: Rc::new(Cell::new(0)),
+            paused: Rc::new(Cell::new(false)),
+            view: RunView::new(),
+        }
     }
 
     /// Starts `spec` from scratch on `compute` (a fresh model and optimizer every time).
-    pub fn start(&self, spec: AnySpec, compute: RwSignal<Option<Compute>, LocalStorage>, preset: String) {
+    pub fn start(
+        &self,
+        spec: AnySpec,
+        compute: RwSignal<Option<Compute>, LocalStorage>,
+        preset: String,
+    ) {
         let id = self.generation.get() + 1;
         self.generation.set(id);
         self.paused.set(false);
@@ -110,7 +119,13 @@ impl Runner {
         self.generation.get() == id
     }
 
-    async fn run(&self, id: u64, spec: AnySpec, compute: RwSignal<Option<Compute>, LocalStorage>, preset: String) {
+    async fn run(
+        &self,
+        id: u64,
+        spec: AnySpec,
+        compute: RwSignal<Option<Compute>, LocalStorage>,
+        preset: String,
+    ) {
         let v = self.view;
         // The device is initialised asynchronously at page load; wait for it.
         let mut device_wait = 0;
@@ -120,7 +135,8 @@ impl Runner {
             }
             device_wait += 1;
             if device_wait > 600 || !self.current(id) {
-                v.status.set(Status::Failed("the compute device did not start".into()));
+                v.status
+                    .set(Status::Failed("the compute device did not start".into()));
                 return;
             }
             sleep_ms(50).await;
@@ -151,7 +167,8 @@ impl Runner {
                 }
                 let slice_start = now_ms();
                 let mut probe = None;
-                while probe.is_none() && !session.is_finished() && now_ms() - slice_start < SLICE_MS {
+                while probe.is_none() && !session.is_finished() && now_ms() - slice_start < SLICE_MS
+                {
                     match session.advance(4) {
                         Ok(p) => probe = p,
                         Err(e) => {
@@ -169,7 +186,11 @@ impl Runner {
                             let absorbed = session.absorb(data);
                             let mut report = session.report();
                             report.preset = preset.clone();
-                            report.backend = if backend.is_gpu() { "webgpu".into() } else { "flex".into() };
+                            report.backend = if backend.is_gpu() {
+                                "webgpu".into()
+                            } else {
+                                "flex".into()
+                            };
                             v.report.set(Some(report));
                             v.surface.set(session.surface());
                             if let Err(e) = absorbed {
@@ -179,14 +200,16 @@ impl Runner {
                         }
                         Err(err) if backend.is_gpu() => {
                             // A lost or poisoned GPU device: continue on the CPU, from the start.
-                            let msg = format!("WebGPU failed ({err:?}); restarted the run on the CPU");
+                            let msg =
+                                format!("WebGPU failed ({err:?}); restarted the run on the CPU");
                             v.notice.set(Some(msg.clone()));
                             backend = Compute::cpu(msg);
                             compute.set(Some(backend.clone()));
                             continue 'restart;
                         }
                         Err(err) => {
-                            v.status.set(Status::Failed(format!("metrics read-back failed: {err:?}")));
+                            v.status
+                                .set(Status::Failed(format!("metrics read-back failed: {err:?}")));
                             return;
                         }
                     }

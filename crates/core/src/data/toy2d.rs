@@ -63,7 +63,11 @@ pub fn generate(shape: Shape, n: usize, noise: f64, rng: &mut Stream) -> Points 
         let label = (i % 2) as u8;
         let (x, y) = match shape {
             Shape::Circle => {
-                let r = if label == 1 { rng.range(0.0, 0.5) } else { rng.range(0.7, 1.0) };
+                let r = if label == 1 {
+                    rng.range(0.0, 0.5)
+                } else {
+                    rng.range(0.7, 1.0)
+                };
                 let t = rng.range(0.0, std::f64::consts::TAU);
                 (r * t.cos(), r * t.sin())
             }
@@ -74,7 +78,11 @@ pub fn generate(shape: Shape, n: usize, noise: f64, rng: &mut Stream) -> Points 
                 let (x, y) = (pad(sx), pad(sy));
                 let same_sign = (x > 0.0) == (y > 0.0);
                 // Choose the quadrant pair from the label, keep the magnitudes.
-                if same_sign == (label == 1) { (x, y) } else { (-x, y) }
+                if same_sign == (label == 1) {
+                    (x, y)
+                } else {
+                    (-x, y)
+                }
             }
             Shape::Gauss => {
                 let c = if label == 1 { 0.45 } else { -0.45 };
@@ -84,11 +92,21 @@ pub fn generate(shape: Shape, n: usize, noise: f64, rng: &mut Stream) -> Points 
                 let k = (i / 2) as f64 / (n / 2).max(1) as f64;
                 let r = 0.05 + 0.9 * k;
                 let t = 1.75 * std::f64::consts::TAU * k
-                    + if label == 1 { std::f64::consts::PI } else { 0.0 };
+                    + if label == 1 {
+                        std::f64::consts::PI
+                    } else {
+                        0.0
+                    };
                 (r * t.sin(), r * t.cos())
             }
         };
-        let jitter = |rng: &mut Stream| if noise > 0.0 { noise * rng.normal() } else { 0.0 };
+        let jitter = |rng: &mut Stream| {
+            if noise > 0.0 {
+                noise * rng.normal()
+            } else {
+                0.0
+            }
+        };
         let (x, y) = (x + jitter(rng), y + jitter(rng));
         points.push([x as f32, y as f32], label);
     }
@@ -103,9 +121,15 @@ pub fn generate(shape: Shape, n: usize, noise: f64, rng: &mut Stream) -> Points 
 /// Splits off the first `train_fraction` of the points for training (at least one point on
 /// each side when there are two or more), then flips each training label with probability
 /// `label_noise`. Test labels stay clean.
-pub fn split(points: Points, train_fraction: f64, label_noise: f64, rng: &mut Stream) -> (Points, Points) {
+pub fn split(
+    points: Points,
+    train_fraction: f64,
+    label_noise: f64,
+    rng: &mut Stream,
+) -> (Points, Points) {
     let n = points.len();
-    let n_train = ((n as f64 * train_fraction).round() as usize).clamp(1.min(n), n.saturating_sub(1).max(1));
+    let n_train =
+        ((n as f64 * train_fraction).round() as usize).clamp(1.min(n), n.saturating_sub(1).max(1));
     let take = |range: std::ops::Range<usize>| Points {
         xy: points.xy[range.clone()].to_vec(),
         label: points.label[range.clone()].to_vec(),
@@ -136,7 +160,10 @@ mod tests {
             let p = make(shape);
             assert_eq!(p.len(), 400);
             assert_eq!(p.label.iter().filter(|&&l| l == 1).count(), 200);
-            assert!(p.xy.iter().all(|[x, y]| x.abs() <= 1.6 && y.abs() <= 1.6), "{shape:?}");
+            assert!(
+                p.xy.iter().all(|[x, y]| x.abs() <= 1.6 && y.abs() <= 1.6),
+                "{shape:?}"
+            );
         }
     }
 

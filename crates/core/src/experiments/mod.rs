@@ -96,7 +96,8 @@ mod tests {
             for p in Preset::ALL {
                 let spec = e.preset(p);
                 assert_eq!(spec.experiment(), *e);
-                spec.validate().unwrap_or_else(|err| panic!("{} {}: {err}", e.id(), p.name()));
+                spec.validate()
+                    .unwrap_or_else(|err| panic!("{} {}: {err}", e.id(), p.name()));
             }
         }
     }
@@ -106,7 +107,12 @@ mod tests {
         for e in Experiment::ALL {
             let json = e.preset(Preset::Quick).to_json();
             for k in e.knobs() {
-                assert!(json.contains_key(k.key), "{}: knob {} has no field", e.id(), k.key);
+                assert!(
+                    json.contains_key(k.key),
+                    "{}: knob {} has no field",
+                    e.id(),
+                    k.key
+                );
             }
             for key in json.keys() {
                 assert!(e.knob(key).is_some(), "{}: field {key} has no knob", e.id());

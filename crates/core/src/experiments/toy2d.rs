@@ -33,23 +33,152 @@ pub const SURFACE_SIZE: usize = 48;
 pub const SURFACE_EXTENT: f32 = 1.25;
 
 pub static KNOBS: &[Knob] = &[
-    Knob { key: "dataset", label: "Data set", help: "Shape of the two classes.", kind: KnobKind::Choice(Shape::NAMES) },
-    Knob { key: "points", label: "Points", help: "Total number of points (train + test).", kind: KnobKind::Int { min: 20, max: 5000, log: true } },
-    Knob { key: "train_fraction", label: "Train fraction", help: "Share of the points used for training; the rest is the test set.", kind: KnobKind::Float { min: 0.1, max: 0.9, log: false } },
-    Knob { key: "label_noise", label: "Label noise", help: "Fraction of training labels flipped (test labels stay clean).", kind: KnobKind::Float { min: 0.0, max: 0.5, log: false } },
-    Knob { key: "input_noise", label: "Input noise", help: "Standard deviation of Gaussian jitter added to every point.", kind: KnobKind::Float { min: 0.0, max: 0.5, log: false } },
-    Knob { key: "width", label: "Width", help: "Units per hidden layer.", kind: KnobKind::Int { min: 1, max: 256, log: true } },
-    Knob { key: "depth", label: "Hidden layers", help: "Number of hidden layers.", kind: KnobKind::Int { min: 1, max: 6, log: false } },
-    Knob { key: "activation", label: "Activation", help: "Hidden-layer non-linearity.", kind: KnobKind::Choice(Activation::NAMES) },
-    Knob { key: "optimizer", label: "Optimizer", help: "Adam (coupled L2), AdamW (decoupled decay) or plain SGD.", kind: KnobKind::Choice(OptimizerKind::NAMES) },
-    Knob { key: "lr", label: "Learning rate", help: "Step size.", kind: KnobKind::Float { min: 1e-5, max: 1.0, log: true } },
-    Knob { key: "weight_decay", label: "Weight decay", help: "L2 penalty (decoupled for AdamW).", kind: KnobKind::Float { min: 0.0, max: 1.0, log: false } },
-    Knob { key: "batch", label: "Batch size", help: "Examples per step (at most the training set: full batch).", kind: KnobKind::Int { min: 1, max: 5000, log: true } },
-    Knob { key: "steps", label: "Steps", help: "Optimizer steps in the run.", kind: KnobKind::Int { min: 1, max: 200_000, log: true } },
-    Knob { key: "eval_every", label: "Evaluate every", help: "Steps between metric read-backs.", kind: KnobKind::Int { min: 1, max: 10_000, log: true } },
-    Knob { key: "data_seed", label: "Data seed", help: "Seed for the points, the split and the label noise.", kind: KnobKind::Seed },
-    Knob { key: "init_seed", label: "Init seed", help: "Seed for the initial weights.", kind: KnobKind::Seed },
-    Knob { key: "order_seed", label: "Order seed", help: "Seed for the minibatch order.", kind: KnobKind::Seed },
+    Knob {
+        key: "dataset",
+        label: "Data set",
+        help: "Shape of the two classes.",
+        kind: KnobKind::Choice(Shape::NAMES),
+    },
+    Knob {
+        key: "points",
+        label: "Points",
+        help: "Total number of points (train + test).",
+        kind: KnobKind::Int {
+            min: 20,
+            max: 5000,
+            log: true,
+        },
+    },
+    Knob {
+        key: "train_fraction",
+        label: "Train fraction",
+        help: "Share of the points used for training; the rest is the test set.",
+        kind: KnobKind::Float {
+            min: 0.1,
+            max: 0.9,
+            log: false,
+        },
+    },
+    Knob {
+        key: "label_noise",
+        label: "Label noise",
+        help: "Fraction of training labels flipped (test labels stay clean).",
+        kind: KnobKind::Float {
+            min: 0.0,
+            max: 0.5,
+            log: false,
+        },
+    },
+    Knob {
+        key: "input_noise",
+        label: "Input noise",
+        help: "Standard deviation of Gaussian jitter added to every point.",
+        kind: KnobKind::Float {
+            min: 0.0,
+            max: 0.5,
+            log: false,
+        },
+    },
+    Knob {
+        key: "width",
+        label: "Width",
+        help: "Units per hidden layer.",
+        kind: KnobKind::Int {
+            min: 1,
+            max: 256,
+            log: true,
+        },
+    },
+    Knob {
+        key: "depth",
+        label: "Hidden layers",
+        help: "Number of hidden layers.",
+        kind: KnobKind::Int {
+            min: 1,
+            max: 6,
+            log: false,
+        },
+    },
+    Knob {
+        key: "activation",
+        label: "Activation",
+        help: "Hidden-layer non-linearity.",
+        kind: KnobKind::Choice(Activation::NAMES),
+    },
+    Knob {
+        key: "optimizer",
+        label: "Optimizer",
+        help: "Adam (coupled L2), AdamW (decoupled decay) or plain SGD.",
+        kind: KnobKind::Choice(OptimizerKind::NAMES),
+    },
+    Knob {
+        key: "lr",
+        label: "Learning rate",
+        help: "Step size.",
+        kind: KnobKind::Float {
+            min: 1e-5,
+            max: 1.0,
+            log: true,
+        },
+    },
+    Knob {
+        key: "weight_decay",
+        label: "Weight decay",
+        help: "L2 penalty (decoupled for AdamW).",
+        kind: KnobKind::Float {
+            min: 0.0,
+            max: 1.0,
+            log: false,
+        },
+    },
+    Knob {
+        key: "batch",
+        label: "Batch size",
+        help: "Examples per step (at most the training set: full batch).",
+        kind: KnobKind::Int {
+            min: 1,
+            max: 5000,
+            log: true,
+        },
+    },
+    Knob {
+        key: "steps",
+        label: "Steps",
+        help: "Optimizer steps in the run.",
+        kind: KnobKind::Int {
+            min: 1,
+            max: 200_000,
+            log: true,
+        },
+    },
+    Knob {
+        key: "eval_every",
+        label: "Evaluate every",
+        help: "Steps between metric read-backs.",
+        kind: KnobKind::Int {
+            min: 1,
+            max: 10_000,
+            log: true,
+        },
+    },
+    Knob {
+        key: "data_seed",
+        label: "Data seed",
+        help: "Seed for the points, the split and the label noise.",
+        kind: KnobKind::Seed,
+    },
+    Knob {
+        key: "init_seed",
+        label: "Init seed",
+        help: "Seed for the initial weights.",
+        kind: KnobKind::Seed,
+    },
+    Knob {
+        key: "order_seed",
+        label: "Order seed",
+        help: "Seed for the minibatch order.",
+        kind: KnobKind::Seed,
+    },
 ];
 
 /// Everything that defines a `toy2d` run.
@@ -104,7 +233,11 @@ impl Toy2dSpec {
         };
         match preset {
             Preset::Quick => quick,
-            Preset::Ci => Self { steps: 1500, eval_every: 50, ..quick },
+            Preset::Ci => Self {
+                steps: 1500,
+                eval_every: 50,
+                ..quick
+            },
             // TensorFlow Playground's opening setting: circle data, tanh, SGD lr 0.03, batch 10.
             Preset::Paper => Self {
                 dataset: Shape::Circle,
@@ -184,7 +317,12 @@ impl Toy2dSession {
         let mut data_rng = Stream::new(spec.data_seed, "toy2d/points");
         let points = toy2d::generate(spec.dataset, spec.points, spec.input_noise, &mut data_rng);
         let mut noise_rng = Stream::new(spec.data_seed, "toy2d/label-noise");
-        let (train, test) = toy2d::split(points, spec.train_fraction, spec.label_noise, &mut noise_rng);
+        let (train, test) = toy2d::split(
+            points,
+            spec.train_fraction,
+            spec.label_noise,
+            &mut noise_rng,
+        );
         let (x_train, y_train) = points_to_tensors(&train, &device);
         let (x_test, y_test) = points_to_tensors(&test, &device);
         let grid = Tensor::from_data(
@@ -192,10 +330,22 @@ impl Toy2dSession {
             &device,
         );
         let mut init_rng = Stream::new(spec.init_seed, "toy2d/init");
-        let model = Mlp::new(2, spec.width, spec.depth, 2, spec.activation, &mut init_rng, &device);
+        let model = Mlp::new(
+            2,
+            spec.width,
+            spec.depth,
+            2,
+            spec.activation,
+            &mut init_rng,
+            &device,
+        );
         let params = model.parameter_count();
         let optim = build_optimizer(spec.optimizer, spec.weight_decay, (0.9, 0.999));
-        let order = BatchOrder::new(train.len(), spec.batch, Stream::new(spec.order_seed, "toy2d/order"));
+        let order = BatchOrder::new(
+            train.len(),
+            spec.batch,
+            Stream::new(spec.order_seed, "toy2d/order"),
+        );
         Self {
             test_len: test.len(),
             spec,
@@ -222,12 +372,22 @@ impl Toy2dSession {
         let (x, y) = if self.order.is_full_batch() {
             (self.x_train.clone(), self.y_train.clone())
         } else {
-            let idx: Vec<i64> = self.order.next_batch().into_iter().map(|i| i as i64).collect();
+            let idx: Vec<i64> = self
+                .order
+                .next_batch()
+                .into_iter()
+                .map(|i| i as i64)
+                .collect();
             let len = idx.len();
             let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [len]), &self.device);
-            (self.x_train.clone().select(0, idx.clone()), self.y_train.clone().select(0, idx))
+            (
+                self.x_train.clone().select(0, idx.clone()),
+                self.y_train.clone().select(0, idx),
+            )
         };
-        let loss = CrossEntropyLossConfig::new().init(&self.device).forward(self.model.forward(x), y);
+        let loss = CrossEntropyLossConfig::new()
+            .init(&self.device)
+            .forward(self.model.forward(x), y);
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         self.model = self.optim.step(self.spec.lr, self.model.clone(), grads);
     }
@@ -235,18 +395,23 @@ impl Toy2dSession {
     /// Loss (mean) and number of correct predictions, both `[1]`, detached from the graph.
     fn loss_and_correct(&self, x: Tensor<2>, y: Tensor<1, Int>) -> (Tensor<1>, Tensor<1>) {
         let logits = self.model.forward(x).detach();
-        let loss = CrossEntropyLossConfig::new().init(&self.device).forward(logits.clone(), y.clone());
+        let loss = CrossEntropyLossConfig::new()
+            .init(&self.device)
+            .forward(logits.clone(), y.clone());
         let n = y.dims()[0];
         let correct = logits.argmax(1).reshape([n]).equal(y).int().sum().float();
         (loss, correct)
     }
 
     fn probe(&mut self) -> Probe {
-        let (train_loss, train_correct) = self.loss_and_correct(self.x_train.clone(), self.y_train.clone());
-        let (test_loss, test_correct) = self.loss_and_correct(self.x_test.clone(), self.y_test.clone());
-        let surface = burn::tensor::activation::softmax(self.model.forward(self.grid.clone()).detach(), 1)
-            .slice([0..SURFACE_SIZE * SURFACE_SIZE, 1..2])
-            .reshape([SURFACE_SIZE * SURFACE_SIZE]);
+        let (train_loss, train_correct) =
+            self.loss_and_correct(self.x_train.clone(), self.y_train.clone());
+        let (test_loss, test_correct) =
+            self.loss_and_correct(self.x_test.clone(), self.y_test.clone());
+        let surface =
+            burn::tensor::activation::softmax(self.model.forward(self.grid.clone()).detach(), 1)
+                .slice([0..SURFACE_SIZE * SURFACE_SIZE, 1..2])
+                .reshape([SURFACE_SIZE * SURFACE_SIZE]);
         self.pending = Some(self.step);
         Probe {
             step: self.step,
@@ -272,9 +437,15 @@ impl Toy2dSession {
             ("final_train_loss", "train_loss"),
             ("final_test_loss", "test_loss"),
         ] {
-            m.insert(key.into(), s.last(metric).map(json_number).unwrap_or(Value::Null));
+            m.insert(
+                key.into(),
+                s.last(metric).map(json_number).unwrap_or(Value::Null),
+            );
         }
-        m.insert("best_test_acc".into(), s.max("test_acc").map(json_number).unwrap_or(Value::Null));
+        m.insert(
+            "best_test_acc".into(),
+            s.max("test_acc").map(json_number).unwrap_or(Value::Null),
+        );
         m
     }
 }
@@ -294,7 +465,9 @@ impl Session for Toy2dSession {
 
     fn advance(&mut self, max_steps: usize) -> Result<Option<Probe>, RunError> {
         if self.pending.is_some() {
-            return Err(RunError::Readback("the previous probe was not absorbed".into()));
+            return Err(RunError::Readback(
+                "the previous probe was not absorbed".into(),
+            ));
         }
         if !self.evaluated_initial {
             self.evaluated_initial = true;
@@ -314,21 +487,39 @@ impl Session for Toy2dSession {
     }
 
     fn absorb(&mut self, data: Vec<TensorData>) -> Result<(), RunError> {
-        let step = self.pending.take().ok_or_else(|| RunError::Readback("no probe is pending".into()))?;
+        let step = self
+            .pending
+            .take()
+            .ok_or_else(|| RunError::Readback("no probe is pending".into()))?;
         let [train_loss, train_correct, test_loss, test_correct, surface]: [TensorData; 5] =
-            data.try_into().map_err(|d: Vec<TensorData>| RunError::Readback(format!("expected 5 tensors, got {}", d.len())))?;
+            data.try_into().map_err(|d: Vec<TensorData>| {
+                RunError::Readback(format!("expected 5 tensors, got {}", d.len()))
+            })?;
         let train_loss = scalar(&train_loss);
         let test_loss = scalar(&test_loss);
         let train_acc = scalar(&train_correct) / self.train.len() as f64;
         let test_acc = scalar(&test_correct) / self.test_len.max(1) as f64;
         self.series.push(
             step,
-            &[("train_loss", train_loss), ("test_loss", test_loss), ("train_acc", train_acc), ("test_acc", test_acc)],
+            &[
+                ("train_loss", train_loss),
+                ("test_loss", test_loss),
+                ("train_acc", train_acc),
+                ("test_acc", test_acc),
+            ],
         );
         let values: Vec<f32> = surface.iter::<f32>().collect();
-        self.surface = Some(Surface { size: SURFACE_SIZE, values, extent: SURFACE_EXTENT });
+        self.surface = Some(Surface {
+            size: SURFACE_SIZE,
+            values,
+            extent: SURFACE_EXTENT,
+        });
         if !train_loss.is_finite() {
-            return Err(RunError::Diverged { step, what: "train loss".into(), value: train_loss });
+            return Err(RunError::Diverged {
+                step,
+                what: "train loss".into(),
+                value: train_loss,
+            });
         }
         Ok(())
     }
@@ -350,7 +541,14 @@ impl Session for Toy2dSession {
 
     fn points(&self) -> Vec<(f32, f32, u8, bool)> {
         (0..self.train.len())
-            .map(|i| (self.train.xy[i][0], self.train.xy[i][1], self.train.label[i], self.train.flipped[i]))
+            .map(|i| {
+                (
+                    self.train.xy[i][0],
+                    self.train.xy[i][1],
+                    self.train.label[i],
+                    self.train.flipped[i],
+                )
+            })
             .collect()
     }
 }

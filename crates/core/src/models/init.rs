@@ -10,12 +10,19 @@ use crate::rng::Stream;
 /// (the common default for fully connected layers), drawn from `rng`.
 pub fn linear(d_in: usize, d_out: usize, rng: &mut Stream, device: &Device) -> Linear {
     let bound = 1.0 / (d_in as f64).sqrt();
-    let mut draw = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.range(-bound, bound) as f32).collect() };
+    let mut draw =
+        |n: usize| -> Vec<f32> { (0..n).map(|_| rng.range(-bound, bound) as f32).collect() };
     let weight = draw(d_in * d_out);
     let bias = draw(d_out);
     Linear {
         // burn stores the weight as [d_in, d_out].
-        weight: Param::from_tensor(Tensor::from_data(TensorData::new(weight, [d_in, d_out]), device)),
-        bias: Some(Param::from_tensor(Tensor::from_data(TensorData::new(bias, [d_out]), device))),
+        weight: Param::from_tensor(Tensor::from_data(
+            TensorData::new(weight, [d_in, d_out]),
+            device,
+        )),
+        bias: Some(Param::from_tensor(Tensor::from_data(
+            TensorData::new(bias, [d_out]),
+            device,
+        ))),
     }
 }

@@ -42,7 +42,10 @@ impl Mlp {
         let mut dims = vec![d_in];
         dims.extend(std::iter::repeat_n(width, depth));
         dims.push(d_out);
-        let layers = dims.windows(2).map(|w| super::init::linear(w[0], w[1], rng, device)).collect();
+        let layers = dims
+            .windows(2)
+            .map(|w| super::init::linear(w[0], w[1], rng, device))
+            .collect();
         Self { layers, activation }
     }
 

@@ -41,7 +41,11 @@ impl SurfaceRenderer {
         let entry = |binding, ty| wgpu::BindGroupLayoutEntry {
             binding,
             visibility: wgpu::ShaderStages::FRAGMENT,
-            ty: wgpu::BindingType::Buffer { ty, has_dynamic_offset: false, min_binding_size: None },
+            ty: wgpu::BindingType::Buffer {
+                ty,
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
             count: None,
         };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -77,7 +81,11 @@ impl SurfaceRenderer {
             multiview_mask: None,
             cache: None,
         });
-        Self { setup, pipeline, layout }
+        Self {
+            setup,
+            pipeline,
+            layout,
+        }
     }
 
     /// Submits the render of a `size`×`size` grid (row-major, first row at the top) and starts
@@ -106,11 +114,21 @@ impl SurfaceRenderer {
             label: Some("surface bind group"),
             layout: &self.layout,
             entries: &[
-                wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() },
-                wgpu::BindGroupEntry { binding: 1, resource: storage.as_entire_binding() },
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: uniform.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: storage.as_entire_binding(),
+                },
             ],
         });
-        let extent = wgpu::Extent3d { width: side, height: side, depth_or_array_layers: 1 };
+        let extent = wgpu::Extent3d {
+            width: side,
+            height: side,
+            depth_or_array_layers: 1,
+        };
         let texture = device.create_texture(&wgpu::TextureDescriptor {
             label: Some("surface target"),
             size: extent,
@@ -130,8 +148,9 @@ impl SurfaceRenderer {
             mapped_at_creation: false,
         });
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-        let mut encoder =
-            device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("surface draw") });
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("surface draw"),
+        });
         {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("surface pass"),
@@ -174,9 +193,17 @@ impl SurfaceRenderer {
         let state = Arc::new(AtomicU8::new(PENDING));
         let flag = state.clone();
         buffer.map_async(wgpu::MapMode::Read, .., move |result| {
-            flag.store(if result.is_ok() { MAPPED } else { FAILED }, Ordering::Release);
+            flag.store(
+                if result.is_ok() { MAPPED } else { FAILED },
+                Ordering::Release,
+            );
         });
-        PendingPixels { buffer, state, size, padded_row }
+        PendingPixels {
+            buffer,
+            state,
+            size,
+            padded_row,
+        }
     }
 
     /// The device, for native callers that poll it.
@@ -199,7 +226,10 @@ impl PendingPixels {
             _ => return Err("the surface read-back is not ready".into()),
         }
         let out = {
-            let view = self.buffer.get_mapped_range(..).map_err(|e| format!("{e:?}"))?;
+            let view = self
+                .buffer
+                .get_mapped_range(..)
+                .map_err(|e| format!("{e:?}"))?;
             let row = self.size * 4;
             let mut out = Vec::with_capacity(row * self.size);
             for r in 0..self.size {

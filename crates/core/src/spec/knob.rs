@@ -38,9 +38,7 @@ impl Knob {
             expected: expected.to_string(),
         };
         let value = match self.kind {
-            KnobKind::Int { .. } => {
-                Value::from(raw.parse::<i64>().map_err(|_| bad("integer"))?)
-            }
+            KnobKind::Int { .. } => Value::from(raw.parse::<i64>().map_err(|_| bad("integer"))?),
             KnobKind::Seed => Value::from(raw.parse::<u64>().map_err(|_| bad("seed (0..2^64)"))?),
             KnobKind::Float { .. } => {
                 let x = raw.parse::<f64>().map_err(|_| bad("number"))?;
@@ -51,19 +49,33 @@ impl Knob {
             }
             KnobKind::Choice(_) => Value::from(raw),
         };
-        self.check(&value)?;
+        self.check_as(&value, raw)?;
         Ok(value)
     }
 
     /// Checks a JSON value against the knob's type and limits.
     pub fn check(&self, value: &Value) -> Result<(), SpecError> {
-        let key = self.key.to_string();
         let shown = match value {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        let below = |limit: String| SpecError::BelowLimit { key: key.clone(), value: shown.clone(), limit };
-        let above = |limit: String| SpecError::AboveLimit { key: key.clone(), value: shown.clone(), limit };
+        self.check_as(value, &shown)
+    }
+
+    /// Like [`check`](Self::check), naming the value as the user wrote it in errors.
+    fn check_as(&self, value: &Value, shown: &str) -> Result<(), SpecError> {
+        let key = self.key.to_string();
+        let shown = shown.to_string();
+        let below = |limit: String| SpecError::BelowLimit {
+            key: key.clone(),
+            value: shown.clone(),
+            limit,
+        };
+        let above = |limit: String| SpecError::AboveLimit {
+            key: key.clone(),
+            value: shown.clone(),
+            limit,
+        };
         match self.kind {
             KnobKind::Int { min, max, .. } => {
                 let x = value.as_i64().ok_or_else(|| SpecError::BadValue {
@@ -80,7 +92,11 @@ impl Knob {
             }
             KnobKind::Float { min, max, .. } => {
                 let x = value.as_f64().filter(|x| x.is_finite()).ok_or_else(|| {
-                    SpecError::BadValue { key: key.clone(), value: shown.clone(), expected: "number".into() }
+                    SpecError::BadValue {
+                        key: key.clone(),
+                        value: shown.clone(),
+                        expected: "number".into(),
+                    }
                 })?;
                 if x < min {
                     return Err(below(min.to_string()));
@@ -101,7 +117,11 @@ impl Knob {
             }
             KnobKind::Seed => {
                 if value.as_u64().is_none() {
-                    return Err(SpecError::BadValue { key, value: shown, expected: "seed (0..2^64)".into() });
+                    return Err(SpecError::BadValue {
+                        key,
+                        value: shown,
+                        expected: "seed (0..2^64)".into(),
+                    });
                 }
             }
         }

@@ -54,15 +54,35 @@ pub enum SpecError {
     #[error("unknown preset '{0}' (expected paper, quick or ci)")]
     UnknownPreset(String),
     #[error("unknown key '{key}' for {experiment} (known keys: {known})")]
-    UnknownKey { experiment: &'static str, key: String, known: String },
+    UnknownKey {
+        experiment: &'static str,
+        key: String,
+        known: String,
+    },
     #[error("{key}={value} is not a valid {expected}")]
-    BadValue { key: String, value: String, expected: String },
+    BadValue {
+        key: String,
+        value: String,
+        expected: String,
+    },
     #[error("{key}={value} is below the limit {limit}")]
-    BelowLimit { key: String, value: String, limit: String },
+    BelowLimit {
+        key: String,
+        value: String,
+        limit: String,
+    },
     #[error("{key}={value} is above the limit {limit}")]
-    AboveLimit { key: String, value: String, limit: String },
+    AboveLimit {
+        key: String,
+        value: String,
+        limit: String,
+    },
     #[error("{key}={value} is not one of: {choices}")]
-    NotAChoice { key: String, value: String, choices: String },
+    NotAChoice {
+        key: String,
+        value: String,
+        choices: String,
+    },
     #[error("{0}")]
     Inconsistent(String),
     #[error("expected key=value, got '{0}'")]
@@ -94,7 +114,8 @@ impl AnySpec {
 
     fn from_json(experiment: Experiment, map: Map<String, Value>) -> Result<Self, SpecError> {
         let value = Value::Object(map);
-        let bad = |e: serde_json::Error| SpecError::Inconsistent(format!("{}: {e}", experiment.id()));
+        let bad =
+            |e: serde_json::Error| SpecError::Inconsistent(format!("{}: {e}", experiment.id()));
         Ok(match experiment {
             Experiment::Toy2d => AnySpec::Toy2d(serde_json::from_value(value).map_err(bad)?),
         })
@@ -107,7 +128,12 @@ impl AnySpec {
         let knob = experiment.knob(key).ok_or_else(|| SpecError::UnknownKey {
             experiment: experiment.id(),
             key: key.to_string(),
-            known: experiment.knobs().iter().map(|k| k.key).collect::<Vec<_>>().join(", "),
+            known: experiment
+                .knobs()
+                .iter()
+                .map(|k| k.key)
+                .collect::<Vec<_>>()
+                .join(", "),
         })?;
         let value = knob.parse(raw)?;
         let mut map = self.to_json();
@@ -117,10 +143,14 @@ impl AnySpec {
     }
 
     /// Applies `key=value` assignments in order.
-    pub fn set_all<'a>(&mut self, pairs: impl IntoIterator<Item = &'a str>) -> Result<(), SpecError> {
+    pub fn set_all<'a>(
+        &mut self,
+        pairs: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), SpecError> {
         for pair in pairs {
-            let (key, value) =
-                pair.split_once('=').ok_or_else(|| SpecError::NotAnAssignment(pair.to_string()))?;
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| SpecError::NotAnAssignment(pair.to_string()))?;
             self.set(key.trim(), value.trim())?;
         }
         Ok(())
@@ -176,15 +206,26 @@ mod tests {
             ("width", "0", "width=0 is below the limit 1"),
             ("width", "2.5", "width=2.5 is not a valid integer"),
             ("lr", "NaN", "lr=NaN is not a valid finite number"),
-            ("dataset", "moons", "dataset=moons is not one of: circle, xor, gauss, spiral"),
-            ("data_seed", "-1", "data_seed=-1 is not a valid seed (0..2^64)"),
+            (
+                "dataset",
+                "moons",
+                "dataset=moons is not one of: circle, xor, gauss, spiral",
+            ),
+            (
+                "data_seed",
+                "-1",
+                "data_seed=-1 is not a valid seed (0..2^64)",
+            ),
         ];
         for (key, value, message) in cases {
             let err = spec.set(key, value).expect_err(value);
             assert_eq!(err.to_string(), message);
         }
         let err = spec.set("colour", "red").expect_err("unknown");
-        assert!(err.to_string().starts_with("unknown key 'colour' for toy2d (known keys: dataset,"));
+        assert!(
+            err.to_string()
+                .starts_with("unknown key 'colour' for toy2d (known keys: dataset,")
+        );
         assert_eq!(spec, toy(), "failed sets leave the spec unchanged");
     }
 
@@ -197,9 +238,13 @@ mod tests {
     #[test]
     fn cross_field_rules_are_checked() {
         let mut spec = toy();
-        spec.set_all(["steps=10", "eval_every=20"]).expect("each value is in range");
+        spec.set_all(["steps=10", "eval_every=20"])
+            .expect("each value is in range");
         let err = spec.validate().expect_err("eval_every > steps");
-        assert!(err.to_string().contains("eval_every=20 is more than steps=10"));
+        assert!(
+            err.to_string()
+                .contains("eval_every=20 is more than steps=10")
+        );
     }
 
     #[test]

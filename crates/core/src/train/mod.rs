@@ -9,7 +9,7 @@ pub use optim::{OptimizerKind, build_optimizer};
 pub use order::BatchOrder;
 pub use series::Series;
 
-use burn::tensor::{Transaction, TensorData};
+use burn::tensor::{TensorData, Transaction};
 
 use crate::report::Report;
 
@@ -26,7 +26,11 @@ pub struct Probe {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RunError {
     #[error("training diverged at step {step} ({what} = {value}): try a smaller learning rate")]
-    Diverged { step: usize, what: String, value: f64 },
+    Diverged {
+        step: usize,
+        what: String,
+        value: f64,
+    },
     #[error("metrics read-back did not match the probe: {0}")]
     Readback(String),
 }

@@ -22,7 +22,11 @@ impl OptimizerKind {
 }
 
 /// Builds the optimizer. `betas` apply to the Adam family.
-pub fn build_optimizer(kind: OptimizerKind, weight_decay: f64, betas: (f64, f64)) -> ModuleOptimizer {
+pub fn build_optimizer(
+    kind: OptimizerKind,
+    weight_decay: f64,
+    betas: (f64, f64),
+) -> ModuleOptimizer {
     let decay = (weight_decay > 0.0).then(|| WeightDecayConfig::new(weight_decay as f32));
     match kind {
         OptimizerKind::Adam => AdamConfig::new()

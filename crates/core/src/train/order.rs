@@ -14,7 +14,13 @@ pub struct BatchOrder {
 impl BatchOrder {
     /// `batch` is clamped to `n`; a batch of `n` is full-batch training (no shuffling needed).
     pub fn new(n: usize, batch: usize, rng: Stream) -> Self {
-        Self { n, batch: batch.clamp(1, n.max(1)), rng, perm: Vec::new(), cursor: usize::MAX }
+        Self {
+            n,
+            batch: batch.clamp(1, n.max(1)),
+            rng,
+            perm: Vec::new(),
+            cursor: usize::MAX,
+        }
     }
 
     pub fn is_full_batch(&self) -> bool {

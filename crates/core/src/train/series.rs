@@ -14,7 +14,10 @@ impl Series {
     pub fn push(&mut self, step: usize, metrics: &[(&str, f64)]) {
         self.step.push(step);
         for (name, value) in metrics {
-            self.values.entry((*name).to_string()).or_default().push(*value);
+            self.values
+                .entry((*name).to_string())
+                .or_default()
+                .push(*value);
         }
     }
 
@@ -27,13 +30,17 @@ impl Series {
     }
 
     pub fn max(&self, name: &str) -> Option<f64> {
-        self.get(name).and_then(|v| v.iter().copied().reduce(f64::max))
+        self.get(name)
+            .and_then(|v| v.iter().copied().reduce(f64::max))
     }
 
     /// The first recorded step at which `name` reached `threshold`, if it did.
     pub fn first_step_reaching(&self, name: &str, threshold: f64) -> Option<usize> {
         let values = self.get(name)?;
-        values.iter().position(|v| *v >= threshold).map(|i| self.step[i])
+        values
+            .iter()
+            .position(|v| *v >= threshold)
+            .map(|i| self.step[i])
     }
 }
 

@@ -19,7 +19,9 @@ pub struct ChartSpec {
     pub lines: Vec<Line>,
 }
 
-pub const PALETTE: [&str; 6] = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2"];
+pub const PALETTE: [&str; 6] = [
+    "#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2",
+];
 
 const W: f64 = 520.0;
 const H: f64 = 280.0;
@@ -32,7 +34,11 @@ fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     let span = (hi - lo).max(1e-12);
     let raw = span / n as f64;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * mag).find(|s| span / s <= n as f64).unwrap_or(mag * 10.0);
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| span / s <= n as f64)
+        .unwrap_or(mag * 10.0);
     let mut t = (lo / step).ceil() * step;
     let mut out = Vec::new();
     while t <= hi + step * 1e-9 {
@@ -55,16 +61,24 @@ fn fmt_tick(v: f64) -> String {
 /// Renders the chart as a standalone SVG document.
 pub fn render(spec: &ChartSpec) -> String {
     let xs = spec.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
-    let ys = spec.lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).filter(|y| y.is_finite());
+    let ys = spec
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .filter(|y| y.is_finite());
     let tx = |x: f64| if spec.log_x { (x.max(1.0)).log10() } else { x };
     let x_max = xs.clone().fold(1.0, f64::max);
-    let (x_lo, x_hi) = (tx(if spec.log_x { 1.0 } else { 0.0 }), tx(x_max).max(tx(1.0) + 1e-9));
+    let (x_lo, x_hi) = (
+        tx(if spec.log_x { 1.0 } else { 0.0 }),
+        tx(x_max).max(tx(1.0) + 1e-9),
+    );
     let (y_lo, y_hi) = spec.y_range.unwrap_or_else(|| {
         let hi = ys.clone().fold(0.0, f64::max);
         (0.0, if hi > 0.0 { hi * 1.05 } else { 1.0 })
     });
     let px = |x: f64| L + (tx(x) - x_lo) / (x_hi - x_lo) * (W - L - R);
-    let py = |y: f64| T + (1.0 - (y.clamp(y_lo, y_hi) - y_lo) / (y_hi - y_lo).max(1e-12)) * (H - T - B);
+    let py =
+        |y: f64| T + (1.0 - (y.clamp(y_lo, y_hi) - y_lo) / (y_hi - y_lo).max(1e-12)) * (H - T - B);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -72,7 +86,11 @@ pub fn render(spec: &ChartSpec) -> String {
          aria-label=\"{}\"><rect width=\"{W}\" height=\"{H}\" fill=\"white\"/>",
         spec.title
     );
-    let _ = write!(s, "<text x=\"{L}\" y=\"18\" font-size=\"13\" font-weight=\"600\">{}</text>", spec.title);
+    let _ = write!(
+        s,
+        "<text x=\"{L}\" y=\"18\" font-size=\"13\" font-weight=\"600\">{}</text>",
+        spec.title
+    );
     for y in nice_ticks(y_lo, y_hi, 4) {
         let _ = write!(
             s,
@@ -86,7 +104,10 @@ pub fn render(spec: &ChartSpec) -> String {
         );
     }
     let x_ticks: Vec<f64> = if spec.log_x {
-        (0..=x_hi.ceil() as i32).map(|e| 10f64.powi(e)).filter(|v| tx(*v) <= x_hi + 1e-9).collect()
+        (0..=x_hi.ceil() as i32)
+            .map(|e| 10f64.powi(e))
+            .filter(|v| tx(*v) <= x_hi + 1e-9)
+            .collect()
     } else {
         nice_ticks(0.0, x_max, 5)
     };
@@ -116,7 +137,11 @@ pub fn render(spec: &ChartSpec) -> String {
             .filter(|(x, y)| y.is_finite() && (!spec.log_x || *x >= 1.0))
             .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
             .collect();
-        let dash = if line.dashed { " stroke-dasharray=\"5 3\"" } else { "" };
+        let dash = if line.dashed {
+            " stroke-dasharray=\"5 3\""
+        } else {
+            ""
+        };
         let _ = write!(
             s,
             "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{dash} points=\"{}\"/>",

@@ -14,7 +14,11 @@ fn text_of(value: Option<&Value>) -> String {
 
 /// One control per knob. Editing one applies it to `spec` if valid, else shows why not.
 #[component]
-pub fn Controls(knobs: &'static [Knob], spec: RwSignal<AnySpec>, disabled: Signal<bool>) -> impl IntoView {
+pub fn Controls(
+    knobs: &'static [Knob],
+    spec: RwSignal<AnySpec>,
+    disabled: Signal<bool>,
+) -> impl IntoView {
     knobs
         .iter()
         .map(|knob| {

@@ -18,14 +18,19 @@ use crate::time::sleep_ms;
 const SIDE: u32 = 320;
 
 fn context_2d(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
-    canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into().ok())
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
 }
 
 /// Paints `size`×`size` RGBA pixels over the whole canvas without smoothing.
 fn paint(canvas: &HtmlCanvasElement, rgba: &[u8], size: usize) -> Result<(), String> {
     let ctx = context_2d(canvas).ok_or("no 2-D canvas context")?;
-    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), size as u32, size as u32)
-        .map_err(|_| "bad image size")?;
+    let image =
+        ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), size as u32, size as u32)
+            .map_err(|_| "bad image size")?;
     let scratch: HtmlCanvasElement = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.create_element("canvas").ok())
@@ -33,14 +38,25 @@ fn paint(canvas: &HtmlCanvasElement, rgba: &[u8], size: usize) -> Result<(), Str
         .ok_or("no scratch canvas")?;
     scratch.set_width(size as u32);
     scratch.set_height(size as u32);
-    context_2d(&scratch).ok_or("no scratch context")?.put_image_data(&image, 0.0, 0.0).map_err(|_| "put image")?;
+    context_2d(&scratch)
+        .ok_or("no scratch context")?
+        .put_image_data(&image, 0.0, 0.0)
+        .map_err(|_| "put image")?;
     ctx.set_image_smoothing_enabled(false);
-    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&scratch, 0.0, 0.0, SIDE as f64, SIDE as f64)
-        .map_err(|_| "draw image".into())
+    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+        &scratch,
+        0.0,
+        0.0,
+        SIDE as f64,
+        SIDE as f64,
+    )
+    .map_err(|_| "draw image".into())
 }
 
 fn draw_points(canvas: &HtmlCanvasElement, points: &[(f32, f32, u8, bool)], extent: f32) {
-    let Some(ctx) = context_2d(canvas) else { return };
+    let Some(ctx) = context_2d(canvas) else {
+        return;
+    };
     let side = SIDE as f64;
     ctx.clear_rect(0.0, 0.0, side, side);
     let to_px = |v: f32| ((v + extent) / (2.0 * extent)) as f64 * side;
@@ -76,14 +92,17 @@ pub fn SurfaceView(
 ) -> impl IntoView {
     let base = NodeRef::<Canvas>::new();
     let overlay = NodeRef::<Canvas>::new();
-    let renderer: StoredValue<Option<Rc<SurfaceRenderer>>, LocalStorage> = StoredValue::new_local(None);
+    let renderer: StoredValue<Option<Rc<SurfaceRenderer>>, LocalStorage> =
+        StoredValue::new_local(None);
     let used = RwSignal::new("none");
     let failure: RwSignal<Option<String>> = RwSignal::new(None);
     let busy = Rc::new(Cell::new(false));
     Effect::new(move |_| {
         let pts = points.get();
         if let Some(overlay) = overlay.get() {
-            let extent = surface.with_untracked(|s| s.as_ref().map(|s| s.extent)).unwrap_or(1.25);
+            let extent = surface
+                .with_untracked(|s| s.as_ref().map(|s| s.extent))
+                .unwrap_or(1.25);
             draw_points(&overlay, &pts, extent);
         }
     });
@@ -98,23 +117,32 @@ pub fn SurfaceView(
         leptos::task::spawn_local(async move {
             let mut drawn_version = None;
             loop {
-                let Some(current) = surface.get_untracked() else { break };
+                let Some(current) = surface.get_untracked() else {
+                    break;
+                };
                 if drawn_version.as_ref() == Some(&current.values) {
                     break;
                 }
-                let Some(canvas) = base.get_untracked() else { break };
+                let Some(canvas) = base.get_untracked() else {
+                    break;
+                };
                 let gpu = compute.with_untracked(|c| c.as_ref().and_then(|c| c.gpu.clone()));
                 let pixels = match gpu {
                     Some(setup) => {
                         if renderer.with_value(Option::is_none) {
-                            renderer.set_value(Some(Rc::new(SurfaceRenderer::new((*setup).clone()))));
+                            renderer
+                                .set_value(Some(Rc::new(SurfaceRenderer::new((*setup).clone()))));
                         }
-                        let r = renderer.with_value(|r| r.clone()).expect("the renderer was just created");
+                        let r = renderer
+                            .with_value(|r| r.clone())
+                            .expect("the renderer was just created");
                         gpu_pixels(&r, &current).await.map(|p| (p, "webgpu"))
                     }
                     None => Ok((surface_rgba(&current.values), "canvas2d")),
                 };
-                match pixels.and_then(|(rgba, how)| paint(&canvas, &rgba, current.size).map(|()| how)) {
+                match pixels
+                    .and_then(|(rgba, how)| paint(&canvas, &rgba, current.size).map(|()| how))
+                {
                     Ok(how) => used.set(how),
                     Err(e) => {
                         failure.set(Some(format!("surface not drawn: {e}")));

@@ -15,30 +15,50 @@ use crate::query;
 use crate::runner::{Runner, Status};
 
 fn charts(report: &Report) -> Vec<ChartSpec> {
-    [("accuracy", "_acc", Some((0.0, 1.0))), ("loss", "_loss", None)]
-        .into_iter()
-        .map(|(title, suffix, y_range)| {
-            let mut lines = Vec::new();
-            for (r, run) in report.runs.iter().enumerate() {
-                let steps = run.column("step");
-                for name in run.metric_names().into_iter().filter(|n| n.ends_with(suffix)) {
-                    let train = name.starts_with("train");
-                    let label = if report.runs.len() > 1 { format!("{} {name}", run.label) } else { name.clone() };
-                    lines.push(Line {
-                        label,
-                        color: PALETTE[(2 * r + usize::from(!train)) % PALETTE.len()],
-                        dashed: train,
-                        points: steps.iter().copied().zip(run.column(&name)).collect(),
-                    });
-                }
+    [
+        ("accuracy", "_acc", Some((0.0, 1.0))),
+        ("loss", "_loss", None),
+    ]
+    .into_iter()
+    .map(|(title, suffix, y_range)| {
+        let mut lines = Vec::new();
+        for (r, run) in report.runs.iter().enumerate() {
+            let steps = run.column("step");
+            for name in run
+                .metric_names()
+                .into_iter()
+                .filter(|n| n.ends_with(suffix))
+            {
+                let train = name.starts_with("train");
+                let label = if report.runs.len() > 1 {
+                    format!("{} {name}", run.label)
+                } else {
+                    name.clone()
+                };
+                lines.push(Line {
+                    label,
+                    color: PALETTE[(2 * r + usize::from(!train)) % PALETTE.len()],
+                    dashed: train,
+                    points: steps.iter().copied().zip(run.column(&name)).collect(),
+                });
             }
-            ChartSpec { title: title.into(), y_label: title.into(), y_range, log_x: false, lines }
-        })
-        .collect()
+        }
+        ChartSpec {
+            title: title.into(),
+            y_label: title.into(),
+            y_range,
+            log_x: false,
+            lines,
+        }
+    })
+    .collect()
 }
 
 fn data_url(mime: &str, text: &str) -> String {
-    format!("data:{mime};charset=utf-8,{}", String::from(js_sys::encode_uri_component(text)))
+    format!(
+        "data:{mime};charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(text))
+    )
 }
 
 fn replace_url(search: &str) {
@@ -61,7 +81,8 @@ pub fn ExperimentPage(
     let spec = RwSignal::new(spec);
     let runner = Runner::new();
     let view = runner.view;
-    let running = Signal::derive(move || matches!(view.status.get(), Status::Running | Status::Paused));
+    let running =
+        Signal::derive(move || matches!(view.status.get(), Status::Running | Status::Paused));
 
     // The URL follows the controls, so the address bar is always a link to this exact run.
     Effect::new(move |_| replace_url(&query::encode(&spec.get(), preset, force_cpu)));
@@ -91,10 +112,18 @@ pub fn ExperimentPage(
     };
 
     let badge = move || match compute.get() {
-        None => ("badge pending", "starting device…".to_string(), String::new()),
+        None => (
+            "badge pending",
+            "starting device…".to_string(),
+            String::new(),
+        ),
         Some(c) => {
             let class = if c.is_gpu() { "badge gpu" } else { "badge cpu" };
-            (class, c.label.clone(), c.fallback_reason.clone().unwrap_or_default())
+            (
+                class,
+                c.label.clone(),
+                c.fallback_reason.clone().unwrap_or_default(),
+            )
         }
     };
     let status_text = move || match view.status.get() {
@@ -109,7 +138,12 @@ pub fn ExperimentPage(
         Status::Done => "status done",
         _ => "status",
     };
-    let chart_svgs = move || view.report.with(|r| r.as_ref().map(|r| charts(r).iter().map(chart::render).collect::<Vec<_>>()));
+    let chart_svgs = move || {
+        view.report.with(|r| {
+            r.as_ref()
+                .map(|r| charts(r).iter().map(chart::render).collect::<Vec<_>>())
+        })
+    };
     let summary_rows = move || {
         view.report.with(|r| {
             r.as_ref().map(|r| {
@@ -148,15 +182,30 @@ pub fn ExperimentPage(
             .to_json()
             .into_iter()
             .filter(|(k, v)| base.get(k) != Some(v))
-            .map(|(k, v)| format!(" --set {k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .map(|(k, v)| {
+                format!(
+                    " --set {k}={}",
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                )
+            })
             .collect();
-        format!("overfit run {} --preset {}{sets}", s.experiment().id(), preset.name())
+        format!(
+            "overfit run {} --preset {}{sets}",
+            s.experiment().id(),
+            preset.name()
+        )
     };
     let preset_links = Preset::ALL
         .iter()
         .map(|p| {
             let href = format!("?exp={}&preset={}", info.id, p.name());
-            let class = if *p == preset { "preset active" } else { "preset" };
+            let class = if *p == preset {
+                "preset active"
+            } else {
+                "preset"
+            };
             view! { <a class=class href=href>{p.name()}</a> }
         })
         .collect_view();

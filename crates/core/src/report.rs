@@ -14,7 +14,7 @@ pub const SCHEMA: u32 = 1;
 pub struct Report {
     pub schema: u32,
     pub experiment: String,
-    /// The preset the spec started from, or "custom"-free: the preset name as given.
+    /// The preset the spec started from (knobs may have been changed since; `spec` is exact).
     pub preset: String,
     pub spec: Map<String, Value>,
     pub backend: String,

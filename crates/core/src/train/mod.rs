@@ -1,6 +1,7 @@
 //! The step-function training interface every experiment implements, and the pieces shared by
 //! experiments' training loops (optimizers, batch order, metric series).
 
+pub mod grokfast;
 mod optim;
 mod order;
 mod series;

@@ -115,6 +115,32 @@ await gpuBrowser.close();
 const cpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS] });
 await check('toy2d runs to completion on the CPU fallback (no WebGPU), started by the Run button', () =>
   withPage(cpuBrowser, 'toy2d-cpu', true, (page) => runToy2d(page, base, tiny, false)));
+await check('pause, resume, stop and reset work mid-run', () => withPage(cpuBrowser, 'controls', true, async (page) => {
+  await page.goto(`${base}?exp=toy2d&steps=200000&eval_every=100`);
+  await page.click('#run');
+  const steps = async () => Number((await page.locator('#progress').textContent()).match(/step (\d+)/)[1]);
+  await page.waitForFunction(() => /step [1-9]/.test(document.querySelector('#progress')?.textContent || ''), null, { timeout: 60_000 });
+  await page.click('#pause');
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'paused');
+  const paused = await steps();
+  await page.waitForTimeout(800);
+  if ((await steps()) !== paused) throw new Error('steps advanced while paused');
+  if ((await page.locator('#pause').textContent()) !== 'Resume') throw new Error('the pause button should offer Resume');
+  await page.click('#pause');
+  await page.waitForFunction((n) => {
+    const m = (document.querySelector('#progress')?.textContent || '').match(/step (\d+)/);
+    return m && Number(m[1]) > n && document.querySelector('#status')?.textContent === 'training';
+  }, paused, { timeout: 60_000 });
+  // Controls are locked while a run is in progress.
+  if (!(await page.locator('input[name="width"]').isDisabled())) throw new Error('controls should be disabled while training');
+  await page.click('#stop');
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready');
+  const stopped = await steps();
+  await page.waitForTimeout(500);
+  if ((await steps()) !== stopped) throw new Error('steps advanced after Stop');
+  await page.click('#reset');
+  await page.waitForFunction(() => (document.querySelector('#progress')?.textContent || '').startsWith('step 0 /'));
+}));
 await cpuBrowser.close();
 server.close();
 

@@ -1,0 +1,225 @@
+//! The decoder-only transformer of the grokking experiments (Power et al. 2022; the block as
+//! in the Grokfast reference code): token + learned position embeddings, `layers` blocks of
+//! `x = ln1(x); x = x + attn(x); x = x + mlp(ln2(x))` (note: the attention residual adds to
+//! the *normalised* input), a final LayerNorm and a bias-free output head.
+
+use burn::module::{Module, Param};
+use burn::nn::{LayerNorm, LayerNormConfig, Linear};
+use burn::tensor::{Device, Int, Tensor, TensorData, activation};
+
+use super::init;
+use crate::rng::Stream;
+
+/// Causal multi-head self-attention with input and output projections.
+#[derive(Module, Debug)]
+pub struct CausalSelfAttention {
+    query: Linear,
+    key: Linear,
+    value: Linear,
+    output: Linear,
+    #[module(skip)]
+    heads: usize,
+}
+
+impl CausalSelfAttention {
+    fn new(d_model: usize, heads: usize, rng: &mut Stream, device: &Device) -> Self {
+        Self {
+            query: init::linear(d_model, d_model, rng, device),
+            key: init::linear(d_model, d_model, rng, device),
+            value: init::linear(d_model, d_model, rng, device),
+            output: init::linear(d_model, d_model, rng, device),
+            heads,
+        }
+    }
+
+    /// # Shapes
+    /// - x: `[batch, seq, d_model]`, mask: `[seq, seq]` (0 on and below the diagonal, a large
+    ///   negative number above it)
+    /// - output: `[batch, seq, d_model]`
+    fn forward(&self, x: Tensor<3>, mask: Tensor<2>) -> Tensor<3> {
+        let [batch, seq, d_model] = x.dims();
+        let d_head = d_model / self.heads;
+        // [batch, seq, d_model] -> [batch, heads, seq, d_head]
+        let split = |t: Tensor<3>| t.reshape([batch, seq, self.heads, d_head]).swap_dims(1, 2);
+        let q = split(self.query.forward(x.clone()));
+        let k = split(self.key.forward(x.clone()));
+        let v = split(self.value.forward(x));
+        let scores = q
+            .matmul(k.swap_dims(2, 3))
+            .div_scalar((d_head as f64).sqrt()); // [b, h, s, s]
+        let weights = activation::softmax(scores + mask.unsqueeze::<4>(), 3);
+        let mixed = weights
+            .matmul(v)
+            .swap_dims(1, 2)
+            .reshape([batch, seq, d_model]);
+        self.output.forward(mixed)
+    }
+}
+
+/// One transformer block.
+#[derive(Module, Debug)]
+pub struct Block {
+    ln1: LayerNorm,
+    attention: CausalSelfAttention,
+    ln2: LayerNorm,
+    up: Linear,
+    down: Linear,
+}
+
+impl Block {
+    fn forward(&self, x: Tensor<3>, mask: Tensor<2>) -> Tensor<3> {
+        let x = self.ln1.forward(x);
+        let x = x.clone() + self.attention.forward(x, mask);
+        let hidden = activation::gelu(self.up.forward(self.ln2.forward(x.clone())));
+        x + self.down.forward(hidden)
+    }
+}
+
+/// Sizes of a [`Transformer`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TransformerShape {
+    pub vocabulary: usize,
+    pub seq_len: usize,
+    pub d_model: usize,
+    pub heads: usize,
+    pub layers: usize,
+}
+
+/// A decoder-only transformer returning next-token logits at every position.
+#[derive(Module, Debug)]
+pub struct Transformer {
+    tokens: Param<Tensor<2>>,
+    positions: Param<Tensor<2>>,
+    blocks: Vec<Block>,
+    ln_final: LayerNorm,
+    head: Linear,
+    mask: Tensor<2>,
+}
+
+fn normal_param(rows: usize, cols: usize, rng: &mut Stream, device: &Device) -> Param<Tensor<2>> {
+    let values: Vec<f32> = (0..rows * cols).map(|_| rng.normal() as f32).collect();
+    Param::from_tensor(Tensor::from_data(
+        TensorData::new(values, [rows, cols]),
+        device,
+    ))
+}
+
+impl Transformer {
+    /// A new transformer with seeded host-side weights (embeddings N(0, 1), linear layers
+    /// uniform ±1/sqrt(fan_in), LayerNorms at identity).
+    pub fn new(shape: TransformerShape, rng: &mut Stream, device: &Device) -> Self {
+        let d = shape.d_model;
+        let blocks = (0..shape.layers)
+            .map(|_| Block {
+                ln1: LayerNormConfig::new(d).init(device),
+                attention: CausalSelfAttention::new(d, shape.heads, rng, device),
+                ln2: LayerNormConfig::new(d).init(device),
+                up: init::linear(d, 4 * d, rng, device),
+                down: init::linear(4 * d, d, rng, device),
+            })
+            .collect();
+        let mut head = init::linear(d, shape.vocabulary, rng, device);
+        head.bias = None;
+        let s = shape.seq_len;
+        let mask: Vec<f32> = (0..s * s)
+            .map(|i| if i % s > i / s { -1e9 } else { 0.0 })
+            .collect();
+        Self {
+            tokens: normal_param(shape.vocabulary, d, rng, device),
+            positions: normal_param(s, d, rng, device),
+            blocks,
+            ln_final: LayerNormConfig::new(d).init(device),
+            head,
+            mask: Tensor::from_data(TensorData::new(mask, [s, s]), device),
+        }
+    }
+
+    /// # Shapes
+    /// - tokens: `[batch, seq]`
+    /// - output: `[batch, seq, vocabulary]`
+    pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        let [batch, seq] = tokens.dims();
+        let d = self.tokens.dims()[1];
+        let flat = tokens.reshape([batch * seq]);
+        let embedded = self.tokens.val().select(0, flat).reshape([batch, seq, d]);
+        let mut x = embedded + self.positions.val().slice([0..seq]).unsqueeze::<3>();
+        let mask = self.mask.clone().slice([0..seq, 0..seq]);
+        for block in &self.blocks {
+            x = block.forward(x, mask.clone());
+        }
+        self.head.forward(self.ln_final.forward(x))
+    }
+
+    /// Logits at the last position: `[batch, vocabulary]`.
+    pub fn forward_last(&self, tokens: Tensor<2, Int>) -> Tensor<2> {
+        let logits = self.forward(tokens);
+        let [batch, seq, vocab] = logits.dims();
+        logits
+            .slice([0..batch, seq - 1..seq])
+            .reshape([batch, vocab])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> (Transformer, Device) {
+        let device = Device::flex();
+        let shape = TransformerShape {
+            vocabulary: 9,
+            seq_len: 4,
+            d_model: 16,
+            heads: 4,
+            layers: 2,
+        };
+        (
+            Transformer::new(shape, &mut Stream::new(1, "init"), &device),
+            device,
+        )
+    }
+
+    fn tokens(rows: &[[i64; 4]], device: &Device) -> Tensor<2, Int> {
+        let flat: Vec<i64> = rows.iter().flatten().copied().collect();
+        Tensor::from_data(TensorData::new(flat, [rows.len(), 4]), device)
+    }
+
+    #[test]
+    fn shapes_and_parameter_count() {
+        let (model, device) = tiny();
+        let out = model.forward(tokens(&[[1, 7, 2, 8], [3, 7, 4, 8]], &device));
+        assert_eq!(out.dims(), [2, 4, 9]);
+        // embeddings 9*16 + 4*16; per block: 4 attention projections (16*16+16), 2 LayerNorms
+        // (2*16), MLP 16*64+64 + 64*16+16; final LayerNorm 2*16; head 16*9.
+        let block = 4 * (16 * 16 + 16) + 2 * 2 * 16 + (16 * 64 + 64) + (64 * 16 + 16);
+        assert_eq!(
+            model.num_params(),
+            9 * 16 + 4 * 16 + 2 * block + 2 * 16 + 16 * 9
+        );
+    }
+
+    #[test]
+    fn attention_is_causal() {
+        // Changing the last token must not change the logits at earlier positions.
+        let (model, device) = tiny();
+        let a = model
+            .forward(tokens(&[[1, 7, 2, 8]], &device))
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("f32");
+        let b = model
+            .forward(tokens(&[[1, 7, 2, 5]], &device))
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("f32");
+        let per_position = 9;
+        for i in 0..3 * per_position {
+            assert!(
+                (a[i] - b[i]).abs() < 1e-5,
+                "position {} changed",
+                i / per_position
+            );
+        }
+        assert!((3 * per_position..4 * per_position).any(|i| (a[i] - b[i]).abs() > 1e-4));
+    }
+}

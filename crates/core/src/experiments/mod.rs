@@ -1,6 +1,7 @@
 //! The experiment registry. One enum drives the CLI (`overfit list`, `overfit run <id>`), the
 //! web app's routes and home page, and the smoke tests.
 
+pub mod grokking;
 pub mod toy2d;
 
 use burn::tensor::Device;

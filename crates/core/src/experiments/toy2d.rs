@@ -13,7 +13,8 @@ use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
 use crate::spec::{Knob, KnobKind, Preset, SpecError};
 use crate::train::{
-    BatchOrder, OptimizerKind, Probe, RunError, Series, Session, Surface, build_optimizer, scalar,
+    BatchOrder, OptimizerKind, Probe, RunError, Series, Session, Surface, build_optimizer,
+    loss_and_correct, scalar,
 };
 
 pub static INFO: Info = Info {
@@ -392,22 +393,13 @@ impl Toy2dSession {
         self.model = self.optim.step(self.spec.lr, self.model.clone(), grads);
     }
 
-    /// Loss (mean) and number of correct predictions, both `[1]`, detached from the graph.
-    fn loss_and_correct(&self, x: Tensor<2>, y: Tensor<1, Int>) -> (Tensor<1>, Tensor<1>) {
-        let logits = self.model.forward(x).detach();
-        let loss = CrossEntropyLossConfig::new()
-            .init(&self.device)
-            .forward(logits.clone(), y.clone());
-        let n = y.dims()[0];
-        let correct = logits.argmax(1).reshape([n]).equal(y).int().sum().float();
-        (loss, correct)
-    }
-
     fn probe(&mut self) -> Probe {
-        let (train_loss, train_correct) =
-            self.loss_and_correct(self.x_train.clone(), self.y_train.clone());
+        let (train_loss, train_correct) = loss_and_correct(
+            self.model.forward(self.x_train.clone()),
+            self.y_train.clone(),
+        );
         let (test_loss, test_correct) =
-            self.loss_and_correct(self.x_test.clone(), self.y_test.clone());
+            loss_and_correct(self.model.forward(self.x_test.clone()), self.y_test.clone());
         let surface =
             burn::tensor::activation::softmax(self.model.forward(self.grid.clone()).detach(), 1)
                 .slice([0..SURFACE_SIZE * SURFACE_SIZE, 1..2])

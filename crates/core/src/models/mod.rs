@@ -1,6 +1,7 @@
 //! burn modules. Weights are drawn on the host from a seeded stream so that a spec gives the
 //! same initial model on every backend.
 
+pub mod embed_mlp;
 pub mod init;
 pub mod mlp;
 pub mod transformer;

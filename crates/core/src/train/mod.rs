@@ -10,7 +10,8 @@ pub use optim::{OptimizerKind, build_optimizer};
 pub use order::BatchOrder;
 pub use series::Series;
 
-use burn::tensor::{TensorData, Transaction};
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::tensor::{Int, Tensor, TensorData, Transaction};
 
 use crate::report::Report;
 
@@ -70,6 +71,27 @@ pub trait Session {
     fn points(&self) -> Vec<(f32, f32, u8, bool)> {
         Vec::new()
     }
+}
+
+/// Mean cross-entropy and the number of correct arg-max predictions, both `[1]` and detached
+/// from any autodiff graph: what an evaluation probe registers.
+///
+/// # Shapes
+/// - logits: `[n, classes]`, targets: `[n]`
+pub fn loss_and_correct(logits: Tensor<2>, targets: Tensor<1, Int>) -> (Tensor<1>, Tensor<1>) {
+    let logits = logits.detach();
+    let n = targets.dims()[0];
+    let loss = CrossEntropyLossConfig::new()
+        .init(&logits.device())
+        .forward(logits.clone(), targets.clone());
+    let correct = logits
+        .argmax(1)
+        .reshape([n])
+        .equal(targets)
+        .int()
+        .sum()
+        .float();
+    (loss, correct)
 }
 
 /// Reads one scalar from read-back data (any element type), for `absorb` implementations.

@@ -1,0 +1,605 @@
+//! `grokking`: a transformer (or MLP) on modular arithmetic memorises its training equations
+//! long before it generalises; Grokfast's slow-gradient amplification shortens the wait.
+//! Baseline, Grokfast-EMA and Grokfast-MA train side by side on one split from one init.
+//!
+//! Not yet in the registry: the session is complete, the `ci` preset is being calibrated.
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::data::modular::{self, Equation, Op};
+use crate::models::embed_mlp::EmbedMlp;
+use crate::models::transformer::{Transformer, TransformerShape};
+use crate::report::{Report, RunReport, json_number};
+use crate::rng::Stream;
+use crate::spec::{Preset, SpecError};
+use crate::train::grokfast::{Filter, Grokfast};
+use crate::train::{
+    BatchOrder, OptimizerKind, Probe, RunError, Series, Session, build_optimizer, loss_and_correct,
+    scalar,
+};
+
+/// Which network learns the operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Architecture {
+    Transformer,
+    Mlp,
+}
+
+/// Which runs to train side by side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compare {
+    All,
+    Ema,
+    Ma,
+    Baseline,
+}
+
+/// Everything that defines a `grokking` run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GrokkingSpec {
+    pub op: Op,
+    pub p: u32,
+    pub train_fraction: f64,
+    pub corruption: f64,
+    pub model: Architecture,
+    pub d_model: usize,
+    pub heads: usize,
+    pub layers: usize,
+    /// Hidden width of the MLP.
+    pub width: usize,
+    pub optimizer: OptimizerKind,
+    pub lr: f64,
+    pub beta2: f64,
+    pub warmup: usize,
+    pub batch: usize,
+    pub compare: Compare,
+    pub weight_decay: f64,
+    pub ema_alpha: f64,
+    pub ema_lambda: f64,
+    pub ema_weight_decay: f64,
+    pub ma_window: usize,
+    pub ma_lambda: f64,
+    pub ma_weight_decay: f64,
+    pub steps: usize,
+    pub eval_every: usize,
+    pub data_seed: u64,
+    pub init_seed: u64,
+    pub order_seed: u64,
+}
+
+impl Default for GrokkingSpec {
+    fn default() -> Self {
+        Self::preset(Preset::Quick)
+    }
+}
+
+impl GrokkingSpec {
+    pub fn preset(preset: Preset) -> Self {
+        // The Grokfast paper's setting: x*y mod 97, half the equations for training,
+        // Adam (coupled L2) lr 1e-3, betas (0.9, 0.98), 10 warm-up steps, batch 512.
+        let paper = Self {
+            op: Op::Mul,
+            p: 97,
+            train_fraction: 0.5,
+            corruption: 0.0,
+            model: Architecture::Transformer,
+            d_model: 128,
+            heads: 4,
+            layers: 2,
+            width: 128,
+            optimizer: OptimizerKind::Adam,
+            lr: 1e-3,
+            beta2: 0.98,
+            warmup: 10,
+            batch: 512,
+            compare: Compare::All,
+            weight_decay: 0.0,
+            ema_alpha: 0.98,
+            ema_lambda: 2.0,
+            ema_weight_decay: 0.005,
+            ma_window: 100,
+            ma_lambda: 5.0,
+            ma_weight_decay: 0.01,
+            steps: 50_000,
+            eval_every: 100,
+            data_seed: 0,
+            init_seed: 0,
+            order_seed: 0,
+        };
+        match preset {
+            Preset::Paper => paper,
+            Preset::Quick | Preset::Ci => Self {
+                p: 31,
+                d_model: 64,
+                heads: 4,
+                layers: 1,
+                batch: 256,
+                steps: 4000,
+                eval_every: 50,
+                ..paper
+            },
+        }
+    }
+
+    /// Checks the rules that involve several fields.
+    pub fn validate_rules(&self) -> Result<(), SpecError> {
+        if !modular::is_prime(self.p) {
+            return Err(SpecError::Inconsistent(format!(
+                "p={} is not prime (modular division and the paper's setting need a prime)",
+                self.p
+            )));
+        }
+        if self.d_model % self.heads != 0 {
+            return Err(SpecError::Inconsistent(format!(
+                "d_model={} is not a multiple of heads={}",
+                self.d_model, self.heads
+            )));
+        }
+        if self.eval_every > self.steps {
+            return Err(SpecError::Inconsistent(format!(
+                "eval_every={} is more than steps={}: there would be no evaluation",
+                self.eval_every, self.steps
+            )));
+        }
+        Ok(())
+    }
+
+    /// The runs to train: label, filter, weight decay.
+    pub fn runs(&self) -> Vec<(&'static str, Option<Filter>, f64)> {
+        let baseline = ("baseline", None, self.weight_decay);
+        let ema = (
+            "grokfast-ema",
+            Some(Filter::Ema {
+                alpha: self.ema_alpha,
+                lambda: self.ema_lambda,
+            }),
+            self.ema_weight_decay,
+        );
+        let ma = (
+            "grokfast-ma",
+            Some(Filter::Ma {
+                window: self.ma_window,
+                lambda: self.ma_lambda,
+            }),
+            self.ma_weight_decay,
+        );
+        match self.compare {
+            Compare::All => vec![baseline, ema, ma],
+            Compare::Ema => vec![baseline, ema],
+            Compare::Ma => vec![baseline, ma],
+            Compare::Baseline => vec![baseline],
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+enum Network {
+    Transformer(Transformer),
+    Mlp(EmbedMlp),
+}
+
+impl Network {
+    fn forward_last(&self, tokens: Tensor<2, Int>) -> Tensor<2> {
+        match self {
+            Network::Transformer(t) => t.forward_last(tokens),
+            Network::Mlp(m) => m.forward_last(tokens),
+        }
+    }
+}
+
+/// Sums the squares of every float parameter.
+struct SquaredNorm(Option<Tensor<1>>);
+
+impl ModuleVisitor for SquaredNorm {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let s = param.val().detach().powi_scalar(2).sum();
+        self.0 = Some(match self.0.take() {
+            Some(acc) => acc + s,
+            None => s,
+        });
+    }
+}
+
+struct Run {
+    label: &'static str,
+    model: Network,
+    optim: ModuleOptimizer,
+    filter: Option<Grokfast>,
+    order: BatchOrder,
+    series: Series,
+}
+
+/// A `grokking` comparison in progress.
+pub struct GrokkingSession {
+    spec: GrokkingSpec,
+    device: Device,
+    runs: Vec<Run>,
+    x_train: Tensor<2, Int>,
+    y_train: Tensor<1, Int>,
+    x_val: Tensor<2, Int>,
+    y_val: Tensor<1, Int>,
+    n_train: usize,
+    n_val: usize,
+    step: usize,
+    evaluated_initial: bool,
+    pending: Option<usize>,
+}
+
+fn to_tensors(equations: &[Equation], p: u32, device: &Device) -> (Tensor<2, Int>, Tensor<1, Int>) {
+    let n = equations.len();
+    let tokens: Vec<i64> = equations
+        .iter()
+        .flat_map(|e| e.tokens(p))
+        .map(i64::from)
+        .collect();
+    let answers: Vec<i64> = equations.iter().map(|e| i64::from(e.z)).collect();
+    (
+        Tensor::from_data(TensorData::new(tokens, [n, 4]), device),
+        Tensor::from_data(TensorData::new(answers, [n]), device),
+    )
+}
+
+impl GrokkingSession {
+    pub fn new(spec: GrokkingSpec, device: &Device) -> Self {
+        let device = device.clone().autodiff();
+        let equations = modular::all_equations(spec.op, spec.p);
+        let mut split_rng = Stream::new(spec.data_seed, "grokking/split");
+        let (train, val) = modular::split(
+            equations,
+            spec.train_fraction,
+            spec.corruption,
+            spec.p,
+            &mut split_rng,
+        );
+        let (x_train, y_train) = to_tensors(&train, spec.p, &device);
+        let (x_val, y_val) = to_tensors(&val, spec.p, &device);
+        let vocabulary = modular::vocabulary(spec.p);
+        let runs = spec
+            .runs()
+            .into_iter()
+            .map(|(label, filter, weight_decay)| {
+                // Every run starts from the same weights and sees the same batches.
+                let mut init_rng = Stream::new(spec.init_seed, "grokking/init");
+                let model = match spec.model {
+                    Architecture::Transformer => Network::Transformer(Transformer::new(
+                        TransformerShape {
+                            vocabulary,
+                            seq_len: 4,
+                            d_model: spec.d_model,
+                            heads: spec.heads,
+                            layers: spec.layers,
+                        },
+                        &mut init_rng,
+                        &device,
+                    )),
+                    Architecture::Mlp => Network::Mlp(EmbedMlp::new(
+                        vocabulary,
+                        spec.d_model,
+                        spec.width,
+                        &mut init_rng,
+                        &device,
+                    )),
+                };
+                Run {
+                    label,
+                    model,
+                    optim: build_optimizer(spec.optimizer, weight_decay, (0.9, spec.beta2)),
+                    filter: filter.map(Grokfast::new),
+                    order: BatchOrder::new(
+                        train.len(),
+                        spec.batch,
+                        Stream::new(spec.order_seed, "grokking/order"),
+                    ),
+                    series: Series::default(),
+                }
+            })
+            .collect();
+        Self {
+            n_train: train.len(),
+            n_val: val.len(),
+            spec,
+            device,
+            runs,
+            x_train,
+            y_train,
+            x_val,
+            y_val,
+            step: 0,
+            evaluated_initial: false,
+            pending: None,
+        }
+    }
+
+    fn learning_rate(&self) -> f64 {
+        // Linear warm-up over the first `warmup` updates.
+        let ramp = if self.spec.warmup == 0 {
+            1.0
+        } else {
+            ((self.step + 1) as f64 / self.spec.warmup as f64).min(1.0)
+        };
+        self.spec.lr * ramp
+    }
+
+    fn train_step(&mut self) {
+        let lr = self.learning_rate();
+        for run in &mut self.runs {
+            let (x, y) = if run.order.is_full_batch() {
+                (self.x_train.clone(), self.y_train.clone())
+            } else {
+                let idx: Vec<i64> = run
+                    .order
+                    .next_batch()
+                    .into_iter()
+                    .map(|i| i as i64)
+                    .collect();
+                let len = idx.len();
+                let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [len]), &self.device);
+                (
+                    self.x_train.clone().select(0, idx.clone()),
+                    self.y_train.clone().select(0, idx),
+                )
+            };
+            let logits = run.model.forward_last(x);
+            let loss = burn::nn::loss::CrossEntropyLossConfig::new()
+                .init(&self.device)
+                .forward(logits, y);
+            let mut grads = GradientsParams::from_grads(loss.backward(), &run.model);
+            if let Some(filter) = &mut run.filter {
+                grads = filter.apply(&run.model, grads);
+            }
+            run.model = run.optim.step(lr, run.model.clone(), grads);
+        }
+    }
+
+    fn probe(&mut self) -> Probe {
+        let mut tx = Transaction::default();
+        for run in &self.runs {
+            let (train_loss, train_correct) = loss_and_correct(
+                run.model.forward_last(self.x_train.clone()),
+                self.y_train.clone(),
+            );
+            let (val_loss, val_correct) = loss_and_correct(
+                run.model.forward_last(self.x_val.clone()),
+                self.y_val.clone(),
+            );
+            let mut norm = SquaredNorm(None);
+            run.model.visit(&mut norm);
+            let norm = norm
+                .0
+                .unwrap_or_else(|| Tensor::zeros([1], &self.device))
+                .sqrt();
+            tx = tx
+                .register(train_loss)
+                .register(train_correct)
+                .register(val_loss)
+                .register(val_correct)
+                .register(norm);
+        }
+        self.pending = Some(self.step);
+        Probe {
+            step: self.step,
+            transaction: tx,
+        }
+    }
+
+    fn summary(&self, run: &Run) -> Map<String, Value> {
+        let s = &run.series;
+        let opt = |v: Option<usize>| v.map(Value::from).unwrap_or(Value::Null);
+        let mut m = Map::new();
+        m.insert(
+            "steps_to_train_acc_95".into(),
+            opt(s.first_step_reaching("train_acc", 0.95)),
+        );
+        m.insert(
+            "steps_to_val_acc_95".into(),
+            opt(s.first_step_reaching("val_acc", 0.95)),
+        );
+        for (key, metric) in [
+            ("final_train_acc", "train_acc"),
+            ("final_val_acc", "val_acc"),
+            ("final_weight_norm", "weight_norm"),
+        ] {
+            m.insert(
+                key.into(),
+                s.last(metric).map(json_number).unwrap_or(Value::Null),
+            );
+        }
+        m.insert("n_train".into(), Value::from(self.n_train));
+        m.insert("n_val".into(), Value::from(self.n_val));
+        m.insert("parameters".into(), Value::from(run.model.num_params()));
+        m
+    }
+}
+
+impl Session for GrokkingSession {
+    fn total_steps(&self) -> usize {
+        self.spec.steps
+    }
+
+    fn steps_done(&self) -> usize {
+        self.step
+    }
+
+    fn is_finished(&self) -> bool {
+        self.step >= self.spec.steps && self.pending.is_none() && self.evaluated_initial
+    }
+
+    fn advance(&mut self, max_steps: usize) -> Result<Option<Probe>, RunError> {
+        if self.pending.is_some() {
+            return Err(RunError::Readback(
+                "the previous probe was not absorbed".into(),
+            ));
+        }
+        if !self.evaluated_initial {
+            self.evaluated_initial = true;
+            return Ok(Some(self.probe()));
+        }
+        for _ in 0..max_steps {
+            if self.step >= self.spec.steps {
+                break;
+            }
+            self.train_step();
+            self.step += 1;
+            if self.step % self.spec.eval_every == 0 || self.step == self.spec.steps {
+                return Ok(Some(self.probe()));
+            }
+        }
+        Ok(None)
+    }
+
+    fn absorb(&mut self, data: Vec<TensorData>) -> Result<(), RunError> {
+        let step = self
+            .pending
+            .take()
+            .ok_or_else(|| RunError::Readback("no probe is pending".into()))?;
+        if data.len() != 5 * self.runs.len() {
+            return Err(RunError::Readback(format!(
+                "expected {} tensors, got {}",
+                5 * self.runs.len(),
+                data.len()
+            )));
+        }
+        let (n_train, n_val) = (self.n_train as f64, self.n_val.max(1) as f64);
+        for (run, d) in self.runs.iter_mut().zip(data.chunks(5)) {
+            let train_loss = scalar(&d[0]);
+            run.series.push(
+                step,
+                &[
+                    ("train_loss", train_loss),
+                    ("train_acc", scalar(&d[1]) / n_train),
+                    ("val_loss", scalar(&d[2])),
+                    ("val_acc", scalar(&d[3]) / n_val),
+                    ("weight_norm", scalar(&d[4])),
+                ],
+            );
+            if !train_loss.is_finite() {
+                return Err(RunError::Diverged {
+                    step,
+                    what: format!("{} train loss", run.label),
+                    value: train_loss,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn report(&self) -> Report {
+        Report {
+            schema: crate::report::SCHEMA,
+            experiment: "grokking".into(),
+            preset: String::new(),
+            spec: match serde_json::to_value(&self.spec) {
+                Ok(Value::Object(map)) => map,
+                _ => Map::new(),
+            },
+            backend: String::new(),
+            runs: self
+                .runs
+                .iter()
+                .map(|r| RunReport::new(r.label, &r.series, self.summary(r)))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> GrokkingSpec {
+        GrokkingSpec {
+            p: 7,
+            d_model: 16,
+            heads: 2,
+            layers: 1,
+            batch: 8,
+            lr: 3e-3,
+            ma_window: 5,
+            steps: 40,
+            eval_every: 10,
+            ..GrokkingSpec::preset(Preset::Ci)
+        }
+    }
+
+    fn run_to_end(spec: GrokkingSpec) -> Report {
+        let mut session = GrokkingSession::new(spec, &Device::flex());
+        while !session.is_finished() {
+            if let Some(probe) = session.advance(16).expect("advance") {
+                session.absorb(probe.transaction.execute()).expect("absorb");
+            }
+        }
+        session.report()
+    }
+
+    #[test]
+    fn three_runs_train_from_one_init_and_report_the_summaries() {
+        let report = run_to_end(tiny());
+        let labels: Vec<&str> = report.runs.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["baseline", "grokfast-ema", "grokfast-ma"]);
+        let first: Vec<f64> = report
+            .runs
+            .iter()
+            .map(|r| r.column("train_loss")[0])
+            .collect();
+        assert!(
+            first.iter().all(|l| (l - first[0]).abs() < 1e-6),
+            "same init, same first loss: {first:?}"
+        );
+        for run in &report.runs {
+            assert_eq!(run.column("step"), [0.0, 10.0, 20.0, 30.0, 40.0]);
+            let loss = run.column("train_loss");
+            assert!(
+                loss[4] < loss[0],
+                "{}: training loss should fall: {loss:?}",
+                run.label
+            );
+            for key in [
+                "steps_to_train_acc_95",
+                "steps_to_val_acc_95",
+                "final_val_acc",
+                "final_weight_norm",
+            ] {
+                assert!(
+                    run.summary.contains_key(key),
+                    "{}: summary lacks {key}",
+                    run.label
+                );
+            }
+        }
+        // Grokfast changes the updates: the filtered runs leave the baseline's trajectory.
+        let last = |i: usize| report.runs[i].column("train_loss")[4];
+        assert!((last(0) - last(1)).abs() > 1e-6 && (last(0) - last(2)).abs() > 1e-6);
+    }
+
+    #[test]
+    fn rules_name_the_bad_field() {
+        let not_prime = GrokkingSpec { p: 91, ..tiny() };
+        assert!(
+            not_prime
+                .validate_rules()
+                .expect_err("91 = 7 x 13")
+                .to_string()
+                .contains("p=91 is not prime")
+        );
+        let heads = GrokkingSpec {
+            d_model: 30,
+            heads: 4,
+            ..tiny()
+        };
+        assert!(
+            heads
+                .validate_rules()
+                .expect_err("30 % 4")
+                .to_string()
+                .contains("d_model=30 is not a multiple of heads=4")
+        );
+        assert!(tiny().validate_rules().is_ok());
+    }
+}

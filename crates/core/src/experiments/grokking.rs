@@ -18,8 +18,8 @@ use crate::rng::Stream;
 use crate::spec::{Preset, SpecError};
 use crate::train::grokfast::{Filter, Grokfast};
 use crate::train::{
-    BatchOrder, OptimizerKind, Probe, RunError, Series, Session, build_optimizer, loss_and_correct,
-    scalar,
+    BatchOrder, OptimizerKind, Probe, RunError, Schedule, Series, Session, Stepper, advance,
+    build_optimizer, loss_and_correct, scalar,
 };
 
 /// Which network learns the operation.
@@ -227,9 +227,7 @@ pub struct GrokkingSession {
     y_val: Tensor<1, Int>,
     n_train: usize,
     n_val: usize,
-    step: usize,
-    evaluated_initial: bool,
-    pending: Option<usize>,
+    schedule: Schedule,
 }
 
 fn to_tensors(equations: &[Equation], p: u32, device: &Device) -> (Tensor<2, Int>, Tensor<1, Int>) {
@@ -302,6 +300,7 @@ impl GrokkingSession {
             })
             .collect();
         Self {
+            schedule: Schedule::new(spec.steps, spec.eval_every),
             n_train: train.len(),
             n_val: val.len(),
             spec,
@@ -311,9 +310,6 @@ impl GrokkingSession {
             y_train,
             x_val,
             y_val,
-            step: 0,
-            evaluated_initial: false,
-            pending: None,
         }
     }
 
@@ -322,12 +318,12 @@ impl GrokkingSession {
         let ramp = if self.spec.warmup == 0 {
             1.0
         } else {
-            ((self.step + 1) as f64 / self.spec.warmup as f64).min(1.0)
+            ((self.schedule.step() + 1) as f64 / self.spec.warmup as f64).min(1.0)
         };
         self.spec.lr * ramp
     }
 
-    fn train_step(&mut self) {
+    fn train_one_step(&mut self) {
         let lr = self.learning_rate();
         for run in &mut self.runs {
             let (x, y) = if run.order.is_full_batch() {
@@ -358,7 +354,7 @@ impl GrokkingSession {
         }
     }
 
-    fn probe(&mut self) -> Probe {
+    fn read_metrics(&self) -> Transaction {
         let mut tx = Transaction::default();
         for run in &self.runs {
             let (train_loss, train_correct) = loss_and_correct(
@@ -382,11 +378,7 @@ impl GrokkingSession {
                 .register(val_correct)
                 .register(norm);
         }
-        self.pending = Some(self.step);
-        Probe {
-            step: self.step,
-            transaction: tx,
-        }
+        tx
     }
 
     fn summary(&self, run: &Run) -> Map<String, Value> {
@@ -418,47 +410,39 @@ impl GrokkingSession {
     }
 }
 
+impl Stepper for GrokkingSession {
+    fn schedule(&mut self) -> &mut Schedule {
+        &mut self.schedule
+    }
+
+    fn train_step(&mut self) {
+        self.train_one_step();
+    }
+
+    fn evaluate(&mut self) -> Transaction {
+        self.read_metrics()
+    }
+}
+
 impl Session for GrokkingSession {
     fn total_steps(&self) -> usize {
-        self.spec.steps
+        self.schedule.total()
     }
 
     fn steps_done(&self) -> usize {
-        self.step
+        self.schedule.step()
     }
 
     fn is_finished(&self) -> bool {
-        self.step >= self.spec.steps && self.pending.is_none() && self.evaluated_initial
+        self.schedule.is_finished()
     }
 
     fn advance(&mut self, max_steps: usize) -> Result<Option<Probe>, RunError> {
-        if self.pending.is_some() {
-            return Err(RunError::Readback(
-                "the previous probe was not absorbed".into(),
-            ));
-        }
-        if !self.evaluated_initial {
-            self.evaluated_initial = true;
-            return Ok(Some(self.probe()));
-        }
-        for _ in 0..max_steps {
-            if self.step >= self.spec.steps {
-                break;
-            }
-            self.train_step();
-            self.step += 1;
-            if self.step % self.spec.eval_every == 0 || self.step == self.spec.steps {
-                return Ok(Some(self.probe()));
-            }
-        }
-        Ok(None)
+        advance(self, max_steps)
     }
 
     fn absorb(&mut self, data: Vec<TensorData>) -> Result<(), RunError> {
-        let step = self
-            .pending
-            .take()
-            .ok_or_else(|| RunError::Readback("no probe is pending".into()))?;
+        let step = self.schedule.take_pending()?;
         if data.len() != 5 * self.runs.len() {
             return Err(RunError::Readback(format!(
                 "expected {} tensors, got {}",

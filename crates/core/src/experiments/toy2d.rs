@@ -13,8 +13,8 @@ use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
 use crate::spec::{Knob, KnobKind, Preset, SpecError};
 use crate::train::{
-    BatchOrder, OptimizerKind, Probe, RunError, Series, Session, Surface, build_optimizer,
-    loss_and_correct, scalar,
+    BatchOrder, OptimizerKind, Probe, RunError, Schedule, Series, Session, Stepper, Surface,
+    advance, build_optimizer, loss_and_correct, scalar,
 };
 
 pub static INFO: Info = Info {
@@ -281,9 +281,7 @@ pub struct Toy2dSession {
     x_test: Tensor<2>,
     y_test: Tensor<1, Int>,
     grid: Tensor<2>,
-    step: usize,
-    evaluated_initial: bool,
-    pending: Option<usize>,
+    schedule: Schedule,
     series: Series,
     surface: Option<Surface>,
     params: usize,
@@ -348,6 +346,7 @@ impl Toy2dSession {
             Stream::new(spec.order_seed, "toy2d/order"),
         );
         Self {
+            schedule: Schedule::new(spec.steps, spec.eval_every),
             test_len: test.len(),
             spec,
             device,
@@ -360,16 +359,13 @@ impl Toy2dSession {
             x_test,
             y_test,
             grid,
-            step: 0,
-            evaluated_initial: false,
-            pending: None,
             series: Series::default(),
             surface: None,
             params,
         }
     }
 
-    fn train_step(&mut self) {
+    fn train_one_step(&mut self) {
         let (x, y) = if self.order.is_full_batch() {
             (self.x_train.clone(), self.y_train.clone())
         } else {
@@ -393,7 +389,7 @@ impl Toy2dSession {
         self.model = self.optim.step(self.spec.lr, self.model.clone(), grads);
     }
 
-    fn probe(&mut self) -> Probe {
+    fn read_metrics(&self) -> Transaction {
         let (train_loss, train_correct) = loss_and_correct(
             self.model.forward(self.x_train.clone()),
             self.y_train.clone(),
@@ -404,22 +400,18 @@ impl Toy2dSession {
             burn::tensor::activation::softmax(self.model.forward(self.grid.clone()).detach(), 1)
                 .slice([0..SURFACE_SIZE * SURFACE_SIZE, 1..2])
                 .reshape([SURFACE_SIZE * SURFACE_SIZE]);
-        self.pending = Some(self.step);
-        Probe {
-            step: self.step,
-            transaction: Transaction::default()
-                .register(train_loss)
-                .register(train_correct)
-                .register(test_loss)
-                .register(test_correct)
-                .register(surface),
-        }
+        Transaction::default()
+            .register(train_loss)
+            .register(train_correct)
+            .register(test_loss)
+            .register(test_correct)
+            .register(surface)
     }
 
     fn summary(&self) -> Map<String, Value> {
         let s = &self.series;
         let mut m = Map::new();
-        m.insert("steps".into(), Value::from(self.step));
+        m.insert("steps".into(), Value::from(self.schedule.step()));
         m.insert("parameters".into(), Value::from(self.params));
         m.insert("n_train".into(), Value::from(self.train.len()));
         m.insert("n_test".into(), Value::from(self.test_len));
@@ -442,47 +434,39 @@ impl Toy2dSession {
     }
 }
 
+impl Stepper for Toy2dSession {
+    fn schedule(&mut self) -> &mut Schedule {
+        &mut self.schedule
+    }
+
+    fn train_step(&mut self) {
+        self.train_one_step();
+    }
+
+    fn evaluate(&mut self) -> Transaction {
+        self.read_metrics()
+    }
+}
+
 impl Session for Toy2dSession {
     fn total_steps(&self) -> usize {
-        self.spec.steps
+        self.schedule.total()
     }
 
     fn steps_done(&self) -> usize {
-        self.step
+        self.schedule.step()
     }
 
     fn is_finished(&self) -> bool {
-        self.step >= self.spec.steps && self.pending.is_none() && self.evaluated_initial
+        self.schedule.is_finished()
     }
 
     fn advance(&mut self, max_steps: usize) -> Result<Option<Probe>, RunError> {
-        if self.pending.is_some() {
-            return Err(RunError::Readback(
-                "the previous probe was not absorbed".into(),
-            ));
-        }
-        if !self.evaluated_initial {
-            self.evaluated_initial = true;
-            return Ok(Some(self.probe()));
-        }
-        for _ in 0..max_steps {
-            if self.step >= self.spec.steps {
-                break;
-            }
-            self.train_step();
-            self.step += 1;
-            if self.step % self.spec.eval_every == 0 || self.step == self.spec.steps {
-                return Ok(Some(self.probe()));
-            }
-        }
-        Ok(None)
+        advance(self, max_steps)
     }
 
     fn absorb(&mut self, data: Vec<TensorData>) -> Result<(), RunError> {
-        let step = self
-            .pending
-            .take()
-            .ok_or_else(|| RunError::Readback("no probe is pending".into()))?;
+        let step = self.schedule.take_pending()?;
         let [train_loss, train_correct, test_loss, test_correct, surface]: [TensorData; 5] =
             data.try_into().map_err(|d: Vec<TensorData>| {
                 RunError::Readback(format!("expected 5 tensors, got {}", d.len()))

@@ -4,10 +4,12 @@
 pub mod grokfast;
 mod optim;
 mod order;
+mod schedule;
 mod series;
 
 pub use optim::{OptimizerKind, build_optimizer};
 pub use order::BatchOrder;
+pub use schedule::{Schedule, Stepper, advance};
 pub use series::Series;
 
 use burn::nn::loss::CrossEntropyLossConfig;

@@ -1,6 +1,6 @@
 // Browser end-to-end test: serves dist/ from a plain static server under a sub-path, then drives
-// the system Chromium with Playwright: home page, a toy2d run to completion on WebGPU
-// (SwiftShader) and on the CPU fallback, and a malformed link. Any console error or page error
+// the system Chromium with Playwright: home page, toy2d and grokking runs to completion on WebGPU
+// (SwiftShader) and on the CPU fallback, controls mid-run, and a malformed link. Any console error or page error
 // fails the test. Screenshots of failures go to tests/browser/artifacts/.
 import http from 'node:http';
 import fs from 'node:fs';
@@ -90,6 +90,36 @@ async function runToy2d(page, base, query, expectGpu) {
   console.log(`     ${badge} · ${progress}`);
 }
 
+// A tiny grokking comparison: three runs, log-step charts, the paper-vs-you table.
+async function runGrokking(page, base, query, expectGpu) {
+  await page.goto(`${base}?exp=grokking&${query}&autorun=1`);
+  await page.waitForSelector('#comparison', { timeout: 60_000 });
+  await page.waitForFunction(() => {
+    const s = document.querySelector('#status')?.textContent || '';
+    return s === 'done' || s.startsWith('stopped');
+  }, null, { timeout: 240_000 });
+  const final = await page.locator('#status').textContent();
+  if (final !== 'done') throw new Error(`run ended with status "${final}"`);
+  const badge = await page.locator('#backend').textContent();
+  if (expectGpu !== badge.startsWith('WebGPU')) throw new Error(`unexpected backend badge "${badge}"`);
+  const rows = await page.locator('#comparison tbody tr').count();
+  if (rows !== 3) throw new Error(`expected baseline, EMA and MA rows beside the paper, found ${rows}`);
+  const paper = await page.locator('#comparison tr[data-run="baseline"]').textContent();
+  if (!paper.includes('39,890')) throw new Error(`the paper's baseline number is missing: ${paper}`);
+  const you = await page.locator('#comparison tr[data-run="grokfast-ema"] td.you').textContent();
+  if (!/^(\d[\d,]*|not yet)$/.test(you)) throw new Error(`the user's EMA cell should be a step count or "not yet", got "${you}"`);
+  const panels = await page.locator('.chart-box svg').count();
+  if (panels !== 3) throw new Error(`expected accuracy, loss and weight-norm charts, found ${panels}`);
+  const lines = await page.locator('.chart-box polyline').count();
+  // 3 runs x (2 accuracy + 2 loss + 1 weight norm)
+  if (lines !== 15) throw new Error(`expected 15 curves, found ${lines}`);
+  const axis = await page.locator('.chart-box').first().textContent();
+  if (!axis.includes('log scale')) throw new Error('the step axis should be logarithmic');
+  const summary = await page.locator('table.summary').textContent();
+  if (!summary.includes('steps_to_val_acc_95')) throw new Error('no grokking summary after the run');
+  console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · EMA: ${you}`);
+}
+
 const server = await serve();
 const base = `http://127.0.0.1:${server.address().port}${SUB}`;
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -98,9 +128,13 @@ const tiny = 'points=120&width=8&steps=60&eval_every=20';
 const gpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS, '--enable-unsafe-webgpu'] });
 await check('home page lists every experiment', () => withPage(gpuBrowser, 'home', false, async (page) => {
   await page.goto(base);
-  await page.waitForSelector('a.card[data-experiment="toy2d"]', { timeout: 60_000 });
+  for (const id of ['grokking', 'toy2d']) {
+    await page.waitForSelector(`a.card[data-experiment="${id}"]`, { timeout: 60_000 });
+  }
 }));
 await check('toy2d runs to completion on WebGPU', () => withPage(gpuBrowser, 'toy2d-webgpu', false, (page) => runToy2d(page, base, tiny + '&autorun=1', true)));
+await check('a tiny grokking comparison (embedding MLP) runs on WebGPU', () => withPage(gpuBrowser, 'grokking-webgpu', false, (page) =>
+  runGrokking(page, base, 'p=7&model=mlp&d_model=16&width=16&batch=16&steps=20&eval_every=10&ma_window=4', true)));
 await check('a malformed link opens with a visible message', () => withPage(gpuBrowser, 'malformed', false, async (page) => {
   await page.goto(`${base}?exp=toy2d&width=100000&colour=red&lr=abc`);
   const text = await page.locator('.problems').textContent({ timeout: 60_000 });
@@ -115,6 +149,8 @@ await gpuBrowser.close();
 const cpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS] });
 await check('toy2d runs to completion on the CPU fallback (no WebGPU), started by the Run button', () =>
   withPage(cpuBrowser, 'toy2d-cpu', true, (page) => runToy2d(page, base, tiny, false)));
+await check('a tiny grokking comparison (transformer) runs on the CPU fallback', () => withPage(cpuBrowser, 'grokking-cpu', true, (page) =>
+  runGrokking(page, base, 'p=7&d_model=16&heads=2&layers=1&batch=16&steps=30&eval_every=10&ma_window=4', false)));
 await check('pause, resume, stop and reset work mid-run', () => withPage(cpuBrowser, 'controls', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&steps=200000&eval_every=100`);
   await page.click('#run');

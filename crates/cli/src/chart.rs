@@ -1,6 +1,10 @@
-//! SVG charts of a report: one panel per metric family (accuracy, loss), runs overlaid.
+//! SVG charts of a report: the experiment's panels side by side, runs overlaid (one colour per
+//! run; training curves dashed).
 
+use overfit_core::experiments::{Experiment, Panel};
 use overfit_core::report::Report;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 const COLORS: [RGBColor; 6] = [
@@ -12,90 +16,168 @@ const COLORS: [RGBColor; 6] = [
     RGBColor(8, 145, 178),
 ];
 
-/// Renders the report's curves: metrics ending in `_acc` in the left panel, `_loss` in the right.
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Error = Box<dyn std::error::Error>;
+
+struct Curve {
+    label: String,
+    color: RGBColor,
+    dashed: bool,
+    points: Vec<(f64, f64)>,
+}
+
+/// Renders the report as one SVG with a panel per chart of its experiment.
 pub fn render_svg(report: &Report) -> Result<String, String> {
+    let experiment: Experiment = report.experiment.parse().map_err(|e| format!("{e}"))?;
+    let panels = experiment.panels();
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (1000, 420)).into_drawing_area();
+        let width = 500 * panels.len().max(1) as u32;
+        let root = SVGBackend::with_string(&mut svg, (width, 420)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let panels = root.split_evenly((1, 2));
-        for (panel, (suffix, title)) in panels.iter().zip([("_acc", "accuracy"), ("_loss", "loss")])
-        {
-            draw_panel(panel, report, suffix, title).map_err(|e| e.to_string())?;
+        let areas = root.split_evenly((1, panels.len().max(1)));
+        for (area, panel) in areas.iter().zip(panels) {
+            draw_panel(area, report, panel).map_err(|e| e.to_string())?;
         }
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
 }
 
-fn draw_panel(
-    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
-    report: &Report,
-    suffix: &str,
-    title: &str,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let mut lines = Vec::new();
-    for run in &report.runs {
+fn curves(report: &Report, panel: &Panel) -> Vec<Curve> {
+    let several = report.runs.len() > 1;
+    let mut out = Vec::new();
+    for (r, run) in report.runs.iter().enumerate() {
         let steps = run.column("step");
-        for name in run
-            .metric_names()
-            .into_iter()
-            .filter(|n| n.ends_with(suffix))
-        {
+        for (m, metric) in panel.metrics.iter().enumerate() {
             let points: Vec<(f64, f64)> = steps
                 .iter()
-                .zip(run.column(&name))
-                .filter(|(_, v)| v.is_finite())
+                .zip(run.column(metric))
+                .filter(|(s, v)| {
+                    v.is_finite() && (!panel.log_x || **s >= 1.0) && (!panel.log_y || *v > 0.0)
+                })
                 .map(|(s, v)| (*s, v))
                 .collect();
-            let label = if report.runs.len() > 1 {
-                format!("{} {}", run.label, name)
-            } else {
-                name
-            };
-            lines.push((label, points));
+            if points.is_empty() {
+                continue;
+            }
+            out.push(Curve {
+                label: if several {
+                    format!("{} {metric}", run.label)
+                } else {
+                    metric.to_string()
+                },
+                color: COLORS[(if several { r } else { m }) % COLORS.len()],
+                dashed: metric.starts_with("train"),
+                points,
+            });
         }
     }
-    let x_max = lines
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|(x, _)| *x))
-        .fold(1.0, f64::max);
-    let y_max = lines
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|(_, y)| *y))
-        .fold(0.0, f64::max);
-    let y_top = if suffix == "_acc" {
-        1.0
+    out
+}
+
+fn draw_panel(area: &Area<'_>, report: &Report, panel: &Panel) -> Result<(), Error> {
+    let curves = curves(report, panel);
+    let all = || curves.iter().flat_map(|c| c.points.iter());
+    let x_max = all().map(|p| p.0).fold(1.0, f64::max).max(2.0);
+    let (y_lo, y_hi) = panel.y_range.unwrap_or_else(|| {
+        let hi = all().map(|p| p.1).fold(f64::MIN, f64::max);
+        let lo = all().map(|p| p.1).fold(f64::MAX, f64::min);
+        if panel.log_y && hi > 0.0 {
+            (lo.max(hi * 1e-6), hi * 1.5)
+        } else {
+            (0.0, if hi > 0.0 { hi * 1.05 } else { 1.0 })
+        }
+    });
+    let caption = format!("{} — {}", report.experiment, panel.title);
+    let x_desc = if panel.log_x {
+        "step (log scale)"
     } else {
-        (y_max * 1.05).max(1e-6)
+        "step"
     };
+    match (panel.log_x, panel.log_y) {
+        (false, false) => plot(
+            area,
+            &caption,
+            x_desc,
+            panel,
+            &curves,
+            0.0..x_max,
+            y_lo..y_hi,
+        ),
+        (true, false) => plot(
+            area,
+            &caption,
+            x_desc,
+            panel,
+            &curves,
+            (1.0..x_max).log_scale(),
+            y_lo..y_hi,
+        ),
+        (false, true) => plot(
+            area,
+            &caption,
+            x_desc,
+            panel,
+            &curves,
+            0.0..x_max,
+            (y_lo..y_hi).log_scale(),
+        ),
+        (true, true) => plot(
+            area,
+            &caption,
+            x_desc,
+            panel,
+            &curves,
+            (1.0..x_max).log_scale(),
+            (y_lo..y_hi).log_scale(),
+        ),
+    }
+}
+
+fn plot<X, Y>(
+    area: &Area<'_>,
+    caption: &str,
+    x_desc: &str,
+    panel: &Panel,
+    curves: &[Curve],
+    x: X,
+    y: Y,
+) -> Result<(), Error>
+where
+    X: AsRangedCoord<Value = f64>,
+    Y: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
     let mut chart = ChartBuilder::on(area)
-        .caption(
-            format!("{} — {}", report.experiment, title),
-            ("sans-serif", 18),
-        )
+        .caption(caption, ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(36)
-        .y_label_area_size(48)
-        .build_cartesian_2d(0.0..x_max, 0.0..y_top)?;
-    chart.configure_mesh().x_desc("step").y_desc(title).draw()?;
-    for (i, (label, points)) in lines.into_iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
-        let dashed = label.contains("train");
+        .y_label_area_size(52)
+        .build_cartesian_2d(x, y)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(panel.title)
+        .draw()?;
+    for curve in curves {
         let style = ShapeStyle {
-            color: color.to_rgba(),
+            color: curve.color.to_rgba(),
             filled: false,
-            stroke_width: if dashed { 1 } else { 2 },
+            stroke_width: if curve.dashed { 1 } else { 2 },
         };
         chart
-            .draw_series(LineSeries::new(points, style))?
-            .label(label)
+            .draw_series(LineSeries::new(curve.points.iter().copied(), style))?
+            .label(curve.label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()?;
+    if !curves.is_empty() {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+    }
     Ok(())
 }

@@ -94,7 +94,7 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     if bench {
-        println!(
+        say(&format!(
             "{} preset={} backend={}: {} steps in {:.2} s = {:.1} steps/s",
             args.experiment,
             preset.name(),
@@ -102,7 +102,7 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
             spec.total_steps(),
             outcome.seconds,
             outcome.steps_per_second
-        );
+        ));
         return Ok(());
     }
     std::fs::create_dir_all(&args.out)
@@ -117,7 +117,7 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
     write("chart.svg", render_svg(&outcome.report)?)?;
     for run in &outcome.report.runs {
         let summary = serde_json::to_string(&run.summary).map_err(|e| e.to_string())?;
-        println!("{}: {summary}", run.label);
+        say(&format!("{}: {summary}", run.label));
     }
     eprintln!(
         "wrote {}/metrics.json, metrics.csv, chart.svg ({:.1} s)",
@@ -127,14 +127,24 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// Writes to stdout; a closed pipe (`overfit list | head`) ends the output quietly instead of
+/// panicking like `println!`.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"));
+}
+
 fn list() {
     for e in Experiment::ALL {
         let info = e.info();
-        println!(
+        say(&format!(
             "{}  —  {}\n  {}\n  source: {}",
             info.id, info.title, info.claim, info.paper
-        );
-        println!("  presets: paper, quick, ci");
+        ));
+        say("  presets: paper, quick, ci");
         for k in e.knobs() {
             let range = match k.kind {
                 KnobKind::Int { min, max, .. } => format!("{min}..={max}"),
@@ -142,7 +152,7 @@ fn list() {
                 KnobKind::Choice(c) => c.join("|"),
                 KnobKind::Seed => "0..2^64".into(),
             };
-            println!("    {:<16} {:<22} {}", k.key, range, k.help);
+            say(&format!("    {:<16} {:<22} {}", k.key, range, k.help));
         }
     }
 }

@@ -57,7 +57,10 @@ fn pow_mod(mut base: u64, mut exp: u64, m: u64) -> u64 {
 
 /// Whether `n` is prime (trial division; `n` is small).
 pub fn is_prime(n: u32) -> bool {
-    n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0)
+    n >= 2
+        && (2..)
+            .take_while(|d| d * d <= n)
+            .all(|d| !n.is_multiple_of(d))
 }
 
 /// One equation.

@@ -12,7 +12,38 @@ use crate::train::Session;
 /// Every experiment Overfit Lab ships.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Experiment {
+    Grokking,
     Toy2d,
+}
+
+/// One chart of a report: which metrics it overlays (for every run) and how its axes scale.
+/// The web page and the CLI's chart.svg draw the same panels.
+#[derive(Clone, Copy, Debug)]
+pub struct Panel {
+    pub title: &'static str,
+    /// Metric names drawn in this panel (those a run lacks are skipped).
+    pub metrics: &'static [&'static str],
+    /// A fixed y range, or `None` to fit the data.
+    pub y_range: Option<(f64, f64)>,
+    pub log_x: bool,
+    pub log_y: bool,
+}
+
+/// A published number set beside the user's: one summary value per run label.
+#[derive(Clone, Copy, Debug)]
+pub struct Comparison {
+    /// The summary key compared (e.g. `steps_to_val_acc_95`).
+    pub metric: &'static str,
+    /// What the number is, for people.
+    pub caption: &'static str,
+    /// The published setting the numbers belong to.
+    pub setting: &'static str,
+    /// The preset that reproduces that setting.
+    pub preset: Preset,
+    /// `(run label, published value)`.
+    pub paper: &'static [(&'static str, f64)],
+    /// Speed-ups are shown relative to this run's value (`baseline / run`).
+    pub ratio_to: Option<&'static str>,
 }
 
 /// What a person needs to know about an experiment before running it.
@@ -30,10 +61,11 @@ pub struct Info {
 }
 
 impl Experiment {
-    pub const ALL: &'static [Experiment] = &[Experiment::Toy2d];
+    pub const ALL: &'static [Experiment] = &[Experiment::Grokking, Experiment::Toy2d];
 
     pub fn info(self) -> &'static Info {
         match self {
+            Experiment::Grokking => &grokking::INFO,
             Experiment::Toy2d => &toy2d::INFO,
         }
     }
@@ -45,7 +77,24 @@ impl Experiment {
 
     pub fn knobs(self) -> &'static [Knob] {
         match self {
+            Experiment::Grokking => grokking::KNOBS,
             Experiment::Toy2d => toy2d::KNOBS,
+        }
+    }
+
+    /// The charts of this experiment's report.
+    pub fn panels(self) -> &'static [Panel] {
+        match self {
+            Experiment::Grokking => grokking::PANELS,
+            Experiment::Toy2d => toy2d::PANELS,
+        }
+    }
+
+    /// The paper's numbers to show beside the user's, where the experiment has them.
+    pub fn comparison(self) -> Option<&'static Comparison> {
+        match self {
+            Experiment::Grokking => Some(&grokking::COMPARISON),
+            Experiment::Toy2d => None,
         }
     }
 
@@ -55,6 +104,7 @@ impl Experiment {
 
     pub fn preset(self, preset: Preset) -> AnySpec {
         match self {
+            Experiment::Grokking => AnySpec::Grokking(grokking::GrokkingSpec::preset(preset)),
             Experiment::Toy2d => AnySpec::Toy2d(toy2d::Toy2dSpec::preset(preset)),
         }
     }
@@ -75,6 +125,7 @@ impl std::str::FromStr for Experiment {
 pub fn start(spec: &AnySpec, device: &Device) -> Result<Box<dyn Session>, SpecError> {
     spec.validate()?;
     Ok(match spec {
+        AnySpec::Grokking(s) => Box::new(grokking::GrokkingSession::new(s.clone(), device)),
         AnySpec::Toy2d(s) => Box::new(toy2d::Toy2dSession::new(s.clone(), device)),
     })
 }
@@ -99,6 +150,43 @@ mod tests {
                 assert_eq!(spec.experiment(), *e);
                 spec.validate()
                     .unwrap_or_else(|err| panic!("{} {}: {err}", e.id(), p.name()));
+            }
+        }
+    }
+
+    #[test]
+    fn panels_name_metrics_the_runs_record() {
+        for e in Experiment::ALL {
+            let spec = e.preset(Preset::Ci);
+            let mut session = start(&spec, &Device::flex()).expect("ci preset starts");
+            let probe = session
+                .advance(1)
+                .expect("advance")
+                .expect("step 0 is evaluated");
+            session.absorb(probe.transaction.execute()).expect("absorb");
+            let report = session.report();
+            for panel in e.panels() {
+                for metric in panel.metrics {
+                    assert!(
+                        report.runs.iter().all(|r| r.series.contains_key(*metric)),
+                        "{}: panel {} names {metric}, which no run records",
+                        e.id(),
+                        panel.title
+                    );
+                }
+            }
+            if let Some(c) = e.comparison() {
+                for (label, _) in c.paper {
+                    let full = e.preset(c.preset);
+                    let mut session = start(&full, &Device::flex()).expect("starts");
+                    let _ = session.advance(0);
+                    assert!(
+                        session.report().runs.iter().any(|r| r.label == *label),
+                        "{}: the {} preset has no run {label}",
+                        e.id(),
+                        c.preset.name()
+                    );
+                }
             }
         }
     }

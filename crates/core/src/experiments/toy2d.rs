@@ -6,7 +6,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::Info;
+use super::{Info, Panel};
 use crate::data::toy2d::{self, Points, Shape};
 use crate::models::mlp::{Activation, Mlp};
 use crate::report::{Report, RunReport, json_number};
@@ -27,6 +27,23 @@ pub static INFO: Info = Info {
     paper: "Smilkov & Carter, TensorFlow Playground (2016)",
     paper_url: "https://playground.tensorflow.org",
 };
+
+pub static PANELS: &[Panel] = &[
+    Panel {
+        title: "accuracy",
+        metrics: &["train_acc", "test_acc"],
+        y_range: Some((0.0, 1.0)),
+        log_x: false,
+        log_y: false,
+    },
+    Panel {
+        title: "loss",
+        metrics: &["train_loss", "test_loss"],
+        y_range: None,
+        log_x: false,
+        log_y: false,
+    },
+];
 
 /// Grid side of the decision surface.
 pub const SURFACE_SIZE: usize = 48;

@@ -142,7 +142,7 @@ impl Transformer {
         let d = self.tokens.dims()[1];
         let flat = tokens.reshape([batch * seq]);
         let embedded = self.tokens.val().select(0, flat).reshape([batch, seq, d]);
-        let mut x = embedded + self.positions.val().slice([0..seq]).unsqueeze::<3>();
+        let mut x = embedded + self.positions.val().slice(0..seq).unsqueeze::<3>();
         let mask = self.mask.clone().slice([0..seq, 0..seq]);
         for block in &self.blocks {
             x = block.forward(x, mask.clone());

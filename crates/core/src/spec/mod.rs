@@ -9,7 +9,7 @@ pub use knob::{Knob, KnobKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::experiments::{Experiment, toy2d::Toy2dSpec};
+use crate::experiments::{Experiment, grokking::GrokkingSpec, toy2d::Toy2dSpec};
 
 /// A named starting point for a spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,12 +93,14 @@ pub enum SpecError {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum AnySpec {
+    Grokking(GrokkingSpec),
     Toy2d(Toy2dSpec),
 }
 
 impl AnySpec {
     pub fn experiment(&self) -> Experiment {
         match self {
+            AnySpec::Grokking(_) => Experiment::Grokking,
             AnySpec::Toy2d(_) => Experiment::Toy2d,
         }
     }
@@ -117,6 +119,7 @@ impl AnySpec {
         let bad =
             |e: serde_json::Error| SpecError::Inconsistent(format!("{}: {e}", experiment.id()));
         Ok(match experiment {
+            Experiment::Grokking => AnySpec::Grokking(serde_json::from_value(value).map_err(bad)?),
             Experiment::Toy2d => AnySpec::Toy2d(serde_json::from_value(value).map_err(bad)?),
         })
     }
@@ -165,6 +168,7 @@ impl AnySpec {
             }
         }
         match self {
+            AnySpec::Grokking(s) => s.validate_rules(),
             AnySpec::Toy2d(s) => s.validate_rules(),
         }
     }
@@ -172,6 +176,7 @@ impl AnySpec {
     /// Total optimizer steps the run will take (for progress bars).
     pub fn total_steps(&self) -> usize {
         match self {
+            AnySpec::Grokking(s) => s.steps,
             AnySpec::Toy2d(s) => s.steps,
         }
     }

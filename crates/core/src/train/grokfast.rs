@@ -93,10 +93,10 @@ impl ModuleVisitor for Visitor<'_> {
                     _ => (VecDeque::with_capacity(size + 1), g.clone()),
                 };
                 window.push_back(g.clone());
-                if window.len() > size {
-                    if let Some(oldest) = window.pop_front() {
-                        sum = sum.sub(oldest);
-                    }
+                if window.len() > size
+                    && let Some(oldest) = window.pop_front()
+                {
+                    sum = sum.sub(oldest);
                 }
                 let out = if window.len() == size {
                     g.add(sum.clone().mul_scalar(lambda / size as f64))

@@ -87,7 +87,7 @@ pub fn advance<S: Stepper>(session: &mut S, max_steps: usize) -> Result<Option<P
         session.train_step();
         let schedule = session.schedule();
         schedule.step += 1;
-        if schedule.step % schedule.every == 0 || schedule.step == schedule.total {
+        if schedule.step.is_multiple_of(schedule.every) || schedule.step == schedule.total {
             return Ok(Some(probe_now(session)));
         }
     }

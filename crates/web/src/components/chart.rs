@@ -10,13 +10,22 @@ pub struct Line {
     pub points: Vec<(f64, f64)>,
 }
 
+/// A vertical marker at a step (e.g. the step a run reached 95% validation accuracy).
+pub struct Marker {
+    pub x: f64,
+    pub color: &'static str,
+    pub label: String,
+}
+
 /// A chart: curves on shared axes.
 pub struct ChartSpec {
     pub title: String,
     pub y_label: String,
     pub y_range: Option<(f64, f64)>,
     pub log_x: bool,
+    pub log_y: bool,
     pub lines: Vec<Line>,
+    pub markers: Vec<Marker>,
 }
 
 pub const PALETTE: [&str; 6] = [
@@ -49,7 +58,9 @@ fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
 }
 
 fn fmt_tick(v: f64) -> String {
-    if v.abs() >= 10_000.0 {
+    if v != 0.0 && v.abs() < 0.01 {
+        format!("{v:.0e}")
+    } else if v.abs() >= 10_000.0 {
         format!("{:.0}k", v / 1000.0)
     } else if v.fract().abs() < 1e-9 {
         format!("{v:.0}")
@@ -74,16 +85,32 @@ pub fn render(spec: &ChartSpec) -> String {
     );
     let (y_lo, y_hi) = spec.y_range.unwrap_or_else(|| {
         let hi = ys.clone().fold(0.0, f64::max);
+        if spec.log_y {
+            let lo = ys.clone().filter(|y| *y > 0.0).fold(f64::MAX, f64::min);
+            if hi > 0.0 && lo < f64::MAX {
+                // Whole decades, at most six of them below the top.
+                let top = 10f64.powf(hi.log10().ceil());
+                let bottom = 10f64.powf(lo.log10().floor()).max(top * 1e-6);
+                return (bottom, top);
+            }
+            return (1e-3, 1.0);
+        }
         (0.0, if hi > 0.0 { hi * 1.05 } else { 1.0 })
     });
+    let ty = |y: f64| {
+        if spec.log_y { y.max(y_lo).log10() } else { y }
+    };
+    let (ty_lo, ty_hi) = (ty(y_lo), ty(y_hi));
     let px = |x: f64| L + (tx(x) - x_lo) / (x_hi - x_lo) * (W - L - R);
-    let py =
-        |y: f64| T + (1.0 - (y.clamp(y_lo, y_hi) - y_lo) / (y_hi - y_lo).max(1e-12)) * (H - T - B);
+    let py = |y: f64| {
+        T + (1.0 - (ty(y.clamp(y_lo, y_hi)) - ty_lo) / (ty_hi - ty_lo).max(1e-12)) * (H - T - B)
+    };
+    let full_h = H + 8.0 + 14.0 * spec.lines.len().div_ceil(3) as f64;
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" class=\"chart\" role=\"img\" \
-         aria-label=\"{}\"><rect width=\"{W}\" height=\"{H}\" fill=\"white\"/>",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {full_h}\" class=\"chart\" role=\"img\" \
+         aria-label=\"{}\"><rect width=\"{W}\" height=\"{full_h}\" fill=\"white\"/>",
         spec.title
     );
     let _ = write!(
@@ -91,7 +118,14 @@ pub fn render(spec: &ChartSpec) -> String {
         "<text x=\"{L}\" y=\"18\" font-size=\"13\" font-weight=\"600\">{}</text>",
         spec.title
     );
-    for y in nice_ticks(y_lo, y_hi, 4) {
+    let y_ticks: Vec<f64> = if spec.log_y {
+        (ty_lo.round() as i32..=ty_hi.round() as i32)
+            .map(|e| 10f64.powi(e))
+            .collect()
+    } else {
+        nice_ticks(y_lo, y_hi, 4)
+    };
+    for y in y_ticks {
         let _ = write!(
             s,
             "<line x1=\"{L}\" x2=\"{}\" y1=\"{y0:.1}\" y2=\"{y0:.1}\" stroke=\"#e5e7eb\"/>\
@@ -130,11 +164,27 @@ pub fn render(spec: &ChartSpec) -> String {
         (T + H - B) / 2.0,
         spec.y_label
     );
+    for marker in &spec.markers {
+        if spec.log_x && marker.x < 1.0 {
+            continue;
+        }
+        let x = px(marker.x);
+        let _ = write!(
+            s,
+            "<line class=\"marker\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{T}\" y2=\"{}\" stroke=\"{}\" \
+             stroke-width=\"1\" stroke-dasharray=\"2 3\"><title>{}</title></line>",
+            H - B,
+            marker.color,
+            marker.label
+        );
+    }
     for (i, line) in spec.lines.iter().enumerate() {
         let pts: Vec<String> = line
             .points
             .iter()
-            .filter(|(x, y)| y.is_finite() && (!spec.log_x || *x >= 1.0))
+            .filter(|(x, y)| {
+                y.is_finite() && (!spec.log_x || *x >= 1.0) && (!spec.log_y || *y > 0.0)
+            })
             .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
             .collect();
         let dash = if line.dashed {
@@ -148,15 +198,17 @@ pub fn render(spec: &ChartSpec) -> String {
             line.color,
             pts.join(" ")
         );
-        let ly = T + 4.0 + 14.0 * i as f64;
+        // Legend below the plot, three entries per row.
+        let (row, col) = (i / 3, i % 3);
+        let lx = L + col as f64 * (W - L - R) / 3.0;
+        let ly = H + 6.0 + 14.0 * row as f64;
         let _ = write!(
             s,
-            "<line x1=\"{}\" x2=\"{}\" y1=\"{ly}\" y2=\"{ly}\" stroke=\"{}\" stroke-width=\"2\"{dash}/>\
+            "<line x1=\"{lx}\" x2=\"{}\" y1=\"{ly}\" y2=\"{ly}\" stroke=\"{}\" stroke-width=\"2\"{dash}/>\
              <text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#333\">{}</text>",
-            W - R - 120.0,
-            W - R - 100.0,
+            lx + 20.0,
             line.color,
-            W - R - 96.0,
+            lx + 24.0,
             ly + 3.0,
             line.label
         );

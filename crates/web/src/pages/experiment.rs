@@ -7,51 +7,165 @@ use overfit_core::report::Report;
 use overfit_core::spec::{AnySpec, Preset};
 
 use crate::backend::Compute;
-use crate::components::chart::{self, ChartSpec, Line, PALETTE};
+use crate::components::chart::{self, ChartSpec, Line, Marker, PALETTE};
 use crate::components::controls::Controls;
 use crate::components::problems::Problems;
 use crate::components::surface::SurfaceView;
 use crate::query;
 use crate::runner::{Runner, Status};
 
-fn charts(report: &Report) -> Vec<ChartSpec> {
-    [
-        ("accuracy", "_acc", Some((0.0, 1.0))),
-        ("loss", "_loss", None),
-    ]
-    .into_iter()
-    .map(|(title, suffix, y_range)| {
-        let mut lines = Vec::new();
-        for (r, run) in report.runs.iter().enumerate() {
-            let steps = run.column("step");
-            for name in run
-                .metric_names()
-                .into_iter()
-                .filter(|n| n.ends_with(suffix))
-            {
-                let train = name.starts_with("train");
-                let label = if report.runs.len() > 1 {
-                    format!("{} {name}", run.label)
-                } else {
-                    name.clone()
-                };
-                lines.push(Line {
-                    label,
-                    color: PALETTE[(2 * r + usize::from(!train)) % PALETTE.len()],
-                    dashed: train,
-                    points: steps.iter().copied().zip(run.column(&name)).collect(),
-                });
+fn charts(experiment: Experiment, report: &Report) -> Vec<ChartSpec> {
+    let several = report.runs.len() > 1;
+    let color = |r: usize, m: usize| PALETTE[(if several { r } else { m }) % PALETTE.len()];
+    // Where the compared summary value is a step count, mark it on every chart.
+    let markers = || -> Vec<Marker> {
+        let Some(c) = experiment.comparison() else {
+            return Vec::new();
+        };
+        report
+            .runs
+            .iter()
+            .enumerate()
+            .filter_map(|(r, run)| {
+                let x = run.summary.get(c.metric)?.as_f64()?;
+                Some(Marker {
+                    x,
+                    color: color(r, 1),
+                    label: format!("{}: {} at step {x}", run.label, c.caption),
+                })
+            })
+            .collect()
+    };
+    experiment
+        .panels()
+        .iter()
+        .map(|panel| {
+            let mut lines = Vec::new();
+            for (r, run) in report.runs.iter().enumerate() {
+                let steps = run.column("step");
+                for (m, metric) in panel.metrics.iter().enumerate() {
+                    if !run.series.contains_key(*metric) {
+                        continue;
+                    }
+                    lines.push(Line {
+                        label: if several {
+                            format!("{} {metric}", run.label)
+                        } else {
+                            metric.to_string()
+                        },
+                        color: color(r, m),
+                        dashed: metric.starts_with("train"),
+                        points: steps.iter().copied().zip(run.column(metric)).collect(),
+                    });
+                }
             }
+            ChartSpec {
+                title: panel.title.into(),
+                y_label: panel.title.into(),
+                y_range: panel.y_range,
+                log_x: panel.log_x,
+                log_y: panel.log_y,
+                lines,
+                markers: markers(),
+            }
+        })
+        .collect()
+}
+
+fn fmt_count(x: f64) -> String {
+    let n = x.round() as u64;
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
         }
-        ChartSpec {
-            title: title.into(),
-            y_label: title.into(),
-            y_range,
-            log_x: false,
-            lines,
-        }
-    })
-    .collect()
+        out.push(c);
+    }
+    out
+}
+
+/// The paper's numbers beside the user's: one row per run, with speed-ups over the reference
+/// run where the comparison has one.
+#[component]
+fn PaperComparison(
+    experiment: Experiment,
+    preset: Preset,
+    spec: RwSignal<AnySpec>,
+    report: Signal<Option<Report>>,
+) -> impl IntoView {
+    let Some(c) = experiment.comparison() else {
+        return ().into_any();
+    };
+    let same_setting = move || spec.with(|s| *s == experiment.preset(c.preset));
+    let rows = move || {
+        report.with(|r| {
+            let yours = |label: &str| -> Option<f64> {
+                r.as_ref()?
+                    .runs
+                    .iter()
+                    .find(|run| run.label == label)?
+                    .summary
+                    .get(c.metric)?
+                    .as_f64()
+            };
+            let ran = |label: &str| -> bool {
+                r.as_ref()
+                    .is_some_and(|r| r.runs.iter().any(|run| run.label == label))
+            };
+            let paper_ref = c
+                .ratio_to
+                .and_then(|l| c.paper.iter().find(|(p, _)| *p == l))
+                .map(|(_, v)| *v);
+            let your_ref = c.ratio_to.and_then(yours);
+            c.paper
+                .iter()
+                .map(|(label, paper)| {
+                    let you = yours(label);
+                    let you_text = match you {
+                        Some(v) => fmt_count(v),
+                        None if ran(label) => "not yet".to_string(),
+                        None => "—".to_string(),
+                    };
+                    let ratio =
+                        |reference: Option<f64>, value: Option<f64>| match (reference, value) {
+                            (Some(a), Some(b)) if b > 0.0 && Some(*label) != c.ratio_to => {
+                                format!("×{:.1}", a / b)
+                            }
+                            _ => String::new(),
+                        };
+                    view! {
+                        <tr data-run=*label>
+                            <td>{*label}</td>
+                            <td class="num">{fmt_count(*paper)}</td>
+                            <td class="num">{ratio(paper_ref, Some(*paper))}</td>
+                            <td class="num you">{you_text}</td>
+                            <td class="num">{ratio(your_ref, you)}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let preset_href = format!("?exp={}&preset={}", experiment.id(), c.preset.name());
+    view! {
+        <section class="comparison" id="comparison">
+            <h2>"Paper vs you: "{c.caption}</h2>
+            <table>
+                <thead><tr><th>"run"</th><th>"paper"</th><th>"speed-up"</th><th>"you"</th><th>"speed-up"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <p class="setting">
+                "Paper setting: "{c.setting}". "
+                {move || if same_setting() {
+                    view! { <span>"You are running exactly this setting."</span> }.into_any()
+                } else {
+                    view! { <span>"Your settings differ (preset "{preset.name()}"); the "<a href=preset_href.clone()>{c.preset.name()}" preset"</a>" reproduces the paper."</span> }.into_any()
+                }}
+            </p>
+        </section>
+    }
+    .into_any()
 }
 
 fn data_url(mime: &str, text: &str) -> String {
@@ -140,8 +254,12 @@ pub fn ExperimentPage(
     };
     let chart_svgs = move || {
         view.report.with(|r| {
-            r.as_ref()
-                .map(|r| charts(r).iter().map(chart::render).collect::<Vec<_>>())
+            r.as_ref().map(|r| {
+                charts(experiment, r)
+                    .iter()
+                    .map(chart::render)
+                    .collect::<Vec<_>>()
+            })
         })
     };
     let summary_rows = move || {
@@ -166,7 +284,7 @@ pub fn ExperimentPage(
         view.report.with(|r| {
             r.as_ref().map(|r| {
                 let json = serde_json::to_string_pretty(r).unwrap_or_default();
-                let svg = charts(r).first().map(chart::render).unwrap_or_default();
+                let svg = charts(experiment, r).first().map(chart::render).unwrap_or_default();
                 view! {
                     <a download="metrics.json" href=data_url("application/json", &json)>"metrics.json"</a>
                     <a download="metrics.csv" href=data_url("text/csv", &r.to_csv())>"metrics.csv"</a>
@@ -244,6 +362,7 @@ pub fn ExperimentPage(
                     <div class="charts">
                         {move || chart_svgs().unwrap_or_default().into_iter().map(|svg| view! { <div class="chart-box" inner_html=svg></div> }).collect_view()}
                     </div>
+                    <PaperComparison experiment=experiment preset=preset spec=spec report=Signal::from(view.report) />
                     <SurfaceView surface=view.surface points=view.points compute=compute />
                     <table class="summary"><tbody>{summary_rows}</tbody></table>
                     <div class="exports">"Export: "{exports}</div>

@@ -19,6 +19,7 @@ fn list_names_every_experiment_and_its_knobs() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("toy2d"));
+    assert!(text.contains("grokking") && text.contains("ema_lambda"));
     assert!(text.contains("label_noise"));
 }
 
@@ -146,4 +147,90 @@ fn bad_input_exits_non_zero_with_one_specific_line() {
             "{args:?}: one line expected, got {err:?}"
         );
     }
+}
+
+#[test]
+fn grokking_run_writes_the_three_runs_and_their_summaries() {
+    let dir = std::env::temp_dir().join(format!("overfit-cli-grok-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = overfit(&[
+        "run",
+        "grokking",
+        "--preset",
+        "ci",
+        "--set",
+        "p=11",
+        "--set",
+        "steps=40",
+        "--set",
+        "eval_every=20",
+        "--set",
+        "ma_window=5",
+        "--out",
+        dir.to_str().expect("utf-8 temp dir"),
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("metrics.json")).expect("metrics.json"),
+    )
+    .expect("valid JSON");
+    assert_eq!(json["experiment"], "grokking");
+    let labels: Vec<&str> = json["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|r| r["label"].as_str().expect("label"))
+        .collect();
+    assert_eq!(labels, ["baseline", "grokfast-ema", "grokfast-ma"]);
+    for run in json["runs"].as_array().expect("runs") {
+        let summary = &run["summary"];
+        for key in ["steps_to_train_acc_95", "steps_to_val_acc_95"] {
+            let v = &summary[key];
+            assert!(
+                v.is_null() || v.is_u64(),
+                "{key} should be a step or null: {v}"
+            );
+        }
+        assert!(summary["final_val_acc"].is_number());
+        assert!(summary["final_train_acc"].is_number());
+        assert_eq!(
+            run["series"]["weight_norm"].as_array().map(Vec::len),
+            Some(3)
+        );
+        let label = run["label"].as_str().expect("label");
+        assert!(
+            stdout.contains(&format!("{label}: {{")),
+            "stdout should print {label}'s summary: {stdout}"
+        );
+    }
+    let svg = std::fs::read_to_string(dir.join("chart.svg")).expect("chart.svg");
+    for panel in ["accuracy", "loss", "weight norm"] {
+        assert!(
+            svg.contains(&format!("grokking — {panel}")),
+            "chart.svg lacks the {panel} panel"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_closed_stdout_ends_the_listing_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_overfit"))
+        .arg("list")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary should start");
+    // Read nothing: closing our end makes the binary's writes fail (like `overfit list | head -0`).
+    drop(child.stdout.take());
+    let status = child.wait().expect("the binary should exit");
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(status.code(), Some(101), "a panic exits with 101: {stderr}");
 }

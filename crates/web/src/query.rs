@@ -68,18 +68,12 @@ pub fn parse(search: &str) -> PageQuery {
     };
     let spec = experiment.map(|e| {
         let mut spec = e.preset(preset);
-        for (key, value) in pairs
+        let knob_pairs = pairs
             .iter()
             .filter(|(k, _)| !CONTROL_KEYS.contains(&k.as_str()))
-        {
-            let mut candidate = spec.clone();
-            match candidate
-                .set(key, value)
-                .and_then(|()| candidate.validate())
-            {
-                Ok(()) => spec = candidate,
-                Err(err) => problems.push(format!("{err} (ignored)")),
-            }
+            .map(|(k, v)| (k.as_str(), v.as_str()));
+        for err in spec.apply_leniently(knob_pairs) {
+            problems.push(format!("{err} (ignored)"));
         }
         spec
     });

@@ -90,6 +90,11 @@ impl Experiment {
         }
     }
 
+    /// Whether the experiment's sessions produce a 2-D decision surface to draw.
+    pub fn draws_surface(self) -> bool {
+        matches!(self, Experiment::Toy2d)
+    }
+
     /// The paper's numbers to show beside the user's, where the experiment has them.
     pub fn comparison(self) -> Option<&'static Comparison> {
         match self {

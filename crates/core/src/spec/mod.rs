@@ -159,6 +159,51 @@ impl AnySpec {
         Ok(())
     }
 
+    /// Applies `(key, value)` pairs from a link, keeping every pair that leaves a valid spec and
+    /// returning one error per pair it had to ignore. Pairs are retried until no more can be
+    /// applied, so their order does not matter (`steps=30&eval_every=10` works from a preset
+    /// whose `eval_every` is 50).
+    pub fn apply_leniently<'a>(
+        &mut self,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Vec<SpecError> {
+        let mut errors = Vec::new();
+        let mut pending = Vec::new();
+        for (key, value) in pairs {
+            // Type and limit errors do not depend on the other pairs: report them at once.
+            match self.clone().set(key, value) {
+                Ok(()) => pending.push((key, value)),
+                Err(e) => errors.push(e),
+            }
+        }
+        loop {
+            let mut rest = Vec::new();
+            for (key, value) in pending.iter().copied() {
+                let mut candidate = self.clone();
+                match candidate
+                    .set(key, value)
+                    .and_then(|()| candidate.validate())
+                {
+                    Ok(()) => *self = candidate,
+                    Err(_) => rest.push((key, value)),
+                }
+            }
+            if rest.is_empty() || rest.len() == pending.len() {
+                for (key, value) in rest {
+                    let mut candidate = self.clone();
+                    if let Err(e) = candidate
+                        .set(key, value)
+                        .and_then(|()| candidate.validate())
+                    {
+                        errors.push(e);
+                    }
+                }
+                return errors;
+            }
+            pending = rest;
+        }
+    }
+
     /// Checks every knob against its limits, then the experiment's cross-field rules.
     pub fn validate(&self) -> Result<(), SpecError> {
         let map = self.to_json();
@@ -250,6 +295,30 @@ mod tests {
             err.to_string()
                 .contains("eval_every=20 is more than steps=10")
         );
+    }
+
+    #[test]
+    fn lenient_application_is_order_independent_and_names_what_it_ignored() {
+        let mut spec = toy();
+        // eval_every=10 must land before steps=20 can (the preset evaluates every 25).
+        let errors = spec.apply_leniently([("steps", "20"), ("eval_every", "10")]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(spec.to_json()["steps"], 20);
+        assert_eq!(spec.to_json()["eval_every"], 10);
+
+        let mut spec = toy();
+        let errors = spec.apply_leniently([
+            ("width", "100000"),
+            ("eval_every", "100"),
+            ("steps", "50"),
+            ("depth", "3"),
+        ]);
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 2, "{shown:?}");
+        assert_eq!(shown[0], "width=100000 is above the limit 256");
+        assert!(shown[1].contains("is more than steps"), "{shown:?}");
+        assert_eq!(spec.to_json()["depth"], 3, "valid pairs are kept");
+        spec.validate().expect("what was kept is valid");
     }
 
     #[test]

@@ -262,21 +262,47 @@ pub fn ExperimentPage(
             })
         })
     };
-    let summary_rows = move || {
+    // One row per summary key, one column per run.
+    let summary_table = move || {
         view.report.with(|r| {
             r.as_ref().map(|r| {
-                r.runs
+                let mut keys: Vec<String> = Vec::new();
+                for run in &r.runs {
+                    for k in run.summary.keys() {
+                        if !keys.contains(k) {
+                            keys.push(k.clone());
+                        }
+                    }
+                }
+                let head = r
+                    .runs
                     .iter()
-                    .flat_map(|run| {
-                        run.summary.iter().map(move |(k, v)| {
-                            let shown = match v.as_f64() {
-                                Some(x) if x.fract() != 0.0 => format!("{x:.4}"),
-                                _ => v.to_string(),
-                            };
-                            view! { <tr><td>{run.label.clone()}</td><td>{k.clone()}</td><td class="num">{shown}</td></tr> }
-                        })
+                    .map(|run| view! { <th>{run.label.clone()}</th> })
+                    .collect_view();
+                let rows = keys
+                    .into_iter()
+                    .map(|k| {
+                        let cells = r
+                            .runs
+                            .iter()
+                            .map(|run| {
+                                let shown = match run.summary.get(&k) {
+                                    None | Some(serde_json::Value::Null) => "—".to_string(),
+                                    Some(v) => match v.as_f64() {
+                                        Some(x) if x.fract() != 0.0 => format!("{x:.4}"),
+                                        _ => v.to_string(),
+                                    },
+                                };
+                                view! { <td class="num">{shown}</td> }
+                            })
+                            .collect_view();
+                        view! { <tr><td>{k}</td>{cells}</tr> }
                     })
-                    .collect_view()
+                    .collect_view();
+                view! {
+                    <thead><tr><th>"summary"</th>{head}</tr></thead>
+                    <tbody>{rows}</tbody>
+                }
             })
         })
     };
@@ -363,8 +389,8 @@ pub fn ExperimentPage(
                         {move || chart_svgs().unwrap_or_default().into_iter().map(|svg| view! { <div class="chart-box" inner_html=svg></div> }).collect_view()}
                     </div>
                     <PaperComparison experiment=experiment preset=preset spec=spec report=Signal::from(view.report) />
-                    <SurfaceView surface=view.surface points=view.points compute=compute />
-                    <table class="summary"><tbody>{summary_rows}</tbody></table>
+                    {experiment.draws_surface().then(|| view! { <SurfaceView surface=view.surface points=view.points compute=compute /> })}
+                    <table class="summary">{summary_table}</table>
                     <div class="exports">"Export: "{exports}</div>
                     <p class="cli">"Run natively: "<code id="cli-command">{cli_command}</code></p>
                 </section>

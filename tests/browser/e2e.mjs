@@ -151,6 +151,75 @@ await check('toy2d runs to completion on the CPU fallback (no WebGPU), started b
   withPage(cpuBrowser, 'toy2d-cpu', true, (page) => runToy2d(page, base, tiny, false)));
 await check('a tiny grokking comparison (transformer) runs on the CPU fallback', () => withPage(cpuBrowser, 'grokking-cpu', true, (page) =>
   runGrokking(page, base, 'p=7&d_model=16&heads=2&layers=1&batch=16&steps=30&eval_every=10&ma_window=4', false)));
+await check('"Copy link" gives a link that reopens the exact spec', () => withPage(cpuBrowser, 'copy-link', true, async (page) => {
+  await page.goto(`${base}?exp=toy2d&width=12&dataset=xor&init_seed=77`);
+  await page.click('#copy-link');
+  const link = await page.locator('#share-text').inputValue();
+  if (!link.includes('?exp=toy2d&v=1') || !link.includes('width=12')) throw new Error(`unexpected link ${link}`);
+  await page.goto('about:blank');
+  await page.goto(link);
+  for (const [name, want] of [['width', '12'], ['dataset', 'xor'], ['init_seed', '77']]) {
+    const got = await page.locator(`[name="${name}"]`).inputValue();
+    if (got !== want) throw new Error(`${name}: reopened link shows ${got}, expected ${want}`);
+  }
+  await page.click('#copy-embed');
+  const code = await page.locator('#share-text').inputValue();
+  if (!code.startsWith('<iframe src="') || !code.includes('embed=1')) throw new Error(`unexpected embed code ${code}`);
+}));
+await check('the sample course page embeds two widgets; one is driven by postMessage', () => withPage(cpuBrowser, 'course', true, async (page) => {
+  await page.goto(`${base}course.html`);
+  const grok = page.frameLocator('#grokking-widget iframe');
+  const noise = page.frameLocator('#noise-widget iframe');
+  await grok.locator('#status').waitFor({ timeout: 60_000 });
+  await page.locator('#noise-widget').scrollIntoViewIfNeeded();
+  await noise.locator('#status').waitFor({ timeout: 60_000 });
+  if (await grok.locator('input[name="lr"]').count() !== 0) throw new Error('controls_hide=1 should hide the controls');
+  if (await grok.locator('header.top').count() !== 0) throw new Error('the widget should not show the site header');
+  // Drive the grokking widget from the course page.
+  const result = await page.evaluate(async () => {
+    const frame = document.querySelector('#grokking-widget iframe');
+    const seen = [];
+    window.addEventListener('message', (e) => { if (e.source === frame.contentWindow) seen.push(e.data); });
+    const wait = async (pred, ms) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) { const m = seen.find(pred); if (m) return m; await new Promise((r) => setTimeout(r, 50)); }
+      throw new Error(`timed out; messages: ${JSON.stringify(seen.slice(-5))}`);
+    };
+    const send = (type) => frame.contentWindow.postMessage({ type }, '*');
+    send('overfit:start');
+    await wait((m) => m.type === 'overfit:state' && m.status === 'training', 30_000);
+    let state;
+    for (let i = 0; i < 200; i++) {
+      seen.length = 0; send('overfit:state');
+      state = await wait((m) => m.type === 'overfit:state', 5_000);
+      if (state.step >= 100) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    send('overfit:metrics');
+    const metrics = await wait((m) => m.type === 'overfit:metrics', 5_000);
+    send('overfit:stop');
+    await wait((m) => m.type === 'overfit:state' && m.status === 'ready', 10_000);
+    return { step: state.step, total: state.total, labels: (metrics.report?.runs || []).map((r) => r.label) };
+  });
+  if (result.step < 100) throw new Error(`training did not advance: ${JSON.stringify(result)}`);
+  if (result.labels.join() !== 'baseline,grokfast-ema,grokfast-ma') throw new Error(`metrics: ${JSON.stringify(result)}`);
+  console.log(`     driven to step ${result.step} / ${result.total}; metrics for ${result.labels.join(', ')}`);
+}));
+await check('a widget ignores messages from other origins and lists a malformed link', () => withPage(cpuBrowser, 'embed-origin', true, async (page) => {
+  await page.goto(`${base}course.html`);
+  await page.evaluate((src) => {
+    const f = document.createElement('iframe');
+    f.id = 'foreign'; f.src = src; f.width = '900'; f.height = '700';
+    document.body.prepend(f);
+  }, `${base}?exp=toy2d&embed=1&origin=https://elsewhere.example&width=100000`);
+  const frame = page.frameLocator('#foreign');
+  const problems = await frame.locator('.problems').textContent({ timeout: 60_000 });
+  if (!problems.includes('width=100000 is above the limit 256')) throw new Error(`no message: ${problems}`);
+  await page.evaluate(() => document.querySelector('#foreign').contentWindow.postMessage({ type: 'overfit:start' }, '*'));
+  await page.waitForTimeout(1500);
+  const status = await frame.locator('#status').textContent();
+  if (status !== 'ready') throw new Error(`a message from another origin started the run (status ${status})`);
+}));
 await check('pause, resume, stop and reset work mid-run', () => withPage(cpuBrowser, 'controls', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&steps=200000&eval_every=100`);
   await page.click('#run');

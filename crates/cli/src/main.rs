@@ -9,7 +9,7 @@ use overfit_cli::chart::render_svg;
 use overfit_cli::run_spec;
 use overfit_core::device::Backend;
 use overfit_core::experiments::Experiment;
-use overfit_core::spec::{AnySpec, KnobKind, Preset};
+use overfit_core::spec::{AnySpec, KnobKind, Preset, link};
 
 #[derive(Parser)]
 #[command(
@@ -30,21 +30,46 @@ enum Command {
     Run(RunArgs),
     /// Time training steps for a preset and print steps/s.
     Bench(RunArgs),
+    /// Print the share link for a spec (open it in the app, or pass it to `run --url`).
+    Link(LinkArgs),
 }
 
 #[derive(clap::Args)]
-struct RunArgs {
+struct SpecArgs {
     /// Experiment id (see `overfit list`).
-    experiment: String,
-    /// Starting point: paper, quick or ci.
-    #[arg(long, default_value = "quick")]
-    preset: String,
+    #[arg(required_unless_present = "url")]
+    experiment: Option<String>,
+    /// Starting point: paper, quick (the default) or ci.
+    #[arg(long)]
+    preset: Option<String>,
     /// Sets every seed of the spec (data, init, order) to N.
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
     /// Overrides one knob; repeatable (see `overfit list` for keys and limits).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Run exactly the spec of a share link (any host; only the query matters). Any unknown,
+    /// invalid or out-of-range value in it is an error.
+    #[arg(long, value_name = "LINK", conflicts_with_all = ["experiment", "preset", "seed", "set"])]
+    url: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct LinkArgs {
+    #[command(flatten)]
+    spec: SpecArgs,
+    /// Where the app is served.
+    #[arg(long, default_value = "http://127.0.0.1:8080/")]
+    base: String,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    #[command(flatten)]
+    spec: SpecArgs,
+    /// Print the decoded spec as JSON and exit without running.
+    #[arg(long)]
+    dry_run: bool,
     /// Compute backend.
     #[arg(long, default_value = "flex", value_parser = ["flex", "wgpu"])]
     backend: String,
@@ -53,9 +78,18 @@ struct RunArgs {
     out: PathBuf,
 }
 
-fn build_spec(args: &RunArgs) -> Result<(AnySpec, Preset, Backend), String> {
-    let experiment: Experiment = args.experiment.parse().map_err(|e| format!("{e}"))?;
-    let preset: Preset = args.preset.parse().map_err(|e| format!("{e}"))?;
+fn build_spec(args: &SpecArgs) -> Result<(AnySpec, Preset), String> {
+    if let Some(url) = &args.url {
+        return link::decode_strict(url).map_err(|e| format!("in --url: {e}"));
+    }
+    let id = args.experiment.as_deref().unwrap_or_default();
+    let experiment: Experiment = id.parse().map_err(|e| format!("{e}"))?;
+    let preset: Preset = args
+        .preset
+        .as_deref()
+        .unwrap_or("quick")
+        .parse()
+        .map_err(|e| format!("{e}"))?;
     let mut spec = experiment.preset(preset);
     if let Some(seed) = args.seed {
         for knob in experiment
@@ -70,8 +104,7 @@ fn build_spec(args: &RunArgs) -> Result<(AnySpec, Preset, Backend), String> {
     spec.set_all(args.set.iter().map(String::as_str))
         .map_err(|e| e.to_string())?;
     spec.validate().map_err(|e| e.to_string())?;
-    let backend: Backend = args.backend.parse()?;
-    Ok((spec, preset, backend))
+    Ok((spec, preset))
 }
 
 fn progress_bar(total: usize) -> ProgressBar {
@@ -86,7 +119,17 @@ fn progress_bar(total: usize) -> ProgressBar {
 }
 
 fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
-    let (spec, preset, backend) = build_spec(args)?;
+    let (spec, preset) = build_spec(&args.spec)?;
+    let backend: Backend = args.backend.parse()?;
+    if args.dry_run {
+        let decoded = serde_json::json!({
+            "experiment": spec.experiment().id(),
+            "preset": preset.name(),
+            "spec": spec.to_json(),
+        });
+        say(&serde_json::to_string_pretty(&decoded).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
     let bar = progress_bar(spec.total_steps());
     let outcome = run_spec(&spec, preset.name(), backend, |done, _| {
         bar.set_position(done as u64)
@@ -96,7 +139,7 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
     if bench {
         say(&format!(
             "{} preset={} backend={}: {} steps in {:.2} s = {:.1} steps/s",
-            args.experiment,
+            spec.experiment().id(),
             preset.name(),
             backend.name(),
             spec.total_steps(),
@@ -166,6 +209,8 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => run(args, false),
         Command::Bench(args) => run(args, true),
+        Command::Link(args) => build_spec(&args.spec)
+            .map(|(spec, preset)| say(&format!("{}{}", args.base, link::encode(&spec, preset)))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

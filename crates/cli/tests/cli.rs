@@ -234,3 +234,120 @@ fn a_closed_stdout_ends_the_listing_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(status.code(), Some(101), "a panic exits with 101: {stderr}");
 }
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("overfit-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn runs_of(dir: &std::path::Path) -> serde_json::Value {
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("metrics.json")).expect("metrics.json"),
+    )
+    .expect("valid JSON");
+    json["runs"].clone()
+}
+
+#[test]
+fn a_link_runs_natively_to_the_same_metrics_bit_for_bit() {
+    let sets = [
+        "p=11",
+        "steps=30",
+        "eval_every=10",
+        "ma_window=4",
+        "lr=0.002",
+    ];
+    let mut args = vec!["link", "grokking", "--preset", "ci", "--seed", "3"];
+    for s in &sets {
+        args.extend(["--set", s]);
+    }
+    let out = overfit(&args);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let link = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        link.starts_with("http://127.0.0.1:8080/?exp=grokking&v=1&preset=ci&"),
+        "{link}"
+    );
+    assert!(
+        link.contains("&lr=0.002") && link.contains("&init_seed=3"),
+        "{link}"
+    );
+
+    let (a, b) = (temp_dir("link-a"), temp_dir("link-b"));
+    let mut direct = vec!["run", "grokking", "--preset", "ci", "--seed", "3"];
+    for s in &sets {
+        direct.extend(["--set", s]);
+    }
+    direct.extend(["--out", a.to_str().expect("utf-8")]);
+    let out = overfit(&direct);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // Any host: only the query matters.
+    let elsewhere = link.replace("http://127.0.0.1:8080/", "https://lab.example.edu/course/");
+    let out = overfit(&[
+        "run",
+        "--url",
+        &elsewhere,
+        "--out",
+        b.to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(
+        runs_of(&a),
+        runs_of(&b),
+        "same spec, same seeds, same numbers"
+    );
+    let _ = std::fs::remove_dir_all(&a);
+    let _ = std::fs::remove_dir_all(&b);
+
+    let out = overfit(&["run", "--url", &link, "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let decoded: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("--dry-run prints JSON");
+    assert_eq!(decoded["experiment"], "grokking");
+    assert_eq!(decoded["preset"], "ci");
+    assert_eq!(decoded["spec"]["lr"], 0.002);
+    assert_eq!(decoded["spec"]["order_seed"], 3);
+}
+
+#[test]
+fn a_link_the_cli_would_have_to_repair_is_refused() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "?exp=toy2d&width=100000",
+            "in --url: width=100000 is above the limit 256",
+        ),
+        (
+            "?exp=toy2d&colour=red",
+            "in --url: unknown key 'colour' for toy2d",
+        ),
+        (
+            "?exp=toy2d&v=2",
+            "in --url: v=2: the link is from a newer Overfit Lab",
+        ),
+        (
+            "https://x.org/?exp=zzz",
+            "in --url: unknown experiment 'zzz'",
+        ),
+        (
+            "?exp=toy2d&lr=%FF",
+            "in --url: lr=\u{fffd} is not a valid number",
+        ),
+        ("not a link", "in --url: the link names no experiment"),
+    ];
+    for (link, want) in cases {
+        let out = overfit(&["run", "--url", link, "--dry-run"]);
+        assert_eq!(out.status.code(), Some(1), "{link}: {}", stderr_of(&out));
+        let stderr = stderr_of(&out);
+        assert!(
+            stderr.starts_with(&format!("error: {want}")),
+            "{link}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    }
+    let out = overfit(&["run", "toy2d", "--url", "?exp=toy2d"]);
+    assert!(
+        !out.status.success(),
+        "an experiment and a link together are ambiguous"
+    );
+}

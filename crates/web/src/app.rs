@@ -9,7 +9,7 @@ use crate::pages::{experiment::ExperimentPage, home::Home};
 use crate::query;
 
 #[component]
-pub fn App() -> impl IntoView {
+pub fn App() -> AnyView {
     let page = query::parse(&query::current_search());
     let compute: RwSignal<Option<Compute>, LocalStorage> = RwSignal::new_local(None);
     let force_cpu = page.force_cpu;
@@ -17,14 +17,19 @@ pub fn App() -> impl IntoView {
         let c = backend::init(force_cpu).await;
         compute.set(Some(c));
     });
+    let embedded = page.embed.enabled;
     let body = match (page.experiment, page.spec.clone()) {
         (Some(experiment), Some(spec)) => view! {
             <ExperimentPage experiment=experiment spec=spec preset=page.preset autorun=page.autorun
-                problems=page.problems.clone() compute=compute force_cpu=force_cpu />
+                problems=page.problems.clone() compute=compute force_cpu=force_cpu embed=page.embed.clone() />
         }
         .into_any(),
         _ => view! { <Home problems=page.problems.clone() /> }.into_any(),
     };
+    if embedded {
+        // The widget alone: no site header or footer.
+        return view! { <main class="embedded">{body}</main> }.into_any();
+    }
     view! {
         <header class="top">
             <a class="brand" href="?">"Overfit Lab"</a>
@@ -34,6 +39,7 @@ pub fn App() -> impl IntoView {
         <footer>"Runs on your GPU with WebGPU (burn), or on the CPU when WebGPU is missing. "
             "The same specs run natively with the "<code>"overfit"</code>" CLI."</footer>
     }
+    .into_any()
 }
 
 /// On a panic, replaces nothing but adds a visible overlay (the console gets the details), so

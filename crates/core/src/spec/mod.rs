@@ -3,6 +3,7 @@
 //! page's controls.
 
 mod knob;
+pub mod link;
 
 pub use knob::{Knob, KnobKind};
 

@@ -15,12 +15,12 @@ fn text_of(value: Option<&Value>) -> String {
 /// One control per knob. Editing one applies it to `spec` if valid, else shows why not.
 #[component]
 pub fn Controls(
-    knobs: &'static [Knob],
+    knobs: Vec<&'static Knob>,
     spec: RwSignal<AnySpec>,
     disabled: Signal<bool>,
 ) -> impl IntoView {
     knobs
-        .iter()
+        .into_iter()
         .map(|knob| {
             let error: RwSignal<Option<String>> = RwSignal::new(None);
             let current = move || text_of(spec.with(|s| s.to_json().get(knob.key).cloned()).as_ref());

@@ -5,12 +5,14 @@ use leptos::prelude::*;
 use overfit_core::experiments::Experiment;
 use overfit_core::report::Report;
 use overfit_core::spec::{AnySpec, Preset};
+use wasm_bindgen::JsCast;
 
 use crate::backend::Compute;
 use crate::components::chart::{self, ChartSpec, Line, Marker, PALETTE};
 use crate::components::controls::Controls;
 use crate::components::problems::Problems;
 use crate::components::surface::SurfaceView;
+use crate::embed::{self, EmbedOptions};
 use crate::query;
 use crate::runner::{Runner, Status};
 
@@ -190,6 +192,7 @@ pub fn ExperimentPage(
     problems: Vec<String>,
     compute: RwSignal<Option<Compute>, LocalStorage>,
     force_cpu: bool,
+    embed: EmbedOptions,
 ) -> impl IntoView {
     let info = experiment.info();
     let spec = RwSignal::new(spec);
@@ -224,6 +227,56 @@ pub fn ExperimentPage(
         let runner = runner.clone();
         move |_| runner.stop()
     };
+    {
+        let runner = runner.clone();
+        let start = start.clone();
+        embed::install(&embed, info.id, view, start, move || runner.stop());
+    }
+
+    // Sharing: the exact run as a link, or as an <iframe> for a course page.
+    let share_text: RwSignal<Option<(&'static str, String)>> = RwSignal::new(None);
+    let page_url = move || {
+        let location = web_sys::window().map(|w| w.location());
+        let (origin, path) = location
+            .map(|l| {
+                (
+                    l.origin().unwrap_or_default(),
+                    l.pathname().unwrap_or_default(),
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "{origin}{path}{}",
+            query::encode(&spec.get_untracked(), preset, force_cpu)
+        )
+    };
+    let copy = move |what: &'static str, text: String| {
+        if let Some(w) = web_sys::window() {
+            // Best effort: the text is also shown, selectable, in case the clipboard is denied.
+            let _ = w.navigator().clipboard().write_text(&text);
+        }
+        share_text.set(Some((what, text)));
+    };
+    let on_copy_link = move |_| copy("link", page_url());
+    let on_copy_embed = move |_| {
+        let src = format!("{}&embed=1", page_url());
+        copy(
+            "embed code",
+            format!(
+                "<iframe src=\"{}\" title=\"Overfit Lab: {}\" width=\"100%\" height=\"820\" \
+                 style=\"border:0\" loading=\"lazy\"></iframe>",
+                src.replace('&', "&amp;").replace('"', "&quot;"),
+                info.title
+            ),
+        )
+    };
+    let full_page_link = move || spec.with(|s| query::encode(s, preset, force_cpu));
+    let embedded = embed.enabled;
+    let visible_knobs: Vec<_> = experiment
+        .knobs()
+        .iter()
+        .filter(|k| !embed.hides(k.key))
+        .collect();
 
     let badge = move || match compute.get() {
         None => (
@@ -355,16 +408,38 @@ pub fn ExperimentPage(
         .collect_view();
 
     view! {
-        <article class="experiment" data-experiment=info.id>
-            <nav class="crumbs"><a href="?">"All experiments"</a></nav>
+        <article class="experiment" class:embedded=embedded data-experiment=info.id>
+            {(!embedded).then(|| view! { <nav class="crumbs"><a href="?">"All experiments"</a></nav> })}
             <h1>{info.title}</h1>
-            <p class="explanation">{info.explanation}</p>
-            <p class="paper">"Source: "<a href=info.paper_url target="_blank" rel="noopener">{info.paper}</a></p>
+            {if embedded {
+                view! {
+                    <p class="claim">{info.claim}" "
+                        <a class="open-full" href=full_page_link target="_blank" rel="noopener">"Open in Overfit Lab ↗"</a>
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="explanation">{info.explanation}</p>
+                    <p class="paper">"Source: "<a href=info.paper_url target="_blank" rel="noopener">{info.paper}</a></p>
+                }.into_any()
+            }}
             <Problems problems=problems />
             <div class="toolbar">
                 {move || { let (class, label, reason) = badge(); view! { <span class=class title=reason.clone() id="backend">{label}</span> } }}
-                <span class="presets">"Preset: "{preset_links}</span>
+                {(!embedded).then(|| view! { <span class="presets">"Preset: "{preset_links}</span> })}
+                <button id="copy-link" class="share" on:click=on_copy_link>"Copy link"</button>
+                <button id="copy-embed" class="share" on:click=on_copy_embed>"Copy embed code"</button>
             </div>
+            {move || share_text.get().map(|(what, text)| view! {
+                <p class="share-text">
+                    <span>{format!("Copied {what}:")}</span>
+                    <input id="share-text" readonly prop:value=text on:focus=|ev| {
+                        if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                            input.select();
+                        }
+                    } />
+                </p>
+            })}
             <div class="layout">
                 <section class="panel controls">
                     <div class="buttons">
@@ -382,7 +457,7 @@ pub fn ExperimentPage(
                         <span id="speed">{move || format!("{:.1} steps/s", view.steps_per_second.get())}</span>
                     </p>
                     <p class="notice">{move || view.notice.get()}</p>
-                    <Controls knobs=experiment.knobs() spec=spec disabled=running />
+                    <Controls knobs=visible_knobs spec=spec disabled=running />
                 </section>
                 <section class="panel results">
                     <div class="charts">

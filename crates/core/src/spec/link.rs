@@ -1,0 +1,374 @@
+//! Share links: a spec as a URL query with readable keys,
+//! `?exp=<id>&v=<version>[&preset=<p>]&<knob>=<value>...`, knobs equal to the preset's omitted.
+//!
+//! Two decoders for two audiences. The page uses [`decode_lenient`]: it never fails, keeps
+//! every valid pair and lists what it ignored. The CLI uses [`decode_strict`]: it runs nothing
+//! it had to repair, so any unknown key, bad value, or newer schema version is an error.
+
+use super::{AnySpec, Preset, SpecError};
+use crate::experiments::Experiment;
+
+/// The link schema this build writes and reads. Bump when a key changes meaning.
+pub const LINK_VERSION: u32 = 1;
+
+/// Query keys that are not spec knobs. `backend`, `autorun`, `embed`, `origin` and the
+/// `<key>_hide` family only change how the page shows a run, not the run itself.
+pub const CONTROL_KEYS: &[&str] = &[
+    "exp", "preset", "v", "backend", "autorun", "embed", "origin",
+];
+
+fn is_control(key: &str) -> bool {
+    CONTROL_KEYS.contains(&key) || key.ends_with("_hide")
+}
+
+/// A decoded link for the page: whatever could be kept, and what could not.
+#[derive(Clone, Debug)]
+pub struct PageLink {
+    pub experiment: Option<Experiment>,
+    pub preset: Preset,
+    pub spec: Option<AnySpec>,
+    /// The `(key, value)` pairs that only steer the page (`backend`, `autorun`, `*_hide`...).
+    pub controls: Vec<(String, String)>,
+    /// One message per ignored part.
+    pub problems: Vec<String>,
+}
+
+impl PageLink {
+    /// The last value given for a control key.
+    pub fn control(&self, key: &str) -> Option<&str> {
+        self.controls
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The query string (with its leading `?`) for `spec` started from `preset`.
+pub fn encode(spec: &AnySpec, preset: Preset) -> String {
+    let base = spec.experiment().preset(preset).to_json();
+    let mut out = format!("?exp={}&v={LINK_VERSION}", spec.experiment().id());
+    if preset != Preset::Quick {
+        out.push_str("&preset=");
+        out.push_str(preset.name());
+    }
+    for (key, value) in spec.to_json() {
+        if base.get(&key) != Some(&value) {
+            let text = match &value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            out.push('&');
+            out.push_str(&key);
+            out.push('=');
+            out.push_str(&percent_encode(&text));
+        }
+    }
+    out
+}
+
+/// The query part of a link or URL: everything after the first `?` (and before any `#`), or
+/// the whole text when it has no `?` and looks like a query (`exp=...`).
+pub fn query_of(link: &str) -> &str {
+    let link = link.trim();
+    let without_fragment = link.split('#').next().unwrap_or_default();
+    match without_fragment.split_once('?') {
+        Some((_, query)) => query,
+        None => without_fragment,
+    }
+}
+
+/// Splits a query into decoded `(key, value)` pairs, in order.
+pub fn pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (percent_decode(k), percent_decode(v)),
+            None => (percent_decode(p), String::new()),
+        })
+        .collect()
+}
+
+fn last<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+fn check_version(pairs: &[(String, String)]) -> Result<(), SpecError> {
+    let Some(v) = last(pairs, "v") else {
+        return Ok(());
+    };
+    match v.parse::<u32>() {
+        Ok(n) if n <= LINK_VERSION => Ok(()),
+        Ok(n) => Err(SpecError::Inconsistent(format!(
+            "v={n}: the link is from a newer Overfit Lab (this build reads links up to v={LINK_VERSION})"
+        ))),
+        Err(_) => Err(SpecError::BadValue {
+            key: "v".into(),
+            value: v.to_string(),
+            expected: "link version".into(),
+        }),
+    }
+}
+
+/// Decodes a link for the page: never fails; bad parts are listed in `problems` and skipped.
+pub fn decode_lenient(link: &str) -> PageLink {
+    let pairs = pairs(query_of(link));
+    let mut problems = Vec::new();
+    if let Err(e) = check_version(&pairs) {
+        problems.push(format!("{e}; reading it as v={LINK_VERSION}"));
+    }
+    let experiment = last(&pairs, "exp").and_then(|id| match id.parse::<Experiment>() {
+        Ok(e) => Some(e),
+        Err(e) => {
+            problems.push(e.to_string());
+            None
+        }
+    });
+    let preset = match last(&pairs, "preset") {
+        None => Preset::Quick,
+        Some(p) => p.parse().unwrap_or_else(|e: SpecError| {
+            problems.push(format!("{e}; using quick"));
+            Preset::Quick
+        }),
+    };
+    let spec = experiment.map(|e| {
+        let mut spec = e.preset(preset);
+        let knobs = pairs
+            .iter()
+            .filter(|(k, _)| !is_control(k))
+            .map(|(k, v)| (k.as_str(), v.as_str()));
+        for err in spec.apply_leniently(knobs) {
+            problems.push(format!("{err} (ignored)"));
+        }
+        spec
+    });
+    PageLink {
+        experiment,
+        preset,
+        spec,
+        controls: pairs.into_iter().filter(|(k, _)| is_control(k)).collect(),
+        problems,
+    }
+}
+
+/// Decodes a link for a native run: the exact spec, or the first thing wrong with the link.
+pub fn decode_strict(link: &str) -> Result<(AnySpec, Preset), SpecError> {
+    let pairs = pairs(query_of(link));
+    check_version(&pairs)?;
+    let id = last(&pairs, "exp").ok_or_else(|| {
+        SpecError::Inconsistent("the link names no experiment (no exp=...)".into())
+    })?;
+    let experiment: Experiment = id.parse()?;
+    let preset: Preset = last(&pairs, "preset").unwrap_or("quick").parse()?;
+    let mut spec = experiment.preset(preset);
+    let mut seen: Vec<&str> = Vec::new();
+    for (key, value) in pairs.iter().filter(|(k, _)| !is_control(k)) {
+        if seen.contains(&key.as_str()) {
+            return Err(SpecError::Inconsistent(format!(
+                "{key} is given twice in the link"
+            )));
+        }
+        seen.push(key);
+        spec.set(key, value)?;
+    }
+    spec.validate()?;
+    Ok((spec, preset))
+}
+
+/// Percent-encodes everything but unreserved URL characters (RFC 3986).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` escapes and `+` (as a space); malformed escapes are kept as typed, and bytes
+/// that are not UTF-8 become U+FFFD.
+pub fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_of_every_experiment_round_trips() {
+        for e in Experiment::ALL {
+            for p in Preset::ALL {
+                let spec = e.preset(p);
+                let link = encode(&spec, p);
+                assert_eq!(
+                    decode_strict(&link),
+                    Ok((spec.clone(), p)),
+                    "{} {}: {link}",
+                    e.id(),
+                    p.name()
+                );
+                let page = decode_lenient(&format!("https://example.org/lab/{link}#top"));
+                assert!(page.problems.is_empty(), "{:?}", page.problems);
+                assert_eq!(page.spec, Some(spec));
+            }
+        }
+    }
+
+    #[test]
+    fn changed_knobs_and_seeds_round_trip_and_defaults_are_left_out() {
+        let mut spec = Experiment::Grokking.preset(Preset::Ci);
+        spec.set_all(["op=div", "lr=0.0025", "data_seed=18446744073709551615"])
+            .expect("valid");
+        let link = encode(&spec, Preset::Ci);
+        assert_eq!(
+            link,
+            "?exp=grokking&v=1&preset=ci&data_seed=18446744073709551615&lr=0.0025&op=div"
+        );
+        assert_eq!(decode_strict(&link), Ok((spec, Preset::Ci)));
+    }
+
+    #[test]
+    fn strict_decoding_names_the_first_problem() {
+        let cases = [
+            (
+                "?exp=toy2d&width=100000",
+                "width=100000 is above the limit 256",
+            ),
+            ("?exp=toy2d&colour=red", "unknown key 'colour' for toy2d"),
+            (
+                "?exp=toy2d&v=9",
+                "v=9: the link is from a newer Overfit Lab",
+            ),
+            ("?exp=toy2d&v=x", "v=x is not a valid link version"),
+            ("?exp=nope", "unknown experiment 'nope'"),
+            ("?width=3", "the link names no experiment"),
+            ("?exp=toy2d&width=8&width=9", "width is given twice"),
+            ("?exp=toy2d&steps=10", "eval_every=25 is more than steps=10"),
+            ("?exp=toy2d&preset=huge", "unknown preset 'huge'"),
+        ];
+        for (link, want) in cases {
+            let err = decode_strict(link).expect_err(link).to_string();
+            assert!(err.contains(want), "{link}: got '{err}', want '{want}'");
+        }
+    }
+
+    #[test]
+    fn page_controls_are_not_spec_keys() {
+        let link = "?exp=toy2d&autorun=1&backend=cpu&lr_hide=1&embed=1&width=8";
+        let (spec, _) = decode_strict(link).expect("controls are ignored natively");
+        assert_eq!(spec.to_json()["width"], 8);
+        let page = decode_lenient(link);
+        assert_eq!(page.control("autorun"), Some("1"));
+        assert_eq!(page.control("lr_hide"), Some("1"));
+        assert!(page.problems.is_empty());
+    }
+
+    #[test]
+    fn lenient_decoding_keeps_what_is_valid() {
+        let page = decode_lenient("?exp=toy2d&width=100000&depth=3&v=7&preset=huge");
+        assert_eq!(page.spec.expect("toy2d").to_json()["depth"], 3);
+        assert_eq!(page.problems.len(), 3, "{:?}", page.problems);
+    }
+
+    #[test]
+    fn percent_coding_round_trips_any_text() {
+        for text in ["a b&c=d", "100%", "x·y ÷ z", "", "%zz", "%4"] {
+            assert_eq!(percent_decode(&percent_encode(text)), text);
+        }
+        assert_eq!(
+            percent_decode("%zz%4"),
+            "%zz%4",
+            "malformed escapes stay as typed"
+        );
+        assert_eq!(percent_decode("a+b%20c"), "a b c");
+    }
+
+    /// A bounded fuzz run: random byte soup, random mutations of real links. Decoding must
+    /// never panic, strict decoding must agree with validation, and lenient decoding of a link
+    /// strict decoding accepts must give the same spec.
+    #[test]
+    fn decoding_arbitrary_text_never_panics() {
+        let mut rng = crate::rng::Stream::new(7, "link-fuzz");
+        let alphabet: Vec<char> = "exp=&?%+#v0123456789.-e_abcdefghijklmnopqrstuvwxyz·\u{0}"
+            .chars()
+            .collect();
+        let seeds: Vec<String> = Experiment::ALL
+            .iter()
+            .flat_map(|e| Preset::ALL.map(|p| encode(&e.preset(p), p)))
+            .collect();
+        for i in 0..100_000 {
+            let text: String = if i % 2 == 0 {
+                (0..rng.below(60))
+                    .map(|_| alphabet[rng.below(alphabet.len())])
+                    .collect()
+            } else {
+                let mut chars: Vec<char> = seeds[rng.below(seeds.len())].chars().collect();
+                for _ in 0..1 + rng.below(4) {
+                    let at = rng.below(chars.len() + 1);
+                    match rng.below(3) {
+                        0 if at < chars.len() => {
+                            chars.remove(at);
+                        }
+                        1 => chars.insert(at, alphabet[rng.below(alphabet.len())]),
+                        _ => {
+                            let digit = char::from(b'0' + rng.below(10) as u8);
+                            chars.insert(at, digit);
+                        }
+                    }
+                }
+                chars.into_iter().collect()
+            };
+            let page = decode_lenient(&text);
+            if let Some(spec) = &page.spec {
+                assert!(
+                    spec.validate().is_ok(),
+                    "lenient kept an invalid spec: {text}"
+                );
+            }
+            if let Ok((spec, _)) = decode_strict(&text) {
+                assert!(spec.validate().is_ok());
+                assert_eq!(page.spec.as_ref(), Some(&spec), "{text}");
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Embedding: the page inside another site's `<iframe>` (`embed=1`), and its postMessage API.
+//!
+//! Messages in (from the embedding page only): `{type: "overfit:start"}`, `"overfit:stop"`,
+//! `"overfit:state"` and `"overfit:metrics"`. Messages out: `{type: "overfit:state", status,
+//! step, total, experiment}` whenever the run changes state, and `{type: "overfit:metrics",
+//! report}` on request (the metrics.json contract). Only the parent window may talk to the
+//! widget; when the link names `origin=<scheme://host>`, only that origin may, and state is
+//! broadcast only to it (otherwise to the origin of the page that loaded the widget, as told
+//! by the referrer, or not at all).
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+
+use crate::runner::{RunView, Status};
+
+/// How the widget was asked to appear.
+#[derive(Clone, Debug, Default)]
+pub struct EmbedOptions {
+    /// `embed=1`: widget only, no site chrome.
+    pub enabled: bool,
+    /// Knob keys whose controls are hidden (`<key>_hide=1`); `controls_hide=1` hides them all.
+    pub hidden: Vec<String>,
+    /// `origin=...`: the only origin allowed to drive the widget.
+    pub origin: Option<String>,
+}
+
+impl EmbedOptions {
+    pub fn from_controls(controls: &[(String, String)]) -> Self {
+        let on = |v: &str| matches!(v, "1" | "true");
+        let mut options = Self::default();
+        for (key, value) in controls {
+            if key == "embed" {
+                options.enabled = on(value);
+            } else if key == "origin" {
+                options.origin = Some(value.trim_end_matches('/').to_string());
+            } else if let Some(knob) = key.strip_suffix("_hide") {
+                if on(value) {
+                    options.hidden.push(knob.to_string());
+                }
+            }
+        }
+        options
+    }
+
+    pub fn hides(&self, key: &str) -> bool {
+        self.hidden.iter().any(|k| k == key || k == "controls")
+    }
+}
+
+fn status_name(status: &Status) -> &'static str {
+    match status {
+        Status::Idle => "ready",
+        Status::Running => "training",
+        Status::Paused => "paused",
+        Status::Done => "done",
+        Status::Failed(_) => "failed",
+    }
+}
+
+fn object(pairs: &[(&str, wasm_bindgen::JsValue)]) -> js_sys::Object {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        let _ = js_sys::Reflect::set(&o, &(*k).into(), v);
+    }
+    o
+}
+
+fn referrer_origin() -> Option<String> {
+    let referrer = web_sys::window()?.document()?.referrer();
+    let url = web_sys::Url::new(&referrer).ok()?;
+    let origin = url.origin();
+    (origin != "null" && !origin.is_empty()).then_some(origin)
+}
+
+/// Installs the message API. `start` and `stop` drive the page's runner.
+pub fn install(
+    options: &EmbedOptions,
+    experiment: &'static str,
+    view: RunView,
+    start: impl Fn() + 'static,
+    stop: impl Fn() + 'static,
+) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(Some(parent)) = window.parent() else {
+        return;
+    };
+    if js_sys::Object::is(&parent, &window) {
+        return; // not framed
+    }
+    let allowed = options.origin.clone();
+    let broadcast_to = allowed.clone().or_else(referrer_origin);
+    let state = move || {
+        object(&[
+            ("type", "overfit:state".into()),
+            ("experiment", experiment.into()),
+            ("status", status_name(&view.status.get_untracked()).into()),
+            ("step", (view.steps_done.get_untracked() as f64).into()),
+            ("total", (view.total_steps.get_untracked() as f64).into()),
+        ])
+    };
+    {
+        let parent = parent.clone();
+        let target = broadcast_to.clone();
+        Effect::new(move |_| {
+            view.status.track();
+            if let Some(target) = &target {
+                let _ = parent.post_message(&state(), target);
+            }
+        });
+    }
+    let handler =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let from_parent = event
+                .source()
+                .is_some_and(|s| js_sys::Object::is(&s, &parent));
+            let origin = event.origin();
+            if !from_parent || allowed.as_ref().is_some_and(|a| *a != origin) {
+                return;
+            }
+            let kind = js_sys::Reflect::get(&event.data(), &"type".into())
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_default();
+            // Replies go to the sender's origin only.
+            let reply = |msg: &js_sys::Object| {
+                let _ = parent.post_message(msg, &origin);
+            };
+            match kind.as_str() {
+                "overfit:start" => start(),
+                "overfit:stop" => stop(),
+                "overfit:state" => reply(&state()),
+                "overfit:metrics" => {
+                    let report = view.report.with_untracked(|r| {
+                        r.as_ref()
+                            .and_then(|r| serde_json::to_string(r).ok())
+                            .and_then(|json| js_sys::JSON::parse(&json).ok())
+                            .unwrap_or(wasm_bindgen::JsValue::NULL)
+                    });
+                    reply(&object(&[
+                        ("type", "overfit:metrics".into()),
+                        ("report", report),
+                    ]));
+                }
+                _ => {}
+            }
+        });
+    let _ = window.add_event_listener_with_callback("message", handler.as_ref().unchecked_ref());
+    // The listener lives as long as the page.
+    handler.forget();
+}

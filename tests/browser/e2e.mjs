@@ -162,9 +162,35 @@ await check('"Copy link" gives a link that reopens the exact spec', () => withPa
     const got = await page.locator(`[name="${name}"]`).inputValue();
     if (got !== want) throw new Error(`${name}: reopened link shows ${got}, expected ${want}`);
   }
+  await page.click('#run');
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'done', null, { timeout: 120_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+  const file = await download.path();
+  const head = fs.readFileSync(file).subarray(0, 8).toString('hex');
+  if (head !== '89504e470d0a1a0a') throw new Error(`chart.png is not a PNG (starts ${head})`);
+  const cli = await page.locator('#cli-url-command').textContent();
+  if (!cli.startsWith("overfit run --url '") || !cli.includes('width=12')) throw new Error(`unexpected command ${cli}`);
   await page.click('#copy-embed');
   const code = await page.locator('#share-text').inputValue();
   if (!code.startsWith('<iframe src="') || !code.includes('embed=1')) throw new Error(`unexpected embed code ${code}`);
+}));
+await check('the URL follows the controls, and Back/Forward step through the changes', () => withPage(cpuBrowser, 'history', true, async (page) => {
+  await page.goto(`${base}?exp=toy2d`);
+  const set = async (name, value) => {
+    const input = page.locator(`input[name="${name}"]`);
+    await input.fill(value);
+    await input.dispatchEvent('change');
+    await page.waitForFunction(([n, v]) => new URLSearchParams(location.search).get(n) === v, [name, value]);
+  };
+  await set('width', '12');
+  await set('depth', '3');
+  await page.goBack();
+  await page.waitForFunction(() => !new URLSearchParams(location.search).has('depth'));
+  const depth = await page.locator('input[name="depth"]').inputValue();
+  const width = await page.locator('input[name="width"]').inputValue();
+  if (depth !== '2' || width !== '12') throw new Error(`after Back: depth ${depth}, width ${width}; expected 2 and 12`);
+  await page.goForward();
+  await page.waitForFunction(() => document.querySelector('input[name="depth"]')?.value === '3');
 }));
 await check('the sample course page embeds two widgets; one is driven by postMessage', () => withPage(cpuBrowser, 'course', true, async (page) => {
   await page.goto(`${base}course.html`);

@@ -39,6 +39,16 @@ pub fn parse(search: &str) -> PageQuery {
     }
 }
 
+/// The page-only pairs of `search` worth keeping when the URL is rewritten (`embed`, `origin`,
+/// `<key>_hide`), as a `&k=v...` suffix. `autorun` is dropped so a reload does not restart.
+pub fn kept_controls(search: &str) -> String {
+    link::pairs(search)
+        .into_iter()
+        .filter(|(k, _)| k == "embed" || k == "origin" || k.ends_with("_hide"))
+        .map(|(k, v)| format!("&{}={}", link::percent_encode(&k), link::percent_encode(&v)))
+        .collect()
+}
+
 /// The query string for a spec: the share link, plus the page's CPU choice.
 pub fn encode(spec: &AnySpec, preset: Preset, force_cpu: bool) -> String {
     let mut out = link::encode(spec, preset);

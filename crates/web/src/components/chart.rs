@@ -69,6 +69,11 @@ fn fmt_tick(v: f64) -> String {
     }
 }
 
+/// The chart's width and height in SVG units (its legend included).
+pub fn size(spec: &ChartSpec) -> (f64, f64) {
+    (W, H + 8.0 + 14.0 * spec.lines.len().div_ceil(3) as f64)
+}
+
 /// Renders the chart as a standalone SVG document.
 pub fn render(spec: &ChartSpec) -> String {
     let xs = spec.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
@@ -105,7 +110,7 @@ pub fn render(spec: &ChartSpec) -> String {
     let py = |y: f64| {
         T + (1.0 - (ty(y.clamp(y_lo, y_hi)) - ty_lo) / (ty_hi - ty_lo).max(1e-12)) * (H - T - B)
     };
-    let full_h = H + 8.0 + 14.0 * spec.lines.len().div_ceil(3) as f64;
+    let full_h = size(spec).1;
     let mut s = String::new();
     let _ = write!(
         s,

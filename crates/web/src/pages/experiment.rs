@@ -170,6 +170,57 @@ fn PaperComparison(
     .into_any()
 }
 
+/// Rasterises an SVG chart (twice its size, for sharp slides) and downloads it as a PNG.
+fn download_png(svg: &str, width: f64, height: f64, name: &'static str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(image) = web_sys::HtmlImageElement::new() else {
+        return;
+    };
+    let loaded = image.clone();
+    let on_load = wasm_bindgen::prelude::Closure::once_into_js(move || {
+        let Some(canvas) = document
+            .create_element("canvas")
+            .ok()
+            .and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok())
+        else {
+            return;
+        };
+        canvas.set_width((2.0 * width) as u32);
+        canvas.set_height((2.0 * height) as u32);
+        let context = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok());
+        if let Some(context) = context {
+            let _ = context.draw_image_with_html_image_element_and_dw_and_dh(
+                &loaded,
+                0.0,
+                0.0,
+                2.0 * width,
+                2.0 * height,
+            );
+        }
+        let Ok(url) = canvas.to_data_url_with_type("image/png") else {
+            return;
+        };
+        let Some(link) = document
+            .create_element("a")
+            .ok()
+            .and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok())
+        else {
+            return;
+        };
+        let _ = link.set_attribute("href", &url);
+        let _ = link.set_attribute("download", name);
+        link.click();
+    });
+    image.set_onload(Some(on_load.unchecked_ref()));
+    image.set_src(&data_url("image/svg+xml", svg));
+}
+
 fn data_url(mime: &str, text: &str) -> String {
     format!(
         "data:{mime};charset=utf-8,{}",
@@ -177,9 +228,22 @@ fn data_url(mime: &str, text: &str) -> String {
     )
 }
 
-fn replace_url(search: &str) {
-    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(search));
+/// Puts `search` in the address bar: a new history entry when `push` (a control changed), else
+/// in place. Nothing happens when the address already says it (e.g. after Back).
+fn set_url(search: &str, push: bool) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if window.location().search().ok().as_deref() == Some(search) {
+        return;
+    }
+    if let Ok(history) = window.history() {
+        let null = wasm_bindgen::JsValue::NULL;
+        let _ = if push {
+            history.push_state_with_url(&null, "", Some(search))
+        } else {
+            history.replace_state_with_url(&null, "", Some(search))
+        };
     }
 }
 
@@ -202,7 +266,12 @@ pub fn ExperimentPage(
         Signal::derive(move || matches!(view.status.get(), Status::Running | Status::Paused));
 
     // The URL follows the controls, so the address bar is always a link to this exact run.
-    Effect::new(move |_| replace_url(&query::encode(&spec.get(), preset, force_cpu)));
+    // Each change of the controls is a history entry, so Back and Forward step through them.
+    let kept = query::kept_controls(&query::current_search());
+    Effect::new(move |first: Option<()>| {
+        let search = format!("{}{kept}", query::encode(&spec.get(), preset, force_cpu));
+        set_url(&search, first.is_some());
+    });
 
     let start = {
         let runner = runner.clone();
@@ -231,6 +300,30 @@ pub fn ExperimentPage(
         let runner = runner.clone();
         let start = start.clone();
         embed::install(&embed, info.id, view, start, move || runner.stop());
+    }
+    {
+        // Back/Forward: show the spec the address now names (stopping a run of another one).
+        let runner = runner.clone();
+        let on_pop = wasm_bindgen::prelude::Closure::<dyn Fn()>::new(move || {
+            let page = query::parse(&query::current_search());
+            match (page.experiment, page.spec) {
+                (Some(e), Some(s)) if e == experiment && page.preset == preset => {
+                    if s != spec.get_untracked() {
+                        runner.stop();
+                        spec.set(s);
+                    }
+                }
+                _ => {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().reload();
+                    }
+                }
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+        }
+        on_pop.forget();
     }
 
     // Sharing: the exact run as a link, or as an <iframe> for a course page.
@@ -363,11 +456,18 @@ pub fn ExperimentPage(
         view.report.with(|r| {
             r.as_ref().map(|r| {
                 let json = serde_json::to_string_pretty(r).unwrap_or_default();
-                let svg = charts(experiment, r).first().map(chart::render).unwrap_or_default();
+                let first = charts(experiment, r).into_iter().next();
+                let svg = first.as_ref().map(chart::render).unwrap_or_default();
+                let (width, height) = first.as_ref().map(chart::size).unwrap_or((520.0, 300.0));
+                let png_svg = svg.clone();
                 view! {
                     <a download="metrics.json" href=data_url("application/json", &json)>"metrics.json"</a>
                     <a download="metrics.csv" href=data_url("text/csv", &r.to_csv())>"metrics.csv"</a>
                     <a download="chart.svg" href=data_url("image/svg+xml", &svg)>"chart.svg"</a>
+                    <a id="export-png" href="#" on:click=move |ev| {
+                        ev.prevent_default();
+                        download_png(&png_svg, width, height, "chart.png");
+                    }>"chart.png"</a>
                 }
             })
         })
@@ -394,6 +494,7 @@ pub fn ExperimentPage(
             preset.name()
         )
     };
+    let cli_url_command = move || format!("overfit run --url '{}'", spec.with(|_| page_url()));
     let preset_links = Preset::ALL
         .iter()
         .map(|p| {
@@ -467,7 +568,8 @@ pub fn ExperimentPage(
                     {experiment.draws_surface().then(|| view! { <SurfaceView surface=view.surface points=view.points compute=compute /> })}
                     <table class="summary">{summary_table}</table>
                     <div class="exports">"Export: "{exports}</div>
-                    <p class="cli">"Run natively: "<code id="cli-command">{cli_command}</code></p>
+                    <p class="cli">"Run natively: "<code id="cli-command">{cli_command}</code>
+                        " or "<code id="cli-url-command">{cli_url_command}</code></p>
                 </section>
             </div>
         </article>

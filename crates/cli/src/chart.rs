@@ -45,35 +45,23 @@ pub fn render_svg(report: &Report) -> Result<String, String> {
 }
 
 fn curves(report: &Report, panel: &Panel) -> Vec<Curve> {
-    let several = report.runs.len() > 1;
-    let mut out = Vec::new();
-    for (r, run) in report.runs.iter().enumerate() {
-        let steps = run.column("step");
-        for (m, metric) in panel.metrics.iter().enumerate() {
-            let points: Vec<(f64, f64)> = steps
-                .iter()
-                .zip(run.column(metric))
+    panel
+        .curves(report)
+        .into_iter()
+        .map(|c| Curve {
+            label: c.label,
+            color: COLORS[c.colour % COLORS.len()],
+            dashed: c.training,
+            points: c
+                .points
+                .into_iter()
                 .filter(|(s, v)| {
-                    v.is_finite() && (!panel.log_x || **s >= 1.0) && (!panel.log_y || *v > 0.0)
+                    v.is_finite() && (!panel.log_x || *s >= 1.0) && (!panel.log_y || *v > 0.0)
                 })
-                .map(|(s, v)| (*s, v))
-                .collect();
-            if points.is_empty() {
-                continue;
-            }
-            out.push(Curve {
-                label: if several {
-                    format!("{} {metric}", run.label)
-                } else {
-                    metric.to_string()
-                },
-                color: COLORS[(if several { r } else { m }) % COLORS.len()],
-                dashed: metric.starts_with("train"),
-                points,
-            });
-        }
-    }
-    out
+                .collect(),
+        })
+        .filter(|c| !c.points.is_empty())
+        .collect()
 }
 
 fn draw_panel(area: &Area<'_>, report: &Report, panel: &Panel) -> Result<(), Error> {

@@ -29,6 +29,46 @@ pub struct Panel {
     pub log_y: bool,
 }
 
+/// One curve of a panel for one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Curve {
+    /// `metric`, or `run metric` when the report has several runs.
+    pub label: String,
+    /// Index into a palette: the run's when there are several runs, else the metric's.
+    pub colour: usize,
+    /// A training-set metric (drawn dashed).
+    pub training: bool,
+    /// `(step, value)` as recorded (non-finite values included).
+    pub points: Vec<(f64, f64)>,
+}
+
+impl Panel {
+    /// The panel's curves for `report`: one per run and metric the run records.
+    pub fn curves(&self, report: &crate::report::Report) -> Vec<Curve> {
+        let several = report.runs.len() > 1;
+        let mut out = Vec::new();
+        for (r, run) in report.runs.iter().enumerate() {
+            let steps = run.column("step");
+            for (m, metric) in self.metrics.iter().enumerate() {
+                if !run.series.contains_key(*metric) {
+                    continue;
+                }
+                out.push(Curve {
+                    label: if several {
+                        format!("{} {metric}", run.label)
+                    } else {
+                        metric.to_string()
+                    },
+                    colour: if several { r } else { m },
+                    training: metric.starts_with("train"),
+                    points: steps.iter().copied().zip(run.column(metric)).collect(),
+                });
+            }
+        }
+        out
+    }
+}
+
 /// A published number set beside the user's: one summary value per run label.
 #[derive(Clone, Copy, Debug)]
 pub struct Comparison {

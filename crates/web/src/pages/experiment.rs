@@ -42,25 +42,16 @@ fn charts(experiment: Experiment, report: &Report) -> Vec<ChartSpec> {
         .panels()
         .iter()
         .map(|panel| {
-            let mut lines = Vec::new();
-            for (r, run) in report.runs.iter().enumerate() {
-                let steps = run.column("step");
-                for (m, metric) in panel.metrics.iter().enumerate() {
-                    if !run.series.contains_key(*metric) {
-                        continue;
-                    }
-                    lines.push(Line {
-                        label: if several {
-                            format!("{} {metric}", run.label)
-                        } else {
-                            metric.to_string()
-                        },
-                        color: color(r, m),
-                        dashed: metric.starts_with("train"),
-                        points: steps.iter().copied().zip(run.column(metric)).collect(),
-                    });
-                }
-            }
+            let lines = panel
+                .curves(report)
+                .into_iter()
+                .map(|c| Line {
+                    label: c.label,
+                    color: PALETTE[c.colour % PALETTE.len()],
+                    dashed: c.training,
+                    points: c.points,
+                })
+                .collect();
             ChartSpec {
                 title: panel.title.into(),
                 y_label: panel.title.into(),

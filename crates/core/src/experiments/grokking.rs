@@ -17,8 +17,8 @@ use crate::rng::Stream;
 use crate::spec::{Knob, KnobKind, Preset, SpecError};
 use crate::train::grokfast::{Filter, Grokfast};
 use crate::train::{
-    BatchOrder, OptimizerKind, Probe, RunError, Schedule, Series, Session, Stepper, advance,
-    build_optimizer, loss_and_correct, scalar,
+    BatchOrder, OptimizerKind, RunError, Schedule, Series, Stepper, build_optimizer,
+    loss_and_correct, scalar,
 };
 
 pub static INFO: Info = Info {
@@ -658,7 +658,11 @@ impl GrokkingSession {
 }
 
 impl Stepper for GrokkingSession {
-    fn schedule(&mut self) -> &mut Schedule {
+    fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn schedule_mut(&mut self) -> &mut Schedule {
         &mut self.schedule
     }
 
@@ -669,27 +673,8 @@ impl Stepper for GrokkingSession {
     fn evaluate(&mut self) -> Transaction {
         self.read_metrics()
     }
-}
 
-impl Session for GrokkingSession {
-    fn total_steps(&self) -> usize {
-        self.schedule.total()
-    }
-
-    fn steps_done(&self) -> usize {
-        self.schedule.step()
-    }
-
-    fn is_finished(&self) -> bool {
-        self.schedule.is_finished()
-    }
-
-    fn advance(&mut self, max_steps: usize) -> Result<Option<Probe>, RunError> {
-        advance(self, max_steps)
-    }
-
-    fn absorb(&mut self, data: Vec<TensorData>) -> Result<(), RunError> {
-        let step = self.schedule.take_pending()?;
+    fn record(&mut self, step: usize, data: Vec<TensorData>) -> Result<(), RunError> {
         if data.len() != 5 * self.runs.len() {
             return Err(RunError::Readback(format!(
                 "expected {} tensors, got {}",
@@ -743,6 +728,7 @@ impl Session for GrokkingSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::Session;
 
     fn tiny() -> GrokkingSpec {
         GrokkingSpec {
@@ -767,7 +753,7 @@ mod tests {
                 session.absorb(probe.transaction.execute()).expect("absorb");
             }
         }
-        session.report()
+        Session::report(&session)
     }
 
     #[test]

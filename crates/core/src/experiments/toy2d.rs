@@ -13,8 +13,8 @@ use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
 use crate::spec::{Knob, KnobKind, Preset, SpecError};
 use crate::train::{
-    BatchOrder, OptimizerKind, Probe, RunError, Schedule, Series, Session, Stepper, Surface,
-    advance, build_optimizer, loss_and_correct, scalar,
+    BatchOrder, OptimizerKind, RunError, Schedule, Series, Stepper, Surface, build_optimizer,
+    loss_and_correct, scalar,
 };
 
 pub static INFO: Info = Info {
@@ -452,7 +452,11 @@ impl Toy2dSession {
 }
 
 impl Stepper for Toy2dSession {
-    fn schedule(&mut self) -> &mut Schedule {
+    fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn schedule_mut(&mut self) -> &mut Schedule {
         &mut self.schedule
     }
 
@@ -463,27 +467,8 @@ impl Stepper for Toy2dSession {
     fn evaluate(&mut self) -> Transaction {
         self.read_metrics()
     }
-}
 
-impl Session for Toy2dSession {
-    fn total_steps(&self) -> usize {
-        self.schedule.total()
-    }
-
-    fn steps_done(&self) -> usize {
-        self.schedule.step()
-    }
-
-    fn is_finished(&self) -> bool {
-        self.schedule.is_finished()
-    }
-
-    fn advance(&mut self, max_steps: usize) -> Result<Option<Probe>, RunError> {
-        advance(self, max_steps)
-    }
-
-    fn absorb(&mut self, data: Vec<TensorData>) -> Result<(), RunError> {
-        let step = self.schedule.take_pending()?;
+    fn record(&mut self, step: usize, data: Vec<TensorData>) -> Result<(), RunError> {
         let [train_loss, train_correct, test_loss, test_correct, surface]: [TensorData; 5] =
             data.try_into().map_err(|d: Vec<TensorData>| {
                 RunError::Readback(format!("expected 5 tensors, got {}", d.len()))

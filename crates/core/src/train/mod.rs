@@ -75,6 +75,41 @@ pub trait Session {
     }
 }
 
+impl<T: Stepper> Session for T {
+    fn total_steps(&self) -> usize {
+        self.schedule().total()
+    }
+
+    fn steps_done(&self) -> usize {
+        self.schedule().step()
+    }
+
+    fn is_finished(&self) -> bool {
+        self.schedule().is_finished()
+    }
+
+    fn advance(&mut self, max_steps: usize) -> Result<Option<Probe>, RunError> {
+        advance(self, max_steps)
+    }
+
+    fn absorb(&mut self, data: Vec<TensorData>) -> Result<(), RunError> {
+        let step = self.schedule_mut().take_pending()?;
+        self.record(step, data)
+    }
+
+    fn report(&self) -> Report {
+        Stepper::report(self)
+    }
+
+    fn surface(&self) -> Option<Surface> {
+        Stepper::surface(self)
+    }
+
+    fn points(&self) -> Vec<(f32, f32, u8, bool)> {
+        Stepper::points(self)
+    }
+}
+
 /// Mean cross-entropy and the number of correct arg-max predictions, both `[1]` and detached
 /// from any autodiff graph: what an evaluation probe registers.
 ///

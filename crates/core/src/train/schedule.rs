@@ -1,9 +1,10 @@
 //! When a run trains and when it evaluates: the initial model first, then every `every` steps
 //! and after the last step. Shared by every session so that none re-implements the stepping.
 
-use burn::tensor::Transaction;
+use burn::tensor::{TensorData, Transaction};
 
-use super::{Probe, RunError};
+use super::{Probe, RunError, Surface};
+use crate::report::Report;
 
 /// Step counter and evaluation bookkeeping of one session.
 #[derive(Clone, Debug)]
@@ -50,17 +51,32 @@ impl Schedule {
 }
 
 /// A session that trains one step at a time and evaluates into a transaction.
+/// What an experiment implements; every `Stepper` is a [`Session`](super::Session) (the
+/// stepping, probing and bookkeeping live here once).
 pub trait Stepper {
-    fn schedule(&mut self) -> &mut Schedule;
+    fn schedule(&self) -> &Schedule;
+    fn schedule_mut(&mut self) -> &mut Schedule;
     /// One optimizer step of every model in the session.
     fn train_step(&mut self);
-    /// Registers the metrics to read back, in the order `absorb` expects them.
+    /// Registers the metrics to read back, in the order `record` expects them.
     fn evaluate(&mut self) -> Transaction;
+    /// Stores the read-back data of the evaluation at `step`.
+    fn record(&mut self, step: usize, data: Vec<TensorData>) -> Result<(), RunError>;
+    /// Everything recorded so far, in the metrics.json shape.
+    fn report(&self) -> Report;
+    /// The latest decision surface, for experiments on 2-D inputs.
+    fn surface(&self) -> Option<Surface> {
+        None
+    }
+    /// Training points to draw over the surface: `(x, y, label, flipped)`.
+    fn points(&self) -> Vec<(f32, f32, u8, bool)> {
+        Vec::new()
+    }
 }
 
 fn probe_now<S: Stepper>(session: &mut S) -> Probe {
     let transaction = session.evaluate();
-    let schedule = session.schedule();
+    let schedule = session.schedule_mut();
     schedule.pending = Some(schedule.step);
     Probe {
         step: schedule.step,
@@ -70,7 +86,7 @@ fn probe_now<S: Stepper>(session: &mut S) -> Probe {
 
 /// Takes up to `max_steps` steps; returns a probe when an evaluation is due.
 pub fn advance<S: Stepper>(session: &mut S, max_steps: usize) -> Result<Option<Probe>, RunError> {
-    let schedule = session.schedule();
+    let schedule = session.schedule_mut();
     if schedule.pending.is_some() {
         return Err(RunError::Readback(
             "the previous probe was not absorbed".into(),
@@ -85,7 +101,7 @@ pub fn advance<S: Stepper>(session: &mut S, max_steps: usize) -> Result<Option<P
             break;
         }
         session.train_step();
-        let schedule = session.schedule();
+        let schedule = session.schedule_mut();
         schedule.step += 1;
         if schedule.step.is_multiple_of(schedule.every) || schedule.step == schedule.total {
             return Ok(Some(probe_now(session)));
@@ -104,8 +120,24 @@ mod tests {
     }
 
     impl Stepper for Counter {
-        fn schedule(&mut self) -> &mut Schedule {
+        fn schedule(&self) -> &Schedule {
+            &self.schedule
+        }
+        fn schedule_mut(&mut self) -> &mut Schedule {
             &mut self.schedule
+        }
+        fn record(&mut self, _: usize, _: Vec<TensorData>) -> Result<(), RunError> {
+            Ok(())
+        }
+        fn report(&self) -> Report {
+            Report {
+                schema: crate::report::SCHEMA,
+                experiment: String::new(),
+                preset: String::new(),
+                spec: Default::default(),
+                backend: String::new(),
+                runs: Vec::new(),
+            }
         }
         fn train_step(&mut self) {
             self.trained += 1;

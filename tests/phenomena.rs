@@ -127,3 +127,157 @@ fn grokking_ci_memorises_first_generalises_late_and_grokfast_ema_is_sooner() {
         "Grokfast-EMA should reach 95% validation 2.5x sooner: baseline {val95}, EMA {ema95}"
     );
 }
+
+fn summary_f64(run: &RunReport, key: &str) -> f64 {
+    run.summary
+        .get(key)
+        .and_then(|v| v.as_f64())
+        .unwrap_or_else(|| panic!("{}: summary has no number {key}", run.label))
+}
+
+#[test]
+fn double_descent_ci_peaks_at_the_interpolation_threshold_and_ridge_removes_it() {
+    let spec = Experiment::DoubleDescent.preset(Preset::Ci);
+    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("the ci preset runs");
+    let report = &outcome.report;
+    assert_eq!(report.axis, "features");
+    let run = |label: &str| {
+        report
+            .runs
+            .iter()
+            .find(|r| r.label == label)
+            .unwrap_or_else(|| panic!("no {label} run"))
+    };
+    let (plain, ridge) = (run("min-norm"), run("ridge"));
+    let n = summary_f64(plain, "n_train");
+    let features = plain.column("features");
+    let test = plain.column("test_error");
+    let train = plain.column("train_error");
+    for ((x, te), tr) in features.iter().zip(&test).zip(&train) {
+        println!("double-descent ci: N = {x:>5} test {te:>10.3} train {tr:.2e}");
+    }
+    let peak_x = summary_f64(plain, "peak_x");
+    let peak = summary_f64(plain, "peak_test_error");
+    let small = summary_f64(plain, "best_test_error_small");
+    let large = summary_f64(plain, "best_test_error_large");
+    println!(
+        "peak {peak:.2} at N = {peak_x} (n = {n}); best at N <= n/2: {small:.3}; at N >= 4n: \
+         {large:.3}; ridge peak {:.3}",
+        summary_f64(ridge, "peak_test_error")
+    );
+    // The peak sits at the interpolation threshold N ~ n...
+    assert!(
+        (0.7 * n..=1.4 * n).contains(&peak_x),
+        "the test error should peak near N = n = {n}, not at {peak_x}"
+    );
+    // ...and towers over both descents.
+    assert!(
+        peak >= 1.5 * small && peak >= 1.5 * large,
+        "peak {peak:.3} should be 1.5x both the best small model ({small:.3}) and the best \
+         large one ({large:.3})"
+    );
+    // Past the threshold the minimum-norm fit interpolates the noisy labels.
+    let interpolates = summary_f64(plain, "interpolation_x");
+    assert!(
+        interpolates <= 1.4 * n,
+        "the fit should interpolate just past N = n, first did at {interpolates}"
+    );
+    // Ridge lowers the peak.
+    let ridge_peak = summary_f64(ridge, "peak_test_error");
+    assert!(
+        ridge_peak < peak / 10.0,
+        "ridge should flatten the peak: {ridge_peak:.3} vs {peak:.3}"
+    );
+    // Accuracy agrees: classification error is worse at the threshold than on both sides.
+    let zero_one = plain.column("test_zero_one");
+    let at = |x: f64| {
+        features
+            .iter()
+            .position(|f| *f == x)
+            .map(|i| zero_one[i])
+            .expect("grid point")
+    };
+    let last = *zero_one.last().expect("points");
+    assert!(
+        at(n) > zero_one[0] && at(n) > last,
+        "classification error at N = n ({:.3}) should exceed both ends ({:.3}, {last:.3})",
+        at(n),
+        zero_one[0]
+    );
+}
+
+#[test]
+fn double_descent_sample_wise_more_data_hurts_near_n_equals_d() {
+    let mut spec = Experiment::DoubleDescent.preset(Preset::Ci);
+    spec.set("mode", "samples").expect("a mode");
+    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("runs");
+    let plain = &outcome.report.runs[0];
+    assert_eq!(outcome.report.axis, "n_train");
+    let d = summary_f64(plain, "dim");
+    let n = plain.column("n_train");
+    let test = plain.column("test_error");
+    for (x, e) in n.iter().zip(&test) {
+        println!("double-descent samples: n = {x:>5} test {e:.3}");
+    }
+    let peak_x = summary_f64(plain, "peak_x");
+    assert!(
+        (0.8 * d..=1.25 * d).contains(&peak_x),
+        "sample-wise peak should be at n = d = {d}, got {peak_x}"
+    );
+    // More data hurts: some n below d has lower error than n = d.
+    let at_d = test[n.iter().position(|x| *x == d).expect("d on the grid")];
+    let half = test[n.iter().position(|x| *x >= d / 2.0).expect("n >= d/2")];
+    assert!(
+        at_d > 2.0 * half,
+        "error at n = d ({at_d:.3}) should be far above n = d/2 ({half:.3})"
+    );
+}
+
+#[test]
+fn double_descent_trained_mlps_peak_where_the_training_error_first_reaches_zero() {
+    let mut spec = Experiment::DoubleDescent.preset(Preset::Ci);
+    spec.set("mode", "width").expect("a mode");
+    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("the ci preset runs");
+    let report = &outcome.report;
+    assert_eq!(report.axis, "width");
+    let mlp = &report.runs[0];
+    assert_eq!(mlp.label, "mlp");
+    let widths = mlp.column("width");
+    let train = mlp.column("train_error");
+    let test = mlp.column("test_error");
+    for ((w, tr), te) in widths.iter().zip(&train).zip(&test) {
+        println!("double-descent width ci: h = {w:>3} train {tr:.3} test {te:.3}");
+    }
+    println!("({:.1} steps/s)", outcome.steps_per_second);
+    let fits = summary_f64(mlp, "interpolation_x");
+    let peak_x = summary_f64(mlp, "peak_x");
+    let peak = summary_f64(mlp, "peak_test_error");
+    let first_min = summary_f64(mlp, "first_min_test_error");
+    let last = summary_f64(mlp, "final_test_error");
+    println!(
+        "first minimum {first_min:.3} at h = {}, peak {peak:.3} at h = {peak_x}, training error \
+         first ~0 at h = {fits}, widest {last:.3}",
+        summary_f64(mlp, "first_min_x")
+    );
+    // The narrowest widths cannot fit the noisy labels; the widest fit all of them.
+    assert!(train[0] > 0.3 && *train.last().expect("widths") < 0.01);
+    // The peak is at the width that first fits the training set (one grid step either way)...
+    assert!(
+        peak_x >= fits / 1.5 && peak_x <= fits * 1.5,
+        "the test error should peak where the training error reaches ~0 (h = {fits}), not at \
+         h = {peak_x}"
+    );
+    // ...and rises above the first minimum, then falls again for wider networks.
+    assert!(
+        peak >= first_min + 0.02 && peak >= last + 0.02,
+        "peak {peak:.3} should stand 2 points above the first minimum {first_min:.3} and the \
+         widest width's {last:.3}"
+    );
+    // The published points ride along for the charts.
+    let paper = report
+        .runs
+        .iter()
+        .find(|r| r.label == "paper")
+        .expect("paper overlay");
+    assert_eq!(paper.column("test_error"), vec![0.472, 0.541, 0.455]);
+}

@@ -120,6 +120,29 @@ async function runGrokking(page, base, query, expectGpu) {
   console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · EMA: ${you}`);
 }
 
+// A closed-form double-descent sweep: the curve, the threshold marker, mode-specific controls.
+async function runDoubleDescent(page, base, query) {
+  await page.goto(`${base}?exp=double-descent&${query}&autorun=1`);
+  const started = Date.now();
+  await waitDone(page);
+  const seconds = (Date.now() - started) / 1000;
+  const panels = await page.locator('.chart-box svg').count();
+  const lines = await page.locator('.chart-box polyline').count();
+  const markers = await page.locator('.chart-box line.marker').count();
+  const summary = await page.locator('table.summary').textContent();
+  if (!summary.includes('peak_test_error')) throw new Error('no sweep summary after the run');
+  return { seconds, panels, lines, markers, summary };
+}
+
+async function waitDone(page) {
+  await page.waitForFunction(() => {
+    const s = document.querySelector('#status')?.textContent || '';
+    return s === 'done' || s.startsWith('stopped');
+  }, null, { timeout: 240_000 });
+  const final = await page.locator('#status').textContent();
+  if (final !== 'done') throw new Error(`run ended with status "${final}"`);
+}
+
 const server = await serve();
 const base = `http://127.0.0.1:${server.address().port}${SUB}`;
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -128,13 +151,20 @@ const tiny = 'points=120&width=8&steps=60&eval_every=20';
 const gpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS, '--enable-unsafe-webgpu'] });
 await check('home page lists every experiment', () => withPage(gpuBrowser, 'home', false, async (page) => {
   await page.goto(base);
-  for (const id of ['grokking', 'toy2d']) {
+  for (const id of ['grokking', 'double-descent', 'toy2d']) {
     await page.waitForSelector(`a.card[data-experiment="${id}"]`, { timeout: 60_000 });
   }
 }));
 await check('toy2d runs to completion on WebGPU', () => withPage(gpuBrowser, 'toy2d-webgpu', false, (page) => runToy2d(page, base, tiny + '&autorun=1', true)));
 await check('a tiny grokking comparison (embedding MLP) runs on WebGPU', () => withPage(gpuBrowser, 'grokking-webgpu', false, (page) =>
   runGrokking(page, base, 'p=7&model=mlp&d_model=16&width=16&batch=16&steps=20&eval_every=10&ma_window=4', true)));
+await check('a tiny trained-MLP width sweep runs on WebGPU', () => withPage(gpuBrowser, 'double-descent-width-webgpu', false, async (page) => {
+  const r = await runDoubleDescent(page, base, 'preset=quick&mode=width&mlp_train=100&mlp_test=100&width_min=2&width_max=8&widths=2&epochs=2&eval_every=1&batch=50');
+  const badge = await page.locator('#backend').textContent();
+  if (!badge.startsWith('WebGPU')) throw new Error(`expected a WebGPU badge, got "${badge}"`);
+  if (r.lines !== 3) throw new Error(`expected 3 curves, found ${r.lines}`);
+  console.log(`     ${badge} · ${await page.locator('#progress').textContent()}`);
+}));
 await check('a malformed link opens with a visible message', () => withPage(gpuBrowser, 'malformed', false, async (page) => {
   await page.goto(`${base}?exp=toy2d&width=100000&colour=red&lr=abc`);
   const text = await page.locator('.problems').textContent({ timeout: 60_000 });
@@ -245,6 +275,42 @@ await check('a widget ignores messages from other origins and lists a malformed 
   await page.waitForTimeout(1500);
   const status = await frame.locator('#status').textContent();
   if (status !== 'ready') throw new Error(`a message from another origin started the run (status ${status})`);
+}));
+await check('a tiny double-descent sweep draws its curves and marks the threshold', () => withPage(cpuBrowser, 'double-descent', true, async (page) => {
+  const r = await runDoubleDescent(page, base, 'preset=quick&n_train=100&n_test=200&points=9');
+  // Squared error, classification error, norm; min-norm and ridge runs: 2 x (2 + 2 + 1) curves.
+  if (r.panels !== 3 || r.lines !== 10) throw new Error(`expected 3 charts and 10 curves, got ${r.panels} and ${r.lines}`);
+  if (r.markers !== 3) throw new Error(`expected the interpolation threshold on each chart, found ${r.markers} markers`);
+  const axis = await page.locator('.chart-box').first().textContent();
+  if (!axis.includes('features (log scale)')) throw new Error('the x axis should be the feature count, log scale');
+  // The sample-wise controls are hidden in the features mode and shown in the samples mode.
+  if (await page.locator('input[name="dim"]').isVisible()) throw new Error('dim is shown in the features mode');
+  await page.selectOption('select[name="mode"]', 'samples');
+  if (!(await page.locator('input[name="dim"]').isVisible())) throw new Error('dim is hidden in the samples mode');
+  if (await page.locator('input[name="n_test"]').isVisible()) throw new Error('n_test is shown in the samples mode');
+  await page.fill('input[name="trials"]', '3');
+  await page.locator('input[name="trials"]').dispatchEvent('change');
+  await page.click('#run');
+  await waitDone(page);
+  const panels = await page.locator('.chart-box svg').count();
+  if (panels !== 2) throw new Error(`the samples mode has 2 charts, found ${panels}`);
+  if (!(await page.locator('.chart-box').first().textContent()).includes('n train')) throw new Error('the samples axis should be n train');
+  console.log(`     ${r.lines} curves, then the samples mode: ${await page.locator('#progress').textContent()}`);
+}));
+const tinyWidths = 'mode=width&mlp_train=200&mlp_test=300&width_min=2&width_max=24&widths=3&epochs=4&eval_every=2&batch=50';
+await check('a tiny trained-MLP width sweep runs on the CPU fallback, with the published points', () => withPage(cpuBrowser, 'double-descent-width-cpu', true, async (page) => {
+  const r = await runDoubleDescent(page, base, 'preset=quick&' + tinyWidths);
+  // mlp train and test error, and the published test errors.
+  if (r.panels !== 1 || r.lines !== 3) throw new Error(`expected 1 chart with 3 curves, got ${r.panels} / ${r.lines}`);
+  if (!r.summary.includes('published')) throw new Error('the published points are not listed');
+  console.log(`     ${await page.locator('#progress').textContent()}`);
+}));
+await check('the quick double-descent sweep (n = 1000, 19 sizes up to 10,000 features) completes', () => withPage(cpuBrowser, 'double-descent-quick', true, async (page) => {
+  const r = await runDoubleDescent(page, base, 'preset=quick');
+  // The first run column is the minimum-norm fit.
+  const peak = (await page.locator('table.summary tr', { hasText: 'peak_x' }).locator('td').nth(1).textContent()).trim();
+  if (peak !== '1000') throw new Error(`the minimum-norm fit should peak at N = n = 1000, not ${peak}`);
+  console.log(`     ${r.seconds.toFixed(1)} s in the browser (wasm, one thread), min-norm peak at N = ${peak}`);
 }));
 await check('pause, resume, stop and reset work mid-run', () => withPage(cpuBrowser, 'controls', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&steps=200000&eval_every=100`);

@@ -1,7 +1,7 @@
 //! SVG charts of a report: the experiment's panels side by side, runs overlaid (one colour per
 //! run; training curves dashed).
 
-use overfit_core::experiments::{Experiment, Panel};
+use overfit_core::experiments::{Experiment, Mark, Panel};
 use overfit_core::report::Report;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
@@ -29,7 +29,8 @@ struct Curve {
 /// Renders the report as one SVG with a panel per chart of its experiment.
 pub fn render_svg(report: &Report) -> Result<String, String> {
     let experiment: Experiment = report.experiment.parse().map_err(|e| format!("{e}"))?;
-    let panels = experiment.panels();
+    let panels = experiment.panels_for(report);
+    let marks = experiment.markers(report);
     let mut svg = String::new();
     {
         let width = 500 * panels.len().max(1) as u32;
@@ -37,7 +38,7 @@ pub fn render_svg(report: &Report) -> Result<String, String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let areas = root.split_evenly((1, panels.len().max(1)));
         for (area, panel) in areas.iter().zip(panels) {
-            draw_panel(area, report, panel).map_err(|e| e.to_string())?;
+            draw_panel(area, report, panel, &marks).map_err(|e| e.to_string())?;
         }
         root.present().map_err(|e| e.to_string())?;
     }
@@ -64,10 +65,25 @@ fn curves(report: &Report, panel: &Panel) -> Vec<Curve> {
         .collect()
 }
 
-fn draw_panel(area: &Area<'_>, report: &Report, panel: &Panel) -> Result<(), Error> {
+fn draw_panel(
+    area: &Area<'_>,
+    report: &Report,
+    panel: &Panel,
+    marks: &[Mark],
+) -> Result<(), Error> {
     let curves = curves(report, panel);
     let all = || curves.iter().flat_map(|c| c.points.iter());
     let x_max = all().map(|p| p.0).fold(1.0, f64::max).max(2.0);
+    // Log axes start at the decade below the smallest x (training steps start near 1).
+    let x_min = all()
+        .map(|p| p.0)
+        .filter(|x| *x >= 1.0)
+        .fold(f64::MAX, f64::min);
+    let x_min = if x_min < f64::MAX {
+        10f64.powf(x_min.log10().floor())
+    } else {
+        1.0
+    };
     let (y_lo, y_hi) = panel.y_range.unwrap_or_else(|| {
         let hi = all().map(|p| p.1).fold(f64::MIN, f64::max);
         let lo = all().map(|p| p.1).fold(f64::MAX, f64::min);
@@ -79,9 +95,15 @@ fn draw_panel(area: &Area<'_>, report: &Report, panel: &Panel) -> Result<(), Err
     });
     let caption = format!("{} — {}", report.experiment, panel.title);
     let x_desc = if panel.log_x {
-        "step (log scale)"
+        format!("{} (log scale)", report.axis)
     } else {
-        "step"
+        report.axis.clone()
+    };
+    let x_desc = x_desc.as_str();
+    let lines = Lines {
+        curves: &curves,
+        marks,
+        y: (y_lo, y_hi),
     };
     match (panel.log_x, panel.log_y) {
         (false, false) => plot(
@@ -89,7 +111,7 @@ fn draw_panel(area: &Area<'_>, report: &Report, panel: &Panel) -> Result<(), Err
             &caption,
             x_desc,
             panel,
-            &curves,
+            &lines,
             0.0..x_max,
             y_lo..y_hi,
         ),
@@ -98,8 +120,8 @@ fn draw_panel(area: &Area<'_>, report: &Report, panel: &Panel) -> Result<(), Err
             &caption,
             x_desc,
             panel,
-            &curves,
-            (1.0..x_max).log_scale(),
+            &lines,
+            (x_min..x_max).log_scale(),
             y_lo..y_hi,
         ),
         (false, true) => plot(
@@ -107,7 +129,7 @@ fn draw_panel(area: &Area<'_>, report: &Report, panel: &Panel) -> Result<(), Err
             &caption,
             x_desc,
             panel,
-            &curves,
+            &lines,
             0.0..x_max,
             (y_lo..y_hi).log_scale(),
         ),
@@ -116,11 +138,18 @@ fn draw_panel(area: &Area<'_>, report: &Report, panel: &Panel) -> Result<(), Err
             &caption,
             x_desc,
             panel,
-            &curves,
-            (1.0..x_max).log_scale(),
+            &lines,
+            (x_min..x_max).log_scale(),
             (y_lo..y_hi).log_scale(),
         ),
     }
+}
+
+/// What a panel draws: its curves and the report's vertical markers over the y range.
+struct Lines<'a> {
+    curves: &'a [Curve],
+    marks: &'a [Mark],
+    y: (f64, f64),
 }
 
 fn plot<X, Y>(
@@ -128,7 +157,7 @@ fn plot<X, Y>(
     caption: &str,
     x_desc: &str,
     panel: &Panel,
-    curves: &[Curve],
+    lines: &Lines<'_>,
     x: X,
     y: Y,
 ) -> Result<(), Error>
@@ -149,6 +178,18 @@ where
         .x_desc(x_desc)
         .y_desc(panel.title)
         .draw()?;
+    let curves = lines.curves;
+    for mark in lines.marks {
+        let color = mark
+            .run
+            .map_or(RGBColor(100, 100, 100), |r| COLORS[r % COLORS.len()]);
+        chart.draw_series(DashedLineSeries::new(
+            [(mark.x, lines.y.0), (mark.x, lines.y.1)],
+            3,
+            4,
+            color.stroke_width(1),
+        ))?;
+    }
     for curve in curves {
         let style = ShapeStyle {
             color: curve.color.to_rgba(),

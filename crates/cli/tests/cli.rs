@@ -351,3 +351,55 @@ fn a_link_the_cli_would_have_to_repair_is_refused() {
         "an experiment and a link together are ambiguous"
     );
 }
+
+#[test]
+fn a_double_descent_sweep_writes_series_keyed_by_the_swept_size() {
+    let dir = temp_dir("double-descent");
+    let out = overfit(&[
+        "run",
+        "double-descent",
+        "--preset",
+        "ci",
+        "--set",
+        "n_train=60",
+        "--set",
+        "points=7",
+        "--out",
+        dir.to_str().expect("utf-8 temp dir"),
+    ]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("peak_x"), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("metrics.json")).expect("metrics.json"),
+    )
+    .expect("valid JSON");
+    assert_eq!(json["axis"], "features");
+    let runs = json["runs"].as_array().expect("runs");
+    let labels: Vec<&str> = runs.iter().filter_map(|r| r["label"].as_str()).collect();
+    assert_eq!(labels, ["min-norm", "ridge"]);
+    let sizes = runs[0]["series"]["features"].as_array().expect("features");
+    // 7 sizes from 6 to 600 and the threshold 60 itself (already on the grid).
+    assert_eq!(sizes.len(), 7);
+    assert!(sizes.contains(&serde_json::json!(60)));
+    for key in ["test_error", "train_error", "norm", "test_zero_one"] {
+        assert_eq!(
+            runs[0]["series"][key].as_array().map(Vec::len),
+            Some(7),
+            "{key}"
+        );
+    }
+    let summary = &runs[0]["summary"];
+    for key in ["n_train", "peak_x", "peak_test_error", "threshold"] {
+        assert!(summary[key].is_number(), "summary lacks {key}: {summary}");
+    }
+    let csv = std::fs::read_to_string(dir.join("metrics.csv")).expect("metrics.csv");
+    assert!(
+        csv.starts_with("run,features,metric,value\n"),
+        "{}",
+        &csv[..40]
+    );
+    let svg = std::fs::read_to_string(dir.join("chart.svg")).expect("chart.svg");
+    assert!(svg.contains("features (log scale)"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -15,6 +15,7 @@
 pub mod data;
 pub mod device;
 pub mod experiments;
+pub mod linalg;
 pub mod models;
 pub mod plot;
 pub mod report;

@@ -1,7 +1,11 @@
 //! The metrics.json contract shared by the CLI and the web app's export.
 //!
-//! `{"schema":1,"experiment":ID,"preset":P,"spec":{...},"backend":"...",
+//! `{"schema":1,"experiment":ID,"preset":P,"spec":{...},"backend":"...","axis":"step",
 //!   "runs":[{"label":"...","series":{"step":[...],"<metric>":[...]},"summary":{...}}]}`
+//!
+//! `axis` names the series column the others are plotted against: `step` for training runs,
+//! the swept size for sweeps (`features`, `n_train`, ...). Reports written before it existed
+//! read as `step`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -18,7 +22,14 @@ pub struct Report {
     pub preset: String,
     pub spec: Map<String, Value>,
     pub backend: String,
+    /// The series column the metrics are recorded against.
+    #[serde(default = "step_axis")]
+    pub axis: String,
     pub runs: Vec<RunReport>,
+}
+
+fn step_axis() -> String {
+    "step".into()
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,7 +68,7 @@ impl RunReport {
         }
     }
 
-    /// Metric names other than `step`, in a stable order.
+    /// Metric names other than `step`, in a stable order (a sweep's axis is included).
     pub fn metric_names(&self) -> Vec<String> {
         self.series
             .keys()
@@ -75,12 +86,15 @@ pub fn json_number(x: f64) -> Value {
 }
 
 impl Report {
-    /// CSV in long form: `run,step,metric,value`, one row per recorded value.
+    /// CSV in long form: `run,<axis>,metric,value`, one row per recorded value.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("run,step,metric,value\n");
+        let mut out = format!("run,{},metric,value\n", self.axis);
         for run in &self.runs {
-            let steps = run.column("step");
+            let steps = run.column(&self.axis);
             for name in run.metric_names() {
+                if name == self.axis {
+                    continue;
+                }
                 for (step, value) in steps.iter().zip(run.column(&name)) {
                     let value = if value.is_finite() {
                         value.to_string()

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Comparison, Info, Panel};
+use super::{Comparison, Info, Panel, PaperRow};
 use crate::data::modular::{self, Equation, Op};
 use crate::models::embed_mlp::EmbedMlp;
 use crate::models::transformer::{Transformer, TransformerShape};
@@ -39,17 +39,28 @@ pub static INFO: Info = Info {
 
 /// What the Grokfast paper reports for its setting: steps to 95% validation accuracy.
 pub static COMPARISON: Comparison = Comparison {
-    metric: "steps_to_val_acc_95",
     caption: "steps to 95% validation accuracy",
     setting: "x·y mod 97, 50% of equations for training, 2-layer transformer, batch 512",
     preset: Preset::Paper,
-    paper: &[
-        ("baseline", 39_890.0),
-        ("grokfast-ema", 910.0),
-        ("grokfast-ma", 790.0),
+    set: &[],
+    rows: &[
+        row("baseline", 39_890.0),
+        row("grokfast-ema", 910.0),
+        row("grokfast-ma", 790.0),
     ],
     ratio_to: Some("baseline"),
+    percent: false,
+    marks_steps: true,
 };
+
+const fn row(run: &'static str, paper: f64) -> PaperRow {
+    PaperRow {
+        label: run,
+        run,
+        key: "steps_to_val_acc_95",
+        paper,
+    }
+}
 
 pub static PANELS: &[Panel] = &[
     Panel {
@@ -396,6 +407,20 @@ impl GrokkingSpec {
         Ok(())
     }
 
+    /// Whether `key` matters for this spec's model and runs.
+    pub fn uses(&self, key: &str) -> bool {
+        let ema = matches!(self.compare, Compare::All | Compare::Ema);
+        let ma = matches!(self.compare, Compare::All | Compare::Ma);
+        match key {
+            "width" => self.model == Architecture::Mlp,
+            "heads" | "layers" => self.model == Architecture::Transformer,
+            "beta2" => self.optimizer != OptimizerKind::Sgd,
+            "ema_alpha" | "ema_lambda" | "ema_weight_decay" => ema,
+            "ma_window" | "ma_lambda" | "ma_weight_decay" => ma,
+            _ => true,
+        }
+    }
+
     /// The runs to train: label, filter, weight decay.
     pub fn runs(&self) -> Vec<(&'static str, Option<Filter>, f64)> {
         let baseline = ("baseline", None, self.weight_decay);
@@ -716,6 +741,7 @@ impl Stepper for GrokkingSession {
                 _ => Map::new(),
             },
             backend: String::new(),
+            axis: "step".into(),
             runs: self
                 .runs
                 .iter()

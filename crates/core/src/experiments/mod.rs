@@ -1,11 +1,14 @@
 //! The experiment registry. One enum drives the CLI (`overfit list`, `overfit run <id>`), the
 //! web app's routes and home page, and the smoke tests.
 
+pub mod double_descent;
 pub mod grokking;
 pub mod toy2d;
 
 use burn::tensor::Device;
+use serde_json::Value;
 
+use crate::report::Report;
 use crate::spec::{AnySpec, Knob, Preset, SpecError};
 use crate::train::Session;
 
@@ -13,6 +16,7 @@ use crate::train::Session;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Experiment {
     Grokking,
+    DoubleDescent,
     Toy2d,
 }
 
@@ -38,17 +42,17 @@ pub struct Curve {
     pub colour: usize,
     /// A training-set metric (drawn dashed).
     pub training: bool,
-    /// `(step, value)` as recorded (non-finite values included).
+    /// `(x, value)` as recorded (non-finite values included); x is the report's axis.
     pub points: Vec<(f64, f64)>,
 }
 
 impl Panel {
     /// The panel's curves for `report`: one per run and metric the run records.
-    pub fn curves(&self, report: &crate::report::Report) -> Vec<Curve> {
+    pub fn curves(&self, report: &Report) -> Vec<Curve> {
         let several = report.runs.len() > 1;
         let mut out = Vec::new();
         for (r, run) in report.runs.iter().enumerate() {
-            let steps = run.column("step");
+            let steps = run.column(&report.axis);
             for (m, metric) in self.metrics.iter().enumerate() {
                 if !run.series.contains_key(*metric) {
                     continue;
@@ -69,21 +73,67 @@ impl Panel {
     }
 }
 
-/// A published number set beside the user's: one summary value per run label.
+/// A vertical line on every chart of a report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub x: f64,
+    /// The run it belongs to (drawn in its colour), or `None` for the whole report.
+    pub run: Option<usize>,
+    pub label: String,
+}
+
+/// Published numbers beside the user's: one row per number, each read from a run's summary.
 #[derive(Clone, Copy, Debug)]
 pub struct Comparison {
-    /// The summary key compared (e.g. `steps_to_val_acc_95`).
-    pub metric: &'static str,
-    /// What the number is, for people.
+    /// What the numbers are, for people.
     pub caption: &'static str,
     /// The published setting the numbers belong to.
     pub setting: &'static str,
-    /// The preset that reproduces that setting.
+    /// The preset that reproduces that setting...
     pub preset: Preset,
-    /// `(run label, published value)`.
-    pub paper: &'static [(&'static str, f64)],
-    /// Speed-ups are shown relative to this run's value (`baseline / run`).
+    /// ...with these knobs set on top (e.g. a sweep's mode).
+    pub set: &'static [(&'static str, &'static str)],
+    pub rows: &'static [PaperRow],
+    /// Speed-ups are shown relative to this row's value (`reference / row`).
     pub ratio_to: Option<&'static str>,
+    /// Values are fractions, shown as percentages (else counts).
+    pub percent: bool,
+    /// The values are step counts to mark on the charts.
+    pub marks_steps: bool,
+}
+
+/// One published number and where the user's counterpart is.
+#[derive(Clone, Copy, Debug)]
+pub struct PaperRow {
+    pub label: &'static str,
+    /// The run whose summary holds the user's number.
+    pub run: &'static str,
+    /// The summary key.
+    pub key: &'static str,
+    pub paper: f64,
+}
+
+impl Comparison {
+    /// The spec of the published setting.
+    pub fn spec(&self, experiment: Experiment) -> AnySpec {
+        let mut spec = experiment.preset(self.preset);
+        for (key, value) in self.set {
+            // The table's own pairs are valid for its experiment (checked by a test).
+            let _ = spec.set(key, value);
+        }
+        spec
+    }
+
+    /// The user's number for `row` in `report`, if the run recorded it yet.
+    pub fn yours(&self, row: &PaperRow, report: &Report) -> Option<f64> {
+        report
+            .runs
+            .iter()
+            .find(|r| r.label == row.run)?
+            .summary
+            .get(row.key)?
+            .as_f64()
+    }
 }
 
 /// What a person needs to know about an experiment before running it.
@@ -101,11 +151,16 @@ pub struct Info {
 }
 
 impl Experiment {
-    pub const ALL: &'static [Experiment] = &[Experiment::Grokking, Experiment::Toy2d];
+    pub const ALL: &'static [Experiment] = &[
+        Experiment::Grokking,
+        Experiment::DoubleDescent,
+        Experiment::Toy2d,
+    ];
 
     pub fn info(self) -> &'static Info {
         match self {
             Experiment::Grokking => &grokking::INFO,
+            Experiment::DoubleDescent => &double_descent::INFO,
             Experiment::Toy2d => &toy2d::INFO,
         }
     }
@@ -118,16 +173,24 @@ impl Experiment {
     pub fn knobs(self) -> &'static [Knob] {
         match self {
             Experiment::Grokking => grokking::KNOBS,
+            Experiment::DoubleDescent => double_descent::KNOBS,
             Experiment::Toy2d => toy2d::KNOBS,
         }
     }
 
-    /// The charts of this experiment's report.
+    /// The charts of this experiment's report (with its default spec).
     pub fn panels(self) -> &'static [Panel] {
         match self {
             Experiment::Grokking => grokking::PANELS,
+            Experiment::DoubleDescent => double_descent::Mode::Features.panels(),
             Experiment::Toy2d => toy2d::PANELS,
         }
+    }
+
+    /// Whether a run is a sweep of closed-form fits (its steps are units of work, its axis a
+    /// swept size) rather than a training run.
+    pub fn is_sweep(self) -> bool {
+        matches!(self, Experiment::DoubleDescent)
     }
 
     /// Whether the experiment's sessions produce a 2-D decision surface to draw.
@@ -139,8 +202,62 @@ impl Experiment {
     pub fn comparison(self) -> Option<&'static Comparison> {
         match self {
             Experiment::Grokking => Some(&grokking::COMPARISON),
+            Experiment::DoubleDescent => Some(&double_descent::WIDTH_COMPARISON),
             Experiment::Toy2d => None,
         }
+    }
+
+    /// The comparison that applies to `spec` (e.g. only the trained sweep has published numbers).
+    pub fn comparison_for(self, spec: &AnySpec) -> Option<&'static Comparison> {
+        match spec {
+            AnySpec::DoubleDescent(s) if s.mode != double_descent::Mode::Width => None,
+            _ => self.comparison(),
+        }
+    }
+
+    /// The charts of a report of this experiment (some depend on the spec, e.g. a sweep's mode).
+    pub fn panels_for(self, report: &Report) -> &'static [Panel] {
+        match self {
+            Experiment::DoubleDescent => match report.spec.get("mode").and_then(Value::as_str) {
+                Some("samples") => double_descent::Mode::Samples.panels(),
+                Some("width") => double_descent::Mode::Width.panels(),
+                _ => double_descent::Mode::Features.panels(),
+            },
+            _ => self.panels(),
+        }
+    }
+
+    /// Vertical markers for a report's charts: each run's compared step count (e.g. the step
+    /// it reached 95% validation accuracy) and a sweep's interpolation threshold.
+    pub fn markers(self, report: &Report) -> Vec<Mark> {
+        let mut out = Vec::new();
+        if let Some(c) = self.comparison().filter(|c| c.marks_steps) {
+            for row in c.rows {
+                let Some(r) = report.runs.iter().position(|run| run.label == row.run) else {
+                    continue;
+                };
+                if let Some(x) = c.yours(row, report) {
+                    out.push(Mark {
+                        x,
+                        run: Some(r),
+                        label: format!("{}: {} at step {x}", row.run, c.caption),
+                    });
+                }
+            }
+        }
+        if let Some(x) = report
+            .runs
+            .first()
+            .and_then(|run| run.summary.get("threshold"))
+            .and_then(Value::as_f64)
+        {
+            out.push(Mark {
+                x,
+                run: None,
+                label: format!("interpolation threshold ({} = {x})", report.axis),
+            });
+        }
+        out
     }
 
     pub fn knob(self, key: &str) -> Option<&'static Knob> {
@@ -150,6 +267,9 @@ impl Experiment {
     pub fn preset(self, preset: Preset) -> AnySpec {
         match self {
             Experiment::Grokking => AnySpec::Grokking(grokking::GrokkingSpec::preset(preset)),
+            Experiment::DoubleDescent => {
+                AnySpec::DoubleDescent(double_descent::DoubleDescentSpec::preset(preset))
+            }
             Experiment::Toy2d => AnySpec::Toy2d(toy2d::Toy2dSpec::preset(preset)),
         }
     }
@@ -171,6 +291,8 @@ pub fn start(spec: &AnySpec, device: &Device) -> Result<Box<dyn Session>, SpecEr
     spec.validate()?;
     Ok(match spec {
         AnySpec::Grokking(s) => Box::new(grokking::GrokkingSession::new(s.clone(), device)),
+        // Closed-form sweeps run on the host in f64; the width sweep trains on the device.
+        AnySpec::DoubleDescent(s) => double_descent::start(s, device),
         AnySpec::Toy2d(s) => Box::new(toy2d::Toy2dSession::new(s.clone(), device)),
     })
 }
@@ -204,13 +326,14 @@ mod tests {
         for e in Experiment::ALL {
             let spec = e.preset(Preset::Ci);
             let mut session = start(&spec, &Device::flex()).expect("ci preset starts");
-            let probe = session
-                .advance(1)
-                .expect("advance")
-                .expect("step 0 is evaluated");
+            let probe = loop {
+                if let Some(p) = session.advance(1).expect("advance") {
+                    break p;
+                }
+            };
             session.absorb(probe.transaction.execute()).expect("absorb");
             let report = session.report();
-            for panel in e.panels() {
+            for panel in e.panels_for(&report) {
                 for metric in panel.metrics {
                     assert!(
                         report.runs.iter().all(|r| r.series.contains_key(*metric)),
@@ -221,15 +344,20 @@ mod tests {
                 }
             }
             if let Some(c) = e.comparison() {
-                for (label, _) in c.paper {
-                    let full = e.preset(c.preset);
-                    let mut session = start(&full, &Device::flex()).expect("starts");
-                    let _ = session.advance(0);
+                let full = c.spec(*e);
+                for (key, value) in c.set {
+                    assert_eq!(full.to_json()[*key].as_str(), Some(*value), "{key}");
+                }
+                assert!(e.comparison_for(&full).is_some());
+                let mut session = start(&full, &Device::flex()).expect("starts");
+                let _ = session.advance(0);
+                for row in c.rows {
                     assert!(
-                        session.report().runs.iter().any(|r| r.label == *label),
-                        "{}: the {} preset has no run {label}",
+                        session.report().runs.iter().any(|r| r.label == row.run),
+                        "{}: the {} preset has no run {}",
                         e.id(),
-                        c.preset.name()
+                        c.preset.name(),
+                        row.run
                     );
                 }
             }

@@ -509,6 +509,7 @@ impl Stepper for Toy2dSession {
             preset: String::new(),
             spec: crate::spec::AnySpec::Toy2d(self.spec.clone()).to_json(),
             backend: String::new(),
+            axis: "step".into(),
             runs: vec![RunReport::new("mlp", &self.series, self.summary())],
         }
     }

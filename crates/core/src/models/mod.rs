@@ -4,4 +4,6 @@
 pub mod embed_mlp;
 pub mod init;
 pub mod mlp;
+pub mod mlp_bank;
+pub mod random_features;
 pub mod transformer;

@@ -10,7 +10,9 @@ pub use knob::{Knob, KnobKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::experiments::{Experiment, grokking::GrokkingSpec, toy2d::Toy2dSpec};
+use crate::experiments::{
+    Experiment, double_descent::DoubleDescentSpec, grokking::GrokkingSpec, toy2d::Toy2dSpec,
+};
 
 /// A named starting point for a spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +97,7 @@ pub enum SpecError {
 #[serde(untagged)]
 pub enum AnySpec {
     Grokking(GrokkingSpec),
+    DoubleDescent(DoubleDescentSpec),
     Toy2d(Toy2dSpec),
 }
 
@@ -102,6 +105,7 @@ impl AnySpec {
     pub fn experiment(&self) -> Experiment {
         match self {
             AnySpec::Grokking(_) => Experiment::Grokking,
+            AnySpec::DoubleDescent(_) => Experiment::DoubleDescent,
             AnySpec::Toy2d(_) => Experiment::Toy2d,
         }
     }
@@ -121,6 +125,9 @@ impl AnySpec {
             |e: serde_json::Error| SpecError::Inconsistent(format!("{}: {e}", experiment.id()));
         Ok(match experiment {
             Experiment::Grokking => AnySpec::Grokking(serde_json::from_value(value).map_err(bad)?),
+            Experiment::DoubleDescent => {
+                AnySpec::DoubleDescent(serde_json::from_value(value).map_err(bad)?)
+            }
             Experiment::Toy2d => AnySpec::Toy2d(serde_json::from_value(value).map_err(bad)?),
         })
     }
@@ -215,14 +222,27 @@ impl AnySpec {
         }
         match self {
             AnySpec::Grokking(s) => s.validate_rules(),
+            AnySpec::DoubleDescent(s) => s.validate_rules(),
             AnySpec::Toy2d(s) => s.validate_rules(),
         }
     }
 
-    /// Total optimizer steps the run will take (for progress bars).
+    /// Whether `key` matters for this spec (a sweep's mode or a model choice can make knobs
+    /// moot; pages hide those controls).
+    pub fn uses(&self, key: &str) -> bool {
+        match self {
+            AnySpec::DoubleDescent(s) => s.uses(key),
+            AnySpec::Grokking(s) => s.uses(key),
+            AnySpec::Toy2d(_) => true,
+        }
+    }
+
+    /// Total steps the run will take (for progress bars): optimizer steps, or a sweep's
+    /// units of work.
     pub fn total_steps(&self) -> usize {
         match self {
             AnySpec::Grokking(s) => s.steps,
+            AnySpec::DoubleDescent(s) => s.units(),
             AnySpec::Toy2d(s) => s.steps,
         }
     }

@@ -136,6 +136,7 @@ mod tests {
                 preset: String::new(),
                 spec: Default::default(),
                 backend: String::new(),
+                axis: "step".into(),
                 runs: Vec::new(),
             }
         }

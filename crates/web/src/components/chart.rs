@@ -20,6 +20,8 @@ pub struct Marker {
 /// A chart: curves on shared axes.
 pub struct ChartSpec {
     pub title: String,
+    /// The x axis's name (the report's axis: `step`, `features`, ...).
+    pub x_label: String,
     pub y_label: String,
     pub y_range: Option<(f64, f64)>,
     pub log_x: bool,
@@ -84,9 +86,16 @@ pub fn render(spec: &ChartSpec) -> String {
         .filter(|y| y.is_finite());
     let tx = |x: f64| if spec.log_x { (x.max(1.0)).log10() } else { x };
     let x_max = xs.clone().fold(1.0, f64::max);
+    // A log axis starts at the decade below the smallest x (sweeps start well above 1).
+    let x_min = xs.clone().filter(|x| *x >= 1.0).fold(f64::MAX, f64::min);
+    let log_lo = if x_min < f64::MAX {
+        x_min.log10().floor().max(0.0)
+    } else {
+        0.0
+    };
     let (x_lo, x_hi) = (
-        tx(if spec.log_x { 1.0 } else { 0.0 }),
-        tx(x_max).max(tx(1.0) + 1e-9),
+        if spec.log_x { log_lo } else { 0.0 },
+        tx(x_max).max(if spec.log_x { log_lo } else { 0.0 } + 1e-9),
     );
     let (y_lo, y_hi) = spec.y_range.unwrap_or_else(|| {
         let hi = ys.clone().fold(0.0, f64::max);
@@ -143,9 +152,17 @@ pub fn render(spec: &ChartSpec) -> String {
         );
     }
     let x_ticks: Vec<f64> = if spec.log_x {
-        (0..=x_hi.ceil() as i32)
-            .map(|e| 10f64.powi(e))
-            .filter(|v| tx(*v) <= x_hi + 1e-9)
+        (x_lo as i32..=x_hi.ceil() as i32)
+            .flat_map(|e| {
+                let decade = 10f64.powi(e);
+                // Two decades or fewer: label 2× and 5× too.
+                if x_hi - x_lo <= 2.0 {
+                    vec![decade, 2.0 * decade, 5.0 * decade]
+                } else {
+                    vec![decade]
+                }
+            })
+            .filter(|v| tx(*v) >= x_lo - 1e-9 && tx(*v) <= x_hi + 1e-9)
             .collect()
     } else {
         nice_ticks(0.0, x_max, 5)
@@ -161,16 +178,17 @@ pub fn render(spec: &ChartSpec) -> String {
     }
     let _ = write!(
         s,
-        "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#333\">step{}</text>\
+        "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#333\">{}{}</text>\
          <text transform=\"translate(12 {}) rotate(-90)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#333\">{}</text>",
         (L + W - R) / 2.0,
         H - 6.0,
+        spec.x_label,
         if spec.log_x { " (log scale)" } else { "" },
         (T + H - B) / 2.0,
         spec.y_label
     );
     for marker in &spec.markers {
-        if spec.log_x && marker.x < 1.0 {
+        if spec.log_x && (marker.x < 1.0 || tx(marker.x) < x_lo || tx(marker.x) > x_hi) {
             continue;
         }
         let x = px(marker.x);

@@ -67,7 +67,8 @@ pub fn Controls(
                 .into_any(),
             };
             view! {
-                <label class="control" title=knob.help>
+                <label class="control" title=knob.help
+                    class:irrelevant=move || !spec.with(|s| s.uses(knob.key))>
                     <span class="label">{knob.label}</span>
                     {input}
                     <span class="error" role="status">{move || error.get()}</span>

@@ -18,28 +18,22 @@ use crate::runner::{Runner, Status};
 
 fn charts(experiment: Experiment, report: &Report) -> Vec<ChartSpec> {
     let several = report.runs.len() > 1;
-    let color = |r: usize, m: usize| PALETTE[(if several { r } else { m }) % PALETTE.len()];
-    // Where the compared summary value is a step count, mark it on every chart.
     let markers = || -> Vec<Marker> {
-        let Some(c) = experiment.comparison() else {
-            return Vec::new();
-        };
-        report
-            .runs
-            .iter()
-            .enumerate()
-            .filter_map(|(r, run)| {
-                let x = run.summary.get(c.metric)?.as_f64()?;
-                Some(Marker {
-                    x,
-                    color: color(r, 1),
-                    label: format!("{}: {} at step {x}", run.label, c.caption),
-                })
+        experiment
+            .markers(report)
+            .into_iter()
+            .map(|m| Marker {
+                x: m.x,
+                color: match m.run {
+                    Some(r) => PALETTE[(if several { r } else { 1 }) % PALETTE.len()],
+                    None => "#6b7280",
+                },
+                label: m.label,
             })
             .collect()
     };
     experiment
-        .panels()
+        .panels_for(report)
         .iter()
         .map(|panel| {
             let lines = panel
@@ -54,6 +48,7 @@ fn charts(experiment: Experiment, report: &Report) -> Vec<ChartSpec> {
                 .collect();
             ChartSpec {
                 title: panel.title.into(),
+                x_label: report.axis.replace('_', " "),
                 y_label: panel.title.into(),
                 y_range: panel.y_range,
                 log_x: panel.log_x,
@@ -78,8 +73,8 @@ fn fmt_count(x: f64) -> String {
     out
 }
 
-/// The paper's numbers beside the user's: one row per run, with speed-ups over the reference
-/// run where the comparison has one.
+/// The paper's numbers beside the user's: one row per published number, with speed-ups over
+/// the reference row where the comparison has one. Shown only for specs it applies to.
 #[component]
 fn PaperComparison(
     experiment: Experiment,
@@ -87,78 +82,87 @@ fn PaperComparison(
     spec: RwSignal<AnySpec>,
     report: Signal<Option<Report>>,
 ) -> impl IntoView {
-    let Some(c) = experiment.comparison() else {
-        return ().into_any();
-    };
-    let same_setting = move || spec.with(|s| *s == experiment.preset(c.preset));
-    let rows = move || {
-        report.with(|r| {
+    move || {
+        let c = spec.with(|s| experiment.comparison_for(s))?;
+        let paper_spec = c.spec(experiment);
+        let same_setting = spec.with(|s| *s == paper_spec);
+        let shown = move |v: f64| {
+            if c.percent {
+                format!("{:.1}%", 100.0 * v)
+            } else {
+                fmt_count(v)
+            }
+        };
+        let rows = report.with(|r| {
             let yours = |label: &str| -> Option<f64> {
-                r.as_ref()?
-                    .runs
-                    .iter()
-                    .find(|run| run.label == label)?
-                    .summary
-                    .get(c.metric)?
-                    .as_f64()
+                let row = c.rows.iter().find(|row| row.label == label)?;
+                c.yours(row, r.as_ref()?)
             };
-            let ran = |label: &str| -> bool {
+            let ran = |run: &str| -> bool {
                 r.as_ref()
-                    .is_some_and(|r| r.runs.iter().any(|run| run.label == label))
+                    .is_some_and(|r| r.runs.iter().any(|x| x.label == run))
             };
             let paper_ref = c
                 .ratio_to
-                .and_then(|l| c.paper.iter().find(|(p, _)| *p == l))
-                .map(|(_, v)| *v);
+                .and_then(|l| c.rows.iter().find(|row| row.label == l))
+                .map(|row| row.paper);
             let your_ref = c.ratio_to.and_then(yours);
-            c.paper
+            c.rows
                 .iter()
-                .map(|(label, paper)| {
-                    let you = yours(label);
+                .map(|row| {
+                    let you = yours(row.label);
                     let you_text = match you {
-                        Some(v) => fmt_count(v),
-                        None if ran(label) => "not yet".to_string(),
+                        Some(v) => shown(v),
+                        None if ran(row.run) => "not yet".to_string(),
                         None => "—".to_string(),
                     };
-                    let ratio =
-                        |reference: Option<f64>, value: Option<f64>| match (reference, value) {
-                            (Some(a), Some(b)) if b > 0.0 && Some(*label) != c.ratio_to => {
-                                format!("×{:.1}", a / b)
-                            }
-                            _ => String::new(),
-                        };
+                    let ratio = |reference: Option<f64>, value: Option<f64>| match (
+                        c.ratio_to, reference, value,
+                    ) {
+                        (Some(to), Some(a), Some(b)) if b > 0.0 && to != row.label => {
+                            format!("×{:.1}", a / b)
+                        }
+                        _ => String::new(),
+                    };
                     view! {
-                        <tr data-run=*label>
-                            <td>{*label}</td>
-                            <td class="num">{fmt_count(*paper)}</td>
-                            <td class="num">{ratio(paper_ref, Some(*paper))}</td>
+                        <tr data-run=row.run data-key=row.key>
+                            <td>{row.label}</td>
+                            <td class="num">{shown(row.paper)}</td>
+                            {c.ratio_to.is_some().then(|| view! { <td class="num">{ratio(paper_ref, Some(row.paper))}</td> })}
                             <td class="num you">{you_text}</td>
-                            <td class="num">{ratio(your_ref, you)}</td>
+                            {c.ratio_to.is_some().then(|| view! { <td class="num">{ratio(your_ref, you)}</td> })}
                         </tr>
                     }
                 })
                 .collect_view()
+        });
+        let mut preset_href = format!("?exp={}&preset={}", experiment.id(), c.preset.name());
+        for (key, value) in c.set {
+            preset_href.push_str(&format!("&{key}={value}"));
+        }
+        let head = if c.ratio_to.is_some() {
+            view! { <tr><th>"run"</th><th>"paper"</th><th>"speed-up"</th><th>"you"</th><th>"speed-up"</th></tr> }.into_any()
+        } else {
+            view! { <tr><th>""</th><th>"paper"</th><th>"you"</th></tr> }.into_any()
+        };
+        Some(view! {
+            <section class="comparison" id="comparison">
+                <h2>"Paper vs you: "{c.caption}</h2>
+                <table>
+                    <thead>{head}</thead>
+                    <tbody>{rows}</tbody>
+                </table>
+                <p class="setting">
+                    "Paper setting: "{c.setting}". "
+                    {if same_setting {
+                        view! { <span>"You are running exactly this setting."</span> }.into_any()
+                    } else {
+                        view! { <span>"Your settings differ (preset "{preset.name()}"); the "<a href=preset_href>{c.preset.name()}" preset"</a>" reproduces the paper."</span> }.into_any()
+                    }}
+                </p>
+            </section>
         })
-    };
-    let preset_href = format!("?exp={}&preset={}", experiment.id(), c.preset.name());
-    view! {
-        <section class="comparison" id="comparison">
-            <h2>"Paper vs you: "{c.caption}</h2>
-            <table>
-                <thead><tr><th>"run"</th><th>"paper"</th><th>"speed-up"</th><th>"you"</th><th>"speed-up"</th></tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-            <p class="setting">
-                "Paper setting: "{c.setting}". "
-                {move || if same_setting() {
-                    view! { <span>"You are running exactly this setting."</span> }.into_any()
-                } else {
-                    view! { <span>"Your settings differ (preset "{preset.name()}"); the "<a href=preset_href.clone()>{c.preset.name()}" preset"</a>" reproduces the paper."</span> }.into_any()
-                }}
-            </p>
-        </section>
     }
-    .into_any()
 }
 
 /// Rasterises an SVG chart (twice its size, for sharp slides) and downloads it as a PNG.
@@ -250,6 +254,12 @@ pub fn ExperimentPage(
     embed: EmbedOptions,
 ) -> impl IntoView {
     let info = experiment.info();
+    // Sweeps count units of work (a block of features, a solve, a trial), not optimizer steps.
+    let unit = if experiment.is_sweep() {
+        "unit"
+    } else {
+        "step"
+    };
     let spec = RwSignal::new(spec);
     let runner = Runner::new();
     let view = runner.view;
@@ -544,9 +554,9 @@ pub fn ExperimentPage(
                     </div>
                     <p class=status_class id="status">{status_text}</p>
                     <p class="progress" id="progress">
-                        {move || format!("step {} / {}", view.steps_done.get(), view.total_steps.get())}
+                        {move || format!("{unit} {} / {}", view.steps_done.get(), view.total_steps.get())}
                         " · "
-                        <span id="speed">{move || format!("{:.1} steps/s", view.steps_per_second.get())}</span>
+                        <span id="speed">{move || format!("{:.1} {unit}s/s", view.steps_per_second.get())}</span>
                     </p>
                     <p class="notice">{move || view.notice.get()}</p>
                     <Controls knobs=visible_knobs spec=spec disabled=running />

@@ -1,0 +1,226 @@
+//! Model-wise double descent in closed form: random features of MNIST-1D, a linear read-out
+//! fitted by minimum-norm least squares (and by ridge), the feature count N swept across the
+//! number of training samples n. Test error and the read-out's norm peak at N = n, where the
+//! fit first interpolates the (noisy) training labels.
+
+use nalgebra::DMatrix;
+
+use super::{DoubleDescentSpec, grid};
+use crate::data::mnist1d::{self, CLASSES, LENGTH};
+use crate::linalg::solve_spd;
+use crate::models::random_features::RandomFeatures;
+use crate::rng::Stream;
+
+/// Features computed per unit of work: small enough to keep each unit short in a browser tab.
+pub(super) const COLUMN_CHUNK: usize = 64;
+
+/// One unit of work.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Unit {
+    /// Compute features `from..to` and fold them into the Gram matrices.
+    Columns { from: usize, to: usize },
+    /// Fit and evaluate every run at grid point `index`.
+    Solve { index: usize },
+}
+
+/// The sweep's state between units.
+pub struct FeatureSweep {
+    grid: Vec<usize>,
+    plan: Vec<Unit>,
+    next: usize,
+    /// One ridge per run (0 = minimum norm).
+    ridges: Vec<f64>,
+    map: RandomFeatures,
+    x_train: DMatrix<f64>,
+    x_test: DMatrix<f64>,
+    /// One-hot training targets as given (some labels redrawn).
+    targets: DMatrix<f64>,
+    labels: Vec<u8>,
+    test_targets: DMatrix<f64>,
+    test_labels: Vec<u8>,
+    /// The first min(n, N_max) features of the training and test inputs, kept for the
+    /// under-parameterised (primal) solves.
+    phi_train: DMatrix<f64>,
+    phi_test: DMatrix<f64>,
+    /// Σ φφᵀ over the features computed so far, for the over-parameterised (kernel) solves.
+    gram_train: Option<DMatrix<f64>>,
+    gram_test: Option<DMatrix<f64>>,
+}
+
+fn to_matrix(samples: &mnist1d::Samples) -> DMatrix<f64> {
+    DMatrix::from_row_iterator(
+        samples.len(),
+        LENGTH,
+        samples.x.iter().map(|v| f64::from(*v)),
+    )
+}
+
+fn one_hot(labels: &[u8]) -> DMatrix<f64> {
+    DMatrix::from_fn(labels.len(), CLASSES, |i, c| {
+        if usize::from(labels[i]) == c {
+            1.0
+        } else {
+            0.0
+        }
+    })
+}
+
+/// Mean squared distance between rows of predictions and targets.
+fn mse(pred: &DMatrix<f64>, targets: &DMatrix<f64>) -> f64 {
+    (pred - targets).norm_squared() / pred.nrows().max(1) as f64
+}
+
+/// Fraction of rows whose arg-max is not the label.
+fn zero_one(pred: &DMatrix<f64>, labels: &[u8]) -> f64 {
+    let wrong = pred
+        .row_iter()
+        .zip(labels)
+        .filter(|(row, label)| row.transpose().argmax().0 != usize::from(**label))
+        .count();
+    wrong as f64 / labels.len().max(1) as f64
+}
+
+impl FeatureSweep {
+    pub fn new(spec: &DoubleDescentSpec) -> Self {
+        let n = spec.n_train;
+        let all = mnist1d::generate(n + spec.n_test, spec.data_seed);
+        let (train, test) = all.split_at(n);
+        let mut labels = train.y.clone();
+        let mut noise_rng = Stream::new(spec.data_seed, "double-descent/label-noise");
+        mnist1d::resample_labels(&mut labels, spec.label_noise, &mut noise_rng);
+        let grid = grid::sizes(n, spec.ratio_min, spec.ratio_max, spec.points);
+        let n_max = *grid.last().expect("the grid has at least one size");
+        let map = RandomFeatures::new(
+            spec.features,
+            LENGTH,
+            n_max,
+            &mut Stream::new(spec.init_seed, "double-descent/features"),
+        );
+        let kept = n_max.min(n);
+        let over = n_max > n;
+        let mut plan = Vec::new();
+        let mut done = 0;
+        for (index, &size) in grid.iter().enumerate() {
+            while done < size {
+                let to = (done + COLUMN_CHUNK).min(size);
+                plan.push(Unit::Columns { from: done, to });
+                done = to;
+            }
+            plan.push(Unit::Solve { index });
+        }
+        let mut ridges = vec![0.0];
+        if spec.ridge > 0.0 {
+            ridges.push(spec.ridge);
+        }
+        Self {
+            plan,
+            next: 0,
+            ridges,
+            x_train: to_matrix(&train),
+            x_test: to_matrix(&test),
+            targets: one_hot(&labels),
+            labels,
+            test_targets: one_hot(&test.y),
+            test_labels: test.y.clone(),
+            phi_train: DMatrix::zeros(n, kept),
+            phi_test: DMatrix::zeros(spec.n_test, kept),
+            gram_train: over.then(|| DMatrix::zeros(n, n)),
+            gram_test: over.then(|| DMatrix::zeros(spec.n_test, n)),
+            map,
+            grid,
+        }
+    }
+
+    pub fn grid(&self) -> &[usize] {
+        &self.grid
+    }
+
+    pub fn ridges(&self) -> &[f64] {
+        &self.ridges
+    }
+
+    pub fn units(&self) -> usize {
+        self.plan.len()
+    }
+
+    pub fn units_done(&self) -> usize {
+        self.next
+    }
+
+    /// Does the next unit of work; returns each run's metrics when it finished a grid point.
+    pub fn step(&mut self) -> Option<Vec<Vec<(&'static str, f64)>>> {
+        let unit = *self.plan.get(self.next)?;
+        self.next += 1;
+        match unit {
+            Unit::Columns { from, to } => {
+                self.add_columns(from, to);
+                None
+            }
+            Unit::Solve { index } => Some(self.solve(self.grid[index])),
+        }
+    }
+
+    fn add_columns(&mut self, from: usize, to: usize) {
+        let train = self.map.block(&self.x_train, from, to);
+        let test = self.map.block(&self.x_test, from, to);
+        let kept = self.phi_train.ncols();
+        if from < kept {
+            let width = to.min(kept) - from;
+            self.phi_train
+                .columns_mut(from, width)
+                .copy_from(&train.columns(0, width));
+            self.phi_test
+                .columns_mut(from, width)
+                .copy_from(&test.columns(0, width));
+        }
+        if let (Some(gram_train), Some(gram_test)) = (&mut self.gram_train, &mut self.gram_test) {
+            let train_t = train.transpose();
+            gram_train.gemm(1.0, &train, &train_t, 1.0);
+            gram_test.gemm(1.0, &test, &train_t, 1.0);
+        }
+    }
+
+    /// Fits every run with the first `size` features (scaled by 1/√size, so the kernel does
+    /// not grow with N and one ridge means the same at every size) and evaluates it.
+    fn solve(&self, size: usize) -> Vec<Vec<(&'static str, f64)>> {
+        let n = self.x_train.nrows();
+        let scale = 1.0 / size as f64;
+        let metrics = |pred_train: DMatrix<f64>, pred_test: DMatrix<f64>, norm: f64, jitter| {
+            vec![
+                ("train_error", mse(&pred_train, &self.targets)),
+                ("test_error", mse(&pred_test, &self.test_targets)),
+                ("train_zero_one", zero_one(&pred_train, &self.labels)),
+                ("test_zero_one", zero_one(&pred_test, &self.test_labels)),
+                ("norm", norm),
+                ("jitter", jitter),
+            ]
+        };
+        if size <= n {
+            // Under-parameterised: w = (ΦᵀΦ + λn)⁻¹ Φᵀ Y, Φ = features / √N.
+            let phi = self.phi_train.columns(0, size) * scale.sqrt();
+            let phi_test = self.phi_test.columns(0, size) * scale.sqrt();
+            let phi_t = phi.transpose();
+            let (a, rhs) = (&phi_t * &phi, &phi_t * &self.targets);
+            self.ridges
+                .iter()
+                .map(|&ridge| {
+                    let (w, jitter) = solve_spd(&a, ridge * n as f64, &rhs);
+                    metrics(&phi * &w, &phi_test * &w, w.norm(), jitter)
+                })
+                .collect()
+        } else {
+            // Over-parameterised: w = Φᵀ α, (ΦΦᵀ + λn) α = Y; |w|² = tr(αᵀ ΦΦᵀ α).
+            let k = self.gram_train.as_ref().expect("kept when N > n") * scale;
+            let k_test = self.gram_test.as_ref().expect("kept when N > n") * scale;
+            self.ridges
+                .iter()
+                .map(|&ridge| {
+                    let (alpha, jitter) = solve_spd(&k, ridge * n as f64, &self.targets);
+                    let fit = &k * &alpha;
+                    let norm = fit.component_mul(&alpha).sum().max(0.0).sqrt();
+                    metrics(fit, &k_test * &alpha, norm, jitter)
+                })
+                .collect()
+        }
+    }
+}

@@ -1,0 +1,896 @@
+//! `double-descent`: test error falls, rises to a peak where the model can first fit its
+//! training set exactly (the interpolation threshold), then falls again as the model grows.
+//!
+//! Modes (the `mode` key):
+//! - `features`: random-features regression on MNIST-1D, the feature count N swept across the
+//!   number of training samples n, fitted in closed form (minimum norm, and ridge);
+//! - `samples`: minimum-norm linear regression in dimension d, the sample count n swept
+//!   across d (more data can hurt);
+//! - `width`: MLPs 40-h-h-10 of many widths trained together by SGD on MNIST-1D with noisy
+//!   labels (the MNIST-1D notebook's setting), the test error of each width read live.
+//!
+//! A sweep is a session like any other: each unit of work is short (a block of features or one
+//! trial), and each finished point of the curve is a probe the shell absorbs, so the page draws
+//! the curve as it builds up.
+
+mod features;
+mod grid;
+mod samples;
+mod widths;
+
+use std::collections::BTreeMap;
+
+use burn::tensor::{TensorData, Transaction};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{Comparison, Info, Panel, PaperRow};
+use crate::models::random_features::FeatureKind;
+use crate::report::{Report, RunReport, json_number};
+use crate::spec::{Knob, KnobKind, Preset, SpecError};
+use crate::train::{Probe, RunError, Session};
+
+pub use features::FeatureSweep;
+pub use samples::SampleSweep;
+pub use widths::{PAPER_POINTS, WidthSweep};
+
+pub static INFO: Info = Info {
+    id: "double-descent",
+    title: "Double descent",
+    claim: "Test error peaks where a model can first fit its training data exactly, then falls \
+        again as the model keeps growing.",
+    explanation: "Fit random features of MNIST-1D by least squares and grow the number of \
+        features N: the test error first falls, then climbs to a sharp peak at N = n, the size at \
+        which the fit can just interpolate the n noisy training labels, and falls again beyond \
+        it, as the minimum-norm interpolator grows smoother. A little ridge regularisation \
+        removes the peak, and the same happens with data: in a fixed dimension d, a linear fit \
+        is worst with n = d samples, so more data can hurt.",
+    paper: "Belkin, Hsu, Ma & Mandal, Reconciling modern machine learning practice and the \
+        bias-variance trade-off (PNAS 2019); Nakkiran et al., Deep Double Descent (2019); \
+        Greydanus, Scaling down deep learning with MNIST-1D (2020)",
+    paper_url: "https://arxiv.org/abs/1812.11118",
+};
+
+/// Charts of the `features` mode (x: feature count).
+pub static FEATURE_PANELS: &[Panel] = &[
+    Panel {
+        title: "squared error",
+        metrics: &["train_error", "test_error"],
+        y_range: None,
+        log_x: true,
+        log_y: true,
+    },
+    Panel {
+        title: "classification error",
+        metrics: &["train_zero_one", "test_zero_one"],
+        y_range: Some((0.0, 1.0)),
+        log_x: true,
+        log_y: false,
+    },
+    Panel {
+        title: "norm of the fit",
+        metrics: &["norm"],
+        y_range: None,
+        log_x: true,
+        log_y: true,
+    },
+];
+
+/// Charts of the `samples` mode (x: training samples).
+pub static SAMPLE_PANELS: &[Panel] = &[
+    Panel {
+        title: "squared error",
+        metrics: &["train_error", "test_error"],
+        y_range: None,
+        log_x: true,
+        log_y: true,
+    },
+    Panel {
+        title: "norm of the fit",
+        metrics: &["norm"],
+        y_range: None,
+        log_x: true,
+        log_y: true,
+    },
+];
+
+/// The MNIST-1D notebook's test errors after 500 epochs, beside the width sweep's.
+pub static WIDTH_COMPARISON: Comparison = Comparison {
+    caption: "test error of MLPs 40-h-h-10 after 500 epochs",
+    setting: "MNIST-1D, 4,000 training samples (15% of labels redrawn), 12,000 test samples, \
+        widths 2..300, SGD lr 0.01 momentum 0.9, batch 100, 500 epochs",
+    preset: Preset::Paper,
+    set: &[("mode", "width")],
+    rows: &[
+        PaperRow {
+            label: "h = 16 (first minimum)",
+            run: "mlp",
+            key: "test_error_h16",
+            paper: 0.472,
+        },
+        PaperRow {
+            label: "h = 47 (peak)",
+            run: "mlp",
+            key: "test_error_h47",
+            paper: 0.541,
+        },
+        PaperRow {
+            label: "h = 300 (widest)",
+            run: "mlp",
+            key: "test_error_h300",
+            paper: 0.455,
+        },
+    ],
+    ratio_to: None,
+    percent: true,
+    marks_steps: false,
+};
+
+/// Charts of the `width` mode (x: hidden width; the published points overlaid).
+pub static WIDTH_PANELS: &[Panel] = &[Panel {
+    title: "classification error",
+    metrics: &["train_error", "test_error"],
+    y_range: Some((0.0, 1.0)),
+    log_x: true,
+    log_y: false,
+}];
+
+const fn float(min: f64, max: f64, log: bool) -> KnobKind {
+    KnobKind::Float { min, max, log }
+}
+
+const fn int(min: i64, max: i64, log: bool) -> KnobKind {
+    KnobKind::Int { min, max, log }
+}
+
+pub static KNOBS: &[Knob] = &[
+    Knob {
+        key: "mode",
+        label: "Sweep",
+        help: "features: random features N swept across n training samples (model-wise); \
+            samples: training samples n swept across the dimension d (sample-wise).",
+        kind: KnobKind::Choice(Mode::NAMES),
+    },
+    Knob {
+        key: "features",
+        label: "Feature map",
+        help: "features mode: random ReLU features or random Fourier features of MNIST-1D.",
+        kind: KnobKind::Choice(FeatureKind::NAMES),
+    },
+    Knob {
+        key: "n_train",
+        label: "Training samples n",
+        help: "features mode: MNIST-1D training samples (the interpolation threshold is N = n).",
+        kind: int(10, 2000, true),
+    },
+    Knob {
+        key: "n_test",
+        label: "Test samples",
+        help: "features mode: MNIST-1D samples the test error is measured on.",
+        kind: int(100, 5000, true),
+    },
+    Knob {
+        key: "label_noise",
+        label: "Label noise",
+        help: "features and width modes: fraction of training labels redrawn uniformly at random.",
+        kind: float(0.0, 0.9, false),
+    },
+    Knob {
+        key: "ridge",
+        label: "Ridge λ",
+        help: "A second fit minimises |Φw − y|² + λn|w|² (0: only the minimum-norm fit).",
+        kind: float(0.0, 10.0, true),
+    },
+    Knob {
+        key: "ratio_min",
+        label: "Sweep from (× threshold)",
+        help: "Smallest swept size as a multiple of the threshold (n features, or d samples).",
+        kind: float(0.01, 1.0, true),
+    },
+    Knob {
+        key: "ratio_max",
+        label: "Sweep to (× threshold)",
+        help: "Largest swept size as a multiple of the threshold.",
+        kind: float(1.0, 100.0, true),
+    },
+    Knob {
+        key: "points",
+        label: "Points",
+        help: "Sizes on the geometric grid (the threshold itself is always added).",
+        kind: int(3, 61, false),
+    },
+    Knob {
+        key: "dim",
+        label: "Dimension d",
+        help: "samples mode: input dimension of the linear model (the threshold is n = d).",
+        kind: int(2, 400, true),
+    },
+    Knob {
+        key: "noise",
+        label: "Noise σ",
+        help: "samples mode: standard deviation of the noise on y = x·β + ε (|β| = 1).",
+        kind: float(0.0, 5.0, false),
+    },
+    Knob {
+        key: "trials",
+        label: "Trials per size",
+        help: "samples mode: fresh data sets averaged at each sample size.",
+        kind: int(1, 200, true),
+    },
+    Knob {
+        key: "mlp_train",
+        label: "Training samples",
+        help: "width mode: MNIST-1D training samples.",
+        kind: int(100, 8000, true),
+    },
+    Knob {
+        key: "mlp_test",
+        label: "Test samples",
+        help: "width mode: MNIST-1D samples the test error is measured on.",
+        kind: int(100, 20_000, true),
+    },
+    Knob {
+        key: "width_min",
+        label: "Narrowest width",
+        help: "width mode: hidden units of the narrowest MLP 40-h-h-10.",
+        kind: int(1, 1000, true),
+    },
+    Knob {
+        key: "width_max",
+        label: "Widest width",
+        help: "width mode: hidden units of the widest MLP.",
+        kind: int(1, 1000, true),
+    },
+    Knob {
+        key: "widths",
+        label: "Widths",
+        help: "width mode: MLPs on a geometric grid of widths, all trained at once.",
+        kind: int(1, 40, false),
+    },
+    Knob {
+        key: "epochs",
+        label: "Epochs",
+        help: "width mode: passes over the training set.",
+        kind: int(1, 5000, true),
+    },
+    Knob {
+        key: "lr",
+        label: "Learning rate",
+        help: "width mode: SGD step size.",
+        kind: float(1e-5, 1.0, true),
+    },
+    Knob {
+        key: "momentum",
+        label: "Momentum",
+        help: "width mode: SGD momentum (no dampening).",
+        kind: float(0.0, 0.99, false),
+    },
+    Knob {
+        key: "batch",
+        label: "Batch size",
+        help: "width mode: samples per SGD step.",
+        kind: int(1, 8000, true),
+    },
+    Knob {
+        key: "eval_every",
+        label: "Evaluate every (epochs)",
+        help: "width mode: epochs between evaluations of every width on the whole sets.",
+        kind: int(1, 1000, true),
+    },
+    Knob {
+        key: "data_seed",
+        label: "Data seed",
+        help: "Seed for the samples, the redrawn labels and the Gaussian designs.",
+        kind: KnobKind::Seed,
+    },
+    Knob {
+        key: "init_seed",
+        label: "Feature seed",
+        help: "Seed for the random features, the true β (samples mode) or the MLPs' weights \
+            and batch order (width mode).",
+        kind: KnobKind::Seed,
+    },
+];
+
+/// What is swept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Features,
+    Samples,
+    Width,
+}
+
+impl Mode {
+    pub const NAMES: &'static [&'static str] = &["features", "samples", "width"];
+
+    /// The series column of the swept size.
+    pub fn axis(self) -> &'static str {
+        match self {
+            Mode::Features => "features",
+            Mode::Samples => "n_train",
+            Mode::Width => "width",
+        }
+    }
+
+    pub fn panels(self) -> &'static [Panel] {
+        match self {
+            Mode::Features => FEATURE_PANELS,
+            Mode::Samples => SAMPLE_PANELS,
+            Mode::Width => WIDTH_PANELS,
+        }
+    }
+}
+
+/// Everything that defines a `double-descent` sweep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DoubleDescentSpec {
+    pub mode: Mode,
+    pub features: FeatureKind,
+    pub n_train: usize,
+    pub n_test: usize,
+    pub label_noise: f64,
+    pub ridge: f64,
+    pub ratio_min: f64,
+    pub ratio_max: f64,
+    pub points: usize,
+    pub dim: usize,
+    pub noise: f64,
+    pub trials: usize,
+    pub mlp_train: usize,
+    pub mlp_test: usize,
+    pub width_min: usize,
+    pub width_max: usize,
+    pub widths: usize,
+    pub epochs: usize,
+    pub lr: f64,
+    pub momentum: f64,
+    pub batch: usize,
+    pub eval_every: usize,
+    pub data_seed: u64,
+    pub init_seed: u64,
+}
+
+impl Default for DoubleDescentSpec {
+    fn default() -> Self {
+        Self::preset(Preset::Quick)
+    }
+}
+
+/// The most random features a sweep may compute (the Gram updates cost n²·N).
+pub const MAX_FEATURES: f64 = 40_000.0;
+/// The most samples a sample-wise point may draw.
+pub const MAX_SAMPLES: f64 = 20_000.0;
+/// The most hidden units a width sweep may train at once (the masked middle layer is H²).
+pub const MAX_HIDDEN: usize = 4000;
+
+impl DoubleDescentSpec {
+    pub fn preset(preset: Preset) -> Self {
+        // Belkin et al.'s model-wise sweep, on MNIST-1D: n = 1000 training samples, random
+        // ReLU features from n/10 to 10n, 15% of the labels redrawn. The ridge run uses
+        // λ = 1e-4 (relative to n): the peak is gone and the test error falls monotonically.
+        let paper = Self {
+            mode: Mode::Features,
+            features: FeatureKind::Relu,
+            n_train: 1000,
+            n_test: 2000,
+            label_noise: 0.15,
+            ridge: 1e-4,
+            ratio_min: 0.1,
+            ratio_max: 10.0,
+            points: 25,
+            dim: 100,
+            noise: 0.5,
+            trials: 20,
+            // The MNIST-1D notebook: 4,000 / 12,000 samples, widths 2..300 (19), SGD lr 0.01
+            // momentum 0.9, batch 100, 500 epochs.
+            mlp_train: 4000,
+            mlp_test: 12_000,
+            width_min: 2,
+            width_max: 300,
+            widths: 19,
+            epochs: 500,
+            lr: 0.01,
+            momentum: 0.9,
+            batch: 100,
+            eval_every: 10,
+            data_seed: 0,
+            init_seed: 0,
+        };
+        match preset {
+            Preset::Paper => paper,
+            // The closed form at n = 1000 takes ~3 s natively and ~9 s in a browser tab; the
+            // width mode uses the ci setting.
+            Preset::Quick => Self {
+                n_test: 1000,
+                points: 19,
+                label_noise: 0.3,
+                mlp_train: 1000,
+                mlp_test: 5000,
+                widths: 14,
+                ..paper
+            },
+            // The width mode on 2 CPU cores: 1,000 training samples with 30% of the labels
+            // redrawn, 14 widths 2..300, 500 epochs (~25 s). The test error bottoms out near
+            // h = 3-6, peaks at h = 30 where the training error first reaches 0, and falls
+            // again to its lowest at h = 300 (seeds 0 and 1).
+            Preset::Ci => Self {
+                n_train: 300,
+                n_test: 1000,
+                points: 19,
+                label_noise: 0.3,
+                mlp_train: 1000,
+                mlp_test: 5000,
+                widths: 14,
+                ..paper
+            },
+        }
+    }
+
+    /// Checks the rules that involve several fields.
+    pub(crate) fn validate_rules(&self) -> Result<(), SpecError> {
+        if self.ratio_min >= self.ratio_max {
+            return Err(SpecError::Inconsistent(format!(
+                "ratio_min={} must be below ratio_max={}",
+                self.ratio_min, self.ratio_max
+            )));
+        }
+        let (threshold, limit, what) = match self.mode {
+            Mode::Features => (self.n_train, MAX_FEATURES, "features"),
+            Mode::Samples => (self.dim, MAX_SAMPLES, "samples"),
+            Mode::Width => return self.validate_widths(),
+        };
+        let largest = threshold as f64 * self.ratio_max;
+        if largest > limit {
+            return Err(SpecError::Inconsistent(format!(
+                "the sweep would reach {largest:.0} {what} (limit {limit:.0}): lower ratio_max"
+            )));
+        }
+        Ok(())
+    }
+
+    fn validate_widths(&self) -> Result<(), SpecError> {
+        if self.width_min > self.width_max {
+            return Err(SpecError::Inconsistent(format!(
+                "width_min={} is above width_max={}",
+                self.width_min, self.width_max
+            )));
+        }
+        if self.batch > self.mlp_train {
+            return Err(SpecError::Inconsistent(format!(
+                "batch={} is more than mlp_train={}",
+                self.batch, self.mlp_train
+            )));
+        }
+        if self.eval_every > self.epochs {
+            return Err(SpecError::Inconsistent(format!(
+                "eval_every={} is more than epochs={}: there would be no evaluation",
+                self.eval_every, self.epochs
+            )));
+        }
+        let total: usize = widths::widths(self).iter().sum();
+        if total > MAX_HIDDEN {
+            return Err(SpecError::Inconsistent(format!(
+                "the widths add up to {total} hidden units (limit {MAX_HIDDEN}): fewer or \
+                 narrower widths"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether `key` matters in this spec's mode.
+    pub fn uses(&self, key: &str) -> bool {
+        match key {
+            "features" | "n_train" | "n_test" => self.mode == Mode::Features,
+            "ridge" | "ratio_min" | "ratio_max" | "points" => self.mode != Mode::Width,
+            "label_noise" => self.mode != Mode::Samples,
+            "dim" | "noise" | "trials" => self.mode == Mode::Samples,
+            "mlp_train" | "mlp_test" | "width_min" | "width_max" | "widths" | "epochs" | "lr"
+            | "momentum" | "batch" | "eval_every" => self.mode == Mode::Width,
+            _ => true,
+        }
+    }
+
+    /// The size at which fits first interpolate: n (features mode) or d (samples mode).
+    /// (The width mode measures it instead: the narrowest width that fits its training set.)
+    pub fn threshold(&self) -> usize {
+        match self.mode {
+            Mode::Features | Mode::Width => self.n_train,
+            Mode::Samples => self.dim,
+        }
+    }
+
+    /// SGD steps per epoch in the width mode.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.mlp_train.div_ceil(self.batch.max(1))
+    }
+
+    /// Units of work of the sweep (progress bars).
+    pub fn units(&self) -> usize {
+        match self.mode {
+            Mode::Features => {
+                let sizes = grid::sizes(self.n_train, self.ratio_min, self.ratio_max, self.points);
+                let mut done = 0;
+                let mut units = 0;
+                for size in sizes {
+                    units += (size - done).div_ceil(features::COLUMN_CHUNK) + 1;
+                    done = size;
+                }
+                units
+            }
+            Mode::Samples => {
+                grid::sizes(self.dim, self.ratio_min, self.ratio_max, self.points).len()
+                    * self.trials
+            }
+            Mode::Width => self.epochs * self.steps_per_epoch(),
+        }
+    }
+}
+
+enum Engine {
+    Features(FeatureSweep),
+    Samples(SampleSweep),
+}
+
+impl Engine {
+    fn step(&mut self) -> Option<Vec<Vec<(&'static str, f64)>>> {
+        match self {
+            Engine::Features(e) => e.step(),
+            Engine::Samples(e) => e.step(),
+        }
+    }
+
+    fn units(&self) -> usize {
+        match self {
+            Engine::Features(e) => e.units(),
+            Engine::Samples(e) => e.units(),
+        }
+    }
+
+    fn units_done(&self) -> usize {
+        match self {
+            Engine::Features(e) => e.units_done(),
+            Engine::Samples(e) => e.units_done(),
+        }
+    }
+
+    fn grid(&self) -> &[usize] {
+        match self {
+            Engine::Features(e) => e.grid(),
+            Engine::Samples(e) => e.grid(),
+        }
+    }
+
+    fn ridges(&self) -> &[f64] {
+        match self {
+            Engine::Features(e) => e.ridges(),
+            Engine::Samples(e) => e.ridges(),
+        }
+    }
+}
+
+/// One curve of the sweep.
+struct Curve {
+    label: &'static str,
+    ridge: f64,
+    x: Vec<usize>,
+    metrics: BTreeMap<&'static str, Vec<f64>>,
+}
+
+/// Starts a sweep: closed-form modes on the host, the width mode on `device`.
+pub fn start(spec: &DoubleDescentSpec, device: &burn::tensor::Device) -> Box<dyn Session> {
+    match spec.mode {
+        Mode::Width => Box::new(WidthSweep::new(spec.clone(), device)),
+        Mode::Features | Mode::Samples => Box::new(DoubleDescentSession::new(spec.clone())),
+    }
+}
+
+/// A closed-form `double-descent` sweep in progress.
+pub struct DoubleDescentSession {
+    spec: DoubleDescentSpec,
+    engine: Engine,
+    curves: Vec<Curve>,
+    /// A finished point waiting for its probe to be absorbed: `(size, metrics per run)`.
+    pending: Option<(usize, Vec<Vec<(&'static str, f64)>>)>,
+    points_done: usize,
+}
+
+impl DoubleDescentSession {
+    pub fn new(spec: DoubleDescentSpec) -> Self {
+        let engine = match spec.mode {
+            Mode::Samples => Engine::Samples(SampleSweep::new(&spec)),
+            // The width mode trains (see `start`); a closed-form session never gets it.
+            Mode::Features | Mode::Width => Engine::Features(FeatureSweep::new(&spec)),
+        };
+        let curves = engine
+            .ridges()
+            .iter()
+            .map(|&ridge| Curve {
+                label: if ridge > 0.0 { "ridge" } else { "min-norm" },
+                ridge,
+                x: Vec::new(),
+                metrics: BTreeMap::new(),
+            })
+            .collect();
+        Self {
+            spec,
+            engine,
+            curves,
+            pending: None,
+            points_done: 0,
+        }
+    }
+
+    fn summary(&self, curve: &Curve) -> Map<String, Value> {
+        let threshold = self.spec.threshold();
+        let mut s = Map::new();
+        match self.spec.mode {
+            Mode::Samples => s.insert("dim".into(), Value::from(self.spec.dim)),
+            Mode::Features | Mode::Width => {
+                s.insert("n_train".into(), Value::from(self.spec.n_train))
+            }
+        };
+        s.insert("threshold".into(), Value::from(threshold));
+        s.insert("ridge".into(), json_number(curve.ridge));
+        let test = curve.metrics.get("test_error").cloned().unwrap_or_default();
+        let train = curve
+            .metrics
+            .get("train_error")
+            .cloned()
+            .unwrap_or_default();
+        let peak = test
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .max_by(|a, b| a.1.total_cmp(b.1));
+        s.insert(
+            "peak_x".into(),
+            peak.map_or(Value::Null, |(i, _)| Value::from(curve.x[i])),
+        );
+        s.insert(
+            "peak_test_error".into(),
+            peak.map_or(Value::Null, |(_, v)| json_number(*v)),
+        );
+        let best = |keep: &dyn Fn(usize) -> bool| {
+            curve
+                .x
+                .iter()
+                .zip(&test)
+                .filter(|(x, v)| keep(**x) && v.is_finite())
+                .map(|(_, v)| *v)
+                .reduce(f64::min)
+                .map_or(Value::Null, json_number)
+        };
+        // The two descents: the best error well below and well above the threshold.
+        s.insert(
+            "best_test_error_small".into(),
+            best(&|x| 2 * x <= threshold),
+        );
+        s.insert(
+            "best_test_error_large".into(),
+            best(&|x| x >= 4 * threshold),
+        );
+        // The first size whose fit (almost) interpolates its training set.
+        let floor = train.first().copied().unwrap_or(0.0) * 1e-6;
+        s.insert(
+            "interpolation_x".into(),
+            curve
+                .x
+                .iter()
+                .zip(&train)
+                .find(|(_, v)| **v <= floor)
+                .map_or(Value::Null, |(x, _)| Value::from(*x)),
+        );
+        if let Some(last) = test.last() {
+            s.insert("final_test_error".into(), json_number(*last));
+        }
+        s
+    }
+}
+
+impl Session for DoubleDescentSession {
+    fn total_steps(&self) -> usize {
+        self.engine.units()
+    }
+
+    fn steps_done(&self) -> usize {
+        self.engine.units_done()
+    }
+
+    fn is_finished(&self) -> bool {
+        self.engine.units_done() >= self.engine.units() && self.pending.is_none()
+    }
+
+    fn advance(&mut self, max_steps: usize) -> Result<Option<Probe>, RunError> {
+        if self.pending.is_some() {
+            return Err(RunError::Readback(
+                "the last point's probe was not absorbed".into(),
+            ));
+        }
+        for _ in 0..max_steps {
+            if let Some(metrics) = self.engine.step() {
+                let size = self.engine.grid()[self.points_done];
+                self.pending = Some((size, metrics));
+                // The point is computed on the host: there is nothing to read back.
+                return Ok(Some(Probe {
+                    step: self.engine.units_done(),
+                    transaction: Transaction::default(),
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    fn absorb(&mut self, _data: Vec<TensorData>) -> Result<(), RunError> {
+        let (size, metrics) = self
+            .pending
+            .take()
+            .ok_or_else(|| RunError::Readback("no probe is pending".into()))?;
+        self.points_done += 1;
+        for (curve, values) in self.curves.iter_mut().zip(metrics) {
+            curve.x.push(size);
+            for (name, value) in values {
+                curve.metrics.entry(name).or_default().push(value);
+            }
+        }
+        Ok(())
+    }
+
+    fn report(&self) -> Report {
+        let axis = self.spec.mode.axis();
+        let threshold = self.spec.threshold() as f64;
+        Report {
+            schema: crate::report::SCHEMA,
+            experiment: INFO.id.into(),
+            preset: String::new(),
+            spec: match serde_json::to_value(&self.spec) {
+                Ok(Value::Object(map)) => map,
+                _ => Map::new(),
+            },
+            backend: String::new(),
+            axis: axis.into(),
+            runs: self
+                .curves
+                .iter()
+                .map(|c| {
+                    let mut series = Map::new();
+                    series.insert(axis.into(), Value::from(c.x.clone()));
+                    series.insert(
+                        "ratio".into(),
+                        Value::from(
+                            c.x.iter()
+                                .map(|x| json_number(*x as f64 / threshold))
+                                .collect::<Vec<_>>(),
+                        ),
+                    );
+                    for (name, values) in &c.metrics {
+                        series.insert(
+                            (*name).into(),
+                            Value::from(values.iter().map(|v| json_number(*v)).collect::<Vec<_>>()),
+                        );
+                    }
+                    RunReport {
+                        label: c.label.into(),
+                        series,
+                        summary: self.summary(c),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(spec: DoubleDescentSpec) -> Report {
+        let mut session = DoubleDescentSession::new(spec.clone());
+        assert_eq!(session.total_steps(), spec.units());
+        while !session.is_finished() {
+            if let Some(probe) = session.advance(7).expect("advance") {
+                assert!(
+                    session.advance(1).is_err(),
+                    "a pending probe blocks advancing"
+                );
+                session.absorb(probe.transaction.execute()).expect("absorb");
+            }
+        }
+        session.report()
+    }
+
+    fn column(report: &Report, run: &str, name: &str) -> Vec<f64> {
+        report
+            .runs
+            .iter()
+            .find(|r| r.label == run)
+            .expect("run")
+            .column(name)
+    }
+
+    #[test]
+    fn a_small_feature_sweep_peaks_at_the_threshold() {
+        let spec = DoubleDescentSpec {
+            n_train: 80,
+            n_test: 300,
+            points: 11,
+            ..DoubleDescentSpec::preset(Preset::Ci)
+        };
+        let report = run(spec.clone());
+        assert_eq!(report.axis, "features");
+        let x = column(&report, "min-norm", "features");
+        assert_eq!(x.len(), grid::sizes(80, 0.1, 10.0, 11).len());
+        let summary = &report.runs[0].summary;
+        assert_eq!(summary["n_train"], 80);
+        let peak = summary["peak_x"].as_f64().expect("a peak");
+        assert!((56.0..=112.0).contains(&peak), "peak at {peak}");
+        // Past the threshold the min-norm fit interpolates its training labels (at N = n
+        // exactly it may not: a feature that is zero on every sample leaves Φ rank-deficient).
+        let train = column(&report, "min-norm", "train_error");
+        for (x, e) in x.iter().zip(&train) {
+            if *x > 80.0 {
+                assert!(*e < 1e-6, "train error {e} at N = {x}");
+            }
+        }
+        assert!(summary["interpolation_x"].as_f64().expect("interpolates") <= 127.0);
+        // The ridge run never interpolates and has no peak as tall.
+        let ridge = &report.runs[1].summary;
+        assert!(
+            ridge["peak_test_error"].as_f64() < summary["peak_test_error"].as_f64(),
+            "{ridge:?} vs {summary:?}"
+        );
+        // Same spec, same curves.
+        assert_eq!(run(spec), report);
+    }
+
+    #[test]
+    fn a_sample_sweep_peaks_at_n_equals_d() {
+        let spec = DoubleDescentSpec {
+            mode: Mode::Samples,
+            dim: 40,
+            trials: 10,
+            points: 13,
+            ..DoubleDescentSpec::preset(Preset::Ci)
+        };
+        let report = run(spec);
+        assert_eq!(report.axis, "n_train");
+        let summary = &report.runs[0].summary;
+        assert_eq!(summary["dim"], 40);
+        let peak = summary["peak_x"].as_f64().expect("a peak");
+        assert!((30.0..=50.0).contains(&peak), "peak at n = {peak}");
+        // Far above d, the error approaches the noise floor σ² (0.25) from above.
+        let last = summary["final_test_error"].as_f64().expect("final");
+        assert!((0.25..0.35).contains(&last), "{last}");
+    }
+
+    #[test]
+    fn units_match_the_plan() {
+        for preset in Preset::ALL {
+            let spec = DoubleDescentSpec::preset(preset);
+            assert_eq!(FeatureSweep::new(&spec).units(), spec.units());
+            let spec = DoubleDescentSpec {
+                mode: Mode::Samples,
+                ..spec
+            };
+            assert_eq!(SampleSweep::new(&spec).units(), spec.units());
+        }
+    }
+
+    #[test]
+    fn oversized_sweeps_are_refused() {
+        let spec = DoubleDescentSpec {
+            n_train: 2000,
+            ratio_max: 50.0,
+            ..DoubleDescentSpec::preset(Preset::Quick)
+        };
+        let err = spec.validate_rules().expect_err("100k features");
+        assert!(err.to_string().contains("100000 features"), "{err}");
+        let spec = DoubleDescentSpec {
+            ratio_min: 1.0,
+            ratio_max: 1.0,
+            ..DoubleDescentSpec::preset(Preset::Quick)
+        };
+        assert!(spec.validate_rules().is_err());
+    }
+}

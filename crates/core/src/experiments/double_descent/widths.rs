@@ -1,0 +1,312 @@
+//! Model-wise double descent with trained networks (the MNIST-1D notebook's setting): MLPs
+//! 40-h-h-10 for many widths h, trained together as one [`GroupedBank`] by SGD with momentum on
+//! MNIST-1D with some training labels redrawn. After long training the test error peaks at
+//! the width where the training error first reaches zero.
+
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
+use serde_json::{Map, Value};
+
+use super::{DoubleDescentSpec, INFO, grid};
+use crate::data::mnist1d::{self, CLASSES, LENGTH};
+use crate::models::mlp_bank::{GroupedBank, GroupedMasks, parameter_count};
+use crate::report::{Report, RunReport, json_number};
+use crate::rng::Stream;
+use crate::train::{BatchOrder, RunError, Schedule, Stepper};
+
+/// The MNIST-1D notebook's published test errors (15% label noise, 4,000 training samples,
+/// 500 epochs): `(width, test error)`.
+pub const PAPER_POINTS: &[(usize, f64)] = &[(16, 0.472), (47, 0.541), (300, 0.455)];
+
+/// Widths `width_min..=width_max` on a geometric grid of `count` sizes (distinct, rounded),
+/// plus the published widths that fall in the range, so the numbers compare directly.
+pub fn widths(spec: &DoubleDescentSpec) -> Vec<usize> {
+    let ratio = spec.width_max as f64 / spec.width_min as f64;
+    let mut out = grid::sizes(spec.width_min, 1.0, ratio, spec.widths);
+    out.extend(
+        PAPER_POINTS
+            .iter()
+            .map(|p| p.0)
+            .filter(|w| (spec.width_min..=spec.width_max).contains(w)),
+    );
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// A width sweep in training.
+pub struct WidthSweep {
+    spec: DoubleDescentSpec,
+    widths: Vec<usize>,
+    device: Device,
+    model: GroupedBank,
+    masks: GroupedMasks,
+    optim: ModuleOptimizer,
+    order: BatchOrder,
+    x_train: Tensor<2>,
+    y_train: Tensor<1, Int>,
+    x_test: Tensor<2>,
+    y_test: Tensor<1, Int>,
+    schedule: Schedule,
+    steps_per_epoch: usize,
+    /// Per evaluation: epoch, training error and test error of every width.
+    history: Vec<(usize, Vec<f64>, Vec<f64>)>,
+}
+
+fn inputs(samples: &mnist1d::Samples, device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
+    let n = samples.len();
+    let labels: Vec<i64> = samples.y.iter().map(|&y| i64::from(y)).collect();
+    (
+        Tensor::from_data(TensorData::new(samples.x.clone(), [n, LENGTH]), device),
+        Tensor::from_data(TensorData::new(labels, [n]), device),
+    )
+}
+
+impl WidthSweep {
+    pub fn new(spec: DoubleDescentSpec, device: &Device) -> Self {
+        let device = device.clone().autodiff();
+        let all = mnist1d::generate(spec.mlp_train + spec.mlp_test, spec.data_seed);
+        let (mut train, test) = all.split_at(spec.mlp_train);
+        let mut noise_rng = Stream::new(spec.data_seed, "double-descent/label-noise");
+        mnist1d::resample_labels(&mut train.y, spec.label_noise, &mut noise_rng);
+        let widths = widths(&spec);
+        let (model, masks) = GroupedBank::new(
+            LENGTH,
+            &widths,
+            CLASSES,
+            &mut Stream::new(spec.init_seed, "double-descent/mlp-init"),
+            &device,
+        );
+        let optim = SgdConfig::new()
+            .with_momentum(Some(
+                MomentumConfig::new()
+                    .with_momentum(spec.momentum)
+                    .with_dampening(0.0),
+            ))
+            .init();
+        let (x_train, y_train) = inputs(&train, &device);
+        let (x_test, y_test) = inputs(&test, &device);
+        let steps_per_epoch = spec.steps_per_epoch();
+        Self {
+            schedule: Schedule::new(
+                spec.epochs * steps_per_epoch,
+                spec.eval_every * steps_per_epoch,
+            ),
+            order: BatchOrder::new(
+                spec.mlp_train,
+                spec.batch,
+                Stream::new(spec.init_seed, "double-descent/order"),
+            ),
+            steps_per_epoch,
+            widths,
+            device,
+            model,
+            masks,
+            optim,
+            x_train,
+            y_train,
+            x_test,
+            y_test,
+            history: Vec::new(),
+            spec,
+        }
+    }
+
+    /// Wrong arg-max predictions of every model on a whole set, `[K]`.
+    fn wrong(&self, x: Tensor<2>, y: Tensor<1, Int>) -> Tensor<1> {
+        let n = y.dims()[0];
+        let k = self.widths.len();
+        let logits = self
+            .model
+            .forward(x.detach(), &self.masks, CLASSES)
+            .detach();
+        let predicted = logits.argmax(2).reshape([n, k]);
+        let truth = y.reshape([n, 1]).expand([n, k]);
+        predicted
+            .not_equal(truth)
+            .int()
+            .sum_dim(0)
+            .reshape([k])
+            .float()
+    }
+
+    fn summary(&self) -> Map<String, Value> {
+        let mut s = Map::new();
+        s.insert("n_train".into(), Value::from(self.spec.mlp_train));
+        let Some((epoch, train, test)) = self.history.last() else {
+            return s;
+        };
+        s.insert("epoch".into(), Value::from(*epoch));
+        // The narrowest width that fits its (noisy) training set: ≤ 1% training error.
+        let fits = self.widths.iter().zip(train).find(|(_, e)| **e <= 0.01);
+        let fitting = fits.map(|(w, _)| *w);
+        let fits = fitting.map_or(Value::Null, Value::from);
+        s.insert("interpolation_x".into(), fits.clone());
+        // Marked on the chart as the interpolation threshold.
+        s.insert("threshold".into(), fits);
+        // The bump of the curve: the narrowest widths underfit (their error is high too), so
+        // the peak is the highest error after the first minimum, the best width up to the
+        // interpolating one.
+        let limit = fitting.unwrap_or(usize::MAX);
+        let first_min = (0..test.len())
+            .filter(|&i| self.widths[i] <= limit)
+            .min_by(|&a, &b| test[a].total_cmp(&test[b]));
+        if let Some(m) = first_min {
+            s.insert("first_min_x".into(), Value::from(self.widths[m]));
+            s.insert("first_min_test_error".into(), json_number(test[m]));
+            let peak = (m..test.len()).max_by(|&a, &b| test[a].total_cmp(&test[b]));
+            if let Some(p) = peak {
+                let x = self.widths[p];
+                s.insert("peak_x".into(), Value::from(x));
+                s.insert("peak_test_error".into(), json_number(test[p]));
+                s.insert(
+                    "peak_parameters".into(),
+                    Value::from(parameter_count(LENGTH, x, CLASSES)),
+                );
+            }
+        }
+        if let Some(last) = test.last() {
+            s.insert("final_test_error".into(), json_number(*last));
+        }
+        for (width, _) in PAPER_POINTS {
+            if let Some(i) = self.widths.iter().position(|w| w == width) {
+                s.insert(format!("test_error_h{width}"), json_number(test[i]));
+            }
+        }
+        s
+    }
+
+    pub fn report(&self) -> Report {
+        // The latest evaluation of every width (empty until the first one).
+        let numbers =
+            |v: &[f64]| Value::from(v.iter().map(|x| json_number(*x)).collect::<Vec<_>>());
+        let mut series = Map::new();
+        let (widths, train, test) = match self.history.last() {
+            Some((_, train, test)) => (self.widths.clone(), train.clone(), test.clone()),
+            None => Default::default(),
+        };
+        series.insert(
+            "parameters".into(),
+            Value::from(
+                widths
+                    .iter()
+                    .map(|h| parameter_count(LENGTH, *h, CLASSES))
+                    .collect::<Vec<_>>(),
+            ),
+        );
+        series.insert("width".into(), Value::from(widths));
+        series.insert("train_error".into(), numbers(&train));
+        series.insert("test_error".into(), numbers(&test));
+        let mut paper = Map::new();
+        paper.insert(
+            "width".into(),
+            Value::from(PAPER_POINTS.iter().map(|p| p.0).collect::<Vec<_>>()),
+        );
+        paper.insert(
+            "test_error".into(),
+            Value::from(PAPER_POINTS.iter().map(|p| p.1).collect::<Vec<_>>()),
+        );
+        let mut paper_summary = Map::new();
+        paper_summary.insert(
+            "source".into(),
+            Value::from("published: MNIST-1D deep double descent notebook"),
+        );
+        Report {
+            schema: crate::report::SCHEMA,
+            experiment: INFO.id.into(),
+            preset: String::new(),
+            spec: match serde_json::to_value(&self.spec) {
+                Ok(Value::Object(map)) => map,
+                _ => Map::new(),
+            },
+            backend: String::new(),
+            axis: "width".into(),
+            runs: vec![
+                RunReport {
+                    label: "mlp".into(),
+                    series,
+                    summary: self.summary(),
+                },
+                RunReport {
+                    label: "paper".into(),
+                    series: paper,
+                    summary: paper_summary,
+                },
+            ],
+        }
+    }
+}
+
+impl Stepper for WidthSweep {
+    fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn schedule_mut(&mut self) -> &mut Schedule {
+        &mut self.schedule
+    }
+
+    fn train_step(&mut self) {
+        let idx: Vec<i64> = self
+            .order
+            .next_batch()
+            .into_iter()
+            .map(|i| i as i64)
+            .collect();
+        let batch = idx.len();
+        let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [batch]), &self.device);
+        let x = self.x_train.clone().select(0, idx.clone());
+        let y = self.y_train.clone().select(0, idx);
+        let k = self.widths.len();
+        let logits = self
+            .model
+            .forward(x, &self.masks, CLASSES)
+            .reshape([batch * k, CLASSES]);
+        let targets = y
+            .reshape([batch, 1])
+            .expand([batch, k])
+            .reshape([batch * k]);
+        // The sum over models of each model's mean loss: every model gets the gradient it
+        // would get if trained alone.
+        let loss = CrossEntropyLossConfig::new()
+            .init(&self.device)
+            .forward(logits, targets)
+            * (k as f64);
+        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        self.model = self.optim.step(self.spec.lr, self.model.clone(), grads);
+    }
+
+    fn evaluate(&mut self) -> Transaction {
+        Transaction::default()
+            .register(self.wrong(self.x_train.clone(), self.y_train.clone()))
+            .register(self.wrong(self.x_test.clone(), self.y_test.clone()))
+    }
+
+    fn record(&mut self, step: usize, data: Vec<TensorData>) -> Result<(), RunError> {
+        let [train, test] = data.as_slice() else {
+            return Err(RunError::Readback(format!(
+                "expected 2 tensors, got {}",
+                data.len()
+            )));
+        };
+        let rate = |d: &TensorData, n: usize| -> Vec<f64> {
+            d.iter::<f64>().map(|w| w / n.max(1) as f64).collect()
+        };
+        let (train, test) = (
+            rate(train, self.spec.mlp_train),
+            rate(test, self.spec.mlp_test),
+        );
+        if train.len() != self.widths.len() || test.len() != self.widths.len() {
+            return Err(RunError::Readback("one error per width expected".into()));
+        }
+        self.history
+            .push((step / self.steps_per_epoch, train, test));
+        Ok(())
+    }
+
+    fn report(&self) -> Report {
+        WidthSweep::report(self)
+    }
+}

@@ -281,3 +281,31 @@ fn double_descent_trained_mlps_peak_where_the_training_error_first_reaches_zero(
         .expect("paper overlay");
     assert_eq!(paper.column("test_error"), vec![0.472, 0.541, 0.455]);
 }
+
+#[test]
+fn double_descent_epochs_a_network_memorising_noisy_labels_gets_worse_on_test_data() {
+    let mut spec = Experiment::DoubleDescent.preset(Preset::Ci);
+    spec.set("mode", "epochs").expect("a mode");
+    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("runs");
+    assert_eq!(outcome.report.axis, "epoch");
+    let mlp = &outcome.report.runs[0];
+    let best = summary_f64(mlp, "first_min_test_error");
+    let best_at = summary_f64(mlp, "first_min_x");
+    let fits_at = summary_f64(mlp, "interpolation_x");
+    let last = summary_f64(mlp, "final_test_error");
+    println!(
+        "double-descent epochs ci: best test error {best:.3} at epoch {best_at}; training error \
+         <= 1% from epoch {fits_at}; final test error {last:.3}"
+    );
+    // The best test error comes early, long before the noisy labels are fitted...
+    assert!(
+        best_at * 2.0 <= fits_at,
+        "the test error should bottom out (epoch {best_at}) well before the training set is fit \
+         (epoch {fits_at})"
+    );
+    // ...and memorising them costs test accuracy.
+    assert!(
+        last >= best + 0.03,
+        "memorising the noisy labels should raise the test error: {best:.3} -> {last:.3}"
+    );
+}

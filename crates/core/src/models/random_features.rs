@@ -11,7 +11,9 @@ use crate::rng::Stream;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FeatureKind {
-    /// `max(0, v·x + b)`, v ~ N(0, I/d), b ~ N(0, 1).
+    /// `max(0, v·x + b)`, v ~ N(0, I/d), b ~ N(0, 1/4). (With b ~ N(0, 1) a few features are
+    /// active on only a handful of training samples; their least-squares weights are huge and
+    /// blow up the test error of small models on the inputs that do activate them.)
     Relu,
     /// `√2·cos(v·x + b)`, v ~ N(0, I/d), b ~ U[0, 2π): random Fourier features of a Gaussian
     /// kernel whose width is the input dimension.
@@ -38,7 +40,7 @@ impl RandomFeatures {
         let directions = (0..count * dim).map(|_| sd * rng.normal()).collect();
         let offsets = (0..count)
             .map(|_| match kind {
-                FeatureKind::Relu => rng.normal(),
+                FeatureKind::Relu => 0.5 * rng.normal(),
                 FeatureKind::Fourier => rng.range(0.0, std::f64::consts::TAU),
             })
             .collect();

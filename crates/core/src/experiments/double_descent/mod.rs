@@ -7,7 +7,11 @@
 //! - `samples`: minimum-norm linear regression in dimension d, the sample count n swept
 //!   across d (more data can hurt);
 //! - `width`: MLPs 40-h-h-10 of many widths trained together by SGD on MNIST-1D with noisy
-//!   labels (the MNIST-1D notebook's setting), the test error of each width read live.
+//!   labels (the MNIST-1D notebook's setting), the test error of each width read live;
+//! - `epochs`: one such MLP near the interpolation threshold, its errors over training: the
+//!   test error bottoms out early and rises while the noisy labels are memorised. (The second,
+//!   epoch-wise descent Nakkiran et al. report for large convolutional networks did not appear
+//!   for these MLPs: widths 30-300, up to 3,000 epochs.)
 //!
 //! A sweep is a session like any other: each unit of work is short (a block of features or one
 //! trial), and each finished point of the curve is a probe the shell absorbs, so the page draws
@@ -135,6 +139,15 @@ pub static WIDTH_PANELS: &[Panel] = &[Panel {
     log_y: false,
 }];
 
+/// Charts of the `epochs` mode (x: epoch).
+pub static EPOCH_PANELS: &[Panel] = &[Panel {
+    title: "classification error",
+    metrics: &["train_error", "test_error"],
+    y_range: Some((0.0, 1.0)),
+    log_x: true,
+    log_y: false,
+}];
+
 const fn float(min: f64, max: f64, log: bool) -> KnobKind {
     KnobKind::Float { min, max, log }
 }
@@ -248,6 +261,12 @@ pub static KNOBS: &[Knob] = &[
         kind: int(1, 40, false),
     },
     Knob {
+        key: "width",
+        label: "Width",
+        help: "epochs mode: hidden units of the one MLP whose errors are followed over training.",
+        kind: int(1, 1000, true),
+    },
+    Knob {
         key: "epochs",
         label: "Epochs",
         help: "width mode: passes over the training set.",
@@ -299,10 +318,11 @@ pub enum Mode {
     Features,
     Samples,
     Width,
+    Epochs,
 }
 
 impl Mode {
-    pub const NAMES: &'static [&'static str] = &["features", "samples", "width"];
+    pub const NAMES: &'static [&'static str] = &["features", "samples", "width", "epochs"];
 
     /// The series column of the swept size.
     pub fn axis(self) -> &'static str {
@@ -310,6 +330,7 @@ impl Mode {
             Mode::Features => "features",
             Mode::Samples => "n_train",
             Mode::Width => "width",
+            Mode::Epochs => "epoch",
         }
     }
 
@@ -318,6 +339,7 @@ impl Mode {
             Mode::Features => FEATURE_PANELS,
             Mode::Samples => SAMPLE_PANELS,
             Mode::Width => WIDTH_PANELS,
+            Mode::Epochs => EPOCH_PANELS,
         }
     }
 }
@@ -343,6 +365,7 @@ pub struct DoubleDescentSpec {
     pub width_min: usize,
     pub width_max: usize,
     pub widths: usize,
+    pub width: usize,
     pub epochs: usize,
     pub lr: f64,
     pub momentum: f64,
@@ -390,6 +413,7 @@ impl DoubleDescentSpec {
             width_min: 2,
             width_max: 300,
             widths: 19,
+            width: 47,
             epochs: 500,
             lr: 0.01,
             momentum: 0.9,
@@ -409,6 +433,7 @@ impl DoubleDescentSpec {
                 mlp_train: 1000,
                 mlp_test: 5000,
                 widths: 14,
+                width: 30,
                 ..paper
             },
             // The width mode on 2 CPU cores: 1,000 training samples with 30% of the labels
@@ -423,6 +448,7 @@ impl DoubleDescentSpec {
                 mlp_train: 1000,
                 mlp_test: 5000,
                 widths: 14,
+                width: 30,
                 ..paper
             },
         }
@@ -439,7 +465,7 @@ impl DoubleDescentSpec {
         let (threshold, limit, what) = match self.mode {
             Mode::Features => (self.n_train, MAX_FEATURES, "features"),
             Mode::Samples => (self.dim, MAX_SAMPLES, "samples"),
-            Mode::Width => return self.validate_widths(),
+            Mode::Width | Mode::Epochs => return self.validate_widths(),
         };
         let largest = threshold as f64 * self.ratio_max;
         if largest > limit {
@@ -483,11 +509,16 @@ impl DoubleDescentSpec {
     pub fn uses(&self, key: &str) -> bool {
         match key {
             "features" | "n_train" | "n_test" => self.mode == Mode::Features,
-            "ridge" | "ratio_min" | "ratio_max" | "points" => self.mode != Mode::Width,
+            "ridge" | "ratio_min" | "ratio_max" | "points" => {
+                matches!(self.mode, Mode::Features | Mode::Samples)
+            }
             "label_noise" => self.mode != Mode::Samples,
             "dim" | "noise" | "trials" => self.mode == Mode::Samples,
-            "mlp_train" | "mlp_test" | "width_min" | "width_max" | "widths" | "epochs" | "lr"
-            | "momentum" | "batch" | "eval_every" => self.mode == Mode::Width,
+            "width_min" | "width_max" | "widths" => self.mode == Mode::Width,
+            "width" => self.mode == Mode::Epochs,
+            "mlp_train" | "mlp_test" | "epochs" | "lr" | "momentum" | "batch" | "eval_every" => {
+                matches!(self.mode, Mode::Width | Mode::Epochs)
+            }
             _ => true,
         }
     }
@@ -496,7 +527,7 @@ impl DoubleDescentSpec {
     /// (The width mode measures it instead: the narrowest width that fits its training set.)
     pub fn threshold(&self) -> usize {
         match self.mode {
-            Mode::Features | Mode::Width => self.n_train,
+            Mode::Features | Mode::Width | Mode::Epochs => self.n_train,
             Mode::Samples => self.dim,
         }
     }
@@ -523,7 +554,7 @@ impl DoubleDescentSpec {
                 grid::sizes(self.dim, self.ratio_min, self.ratio_max, self.points).len()
                     * self.trials
             }
-            Mode::Width => self.epochs * self.steps_per_epoch(),
+            Mode::Width | Mode::Epochs => self.epochs * self.steps_per_epoch(),
         }
     }
 }
@@ -581,7 +612,7 @@ struct Curve {
 /// Starts a sweep: closed-form modes on the host, the width mode on `device`.
 pub fn start(spec: &DoubleDescentSpec, device: &burn::tensor::Device) -> Box<dyn Session> {
     match spec.mode {
-        Mode::Width => Box::new(WidthSweep::new(spec.clone(), device)),
+        Mode::Width | Mode::Epochs => Box::new(WidthSweep::new(spec.clone(), device)),
         Mode::Features | Mode::Samples => Box::new(DoubleDescentSession::new(spec.clone())),
     }
 }
@@ -601,7 +632,9 @@ impl DoubleDescentSession {
         let engine = match spec.mode {
             Mode::Samples => Engine::Samples(SampleSweep::new(&spec)),
             // The width mode trains (see `start`); a closed-form session never gets it.
-            Mode::Features | Mode::Width => Engine::Features(FeatureSweep::new(&spec)),
+            Mode::Features | Mode::Width | Mode::Epochs => {
+                Engine::Features(FeatureSweep::new(&spec))
+            }
         };
         let curves = engine
             .ridges()
@@ -627,7 +660,7 @@ impl DoubleDescentSession {
         let mut s = Map::new();
         match self.spec.mode {
             Mode::Samples => s.insert("dim".into(), Value::from(self.spec.dim)),
-            Mode::Features | Mode::Width => {
+            Mode::Features | Mode::Width | Mode::Epochs => {
                 s.insert("n_train".into(), Value::from(self.spec.n_train))
             }
         };

@@ -9,7 +9,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde_json::{Map, Value};
 
-use super::{DoubleDescentSpec, INFO, grid};
+use super::{DoubleDescentSpec, INFO, Mode, grid};
 use crate::data::mnist1d::{self, CLASSES, LENGTH};
 use crate::models::mlp_bank::{GroupedBank, GroupedMasks, parameter_count};
 use crate::report::{Report, RunReport, json_number};
@@ -20,9 +20,43 @@ use crate::train::{BatchOrder, RunError, Schedule, Stepper};
 /// 500 epochs): `(width, test error)`.
 pub const PAPER_POINTS: &[(usize, f64)] = &[(16, 0.472), (47, 0.541), (300, 0.455)];
 
+/// Where a curve of errors turns: the first x whose training error is ≤ 1% (it fits its noisy
+/// labels: `interpolation_x`, also marked as `threshold`), the best test error up to there
+/// (`first_min_*`), the worst after that (`peak_*`: the narrowest or earliest models underfit
+/// and have high errors too, so the peak is sought after the first minimum) and the last.
+fn describe_curve(s: &mut Map<String, Value>, xs: &[usize], train: &[f64], test: &[f64]) {
+    let fitting = xs
+        .iter()
+        .zip(train)
+        .find(|(_, e)| **e <= 0.01)
+        .map(|(x, _)| *x);
+    let fits = fitting.map_or(Value::Null, Value::from);
+    s.insert("interpolation_x".into(), fits.clone());
+    s.insert("threshold".into(), fits);
+    let limit = fitting.unwrap_or(usize::MAX);
+    let first_min = (0..test.len())
+        .filter(|&i| xs[i] <= limit)
+        .min_by(|&a, &b| test[a].total_cmp(&test[b]));
+    if let Some(m) = first_min {
+        s.insert("first_min_x".into(), Value::from(xs[m]));
+        s.insert("first_min_test_error".into(), json_number(test[m]));
+        if let Some(p) = (m..test.len()).max_by(|&a, &b| test[a].total_cmp(&test[b])) {
+            s.insert("peak_x".into(), Value::from(xs[p]));
+            s.insert("peak_test_error".into(), json_number(test[p]));
+        }
+    }
+    if let Some(last) = test.last() {
+        s.insert("final_test_error".into(), json_number(*last));
+    }
+}
+
 /// Widths `width_min..=width_max` on a geometric grid of `count` sizes (distinct, rounded),
-/// plus the published widths that fall in the range, so the numbers compare directly.
+/// plus the published widths that fall in the range, so the numbers compare directly; the
+/// epochs mode trains the one `width`.
 pub fn widths(spec: &DoubleDescentSpec) -> Vec<usize> {
+    if spec.mode == Mode::Epochs {
+        return vec![spec.width];
+    }
     let ratio = spec.width_max as f64 / spec.width_min as f64;
     let mut out = grid::sizes(spec.width_min, 1.0, ratio, spec.widths);
     out.extend(
@@ -139,36 +173,21 @@ impl WidthSweep {
             return s;
         };
         s.insert("epoch".into(), Value::from(*epoch));
-        // The narrowest width that fits its (noisy) training set: ≤ 1% training error.
-        let fits = self.widths.iter().zip(train).find(|(_, e)| **e <= 0.01);
-        let fitting = fits.map(|(w, _)| *w);
-        let fits = fitting.map_or(Value::Null, Value::from);
-        s.insert("interpolation_x".into(), fits.clone());
-        // Marked on the chart as the interpolation threshold.
-        s.insert("threshold".into(), fits);
-        // The bump of the curve: the narrowest widths underfit (their error is high too), so
-        // the peak is the highest error after the first minimum, the best width up to the
-        // interpolating one.
-        let limit = fitting.unwrap_or(usize::MAX);
-        let first_min = (0..test.len())
-            .filter(|&i| self.widths[i] <= limit)
-            .min_by(|&a, &b| test[a].total_cmp(&test[b]));
-        if let Some(m) = first_min {
-            s.insert("first_min_x".into(), Value::from(self.widths[m]));
-            s.insert("first_min_test_error".into(), json_number(test[m]));
-            let peak = (m..test.len()).max_by(|&a, &b| test[a].total_cmp(&test[b]));
-            if let Some(p) = peak {
-                let x = self.widths[p];
-                s.insert("peak_x".into(), Value::from(x));
-                s.insert("peak_test_error".into(), json_number(test[p]));
-                s.insert(
-                    "peak_parameters".into(),
-                    Value::from(parameter_count(LENGTH, x, CLASSES)),
-                );
-            }
+        if self.spec.mode == Mode::Epochs {
+            // The curve over training of the one width.
+            s.insert("width".into(), Value::from(self.spec.width));
+            let epochs: Vec<usize> = self.history.iter().map(|h| h.0).collect();
+            let train: Vec<f64> = self.history.iter().map(|h| h.1[0]).collect();
+            let test: Vec<f64> = self.history.iter().map(|h| h.2[0]).collect();
+            describe_curve(&mut s, &epochs, &train, &test);
+            return s;
         }
-        if let Some(last) = test.last() {
-            s.insert("final_test_error".into(), json_number(*last));
+        describe_curve(&mut s, &self.widths, train, test);
+        if let Some(x) = s.get("peak_x").and_then(Value::as_u64) {
+            s.insert(
+                "peak_parameters".into(),
+                Value::from(parameter_count(LENGTH, x as usize, CLASSES)),
+            );
         }
         for (width, _) in PAPER_POINTS {
             if let Some(i) = self.widths.iter().position(|w| w == width) {
@@ -178,7 +197,44 @@ impl WidthSweep {
         s
     }
 
+    /// The report of the epochs mode: one width's errors over training.
+    fn epochs_report(&self) -> Map<String, Value> {
+        let numbers = |v: Vec<f64>| Value::from(v.into_iter().map(json_number).collect::<Vec<_>>());
+        let mut series = Map::new();
+        series.insert(
+            "epoch".into(),
+            Value::from(self.history.iter().map(|h| h.0).collect::<Vec<_>>()),
+        );
+        series.insert(
+            "train_error".into(),
+            numbers(self.history.iter().map(|h| h.1[0]).collect()),
+        );
+        series.insert(
+            "test_error".into(),
+            numbers(self.history.iter().map(|h| h.2[0]).collect()),
+        );
+        series
+    }
+
     pub fn report(&self) -> Report {
+        if self.spec.mode == Mode::Epochs {
+            return Report {
+                schema: crate::report::SCHEMA,
+                experiment: INFO.id.into(),
+                preset: String::new(),
+                spec: match serde_json::to_value(&self.spec) {
+                    Ok(Value::Object(map)) => map,
+                    _ => Map::new(),
+                },
+                backend: String::new(),
+                axis: "epoch".into(),
+                runs: vec![RunReport {
+                    label: "mlp".into(),
+                    series: self.epochs_report(),
+                    summary: self.summary(),
+                }],
+            };
+        }
         // The latest evaluation of every width (empty until the first one).
         let numbers =
             |v: &[f64]| Value::from(v.iter().map(|x| json_number(*x)).collect::<Vec<_>>());

@@ -86,6 +86,23 @@ pub fn json_number(x: f64) -> Value {
 }
 
 impl Report {
+    /// A report of `experiment` for `spec` (a flat serde struct), its series recorded against
+    /// `axis`; the shell fills in `preset` and `backend`.
+    pub fn new(experiment: &str, spec: &impl Serialize, axis: &str, runs: Vec<RunReport>) -> Self {
+        Self {
+            schema: SCHEMA,
+            experiment: experiment.into(),
+            preset: String::new(),
+            spec: match serde_json::to_value(spec) {
+                Ok(Value::Object(map)) => map,
+                _ => Map::new(),
+            },
+            backend: String::new(),
+            axis: axis.into(),
+            runs,
+        }
+    }
+
     /// CSV in long form: `run,<axis>,metric,value`, one row per recorded value.
     pub fn to_csv(&self) -> String {
         let mut out = format!("run,{},metric,value\n", self.axis);

@@ -14,7 +14,7 @@ use crate::models::embed_mlp::EmbedMlp;
 use crate::models::transformer::{Transformer, TransformerShape};
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
-use crate::spec::{Knob, KnobKind, Preset, SpecError};
+use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 use crate::train::grokfast::{Filter, Grokfast};
 use crate::train::{
     BatchOrder, OptimizerKind, RunError, Schedule, Series, Stepper, build_optimizer,
@@ -85,14 +85,6 @@ pub static PANELS: &[Panel] = &[
         log_y: false,
     },
 ];
-
-const fn float(min: f64, max: f64, log: bool) -> KnobKind {
-    KnobKind::Float { min, max, log }
-}
-
-const fn int(min: i64, max: i64, log: bool) -> KnobKind {
-    KnobKind::Int { min, max, log }
-}
 
 pub static KNOBS: &[Knob] = &[
     Knob {
@@ -732,22 +724,15 @@ impl Stepper for GrokkingSession {
     }
 
     fn report(&self) -> Report {
-        Report {
-            schema: crate::report::SCHEMA,
-            experiment: "grokking".into(),
-            preset: String::new(),
-            spec: match serde_json::to_value(&self.spec) {
-                Ok(Value::Object(map)) => map,
-                _ => Map::new(),
-            },
-            backend: String::new(),
-            axis: "step".into(),
-            runs: self
-                .runs
+        Report::new(
+            "grokking",
+            &self.spec,
+            "step",
+            self.runs
                 .iter()
                 .map(|r| RunReport::new(r.label, &r.series, self.summary(r)))
                 .collect(),
-        }
+        )
     }
 }
 

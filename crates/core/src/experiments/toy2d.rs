@@ -503,15 +503,12 @@ impl Stepper for Toy2dSession {
     }
 
     fn report(&self) -> Report {
-        Report {
-            schema: crate::report::SCHEMA,
-            experiment: INFO.id.into(),
-            preset: String::new(),
-            spec: crate::spec::AnySpec::Toy2d(self.spec.clone()).to_json(),
-            backend: String::new(),
-            axis: "step".into(),
-            runs: vec![RunReport::new("mlp", &self.series, self.summary())],
-        }
+        Report::new(
+            INFO.id,
+            &self.spec,
+            "step",
+            vec![RunReport::new("mlp", &self.series, self.summary())],
+        )
     }
 
     fn surface(&self) -> Option<Surface> {

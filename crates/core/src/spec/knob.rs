@@ -17,6 +17,16 @@ pub enum KnobKind {
     Seed,
 }
 
+/// A real-number knob kind (for knob tables).
+pub const fn float(min: f64, max: f64, log: bool) -> KnobKind {
+    KnobKind::Float { min, max, log }
+}
+
+/// An integer knob kind (for knob tables).
+pub const fn int(min: i64, max: i64, log: bool) -> KnobKind {
+    KnobKind::Int { min, max, log }
+}
+
 /// One adjustable value of a spec.
 #[derive(Clone, Copy, Debug)]
 pub struct Knob {

@@ -5,7 +5,7 @@
 mod knob;
 pub mod link;
 
-pub use knob::{Knob, KnobKind};
+pub use knob::{Knob, KnobKind, float, int};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

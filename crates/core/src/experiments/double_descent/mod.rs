@@ -31,7 +31,7 @@ use serde_json::{Map, Value};
 use super::{Comparison, Info, Panel, PaperRow};
 use crate::models::random_features::FeatureKind;
 use crate::report::{Report, RunReport, json_number};
-use crate::spec::{Knob, KnobKind, Preset, SpecError};
+use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 use crate::train::{Probe, RunError, Session};
 
 pub use features::FeatureSweep;
@@ -147,14 +147,6 @@ pub static EPOCH_PANELS: &[Panel] = &[Panel {
     log_x: true,
     log_y: false,
 }];
-
-const fn float(min: f64, max: f64, log: bool) -> KnobKind {
-    KnobKind::Float { min, max, log }
-}
-
-const fn int(min: i64, max: i64, log: bool) -> KnobKind {
-    KnobKind::Int { min, max, log }
-}
 
 pub static KNOBS: &[Knob] = &[
     Knob {
@@ -773,18 +765,11 @@ impl Session for DoubleDescentSession {
     fn report(&self) -> Report {
         let axis = self.spec.mode.axis();
         let threshold = self.spec.threshold() as f64;
-        Report {
-            schema: crate::report::SCHEMA,
-            experiment: INFO.id.into(),
-            preset: String::new(),
-            spec: match serde_json::to_value(&self.spec) {
-                Ok(Value::Object(map)) => map,
-                _ => Map::new(),
-            },
-            backend: String::new(),
-            axis: axis.into(),
-            runs: self
-                .curves
+        Report::new(
+            INFO.id,
+            &self.spec,
+            axis,
+            self.curves
                 .iter()
                 .map(|c| {
                     let mut series = Map::new();
@@ -810,7 +795,7 @@ impl Session for DoubleDescentSession {
                     }
                 })
                 .collect(),
-        }
+        )
     }
 }
 

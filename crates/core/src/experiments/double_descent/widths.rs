@@ -218,22 +218,16 @@ impl WidthSweep {
 
     pub fn report(&self) -> Report {
         if self.spec.mode == Mode::Epochs {
-            return Report {
-                schema: crate::report::SCHEMA,
-                experiment: INFO.id.into(),
-                preset: String::new(),
-                spec: match serde_json::to_value(&self.spec) {
-                    Ok(Value::Object(map)) => map,
-                    _ => Map::new(),
-                },
-                backend: String::new(),
-                axis: "epoch".into(),
-                runs: vec![RunReport {
+            return Report::new(
+                INFO.id,
+                &self.spec,
+                "epoch",
+                vec![RunReport {
                     label: "mlp".into(),
                     series: self.epochs_report(),
                     summary: self.summary(),
                 }],
-            };
+            );
         }
         // The latest evaluation of every width (empty until the first one).
         let numbers =
@@ -269,17 +263,11 @@ impl WidthSweep {
             "source".into(),
             Value::from("published: MNIST-1D deep double descent notebook"),
         );
-        Report {
-            schema: crate::report::SCHEMA,
-            experiment: INFO.id.into(),
-            preset: String::new(),
-            spec: match serde_json::to_value(&self.spec) {
-                Ok(Value::Object(map)) => map,
-                _ => Map::new(),
-            },
-            backend: String::new(),
-            axis: "width".into(),
-            runs: vec![
+        Report::new(
+            INFO.id,
+            &self.spec,
+            "width",
+            vec![
                 RunReport {
                     label: "mlp".into(),
                     series,
@@ -291,7 +279,7 @@ impl WidthSweep {
                     summary: paper_summary,
                 },
             ],
-        }
+        )
     }
 }
 

@@ -285,7 +285,9 @@ await check('a tiny double-descent sweep draws its curves and marks the threshol
   if (!axis.includes('features (log scale)')) throw new Error('the x axis should be the feature count, log scale');
   // The sample-wise controls are hidden in the features mode and shown in the samples mode.
   if (await page.locator('input[name="dim"]').isVisible()) throw new Error('dim is shown in the features mode');
+  if (!(await page.locator('#mode-note').textContent()).includes('closed form')) throw new Error('the features mode is not described');
   await page.selectOption('select[name="mode"]', 'samples');
+  if (!(await page.locator('#mode-note').textContent()).includes('more data hurts')) throw new Error('the samples mode is not described');
   if (!(await page.locator('input[name="dim"]').isVisible())) throw new Error('dim is hidden in the samples mode');
   if (await page.locator('input[name="n_test"]').isVisible()) throw new Error('n_test is shown in the samples mode');
   await page.fill('input[name="trials"]', '3');

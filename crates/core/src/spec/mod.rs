@@ -227,6 +227,14 @@ impl AnySpec {
         }
     }
 
+    /// A sentence on what this spec's variant of the experiment shows, where it has variants.
+    pub fn note(&self) -> Option<&'static str> {
+        match self {
+            AnySpec::DoubleDescent(s) => Some(s.mode_note()),
+            _ => None,
+        }
+    }
+
     /// Whether `key` matters for this spec (a sweep's mode or a model choice can make knobs
     /// moot; pages hide those controls).
     pub fn uses(&self, key: &str) -> bool {

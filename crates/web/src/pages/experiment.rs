@@ -523,6 +523,7 @@ pub fn ExperimentPage(
                 view! {
                     <p class="explanation">{info.explanation}</p>
                     <p class="paper">"Source: "<a href=info.paper_url target="_blank" rel="noopener">{info.paper}</a></p>
+                    {move || spec.with(|s| s.note()).map(|note| view! { <p class="mode-note" id="mode-note">{note}</p> })}
                 }.into_any()
             }}
             <Problems problems=problems />

@@ -497,6 +497,29 @@ impl DoubleDescentSpec {
         Ok(())
     }
 
+    /// What the current mode shows, in one sentence for the page.
+    pub fn mode_note(&self) -> &'static str {
+        match self.mode {
+            Mode::Features => {
+                "Random features of MNIST-1D fitted in closed form; the curve appears size by \
+                 size, and the dotted line marks N = n."
+            }
+            Mode::Samples => {
+                "Linear regression in d dimensions on fresh Gaussian data: the fit is worst with \
+                 n = d samples, so near the threshold more data hurts."
+            }
+            Mode::Width => {
+                "MLPs 40-h-h-10 of every width train together; the curve is each width's error \
+                 at the latest evaluation, beside the MNIST-1D notebook's published points."
+            }
+            Mode::Epochs => {
+                "One MLP's errors over training: the test error is lowest early and rises while \
+                 the noisy labels are memorised (the epoch-wise second descent reported for \
+                 large convolutional networks does not appear for these MLPs)."
+            }
+        }
+    }
+
     /// Whether `key` matters in this spec's mode.
     pub fn uses(&self, key: &str) -> bool {
         match key {
@@ -620,7 +643,8 @@ pub struct DoubleDescentSession {
 }
 
 impl DoubleDescentSession {
-    pub fn new(spec: DoubleDescentSpec) -> Self {
+    /// A closed-form sweep (`features` or `samples`; [`start`] routes the trained modes).
+    fn new(spec: DoubleDescentSpec) -> Self {
         let engine = match spec.mode {
             Mode::Samples => Engine::Samples(SampleSweep::new(&spec)),
             // The width mode trains (see `start`); a closed-form session never gets it.

@@ -3,7 +3,7 @@
 use overfit_cli::run_spec;
 use overfit_core::device::Backend;
 use overfit_core::experiments::Experiment;
-use overfit_core::report::RunReport;
+use overfit_core::report::{Report, RunReport};
 use overfit_core::spec::Preset;
 
 #[test]
@@ -83,13 +83,7 @@ fn grokking_ci_memorises_first_generalises_late_and_grokfast_ema_is_sooner() {
     let spec = Experiment::Grokking.preset(Preset::Ci);
     let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("the ci preset runs");
     let report = &outcome.report;
-    let run = |label: &str| {
-        report
-            .runs
-            .iter()
-            .find(|r| r.label == label)
-            .unwrap_or_else(|| panic!("no {label} run"))
-    };
+    let run = |label: &str| run_labelled(report, label);
     let (baseline, ema) = (run("baseline"), run("grokfast-ema"));
     for r in &report.runs {
         println!(
@@ -128,6 +122,14 @@ fn grokking_ci_memorises_first_generalises_late_and_grokfast_ema_is_sooner() {
     );
 }
 
+fn run_labelled<'a>(report: &'a Report, label: &str) -> &'a RunReport {
+    report
+        .runs
+        .iter()
+        .find(|r| r.label == label)
+        .unwrap_or_else(|| panic!("no {label} run"))
+}
+
 fn summary_f64(run: &RunReport, key: &str) -> f64 {
     run.summary
         .get(key)
@@ -141,13 +143,7 @@ fn double_descent_ci_peaks_at_the_interpolation_threshold_and_ridge_removes_it()
     let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("the ci preset runs");
     let report = &outcome.report;
     assert_eq!(report.axis, "features");
-    let run = |label: &str| {
-        report
-            .runs
-            .iter()
-            .find(|r| r.label == label)
-            .unwrap_or_else(|| panic!("no {label} run"))
-    };
+    let run = |label: &str| run_labelled(report, label);
     let (plain, ridge) = (run("min-norm"), run("ridge"));
     let n = summary_f64(plain, "n_train");
     let features = plain.column("features");

@@ -130,17 +130,9 @@ pub static WIDTH_COMPARISON: Comparison = Comparison {
     marks_steps: false,
 };
 
-/// Charts of the `width` mode (x: hidden width; the published points overlaid).
-pub static WIDTH_PANELS: &[Panel] = &[Panel {
-    title: "classification error",
-    metrics: &["train_error", "test_error"],
-    y_range: Some((0.0, 1.0)),
-    log_x: true,
-    log_y: false,
-}];
-
-/// Charts of the `epochs` mode (x: epoch).
-pub static EPOCH_PANELS: &[Panel] = &[Panel {
+/// Charts of the trained modes (x: hidden width, with the published points overlaid, or
+/// epoch).
+pub static TRAINED_PANELS: &[Panel] = &[Panel {
     title: "classification error",
     metrics: &["train_error", "test_error"],
     y_range: Some((0.0, 1.0)),
@@ -330,8 +322,7 @@ impl Mode {
         match self {
             Mode::Features => FEATURE_PANELS,
             Mode::Samples => SAMPLE_PANELS,
-            Mode::Width => WIDTH_PANELS,
-            Mode::Epochs => EPOCH_PANELS,
+            Mode::Width | Mode::Epochs => TRAINED_PANELS,
         }
     }
 }

@@ -151,7 +151,7 @@ const tiny = 'points=120&width=8&steps=60&eval_every=20';
 const gpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS, '--enable-unsafe-webgpu'] });
 await check('home page lists every experiment', () => withPage(gpuBrowser, 'home', false, async (page) => {
   await page.goto(base);
-  for (const id of ['grokking', 'double-descent', 'toy2d']) {
+  for (const id of ['grokking', 'double-descent', 'benign-overfitting', 'toy2d']) {
     await page.waitForSelector(`a.card[data-experiment="${id}"]`, { timeout: 60_000 });
   }
 }));
@@ -164,6 +164,24 @@ await check('a tiny trained-MLP width sweep runs on WebGPU', () => withPage(gpuB
   if (!badge.startsWith('WebGPU')) throw new Error(`expected a WebGPU badge, got "${badge}"`);
   if (r.lines !== 3) throw new Error(`expected 3 curves, found ${r.lines}`);
   console.log(`     ${badge} · ${await page.locator('#progress').textContent()}`);
+}));
+const tinyXor = 'preset=quick&xor_n=60&xor_dim=400&xor_test=200&neurons=20&steps=30&eval_every=10&data_seed=1';
+await check('a tiny benign-overfitting XOR run trains on WebGPU, beside what the theorem predicts', () => withPage(gpuBrowser, 'benign-xor-webgpu', false, async (page) => {
+  await page.goto(`${base}?exp=benign-overfitting&${tinyXor}&autorun=1`);
+  await waitDone(page);
+  const badge = await page.locator('#backend').textContent();
+  if (!badge.startsWith('WebGPU')) throw new Error(`expected a WebGPU badge, got "${badge}"`);
+  const panels = await page.locator('.chart-box svg').count();
+  const lines = await page.locator('.chart-box polyline').count();
+  // Training accuracy (all, flipped, clean), test accuracy (clean, noisy), loss (train, test).
+  if (panels !== 3 || lines !== 7) throw new Error(`expected 3 charts and 7 curves, got ${panels} / ${lines}`);
+  const rows = await page.locator('#comparison tbody tr').count();
+  if (rows !== 5) throw new Error(`expected 5 rows beside the theorem, found ${rows}`);
+  const you = await page.locator('#comparison tr[data-key="train_acc_flipped"] td.you').textContent();
+  if (!/%$/.test(you)) throw new Error(`the flipped-label accuracy should be a percentage, got "${you}"`);
+  if (!(await page.locator('#mode-note').textContent()).includes('flipped')) throw new Error('the xor mode is not described');
+  if (await page.locator('input[name="tail"]').isVisible()) throw new Error('linear knobs are shown in the xor mode');
+  console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · flipped labels fitted: ${you}`);
 }));
 await check('a malformed link opens with a visible message', () => withPage(gpuBrowser, 'malformed', false, async (page) => {
   await page.goto(`${base}?exp=toy2d&width=100000&colour=red&lr=abc`);
@@ -298,6 +316,33 @@ await check('a tiny double-descent sweep draws its curves and marks the threshol
   if (panels !== 2) throw new Error(`the samples mode has 2 charts, found ${panels}`);
   if (!(await page.locator('.chart-box').first().textContent()).includes('n train')) throw new Error('the samples axis should be n train');
   console.log(`     ${r.lines} curves, then the samples mode: ${await page.locator('#progress').textContent()}`);
+}));
+await check('a tiny benign-overfitting linear run gives each case its verdict', () => withPage(cpuBrowser, 'benign-linear', true, async (page) => {
+  await page.goto(`${base}?exp=benign-overfitting&mode=linear&n_train=50&tail=3000&iso_dim=55&trials=2&autorun=1`);
+  await waitDone(page);
+  const panels = await page.locator('.chart-box svg').count();
+  const lines = await page.locator('.chart-box polyline').count();
+  // test MSE and noise variance, the ratio, train MSE and noise variance; two cases each.
+  if (panels !== 3 || lines !== 10) throw new Error(`expected 3 charts and 10 curves, got ${panels} / ${lines}`);
+  if (!(await page.locator('.chart-box').first().textContent()).includes('noise (log scale)')) throw new Error('the x axis should be the noise level, log scale');
+  const spiked = await page.locator('.verdict[data-run="spiked"]').textContent();
+  const iso = await page.locator('.verdict[data-run="isotropic"]').textContent();
+  if (!spiked.startsWith('spiked: benign.')) throw new Error(`spiked verdict: ${spiked}`);
+  if (!iso.startsWith('isotropic: catastrophic.')) throw new Error(`isotropic verdict: ${iso}`);
+  const summary = await page.locator('table.summary').textContent();
+  for (const key of ['r0', 'R_k', 'k_star', 'test_over_noise']) if (!summary.includes(key)) throw new Error(`summary lacks ${key}`);
+  if (summary.includes('Bartlett')) throw new Error('the explanation belongs above the table, not in it');
+  console.log(`     ${await page.locator('#progress').textContent()} · ${iso.slice(0, 80)}…`);
+}));
+await check('a tiny benign-overfitting plane run draws its decision surface on the CPU fallback', () => withPage(cpuBrowser, 'benign-plane', true, async (page) => {
+  await page.goto(`${base}?exp=benign-overfitting&mode=plane&plane_points=60&plane_width=16&plane_steps=40&eval_every=20&autorun=1`);
+  await waitDone(page);
+  const renderer = await page.locator('.surface').getAttribute('data-renderer');
+  if (renderer !== 'canvas2d') throw new Error(`surface drawn by "${renderer}", expected canvas2d`);
+  const panels = await page.locator('.chart-box svg').count();
+  if (panels !== 2) throw new Error(`expected accuracy and loss charts, found ${panels}`);
+  const summary = await page.locator('table.summary').textContent();
+  if (!summary.includes('train_acc_flipped')) throw new Error('no flipped-label accuracy in the summary');
 }));
 const tinyWidths = 'mode=width&mlp_train=200&mlp_test=300&width_min=2&width_max=24&widths=3&epochs=4&eval_every=2&batch=50';
 await check('a tiny trained-MLP width sweep runs on the CPU fallback, with the published points', () => withPage(cpuBrowser, 'double-descent-width-cpu', true, async (page) => {

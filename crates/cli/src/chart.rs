@@ -57,7 +57,7 @@ fn curves(report: &Report, panel: &Panel) -> Vec<Curve> {
                 .points
                 .into_iter()
                 .filter(|(s, v)| {
-                    v.is_finite() && (!panel.log_x || *s >= 1.0) && (!panel.log_y || *v > 0.0)
+                    v.is_finite() && (!panel.log_x || *s > 0.0) && (!panel.log_y || *v > 0.0)
                 })
                 .collect(),
         })
@@ -74,10 +74,10 @@ fn draw_panel(
     let curves = curves(report, panel);
     let all = || curves.iter().flat_map(|c| c.points.iter());
     let x_max = all().map(|p| p.0).fold(1.0, f64::max).max(2.0);
-    // Log axes start at the decade below the smallest x (training steps start near 1).
+    // Log axes start at the decade below the smallest positive x (step 0 is left out).
     let x_min = all()
         .map(|p| p.0)
-        .filter(|x| *x >= 1.0)
+        .filter(|x| *x > 0.0)
         .fold(f64::MAX, f64::min);
     let x_min = if x_min < f64::MAX {
         10f64.powf(x_min.log10().floor())

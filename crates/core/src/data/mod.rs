@@ -3,3 +3,4 @@
 pub mod mnist1d;
 pub mod modular;
 pub mod toy2d;
+pub mod xor_clusters;

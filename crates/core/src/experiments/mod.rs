@@ -1,6 +1,7 @@
 //! The experiment registry. One enum drives the CLI (`overfit list`, `overfit run <id>`), the
 //! web app's routes and home page, and the smoke tests.
 
+pub mod benign;
 pub mod double_descent;
 pub mod grokking;
 pub mod toy2d;
@@ -17,6 +18,7 @@ use crate::train::Session;
 pub enum Experiment {
     Grokking,
     DoubleDescent,
+    BenignOverfitting,
     Toy2d,
 }
 
@@ -154,6 +156,7 @@ impl Experiment {
     pub const ALL: &'static [Experiment] = &[
         Experiment::Grokking,
         Experiment::DoubleDescent,
+        Experiment::BenignOverfitting,
         Experiment::Toy2d,
     ];
 
@@ -161,6 +164,7 @@ impl Experiment {
         match self {
             Experiment::Grokking => &grokking::INFO,
             Experiment::DoubleDescent => &double_descent::INFO,
+            Experiment::BenignOverfitting => &benign::INFO,
             Experiment::Toy2d => &toy2d::INFO,
         }
     }
@@ -174,6 +178,7 @@ impl Experiment {
         match self {
             Experiment::Grokking => grokking::KNOBS,
             Experiment::DoubleDescent => double_descent::KNOBS,
+            Experiment::BenignOverfitting => benign::KNOBS,
             Experiment::Toy2d => toy2d::KNOBS,
         }
     }
@@ -183,19 +188,9 @@ impl Experiment {
         match self {
             Experiment::Grokking => grokking::PANELS,
             Experiment::DoubleDescent => double_descent::Mode::Features.panels(),
+            Experiment::BenignOverfitting => benign::Mode::Xor.panels(),
             Experiment::Toy2d => toy2d::PANELS,
         }
-    }
-
-    /// Whether a run is a sweep of closed-form fits (its steps are units of work, its axis a
-    /// swept size) rather than a training run.
-    pub fn is_sweep(self) -> bool {
-        matches!(self, Experiment::DoubleDescent)
-    }
-
-    /// Whether the experiment's sessions produce a 2-D decision surface to draw.
-    pub fn draws_surface(self) -> bool {
-        matches!(self, Experiment::Toy2d)
     }
 
     /// The paper's numbers to show beside the user's, where the experiment has them.
@@ -203,6 +198,7 @@ impl Experiment {
         match self {
             Experiment::Grokking => Some(&grokking::COMPARISON),
             Experiment::DoubleDescent => Some(&double_descent::WIDTH_COMPARISON),
+            Experiment::BenignOverfitting => benign::Mode::Xor.comparison(),
             Experiment::Toy2d => None,
         }
     }
@@ -211,6 +207,7 @@ impl Experiment {
     pub fn comparison_for(self, spec: &AnySpec) -> Option<&'static Comparison> {
         match spec {
             AnySpec::DoubleDescent(s) if s.mode != double_descent::Mode::Width => None,
+            AnySpec::BenignOverfitting(s) => s.mode.comparison(),
             _ => self.comparison(),
         }
     }
@@ -223,6 +220,13 @@ impl Experiment {
                 Some("width") => double_descent::Mode::Width.panels(),
                 _ => double_descent::Mode::Features.panels(),
             },
+            Experiment::BenignOverfitting => {
+                match report.spec.get("mode").and_then(Value::as_str) {
+                    Some("linear") => benign::Mode::Linear.panels(),
+                    Some("plane") => benign::Mode::Plane.panels(),
+                    _ => benign::Mode::Xor.panels(),
+                }
+            }
             _ => self.panels(),
         }
     }
@@ -270,6 +274,9 @@ impl Experiment {
             Experiment::DoubleDescent => {
                 AnySpec::DoubleDescent(double_descent::DoubleDescentSpec::preset(preset))
             }
+            Experiment::BenignOverfitting => {
+                AnySpec::BenignOverfitting(benign::BenignSpec::preset(preset))
+            }
             Experiment::Toy2d => AnySpec::Toy2d(toy2d::Toy2dSpec::preset(preset)),
         }
     }
@@ -293,6 +300,7 @@ pub fn start(spec: &AnySpec, device: &Device) -> Result<Box<dyn Session>, SpecEr
         AnySpec::Grokking(s) => Box::new(grokking::GrokkingSession::new(s.clone(), device)),
         // Closed-form sweeps run on the host in f64; the width sweep trains on the device.
         AnySpec::DoubleDescent(s) => double_descent::start(s, device),
+        AnySpec::BenignOverfitting(s) => benign::start(s, device),
         AnySpec::Toy2d(s) => Box::new(toy2d::Toy2dSession::new(s.clone(), device)),
     })
 }

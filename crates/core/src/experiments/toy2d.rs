@@ -295,6 +295,9 @@ pub struct Toy2dSession {
     test_len: usize,
     x_train: Tensor<2>,
     y_train: Tensor<1, Int>,
+    /// 1 at the training points whose label noise flipped, `[n]`.
+    flipped: Tensor<1>,
+    flipped_count: usize,
     x_test: Tensor<2>,
     y_test: Tensor<1, Int>,
     grid: Tensor<2>,
@@ -340,6 +343,18 @@ impl Toy2dSession {
             &mut noise_rng,
         );
         let (x_train, y_train) = points_to_tensors(&train, &device);
+        let flipped_count = train.flipped.iter().filter(|f| **f).count();
+        let flipped = Tensor::from_data(
+            TensorData::new(
+                train
+                    .flipped
+                    .iter()
+                    .map(|&f| f32::from(u8::from(f)))
+                    .collect::<Vec<_>>(),
+                [train.len()],
+            ),
+            &device,
+        );
         let (x_test, y_test) = points_to_tensors(&test, &device);
         let grid = Tensor::from_data(
             TensorData::new(grid_points(), [SURFACE_SIZE * SURFACE_SIZE, 2]),
@@ -373,6 +388,8 @@ impl Toy2dSession {
             train,
             x_train,
             y_train,
+            flipped,
+            flipped_count,
             x_test,
             y_test,
             grid,
@@ -407,10 +424,19 @@ impl Toy2dSession {
     }
 
     fn read_metrics(&self) -> Transaction {
-        let (train_loss, train_correct) = loss_and_correct(
-            self.model.forward(self.x_train.clone()),
-            self.y_train.clone(),
-        );
+        let train_logits = self.model.forward(self.x_train.clone()).detach();
+        let n = self.train.len();
+        // Training points the model gets right on their (possibly flipped) labels, then those
+        // among the flipped ones.
+        let right = train_logits
+            .clone()
+            .argmax(1)
+            .reshape([n])
+            .equal(self.y_train.clone())
+            .int()
+            .float();
+        let flipped_correct = (right * self.flipped.clone()).sum();
+        let (train_loss, train_correct) = loss_and_correct(train_logits, self.y_train.clone());
         let (test_loss, test_correct) =
             loss_and_correct(self.model.forward(self.x_test.clone()), self.y_test.clone());
         let surface =
@@ -420,6 +446,7 @@ impl Toy2dSession {
         Transaction::default()
             .register(train_loss)
             .register(train_correct)
+            .register(flipped_correct)
             .register(test_loss)
             .register(test_correct)
             .register(surface)
@@ -435,6 +462,7 @@ impl Toy2dSession {
         for (key, metric) in [
             ("final_train_acc", "train_acc"),
             ("final_test_acc", "test_acc"),
+            ("final_train_acc_flipped", "train_acc_flipped"),
             ("final_train_loss", "train_loss"),
             ("final_test_loss", "test_loss"),
         ] {
@@ -469,23 +497,33 @@ impl Stepper for Toy2dSession {
     }
 
     fn record(&mut self, step: usize, data: Vec<TensorData>) -> Result<(), RunError> {
-        let [train_loss, train_correct, test_loss, test_correct, surface]: [TensorData; 5] =
-            data.try_into().map_err(|d: Vec<TensorData>| {
-                RunError::Readback(format!("expected 5 tensors, got {}", d.len()))
-            })?;
+        let [
+            train_loss,
+            train_correct,
+            flipped_correct,
+            test_loss,
+            test_correct,
+            surface,
+        ]: [TensorData; 6] = data.try_into().map_err(|d: Vec<TensorData>| {
+            RunError::Readback(format!("expected 6 tensors, got {}", d.len()))
+        })?;
         let train_loss = scalar(&train_loss);
         let test_loss = scalar(&test_loss);
         let train_acc = scalar(&train_correct) / self.train.len() as f64;
         let test_acc = scalar(&test_correct) / self.test_len.max(1) as f64;
-        self.series.push(
-            step,
-            &[
-                ("train_loss", train_loss),
-                ("test_loss", test_loss),
-                ("train_acc", train_acc),
-                ("test_acc", test_acc),
-            ],
-        );
+        let mut metrics = vec![
+            ("train_loss", train_loss),
+            ("test_loss", test_loss),
+            ("train_acc", train_acc),
+            ("test_acc", test_acc),
+        ];
+        if self.flipped_count > 0 {
+            metrics.push((
+                "train_acc_flipped",
+                scalar(&flipped_correct) / self.flipped_count as f64,
+            ));
+        }
+        self.series.push(step, &metrics);
         let values: Vec<f32> = surface.iter::<f32>().collect();
         self.surface = Some(Surface {
             size: SURFACE_SIZE,

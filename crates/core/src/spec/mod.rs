@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::experiments::{
-    Experiment, double_descent::DoubleDescentSpec, grokking::GrokkingSpec, toy2d::Toy2dSpec,
+    Experiment, benign::BenignSpec, double_descent::DoubleDescentSpec, grokking::GrokkingSpec,
+    toy2d::Toy2dSpec,
 };
 
 /// A named starting point for a spec.
@@ -98,6 +99,7 @@ pub enum SpecError {
 pub enum AnySpec {
     Grokking(GrokkingSpec),
     DoubleDescent(DoubleDescentSpec),
+    BenignOverfitting(BenignSpec),
     Toy2d(Toy2dSpec),
 }
 
@@ -106,6 +108,7 @@ impl AnySpec {
         match self {
             AnySpec::Grokking(_) => Experiment::Grokking,
             AnySpec::DoubleDescent(_) => Experiment::DoubleDescent,
+            AnySpec::BenignOverfitting(_) => Experiment::BenignOverfitting,
             AnySpec::Toy2d(_) => Experiment::Toy2d,
         }
     }
@@ -127,6 +130,9 @@ impl AnySpec {
             Experiment::Grokking => AnySpec::Grokking(serde_json::from_value(value).map_err(bad)?),
             Experiment::DoubleDescent => {
                 AnySpec::DoubleDescent(serde_json::from_value(value).map_err(bad)?)
+            }
+            Experiment::BenignOverfitting => {
+                AnySpec::BenignOverfitting(serde_json::from_value(value).map_err(bad)?)
             }
             Experiment::Toy2d => AnySpec::Toy2d(serde_json::from_value(value).map_err(bad)?),
         })
@@ -223,6 +229,7 @@ impl AnySpec {
         match self {
             AnySpec::Grokking(s) => s.validate_rules(),
             AnySpec::DoubleDescent(s) => s.validate_rules(),
+            AnySpec::BenignOverfitting(s) => s.validate_rules(),
             AnySpec::Toy2d(s) => s.validate_rules(),
         }
     }
@@ -231,6 +238,7 @@ impl AnySpec {
     pub fn note(&self) -> Option<&'static str> {
         match self {
             AnySpec::DoubleDescent(s) => Some(s.mode_note()),
+            AnySpec::BenignOverfitting(s) => Some(s.mode_note()),
             _ => None,
         }
     }
@@ -240,8 +248,32 @@ impl AnySpec {
     pub fn uses(&self, key: &str) -> bool {
         match self {
             AnySpec::DoubleDescent(s) => s.uses(key),
+            AnySpec::BenignOverfitting(s) => s.uses(key),
             AnySpec::Grokking(s) => s.uses(key),
             AnySpec::Toy2d(_) => true,
+        }
+    }
+
+    /// Whether a run of this spec is a sweep of closed-form fits (its progress counts units
+    /// of work, its axis a swept quantity) rather than a training run.
+    pub fn is_sweep(&self) -> bool {
+        use crate::experiments::{benign, double_descent};
+        match self {
+            AnySpec::DoubleDescent(s) => !matches!(
+                s.mode,
+                double_descent::Mode::Width | double_descent::Mode::Epochs
+            ),
+            AnySpec::BenignOverfitting(s) => s.mode == benign::Mode::Linear,
+            _ => false,
+        }
+    }
+
+    /// Whether runs of this spec produce a 2-D decision surface to draw.
+    pub fn draws_surface(&self) -> bool {
+        match self {
+            AnySpec::Toy2d(_) => true,
+            AnySpec::BenignOverfitting(s) => s.mode == crate::experiments::benign::Mode::Plane,
+            _ => false,
         }
     }
 
@@ -251,6 +283,7 @@ impl AnySpec {
         match self {
             AnySpec::Grokking(s) => s.steps,
             AnySpec::DoubleDescent(s) => s.units(),
+            AnySpec::BenignOverfitting(s) => s.units(),
             AnySpec::Toy2d(s) => s.steps,
         }
     }

@@ -14,6 +14,8 @@ pub struct Schedule {
     step: usize,
     started: bool,
     pending: Option<usize>,
+    /// Evaluate densely early on (see [`Schedule::log_spaced`]).
+    log: bool,
 }
 
 impl Schedule {
@@ -25,7 +27,32 @@ impl Schedule {
             step: 0,
             started: false,
             pending: None,
+            log: false,
         }
+    }
+
+    /// Evaluations spread evenly on a log-step axis: every step up to 10, then every 2nd up to
+    /// 100, every 20th up to 1,000, and so on (about 45 per decade), but never further apart
+    /// than `every` steps. For runs whose interesting moments are their first few steps.
+    pub fn log_spaced(total: usize, every: usize) -> Self {
+        Self {
+            log: true,
+            ..Self::new(total, every)
+        }
+    }
+
+    /// Whether the model after `step` steps is evaluated.
+    fn evaluates_at(&self, step: usize) -> bool {
+        if step == self.total {
+            return true;
+        }
+        let stride = if self.log {
+            let decade = 10usize.pow(step.max(1).ilog10());
+            (decade / 5).clamp(1, self.every)
+        } else {
+            self.every
+        };
+        step.is_multiple_of(stride)
     }
 
     pub fn total(&self) -> usize {
@@ -103,7 +130,7 @@ pub fn advance<S: Stepper>(session: &mut S, max_steps: usize) -> Result<Option<P
         session.train_step();
         let schedule = session.schedule_mut();
         schedule.step += 1;
-        if schedule.step.is_multiple_of(schedule.every) || schedule.step == schedule.total {
+        if schedule.evaluates_at(schedule.step) {
             return Ok(Some(probe_now(session)));
         }
     }
@@ -163,6 +190,27 @@ mod tests {
         }
         assert_eq!(evals, [0, 10, 20, 25]);
         assert_eq!(c.trained, 25);
+    }
+
+    #[test]
+    fn log_spaced_evaluations_are_dense_early_and_capped_later() {
+        let mut c = Counter {
+            schedule: Schedule::log_spaced(1500, 100),
+            trained: 0,
+        };
+        let mut evals = Vec::new();
+        while !c.schedule.is_finished() {
+            if let Some(p) = advance(&mut c, 7).expect("no pending probe") {
+                evals.push(p.step);
+                c.schedule.take_pending().expect("pending");
+            }
+        }
+        assert_eq!(&evals[..12], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12]);
+        assert!(evals.contains(&98) && evals.contains(&120) && !evals.contains(&110));
+        // Past 1,000 the stride would be 200: `every` caps it at 100.
+        assert!(evals.contains(&1100) && !evals.contains(&1050));
+        assert_eq!(evals.last(), Some(&1500));
+        assert_eq!(c.trained, 1500);
     }
 
     #[test]

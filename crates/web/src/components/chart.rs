@@ -84,14 +84,20 @@ pub fn render(spec: &ChartSpec) -> String {
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .filter(|y| y.is_finite());
-    let tx = |x: f64| if spec.log_x { (x.max(1.0)).log10() } else { x };
     let x_max = xs.clone().fold(1.0, f64::max);
-    // A log axis starts at the decade below the smallest x (sweeps start well above 1).
-    let x_min = xs.clone().filter(|x| *x >= 1.0).fold(f64::MAX, f64::min);
+    // A log axis starts at the decade below the smallest positive x (step 0 is left out).
+    let x_min = xs.clone().filter(|x| *x > 0.0).fold(f64::MAX, f64::min);
     let log_lo = if x_min < f64::MAX {
-        x_min.log10().floor().max(0.0)
+        x_min.log10().floor()
     } else {
         0.0
+    };
+    let tx = |x: f64| {
+        if spec.log_x {
+            x.max(10f64.powf(log_lo)).log10()
+        } else {
+            x
+        }
     };
     let (x_lo, x_hi) = (
         if spec.log_x { log_lo } else { 0.0 },
@@ -188,7 +194,7 @@ pub fn render(spec: &ChartSpec) -> String {
         spec.y_label
     );
     for marker in &spec.markers {
-        if spec.log_x && (marker.x < 1.0 || tx(marker.x) < x_lo || tx(marker.x) > x_hi) {
+        if spec.log_x && (marker.x <= 0.0 || tx(marker.x) < x_lo || tx(marker.x) > x_hi) {
             continue;
         }
         let x = px(marker.x);
@@ -206,7 +212,7 @@ pub fn render(spec: &ChartSpec) -> String {
             .points
             .iter()
             .filter(|(x, y)| {
-                y.is_finite() && (!spec.log_x || *x >= 1.0) && (!spec.log_y || *y > 0.0)
+                y.is_finite() && (!spec.log_x || *x > 0.0) && (!spec.log_y || *y > 0.0)
             })
             .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
             .collect();

@@ -254,13 +254,15 @@ pub fn ExperimentPage(
     embed: EmbedOptions,
 ) -> impl IntoView {
     let info = experiment.info();
-    // Sweeps count units of work (a block of features, a solve, a trial), not optimizer steps.
-    let unit = if experiment.is_sweep() {
-        "unit"
-    } else {
-        "step"
-    };
     let spec = RwSignal::new(spec);
+    // Sweeps count units of work (a block of features, a solve, a trial), not optimizer steps.
+    let unit = move || {
+        if spec.with(AnySpec::is_sweep) {
+            "unit"
+        } else {
+            "step"
+        }
+    };
     let runner = Runner::new();
     let view = runner.view;
     let running =
@@ -415,7 +417,8 @@ pub fn ExperimentPage(
             r.as_ref().map(|r| {
                 let mut keys: Vec<String> = Vec::new();
                 for run in &r.runs {
-                    for k in run.summary.keys() {
+                    // Sentences are shown above the table (see `verdicts`).
+                    for k in run.summary.keys().filter(|k| *k != "why") {
                         if !keys.contains(k) {
                             keys.push(k.clone());
                         }
@@ -450,6 +453,31 @@ pub fn ExperimentPage(
                     <thead><tr><th>"summary"</th>{head}</tr></thead>
                     <tbody>{rows}</tbody>
                 }
+            })
+        })
+    };
+    // A run's verdict and the reason for it, where the experiment gives one.
+    let verdicts = move || {
+        view.report.with(|r| {
+            r.as_ref().map(|r| {
+                r.runs
+                    .iter()
+                    .filter_map(|run| {
+                        let verdict = run.summary.get("verdict")?.as_str()?.to_string();
+                        let why = run
+                            .summary
+                            .get("why")
+                            .and_then(|w| w.as_str())
+                            .unwrap_or_default()
+                            .to_string();
+                        let class = format!("verdict {verdict}");
+                        Some(view! {
+                            <p class=class data-run=run.label.clone()>
+                                <strong>{format!("{}: {verdict}.", run.label)}</strong>" "{why}
+                            </p>
+                        })
+                    })
+                    .collect_view()
             })
         })
     };
@@ -555,9 +583,9 @@ pub fn ExperimentPage(
                     </div>
                     <p class=status_class id="status">{status_text}</p>
                     <p class="progress" id="progress">
-                        {move || format!("{unit} {} / {}", view.steps_done.get(), view.total_steps.get())}
+                        {move || format!("{} {} / {}", unit(), view.steps_done.get(), view.total_steps.get())}
                         " · "
-                        <span id="speed">{move || format!("{:.1} {unit}s/s", view.steps_per_second.get())}</span>
+                        <span id="speed">{move || format!("{:.1} {}s/s", view.steps_per_second.get(), unit())}</span>
                     </p>
                     <p class="notice">{move || view.notice.get()}</p>
                     <Controls knobs=visible_knobs spec=spec disabled=running />
@@ -566,8 +594,9 @@ pub fn ExperimentPage(
                     <div class="charts">
                         {move || chart_svgs().unwrap_or_default().into_iter().map(|svg| view! { <div class="chart-box" inner_html=svg></div> }).collect_view()}
                     </div>
+                    <div class="verdicts" id="verdicts">{verdicts}</div>
                     <PaperComparison experiment=experiment preset=preset spec=spec report=Signal::from(view.report) />
-                    {experiment.draws_surface().then(|| view! { <SurfaceView surface=view.surface points=view.points compute=compute /> })}
+                    {move || spec.with(AnySpec::draws_surface).then(|| view! { <SurfaceView surface=view.surface points=view.points compute=compute /> })}
                     <table class="summary">{summary_table}</table>
                     <div class="exports">"Export: "{exports}</div>
                     <p class="cli">"Run natively: "<code id="cli-command">{cli_command}</code>

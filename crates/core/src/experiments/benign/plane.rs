@@ -1,0 +1,96 @@
+//! The `plane` mode: the `toy2d` experiment's MLP, made wide and trained full-batch until it
+//! fits every flipped training label, its decision surface drawn live. Each flipped point ends
+//! up inside a small island of its own class; the boundary elsewhere stays where the clean
+//! labels put it.
+
+use burn::tensor::{Device, TensorData};
+use serde_json::Value;
+
+use super::{BenignSpec, INFO};
+use crate::experiments::toy2d::{Toy2dSession, Toy2dSpec};
+use crate::models::mlp::Activation;
+use crate::report::Report;
+use crate::train::{OptimizerKind, Probe, RunError, Session, Surface};
+
+/// A `plane` run: a `toy2d` session reported as this experiment's.
+pub struct PlaneRun {
+    spec: BenignSpec,
+    inner: Toy2dSession,
+}
+
+impl PlaneRun {
+    pub fn new(spec: BenignSpec, device: &Device) -> Self {
+        let toy = Toy2dSpec {
+            dataset: spec.shape,
+            points: spec.plane_points,
+            train_fraction: 0.5,
+            label_noise: spec.flip,
+            input_noise: 0.0,
+            width: spec.plane_width,
+            depth: 2,
+            activation: Activation::Relu,
+            optimizer: OptimizerKind::Adam,
+            lr: spec.plane_lr,
+            weight_decay: 0.0,
+            // Full batch: the whole training half.
+            batch: spec.plane_points,
+            steps: spec.plane_steps,
+            eval_every: spec.eval_every,
+            data_seed: spec.data_seed,
+            init_seed: spec.init_seed,
+            order_seed: spec.init_seed,
+        };
+        Self {
+            inner: Toy2dSession::new(toy, device),
+            spec,
+        }
+    }
+}
+
+impl Session for PlaneRun {
+    fn total_steps(&self) -> usize {
+        self.inner.total_steps()
+    }
+
+    fn steps_done(&self) -> usize {
+        self.inner.steps_done()
+    }
+
+    fn is_finished(&self) -> bool {
+        self.inner.is_finished()
+    }
+
+    fn advance(&mut self, max_steps: usize) -> Result<Option<Probe>, RunError> {
+        self.inner.advance(max_steps)
+    }
+
+    fn absorb(&mut self, data: Vec<TensorData>) -> Result<(), RunError> {
+        self.inner.absorb(data)
+    }
+
+    fn report(&self) -> Report {
+        let toy = Session::report(&self.inner);
+        let mut runs = toy.runs;
+        for run in &mut runs {
+            run.label = "wide-mlp".into();
+            // This experiment's names for the final accuracies (test labels are clean here).
+            for (key, from) in [
+                ("train_acc", "final_train_acc"),
+                ("train_acc_flipped", "final_train_acc_flipped"),
+                ("test_acc_clean", "final_test_acc"),
+            ] {
+                let value = run.summary.get(from).cloned().unwrap_or(Value::Null);
+                run.summary.insert(key.into(), value);
+            }
+        }
+        Report::new(INFO.id, &self.spec, &toy.axis, runs)
+    }
+
+    fn surface(&self) -> Option<Surface> {
+        self.inner.surface()
+    }
+
+    fn points(&self) -> Vec<(f32, f32, u8, bool)> {
+        self.inner.points()
+    }
+}

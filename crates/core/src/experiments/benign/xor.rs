@@ -1,0 +1,311 @@
+//! Benign overfitting and grokking on XOR cluster data (Xu, Wang, Frei, Vardi & Hu 2023): a
+//! two-layer ReLU network f(x) = Σⱼ aⱼ·relu(wⱼ·x) with a fixed second layer aⱼ = ±1/√m, a
+//! small initialisation, trained by full-batch gradient descent on the logistic loss. In high
+//! dimension the first step fits every training label, flipped ones included, by memorising
+//! each point's noise, while the test accuracy stays near chance; the neurons learn the cluster
+//! directions later, and the test accuracy climbs to nearly optimal with the flipped labels
+//! still fitted.
+
+use burn::tensor::{Device, Tensor, TensorData, Transaction, activation};
+use serde_json::{Map, Value};
+
+use super::{BenignSpec, INFO};
+use crate::data::xor_clusters::{self, XorClusters};
+use crate::report::{Report, RunReport, json_number};
+use crate::rng::Stream;
+use crate::train::{RunError, Schedule, Series, Stepper, scalar};
+
+/// A training or test set on the device.
+struct Set {
+    x: Tensor<2>,
+    /// The labels the accuracy is measured against, ±1.
+    label: Tensor<1>,
+    /// The clean labels, ±1.
+    clean: Tensor<1>,
+    /// 1 where the given label was flipped.
+    flipped: Tensor<1>,
+    len: usize,
+    flipped_count: usize,
+}
+
+impl Set {
+    fn new(data: &XorClusters, device: &Device) -> Self {
+        let n = data.len();
+        let vector = |v: Vec<f32>| Tensor::<1>::from_data(TensorData::new(v, [n]), device);
+        Self {
+            x: Tensor::from_data(TensorData::new(data.x.clone(), [n, data.dim]), device),
+            label: vector(data.label.clone()),
+            clean: vector(data.clean.clone()),
+            flipped: vector(
+                data.flipped
+                    .iter()
+                    .map(|&f| f32::from(u8::from(f)))
+                    .collect(),
+            ),
+            len: n,
+            flipped_count: data.flipped_count(),
+        }
+    }
+}
+
+/// The logistic loss log(1 + e^(−z)) of margins z, computed without overflow.
+fn logistic(margin: Tensor<1>) -> Tensor<1> {
+    activation::softplus(margin.neg(), 1.0)
+}
+
+/// An `xor` run in progress.
+pub struct XorRun {
+    spec: BenignSpec,
+    /// First-layer weights `[m, d]`; autodiff-enabled and requiring a gradient.
+    w: Tensor<2>,
+    /// The fixed second layer `[m, 1]`.
+    a: Tensor<2>,
+    train: Set,
+    test: Set,
+    schedule: Schedule,
+    series: Series,
+}
+
+impl XorRun {
+    pub fn new(spec: BenignSpec, device: &Device) -> Self {
+        let mut data_rng = Stream::new(spec.data_seed, "benign/xor/train");
+        let train = xor_clusters::generate(
+            spec.xor_n,
+            spec.xor_dim,
+            spec.signal,
+            spec.flip,
+            &mut data_rng,
+        );
+        let mut test_rng = Stream::new(spec.data_seed, "benign/xor/test");
+        let test = xor_clusters::generate(
+            spec.xor_test,
+            spec.xor_dim,
+            spec.signal,
+            spec.flip,
+            &mut test_rng,
+        );
+        let m = spec.neurons;
+        let mut init = Stream::new(spec.init_seed, "benign/xor/init");
+        let w: Vec<f32> = (0..m * spec.xor_dim)
+            .map(|_| (spec.init_scale * init.normal()) as f32)
+            .collect();
+        // Half the neurons vote +1, half −1.
+        let scale = 1.0 / (m as f32).sqrt();
+        let a: Vec<f32> = (0..m)
+            .map(|j| if j % 2 == 0 { scale } else { -scale })
+            .collect();
+        Self {
+            w: Tensor::<2>::from_data(TensorData::new(w, [m, spec.xor_dim]), device)
+                .autodiff()
+                .require_grad(),
+            a: Tensor::from_data(TensorData::new(a, [m, 1]), device),
+            train: Set::new(&train, device),
+            test: Set::new(&test, device),
+            schedule: Schedule::log_spaced(spec.steps, spec.eval_every),
+            series: Series::default(),
+            spec,
+        }
+    }
+
+    /// The network's outputs `[n]` for inputs `[n, d]`.
+    fn forward(w: Tensor<2>, a: Tensor<2>, x: Tensor<2>) -> Tensor<1> {
+        let n = x.dims()[0];
+        activation::relu(x.matmul(w.transpose()))
+            .matmul(a)
+            .reshape([n])
+    }
+
+    /// Mean loss, correct predictions against the given labels, correct ones among the
+    /// flipped points, and correct predictions against the clean labels, all `[1]`.
+    fn measure(&self, set: &Set) -> [Tensor<1>; 4] {
+        let f = Self::forward(self.w.clone().inner(), self.a.clone(), set.x.clone());
+        let loss = logistic(f.clone() * set.label.clone()).mean();
+        let correct = (f.clone() * set.label.clone()).greater_elem(0.0).float();
+        let correct_flipped = (correct.clone() * set.flipped.clone()).sum();
+        let clean = (f * set.clean.clone()).greater_elem(0.0).float().sum();
+        [loss, correct.sum(), correct_flipped, clean]
+    }
+
+    fn summary(&self) -> Map<String, Value> {
+        let s = &self.series;
+        let mut m = Map::new();
+        m.insert("steps".into(), Value::from(self.schedule.step()));
+        m.insert("n_train".into(), Value::from(self.train.len));
+        m.insert("flipped".into(), Value::from(self.train.flipped_count));
+        m.insert("dim".into(), Value::from(self.spec.xor_dim));
+        for key in [
+            "train_acc",
+            "train_acc_flipped",
+            "train_acc_clean",
+            "test_acc_clean",
+            "test_acc_noisy",
+        ] {
+            m.insert(key.into(), s.last(key).map_or(Value::Null, json_number));
+        }
+        // The optimum on noisy test labels: predict the clean label, be wrong on the flips.
+        m.insert(
+            "optimal_test_acc_noisy".into(),
+            json_number(1.0 - self.spec.flip),
+        );
+        // The moments of the story: right after the first step (memorised, at chance), when
+        // every training label is first fitted, and when the test accuracy is nearly optimal.
+        let at_step_1 = s.step.iter().position(|&step| step == 1);
+        for (key, metric) in [
+            ("train_acc_step1", "train_acc"),
+            ("train_acc_flipped_step1", "train_acc_flipped"),
+            ("test_acc_clean_step1", "test_acc_clean"),
+        ] {
+            m.insert(
+                key.into(),
+                at_step_1
+                    .and_then(|i| s.get(metric).map(|v| v[i]))
+                    .map_or(Value::Null, json_number),
+            );
+        }
+        m.insert(
+            "steps_to_fit_all".into(),
+            s.first_step_reaching("train_acc", 1.0)
+                .map_or(Value::Null, Value::from),
+        );
+        m.insert(
+            "steps_to_test_clean_90".into(),
+            s.first_step_reaching("test_acc_clean", 0.9)
+                .map_or(Value::Null, Value::from),
+        );
+        m
+    }
+
+    pub fn report(&self) -> Report {
+        Report::new(
+            INFO.id,
+            &self.spec,
+            "step",
+            vec![RunReport::new("relu-net", &self.series, self.summary())],
+        )
+    }
+}
+
+impl Stepper for XorRun {
+    fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn schedule_mut(&mut self) -> &mut Schedule {
+        &mut self.schedule
+    }
+
+    fn train_step(&mut self) {
+        let f = Self::forward(self.w.clone(), self.a.clone(), self.train.x.clone());
+        let loss = logistic(f * self.train.label.clone()).mean();
+        let grads = loss.backward();
+        let Some(g) = self.w.grad(&grads) else {
+            return;
+        };
+        self.w = (self.w.clone().inner() - g * self.spec.lr)
+            .autodiff()
+            .require_grad();
+    }
+
+    fn evaluate(&mut self) -> Transaction {
+        let [loss, correct, flipped, _] = self.measure(&self.train);
+        let [test_loss, test_noisy, _, test_clean] = self.measure(&self.test);
+        Transaction::default()
+            .register(loss)
+            .register(correct)
+            .register(flipped)
+            .register(test_loss)
+            .register(test_noisy)
+            .register(test_clean)
+    }
+
+    fn record(&mut self, step: usize, data: Vec<TensorData>) -> Result<(), RunError> {
+        let [loss, correct, flipped, test_loss, test_noisy, test_clean]: [TensorData; 6] =
+            data.try_into().map_err(|d: Vec<TensorData>| {
+                RunError::Readback(format!("expected 6 tensors, got {}", d.len()))
+            })?;
+        let n = self.train.len as f64;
+        let n_flipped = self.train.flipped_count as f64;
+        let n_test = self.test.len.max(1) as f64;
+        let train_loss = scalar(&loss);
+        let correct = scalar(&correct);
+        let flipped = scalar(&flipped);
+        let mut metrics = vec![
+            ("train_loss", train_loss),
+            ("test_loss", scalar(&test_loss)),
+            ("train_acc", correct / n),
+            ("test_acc_noisy", scalar(&test_noisy) / n_test),
+            ("test_acc_clean", scalar(&test_clean) / n_test),
+        ];
+        if n_flipped > 0.0 {
+            metrics.push(("train_acc_flipped", flipped / n_flipped));
+            metrics.push(("train_acc_clean", (correct - flipped) / (n - n_flipped)));
+        } else {
+            metrics.push(("train_acc_clean", correct / n));
+        }
+        self.series.push(step, &metrics);
+        if !train_loss.is_finite() {
+            return Err(RunError::Diverged {
+                step,
+                what: "train loss".into(),
+                value: train_loss,
+            });
+        }
+        Ok(())
+    }
+
+    fn report(&self) -> Report {
+        XorRun::report(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gradient_is_the_logistic_loss_gradient() {
+        let device = Device::flex().autodiff();
+        let (n, d, m) = (3, 4, 2);
+        let xs: Vec<f32> = (0..n * d)
+            .map(|i| ((i * 7 % 5) as f32 - 2.0) * 0.5)
+            .collect();
+        let ws: Vec<f32> = (0..m * d)
+            .map(|i| ((i * 3 % 5) as f32 - 2.0) * 0.3)
+            .collect();
+        let y = [1.0f32, -1.0, 1.0];
+        let a = [0.5f32, -0.5];
+        let x = Tensor::<2>::from_data(TensorData::new(xs.clone(), [n, d]), &device);
+        let w = Tensor::<2>::from_data(TensorData::new(ws.clone(), [m, d]), &device).require_grad();
+        let at = Tensor::<2>::from_data(TensorData::new(a.to_vec(), [m, 1]), &device);
+        let yt = Tensor::<1>::from_data(TensorData::new(y.to_vec(), [n]), &device);
+        let f = XorRun::forward(w.clone(), at, x.clone());
+        let loss = logistic(f * yt).mean();
+        let grads = loss.backward();
+        let g: Vec<f32> = w
+            .grad(&grads)
+            .expect("grad")
+            .into_data()
+            .iter::<f32>()
+            .collect();
+        // By hand: dL/dw_j = (1/n) Σ_i −y_i σ(−y_i f_i) a_j 1[w_j·x_i > 0] x_i.
+        let mut expected = vec![0.0f32; m * d];
+        for i in 0..n {
+            let row = &xs[i * d..(i + 1) * d];
+            let h: Vec<f32> = (0..m)
+                .map(|j| (0..d).map(|k| ws[j * d + k] * row[k]).sum())
+                .collect();
+            let f: f32 = (0..m).map(|j| a[j] * h[j].max(0.0)).sum();
+            let coef = -y[i] / (1.0 + (y[i] * f).exp()) / n as f32;
+            for j in 0..m {
+                if h[j] > 0.0 {
+                    for k in 0..d {
+                        expected[j * d + k] += coef * a[j] * row[k];
+                    }
+                }
+            }
+        }
+        for (got, want) in g.iter().zip(&expected) {
+            assert!((got - want).abs() < 1e-6, "{g:?} vs {expected:?}");
+        }
+    }
+}

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Comparison, Info, Panel, PaperRow};
+use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::data::modular::{self, Equation, Op};
 use crate::models::embed_mlp::EmbedMlp;
 use crate::models::transformer::{Transformer, TransformerShape};
@@ -49,7 +49,8 @@ pub static COMPARISON: Comparison = Comparison {
         row("grokfast-ma", 790.0),
     ],
     ratio_to: Some("baseline"),
-    percent: false,
+    unit: Unit::Count,
+    source: "paper",
     marks_steps: true,
 };
 

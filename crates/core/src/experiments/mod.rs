@@ -98,10 +98,43 @@ pub struct Comparison {
     pub rows: &'static [PaperRow],
     /// Speed-ups are shown relative to this row's value (`reference / row`).
     pub ratio_to: Option<&'static str>,
-    /// Values are fractions, shown as percentages (else counts).
-    pub percent: bool,
+    /// How the values are shown.
+    pub unit: Unit,
+    /// Where the reference numbers come from, as a column heading ("paper", "theory").
+    pub source: &'static str,
     /// The values are step counts to mark on the charts.
     pub marks_steps: bool,
+}
+
+/// How a comparison's numbers read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Fractions, shown as percentages with one decimal.
+    Percent,
+    /// Whole numbers (e.g. steps), with thousands separators.
+    Count,
+    /// Real numbers, shown with two decimals.
+    Number,
+}
+
+impl Unit {
+    pub fn show(self, v: f64) -> String {
+        match self {
+            Unit::Percent => format!("{:.1}%", 100.0 * v),
+            Unit::Number => format!("{v:.2}"),
+            Unit::Count => {
+                let digits = (v.round() as u64).to_string();
+                let mut out = String::new();
+                for (i, c) in digits.chars().enumerate() {
+                    if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                        out.push(',');
+                    }
+                    out.push(c);
+                }
+                out
+            }
+        }
+    }
 }
 
 /// One published number and where the user's counterpart is.
@@ -308,6 +341,14 @@ pub fn start(spec: &AnySpec, device: &Device) -> Result<Box<dyn Session>, SpecEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comparison_units_read_as_people_write_them() {
+        assert_eq!(Unit::Count.show(39_890.0), "39,890");
+        assert_eq!(Unit::Count.show(910.4), "910");
+        assert_eq!(Unit::Percent.show(0.4725), "47.2%");
+        assert_eq!(Unit::Number.show(23.2698), "23.27");
+    }
 
     #[test]
     fn ids_are_unique_and_parse_back() {

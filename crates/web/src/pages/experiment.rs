@@ -60,17 +60,12 @@ fn charts(experiment: Experiment, report: &Report) -> Vec<ChartSpec> {
         .collect()
 }
 
-fn fmt_count(x: f64) -> String {
-    let n = x.round() as u64;
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The paper's numbers beside the user's: one row per published number, with speed-ups over
@@ -86,13 +81,7 @@ fn PaperComparison(
         let c = spec.with(|s| experiment.comparison_for(s))?;
         let paper_spec = c.spec(experiment);
         let same_setting = spec.with(|s| *s == paper_spec);
-        let shown = move |v: f64| {
-            if c.percent {
-                format!("{:.1}%", 100.0 * v)
-            } else {
-                fmt_count(v)
-            }
-        };
+        let shown = move |v: f64| c.unit.show(v);
         let rows = report.with(|r| {
             let yours = |label: &str| -> Option<f64> {
                 let row = c.rows.iter().find(|row| row.label == label)?;
@@ -141,23 +130,23 @@ fn PaperComparison(
             preset_href.push_str(&format!("&{key}={value}"));
         }
         let head = if c.ratio_to.is_some() {
-            view! { <tr><th>"run"</th><th>"paper"</th><th>"speed-up"</th><th>"you"</th><th>"speed-up"</th></tr> }.into_any()
+            view! { <tr><th>"run"</th><th>{c.source}</th><th>"speed-up"</th><th>"you"</th><th>"speed-up"</th></tr> }.into_any()
         } else {
-            view! { <tr><th>""</th><th>"paper"</th><th>"you"</th></tr> }.into_any()
+            view! { <tr><th>""</th><th>{c.source}</th><th>"you"</th></tr> }.into_any()
         };
         Some(view! {
             <section class="comparison" id="comparison">
-                <h2>"Paper vs you: "{c.caption}</h2>
+                <h2>{format!("{} vs you: {}", capitalise(c.source), c.caption)}</h2>
                 <table>
                     <thead>{head}</thead>
                     <tbody>{rows}</tbody>
                 </table>
                 <p class="setting">
-                    "Paper setting: "{c.setting}". "
+                    {format!("{} setting: {}. ", capitalise(c.source), c.setting)}
                     {if same_setting {
                         view! { <span>"You are running exactly this setting."</span> }.into_any()
                     } else {
-                        view! { <span>"Your settings differ (preset "{preset.name()}"); the "<a href=preset_href>{c.preset.name()}" preset"</a>" reproduces the paper."</span> }.into_any()
+                        view! { <span>"Your settings differ (preset "{preset.name()}"); the "<a href=preset_href>{c.preset.name()}" preset"</a>" reproduces it."</span> }.into_any()
                     }}
                 </p>
             </section>
@@ -438,6 +427,7 @@ pub fn ExperimentPage(
                             .map(|run| {
                                 let shown = match run.summary.get(&k) {
                                     None | Some(serde_json::Value::Null) => "—".to_string(),
+                                    Some(serde_json::Value::String(text)) => text.clone(),
                                     Some(v) => match v.as_f64() {
                                         Some(x) if x.fract() != 0.0 => format!("{x:.4}"),
                                         _ => v.to_string(),

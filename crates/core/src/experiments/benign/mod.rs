@@ -19,7 +19,7 @@ use burn::tensor::{Device, TensorData, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Comparison, Info, Panel, PaperRow};
+use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::data::toy2d::Shape;
 use crate::report::{Report, RunReport, json_number};
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
@@ -155,7 +155,8 @@ pub static XOR_COMPARISON: Comparison = Comparison {
         },
     ],
     ratio_to: None,
-    percent: true,
+    unit: Unit::Percent,
+    source: "theorem",
     marks_steps: false,
 };
 
@@ -183,7 +184,8 @@ pub static LINEAR_COMPARISON: Comparison = Comparison {
         },
     ],
     ratio_to: None,
-    percent: false,
+    unit: Unit::Number,
+    source: "theory",
     marks_steps: false,
 };
 

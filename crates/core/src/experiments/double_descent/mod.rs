@@ -28,7 +28,7 @@ use burn::tensor::{TensorData, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Comparison, Info, Panel, PaperRow};
+use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::models::random_features::FeatureKind;
 use crate::report::{Report, RunReport, json_number};
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
@@ -126,7 +126,8 @@ pub static WIDTH_COMPARISON: Comparison = Comparison {
         },
     ],
     ratio_to: None,
-    percent: true,
+    unit: Unit::Percent,
+    source: "paper",
     marks_steps: false,
 };
 

@@ -530,14 +530,7 @@ impl Stepper for Toy2dSession {
             values,
             extent: SURFACE_EXTENT,
         });
-        if !train_loss.is_finite() {
-            return Err(RunError::Diverged {
-                step,
-                what: "train loss".into(),
-                value: train_loss,
-            });
-        }
-        Ok(())
+        RunError::unless_finite(step, "train loss", train_loss)
     }
 
     fn report(&self) -> Report {

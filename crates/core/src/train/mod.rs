@@ -39,6 +39,21 @@ pub enum RunError {
     Readback(String),
 }
 
+impl RunError {
+    /// `Ok` while `value` (a loss) is finite, else the divergence error naming it.
+    pub fn unless_finite(step: usize, what: &str, value: f64) -> Result<(), RunError> {
+        if value.is_finite() {
+            Ok(())
+        } else {
+            Err(RunError::Diverged {
+                step,
+                what: what.to_string(),
+                value,
+            })
+        }
+    }
+}
+
 /// A decision surface: class-1 probability on a square grid over the input plane.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Surface {

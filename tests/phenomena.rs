@@ -112,13 +112,13 @@ fn grokking_ci_memorises_first_generalises_late_and_grokfast_ema_is_sooner() {
     );
     let final_val = *baseline.column("val_acc").last().expect("evaluated");
     assert!(final_val >= 0.95, "baseline final val {final_val:.3}");
-    // Grokfast-EMA gets there much sooner. On this preset (embedding MLP, Adam) the measured
-    // speed-up is 2.7-2.8x over seeds 0-2; the paper's 44x needs its transformer and a baseline
-    // without weight decay, which takes ~40k steps (see BENCHMARKS.md for the GPU runs).
+    // Grokfast-EMA gets there at least 3x sooner. On this preset (embedding MLP, Adam) the
+    // measured speed-up is 3.1-3.8x over seeds 0-2; the paper's 44x needs its transformer and a
+    // baseline without weight decay, which takes ~40k steps (see BENCHMARKS.md for GPU runs).
     let ema95 = summary_step(ema, "steps_to_val_acc_95").expect("Grokfast-EMA should grok");
     assert!(
-        val95 >= 2.5 * ema95,
-        "Grokfast-EMA should reach 95% validation 2.5x sooner: baseline {val95}, EMA {ema95}"
+        val95 >= 3.0 * ema95,
+        "Grokfast-EMA should reach 95% validation 3x sooner: baseline {val95}, EMA {ema95}"
     );
 }
 
@@ -363,6 +363,7 @@ fn benign_xor_network_fits_every_flipped_label_at_once_and_generalises_later() {
         "stays fitted"
     );
     assert!(test - test1 >= 0.3, "{test1:.3} -> {test:.3}");
+    assert_eq!(run.summary["verdict"], "benign", "{:?}", run.summary["why"]);
     let noisy = summary_f64(run, "test_acc_noisy");
     let optimal = summary_f64(run, "optimal_test_acc_noisy");
     assert!(

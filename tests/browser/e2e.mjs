@@ -165,7 +165,7 @@ await check('a tiny trained-MLP width sweep runs on WebGPU', () => withPage(gpuB
   if (r.lines !== 3) throw new Error(`expected 3 curves, found ${r.lines}`);
   console.log(`     ${badge} · ${await page.locator('#progress').textContent()}`);
 }));
-const tinyXor = 'preset=quick&xor_n=60&xor_dim=400&xor_test=200&neurons=20&steps=30&eval_every=10&data_seed=1';
+const tinyXor = 'preset=quick&xor_n=60&xor_dim=1000&xor_test=200&neurons=20&steps=30&eval_every=10&data_seed=1';
 await check('a tiny benign-overfitting XOR run trains on WebGPU, beside what the theorem predicts', () => withPage(gpuBrowser, 'benign-xor-webgpu', false, async (page) => {
   await page.goto(`${base}?exp=benign-overfitting&${tinyXor}&autorun=1`);
   await waitDone(page);
@@ -181,6 +181,8 @@ await check('a tiny benign-overfitting XOR run trains on WebGPU, beside what the
   if (!/%$/.test(you)) throw new Error(`the flipped-label accuracy should be a percentage, got "${you}"`);
   if (!(await page.locator('#mode-note').textContent()).includes('flipped')) throw new Error('the xor mode is not described');
   if (await page.locator('input[name="tail"]').isVisible()) throw new Error('linear knobs are shown in the xor mode');
+  const verdict = await page.locator('.verdict[data-run="relu-net"]').textContent();
+  if (!/^relu-net: (benign|tempered|catastrophic)\. Every training label is fitted/.test(verdict)) throw new Error(`verdict: ${verdict}`);
   console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · flipped labels fitted: ${you}`);
 }));
 await check('a malformed link opens with a visible message', () => withPage(gpuBrowser, 'malformed', false, async (page) => {

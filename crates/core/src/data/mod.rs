@@ -1,5 +1,7 @@
-//! Seeded data generators. Pure functions of their parameters and a seed: no downloads.
+//! Data: seeded generators (pure functions of their parameters and a seed) and one small real
+//! data set embedded in the binary (the 8x8 digits). Nothing is downloaded.
 
+pub mod digits;
 pub mod mnist1d;
 pub mod modular;
 pub mod toy2d;

@@ -1,6 +1,7 @@
 //! Data: seeded generators (pure functions of their parameters and a seed) and one small real
 //! data set embedded in the binary (the 8x8 digits). Nothing is downloaded.
 
+pub mod augment;
 pub mod digits;
 pub mod mnist1d;
 pub mod modular;

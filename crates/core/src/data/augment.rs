@@ -1,0 +1,168 @@
+//! Data augmentation for the 8×8 digits: random small shifts, rotations, scalings and pixel
+//! noise, as in Simard et al. (2003), drawn per image from seeded streams. One `strength` knob
+//! scales them all together, so a page can show that a little helps and too much hurts.
+
+use crate::data::digits::{PIXELS, SIDE};
+use crate::rng::Stream;
+
+/// The largest random transformation of each kind.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Augment {
+    /// Shift in pixels, each axis uniform in [-shift, shift].
+    pub shift: f32,
+    /// Rotation in degrees, uniform in [-rotate, rotate].
+    pub rotate: f32,
+    /// Relative scaling, uniform in [1 - scale, 1 + scale].
+    pub scale: f32,
+    /// Standard deviation of Gaussian pixel noise (pixels are in [0, 1]).
+    pub noise: f32,
+}
+
+impl Augment {
+    /// No augmentation.
+    pub const NONE: Augment = Augment {
+        shift: 0.0,
+        rotate: 0.0,
+        scale: 0.0,
+        noise: 0.0,
+    };
+
+    /// All four kinds together: strength 1 is ±1 pixel, ±10°, ±10% and noise 0.05; the ranges
+    /// grow linearly with the strength.
+    pub fn strength(s: f32) -> Self {
+        Augment {
+            shift: s,
+            rotate: 10.0 * s,
+            scale: 0.1 * s,
+            noise: 0.05 * s,
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        *self == Augment::NONE
+    }
+
+    /// A randomly transformed copy of an 8×8 image (values in [0, 1], row-major).
+    pub fn apply(&self, image: &[f32], rng: &mut Stream) -> Vec<f32> {
+        let mut draw = |limit: f32| {
+            if limit > 0.0 {
+                rng.range(-f64::from(limit), f64::from(limit)) as f32
+            } else {
+                0.0
+            }
+        };
+        let (dx, dy) = (draw(self.shift), draw(self.shift));
+        let angle = draw(self.rotate).to_radians();
+        let scale = 1.0 + draw(self.scale);
+        let mut out = transform(image, dx, dy, angle, scale);
+        if self.noise > 0.0 {
+            for v in &mut out {
+                *v = (*v + self.noise * rng.normal() as f32).clamp(0.0, 1.0);
+            }
+        }
+        out
+    }
+}
+
+/// `image` rotated by `angle` (radians, counter-clockwise as drawn), scaled by `scale` about
+/// the centre, then shifted by `(dx, dy)` pixels (right, down); bilinear interpolation, zero
+/// outside the image.
+pub fn transform(image: &[f32], dx: f32, dy: f32, angle: f32, scale: f32) -> Vec<f32> {
+    let centre = (SIDE as f32 - 1.0) / 2.0;
+    let (sin, cos) = angle.sin_cos();
+    let at = |r: i64, c: i64| -> f32 {
+        if (0..SIDE as i64).contains(&r) && (0..SIDE as i64).contains(&c) {
+            image[r as usize * SIDE + c as usize]
+        } else {
+            0.0
+        }
+    };
+    let mut out = vec![0.0; PIXELS];
+    for row in 0..SIDE {
+        for col in 0..SIDE {
+            // Where this output pixel comes from: undo the shift, then the scaling and the
+            // rotation (rows grow downwards, so a counter-clockwise turn as drawn is clockwise
+            // in (col, row) coordinates).
+            let x = (col as f32 - dx - centre) / scale;
+            let y = (row as f32 - dy - centre) / scale;
+            let sx = cos * x - sin * y + centre;
+            let sy = sin * x + cos * y + centre;
+            let (c0, r0) = (sx.floor(), sy.floor());
+            let (fx, fy) = (sx - c0, sy - r0);
+            let (c0, r0) = (c0 as i64, r0 as i64);
+            out[row * SIDE + col] = (1.0 - fy) * ((1.0 - fx) * at(r0, c0) + fx * at(r0, c0 + 1))
+                + fy * ((1.0 - fx) * at(r0 + 1, c0) + fx * at(r0 + 1, c0 + 1));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::digits;
+
+    fn dot(row: usize, col: usize) -> Vec<f32> {
+        let mut image = vec![0.0; PIXELS];
+        image[row * SIDE + col] = 1.0;
+        image
+    }
+
+    #[test]
+    fn the_identity_changes_nothing() {
+        let image = digits::all().image(5).to_vec();
+        let same = transform(&image, 0.0, 0.0, 0.0, 1.0);
+        assert!(same.iter().zip(&image).all(|(a, b)| (a - b).abs() < 1e-6));
+        let mut rng = Stream::new(1, "augment");
+        assert_eq!(Augment::NONE.apply(&image, &mut rng), image);
+    }
+
+    #[test]
+    fn whole_pixel_shifts_and_quarter_turns_move_pixels_exactly() {
+        let moved = transform(&dot(2, 3), 1.0, 2.0, 0.0, 1.0);
+        assert_eq!(moved, dot(4, 4));
+        // Off the edge: gone.
+        assert!(
+            transform(&dot(2, 7), 1.0, 0.0, 0.0, 1.0)
+                .iter()
+                .all(|v| *v == 0.0)
+        );
+        // A quarter turn counter-clockwise as drawn: the top-right corner goes to the top-left.
+        let turned = transform(&dot(0, 7), 0.0, 0.0, std::f32::consts::FRAC_PI_2, 1.0);
+        let at = turned.iter().position(|v| (*v - 1.0).abs() < 1e-5);
+        assert_eq!(at, Some(0), "{turned:?}");
+    }
+
+    #[test]
+    fn half_pixel_shifts_interpolate_and_scaling_spreads_ink() {
+        let half = transform(&dot(3, 3), 0.5, 0.0, 0.0, 1.0);
+        assert!((half[3 * SIDE + 3] - 0.5).abs() < 1e-6);
+        assert!((half[3 * SIDE + 4] - 0.5).abs() < 1e-6);
+        let image = digits::all().image(0).to_vec();
+        let ink = |v: &[f32]| v.iter().sum::<f32>();
+        let bigger = transform(&image, 0.0, 0.0, 0.0, 1.2);
+        // Zooming in by 20% spreads the ink over about 1.2² as many pixels, the edge clipped.
+        assert!(
+            ink(&bigger) > ink(&image) * 1.1,
+            "{} vs {}",
+            ink(&bigger),
+            ink(&image)
+        );
+    }
+
+    #[test]
+    fn random_augmentations_are_seeded_bounded_and_grow_with_strength() {
+        let image = digits::all().image(10).to_vec();
+        let change = |s: f32, seed: u64| -> f32 {
+            let mut rng = Stream::new(seed, "augment");
+            let out = Augment::strength(s).apply(&image, &mut rng);
+            assert!(out.iter().all(|v| (0.0..=1.0).contains(v)));
+            out.iter().zip(&image).map(|(a, b)| (a - b).abs()).sum()
+        };
+        assert_eq!(change(1.0, 3), change(1.0, 3));
+        let mean = |s: f32| (0..40).map(|seed| change(s, seed)).sum::<f32>() / 40.0;
+        let (small, medium, large) = (mean(0.25), mean(1.0), mean(3.0));
+        assert!(small < medium && medium < large, "{small} {medium} {large}");
+        assert!(small > 0.0);
+    }
+}

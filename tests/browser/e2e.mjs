@@ -68,13 +68,7 @@ async function runToy2d(page, base, query, expectGpu) {
   await page.goto(`${base}?exp=toy2d&${query}`);
   await page.waitForSelector('#status', { timeout: 60_000 });
   if (!query.includes('autorun=1')) await page.click('#run');
-  const status = page.locator('#status');
-  await page.waitForFunction(() => {
-    const s = document.querySelector('#status')?.textContent || '';
-    return s === 'done' || s.startsWith('stopped');
-  }, null, { timeout: 240_000 });
-  const final = await status.textContent();
-  if (final !== 'done') throw new Error(`run ended with status "${final}"`);
+  await waitDone(page);
   const badge = await page.locator('#backend').textContent();
   const why = await page.locator('#backend').getAttribute('title');
   if (expectGpu && !badge.startsWith('WebGPU')) throw new Error(`expected a WebGPU badge, got "${badge}" (${why})`);
@@ -94,12 +88,7 @@ async function runToy2d(page, base, query, expectGpu) {
 async function runGrokking(page, base, query, expectGpu) {
   await page.goto(`${base}?exp=grokking&${query}&autorun=1`);
   await page.waitForSelector('#comparison', { timeout: 60_000 });
-  await page.waitForFunction(() => {
-    const s = document.querySelector('#status')?.textContent || '';
-    return s === 'done' || s.startsWith('stopped');
-  }, null, { timeout: 240_000 });
-  const final = await page.locator('#status').textContent();
-  if (final !== 'done') throw new Error(`run ended with status "${final}"`);
+  await waitDone(page);
   const badge = await page.locator('#backend').textContent();
   if (expectGpu !== badge.startsWith('WebGPU')) throw new Error(`unexpected backend badge "${badge}"`);
   const rows = await page.locator('#comparison tbody tr').count();

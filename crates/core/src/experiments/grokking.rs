@@ -597,14 +597,7 @@ impl GrokkingSession {
             let (x, y) = if run.order.is_full_batch() {
                 (self.x_train.clone(), self.y_train.clone())
             } else {
-                let idx: Vec<i64> = run
-                    .order
-                    .next_batch()
-                    .into_iter()
-                    .map(|i| i as i64)
-                    .collect();
-                let len = idx.len();
-                let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [len]), &self.device);
+                let idx = run.order.next_batch_tensor(&self.device);
                 (
                     self.x_train.clone().select(0, idx.clone()),
                     self.y_train.clone().select(0, idx),

@@ -403,14 +403,7 @@ impl Toy2dSession {
         let (x, y) = if self.order.is_full_batch() {
             (self.x_train.clone(), self.y_train.clone())
         } else {
-            let idx: Vec<i64> = self
-                .order
-                .next_batch()
-                .into_iter()
-                .map(|i| i as i64)
-                .collect();
-            let len = idx.len();
-            let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [len]), &self.device);
+            let idx = self.order.next_batch_tensor(&self.device);
             (
                 self.x_train.clone().select(0, idx.clone()),
                 self.y_train.clone().select(0, idx),

@@ -1,5 +1,7 @@
 //! Minibatch order: epochs of seeded permutations.
 
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
 use crate::rng::Stream;
 
 /// Yields minibatches of indices into a training set, reshuffled every epoch.
@@ -40,6 +42,13 @@ impl BatchOrder {
             self.cursor += take;
         }
         out
+    }
+
+    /// The next minibatch as an index tensor on `device`, ready for `select`.
+    pub fn next_batch_tensor(&mut self, device: &Device) -> Tensor<1, Int> {
+        let idx: Vec<i64> = self.next_batch().into_iter().map(|i| i as i64).collect();
+        let len = idx.len();
+        Tensor::from_data(TensorData::new(idx, [len]), device)
     }
 }
 

@@ -190,12 +190,12 @@ impl LinearSweep {
 
     /// Units of work in all: per trial and case, two passes over the chunks and one solve.
     pub fn units(&self) -> usize {
-        self.trials
-            * self
-                .cases
-                .iter()
-                .map(|c| 2 * Self::chunks(c) + 1)
-                .sum::<usize>()
+        Self::units_for(&self.cases, self.trials)
+    }
+
+    /// [`Self::units`] of a sweep over `cases` with `trials` designs, without building it.
+    pub fn units_for(cases: &[Case], trials: usize) -> usize {
+        trials * cases.iter().map(|c| 2 * Self::chunks(c) + 1).sum::<usize>()
     }
 
     pub fn units_done(&self) -> usize {

@@ -593,7 +593,7 @@ impl BenignSpec {
         match self.mode {
             Mode::Xor => self.steps,
             Mode::Plane => self.plane_steps,
-            Mode::Linear => self.linear_sweep().units(),
+            Mode::Linear => LinearSweep::units_for(&self.cases(), self.trials),
         }
     }
 

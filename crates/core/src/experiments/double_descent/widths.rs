@@ -293,14 +293,8 @@ impl Stepper for WidthSweep {
     }
 
     fn train_step(&mut self) {
-        let idx: Vec<i64> = self
-            .order
-            .next_batch()
-            .into_iter()
-            .map(|i| i as i64)
-            .collect();
-        let batch = idx.len();
-        let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [batch]), &self.device);
+        let idx = self.order.next_batch_tensor(&self.device);
+        let batch = idx.dims()[0];
         let x = self.x_train.clone().select(0, idx.clone());
         let y = self.y_train.clone().select(0, idx);
         let k = self.widths.len();

@@ -445,3 +445,119 @@ fn benign_plane_a_wide_mlp_fits_every_flipped_point_and_keeps_the_clean_boundary
         "clean test accuracy {test:.3} should stay at least 0.8"
     );
 }
+
+fn summary_list(run: &RunReport, key: &str) -> Vec<f64> {
+    run.summary
+        .get(key)
+        .and_then(|v| v.as_array())
+        .unwrap_or_else(|| panic!("{}: summary has no list {key}", run.label))
+        .iter()
+        .map(|v| v.as_f64().unwrap_or(f64::NAN))
+        .collect()
+}
+
+fn mean_and_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, var.sqrt())
+}
+
+#[test]
+fn dropout_ci_raises_test_accuracy_beyond_the_seed_spread_and_survives_unit_removal() {
+    let spec = Experiment::Dropout.preset(Preset::Ci);
+    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("runs");
+    let report = &outcome.report;
+    let plain = run_labelled(report, "no-dropout");
+    let drop = run_labelled(report, "dropout-0.5");
+    // Recomputed here from the per-seed accuracies, not taken from the summary.
+    let plain_accs = summary_list(plain, "test_acc_by_seed");
+    let drop_accs = summary_list(drop, "test_acc_by_seed");
+    assert!(plain_accs.len() >= 3, "at least three seeds");
+    let (p, p_sd) = mean_and_sd(&plain_accs);
+    let (d, d_sd) = mean_and_sd(&drop_accs);
+    let spread = p_sd.max(d_sd);
+    let train = summary_f64(plain, "train_acc");
+    println!(
+        "dropout ci: no dropout test {p:.4} ± {p_sd:.4} (train {train:.3}), dropout {d:.4} ± \
+         {d_sd:.4}: gain {:.4}, spread {spread:.4} ({:.1} steps/s)",
+        d - p,
+        outcome.steps_per_second
+    );
+    assert!(
+        train >= 0.99 && train - p > 0.03,
+        "the plain MLP should overfit: train {train:.3}, test {p:.3}"
+    );
+    assert!(
+        d - p > spread,
+        "dropout's gain {:.4} should exceed the seed spread {spread:.4}",
+        d - p
+    );
+    // Dropout stability: removing half the hidden units (rescaling the rest) costs the
+    // dropout-trained networks much less test loss, at every width.
+    let plain_w = run_labelled(report, "no-dropout by width");
+    let drop_w = run_labelled(report, "dropout-0.5 by width");
+    let widths = plain_w.column("width");
+    let (inc_plain, inc_drop) = (
+        plain_w.column("loss_increase"),
+        drop_w.column("loss_increase"),
+    );
+    println!(
+        "widths {widths:?}: loss increase {inc_plain:.3?} without, {inc_drop:.3?} with dropout"
+    );
+    assert!(widths.len() >= 3);
+    for i in 0..widths.len() {
+        assert!(
+            inc_drop[i] < 0.5 * inc_plain[i],
+            "width {}: {:.3} with dropout vs {:.3} without",
+            widths[i],
+            inc_drop[i],
+            inc_plain[i]
+        );
+    }
+    // ...and less the wider the dropout-trained network.
+    assert!(
+        inc_drop.last() < inc_drop.first(),
+        "the loss change should shrink with width: {inc_drop:?}"
+    );
+}
+
+#[test]
+fn augmentation_ci_helps_the_smallest_training_set_and_too_much_hurts() {
+    let spec = Experiment::Augmentation.preset(Preset::Ci);
+    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("runs");
+    let report = &outcome.report;
+    let small = spec.to_json()["n_small"].as_u64().expect("a size");
+    let plain = run_labelled(report, &format!("no-aug n={small}"));
+    let aug = run_labelled(report, &format!("aug-all n={small}"));
+    let plain_accs = summary_list(plain, "test_acc_by_seed");
+    let aug_accs = summary_list(aug, "test_acc_by_seed");
+    assert!(plain_accs.len() >= 3, "at least three seeds");
+    let (p, p_sd) = mean_and_sd(&plain_accs);
+    let (a, a_sd) = mean_and_sd(&aug_accs);
+    let spread = p_sd.max(a_sd);
+    println!(
+        "augmentation ci, {small} digits: none {p:.4} ± {p_sd:.4}, augmented {a:.4} ± {a_sd:.4}: \
+         gain {:.4}, spread {spread:.4} ({:.1} steps/s)",
+        a - p,
+        outcome.steps_per_second
+    );
+    assert!(
+        a - p > spread,
+        "augmentation's gain {:.4} should exceed the seed spread {spread:.4}",
+        a - p
+    );
+    let sweep = run_labelled(report, &format!("by strength n={small}"));
+    let strengths = sweep.column("strength");
+    let accs = sweep.column("test_acc");
+    println!("strength {strengths:?}: test accuracy {accs:.3?}");
+    assert_eq!(strengths[0], 0.0);
+    let best = accs.iter().copied().fold(f64::MIN, f64::max);
+    let strongest = *accs.last().expect("a sweep");
+    assert!(best > accs[0], "some strength should help: {accs:?}");
+    assert!(
+        strongest < accs[0] - 0.05,
+        "the strongest augmentation should hurt: {strongest:.3} vs {:.3} without",
+        accs[0]
+    );
+}

@@ -140,7 +140,7 @@ const tiny = 'points=120&width=8&steps=60&eval_every=20';
 const gpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS, '--enable-unsafe-webgpu'] });
 await check('home page lists every experiment', () => withPage(gpuBrowser, 'home', false, async (page) => {
   await page.goto(base);
-  for (const id of ['grokking', 'double-descent', 'benign-overfitting', 'toy2d']) {
+  for (const id of ['grokking', 'double-descent', 'benign-overfitting', 'dropout', 'augmentation', 'toy2d']) {
     await page.waitForSelector(`a.card[data-experiment="${id}"]`, { timeout: 60_000 });
   }
 }));
@@ -173,6 +173,25 @@ await check('a tiny benign-overfitting XOR run trains on WebGPU, beside what the
   const verdict = await page.locator('.verdict[data-run="relu-net"]').textContent();
   if (!/^relu-net: (benign|tempered|catastrophic)\. Every training label is fitted/.test(verdict)) throw new Error(`verdict: ${verdict}`);
   console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · flipped labels fitted: ${you}`);
+}));
+await check('a tiny dropout run (two seeds, two widths) trains on WebGPU, with error bands and weight images', () => withPage(gpuBrowser, 'dropout-webgpu', false, async (page) => {
+  await page.goto(`${base}?exp=dropout&n_train=40&width=16&widths=2&seeds=2&batch=16&steps=20&eval_every=10&autorun=1`);
+  await waitDone(page);
+  const badge = await page.locator('#backend').textContent();
+  if (!badge.startsWith('WebGPU')) throw new Error(`expected a WebGPU badge, got "${badge}"`);
+  const panels = await page.locator('.chart-box svg').count();
+  const bands = await page.locator('.chart-box polygon.band').count();
+  // Accuracy, loss, loss increase by width, test accuracy by width; a band per curve.
+  if (panels !== 4) throw new Error(`expected 4 charts, found ${panels}`);
+  if (bands < 8) throw new Error(`expected mean ± spread bands, found ${bands}`);
+  const galleries = await page.locator('#galleries figure').count();
+  const units = await page.locator('#galleries svg rect.image').count();
+  if (galleries !== 2 || units !== 32) throw new Error(`expected 2 weight galleries of 16 units, got ${galleries} / ${units}`);
+  const rows = await page.locator('#comparison tbody tr').count();
+  if (rows !== 2) throw new Error(`expected 2 rows beside the paper, found ${rows}`);
+  const verdict = await page.locator('.verdict[data-run="dropout-0.5"]').textContent();
+  if (!/^dropout-0.5: (dropout helps|within the noise|dropout hurts here)\. Dropout/.test(verdict)) throw new Error(`verdict: ${verdict}`);
+  console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · ${verdict.slice(0, 60)}…`);
 }));
 await check('a malformed link opens with a visible message', () => withPage(gpuBrowser, 'malformed', false, async (page) => {
   await page.goto(`${base}?exp=toy2d&width=100000&colour=red&lr=abc`);
@@ -334,6 +353,19 @@ await check('a tiny benign-overfitting plane run draws its decision surface on t
   if (panels !== 2) throw new Error(`expected accuracy and loss charts, found ${panels}`);
   const summary = await page.locator('table.summary').textContent();
   if (!summary.includes('train_acc_flipped')) throw new Error('no flipped-label accuracy in the summary');
+}));
+await check('a tiny augmentation run (three sizes, a strength sweep) trains on the CPU fallback and shows its gallery', () => withPage(cpuBrowser, 'augmentation-cpu', true, async (page) => {
+  await page.goto(`${base}?exp=augmentation&n_small=20&n_medium=40&n_large=60&width=16&seeds=2&sweep=2&batch=8&steps=20&eval_every=10&autorun=1`);
+  await waitDone(page);
+  const panels = await page.locator('.chart-box svg').count();
+  if (panels !== 4) throw new Error(`expected 4 charts, found ${panels}`);
+  const images = await page.locator('#galleries svg rect.image').count();
+  if (images !== 48) throw new Error(`expected 6 digits with 7 augmented copies each, found ${images} images`);
+  const summary = await page.locator('table.summary').textContent();
+  if (!summary.includes('best_strength')) throw new Error('no strength sweep summary');
+  const verdicts = await page.locator('.verdict').count();
+  if (verdicts !== 3) throw new Error(`expected a verdict per training-set size, found ${verdicts}`);
+  console.log(`     ${await page.locator('#progress').textContent()}`);
 }));
 const tinyWidths = 'mode=width&mlp_train=200&mlp_test=300&width_min=2&width_max=24&widths=3&epochs=4&eval_every=2&batch=50';
 await check('a tiny trained-MLP width sweep runs on the CPU fallback, with the published points', () => withPage(cpuBrowser, 'double-descent-width-cpu', true, async (page) => {

@@ -24,6 +24,8 @@ struct Curve {
     color: RGBColor,
     dashed: bool,
     points: Vec<(f64, f64)>,
+    /// `(x, low, high)`: mean ± spread over seeds, shaded.
+    band: Vec<(f64, f64, f64)>,
 }
 
 /// Renders the report as one SVG with a panel per chart of its experiment.
@@ -53,6 +55,13 @@ fn curves(report: &Report, panel: &Panel) -> Vec<Curve> {
             label: c.label,
             color: COLORS[c.colour % COLORS.len()],
             dashed: c.training,
+            band: c
+                .band
+                .into_iter()
+                .filter(|(x, lo, hi)| {
+                    lo.is_finite() && hi.is_finite() && (!panel.log_x || *x > 0.0)
+                })
+                .collect(),
             points: c
                 .points
                 .into_iter()
@@ -94,11 +103,14 @@ fn draw_panel(
         }
     });
     let caption = format!("{} — {}", report.experiment, panel.title);
+    let axis = panel.x_label(report);
     let x_desc = if panel.log_x {
-        format!("{} (log scale)", report.axis)
+        format!("{axis} (log scale)")
     } else {
-        report.axis.clone()
+        axis.to_string()
     };
+    // Markers sit on the report's axis.
+    let marks = if panel.x.is_none() { marks } else { &[] };
     let x_desc = x_desc.as_str();
     let lines = Lines {
         curves: &curves,
@@ -189,6 +201,25 @@ where
             4,
             color.stroke_width(1),
         ))?;
+    }
+    for curve in curves.iter().filter(|c| c.band.len() >= 2) {
+        let (lo, hi) = lines.y;
+        let outline: Vec<(f64, f64)> = curve
+            .band
+            .iter()
+            .map(|(x, _, h)| (*x, h.clamp(lo, hi)))
+            .chain(
+                curve
+                    .band
+                    .iter()
+                    .rev()
+                    .map(|(x, l, _)| (*x, l.clamp(lo, hi))),
+            )
+            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(
+            outline,
+            curve.color.mix(0.15).filled(),
+        )))?;
     }
     for curve in curves {
         let style = ShapeStyle {

@@ -57,6 +57,29 @@ impl RunReport {
         }
     }
 
+    /// A run recorded against its own columns rather than training steps (e.g. a summary over
+    /// widths); every column must have the same length.
+    pub fn from_columns(
+        label: &str,
+        columns: &[(&str, Vec<f64>)],
+        summary: Map<String, Value>,
+    ) -> Self {
+        let series = columns
+            .iter()
+            .map(|(name, values)| {
+                (
+                    (*name).to_string(),
+                    Value::from(values.iter().map(|v| json_number(*v)).collect::<Vec<_>>()),
+                )
+            })
+            .collect();
+        Self {
+            label: label.to_string(),
+            series,
+            summary,
+        }
+    }
+
     /// A metric column as numbers (`null`s, i.e. non-finite values, become NaN).
     pub fn column(&self, name: &str) -> Vec<f64> {
         match self.series.get(name) {

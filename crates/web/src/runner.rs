@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use overfit_core::experiments;
 use overfit_core::report::Report;
 use overfit_core::spec::AnySpec;
-use overfit_core::train::Surface;
+use overfit_core::train::{Gallery, Surface};
 
 use crate::backend::Compute;
 use crate::time::{now_ms, sleep_ms};
@@ -36,6 +36,7 @@ pub struct RunView {
     pub report: RwSignal<Option<Report>>,
     pub surface: RwSignal<Option<Surface>>,
     pub points: RwSignal<Vec<(f32, f32, u8, bool)>>,
+    pub galleries: RwSignal<Vec<Gallery>>,
     /// A notice that is not a failure (e.g. a switch to the CPU after a lost device).
     pub notice: RwSignal<Option<String>>,
 }
@@ -50,6 +51,7 @@ impl RunView {
             report: RwSignal::new(None),
             surface: RwSignal::new(None),
             points: RwSignal::new(Vec::new()),
+            galleries: RwSignal::new(Vec::new()),
             notice: RwSignal::new(None),
         }
     }
@@ -102,6 +104,7 @@ impl Runner {
         v.steps_per_second.set(0.0);
         v.report.set(None);
         v.surface.set(None);
+        v.galleries.set(Vec::new());
         v.notice.set(None);
     }
 
@@ -153,6 +156,7 @@ impl Runner {
             v.total_steps.set(session.total_steps());
             v.steps_done.set(0);
             v.points.set(session.points());
+            v.galleries.set(session.galleries());
             let started = now_ms();
             let mut paused_ms = 0.0;
             while !session.is_finished() {
@@ -193,6 +197,7 @@ impl Runner {
                             };
                             v.report.set(Some(report));
                             v.surface.set(session.surface());
+                            v.galleries.set(session.galleries());
                             if let Err(e) = absorbed {
                                 v.status.set(Status::Failed(e.to_string()));
                                 return;

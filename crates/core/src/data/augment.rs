@@ -5,6 +5,26 @@
 use crate::data::digits::{PIXELS, SIDE};
 use crate::rng::Stream;
 
+/// Which transformations an augmentation draws.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    #[default]
+    All,
+    Shift,
+    Rotate,
+    Scale,
+    Noise,
+}
+
+impl Kind {
+    pub const NAMES: &'static [&'static str] = &["all", "shift", "rotate", "scale", "noise"];
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
 /// The largest random transformation of each kind.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Augment {
@@ -35,6 +55,30 @@ impl Augment {
             rotate: 10.0 * s,
             scale: 0.1 * s,
             noise: 0.05 * s,
+        }
+    }
+
+    /// One kind alone (or all four) at strength `s`, on the same scale as [`Augment::strength`].
+    pub fn of(kind: Kind, s: f32) -> Self {
+        let all = Self::strength(s);
+        match kind {
+            Kind::All => all,
+            Kind::Shift => Augment {
+                shift: all.shift,
+                ..Self::NONE
+            },
+            Kind::Rotate => Augment {
+                rotate: all.rotate,
+                ..Self::NONE
+            },
+            Kind::Scale => Augment {
+                scale: all.scale,
+                ..Self::NONE
+            },
+            Kind::Noise => Augment {
+                noise: all.noise,
+                ..Self::NONE
+            },
         }
     }
 

@@ -63,17 +63,23 @@ pub fn all() -> Digits {
 /// training set the first `train` of the remaining ones in shuffled order. Nested: a smaller
 /// `train` is a prefix of a larger one, so training-set-size sweeps compare like with like.
 pub fn split(train: usize, test: usize, seed: u64) -> (Digits, Digits) {
-    assert!(train + test <= COUNT, "{train} + {test} images of {COUNT}");
     let all = all();
-    let order = Stream::new(seed, "digits/split").permutation(COUNT);
+    let (train, test) = split_indices(train, test, seed);
     let (mut a, mut b) = (Digits::default(), Digits::default());
-    for &i in &order[..test] {
+    for i in test {
         b.push(all.image(i), all.y[i]);
     }
-    for &i in &order[test..test + train] {
+    for i in train {
         a.push(all.image(i), all.y[i]);
     }
     (a, b)
+}
+
+/// [`split`] as indices into [`all`]: `(train, test)`.
+pub fn split_indices(train: usize, test: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    assert!(train + test <= COUNT, "{train} + {test} images of {COUNT}");
+    let order = Stream::new(seed, "digits/split").permutation(COUNT);
+    (order[test..test + train].to_vec(), order[..test].to_vec())
 }
 
 #[cfg(test)]

@@ -49,6 +49,7 @@ pub static COMPARISON: Comparison = Comparison {
         row("grokfast-ma", 790.0),
     ],
     ratio_to: Some("baseline"),
+    ratio_label: "speed-up",
     unit: Unit::Count,
     source: "paper",
     marks_steps: true,
@@ -70,6 +71,7 @@ pub static PANELS: &[Panel] = &[
         y_range: Some((0.0, 1.0)),
         log_x: true,
         log_y: false,
+        x: None,
     },
     Panel {
         title: "loss",
@@ -77,6 +79,7 @@ pub static PANELS: &[Panel] = &[
         y_range: None,
         log_x: true,
         log_y: true,
+        x: None,
     },
     Panel {
         title: "weight norm",
@@ -84,6 +87,7 @@ pub static PANELS: &[Panel] = &[
         y_range: None,
         log_x: true,
         log_y: false,
+        x: None,
     },
 ];
 

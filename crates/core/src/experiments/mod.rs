@@ -1,8 +1,11 @@
 //! The experiment registry. One enum drives the CLI (`overfit list`, `overfit run <id>`), the
 //! web app's routes and home page, and the smoke tests.
 
+pub mod augmentation;
 pub mod benign;
 pub mod double_descent;
+pub mod dropout;
+pub mod ensemble;
 pub mod grokking;
 pub mod toy2d;
 
@@ -19,6 +22,8 @@ pub enum Experiment {
     Grokking,
     DoubleDescent,
     BenignOverfitting,
+    Dropout,
+    Augmentation,
     Toy2d,
 }
 
@@ -33,6 +38,9 @@ pub struct Panel {
     pub y_range: Option<(f64, f64)>,
     pub log_x: bool,
     pub log_y: bool,
+    /// The series column on the x axis, when not the report's axis (e.g. `width` for a
+    /// summary over trained widths). Runs without that column are not drawn in the panel.
+    pub x: Option<&'static str>,
 }
 
 /// One curve of a panel for one run.
@@ -44,21 +52,37 @@ pub struct Curve {
     pub colour: usize,
     /// A training-set metric (drawn dashed).
     pub training: bool,
-    /// `(x, value)` as recorded (non-finite values included); x is the report's axis.
+    /// `(x, value)` as recorded (non-finite values included); x is the panel's axis.
     pub points: Vec<(f64, f64)>,
+    /// `(x, low, high)`: mean ± one standard deviation over seeds, where the run records the
+    /// metric's spread as `<metric>_sd`; empty otherwise.
+    pub band: Vec<(f64, f64, f64)>,
 }
 
 impl Panel {
     /// The panel's curves for `report`: one per run and metric the run records.
     pub fn curves(&self, report: &Report) -> Vec<Curve> {
         let several = report.runs.len() > 1;
+        let axis = self.x_label(report);
         let mut out = Vec::new();
         for (r, run) in report.runs.iter().enumerate() {
-            let steps = run.column(&report.axis);
+            if !run.series.contains_key(axis) {
+                continue;
+            }
+            let steps = run.column(axis);
             for (m, metric) in self.metrics.iter().enumerate() {
                 if !run.series.contains_key(*metric) {
                     continue;
                 }
+                let values = run.column(metric);
+                let sd = run.column(&format!("{metric}_sd"));
+                let band = steps
+                    .iter()
+                    .zip(&values)
+                    .zip(&sd)
+                    .filter(|((_, v), d)| v.is_finite() && d.is_finite())
+                    .map(|((x, v), d)| (*x, v - d, v + d))
+                    .collect();
                 out.push(Curve {
                     label: if several {
                         format!("{} {metric}", run.label)
@@ -67,11 +91,17 @@ impl Panel {
                     },
                     colour: if several { r } else { m },
                     training: metric.starts_with("train"),
-                    points: steps.iter().copied().zip(run.column(metric)).collect(),
+                    points: steps.iter().copied().zip(values).collect(),
+                    band,
                 });
             }
         }
         out
+    }
+
+    /// The name of the panel's x column.
+    pub fn x_label<'a>(&self, report: &'a Report) -> &'a str {
+        self.x.unwrap_or(&report.axis)
     }
 }
 
@@ -96,8 +126,10 @@ pub struct Comparison {
     /// ...with these knobs set on top (e.g. a sweep's mode).
     pub set: &'static [(&'static str, &'static str)],
     pub rows: &'static [PaperRow],
-    /// Speed-ups are shown relative to this row's value (`reference / row`).
+    /// Ratios are shown relative to this row's value (`reference / row`)...
     pub ratio_to: Option<&'static str>,
+    /// ...under this heading ("speed-up", "fewer errors").
+    pub ratio_label: &'static str,
     /// How the values are shown.
     pub unit: Unit,
     /// Where the reference numbers come from, as a column heading ("paper", "theory").
@@ -190,6 +222,8 @@ impl Experiment {
         Experiment::Grokking,
         Experiment::DoubleDescent,
         Experiment::BenignOverfitting,
+        Experiment::Dropout,
+        Experiment::Augmentation,
         Experiment::Toy2d,
     ];
 
@@ -198,6 +232,8 @@ impl Experiment {
             Experiment::Grokking => &grokking::INFO,
             Experiment::DoubleDescent => &double_descent::INFO,
             Experiment::BenignOverfitting => &benign::INFO,
+            Experiment::Dropout => &dropout::INFO,
+            Experiment::Augmentation => &augmentation::INFO,
             Experiment::Toy2d => &toy2d::INFO,
         }
     }
@@ -212,6 +248,8 @@ impl Experiment {
             Experiment::Grokking => grokking::KNOBS,
             Experiment::DoubleDescent => double_descent::KNOBS,
             Experiment::BenignOverfitting => benign::KNOBS,
+            Experiment::Dropout => dropout::KNOBS,
+            Experiment::Augmentation => augmentation::KNOBS,
             Experiment::Toy2d => toy2d::KNOBS,
         }
     }
@@ -222,6 +260,8 @@ impl Experiment {
             Experiment::Grokking => grokking::PANELS,
             Experiment::DoubleDescent => double_descent::Mode::Features.panels(),
             Experiment::BenignOverfitting => benign::Mode::Xor.panels(),
+            Experiment::Dropout => dropout::PANELS,
+            Experiment::Augmentation => augmentation::PANELS,
             Experiment::Toy2d => toy2d::PANELS,
         }
     }
@@ -232,6 +272,8 @@ impl Experiment {
             Experiment::Grokking => Some(&grokking::COMPARISON),
             Experiment::DoubleDescent => Some(&double_descent::WIDTH_COMPARISON),
             Experiment::BenignOverfitting => benign::Mode::Xor.comparison(),
+            Experiment::Dropout => Some(&dropout::COMPARISON),
+            Experiment::Augmentation => Some(&augmentation::COMPARISON),
             Experiment::Toy2d => None,
         }
     }
@@ -310,6 +352,10 @@ impl Experiment {
             Experiment::BenignOverfitting => {
                 AnySpec::BenignOverfitting(benign::BenignSpec::preset(preset))
             }
+            Experiment::Dropout => AnySpec::Dropout(dropout::DropoutSpec::preset(preset)),
+            Experiment::Augmentation => {
+                AnySpec::Augmentation(augmentation::AugmentationSpec::preset(preset))
+            }
             Experiment::Toy2d => AnySpec::Toy2d(toy2d::Toy2dSpec::preset(preset)),
         }
     }
@@ -334,6 +380,10 @@ pub fn start(spec: &AnySpec, device: &Device) -> Result<Box<dyn Session>, SpecEr
         // Closed-form sweeps run on the host in f64; the width sweep trains on the device.
         AnySpec::DoubleDescent(s) => double_descent::start(s, device),
         AnySpec::BenignOverfitting(s) => benign::start(s, device),
+        AnySpec::Dropout(s) => Box::new(dropout::DropoutSession::new(s.clone(), device)),
+        AnySpec::Augmentation(s) => {
+            Box::new(augmentation::AugmentationSession::new(s.clone(), device))
+        }
         AnySpec::Toy2d(s) => Box::new(toy2d::Toy2dSession::new(s.clone(), device)),
     })
 }
@@ -383,9 +433,21 @@ mod tests {
             session.absorb(probe.transaction.execute()).expect("absorb");
             let report = session.report();
             for panel in e.panels_for(&report) {
+                // Runs drawn in the panel: those with its x column.
+                let drawn: Vec<_> = report
+                    .runs
+                    .iter()
+                    .filter(|r| r.series.contains_key(panel.x_label(&report)))
+                    .collect();
+                assert!(
+                    !drawn.is_empty(),
+                    "{}: panel {} has no runs",
+                    e.id(),
+                    panel.title
+                );
                 for metric in panel.metrics {
                     assert!(
-                        report.runs.iter().all(|r| r.series.contains_key(*metric)),
+                        drawn.iter().all(|r| r.series.contains_key(*metric)),
                         "{}: panel {} names {metric}, which no run records",
                         e.id(),
                         panel.title

@@ -35,6 +35,7 @@ pub static PANELS: &[Panel] = &[
         y_range: Some((0.0, 1.0)),
         log_x: false,
         log_y: false,
+        x: None,
     },
     Panel {
         title: "loss",
@@ -42,6 +43,7 @@ pub static PANELS: &[Panel] = &[
         y_range: None,
         log_x: false,
         log_y: false,
+        x: None,
     },
 ];
 

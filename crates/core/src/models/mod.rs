@@ -5,5 +5,6 @@ pub mod embed_mlp;
 pub mod init;
 pub mod mlp;
 pub mod mlp_bank;
+pub mod mlp_stack;
 pub mod random_features;
 pub mod transformer;

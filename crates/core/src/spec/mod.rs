@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::experiments::{
-    Experiment, benign::BenignSpec, double_descent::DoubleDescentSpec, grokking::GrokkingSpec,
+    Experiment, augmentation::AugmentationSpec, benign::BenignSpec,
+    double_descent::DoubleDescentSpec, dropout::DropoutSpec, grokking::GrokkingSpec,
     toy2d::Toy2dSpec,
 };
 
@@ -100,6 +101,8 @@ pub enum AnySpec {
     Grokking(GrokkingSpec),
     DoubleDescent(DoubleDescentSpec),
     BenignOverfitting(BenignSpec),
+    Dropout(DropoutSpec),
+    Augmentation(AugmentationSpec),
     Toy2d(Toy2dSpec),
 }
 
@@ -109,6 +112,8 @@ impl AnySpec {
             AnySpec::Grokking(_) => Experiment::Grokking,
             AnySpec::DoubleDescent(_) => Experiment::DoubleDescent,
             AnySpec::BenignOverfitting(_) => Experiment::BenignOverfitting,
+            AnySpec::Dropout(_) => Experiment::Dropout,
+            AnySpec::Augmentation(_) => Experiment::Augmentation,
             AnySpec::Toy2d(_) => Experiment::Toy2d,
         }
     }
@@ -133,6 +138,10 @@ impl AnySpec {
             }
             Experiment::BenignOverfitting => {
                 AnySpec::BenignOverfitting(serde_json::from_value(value).map_err(bad)?)
+            }
+            Experiment::Dropout => AnySpec::Dropout(serde_json::from_value(value).map_err(bad)?),
+            Experiment::Augmentation => {
+                AnySpec::Augmentation(serde_json::from_value(value).map_err(bad)?)
             }
             Experiment::Toy2d => AnySpec::Toy2d(serde_json::from_value(value).map_err(bad)?),
         })
@@ -230,6 +239,8 @@ impl AnySpec {
             AnySpec::Grokking(s) => s.validate_rules(),
             AnySpec::DoubleDescent(s) => s.validate_rules(),
             AnySpec::BenignOverfitting(s) => s.validate_rules(),
+            AnySpec::Dropout(s) => s.validate_rules(),
+            AnySpec::Augmentation(s) => s.validate_rules(),
             AnySpec::Toy2d(s) => s.validate_rules(),
         }
     }
@@ -239,6 +250,7 @@ impl AnySpec {
         match self {
             AnySpec::DoubleDescent(s) => Some(s.mode_note()),
             AnySpec::BenignOverfitting(s) => Some(s.mode_note()),
+            AnySpec::Dropout(s) => Some(s.note()),
             _ => None,
         }
     }
@@ -250,7 +262,7 @@ impl AnySpec {
             AnySpec::DoubleDescent(s) => s.uses(key),
             AnySpec::BenignOverfitting(s) => s.uses(key),
             AnySpec::Grokking(s) => s.uses(key),
-            AnySpec::Toy2d(_) => true,
+            AnySpec::Dropout(_) | AnySpec::Augmentation(_) | AnySpec::Toy2d(_) => true,
         }
     }
 
@@ -271,7 +283,7 @@ impl AnySpec {
     /// Whether runs of this spec produce a 2-D decision surface to draw.
     pub fn draws_surface(&self) -> bool {
         match self {
-            AnySpec::Toy2d(_) => true,
+            AnySpec::Dropout(_) | AnySpec::Augmentation(_) | AnySpec::Toy2d(_) => true,
             AnySpec::BenignOverfitting(s) => s.mode == crate::experiments::benign::Mode::Plane,
             _ => false,
         }
@@ -284,6 +296,8 @@ impl AnySpec {
             AnySpec::Grokking(s) => s.steps,
             AnySpec::DoubleDescent(s) => s.units(),
             AnySpec::BenignOverfitting(s) => s.units(),
+            AnySpec::Dropout(s) => s.steps,
+            AnySpec::Augmentation(s) => s.steps,
             AnySpec::Toy2d(s) => s.steps,
         }
     }

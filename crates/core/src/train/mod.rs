@@ -65,6 +65,21 @@ pub struct Surface {
     pub extent: f32,
 }
 
+/// Small square images to show side by side: a model's first-layer weights, augmented samples.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Gallery {
+    pub title: String,
+    /// Pixels per image side.
+    pub side: usize,
+    /// Images per row.
+    pub columns: usize,
+    /// Row-major images of `side²` values each.
+    pub images: Vec<Vec<f32>>,
+    /// Values centred on zero (weights: drawn with a diverging colour map, each image scaled
+    /// to its own largest magnitude) rather than intensities in [0, 1].
+    pub signed: bool,
+}
+
 /// A training run in progress, driven one chunk at a time by a shell.
 pub trait Session {
     /// Optimizer steps this run will take in total.
@@ -86,6 +101,10 @@ pub trait Session {
     }
     /// Training points to draw over the surface: `(x, y, label, flipped)`.
     fn points(&self) -> Vec<(f32, f32, u8, bool)> {
+        Vec::new()
+    }
+    /// Image galleries to show beside the charts.
+    fn galleries(&self) -> Vec<Gallery> {
         Vec::new()
     }
 }
@@ -122,6 +141,10 @@ impl<T: Stepper> Session for T {
 
     fn points(&self) -> Vec<(f32, f32, u8, bool)> {
         Stepper::points(self)
+    }
+
+    fn galleries(&self) -> Vec<Gallery> {
+        Stepper::galleries(self)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use burn::tensor::{TensorData, Transaction};
 
-use super::{Probe, RunError, Surface};
+use super::{Gallery, Probe, RunError, Surface};
 use crate::report::Report;
 
 /// Step counter and evaluation bookkeeping of one session.
@@ -97,6 +97,10 @@ pub trait Stepper {
     }
     /// Training points to draw over the surface: `(x, y, label, flipped)`.
     fn points(&self) -> Vec<(f32, f32, u8, bool)> {
+        Vec::new()
+    }
+    /// Image galleries to show beside the charts.
+    fn galleries(&self) -> Vec<Gallery> {
         Vec::new()
     }
 }

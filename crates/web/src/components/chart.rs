@@ -8,6 +8,8 @@ pub struct Line {
     pub color: &'static str,
     pub dashed: bool,
     pub points: Vec<(f64, f64)>,
+    /// `(x, low, high)`: a shaded band (mean ± spread over seeds); may be empty.
+    pub band: Vec<(f64, f64, f64)>,
 }
 
 /// A vertical marker at a step (e.g. the step a run reached 95% validation accuracy).
@@ -206,6 +208,29 @@ pub fn render(spec: &ChartSpec) -> String {
             marker.color,
             marker.label
         );
+    }
+    for line in &spec.lines {
+        let visible = |x: f64| !spec.log_x || x > 0.0;
+        let upper = line
+            .band
+            .iter()
+            .filter(|b| visible(b.0))
+            .map(|(x, _, hi)| format!("{:.1},{:.1}", px(*x), py(*hi)));
+        let lower = line
+            .band
+            .iter()
+            .rev()
+            .filter(|b| visible(b.0))
+            .map(|(x, lo, _)| format!("{:.1},{:.1}", px(*x), py(*lo)));
+        let outline: Vec<String> = upper.chain(lower).collect();
+        if outline.len() >= 4 {
+            let _ = write!(
+                s,
+                "<polygon class=\"band\" fill=\"{}\" fill-opacity=\"0.15\" stroke=\"none\" points=\"{}\"/>",
+                line.color,
+                outline.join(" ")
+            );
+        }
     }
     for (i, line) in spec.lines.iter().enumerate() {
         let pts: Vec<String> = line

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use crate::backend::Compute;
 use crate::components::chart::{self, ChartSpec, Line, Marker, PALETTE};
 use crate::components::controls::Controls;
+use crate::components::gallery::GalleryView;
 use crate::components::problems::Problems;
 use crate::components::surface::SurfaceView;
 use crate::embed::{self, EmbedOptions};
@@ -44,17 +45,23 @@ fn charts(experiment: Experiment, report: &Report) -> Vec<ChartSpec> {
                     color: PALETTE[c.colour % PALETTE.len()],
                     dashed: c.training,
                     points: c.points,
+                    band: c.band,
                 })
                 .collect();
             ChartSpec {
                 title: panel.title.into(),
-                x_label: report.axis.replace('_', " "),
+                x_label: panel.x_label(report).replace('_', " "),
                 y_label: panel.title.into(),
                 y_range: panel.y_range,
                 log_x: panel.log_x,
                 log_y: panel.log_y,
                 lines,
-                markers: markers(),
+                // Markers sit on the report's axis.
+                markers: if panel.x.is_none() {
+                    markers()
+                } else {
+                    Vec::new()
+                },
             }
         })
         .collect()
@@ -68,7 +75,7 @@ fn capitalise(word: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The paper's numbers beside the user's: one row per published number, with speed-ups over
+/// The paper's numbers beside the user's: one row per published number, with ratios (speed-ups, fewer errors) to
 /// the reference row where the comparison has one. Shown only for specs it applies to.
 #[component]
 fn PaperComparison(
@@ -130,7 +137,7 @@ fn PaperComparison(
             preset_href.push_str(&format!("&{key}={value}"));
         }
         let head = if c.ratio_to.is_some() {
-            view! { <tr><th>"run"</th><th>{c.source}</th><th>"speed-up"</th><th>"you"</th><th>"speed-up"</th></tr> }.into_any()
+            view! { <tr><th>"run"</th><th>{c.source}</th><th>{c.ratio_label}</th><th>"you"</th><th>{c.ratio_label}</th></tr> }.into_any()
         } else {
             view! { <tr><th>""</th><th>{c.source}</th><th>"you"</th></tr> }.into_any()
         };
@@ -413,25 +420,34 @@ pub fn ExperimentPage(
                         }
                     }
                 }
-                let head = r
+                // Runs with nothing to summarise (curves over widths, sizes) get no column.
+                let runs: Vec<_> = r
                     .runs
+                    .iter()
+                    .filter(|run| !run.summary.is_empty())
+                    .collect();
+                let head = runs
                     .iter()
                     .map(|run| view! { <th>{run.label.clone()}</th> })
                     .collect_view();
                 let rows = keys
                     .into_iter()
                     .map(|k| {
-                        let cells = r
-                            .runs
+                        let number = |v: &serde_json::Value| match v.as_f64() {
+                            Some(x) if x.fract() != 0.0 => format!("{x:.4}"),
+                            _ => v.to_string(),
+                        };
+                        let cells = runs
                             .iter()
                             .map(|run| {
                                 let shown = match run.summary.get(&k) {
                                     None | Some(serde_json::Value::Null) => "—".to_string(),
                                     Some(serde_json::Value::String(text)) => text.clone(),
-                                    Some(v) => match v.as_f64() {
-                                        Some(x) if x.fract() != 0.0 => format!("{x:.4}"),
-                                        _ => v.to_string(),
-                                    },
+                                    // Per-seed values.
+                                    Some(serde_json::Value::Array(items)) => {
+                                        items.iter().map(number).collect::<Vec<_>>().join(" ")
+                                    }
+                                    Some(v) => number(v),
                                 };
                                 view! { <td class="num">{shown}</td> }
                             })
@@ -586,6 +602,7 @@ pub fn ExperimentPage(
                     </div>
                     <div class="verdicts" id="verdicts">{verdicts}</div>
                     <PaperComparison experiment=experiment preset=preset spec=spec report=Signal::from(view.report) />
+                    <div class="galleries" id="galleries"><GalleryView galleries=view.galleries /></div>
                     {move || spec.with(AnySpec::draws_surface).then(|| view! { <SurfaceView surface=view.surface points=view.points compute=compute /> })}
                     <table class="summary">{summary_table}</table>
                     <div class="exports">"Export: "{exports}</div>

@@ -54,6 +54,7 @@ pub static XOR_PANELS: &[Panel] = &[
         y_range: Some((0.0, 1.0)),
         log_x: true,
         log_y: false,
+        x: None,
     },
     Panel {
         title: "test accuracy",
@@ -61,6 +62,7 @@ pub static XOR_PANELS: &[Panel] = &[
         y_range: Some((0.0, 1.0)),
         log_x: true,
         log_y: false,
+        x: None,
     },
     Panel {
         title: "logistic loss",
@@ -68,6 +70,7 @@ pub static XOR_PANELS: &[Panel] = &[
         y_range: None,
         log_x: true,
         log_y: true,
+        x: None,
     },
 ];
 
@@ -79,6 +82,7 @@ pub static LINEAR_PANELS: &[Panel] = &[
         y_range: None,
         log_x: true,
         log_y: true,
+        x: None,
     },
     Panel {
         title: "test error ÷ noise variance",
@@ -86,6 +90,7 @@ pub static LINEAR_PANELS: &[Panel] = &[
         y_range: None,
         log_x: true,
         log_y: true,
+        x: None,
     },
     Panel {
         title: "training error (zero: the fit interpolates)",
@@ -93,6 +98,7 @@ pub static LINEAR_PANELS: &[Panel] = &[
         y_range: None,
         log_x: true,
         log_y: false,
+        x: None,
     },
 ];
 
@@ -104,6 +110,7 @@ pub static PLANE_PANELS: &[Panel] = &[
         y_range: Some((0.0, 1.0)),
         log_x: true,
         log_y: false,
+        x: None,
     },
     Panel {
         title: "loss",
@@ -111,6 +118,7 @@ pub static PLANE_PANELS: &[Panel] = &[
         y_range: None,
         log_x: true,
         log_y: true,
+        x: None,
     },
 ];
 
@@ -155,6 +163,7 @@ pub static XOR_COMPARISON: Comparison = Comparison {
         },
     ],
     ratio_to: None,
+    ratio_label: "",
     unit: Unit::Percent,
     source: "theorem",
     marks_steps: false,
@@ -184,6 +193,7 @@ pub static LINEAR_COMPARISON: Comparison = Comparison {
         },
     ],
     ratio_to: None,
+    ratio_label: "",
     unit: Unit::Number,
     source: "theory",
     marks_steps: false,

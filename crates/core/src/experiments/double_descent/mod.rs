@@ -63,6 +63,7 @@ pub static FEATURE_PANELS: &[Panel] = &[
         y_range: None,
         log_x: true,
         log_y: true,
+        x: None,
     },
     Panel {
         title: "classification error",
@@ -70,6 +71,7 @@ pub static FEATURE_PANELS: &[Panel] = &[
         y_range: Some((0.0, 1.0)),
         log_x: true,
         log_y: false,
+        x: None,
     },
     Panel {
         title: "norm of the fit",
@@ -77,6 +79,7 @@ pub static FEATURE_PANELS: &[Panel] = &[
         y_range: None,
         log_x: true,
         log_y: true,
+        x: None,
     },
 ];
 
@@ -88,6 +91,7 @@ pub static SAMPLE_PANELS: &[Panel] = &[
         y_range: None,
         log_x: true,
         log_y: true,
+        x: None,
     },
     Panel {
         title: "norm of the fit",
@@ -95,6 +99,7 @@ pub static SAMPLE_PANELS: &[Panel] = &[
         y_range: None,
         log_x: true,
         log_y: true,
+        x: None,
     },
 ];
 
@@ -126,6 +131,7 @@ pub static WIDTH_COMPARISON: Comparison = Comparison {
         },
     ],
     ratio_to: None,
+    ratio_label: "",
     unit: Unit::Percent,
     source: "paper",
     marks_steps: false,
@@ -139,6 +145,7 @@ pub static TRAINED_PANELS: &[Panel] = &[Panel {
     y_range: Some((0.0, 1.0)),
     log_x: true,
     log_y: false,
+    x: None,
 }];
 
 pub static KNOBS: &[Knob] = &[

@@ -12,7 +12,7 @@ pub mod toy2d;
 use burn::tensor::Device;
 use serde_json::Value;
 
-use crate::report::Report;
+use crate::report::{Report, RunReport};
 use crate::spec::{AnySpec, Knob, Preset, SpecError};
 use crate::train::Session;
 
@@ -48,7 +48,8 @@ pub struct Panel {
 pub struct Curve {
     /// `metric`, or `run metric` when the report has several runs.
     pub label: String,
-    /// Index into a palette: the run's when there are several runs, else the metric's.
+    /// Index into a palette: the run's (among the panel's runs) when there are several, else
+    /// the metric's.
     pub colour: usize,
     /// A training-set metric (drawn dashed).
     pub training: bool,
@@ -62,13 +63,17 @@ pub struct Curve {
 impl Panel {
     /// The panel's curves for `report`: one per run and metric the run records.
     pub fn curves(&self, report: &Report) -> Vec<Curve> {
-        let several = report.runs.len() > 1;
         let axis = self.x_label(report);
+        // Runs recorded against the panel's x column; colours count among them, so a
+        // summary panel's first run shares the colour of the step panels' first run.
+        let drawn: Vec<&RunReport> = report
+            .runs
+            .iter()
+            .filter(|run| run.series.contains_key(axis))
+            .collect();
+        let several = drawn.len() > 1;
         let mut out = Vec::new();
-        for (r, run) in report.runs.iter().enumerate() {
-            if !run.series.contains_key(axis) {
-                continue;
-            }
+        for (r, run) in drawn.into_iter().enumerate() {
             let steps = run.column(axis);
             for (m, metric) in self.metrics.iter().enumerate() {
                 if !run.series.contains_key(*metric) {

@@ -283,7 +283,7 @@ impl AnySpec {
     /// Whether runs of this spec produce a 2-D decision surface to draw.
     pub fn draws_surface(&self) -> bool {
         match self {
-            AnySpec::Dropout(_) | AnySpec::Augmentation(_) | AnySpec::Toy2d(_) => true,
+            AnySpec::Toy2d(_) => true,
             AnySpec::BenignOverfitting(s) => s.mode == crate::experiments::benign::Mode::Plane,
             _ => false,
         }
@@ -395,6 +395,15 @@ mod tests {
         assert!(shown[1].contains("is more than steps"), "{shown:?}");
         assert_eq!(spec.to_json()["depth"], 3, "valid pairs are kept");
         spec.validate().expect("what was kept is valid");
+    }
+
+    #[test]
+    fn only_plane_experiments_draw_a_surface() {
+        for e in Experiment::ALL {
+            let spec = e.preset(Preset::Quick);
+            let expected = matches!(e, Experiment::Toy2d);
+            assert_eq!(spec.draws_surface(), expected, "{}", e.id());
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use overfit_core::train::Gallery;
 
 /// Screen pixels per image pixel.
-const CELL: usize = 5;
+const CELL: usize = 6;
 /// Gap between images, in screen pixels.
 const GAP: usize = 4;
 

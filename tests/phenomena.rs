@@ -463,6 +463,21 @@ fn mean_and_sd(values: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
+/// Mean and spread of the final test accuracy over seeds of a baseline run and a treated one,
+/// recomputed from the per-seed values (not taken from the summary): `(base, base_sd,
+/// treated, treated_sd)`. At least three seeds each.
+fn seed_stats(base: &RunReport, treated: &RunReport) -> (f64, f64, f64, f64) {
+    let base = summary_list(base, "test_acc_by_seed");
+    let treated = summary_list(treated, "test_acc_by_seed");
+    assert!(
+        base.len() >= 3 && treated.len() >= 3,
+        "at least three seeds"
+    );
+    let (b, b_sd) = mean_and_sd(&base);
+    let (t, t_sd) = mean_and_sd(&treated);
+    (b, b_sd, t, t_sd)
+}
+
 #[test]
 fn dropout_ci_raises_test_accuracy_beyond_the_seed_spread_and_survives_unit_removal() {
     let spec = Experiment::Dropout.preset(Preset::Ci);
@@ -470,12 +485,7 @@ fn dropout_ci_raises_test_accuracy_beyond_the_seed_spread_and_survives_unit_remo
     let report = &outcome.report;
     let plain = run_labelled(report, "no-dropout");
     let drop = run_labelled(report, "dropout-0.5");
-    // Recomputed here from the per-seed accuracies, not taken from the summary.
-    let plain_accs = summary_list(plain, "test_acc_by_seed");
-    let drop_accs = summary_list(drop, "test_acc_by_seed");
-    assert!(plain_accs.len() >= 3, "at least three seeds");
-    let (p, p_sd) = mean_and_sd(&plain_accs);
-    let (d, d_sd) = mean_and_sd(&drop_accs);
+    let (p, p_sd, d, d_sd) = seed_stats(plain, drop);
     let spread = p_sd.max(d_sd);
     let train = summary_f64(plain, "train_acc");
     println!(
@@ -530,11 +540,7 @@ fn augmentation_ci_helps_the_smallest_training_set_and_too_much_hurts() {
     let small = spec.to_json()["n_small"].as_u64().expect("a size");
     let plain = run_labelled(report, &format!("no-aug n={small}"));
     let aug = run_labelled(report, &format!("aug-all n={small}"));
-    let plain_accs = summary_list(plain, "test_acc_by_seed");
-    let aug_accs = summary_list(aug, "test_acc_by_seed");
-    assert!(plain_accs.len() >= 3, "at least three seeds");
-    let (p, p_sd) = mean_and_sd(&plain_accs);
-    let (a, a_sd) = mean_and_sd(&aug_accs);
+    let (p, p_sd, a, a_sd) = seed_stats(plain, aug);
     let spread = p_sd.max(a_sd);
     println!(
         "augmentation ci, {small} digits: none {p:.4} ± {p_sd:.4}, augmented {a:.4} ± {a_sd:.4}: \

@@ -268,12 +268,7 @@ impl AugmentationSpec {
     }
 
     pub(crate) fn validate_rules(&self) -> Result<(), SpecError> {
-        if self.eval_every > self.steps {
-            return Err(SpecError::Inconsistent(format!(
-                "eval_every={} is more than steps={}: there would be no evaluation",
-                self.eval_every, self.steps
-            )));
-        }
+        crate::spec::evaluates(self.eval_every, self.steps, "steps")?;
         if !(self.n_small < self.n_medium && self.n_medium < self.n_large) {
             return Err(SpecError::Inconsistent(format!(
                 "training sets must grow: n_small={} < n_medium={} < n_large={}",

@@ -268,12 +268,7 @@ impl DropoutSpec {
     }
 
     pub(crate) fn validate_rules(&self) -> Result<(), SpecError> {
-        if self.eval_every > self.steps {
-            return Err(SpecError::Inconsistent(format!(
-                "eval_every={} is more than steps={}: there would be no evaluation",
-                self.eval_every, self.steps
-            )));
-        }
+        crate::spec::evaluates(self.eval_every, self.steps, "steps")?;
         if self.width >> (self.widths - 1) < 4 {
             return Err(SpecError::Inconsistent(format!(
                 "widths={} halves width={} below 4 units",

@@ -398,12 +398,7 @@ impl GrokkingSpec {
                 self.d_model, self.heads
             )));
         }
-        if self.eval_every > self.steps {
-            return Err(SpecError::Inconsistent(format!(
-                "eval_every={} is more than steps={}: there would be no evaluation",
-                self.eval_every, self.steps
-            )));
-        }
+        crate::spec::evaluates(self.eval_every, self.steps, "steps")?;
         Ok(())
     }
 

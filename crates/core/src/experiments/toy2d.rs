@@ -276,13 +276,7 @@ impl Toy2dSpec {
     }
 
     pub(crate) fn validate_rules(&self) -> Result<(), SpecError> {
-        if self.eval_every > self.steps {
-            return Err(SpecError::Inconsistent(format!(
-                "eval_every={} is more than steps={}: there would be no evaluation",
-                self.eval_every, self.steps
-            )));
-        }
-        Ok(())
+        crate::spec::evaluates(self.eval_every, self.steps, "steps")
     }
 }
 

@@ -94,6 +94,17 @@ pub enum SpecError {
     NotAnAssignment(String),
 }
 
+/// `Ok` when a run of `total` steps (or epochs: `unit`) evaluates at least once after its
+/// start, i.e. `eval_every ≤ total`; else the error that says so.
+pub(crate) fn evaluates(eval_every: usize, total: usize, unit: &str) -> Result<(), SpecError> {
+    if eval_every > total {
+        return Err(SpecError::Inconsistent(format!(
+            "eval_every={eval_every} is more than {unit}={total}: there would be no evaluation"
+        )));
+    }
+    Ok(())
+}
+
 /// A spec for any registered experiment.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]

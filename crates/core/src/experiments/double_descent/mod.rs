@@ -480,12 +480,7 @@ impl DoubleDescentSpec {
                 self.batch, self.mlp_train
             )));
         }
-        if self.eval_every > self.epochs {
-            return Err(SpecError::Inconsistent(format!(
-                "eval_every={} is more than epochs={}: there would be no evaluation",
-                self.eval_every, self.epochs
-            )));
-        }
+        crate::spec::evaluates(self.eval_every, self.epochs, "epochs")?;
         let total: usize = widths::widths(self).iter().sum();
         if total > MAX_HIDDEN {
             return Err(SpecError::Inconsistent(format!(

@@ -367,6 +367,14 @@ await check('a tiny augmentation run (three sizes, a strength sweep) trains on t
   if (verdicts !== 3) throw new Error(`expected a verdict per training-set size, found ${verdicts}`);
   console.log(`     ${await page.locator('#progress').textContent()}`);
 }));
+await check('a tiny augmentation run on MNIST-1D draws its signals as strips', () => withPage(cpuBrowser, 'augmentation-mnist1d', true, async (page) => {
+  await page.goto(`${base}?exp=augmentation&dataset=mnist1d&n_small=20&n_medium=40&n_large=60&width=16&seeds=2&sweep=1&batch=8&steps=10&eval_every=10&autorun=1`);
+  await waitDone(page);
+  const images = await page.locator('#galleries svg rect.image').count();
+  const box = await page.locator('#galleries svg rect.image').first().boundingBox();
+  if (images !== 18) throw new Error(`expected 6 signals with 2 augmented copies each, found ${images}`);
+  if (!(box.width > 4 * box.height)) throw new Error(`a 40-point signal should be a strip, got ${box.width} x ${box.height}`);
+}));
 const tinyWidths = 'mode=width&mlp_train=200&mlp_test=300&width_min=2&width_max=24&widths=3&epochs=4&eval_every=2&batch=50';
 await check('a tiny trained-MLP width sweep runs on the CPU fallback, with the published points', () => withPage(cpuBrowser, 'double-descent-width-cpu', true, async (page) => {
   const r = await runDoubleDescent(page, base, 'preset=quick&' + tinyWidths);

@@ -108,6 +108,45 @@ impl Augment {
     }
 }
 
+impl Augment {
+    /// A randomly transformed copy of an MNIST-1D signal (40 standardised values), with the
+    /// same strength scale read in one dimension: shifted circularly (as the generator
+    /// translates) by up to `5·shift` points, stretched about the centre by up to ±`scale`,
+    /// sheared by a linear ramp of up to ±`rotate`/20 at the ends, plus Gaussian noise of
+    /// standard deviation `2·noise`.
+    pub fn apply_1d(&self, signal: &[f32], rng: &mut Stream) -> Vec<f32> {
+        let mut draw = |limit: f32| {
+            if limit > 0.0 {
+                rng.range(-f64::from(limit), f64::from(limit)) as f32
+            } else {
+                0.0
+            }
+        };
+        let shift = draw(5.0 * self.shift);
+        let scale = 1.0 + draw(self.scale);
+        let shear = draw(self.rotate / 20.0);
+        let n = signal.len();
+        let centre = (n as f32 - 1.0) / 2.0;
+        let at = |i: i64| signal[i.rem_euclid(n as i64) as usize];
+        let mut out: Vec<f32> = (0..n)
+            .map(|i| {
+                let src = (i as f32 - centre) / scale + centre - shift;
+                let i0 = src.floor();
+                let f = src - i0;
+                let i0 = i0 as i64;
+                let ramp = shear * 2.0 * (i as f32 / (n as f32 - 1.0) - 0.5);
+                (1.0 - f) * at(i0) + f * at(i0 + 1) + ramp
+            })
+            .collect();
+        if self.noise > 0.0 {
+            for v in &mut out {
+                *v += 2.0 * self.noise * rng.normal() as f32;
+            }
+        }
+        out
+    }
+}
+
 /// `image` rotated by `angle` (radians, counter-clockwise as drawn), scaled by `scale` about
 /// the centre, then shifted by `(dx, dy)` pixels (right, down); bilinear interpolation, zero
 /// outside the image.
@@ -144,6 +183,26 @@ pub fn transform(image: &[f32], dx: f32, dy: f32, angle: f32, scale: f32) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_dimensional_shifts_roll_and_nothing_changes_nothing() {
+        let signal: Vec<f32> = (0..40).map(|i| (i as f32 * 0.3).sin()).collect();
+        let mut rng = Stream::new(1, "augment-1d");
+        assert_eq!(Augment::NONE.apply_1d(&signal, &mut rng), signal);
+        let shifted = Augment {
+            shift: 0.2,
+            ..Augment::NONE
+        };
+        let out = shifted.apply_1d(&signal, &mut rng);
+        assert_eq!(out.len(), 40);
+        assert_ne!(out, signal);
+        // A circular shift keeps the values' sum (up to interpolation between neighbours).
+        let (a, b): (f32, f32) = (signal.iter().sum(), out.iter().sum());
+        assert!((a - b).abs() < 0.05 * a.abs().max(1.0), "{a} vs {b}");
+        let strong = Augment::strength(3.0).apply_1d(&signal, &mut rng);
+        let change: f32 = strong.iter().zip(&signal).map(|(x, y)| (x - y).abs()).sum();
+        assert!(change > 5.0, "{change}");
+    }
     use crate::data::digits;
 
     fn dot(row: usize, col: usize) -> Vec<f32> {

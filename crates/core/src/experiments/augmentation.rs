@@ -6,10 +6,9 @@ use burn::tensor::{Device, TensorData, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::ensemble::{self, Ensemble, Group, Member, Paired, Settings, mean_sd};
+use super::ensemble::{Dataset, Ensemble, Group, Member, Paired, Pool, Settings, mean_sd};
 use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::data::augment::{Augment, Kind};
-use crate::data::digits::{self, SIDE};
 use crate::report::{Report, RunReport};
 use crate::rng::Stream;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
@@ -94,6 +93,13 @@ pub static COMPARISON: Comparison = Comparison {
 
 pub static KNOBS: &[Knob] = &[
     Knob {
+        key: "dataset",
+        label: "Data set",
+        help: "The 8×8 digits (shifts, rotations, scalings, noise) or MNIST-1D (translation, \
+            stretching, shear, noise).",
+        kind: KnobKind::Choice(Dataset::NAMES),
+    },
+    Knob {
         key: "kind",
         label: "Augmentation",
         help: "Which random transformations: all four, or one alone.",
@@ -121,20 +127,21 @@ pub static KNOBS: &[Knob] = &[
     Knob {
         key: "n_small",
         label: "Small training set",
-        help: "Training digits of the smallest set (the strength sweep uses it).",
-        kind: int(10, ensemble::MAX_TRAIN as i64, true),
+        help: "Training examples of the smallest set (the strength sweep uses it).",
+        kind: int(10, 4000, true),
     },
     Knob {
         key: "n_medium",
         label: "Medium training set",
-        help: "Training digits of the middle set.",
-        kind: int(10, ensemble::MAX_TRAIN as i64, true),
+        help: "Training examples of the middle set.",
+        kind: int(10, 4000, true),
     },
     Knob {
         key: "n_large",
         label: "Large training set",
-        help: "Training digits of the largest set.",
-        kind: int(10, ensemble::MAX_TRAIN as i64, true),
+        help: "Training examples of the largest set (at most 1,297 digits or 4,000 MNIST-1D \
+            signals).",
+        kind: int(10, 4000, true),
     },
     Knob {
         key: "width",
@@ -205,6 +212,7 @@ pub static KNOBS: &[Knob] = &[
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AugmentationSpec {
+    pub dataset: Dataset,
     pub kind: Kind,
     pub strength: f64,
     pub sweep_max: f64,
@@ -233,6 +241,7 @@ impl Default for AugmentationSpec {
 impl AugmentationSpec {
     pub fn preset(preset: Preset) -> Self {
         let paper = Self {
+            dataset: Dataset::Digits,
             kind: Kind::All,
             strength: 0.75,
             sweep_max: 4.0,
@@ -269,6 +278,7 @@ impl AugmentationSpec {
 
     pub(crate) fn validate_rules(&self) -> Result<(), SpecError> {
         crate::spec::evaluates(self.eval_every, self.steps, "steps")?;
+        self.dataset.check("n_large", self.n_large)?;
         if !(self.n_small < self.n_medium && self.n_medium < self.n_large) {
             return Err(SpecError::Inconsistent(format!(
                 "training sets must grow: n_small={} < n_medium={} < n_large={}",
@@ -365,9 +375,10 @@ impl AugmentationSession {
             hidden_dropout: 0.0,
             members,
         };
+        let ensemble = Ensemble::new(settings, spec.dataset, vec![group], device);
         Self {
-            gallery: gallery(&spec),
-            ensemble: Ensemble::new(settings, vec![group], device),
+            gallery: gallery(&spec, ensemble.pool(), ensemble.training_set(0, 0)),
+            ensemble,
             roles,
             schedule: Schedule::new(spec.steps, spec.eval_every),
             spec,
@@ -494,28 +505,32 @@ impl AugmentationSession {
 
 /// The first training digits of the data seed, each beside augmented copies at the spec's
 /// strength and kind (what the models see).
-fn gallery(spec: &AugmentationSpec) -> Gallery {
+fn gallery(spec: &AugmentationSpec, pool: &Pool, train: &[usize]) -> Gallery {
     const ROWS: usize = 6;
-    const COPIES: usize = 7;
-    let (train, _) = digits::split(ROWS, ensemble::TEST, spec.data_seed);
+    let copies = if spec.dataset == Dataset::Digits {
+        7
+    } else {
+        2
+    };
     let augment = spec.augment(spec.strength);
     let mut rng = Stream::new(spec.seed, "augmentation/gallery");
-    let mut images = Vec::with_capacity(ROWS * (COPIES + 1));
-    for i in 0..train.len() {
-        let image = train.image(i);
-        images.push(image.to_vec());
-        images.extend((0..COPIES).map(|_| augment.apply(image, &mut rng)));
+    let mut images = Vec::with_capacity(ROWS * (copies + 1));
+    for &i in train.iter().take(ROWS) {
+        images.push(pool.row(i).to_vec());
+        images.extend((0..copies).map(|_| pool.augmented(i, &augment, &mut rng)));
     }
+    let (width, height) = spec.dataset.picture();
     Gallery {
         title: format!(
-            "training digits (left) and augmented copies: {}, strength {}",
+            "training examples (left) and augmented copies: {}, strength {}",
             spec.kind.name(),
             spec.strength
         ),
-        side: SIDE,
-        columns: COPIES + 1,
+        width,
+        height,
+        columns: copies + 1,
         images,
-        signed: false,
+        signed: spec.dataset.signed(),
     }
 }
 
@@ -639,5 +654,52 @@ mod tests {
         assert_eq!(report.runs[6].column("n_train"), [20.0, 40.0, 60.0]);
         // 0, the main strength and the sweep's 2 and 4, in order.
         assert_eq!(report.runs[8].column("strength"), [0.0, 0.75, 2.0, 4.0]);
+    }
+
+    /// MNIST-1D: 40-point signals, their own augmentation, drawn as strips.
+    #[test]
+    fn mnist1d_runs_with_its_own_shapes() {
+        let spec = AugmentationSpec {
+            dataset: Dataset::Mnist1d,
+            n_small: 20,
+            n_medium: 40,
+            n_large: 60,
+            width: 8,
+            seeds: 1,
+            sweep: 1,
+            steps: 2,
+            eval_every: 2,
+            batch: 8,
+            ..AugmentationSpec::preset(Preset::Ci)
+        };
+        let mut session: Box<dyn crate::train::Session> =
+            Box::new(AugmentationSession::new(spec.clone(), &Device::flex()));
+        let gallery = &session.galleries()[0];
+        assert_eq!((gallery.width, gallery.height), (40, 1));
+        assert!(gallery.signed);
+        assert_eq!(gallery.images[0].len(), 40);
+        while !session.is_finished() {
+            if let Some(p) = session.advance(10).expect("finite") {
+                session.absorb(p.transaction.execute()).expect("absorb");
+            }
+        }
+        let acc = session.report().runs[0].summary["test_acc"].as_f64();
+        assert!(acc.is_some_and(|a| (0.0..=1.0).contains(&a)), "{acc:?}");
+        // 4,000 training signals at most; the digits have 1,297.
+        let big = AugmentationSpec {
+            n_large: 3000,
+            ..spec
+        };
+        assert!(big.validate_rules().is_ok());
+        let digits = AugmentationSpec {
+            dataset: Dataset::Digits,
+            ..big
+        };
+        let err = digits.validate_rules().expect_err("too many digits");
+        assert!(
+            err.to_string()
+                .contains("1297 training examples digits has"),
+            "{err}"
+        );
     }
 }

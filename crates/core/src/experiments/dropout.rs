@@ -7,10 +7,9 @@ use burn::tensor::{Device, TensorData, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::ensemble::{self, Ensemble, Group, Member, Paired, Settings, mean_sd};
+use super::ensemble::{self, Dataset, Ensemble, Group, Member, Paired, Settings, mean_sd};
 use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::data::augment::Augment;
-use crate::data::digits::SIDE;
 use crate::report::{Report, RunReport};
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 use crate::train::{Gallery, RunError, Schedule, Stepper};
@@ -97,10 +96,18 @@ const WEIGHT_IMAGES: usize = 16;
 
 pub static KNOBS: &[Knob] = &[
     Knob {
+        key: "dataset",
+        label: "Data set",
+        help: "The 8×8 digits (1,797 images) or MNIST-1D (40-point signals, 4,000 for \
+            training and 1,000 for testing).",
+        kind: KnobKind::Choice(Dataset::NAMES),
+    },
+    Knob {
         key: "n_train",
-        label: "Training images",
-        help: "Digits the models train on (the test set is 500 other digits).",
-        kind: int(20, ensemble::MAX_TRAIN as i64, true),
+        label: "Training examples",
+        help: "Examples the models train on (at most 1,297 digits or 4,000 MNIST-1D \
+            signals; the test set is 500 other digits or 1,000 other signals).",
+        kind: int(20, 4000, true),
     },
     Knob {
         key: "label_noise",
@@ -202,6 +209,7 @@ pub static KNOBS: &[Knob] = &[
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DropoutSpec {
+    pub dataset: Dataset,
     pub n_train: usize,
     pub label_noise: f64,
     pub input_dropout: f64,
@@ -230,6 +238,7 @@ impl DropoutSpec {
     pub fn preset(preset: Preset) -> Self {
         // Hinton et al.'s rates (20% of inputs, 50% of hidden units) on clean labels.
         let paper = Self {
+            dataset: Dataset::Digits,
             n_train: 1000,
             label_noise: 0.0,
             input_dropout: 0.2,
@@ -269,6 +278,7 @@ impl DropoutSpec {
 
     pub(crate) fn validate_rules(&self) -> Result<(), SpecError> {
         crate::spec::evaluates(self.eval_every, self.steps, "steps")?;
+        self.dataset.check("n_train", self.n_train)?;
         if self.width >> (self.widths - 1) < 4 {
             return Err(SpecError::Inconsistent(format!(
                 "widths={} halves width={} below 4 units",
@@ -341,7 +351,7 @@ impl DropoutSession {
             weight_images: WEIGHT_IMAGES.min(spec.width),
         };
         Self {
-            ensemble: Ensemble::new(settings, groups, device),
+            ensemble: Ensemble::new(settings, spec.dataset, groups, device),
             schedule: Schedule::new(spec.steps, spec.eval_every),
             spec,
         }
@@ -458,9 +468,18 @@ impl Stepper for DropoutSession {
                 "{name}: first-layer weights of {units} hidden units (seed {})",
                 self.spec.seed
             ),
-            side: SIDE,
-            columns: 8,
-            images: ensemble::weight_images(&self.ensemble.weights[g], units),
+            width: self.spec.dataset.picture().0,
+            height: self.spec.dataset.picture().1,
+            columns: if self.spec.dataset == Dataset::Digits {
+                8
+            } else {
+                2
+            },
+            images: ensemble::weight_images(
+                &self.ensemble.weights[g],
+                self.spec.dataset.dim(),
+                units,
+            ),
             signed: true,
         })
         .collect()
@@ -507,6 +526,31 @@ mod tests {
         let p = Paired::new(&[0.95, 0.95], &[0.90, 0.90]);
         assert!((p.error_reduction - 0.5).abs() < 1e-12);
         assert!((p.gain - 0.05).abs() < 1e-12 && p.gain_sd.abs() < 1e-12);
+    }
+
+    /// MNIST-1D's first-layer weights are 40-point strips.
+    #[test]
+    fn mnist1d_weights_are_strips() {
+        let spec = DropoutSpec {
+            dataset: Dataset::Mnist1d,
+            n_train: 40,
+            width: 8,
+            widths: 1,
+            seeds: 1,
+            steps: 1,
+            eval_every: 1,
+            ..DropoutSpec::preset(Preset::Ci)
+        };
+        let mut session: Box<dyn crate::train::Session> =
+            Box::new(DropoutSession::new(spec, &Device::flex()));
+        let p = session
+            .advance(1)
+            .expect("probe")
+            .expect("first evaluation");
+        session.absorb(p.transaction.execute()).expect("absorb");
+        let g = &session.galleries()[0];
+        assert_eq!((g.width, g.height, g.images.len()), (40, 1, 8));
+        assert_eq!(g.images[0].len(), 40);
     }
 
     /// A tiny run: every run is in the report with its summary keys, and the weight images

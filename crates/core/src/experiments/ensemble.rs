@@ -10,8 +10,10 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
 
+use serde::{Deserialize, Serialize};
+
 use crate::data::augment::Augment;
-use crate::data::digits::{self, CLASSES, PIXELS};
+use crate::data::{digits, mnist1d};
 use crate::models::mlp_stack::{MlpStack, Pass};
 use serde_json::{Map, Value};
 
@@ -19,10 +21,141 @@ use crate::report::json_number;
 use crate::rng::Stream;
 use crate::train::{BatchOrder, OptimizerKind, RunError, Series, build_optimizer};
 
-/// Held-out test images per member (the rest of the 1,797 can train).
-pub const TEST: usize = 500;
-/// The most training images a member can have.
-pub const MAX_TRAIN: usize = digits::COUNT - TEST;
+/// Classes of both data sets.
+pub const CLASSES: usize = 10;
+
+/// Which data set the models learn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dataset {
+    /// The UCI 8×8 digits (1,797 images, embedded).
+    #[default]
+    Digits,
+    /// MNIST-1D (40-point signals, generated from the data seed).
+    Mnist1d,
+}
+
+impl Dataset {
+    pub const NAMES: &'static [&'static str] = &["digits", "mnist1d"];
+
+    /// Held-out test examples per model: 500 digits, or MNIST-1D's usual 1,000.
+    pub fn test(self) -> usize {
+        match self {
+            Dataset::Digits => 500,
+            Dataset::Mnist1d => 1000,
+        }
+    }
+
+    /// The most training examples a model can have: the other 1,297 digits, or MNIST-1D's
+    /// usual 4,000.
+    pub fn max_train(self) -> usize {
+        match self {
+            Dataset::Digits => digits::COUNT - self.test(),
+            Dataset::Mnist1d => 4000,
+        }
+    }
+
+    /// Inputs per example.
+    pub fn dim(self) -> usize {
+        match self {
+            Dataset::Digits => digits::PIXELS,
+            Dataset::Mnist1d => mnist1d::LENGTH,
+        }
+    }
+
+    /// How an example (or a first-layer weight vector) is drawn: `(width, height)`.
+    pub fn picture(self) -> (usize, usize) {
+        match self {
+            Dataset::Digits => (digits::SIDE, digits::SIDE),
+            Dataset::Mnist1d => (mnist1d::LENGTH, 1),
+        }
+    }
+
+    /// Whether examples are centred on zero (drawn with signed colours).
+    pub fn signed(self) -> bool {
+        self == Dataset::Mnist1d
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// `n_train` fits beside the test set.
+    pub fn check(self, key: &str, n_train: usize) -> Result<(), crate::spec::SpecError> {
+        if n_train > self.max_train() {
+            return Err(crate::spec::SpecError::Inconsistent(format!(
+                "{key}={n_train} is more than the {} training examples {} has",
+                self.max_train(),
+                self.name()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A data set in memory: every example the models may train or be tested on.
+pub struct Pool {
+    pub dataset: Dataset,
+    /// Row-major `[len, dim]`.
+    pub x: Vec<f32>,
+    pub y: Vec<u8>,
+}
+
+impl Pool {
+    /// The digits (the same for every seed), or MNIST-1D generated from `data_seed`.
+    pub fn new(dataset: Dataset, data_seed: u64) -> Self {
+        match dataset {
+            Dataset::Digits => {
+                let d = digits::all();
+                Self {
+                    dataset,
+                    x: d.x,
+                    y: d.y,
+                }
+            }
+            Dataset::Mnist1d => {
+                let d = mnist1d::generate(dataset.test() + dataset.max_train(), data_seed);
+                Self {
+                    dataset,
+                    x: d.x,
+                    y: d.y,
+                }
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.y.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.y.is_empty()
+    }
+
+    pub fn row(&self, i: usize) -> &[f32] {
+        let d = self.dataset.dim();
+        &self.x[i * d..(i + 1) * d]
+    }
+
+    /// `(train, test)` indices for a data seed: the digits' seeded split; MNIST-1D's samples
+    /// are already drawn from the seed, so the first 1,000 test and the next `n_train` train.
+    /// Either way a smaller training set is a prefix of a larger one.
+    pub fn split(&self, n_train: usize, data_seed: u64) -> (Vec<usize>, Vec<usize>) {
+        let test = self.dataset.test();
+        match self.dataset {
+            Dataset::Digits => digits::split_indices(n_train, test, data_seed),
+            Dataset::Mnist1d => ((test..test + n_train).collect(), (0..test).collect()),
+        }
+    }
+
+    /// A randomly transformed copy of example `i`.
+    pub fn augmented(&self, i: usize, augment: &Augment, rng: &mut Stream) -> Vec<f32> {
+        match self.dataset {
+            Dataset::Digits => augment.apply(self.row(i), rng),
+            Dataset::Mnist1d => augment.apply_1d(self.row(i), rng),
+        }
+    }
+}
 
 /// One model: where its data, weights and order come from.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -79,7 +212,7 @@ struct Stack {
     labels: Vec<Vec<u8>>,
     orders: Vec<BatchOrder>,
     augment_rngs: Vec<Stream>,
-    /// `[members · TEST]` pool indices and `[members, TEST, 1]` labels.
+    /// `[members · test]` pool indices and `[members, test, 1]` labels.
     test_idx: Tensor<1, Int>,
     test_y: Tensor<3, Int>,
     /// Training sets padded to the largest: `[members · n_max]` indices, `[members, n_max, 1]`
@@ -96,12 +229,12 @@ pub struct Ensemble {
     settings: Settings,
     groups: Vec<Group>,
     device: Device,
-    pool: digits::Digits,
+    pool: Pool,
     pool_x: Tensor<2>,
     stacks: Vec<Stack>,
     /// Per evaluation: its step and, per group and member, what it measured.
     pub history: Vec<(usize, Vec<Vec<Measure>>)>,
-    /// Per group, the latest first-layer weights of its first member: `[PIXELS, units]`.
+    /// Per group, the latest first-layer weights of its first member: `[dim, units]`.
     pub weights: Vec<Vec<f32>>,
 }
 
@@ -143,8 +276,9 @@ fn per_model(
 
 impl Ensemble {
     /// Builds every group's stack on `device` (autodiff is enabled here). Members must have
-    /// `n_train ≤ MAX_TRAIN` (the specs' limits guarantee it).
-    pub fn new(settings: Settings, groups: Vec<Group>, device: &Device) -> Self {
+    /// `n_train ≤ dataset.max_train()` (the specs' rules guarantee it) and share one data
+    /// seed (it generates MNIST-1D).
+    pub fn new(settings: Settings, dataset: Dataset, groups: Vec<Group>, device: &Device) -> Self {
         let device = device.clone().autodiff();
         // Dropout draws its masks from the device's generator.
         device.seed(
@@ -153,11 +287,13 @@ impl Ensemble {
                 .and_then(|g| g.members.first())
                 .map_or(0, |m| m.seed),
         );
-        let pool = digits::all();
-        let pool_x = Tensor::from_data(
-            TensorData::new(pool.x.clone(), [pool.len(), PIXELS]),
-            &device,
-        );
+        let data_seed = groups
+            .first()
+            .and_then(|g| g.members.first())
+            .map_or(0, |m| m.data_seed);
+        let pool = Pool::new(dataset, data_seed);
+        let (dim, test_n) = (dataset.dim(), dataset.test());
+        let pool_x = Tensor::from_data(TensorData::new(pool.x.clone(), [pool.len(), dim]), &device);
         let label = |i: usize| i64::from(pool.y[i]);
         let stacks = groups
             .iter()
@@ -166,7 +302,7 @@ impl Ensemble {
                 let splits: Vec<(Vec<usize>, Vec<usize>)> = g
                     .members
                     .iter()
-                    .map(|mem| digits::split_indices(mem.n_train, TEST, mem.data_seed))
+                    .map(|mem| pool.split(mem.n_train, mem.data_seed))
                     .collect();
                 let mut inits: Vec<Stream> = g
                     .members
@@ -174,7 +310,7 @@ impl Ensemble {
                     .map(|mem| Stream::new(mem.seed, "ensemble/init"))
                     .collect();
                 let model = MlpStack::new(
-                    PIXELS,
+                    dim,
                     g.width,
                     settings.depth,
                     CLASSES,
@@ -264,10 +400,10 @@ impl Ensemble {
                     augment_rngs,
                     test_idx: int_tensor(
                         test.iter().map(|&i| i as i64).collect(),
-                        [m * TEST],
+                        [m * test_n],
                         &device,
                     ),
-                    test_y: int_tensor(test_y, [m, TEST, 1], &device),
+                    test_y: int_tensor(test_y, [m, test_n, 1], &device),
                     train_idx: int_tensor(
                         train_idx.iter().map(|&i| i as i64).collect(),
                         [m * n_max],
@@ -291,6 +427,19 @@ impl Ensemble {
         }
     }
 
+    pub fn dataset(&self) -> Dataset {
+        self.pool.dataset
+    }
+
+    /// The training examples of member `k` of group `g`, as pool indices.
+    pub fn training_set(&self, g: usize, k: usize) -> &[usize] {
+        &self.stacks[g].train[k]
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
     pub fn groups(&self) -> &[Group] {
         &self.groups
     }
@@ -302,6 +451,7 @@ impl Ensemble {
 
     /// One optimizer step of every model, each on its own minibatch.
     pub fn train_step(&mut self) {
+        let dim = self.pool.dataset.dim();
         for (g, stack) in self.stacks.iter_mut().enumerate() {
             let members = &self.groups[g].members;
             let (m, b) = (members.len(), stack.batch);
@@ -319,21 +469,24 @@ impl Ensemble {
                     [m * b],
                     &self.device,
                 );
-                self.pool_x.clone().select(0, idx).reshape([m, b, PIXELS])
+                self.pool_x.clone().select(0, idx).reshape([m, b, dim])
             } else {
-                let mut host = Vec::with_capacity(m * b * PIXELS);
+                let mut host = Vec::with_capacity(m * b * dim);
                 for (k, chunk) in picked.chunks(b).enumerate() {
                     let augment = members[k].augment;
                     for &i in chunk {
-                        let image = self.pool.image(i);
                         if augment.is_none() {
-                            host.extend_from_slice(image);
+                            host.extend_from_slice(self.pool.row(i));
                         } else {
-                            host.extend(augment.apply(image, &mut stack.augment_rngs[k]));
+                            host.extend(self.pool.augmented(
+                                i,
+                                &augment,
+                                &mut stack.augment_rngs[k],
+                            ));
                         }
                     }
                 }
-                Tensor::from_data(TensorData::new(host, [m, b, PIXELS]), &self.device)
+                Tensor::from_data(TensorData::new(host, [m, b, dim]), &self.device)
             };
             let y = int_tensor(labels, [m * b], &self.device);
             let logits = stack
@@ -356,6 +509,7 @@ impl Ensemble {
     /// `[members]`), then the loss with units removed (`[members]`) and the first member's
     /// first-layer weights where the settings ask for them.
     pub fn evaluate(&self) -> Transaction {
+        let (dim, test_n) = (self.pool.dataset.dim(), self.pool.dataset.test());
         let mut t = Transaction::default();
         for (g, stack) in self.stacks.iter().enumerate() {
             let m = self.groups[g].members.len();
@@ -363,8 +517,8 @@ impl Ensemble {
                 .pool_x
                 .clone()
                 .select(0, stack.test_idx.clone())
-                .reshape([m, TEST, PIXELS]);
-            let uniform = Tensor::<2>::full([m, TEST], 1.0 / TEST as f64, &self.device);
+                .reshape([m, test_n, dim]);
+            let uniform = Tensor::<2>::full([m, test_n], 1.0 / test_n as f64, &self.device);
             let (test_loss, test_acc) = per_model(
                 stack.model.forward(x_test.clone(), Pass::Eval, None),
                 stack.test_y.clone(),
@@ -375,7 +529,7 @@ impl Ensemble {
                 .pool_x
                 .clone()
                 .select(0, stack.train_idx.clone())
-                .reshape([m, n_max, PIXELS]);
+                .reshape([m, n_max, dim]);
             let (train_loss, train_acc) = per_model(
                 stack.model.forward(x_train, Pass::Eval, None),
                 stack.train_y.clone(),
@@ -650,12 +804,12 @@ pub fn mean_sd(values: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-/// Images of the first `units` columns of a `[PIXELS, units]` weight matrix, one per hidden unit.
-pub fn weight_images(weights: &[f32], units: usize) -> Vec<Vec<f32>> {
-    if units == 0 || weights.len() != PIXELS * units {
+/// Images of the first `units` columns of a `[dim, units]` weight matrix, one per hidden unit.
+pub fn weight_images(weights: &[f32], dim: usize, units: usize) -> Vec<Vec<f32>> {
+    if units == 0 || weights.len() != dim * units {
         return Vec::new();
     }
     (0..units)
-        .map(|u| (0..PIXELS).map(|i| weights[i * units + u]).collect())
+        .map(|u| (0..dim).map(|i| weights[i * units + u]).collect())
         .collect()
 }

@@ -69,11 +69,12 @@ pub struct Surface {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Gallery {
     pub title: String,
-    /// Pixels per image side.
-    pub side: usize,
+    /// Pixels per image row and rows per image (an MNIST-1D signal is 40 × 1).
+    pub width: usize,
+    pub height: usize,
     /// Images per row.
     pub columns: usize,
-    /// Row-major images of `side²` values each.
+    /// Row-major images of `width · height` values each.
     pub images: Vec<Vec<f32>>,
     /// Values centred on zero (weights: drawn with a diverging colour map, each image scaled
     /// to its own largest magnitude) rather than intensities in [0, 1].

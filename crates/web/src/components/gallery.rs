@@ -35,11 +35,17 @@ fn colour(v: f32, signed: bool, scale: f32) -> String {
 
 /// The gallery as one SVG document.
 pub fn render(gallery: &Gallery) -> String {
-    let side = gallery.side.max(1);
+    let (iw, ih) = (gallery.width.max(1), gallery.height.max(1));
+    // A one-row signal is drawn as a band tall enough to see.
+    let (cw, ch) = if ih == 1 {
+        (CELL, 6 * CELL)
+    } else {
+        (CELL, CELL)
+    };
     let columns = gallery.columns.max(1);
     let rows = gallery.images.len().div_ceil(columns);
-    let step = side * CELL + GAP;
-    let (w, h) = (columns * step, rows * step);
+    let (step_x, step_y) = (iw * cw + GAP, ih * ch + GAP);
+    let (w, h) = (columns * step_x, rows * step_y);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -48,13 +54,13 @@ pub fn render(gallery: &Gallery) -> String {
         gallery.title
     );
     for (i, image) in gallery.images.iter().enumerate() {
-        let (x0, y0) = ((i % columns) * step, (i / columns) * step);
+        let (x0, y0) = ((i % columns) * step_x, (i / columns) * step_y);
         let scale = image.iter().fold(0f32, |m, v| m.max(v.abs()));
         let _ = write!(
             s,
             "<rect class=\"image\" x=\"{x0}\" y=\"{y0}\" width=\"{}\" height=\"{}\" fill=\"white\" stroke=\"#d1d5db\"/>",
-            side * CELL,
-            side * CELL
+            iw * cw,
+            ih * ch
         );
         for (p, v) in image.iter().enumerate() {
             let fill = colour(*v, gallery.signed, scale);
@@ -63,9 +69,9 @@ pub fn render(gallery: &Gallery) -> String {
             }
             let _ = write!(
                 s,
-                "<rect x=\"{}\" y=\"{}\" width=\"{CELL}\" height=\"{CELL}\" fill=\"{fill}\"/>",
-                x0 + (p % side) * CELL,
-                y0 + (p / side) * CELL
+                "<rect x=\"{}\" y=\"{}\" width=\"{cw}\" height=\"{ch}\" fill=\"{fill}\"/>",
+                x0 + (p % iw) * cw,
+                y0 + (p / iw) * ch
             );
         }
     }

@@ -1,6 +1,7 @@
-//! `augmentation`: MLPs on small training sets of the 8×8 digits, with and without random
-//! shifts, rotations, scalings and pixel noise, at three training-set sizes and over a range of
-//! augmentation strengths, several seeds each (mean ± spread), every model trained at once.
+//! `augmentation`: MLPs on small training sets of the 8×8 digits (or MNIST-1D), with and
+//! without random shifts, rotations, scalings and pixel noise (MNIST-1D: translation, stretch,
+//! shear, noise), at three training-set sizes and over a range of augmentation strengths,
+//! several seeds each (mean ± spread), every model trained at once.
 
 use burn::tensor::{Device, TensorData, Transaction};
 use serde::{Deserialize, Serialize};
@@ -195,8 +196,8 @@ pub static KNOBS: &[Knob] = &[
     Knob {
         key: "data_seed",
         label: "Data seed",
-        help: "Picks the 500 test digits and the training digits (smaller sets are part of \
-            larger ones).",
+        help: "Picks the test and training examples (smaller training sets are part of \
+            larger ones) and generates MNIST-1D.",
         kind: KnobKind::Seed,
     },
     Knob {

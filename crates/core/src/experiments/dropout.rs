@@ -1,5 +1,5 @@
-//! `dropout`: an MLP on a small training set of the 8×8 digits, with and without dropout on
-//! its inputs and hidden units, several seeds trained together (mean ± spread), the dropout
+//! `dropout`: an MLP on a small training set of the 8×8 digits (or MNIST-1D), with and
+//! without dropout on its inputs and hidden units, several seeds trained together (mean ± spread), the dropout
 //! stability of the trained networks (remove a fraction of hidden units, rescale the rest,
 //! watch the test loss) at several widths, and the first-layer weights as images.
 
@@ -194,7 +194,8 @@ pub static KNOBS: &[Knob] = &[
     Knob {
         key: "data_seed",
         label: "Data seed",
-        help: "Picks the 500 test digits and the training digits (the same for every model).",
+        help: "Picks the test and training examples (the same for every model) and generates \
+            MNIST-1D.",
         kind: KnobKind::Seed,
     },
     Knob {

@@ -1,6 +1,6 @@
-//! Many small classifiers of the 8×8 digits trained side by side: one [`MlpStack`] per group of
-//! models that share an architecture and dropout rates, one model per member (a seed, a
-//! training-set size, an augmentation). A member's data seed picks its held-out test set and
+//! Many small classifiers of the 8×8 digits (or MNIST-1D) trained side by side: one
+//! [`MlpStack`] per group of models that share an architecture and dropout rates, one model
+//! per member (a seed, a training-set size, an augmentation). A member's data seed picks its held-out test set and
 //! training images (nested: a smaller training set is a prefix of a larger one); its seed picks
 //! its initial weights, minibatch order and augmentations. Members that share seeds in
 //! different groups differ only in what the groups differ in (paired comparisons).

@@ -3,6 +3,7 @@
 use overfit_cli::run_spec;
 use overfit_core::device::Backend;
 use overfit_core::experiments::Experiment;
+use overfit_core::experiments::ensemble::mean_sd;
 use overfit_core::report::{Report, RunReport};
 use overfit_core::spec::Preset;
 
@@ -456,13 +457,6 @@ fn summary_list(run: &RunReport, key: &str) -> Vec<f64> {
         .collect()
 }
 
-fn mean_and_sd(values: &[f64]) -> (f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, var.sqrt())
-}
-
 /// Mean and spread of the final test accuracy over seeds of a baseline run and a treated one,
 /// recomputed from the per-seed values (not taken from the summary): `(base, base_sd,
 /// treated, treated_sd)`. At least three seeds each.
@@ -473,8 +467,8 @@ fn seed_stats(base: &RunReport, treated: &RunReport) -> (f64, f64, f64, f64) {
         base.len() >= 3 && treated.len() >= 3,
         "at least three seeds"
     );
-    let (b, b_sd) = mean_and_sd(&base);
-    let (t, t_sd) = mean_and_sd(&treated);
+    let (b, b_sd) = mean_sd(&base);
+    let (t, t_sd) = mean_sd(&treated);
     (b, b_sd, t, t_sd)
 }
 

@@ -41,11 +41,6 @@ impl Digits {
     pub fn image(&self, i: usize) -> &[f32] {
         &self.x[i * PIXELS..(i + 1) * PIXELS]
     }
-
-    fn push(&mut self, image: &[f32], label: u8) {
-        self.x.extend_from_slice(image);
-        self.y.push(label);
-    }
 }
 
 /// All 1,797 images, in the file's order.
@@ -59,23 +54,10 @@ pub fn all() -> Digits {
     out
 }
 
-/// A seeded split: `test` images held out at random (the same for a seed everywhere), the
-/// training set the first `train` of the remaining ones in shuffled order. Nested: a smaller
-/// `train` is a prefix of a larger one, so training-set-size sweeps compare like with like.
-pub fn split(train: usize, test: usize, seed: u64) -> (Digits, Digits) {
-    let all = all();
-    let (train, test) = split_indices(train, test, seed);
-    let (mut a, mut b) = (Digits::default(), Digits::default());
-    for i in test {
-        b.push(all.image(i), all.y[i]);
-    }
-    for i in train {
-        a.push(all.image(i), all.y[i]);
-    }
-    (a, b)
-}
-
-/// [`split`] as indices into [`all`]: `(train, test)`.
+/// A seeded split as indices into [`all`], `(train, test)`: `test` images held out at random
+/// (the same for a seed everywhere), the training set the first `train` of the remaining ones
+/// in shuffled order. Nested: a smaller `train` is a prefix of a larger one, so
+/// training-set-size sweeps compare like with like.
 pub fn split_indices(train: usize, test: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
     assert!(train + test <= COUNT, "{train} + {test} images of {COUNT}");
     let order = Stream::new(seed, "digits/split").permutation(COUNT);
@@ -115,44 +97,47 @@ mod tests {
 
     #[test]
     fn splits_are_seeded_disjoint_and_nested() {
-        let (train, test) = split(300, 500, 4);
+        let (train, test) = split_indices(300, 500, 4);
         assert_eq!((train.len(), test.len()), (300, 500));
-        assert_eq!(split(300, 500, 4), (train.clone(), test.clone()));
-        let (small, test_again) = split(100, 500, 4);
+        assert!(train.iter().all(|i| !test.contains(i)), "disjoint");
+        assert_eq!(split_indices(300, 500, 4), (train.clone(), test.clone()));
+        let (small, test_again) = split_indices(100, 500, 4);
         assert_eq!(test_again, test);
-        assert_eq!(small.x[..], train.x[..100 * PIXELS]);
-        assert_ne!(split(300, 500, 5).1, test);
+        assert_eq!(small[..], train[..100]);
+        assert_ne!(split_indices(300, 500, 5).1, test);
     }
 
     #[test]
     fn a_nearest_centroid_classifier_reads_the_digits() {
         // A sanity check that images and labels belong together: class means classify
         // held-out digits far above chance (scikit-learn's data gives ~90% this way).
-        let (train, test) = split(1000, 797, 0);
+        let digits = all();
+        let (train, test) = split_indices(1000, 797, 0);
         let mut means = vec![[0f32; PIXELS]; CLASSES];
         let mut counts = [0f32; CLASSES];
-        for i in 0..train.len() {
-            let c = usize::from(train.y[i]);
+        for &i in &train {
+            let c = usize::from(digits.y[i]);
             counts[c] += 1.0;
-            for (m, v) in means[c].iter_mut().zip(train.image(i)) {
+            for (m, v) in means[c].iter_mut().zip(digits.image(i)) {
                 *m += v;
             }
         }
         for (m, n) in means.iter_mut().zip(counts) {
             m.iter_mut().for_each(|v| *v /= n);
         }
-        let right = (0..test.len())
-            .filter(|&i| {
+        let right = test
+            .iter()
+            .filter(|&&i| {
                 let distance = |m: &[f32; PIXELS]| -> f32 {
                     m.iter()
-                        .zip(test.image(i))
+                        .zip(digits.image(i))
                         .map(|(a, b)| (a - b).powi(2))
                         .sum()
                 };
                 let best = (0..CLASSES)
                     .min_by(|&a, &b| distance(&means[a]).total_cmp(&distance(&means[b])))
                     .unwrap_or(0);
-                best == usize::from(test.y[i])
+                best == usize::from(digits.y[i])
             })
             .count();
         let accuracy = right as f64 / test.len() as f64;

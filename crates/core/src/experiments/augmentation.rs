@@ -620,11 +620,7 @@ mod tests {
             gallery.images[0], gallery.images[1],
             "copies are transformed"
         );
-        while !session.is_finished() {
-            if let Some(p) = session.advance(10).expect("finite") {
-                session.absorb(p.transaction.execute()).expect("absorb");
-            }
-        }
+        crate::train::run_to_end(session.as_mut()).expect("finite");
         let report = session.report();
         let labels: Vec<&str> = report.runs.iter().map(|r| r.label.as_str()).collect();
         assert_eq!(
@@ -679,11 +675,7 @@ mod tests {
         assert_eq!((gallery.width, gallery.height), (40, 1));
         assert!(gallery.signed);
         assert_eq!(gallery.images[0].len(), 40);
-        while !session.is_finished() {
-            if let Some(p) = session.advance(10).expect("finite") {
-                session.absorb(p.transaction.execute()).expect("absorb");
-            }
-        }
+        crate::train::run_to_end(session.as_mut()).expect("finite");
         let acc = session.report().runs[0].summary["test_acc"].as_f64();
         assert!(acc.is_some_and(|a| (0.0..=1.0).contains(&a)), "{acc:?}");
         // 4,000 training signals at most; the digits have 1,297.

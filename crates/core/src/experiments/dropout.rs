@@ -569,11 +569,7 @@ mod tests {
         };
         let mut session: Box<dyn crate::train::Session> =
             Box::new(DropoutSession::new(spec, &Device::flex()));
-        while !session.is_finished() {
-            if let Some(p) = session.advance(10).expect("finite") {
-                session.absorb(p.transaction.execute()).expect("absorb");
-            }
-        }
+        crate::train::run_to_end(session.as_mut()).expect("finite");
         let report = session.report();
         let labels: Vec<&str> = report.runs.iter().map(|r| r.label.as_str()).collect();
         assert_eq!(

@@ -749,11 +749,7 @@ mod tests {
 
     fn run_to_end(spec: GrokkingSpec) -> Report {
         let mut session = GrokkingSession::new(spec, &Device::flex());
-        while !session.is_finished() {
-            if let Some(probe) = session.advance(16).expect("advance") {
-                session.absorb(probe.transaction.execute()).expect("absorb");
-            }
-        }
+        crate::train::run_to_end(&mut session).expect("finite");
         Session::report(&session)
     }
 

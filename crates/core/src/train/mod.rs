@@ -170,6 +170,18 @@ pub fn loss_and_correct(logits: Tensor<2>, targets: Tensor<1, Int>) -> (Tensor<1
     (loss, correct)
 }
 
+/// Drives a session natively to its end (tests only: the read-backs block, which the browser
+/// must never do).
+#[cfg(test)]
+pub(crate) fn run_to_end(session: &mut dyn Session) -> Result<(), RunError> {
+    while !session.is_finished() {
+        if let Some(probe) = session.advance(16)? {
+            session.absorb(probe.transaction.execute())?;
+        }
+    }
+    Ok(())
+}
+
 /// Reads one scalar from read-back data (any element type), for `absorb` implementations.
 pub fn scalar(data: &TensorData) -> f64 {
     data.iter::<f64>().next().unwrap_or(f64::NAN)

@@ -7,7 +7,7 @@ use nalgebra::DMatrix;
 
 use super::{DoubleDescentSpec, grid};
 use crate::data::mnist1d::{self, CLASSES, LENGTH};
-use crate::linalg::solve_spd;
+use crate::linalg::{add_product_single, solve_spd, syrk_lower};
 use crate::models::random_features::RandomFeatures;
 use crate::rng::Stream;
 
@@ -42,7 +42,9 @@ pub struct FeatureSweep {
     /// under-parameterised (primal) solves.
     phi_train: DMatrix<f64>,
     phi_test: DMatrix<f64>,
-    /// Σ φφᵀ over the features computed so far, for the over-parameterised (kernel) solves.
+    /// Σ φφᵀ over the features computed so far, for the over-parameterised (kernel) solves
+    /// (training × training, lower triangle only, and test × training): each block's product
+    /// in f32, the sums in f64 (see [`add_product_single`]).
     gram_train: Option<DMatrix<f64>>,
     gram_test: Option<DMatrix<f64>>,
 }
@@ -174,9 +176,10 @@ impl FeatureSweep {
                 .copy_from(&test.columns(0, width));
         }
         if let (Some(gram_train), Some(gram_test)) = (&mut self.gram_train, &mut self.gram_test) {
-            let train_t = train.transpose();
-            gram_train.gemm(1.0, &train, &train_t, 1.0);
-            gram_test.gemm(1.0, &test, &train_t, 1.0);
+            let single = |m: &DMatrix<f64>| m.map(|v| v as f32);
+            let train = single(&train);
+            add_product_single(gram_train, &train, &train, true);
+            add_product_single(gram_test, &single(&test), &train, false);
         }
     }
 
@@ -200,7 +203,10 @@ impl FeatureSweep {
             let phi = self.phi_train.columns(0, size) * scale.sqrt();
             let phi_test = self.phi_test.columns(0, size) * scale.sqrt();
             let phi_t = phi.transpose();
-            let (a, rhs) = (&phi_t * &phi, &phi_t * &self.targets);
+            // ΦᵀΦ: the lower triangle is all the solver reads.
+            let mut a = DMatrix::zeros(size, size);
+            syrk_lower(a.as_view_mut(), phi_t.as_view(), 1.0);
+            let rhs = &phi_t * &self.targets;
             self.ridges
                 .iter()
                 .map(|&ridge| {
@@ -210,7 +216,9 @@ impl FeatureSweep {
                 .collect()
         } else {
             // Over-parameterised: w = Φᵀ α, (ΦΦᵀ + λn) α = Y; |w|² = tr(αᵀ ΦΦᵀ α).
-            let k = self.gram_train.as_ref().expect("kept when N > n") * scale;
+            // Accumulated on and below the diagonal only.
+            let mut k = self.gram_train.as_ref().expect("kept when N > n") * scale;
+            k.fill_upper_triangle_with_lower_triangle();
             let k_test = self.gram_test.as_ref().expect("kept when N > n") * scale;
             self.ridges
                 .iter()

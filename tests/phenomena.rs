@@ -308,6 +308,78 @@ fn double_descent_epochs_a_network_memorising_noisy_labels_gets_worse_on_test_da
 }
 
 #[test]
+fn double_descent_two_scale_test_error_falls_rises_and_falls_again_over_training() {
+    let mut spec = Experiment::DoubleDescent.preset(Preset::Ci);
+    spec.set("mode", "two-scale").expect("a mode");
+    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("runs");
+    assert_eq!(outcome.report.axis, "epoch");
+    let run = &outcome.report.runs[0];
+    let epochs = run.column("epoch");
+    let test = run.column("test_error");
+    let (fast, slow) = (run.column("test_error_fast"), run.column("test_error_slow"));
+    for i in (0..epochs.len()).step_by(12) {
+        println!(
+            "two-scale ci: epoch {:>6} test {:.3} (fast {:.3}, slow {:.3}) train {:.3}",
+            epochs[i],
+            test[i],
+            fast[i],
+            slow[i],
+            run.column("train_error")[i]
+        );
+    }
+    let (start, first, peak, second, last) = (
+        test[0],
+        summary_f64(run, "first_min_test_error"),
+        summary_f64(run, "peak_test_error"),
+        summary_f64(run, "second_min_test_error"),
+        summary_f64(run, "final_test_error"),
+    );
+    let (first_at, peak_at, second_at) = (
+        summary_f64(run, "first_min_x"),
+        summary_f64(run, "peak_x"),
+        summary_f64(run, "second_min_x"),
+    );
+    println!(
+        "two-scale ci: {start:.3} -> {first:.3} (epoch {first_at}) -> {peak:.3} (epoch {peak_at}) \
+         -> {second:.3} (epoch {second_at}); final {last:.3} ({:.0} epochs/s)",
+        outcome.steps_per_second
+    );
+    // Down, up, down: each move large, in that order.
+    assert!(
+        first <= 0.8 * start,
+        "first descent: {start:.3} -> {first:.3}"
+    );
+    assert!(peak >= 1.25 * first, "rise: {first:.3} -> {peak:.3}");
+    assert!(
+        second <= 0.3 * peak,
+        "second descent: {peak:.3} -> {second:.3}"
+    );
+    assert!(first_at < peak_at && peak_at < second_at);
+    // The second descent ends lower than the first: stopping early would have been worse.
+    assert!(last < first, "final {last:.3} vs first minimum {first:.3}");
+    // The mechanism: the fast features' error bottoms out and climbs back before the slow
+    // features' error has fallen by half.
+    let i_peak = epochs
+        .iter()
+        .position(|e| *e == peak_at)
+        .expect("peak epoch");
+    assert!(
+        fast[i_peak] > 1.5 * fast.iter().cloned().fold(f64::INFINITY, f64::min),
+        "at the peak the fast features overfit"
+    );
+    assert!(
+        slow[i_peak] > 0.5 * slow[0],
+        "at the peak the slow features are still mostly unlearned: {:.3} of {:.3}",
+        slow[i_peak],
+        slow[0]
+    );
+    assert!(
+        *slow.last().expect("evaluated") < 0.2 * slow[0],
+        "in the end the slow features are learned"
+    );
+}
+
+#[test]
 fn benign_xor_network_fits_every_flipped_label_at_once_and_generalises_later() {
     let spec = Experiment::BenignOverfitting.preset(Preset::Ci);
     let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("the ci preset runs");

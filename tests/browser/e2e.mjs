@@ -390,6 +390,27 @@ await check('the quick double-descent sweep (n = 1000, 19 sizes up to 10,000 fea
   if (peak !== '1000') throw new Error(`the minimum-norm fit should peak at N = n = 1000, not ${peak}`);
   console.log(`     ${r.seconds.toFixed(1)} s in the browser (wasm, one thread), min-norm peak at N = ${peak}`);
 }));
+await check('epoch-wise double descent (two-scale linear model, 20,000 epochs) runs on the CPU fallback', () => withPage(cpuBrowser, 'double-descent-two-scale', true, async (page) => {
+  const r = await runDoubleDescent(page, base, 'preset=quick&mode=two-scale');
+  // test error, its fast and slow parts, training error
+  if (r.panels !== 3 || r.lines !== 4) throw new Error(`expected 3 charts with 4 curves, got ${r.panels} / ${r.lines}`);
+  const verdict = await page.locator('.verdict[data-run="linear"]').textContent();
+  if (!/^linear: double descent over training\. The test error fell to/.test(verdict)) throw new Error(`verdict: ${verdict}`);
+  for (const key of ['first_min_test_error', 'peak_test_error', 'second_min_test_error']) {
+    if (!r.summary.includes(key)) throw new Error(`no ${key} in the summary`);
+  }
+  console.log(`     ${r.seconds.toFixed(1)} s · ${verdict.slice(8, 140)}`);
+}));
+await check('a browser without WebAssembly SIMD is told so in words', () => withPage(cpuBrowser, 'no-simd', true, async (page) => {
+  // Make the page's SIMD probe fail (this Chromium has SIMD, so the app itself still loads).
+  await page.addInitScript(() => {
+    const validate = WebAssembly.validate.bind(WebAssembly);
+    WebAssembly.validate = (bytes) => (bytes.length === 43 ? false : validate(bytes));
+  });
+  await page.goto(base);
+  const text = await page.locator('p.unsupported').textContent({ timeout: 30_000 });
+  if (!text.includes('WebAssembly SIMD')) throw new Error(`message: ${text}`);
+}));
 await check('pause, resume, stop and reset work mid-run', () => withPage(cpuBrowser, 'controls', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&steps=200000&eval_every=100`);
   await page.click('#run');

@@ -9,13 +9,15 @@ use leptos::prelude::*;
 use overfit_core::experiments;
 use overfit_core::report::Report;
 use overfit_core::spec::AnySpec;
-use overfit_core::train::{Gallery, Surface};
+use overfit_core::train::{Gallery, Session, Surface};
 
 use crate::backend::Compute;
 use crate::time::{now_ms, sleep_ms};
 
 /// Time budget of one slice of training before yielding to the browser.
 const SLICE_MS: f64 = 12.0;
+/// Shortest time between two redraws of the charts while a run goes on.
+const RENDER_MS: f64 = 100.0;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Status {
@@ -42,6 +44,16 @@ pub struct RunView {
 }
 
 impl RunView {
+    /// Shows the session's latest report, surface and galleries.
+    fn publish(&self, session: &dyn Session, preset: &str, gpu: bool) {
+        let mut report = session.report();
+        report.preset = preset.to_string();
+        report.backend = if gpu { "webgpu" } else { "flex" }.into();
+        self.report.set(Some(report));
+        self.surface.set(session.surface());
+        self.galleries.set(session.galleries());
+    }
+
     pub fn new() -> Self {
         Self {
             status: RwSignal::new(Status::Idle),
@@ -159,11 +171,17 @@ impl Runner {
             v.galleries.set(session.galleries());
             let started = now_ms();
             let mut paused_ms = 0.0;
+            let mut last_render = f64::NEG_INFINITY;
+            let mut stale = false;
             while !session.is_finished() {
                 if !self.current(id) {
                     return;
                 }
                 if self.paused.get() {
+                    if stale {
+                        v.publish(session.as_ref(), &preset, backend.is_gpu());
+                        stale = false;
+                    }
                     let t = now_ms();
                     sleep_ms(100).await;
                     paused_ms += now_ms() - t;
@@ -188,16 +206,18 @@ impl Runner {
                                 return;
                             }
                             let absorbed = session.absorb(data);
-                            let mut report = session.report();
-                            report.preset = preset.clone();
-                            report.backend = if backend.is_gpu() {
-                                "webgpu".into()
-                            } else {
-                                "flex".into()
-                            };
-                            v.report.set(Some(report));
-                            v.surface.set(session.surface());
-                            v.galleries.set(session.galleries());
+                            // Redraw at most every RENDER_MS (cheap runs evaluate far more
+                            // often than a page can usefully repaint its charts), and always
+                            // at the end and on an error; a pause draws what is left.
+                            stale = true;
+                            if absorbed.is_err()
+                                || session.is_finished()
+                                || now_ms() - last_render >= RENDER_MS
+                            {
+                                v.publish(session.as_ref(), &preset, backend.is_gpu());
+                                last_render = now_ms();
+                                stale = false;
+                            }
                             if let Err(e) = absorbed {
                                 v.status.set(Status::Failed(e.to_string()));
                                 return;

@@ -295,11 +295,9 @@ impl Experiment {
     /// The charts of a report of this experiment (some depend on the spec, e.g. a sweep's mode).
     pub fn panels_for(self, report: &Report) -> &'static [Panel] {
         match self {
-            Experiment::DoubleDescent => match report.spec.get("mode").and_then(Value::as_str) {
-                Some("samples") => double_descent::Mode::Samples.panels(),
-                Some("width") => double_descent::Mode::Width.panels(),
-                _ => double_descent::Mode::Features.panels(),
-            },
+            Experiment::DoubleDescent => double_descent::Mode::of_report(&report.spec)
+                .unwrap_or(double_descent::Mode::Features)
+                .panels(),
             Experiment::BenignOverfitting => {
                 match report.spec.get("mode").and_then(Value::as_str) {
                     Some("linear") => benign::Mode::Linear.panels(),

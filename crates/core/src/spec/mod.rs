@@ -282,9 +282,9 @@ impl AnySpec {
     pub fn is_sweep(&self) -> bool {
         use crate::experiments::{benign, double_descent};
         match self {
-            AnySpec::DoubleDescent(s) => !matches!(
+            AnySpec::DoubleDescent(s) => matches!(
                 s.mode,
-                double_descent::Mode::Width | double_descent::Mode::Epochs
+                double_descent::Mode::Features | double_descent::Mode::Samples
             ),
             AnySpec::BenignOverfitting(s) => s.mode == benign::Mode::Linear,
             _ => false,

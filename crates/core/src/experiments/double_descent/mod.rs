@@ -12,6 +12,9 @@
 //!   test error bottoms out early and rises while the noisy labels are memorised. (The second,
 //!   epoch-wise descent Nakkiran et al. report for large convolutional networks did not appear
 //!   for these MLPs: widths 30-300, up to 3,000 epochs.)
+//! - `two-scale`: epoch-wise double descent, the test error falling, rising and falling again
+//!   over training, in a linear model whose features are learned at two speeds (see
+//!   [`two_scale`]).
 //!
 //! A sweep is a session like any other: each unit of work is short (a block of features or one
 //! trial), and each finished point of the curve is a probe the shell absorbs, so the page draws
@@ -20,6 +23,7 @@
 mod features;
 mod grid;
 mod samples;
+mod two_scale;
 mod widths;
 
 use std::collections::BTreeMap;
@@ -36,6 +40,7 @@ use crate::train::{Probe, RunError, Session};
 
 pub use features::FeatureSweep;
 pub use samples::SampleSweep;
+pub use two_scale::TwoScaleRun;
 pub use widths::{PAPER_POINTS, WidthSweep};
 
 pub static INFO: Info = Info {
@@ -51,7 +56,8 @@ pub static INFO: Info = Info {
         is worst with n = d samples, so more data can hurt.",
     paper: "Belkin, Hsu, Ma & Mandal, Reconciling modern machine learning practice and the \
         bias-variance trade-off (PNAS 2019); Nakkiran et al., Deep Double Descent (2019); \
-        Greydanus, Scaling down deep learning with MNIST-1D (2020)",
+        Greydanus, Scaling down deep learning with MNIST-1D (2020); Heckel & Yilmaz, Early \
+        stopping in deep networks: double descent and how to eliminate it (ICLR 2021)",
     paper_url: "https://arxiv.org/abs/1812.11118",
 };
 
@@ -137,6 +143,36 @@ pub static WIDTH_COMPARISON: Comparison = Comparison {
     marks_steps: false,
 };
 
+/// Charts of the `two-scale` mode (x: epoch, log scale): the test error on a linear scale (its
+/// fall, rise and second fall), its two parts, each with its own fall and rise at its own time,
+/// and the training error, which only falls.
+pub static TWO_SCALE_PANELS: &[Panel] = &[
+    Panel {
+        title: "test error",
+        metrics: &["test_error"],
+        y_range: None,
+        log_x: true,
+        log_y: false,
+        x: None,
+    },
+    Panel {
+        title: "test error of the fast and slow features",
+        metrics: &["test_error_fast", "test_error_slow"],
+        y_range: None,
+        log_x: true,
+        log_y: false,
+        x: None,
+    },
+    Panel {
+        title: "training error",
+        metrics: &["train_error"],
+        y_range: None,
+        log_x: true,
+        log_y: true,
+        x: None,
+    },
+];
+
 /// Charts of the trained modes (x: hidden width, with the published points overlaid, or
 /// epoch).
 pub static TRAINED_PANELS: &[Panel] = &[Panel {
@@ -153,7 +189,9 @@ pub static KNOBS: &[Knob] = &[
         key: "mode",
         label: "Sweep",
         help: "features: random features N swept across n training samples (model-wise); \
-            samples: training samples n swept across the dimension d (sample-wise).",
+            samples: training samples n swept across the dimension d (sample-wise); width: \
+            trained MLPs of many widths; epochs: one MLP over training; two-scale: a linear \
+            model with fast and slow features over training (epoch-wise).",
         kind: KnobKind::Choice(Mode::NAMES),
     },
     Knob {
@@ -289,6 +327,56 @@ pub static KNOBS: &[Knob] = &[
         kind: int(1, 1000, true),
     },
     Knob {
+        key: "gd_train",
+        label: "Training samples",
+        help: "two-scale mode: Gaussian samples the linear model is trained on.",
+        kind: int(10, 2000, true),
+    },
+    Knob {
+        key: "fast_dims",
+        label: "Fast features",
+        help: "two-scale mode: input features of scale 1, learned within a few steps.",
+        kind: int(1, 2000, true),
+    },
+    Knob {
+        key: "slow_dims",
+        label: "Slow features",
+        help: "two-scale mode: input features of the small scale below, learned 1/scale² times \
+            more slowly.",
+        kind: int(0, 2000, false),
+    },
+    Knob {
+        key: "slow_scale",
+        label: "Slow feature scale",
+        help: "two-scale mode: standard deviation of the slow features (the fast ones have 1).",
+        kind: float(0.01, 1.0, true),
+    },
+    Knob {
+        key: "slow_share",
+        label: "Signal in slow features",
+        help: "two-scale mode: share of the target's variance the slow features explain.",
+        kind: float(0.0, 1.0, false),
+    },
+    Knob {
+        key: "target_noise",
+        label: "Target noise σ",
+        help: "two-scale mode: noise on the targets (the signal has variance 1).",
+        kind: float(0.0, 2.0, false),
+    },
+    Knob {
+        key: "gd_steps",
+        label: "Epochs",
+        help: "two-scale mode: full-batch gradient-descent steps (one per epoch).",
+        kind: int(1, 200_000, true),
+    },
+    Knob {
+        key: "gd_lr",
+        label: "Step size",
+        help: "two-scale mode: gradient-descent step size (stable below 2 / the largest \
+            eigenvalue of XᵀX/n, about 2 / 3 here).",
+        kind: float(1e-4, 1.0, true),
+    },
+    Knob {
         key: "data_seed",
         label: "Data seed",
         help: "Seed for the samples, the redrawn labels and the Gaussian designs.",
@@ -305,16 +393,24 @@ pub static KNOBS: &[Knob] = &[
 
 /// What is swept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Mode {
     Features,
     Samples,
     Width,
     Epochs,
+    TwoScale,
 }
 
 impl Mode {
-    pub const NAMES: &'static [&'static str] = &["features", "samples", "width", "epochs"];
+    pub const NAMES: &'static [&'static str] =
+        &["features", "samples", "width", "epochs", "two-scale"];
+
+    /// The mode a report's spec names.
+    pub fn of_report(spec: &Map<String, Value>) -> Option<Mode> {
+        spec.get("mode")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
 
     /// The series column of the swept size.
     pub fn axis(self) -> &'static str {
@@ -322,7 +418,7 @@ impl Mode {
             Mode::Features => "features",
             Mode::Samples => "n_train",
             Mode::Width => "width",
-            Mode::Epochs => "epoch",
+            Mode::Epochs | Mode::TwoScale => "epoch",
         }
     }
 
@@ -331,6 +427,7 @@ impl Mode {
             Mode::Features => FEATURE_PANELS,
             Mode::Samples => SAMPLE_PANELS,
             Mode::Width | Mode::Epochs => TRAINED_PANELS,
+            Mode::TwoScale => TWO_SCALE_PANELS,
         }
     }
 }
@@ -362,6 +459,14 @@ pub struct DoubleDescentSpec {
     pub momentum: f64,
     pub batch: usize,
     pub eval_every: usize,
+    pub gd_train: usize,
+    pub fast_dims: usize,
+    pub slow_dims: usize,
+    pub slow_scale: f64,
+    pub slow_share: f64,
+    pub target_noise: f64,
+    pub gd_steps: usize,
+    pub gd_lr: f64,
     pub data_seed: u64,
     pub init_seed: u64,
 }
@@ -410,12 +515,24 @@ impl DoubleDescentSpec {
             momentum: 0.9,
             batch: 100,
             eval_every: 10,
+            // Epoch-wise: 100 samples, 70 fast features (scale 1) and 20 slow ones (scale 0.1)
+            // that carry 40% of the signal, noise σ = 0.1; gradient descent with step 0.2 for
+            // 20,000 epochs. Test error: 1.01 → ~0.65 (epoch ~6) → ~1.0 (epoch ~150) →
+            // ~0.06-0.1 (epochs 10,000-20,000).
+            gd_train: 100,
+            fast_dims: 70,
+            slow_dims: 20,
+            slow_scale: 0.1,
+            slow_share: 0.4,
+            target_noise: 0.1,
+            gd_steps: 20_000,
+            gd_lr: 0.2,
             data_seed: 0,
             init_seed: 0,
         };
         match preset {
             Preset::Paper => paper,
-            // The closed form at n = 1000 takes ~3 s natively and ~9 s in a browser tab; the
+            // The closed form at n = 1000 takes ~2 s natively and ~5 s in a browser tab; the
             // width mode uses the ci setting.
             Preset::Quick => Self {
                 n_test: 1000,
@@ -457,11 +574,24 @@ impl DoubleDescentSpec {
             Mode::Features => (self.n_train, MAX_FEATURES, "features"),
             Mode::Samples => (self.dim, MAX_SAMPLES, "samples"),
             Mode::Width | Mode::Epochs => return self.validate_widths(),
+            Mode::TwoScale => return self.validate_two_scale(),
         };
         let largest = threshold as f64 * self.ratio_max;
         if largest > limit {
             return Err(SpecError::Inconsistent(format!(
                 "the sweep would reach {largest:.0} {what} (limit {limit:.0}): lower ratio_max"
+            )));
+        }
+        Ok(())
+    }
+
+    fn validate_two_scale(&self) -> Result<(), SpecError> {
+        let dim = self.fast_dims + self.slow_dims;
+        if self.gd_train * dim > 1_000_000 || dim > 2000 {
+            return Err(SpecError::Inconsistent(format!(
+                "{} samples of {dim} features is too large (at most 2,000 features and a million \
+                 numbers)",
+                self.gd_train
             )));
         }
         Ok(())
@@ -509,7 +639,15 @@ impl DoubleDescentSpec {
             Mode::Epochs => {
                 "One MLP's errors over training: the test error is lowest early and rises while \
                  the noisy labels are memorised (the epoch-wise second descent reported for \
-                 large convolutional networks does not appear for these MLPs)."
+                 large convolutional networks does not appear for these MLPs; the two-scale \
+                 mode shows it)."
+            }
+            Mode::TwoScale => {
+                "Epoch-wise double descent: gradient descent learns the strong features within \
+                 a few epochs and then fits noise with them (the first rise), and learns the \
+                 weak features a hundred times later (the second descent), the mechanism \
+                 Heckel & Yilmaz (2021) give for epoch-wise double descent. The second chart \
+                 splits the test error between the two groups."
             }
         }
     }
@@ -521,10 +659,14 @@ impl DoubleDescentSpec {
             "ridge" | "ratio_min" | "ratio_max" | "points" => {
                 matches!(self.mode, Mode::Features | Mode::Samples)
             }
-            "label_noise" => self.mode != Mode::Samples,
+            "label_noise" => !matches!(self.mode, Mode::Samples | Mode::TwoScale),
             "dim" | "noise" | "trials" => self.mode == Mode::Samples,
             "width_min" | "width_max" | "widths" => self.mode == Mode::Width,
             "width" => self.mode == Mode::Epochs,
+            "gd_train" | "fast_dims" | "slow_dims" | "slow_scale" | "slow_share"
+            | "target_noise" | "gd_steps" | "gd_lr" => self.mode == Mode::TwoScale,
+            // Gradient descent starts from zero: nothing random but the data.
+            "init_seed" => self.mode != Mode::TwoScale,
             "mlp_train" | "mlp_test" | "epochs" | "lr" | "momentum" | "batch" | "eval_every" => {
                 matches!(self.mode, Mode::Width | Mode::Epochs)
             }
@@ -538,6 +680,7 @@ impl DoubleDescentSpec {
         match self.mode {
             Mode::Features | Mode::Width | Mode::Epochs => self.n_train,
             Mode::Samples => self.dim,
+            Mode::TwoScale => self.gd_train,
         }
     }
 
@@ -564,6 +707,7 @@ impl DoubleDescentSpec {
                     * self.trials
             }
             Mode::Width | Mode::Epochs => self.epochs * self.steps_per_epoch(),
+            Mode::TwoScale => self.gd_steps,
         }
     }
 }
@@ -622,6 +766,7 @@ struct Curve {
 pub fn start(spec: &DoubleDescentSpec, device: &burn::tensor::Device) -> Box<dyn Session> {
     match spec.mode {
         Mode::Width | Mode::Epochs => Box::new(WidthSweep::new(spec.clone(), device)),
+        Mode::TwoScale => Box::new(TwoScaleRun::new(spec.clone(), device)),
         Mode::Features | Mode::Samples => Box::new(DoubleDescentSession::new(spec.clone())),
     }
 }
@@ -641,8 +786,8 @@ impl DoubleDescentSession {
     fn new(spec: DoubleDescentSpec) -> Self {
         let engine = match spec.mode {
             Mode::Samples => Engine::Samples(SampleSweep::new(&spec)),
-            // The width mode trains (see `start`); a closed-form session never gets it.
-            Mode::Features | Mode::Width | Mode::Epochs => {
+            // The trained modes train (see `start`); a closed-form session never gets them.
+            Mode::Features | Mode::Width | Mode::Epochs | Mode::TwoScale => {
                 Engine::Features(FeatureSweep::new(&spec))
             }
         };
@@ -670,7 +815,7 @@ impl DoubleDescentSession {
         let mut s = Map::new();
         match self.spec.mode {
             Mode::Samples => s.insert("dim".into(), Value::from(self.spec.dim)),
-            Mode::Features | Mode::Width | Mode::Epochs => {
+            Mode::Features | Mode::Width | Mode::Epochs | Mode::TwoScale => {
                 s.insert("n_train".into(), Value::from(self.spec.n_train))
             }
         };

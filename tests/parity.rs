@@ -27,3 +27,40 @@ fn wgpu_matches_flex_over_a_few_training_steps() {
         }
     }
 }
+
+/// The features sweep's Gram products on the GPU (f32 sums per grid interval on the device,
+/// folded into f64 on the host) give the host's fits to about six digits.
+#[cfg(feature = "wgpu")]
+#[test]
+fn closed_form_gram_products_on_wgpu_match_the_host() {
+    use overfit_cli::run_spec;
+    use overfit_core::device::Backend;
+    use overfit_core::experiments::Experiment;
+    use overfit_core::spec::Preset;
+
+    let mut spec = Experiment::DoubleDescent.preset(Preset::Ci);
+    spec.set_all(["n_train=120", "n_test=200", "points=9"])
+        .expect("valid settings");
+    let host = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("host sweep");
+    let gpu = run_spec(&spec, "ci", Backend::Wgpu, |_, _| {}).expect(
+        "wgpu sweep: install a Vulkan driver (e.g. mesa-vulkan-drivers) so an adapter exists",
+    );
+    for (a, b) in host.report.runs.iter().zip(&gpu.report.runs) {
+        let sizes = a.column("features");
+        assert!(
+            sizes.iter().filter(|n| **n > 120.0).count() >= 3,
+            "sizes past n: {sizes:?}"
+        );
+        assert_eq!(sizes, b.column("features"));
+        for metric in ["test_error", "test_zero_one", "norm"] {
+            for (i, (u, v)) in a.column(metric).iter().zip(&b.column(metric)).enumerate() {
+                assert!(
+                    (u - v).abs() <= 1e-4 * u.abs().max(1.0),
+                    "{} {metric} at N = {}: host {u} vs wgpu {v}",
+                    a.label,
+                    sizes[i]
+                );
+            }
+        }
+    }
+}

@@ -14,6 +14,9 @@ pub struct Compute {
     pub label: String,
     /// Why the CPU is used, when it is.
     pub fallback_reason: Option<String>,
+    /// A software WebGPU adapter (the browser's fallback adapter, e.g. SwiftShader): it trains,
+    /// but the closed-form sweeps' Gram products are faster on the CPU (see the runner).
+    pub software: bool,
     /// The WebGPU handles, shared with the surface renderer.
     pub gpu: Option<Rc<WgpuSetup>>,
 }
@@ -24,6 +27,7 @@ impl Compute {
             device: Device::flex(),
             label: "CPU fallback".into(),
             fallback_reason: Some(reason.into()),
+            software: false,
             gpu: None,
         }
     }
@@ -62,6 +66,7 @@ pub async fn init(force_cpu: bool) -> Compute {
                 device,
                 label: format!("WebGPU · {name}"),
                 fallback_reason: None,
+                software: info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu,
                 gpu: Some(Rc::new(setup)),
             }
         }

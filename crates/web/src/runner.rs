@@ -157,7 +157,15 @@ impl Runner {
             sleep_ms(50).await;
         };
         'restart: loop {
-            let mut session = match experiments::start(&spec, &backend.device) {
+            // A closed-form sweep forms its Gram products on a hardware GPU; on a software
+            // adapter they are far slower than on the CPU (the quick sweep: 140 s on SwiftShader
+            // against 5 s in wasm), so there the whole sweep runs on the CPU.
+            let device = if spec.is_sweep() && backend.software {
+                burn::tensor::Device::flex()
+            } else {
+                backend.device.clone()
+            };
+            let mut session = match experiments::start(&spec, &device) {
                 Ok(s) => s,
                 Err(e) => {
                     v.status.set(Status::Failed(e.to_string()));

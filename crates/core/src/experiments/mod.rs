@@ -380,7 +380,8 @@ pub fn start(spec: &AnySpec, device: &Device) -> Result<Box<dyn Session>, SpecEr
     spec.validate()?;
     Ok(match spec {
         AnySpec::Grokking(s) => Box::new(grokking::GrokkingSession::new(s.clone(), device)),
-        // Closed-form sweeps run on the host in f64; the width sweep trains on the device.
+        // Closed-form sweeps solve on the host in f64 (the features mode's Gram products on
+        // the device when it is a GPU); the trained modes train on the device.
         AnySpec::DoubleDescent(s) => double_descent::start(s, device),
         AnySpec::BenignOverfitting(s) => benign::start(s, device),
         AnySpec::Dropout(s) => Box::new(dropout::DropoutSession::new(s.clone(), device)),

@@ -3,6 +3,7 @@
 //! number of training samples n. Test error and the read-out's norm peak at N = n, where the
 //! fit first interpolates the (noisy) training labels.
 
+use burn::tensor::{Device, Tensor, TensorData, Transaction};
 use nalgebra::DMatrix;
 
 use super::{DoubleDescentSpec, grid};
@@ -10,9 +11,32 @@ use crate::data::mnist1d::{self, CLASSES, LENGTH};
 use crate::linalg::{add_product_single, solve_spd, syrk_lower};
 use crate::models::random_features::RandomFeatures;
 use crate::rng::Stream;
+use crate::train::RunError;
 
 /// Features computed per unit of work: small enough to keep each unit short in a browser tab.
 pub(super) const COLUMN_CHUNK: usize = 64;
+
+/// What a unit of work produced.
+pub enum Step {
+    /// A block of features folded in (nothing to show yet).
+    Working,
+    /// Every run's metrics at the grid point just solved.
+    Point(Vec<Vec<(&'static str, f64)>>),
+    /// The grid point needs the device's Gram sums first: read these back and pass them to
+    /// [`FeatureSweep::absorb`], which solves the point.
+    Readback(Transaction),
+}
+
+/// The Gram sums on a GPU: each feature block's products on the device, in f32, summed there
+/// since the last kernel solve and folded into the host's f64 matrices when one needs them.
+struct DeviceGram {
+    device: Device,
+    /// `[n, n]` and `[n_test, n]`.
+    train: Tensor<2>,
+    test: Tensor<2>,
+    /// The grid point waiting for the sums to come back.
+    awaiting: Option<usize>,
+}
 
 /// One unit of work.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -47,6 +71,8 @@ pub struct FeatureSweep {
     /// in f32, the sums in f64 (see [`add_product_single`]).
     gram_train: Option<DMatrix<f64>>,
     gram_test: Option<DMatrix<f64>>,
+    /// Where the Gram products are formed when a GPU is at hand.
+    device: Option<DeviceGram>,
 }
 
 fn to_matrix(samples: &mnist1d::Samples) -> DMatrix<f64> {
@@ -83,7 +109,9 @@ fn zero_one(pred: &DMatrix<f64>, labels: &[u8]) -> f64 {
 }
 
 impl FeatureSweep {
-    pub fn new(spec: &DoubleDescentSpec) -> Self {
+    /// A sweep on the host; with `gpu`, the Gram products (nearly all the arithmetic above the
+    /// threshold) run on that device and the solves on the host.
+    pub fn new(spec: &DoubleDescentSpec, gpu: Option<&Device>) -> Self {
         let n = spec.n_train;
         let all = mnist1d::generate(n + spec.n_test, spec.data_seed);
         let (train, test) = all.split_at(n);
@@ -128,6 +156,12 @@ impl FeatureSweep {
             phi_test: DMatrix::zeros(spec.n_test, kept),
             gram_train: over.then(|| DMatrix::zeros(n, n)),
             gram_test: over.then(|| DMatrix::zeros(spec.n_test, n)),
+            device: gpu.filter(|_| over).map(|device| DeviceGram {
+                device: device.clone(),
+                train: Tensor::zeros([n, n], device),
+                test: Tensor::zeros([spec.n_test, n], device),
+                awaiting: None,
+            }),
             map,
             grid,
         }
@@ -149,17 +183,77 @@ impl FeatureSweep {
         self.next
     }
 
-    /// Does the next unit of work; returns each run's metrics when it finished a grid point.
-    pub fn step(&mut self) -> Option<Vec<Vec<(&'static str, f64)>>> {
+    /// Whether the Gram products run on a device.
+    pub fn on_device(&self) -> bool {
+        self.device.is_some()
+    }
+
+    /// Does the next unit of work (`None` when every unit is done).
+    pub fn step(&mut self) -> Option<Step> {
         let unit = *self.plan.get(self.next)?;
         self.next += 1;
-        match unit {
+        Some(match unit {
             Unit::Columns { from, to } => {
                 self.add_columns(from, to);
-                None
+                Step::Working
             }
-            Unit::Solve { index } => Some(self.solve(self.grid[index])),
+            Unit::Solve { index } => {
+                let size = self.grid[index];
+                match &mut self.device {
+                    Some(gram) if size > self.x_train.nrows() => {
+                        gram.awaiting = Some(size);
+                        let transaction = Transaction::default()
+                            .register(gram.train.clone())
+                            .register(gram.test.clone());
+                        // The next interval's sums start from zero (the transaction holds
+                        // these).
+                        gram.train = gram.train.clone().zeros_like();
+                        gram.test = gram.test.clone().zeros_like();
+                        Step::Readback(transaction)
+                    }
+                    _ => Step::Point(self.solve(size)),
+                }
+            }
+        })
+    }
+
+    /// Folds the device's Gram sums (read back from [`Step::Readback`]) into the host's and
+    /// solves the grid point that waited for them.
+    pub fn absorb(
+        &mut self,
+        data: Vec<TensorData>,
+    ) -> Result<Vec<Vec<(&'static str, f64)>>, RunError> {
+        let size = self
+            .device
+            .as_mut()
+            .and_then(|gram| gram.awaiting.take())
+            .ok_or_else(|| RunError::Readback("no Gram sums are awaited".into()))?;
+        let [train, test] = data.as_slice() else {
+            return Err(RunError::Readback(format!(
+                "expected 2 tensors, got {}",
+                data.len()
+            )));
+        };
+        let (Some(gram_train), Some(gram_test)) = (&mut self.gram_train, &mut self.gram_test)
+        else {
+            return Err(RunError::Readback("no Gram matrices on the host".into()));
+        };
+        // Row-major from the device.
+        for (target, data) in [(gram_train, train), (gram_test, test)] {
+            let cols = target.ncols();
+            let values: Vec<f64> = data.iter::<f64>().collect();
+            if values.len() != target.len() {
+                return Err(RunError::Readback(format!(
+                    "expected {} Gram entries, got {}",
+                    target.len(),
+                    values.len()
+                )));
+            }
+            for (k, v) in values.into_iter().enumerate() {
+                target[(k / cols, k % cols)] += v;
+            }
         }
+        Ok(self.solve(size))
     }
 
     fn add_columns(&mut self, from: usize, to: usize) {
@@ -174,6 +268,20 @@ impl FeatureSweep {
             self.phi_test
                 .columns_mut(from, width)
                 .copy_from(&test.columns(0, width));
+        }
+        if let Some(gram) = &mut self.device {
+            // Column-major n × w is row-major w × n: the blocks go up transposed.
+            let upload = |m: &DMatrix<f64>| {
+                let values: Vec<f32> = m.iter().map(|v| *v as f32).collect();
+                Tensor::<2>::from_data(
+                    TensorData::new(values, [m.ncols(), m.nrows()]),
+                    &gram.device,
+                )
+            };
+            let (train_t, test_t) = (upload(&train), upload(&test));
+            gram.train = gram.train.clone() + train_t.clone().transpose().matmul(train_t.clone());
+            gram.test = gram.test.clone() + test_t.transpose().matmul(train_t);
+            return;
         }
         if let (Some(gram_train), Some(gram_test)) = (&mut self.gram_train, &mut self.gram_test) {
             let single = |m: &DMatrix<f64>| m.map(|v| v as f32);

@@ -38,7 +38,7 @@ use crate::report::{Report, RunReport, json_number};
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 use crate::train::{Probe, RunError, Session};
 
-pub use features::FeatureSweep;
+pub use features::{FeatureSweep, Step};
 pub use samples::SampleSweep;
 pub use two_scale::TwoScaleRun;
 pub use widths::{PAPER_POINTS, WidthSweep};
@@ -718,10 +718,11 @@ enum Engine {
 }
 
 impl Engine {
-    fn step(&mut self) -> Option<Vec<Vec<(&'static str, f64)>>> {
+    /// The next unit of work (call only while units remain).
+    fn step(&mut self) -> Step {
         match self {
-            Engine::Features(e) => e.step(),
-            Engine::Samples(e) => e.step(),
+            Engine::Features(e) => e.step().unwrap_or(Step::Working),
+            Engine::Samples(e) => e.step().map_or(Step::Working, Step::Point),
         }
     }
 
@@ -762,33 +763,42 @@ struct Curve {
     metrics: BTreeMap<&'static str, Vec<f64>>,
 }
 
-/// Starts a sweep: closed-form modes on the host, the width mode on `device`.
+/// Starts a sweep: the trained modes on `device`; the closed-form modes on the host, the
+/// features mode's Gram products on `device` when it is a GPU.
 pub fn start(spec: &DoubleDescentSpec, device: &burn::tensor::Device) -> Box<dyn Session> {
     match spec.mode {
         Mode::Width | Mode::Epochs => Box::new(WidthSweep::new(spec.clone(), device)),
         Mode::TwoScale => Box::new(TwoScaleRun::new(spec.clone(), device)),
-        Mode::Features | Mode::Samples => Box::new(DoubleDescentSession::new(spec.clone())),
+        Mode::Features | Mode::Samples => {
+            let gpu = (*device != burn::tensor::Device::flex()).then_some(device);
+            Box::new(DoubleDescentSession::new(spec.clone(), gpu))
+        }
     }
 }
+
+/// A grid point between its probe and the probe's absorption.
+type Pending = (usize, Option<Vec<Vec<(&'static str, f64)>>>);
 
 /// A closed-form `double-descent` sweep in progress.
 pub struct DoubleDescentSession {
     spec: DoubleDescentSpec,
     engine: Engine,
     curves: Vec<Curve>,
-    /// A finished point waiting for its probe to be absorbed: `(size, metrics per run)`.
-    pending: Option<(usize, Vec<Vec<(&'static str, f64)>>)>,
+    /// A finished point waiting for its probe to be absorbed: its size and the metrics of
+    /// each run (`None` while they wait for the probe's Gram sums from the device).
+    pending: Option<Pending>,
     points_done: usize,
 }
 
 impl DoubleDescentSession {
-    /// A closed-form sweep (`features` or `samples`; [`start`] routes the trained modes).
-    fn new(spec: DoubleDescentSpec) -> Self {
+    /// A closed-form sweep (`features` or `samples`; [`start`] routes the trained modes), the
+    /// Gram products on `gpu` if given.
+    fn new(spec: DoubleDescentSpec, gpu: Option<&burn::tensor::Device>) -> Self {
         let engine = match spec.mode {
             Mode::Samples => Engine::Samples(SampleSweep::new(&spec)),
             // The trained modes train (see `start`); a closed-form session never gets them.
             Mode::Features | Mode::Width | Mode::Epochs | Mode::TwoScale => {
-                Engine::Features(FeatureSweep::new(&spec))
+                Engine::Features(FeatureSweep::new(&spec, gpu))
             }
         };
         let curves = engine
@@ -897,24 +907,39 @@ impl Session for DoubleDescentSession {
             ));
         }
         for _ in 0..max_steps {
-            if let Some(metrics) = self.engine.step() {
-                let size = self.engine.grid()[self.points_done];
-                self.pending = Some((size, metrics));
-                // The point is computed on the host: there is nothing to read back.
-                return Ok(Some(Probe {
-                    step: self.engine.units_done(),
-                    transaction: Transaction::default(),
-                }));
+            if self.engine.units_done() >= self.engine.units() {
+                break;
             }
+            let (metrics, transaction) = match self.engine.step() {
+                Step::Working => continue,
+                // Solved on the host: there is nothing to read back.
+                Step::Point(metrics) => (Some(metrics), Transaction::default()),
+                Step::Readback(transaction) => (None, transaction),
+            };
+            let size = self.engine.grid()[self.points_done];
+            self.pending = Some((size, metrics));
+            return Ok(Some(Probe {
+                step: self.engine.units_done(),
+                transaction,
+            }));
         }
         Ok(None)
     }
 
-    fn absorb(&mut self, _data: Vec<TensorData>) -> Result<(), RunError> {
+    fn absorb(&mut self, data: Vec<TensorData>) -> Result<(), RunError> {
         let (size, metrics) = self
             .pending
             .take()
             .ok_or_else(|| RunError::Readback("no probe is pending".into()))?;
+        let metrics = match (metrics, &mut self.engine) {
+            (Some(metrics), _) => metrics,
+            (None, Engine::Features(e)) => e.absorb(data)?,
+            (None, Engine::Samples(_)) => {
+                return Err(RunError::Readback(
+                    "a sample sweep reads nothing back".into(),
+                ));
+            }
+        };
         self.points_done += 1;
         for (curve, values) in self.curves.iter_mut().zip(metrics) {
             curve.x.push(size);
@@ -967,7 +992,7 @@ mod tests {
     use super::*;
 
     fn run(spec: DoubleDescentSpec) -> Report {
-        let mut session = DoubleDescentSession::new(spec.clone());
+        let mut session = DoubleDescentSession::new(spec.clone(), None);
         assert_eq!(session.total_steps(), spec.units());
         while !session.is_finished() {
             if let Some(probe) = session.advance(7).expect("advance") {
@@ -1049,7 +1074,7 @@ mod tests {
     fn units_match_the_plan() {
         for preset in Preset::ALL {
             let spec = DoubleDescentSpec::preset(preset);
-            assert_eq!(FeatureSweep::new(&spec).units(), spec.units());
+            assert_eq!(FeatureSweep::new(&spec, None).units(), spec.units());
             let spec = DoubleDescentSpec {
                 mode: Mode::Samples,
                 ..spec

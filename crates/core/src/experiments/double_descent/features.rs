@@ -183,11 +183,6 @@ impl FeatureSweep {
         self.next
     }
 
-    /// Whether the Gram products run on a device.
-    pub fn on_device(&self) -> bool {
-        self.device.is_some()
-    }
-
     /// Does the next unit of work (`None` when every unit is done).
     pub fn step(&mut self) -> Option<Step> {
         let unit = *self.plan.get(self.next)?;
@@ -324,7 +319,7 @@ impl FeatureSweep {
                 .collect()
         } else {
             // Over-parameterised: w = Φᵀ α, (ΦΦᵀ + λn) α = Y; |w|² = tr(αᵀ ΦΦᵀ α).
-            // Accumulated on and below the diagonal only.
+            // The host path sums only the lower triangle.
             let mut k = self.gram_train.as_ref().expect("kept when N > n") * scale;
             k.fill_upper_triangle_with_lower_triangle();
             let k_test = self.gram_test.as_ref().expect("kept when N > n") * scale;

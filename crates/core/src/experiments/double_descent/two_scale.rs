@@ -110,6 +110,9 @@ pub struct TwoScaleRun {
     /// `XᵀX / n`, `[d, d]`, and `Xᵀy / n`, `[d, 1]`: the gradient at θ is `G·θ − b`.
     gram: Tensor<2>,
     rhs: Tensor<2>,
+    /// One gradient step as one affine map: θ − η(Gθ − b) = (I − ηG)·θ + η·b.
+    step_matrix: Tensor<2>,
+    step_offset: Tensor<2>,
     theta: Tensor<2>,
     /// `[d, 1]`: the true coefficients and the input scales, for the exact test error.
     truth: Tensor<2>,
@@ -144,6 +147,13 @@ impl TwoScaleRun {
                 }
             }
         }
+        let step_matrix: Vec<f32> = (0..d * d)
+            .map(|k| {
+                let identity = if k / d == k % d { 1.0 } else { 0.0 };
+                (identity - spec.gd_lr * gram[k]) as f32
+            })
+            .collect();
+        let step_offset: Vec<f64> = rhs.iter().map(|v| spec.gd_lr * v).collect();
         let gram: Vec<f32> = gram.into_iter().map(|a| a as f32).collect();
         let y_square = problem.y.iter().map(|v| v * v).sum::<f64>() / n as f64;
         let fast_mask: Vec<f32> = (0..d)
@@ -152,6 +162,8 @@ impl TwoScaleRun {
         Self {
             gram: Tensor::from_data(TensorData::new(gram, [d, d]), device),
             rhs: column(rhs),
+            step_matrix: Tensor::from_data(TensorData::new(step_matrix, [d, d]), device),
+            step_offset: column(step_offset),
             theta: Tensor::zeros([d, 1], device),
             truth: column(problem.theta.clone()),
             scales: column(problem.scales.clone()),
@@ -299,13 +311,12 @@ impl Stepper for TwoScaleRun {
     }
 
     fn train_step(&mut self) {
-        // ∇ ½·mean((Xθ − y)²) = (XᵀX/n)·θ − Xᵀy/n.
-        let grad = self.gram.clone().matmul(self.theta.clone()) - self.rhs.clone();
-        self.theta = self.theta.clone() - grad * self.spec.gd_lr;
+        // ∇ ½·mean((Xθ − y)²) = (XᵀX/n)·θ − Xᵀy/n, so a step of size η is
+        // θ ← (I − η·XᵀX/n)·θ + η·Xᵀy/n: one product and one sum.
+        self.theta = self.step_matrix.clone().matmul(self.theta.clone()) + self.step_offset.clone();
     }
 
     fn evaluate(&mut self) -> Transaction {
-        let d = self.problem.dim();
         let theta = self.theta.clone();
         // Training error: θᵀGθ − 2θᵀb + Σy²/n = mean((Xθ − y)²).
         let quadratic = theta
@@ -316,7 +327,6 @@ impl Stepper for TwoScaleRun {
         let error = ((theta - self.truth.clone()) * self.scales.clone()).powi_scalar(2);
         let fast = self.fast_mask.clone().matmul(error.clone()).reshape([1]);
         let total = error.sum().reshape([1]);
-        debug_assert_eq!(self.fast_mask.dims(), [1, d]);
         Transaction::default()
             .register(quadratic)
             .register(fast)

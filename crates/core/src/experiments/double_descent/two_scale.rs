@@ -13,6 +13,7 @@
 //! `|Σ^½(θ − θ*)|² + σ²`, reported split into the fast and slow features' parts.
 
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
+use nalgebra::DMatrix;
 use serde_json::{Map, Value};
 
 use super::{DoubleDescentSpec, INFO};
@@ -130,43 +131,31 @@ impl TwoScaleRun {
     pub fn new(spec: DoubleDescentSpec, device: &Device) -> Self {
         let problem = Problem::new(&spec);
         let (n, d) = (problem.n, problem.dim());
-        let column = |v: Vec<f64>| {
-            let len = v.len();
-            let v: Vec<f32> = v.into_iter().map(|a| a as f32).collect();
-            Tensor::<2>::from_data(TensorData::new(v, [len, 1]), device)
+        let tensor = |m: DMatrix<f64>| {
+            // nalgebra is column-major; the transpose's storage is the row-major data.
+            let shape = [m.nrows(), m.ncols()];
+            let values: Vec<f32> = m.transpose().iter().map(|a| *a as f32).collect();
+            Tensor::<2>::from_data(TensorData::new(values, shape), device)
         };
+        let column = |v: &[f64]| tensor(DMatrix::from_column_slice(v.len(), 1, v));
         // The normal equations' matrix and right-hand side, formed once in f64 on the host.
-        let mut gram = vec![0.0f64; d * d];
-        let mut rhs = vec![0.0f64; d];
-        for i in 0..n {
-            let row = &problem.x[i * d..(i + 1) * d];
-            for a in 0..d {
-                rhs[a] += row[a] * problem.y[i] / n as f64;
-                for b in 0..d {
-                    gram[a * d + b] += row[a] * row[b] / n as f64;
-                }
-            }
-        }
-        let step_matrix: Vec<f32> = (0..d * d)
-            .map(|k| {
-                let identity = if k / d == k % d { 1.0 } else { 0.0 };
-                (identity - spec.gd_lr * gram[k]) as f32
-            })
-            .collect();
-        let step_offset: Vec<f64> = rhs.iter().map(|v| spec.gd_lr * v).collect();
-        let gram: Vec<f32> = gram.into_iter().map(|a| a as f32).collect();
+        let x = DMatrix::from_row_slice(n, d, &problem.x);
+        let gram = x.transpose() * &x / n as f64;
+        let rhs = x.transpose() * DMatrix::from_column_slice(n, 1, &problem.y) / n as f64;
+        let step_matrix = DMatrix::identity(d, d) - &gram * spec.gd_lr;
+        let step_offset = &rhs * spec.gd_lr;
         let y_square = problem.y.iter().map(|v| v * v).sum::<f64>() / n as f64;
         let fast_mask: Vec<f32> = (0..d)
             .map(|i| if i < problem.fast { 1.0 } else { 0.0 })
             .collect();
         Self {
-            gram: Tensor::from_data(TensorData::new(gram, [d, d]), device),
-            rhs: column(rhs),
-            step_matrix: Tensor::from_data(TensorData::new(step_matrix, [d, d]), device),
-            step_offset: column(step_offset),
+            gram: tensor(gram),
+            rhs: tensor(rhs),
+            step_matrix: tensor(step_matrix),
+            step_offset: tensor(step_offset),
             theta: Tensor::zeros([d, 1], device),
-            truth: column(problem.theta.clone()),
-            scales: column(problem.scales.clone()),
+            truth: column(&problem.theta),
+            scales: column(&problem.scales),
             fast_mask: Tensor::from_data(TensorData::new(fast_mask, [1, d]), device),
             y_square,
             schedule: Schedule::log_spaced(spec.gd_steps, (spec.gd_steps / 50).max(1)),
@@ -411,5 +400,18 @@ mod tests {
             .map(|i| (got[i] - expected[i]).abs())
             .fold(0.0, f64::max);
         assert!(worst < 1e-3 * expected.amax().max(1.0), "{worst}");
+        // The errors evaluated on the device are the host's formulas at those coefficients.
+        let data = run.evaluate().execute();
+        run.record(steps as usize, data).expect("finite");
+        let &(_, train, fast, slow) = run.history.last().expect("recorded");
+        let (host_fast, host_slow) = p.test_error(&got);
+        let residual = &x * DVector::from_column_slice(&got) - DVector::from_column_slice(&p.y);
+        let host_train = residual.norm_squared() / n as f64;
+        for (device, host) in [(fast, host_fast), (slow, host_slow), (train, host_train)] {
+            assert!(
+                (device - host).abs() < 1e-4 * host.max(1e-2),
+                "{device} vs {host}"
+            );
+        }
     }
 }

@@ -8,13 +8,26 @@ use nalgebra::DMatrix;
 
 use super::{DoubleDescentSpec, grid};
 use crate::data::mnist1d::{self, CLASSES, LENGTH};
-use crate::linalg::{add_product_single, solve_spd, syrk_lower};
+use crate::linalg::{add_product_single, solve_spd};
 use crate::models::random_features::RandomFeatures;
 use crate::rng::Stream;
 use crate::train::RunError;
 
 /// Features computed per unit of work: small enough to keep each unit short in a browser tab.
 pub(super) const COLUMN_CHUNK: usize = 64;
+
+/// Most feature values (f32) a sweep keeps for its test predictions: 128 MB, every feature of
+/// the paper preset (3,000 inputs × 10,000 features). Blocks past it are computed again.
+const KEPT_VALUES: usize = 1 << 25;
+
+/// One block of features of the training and test inputs.
+struct FeatureBlock {
+    /// The block holds features `previous block's to..to`.
+    to: usize,
+    /// `[n, to - from]` and `[n_test, to - from]`.
+    train: DMatrix<f32>,
+    test: DMatrix<f32>,
+}
 
 /// What a unit of work produced.
 pub enum Step {
@@ -28,12 +41,11 @@ pub enum Step {
 }
 
 /// The Gram sums on a GPU: each feature block's products on the device, in f32, summed there
-/// since the last kernel solve and folded into the host's f64 matrices when one needs them.
+/// since the last kernel solve and folded into the host's f64 matrix when one needs them.
 struct DeviceGram {
     device: Device,
-    /// `[n, n]` and `[n_test, n]`.
-    train: Tensor<2>,
-    test: Tensor<2>,
+    /// `[n, n]`.
+    sum: Tensor<2>,
     /// The grid point waiting for the sums to come back.
     awaiting: Option<usize>,
 }
@@ -41,7 +53,8 @@ struct DeviceGram {
 /// One unit of work.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Unit {
-    /// Compute features `from..to` and fold them into the Gram matrices.
+    /// Compute features `from..to`, fold them into the Gram matrices and keep them while
+    /// they fit.
     Columns { from: usize, to: usize },
     /// Fit and evaluate every run at grid point `index`.
     Solve { index: usize },
@@ -55,8 +68,8 @@ pub struct FeatureSweep {
     /// One ridge per run (0 = minimum norm).
     ridges: Vec<f64>,
     map: RandomFeatures,
-    x_train: DMatrix<f64>,
-    x_test: DMatrix<f64>,
+    x_train: DMatrix<f32>,
+    x_test: DMatrix<f32>,
     /// One-hot training targets as given (some labels redrawn).
     targets: DMatrix<f64>,
     labels: Vec<u8>,
@@ -66,21 +79,24 @@ pub struct FeatureSweep {
     /// under-parameterised (primal) solves.
     phi_train: DMatrix<f64>,
     phi_test: DMatrix<f64>,
-    /// Σ φφᵀ over the features computed so far, for the over-parameterised (kernel) solves
-    /// (training × training, lower triangle only, and test × training): each block's product
-    /// in f32, the sums in f64 (see [`add_product_single`]).
-    gram_train: Option<DMatrix<f64>>,
-    gram_test: Option<DMatrix<f64>>,
+    /// ΦᵀΦ of those features (unscaled, f64), grown a block of rows at a time; the lower
+    /// triangle is filled.
+    primal_gram: DMatrix<f64>,
+    /// Σ φφᵀ over the training inputs and the features computed so far, for the
+    /// over-parameterised (kernel) solves, lower triangle only: each block's product in f32,
+    /// the sums in f64 (see [`add_product_single`]).
+    gram: Option<DMatrix<f64>>,
+    /// The feature blocks computed so far, in order, while they fit in [`KEPT_VALUES`]; only
+    /// above the threshold (the kernel solves' test predictions need them).
+    blocks: Vec<FeatureBlock>,
+    /// [`KEPT_VALUES`] (smaller in a test).
+    keep_limit: usize,
     /// Where the Gram products are formed when a GPU is at hand.
     device: Option<DeviceGram>,
 }
 
-fn to_matrix(samples: &mnist1d::Samples) -> DMatrix<f64> {
-    DMatrix::from_row_iterator(
-        samples.len(),
-        LENGTH,
-        samples.x.iter().map(|v| f64::from(*v)),
-    )
+fn to_matrix(samples: &mnist1d::Samples) -> DMatrix<f32> {
+    DMatrix::from_row_slice(samples.len(), LENGTH, &samples.x)
 }
 
 fn one_hot(labels: &[u8]) -> DMatrix<f64> {
@@ -109,8 +125,8 @@ fn zero_one(pred: &DMatrix<f64>, labels: &[u8]) -> f64 {
 }
 
 impl FeatureSweep {
-    /// A sweep on the host; with `gpu`, the Gram products (nearly all the arithmetic above the
-    /// threshold) run on that device and the solves on the host.
+    /// A sweep on the host; with `gpu`, the training Gram products (most of the arithmetic
+    /// above the threshold) run on that device, the solves and test predictions on the host.
     pub fn new(spec: &DoubleDescentSpec, gpu: Option<&Device>) -> Self {
         let n = spec.n_train;
         let all = mnist1d::generate(n + spec.n_test, spec.data_seed);
@@ -154,12 +170,13 @@ impl FeatureSweep {
             test_labels: test.y.clone(),
             phi_train: DMatrix::zeros(n, kept),
             phi_test: DMatrix::zeros(spec.n_test, kept),
-            gram_train: over.then(|| DMatrix::zeros(n, n)),
-            gram_test: over.then(|| DMatrix::zeros(spec.n_test, n)),
+            primal_gram: DMatrix::zeros(kept, kept),
+            gram: over.then(|| DMatrix::zeros(n, n)),
+            blocks: Vec::new(),
+            keep_limit: KEPT_VALUES,
             device: gpu.filter(|_| over).map(|device| DeviceGram {
                 device: device.clone(),
-                train: Tensor::zeros([n, n], device),
-                test: Tensor::zeros([spec.n_test, n], device),
+                sum: Tensor::zeros([n, n], device),
                 awaiting: None,
             }),
             map,
@@ -197,13 +214,10 @@ impl FeatureSweep {
                 match &mut self.device {
                     Some(gram) if size > self.x_train.nrows() => {
                         gram.awaiting = Some(size);
-                        let transaction = Transaction::default()
-                            .register(gram.train.clone())
-                            .register(gram.test.clone());
+                        let transaction = Transaction::default().register(gram.sum.clone());
                         // The next interval's sums start from zero (the transaction holds
                         // these).
-                        gram.train = gram.train.clone().zeros_like();
-                        gram.test = gram.test.clone().zeros_like();
+                        gram.sum = gram.sum.clone().zeros_like();
                         Step::Readback(transaction)
                     }
                     _ => Step::Point(self.solve(size)),
@@ -223,67 +237,103 @@ impl FeatureSweep {
             .as_mut()
             .and_then(|gram| gram.awaiting.take())
             .ok_or_else(|| RunError::Readback("no Gram sums are awaited".into()))?;
-        let [train, test] = data.as_slice() else {
+        let [sum] = data.as_slice() else {
             return Err(RunError::Readback(format!(
-                "expected 2 tensors, got {}",
+                "expected 1 tensor, got {}",
                 data.len()
             )));
         };
-        let (Some(gram_train), Some(gram_test)) = (&mut self.gram_train, &mut self.gram_test)
-        else {
-            return Err(RunError::Readback("no Gram matrices on the host".into()));
+        let Some(gram) = &mut self.gram else {
+            return Err(RunError::Readback("no Gram matrix on the host".into()));
         };
-        // Row-major from the device.
-        for (target, data) in [(gram_train, train), (gram_test, test)] {
-            let cols = target.ncols();
-            let values: Vec<f64> = data.iter::<f64>().collect();
-            if values.len() != target.len() {
-                return Err(RunError::Readback(format!(
-                    "expected {} Gram entries, got {}",
-                    target.len(),
-                    values.len()
-                )));
-            }
-            for (k, v) in values.into_iter().enumerate() {
-                target[(k / cols, k % cols)] += v;
-            }
+        let values: Vec<f64> = sum.iter::<f64>().collect();
+        if values.len() != gram.len() {
+            return Err(RunError::Readback(format!(
+                "expected {} Gram entries, got {}",
+                gram.len(),
+                values.len()
+            )));
+        }
+        // The sum is symmetric: its row-major order is as good as column-major.
+        for (target, v) in gram.iter_mut().zip(values) {
+            *target += v;
         }
         Ok(self.solve(size))
     }
 
     fn add_columns(&mut self, from: usize, to: usize) {
         let train = self.map.block(&self.x_train, from, to);
-        let test = self.map.block(&self.x_test, from, to);
         let kept = self.phi_train.ncols();
-        if from < kept {
+        let (n, n_test) = (self.x_train.nrows(), self.x_test.nrows());
+        let stored = self.blocks.last().map_or(0, |b| b.to);
+        let keep = self.gram.is_some() && stored == from && (to * (n + n_test)) <= self.keep_limit;
+        let test = (from < kept || keep).then(|| self.map.block(&self.x_test, from, to));
+        if let (true, Some(test)) = (from < kept, &test) {
             let width = to.min(kept) - from;
             self.phi_train
                 .columns_mut(from, width)
-                .copy_from(&train.columns(0, width));
+                .copy_from(&train.columns(0, width).map(f64::from));
             self.phi_test
                 .columns_mut(from, width)
-                .copy_from(&test.columns(0, width));
+                .copy_from(&test.columns(0, width).map(f64::from));
+            // The new rows of ΦᵀΦ: these features against every one so far.
+            let rows = from + width;
+            let block_t = self.phi_train.columns(from, width).transpose();
+            self.primal_gram.view_mut((from, 0), (width, rows)).gemm(
+                1.0,
+                &block_t,
+                &self.phi_train.columns(0, rows),
+                0.0,
+            );
         }
         if let Some(gram) = &mut self.device {
-            // Column-major n × w is row-major w × n: the blocks go up transposed.
-            let upload = |m: &DMatrix<f64>| {
-                let values: Vec<f32> = m.iter().map(|v| *v as f32).collect();
-                Tensor::<2>::from_data(
-                    TensorData::new(values, [m.ncols(), m.nrows()]),
-                    &gram.device,
-                )
-            };
-            let (train_t, test_t) = (upload(&train), upload(&test));
-            gram.train = gram.train.clone() + train_t.clone().transpose().matmul(train_t.clone());
-            gram.test = gram.test.clone() + test_t.transpose().matmul(train_t);
-            return;
+            // Column-major n × w is row-major w × n: the block goes up transposed.
+            let block = Tensor::<2>::from_data(
+                TensorData::new(train.as_slice().to_vec(), [train.ncols(), train.nrows()]),
+                &gram.device,
+            );
+            gram.sum = gram.sum.clone() + block.clone().transpose().matmul(block);
+        } else if let Some(gram) = &mut self.gram {
+            add_product_single(gram, &train, &train, true);
         }
-        if let (Some(gram_train), Some(gram_test)) = (&mut self.gram_train, &mut self.gram_test) {
-            let single = |m: &DMatrix<f64>| m.map(|v| v as f32);
-            let train = single(&train);
-            add_product_single(gram_train, &train, &train, true);
-            add_product_single(gram_test, &single(&test), &train, false);
+        if let (true, Some(test)) = (keep, test) {
+            self.blocks.push(FeatureBlock { to, train, test });
         }
+    }
+
+    /// `Φ_test·Φᵀ·A` over the first `size` features, block by block: the kernel solves' test
+    /// predictions, for about (n + n_test)·N·k multiply-adds (the test × training Gram
+    /// matrix they replace would cost n_test·n·N). Kept blocks are reused, the rest computed
+    /// again. The products run in f32 and are summed in f64, like the Gram sums (the fits
+    /// match an all-f64 computation to about six digits: see the test below).
+    ///
+    /// # Shapes
+    /// - a: `[n, k]` → `[n_test, k]`
+    fn test_products(&self, size: usize, a: &DMatrix<f64>) -> DMatrix<f64> {
+        let a = a.map(|v| v as f32);
+        let mut out = DMatrix::<f64>::zeros(self.x_test.nrows(), a.ncols());
+        let mut add = |train: &DMatrix<f32>, test: &DMatrix<f32>| {
+            let products = test * (train.transpose() * &a);
+            out.zip_apply(&products, |o, p| *o += f64::from(p));
+        };
+        let mut from = 0;
+        for block in self.blocks.iter().take_while(|b| b.to <= size) {
+            add(&block.train, &block.test);
+            from = block.to;
+        }
+        // The rest in the blocks the plan computed them in (the same sums as if kept).
+        for unit in &self.plan {
+            if let Unit::Columns { from: start, to } = *unit
+                && start >= from
+                && to <= size
+            {
+                add(
+                    &self.map.block(&self.x_train, start, to),
+                    &self.map.block(&self.x_test, start, to),
+                );
+            }
+        }
+        out
     }
 
     /// Fits every run with the first `size` features (scaled by 1/√size, so the kernel does
@@ -305,11 +355,9 @@ impl FeatureSweep {
             // Under-parameterised: w = (ΦᵀΦ + λn)⁻¹ Φᵀ Y, Φ = features / √N.
             let phi = self.phi_train.columns(0, size) * scale.sqrt();
             let phi_test = self.phi_test.columns(0, size) * scale.sqrt();
-            let phi_t = phi.transpose();
             // ΦᵀΦ: the lower triangle is all the solver reads.
-            let mut a = DMatrix::zeros(size, size);
-            syrk_lower(a.as_view_mut(), phi_t.as_view(), 1.0);
-            let rhs = &phi_t * &self.targets;
+            let a = self.primal_gram.view((0, 0), (size, size)) * scale;
+            let rhs = phi.transpose() * &self.targets;
             self.ridges
                 .iter()
                 .map(|&ridge| {
@@ -320,18 +368,128 @@ impl FeatureSweep {
         } else {
             // Over-parameterised: w = Φᵀ α, (ΦΦᵀ + λn) α = Y; |w|² = tr(αᵀ ΦΦᵀ α).
             // The host path sums only the lower triangle.
-            let mut k = self.gram_train.as_ref().expect("kept when N > n") * scale;
+            let mut k = self.gram.as_ref().expect("kept when N > n") * scale;
             k.fill_upper_triangle_with_lower_triangle();
-            let k_test = self.gram_test.as_ref().expect("kept when N > n") * scale;
-            self.ridges
+            let solved: Vec<_> = self
+                .ridges
                 .iter()
-                .map(|&ridge| {
-                    let (alpha, jitter) = solve_spd(&k, ridge * n as f64, &self.targets);
-                    let fit = &k * &alpha;
-                    let norm = fit.component_mul(&alpha).sum().max(0.0).sqrt();
-                    metrics(fit, &k_test * &alpha, norm, jitter)
+                .map(|&ridge| solve_spd(&k, ridge * n as f64, &self.targets))
+                .collect();
+            // Every run's test predictions in one pass over the features.
+            let alphas = DMatrix::from_columns(
+                &solved
+                    .iter()
+                    .flat_map(|(alpha, _)| alpha.column_iter())
+                    .collect::<Vec<_>>(),
+            );
+            let predictions = self.test_products(size, &alphas) * scale;
+            solved
+                .iter()
+                .enumerate()
+                .map(|(run, (alpha, jitter))| {
+                    let fit = &k * alpha;
+                    let norm = fit.component_mul(alpha).sum().max(0.0).sqrt();
+                    let classes = alpha.ncols();
+                    let pred_test = predictions.columns(run * classes, classes).into_owned();
+                    metrics(fit, pred_test, norm, *jitter)
                 })
                 .collect()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Preset;
+
+    /// The sweep's fast path (f32 block products summed in f64, test predictions from
+    /// recomputed blocks) against a plain f64 computation of the same fits: the features in
+    /// f64, min-norm by the pseudo-inverse, ridge by the normal equations.
+    #[test]
+    fn the_fast_sweep_matches_a_direct_double_precision_fit() {
+        let spec = DoubleDescentSpec {
+            n_train: 150,
+            n_test: 400,
+            points: 15,
+            ratio_max: 8.0,
+            ..DoubleDescentSpec::preset(Preset::Ci)
+        };
+        let run = |sweep: &mut FeatureSweep| {
+            let mut points = Vec::new();
+            while let Some(step) = sweep.step() {
+                match step {
+                    Step::Point(runs) => points.push(runs),
+                    Step::Working => {}
+                    Step::Readback(_) => unreachable!("no device"),
+                }
+            }
+            points
+        };
+        let mut sweep = FeatureSweep::new(&spec, None);
+        let points = run(&mut sweep);
+        assert_eq!(
+            sweep.blocks.last().map(|b| b.to),
+            sweep.grid().last().copied()
+        );
+        // Keeping only the first few feature blocks (computing the rest again for each test
+        // prediction) changes nothing.
+        let mut short = FeatureSweep::new(&spec, None);
+        short.keep_limit = 3 * COLUMN_CHUNK * (spec.n_train + spec.n_test);
+        assert_eq!(run(&mut short), points);
+        assert!(short.blocks.len() < sweep.blocks.len());
+        let n = spec.n_train;
+        assert_eq!(points.len(), sweep.grid().len());
+        let mut worst: f64 = 0.0;
+        for (&size, runs) in sweep.grid().iter().zip(&points) {
+            let scale = (1.0 / size as f64).sqrt();
+            let phi = sweep.map.block(&sweep.x_train, 0, size).map(f64::from) * scale;
+            let phi_test = sweep.map.block(&sweep.x_test, 0, size).map(f64::from) * scale;
+            for (&ridge, metrics) in sweep.ridges().iter().zip(runs) {
+                let get = |name| {
+                    metrics
+                        .iter()
+                        .find(|(k, _)| *k == name)
+                        .map(|(_, v)| *v)
+                        .expect("metric")
+                };
+                if get("jitter") > 0.0 {
+                    // Rounding made the system singular: no exact fit to compare with.
+                    continue;
+                }
+                let w = if ridge == 0.0 {
+                    phi.clone().pseudo_inverse(1e-12).expect("an SVD") * &sweep.targets
+                } else {
+                    let mut a = phi.transpose() * &phi;
+                    for i in 0..size {
+                        a[(i, i)] += ridge * n as f64;
+                    }
+                    a.cholesky()
+                        .expect("positive definite")
+                        .solve(&(phi.transpose() * &sweep.targets))
+                };
+                let test = mse(&(&phi_test * &w), &sweep.test_targets);
+                let train = mse(&(&phi * &w), &sweep.targets);
+                let rel = (get("test_error") - test).abs() / test;
+                worst = worst.max(rel);
+                assert!(
+                    rel < 1e-4,
+                    "N = {size}, ridge {ridge}: test error {} vs {test}",
+                    get("test_error")
+                );
+                assert!(
+                    (get("train_error") - train).abs() < 1e-4 * (train + 1e-3),
+                    "N = {size}, ridge {ridge}: train error {} vs {train}",
+                    get("train_error")
+                );
+                assert!(
+                    (get("norm") - w.norm()).abs() < 1e-4 * w.norm(),
+                    "N = {size}, ridge {ridge}: norm {} vs {}",
+                    get("norm"),
+                    w.norm()
+                );
+            }
+        }
+        eprintln!("worst relative test-error difference {worst:.2e}");
     }
 }

@@ -713,7 +713,7 @@ impl DoubleDescentSpec {
 }
 
 enum Engine {
-    Features(FeatureSweep),
+    Features(Box<FeatureSweep>),
     Samples(SampleSweep),
 }
 
@@ -798,7 +798,7 @@ impl DoubleDescentSession {
             Mode::Samples => Engine::Samples(SampleSweep::new(&spec)),
             // The trained modes train (see `start`); a closed-form session never gets them.
             Mode::Features | Mode::Width | Mode::Epochs | Mode::TwoScale => {
-                Engine::Features(FeatureSweep::new(&spec, gpu))
+                Engine::Features(Box::new(FeatureSweep::new(&spec, gpu)))
             }
         };
         let curves = engine

@@ -34,10 +34,10 @@ impl EmbedOptions {
                 options.enabled = on(value);
             } else if key == "origin" {
                 options.origin = Some(value.trim_end_matches('/').to_string());
-            } else if let Some(knob) = key.strip_suffix("_hide") {
-                if on(value) {
-                    options.hidden.push(knob.to_string());
-                }
+            } else if let Some(knob) = key.strip_suffix("_hide")
+                && on(value)
+            {
+                options.hidden.push(knob.to_string());
             }
         }
         options

@@ -44,7 +44,10 @@ pub fn generate(n: usize, dim: usize, signal: f64, flip: f64, rng: &mut Stream) 
     };
     for _ in 0..n {
         let cluster = rng.below(4);
-        let (axis, sign) = (cluster / 2, if cluster % 2 == 0 { 1.0 } else { -1.0 });
+        let (axis, sign) = (
+            cluster / 2,
+            if cluster.is_multiple_of(2) { 1.0 } else { -1.0 },
+        );
         let start = out.x.len();
         out.x.extend((0..dim).map(|_| rng.normal() as f32));
         out.x[start + axis] += (sign * signal) as f32;

@@ -230,11 +230,11 @@ mod tests {
         assert_eq!(logits.dims(), [3, 2, 2]);
         // Rebuild model 1 (width 5) from the bank's blocks.
         let w1 = bank.w1.val().slice([0..4, 3..8]);
-        let b1 = bank.b1.val().slice([3..8]);
+        let b1 = bank.b1.val().slice(3..8);
         let w2 = bank.w2.val().slice([3..8, 3..8]);
-        let b2 = bank.b2.val().slice([3..8]);
+        let b2 = bank.b2.val().slice(3..8);
         let w3 = bank.w3.val().slice([3..8, 2..4]);
-        let b3 = bank.b3.val().slice([2..4]);
+        let b3 = bank.b3.val().slice(2..4);
         let layer = |w: Tensor<2>, b: Tensor<1>| Linear {
             weight: Param::from_tensor(w),
             bias: Some(Param::from_tensor(b)),

@@ -116,10 +116,7 @@ pub fn SurfaceView(
         let busy = busy.clone();
         leptos::task::spawn_local(async move {
             let mut drawn_version = None;
-            loop {
-                let Some(current) = surface.get_untracked() else {
-                    break;
-                };
+            while let Some(current) = surface.get_untracked() {
                 if drawn_version.as_ref() == Some(&current.values) {
                     break;
                 }

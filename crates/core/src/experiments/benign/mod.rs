@@ -688,7 +688,9 @@ impl LinearSession {
         }
         if trials > 0 {
             let curves = self.sweep.curves(index);
-            let column = |f: &dyn Fn(f64, &(f64, f64, f64)) -> f64| {
+            // Each point's noise level and its (mean, low, high) test error → one value.
+            type Pick<'a> = &'a dyn Fn(f64, &(f64, f64, f64)) -> f64;
+            let column = |f: Pick| {
                 Value::from(
                     self.sweep
                         .sigmas

@@ -159,7 +159,7 @@ impl Runner {
         'restart: loop {
             // A closed-form sweep forms its Gram products on a hardware GPU; on a software
             // adapter they are far slower than on the CPU (the quick sweep: 140 s on SwiftShader
-            // against 5 s in wasm), so there the whole sweep runs on the CPU.
+            // against 3-5 s in wasm), so there the whole sweep runs on the CPU.
             let device = if spec.is_sweep() && backend.software {
                 burn::tensor::Device::flex()
             } else {

@@ -532,7 +532,7 @@ impl DoubleDescentSpec {
         };
         match preset {
             Preset::Paper => paper,
-            // The closed form at n = 1000 takes ~2 s natively and ~5 s in a browser tab; the
+            // The closed form at n = 1000 takes ~1.2 s natively and ~3 s in a browser tab; the
             // width mode uses the ci setting.
             Preset::Quick => Self {
                 n_test: 1000,

@@ -254,7 +254,8 @@ impl FeatureSweep {
                 values.len()
             )));
         }
-        // The sum is symmetric: its row-major order is as good as column-major.
+        // Row-major from the device; the sum is symmetric (and the solves read only its lower
+        // triangle), so taking it as column-major transposes nothing that matters.
         for (target, v) in gram.iter_mut().zip(values) {
             *target += v;
         }

@@ -8,7 +8,7 @@ use nalgebra::DMatrix;
 
 use super::{DoubleDescentSpec, grid};
 use crate::data::mnist1d::{self, CLASSES, LENGTH};
-use crate::linalg::{add_product_single, solve_spd};
+use crate::linalg::{add_gram_single, solve_spd};
 use crate::models::random_features::RandomFeatures;
 use crate::rng::Stream;
 use crate::train::RunError;
@@ -84,7 +84,7 @@ pub struct FeatureSweep {
     primal_gram: DMatrix<f64>,
     /// Σ φφᵀ over the training inputs and the features computed so far, for the
     /// over-parameterised (kernel) solves, lower triangle only: each block's product in f32,
-    /// the sums in f64 (see [`add_product_single`]).
+    /// the sums in f64 (see [`add_gram_single`]).
     gram: Option<DMatrix<f64>>,
     /// The feature blocks computed so far, in order, while they fit in [`KEPT_VALUES`]; only
     /// above the threshold (the kernel solves' test predictions need them).
@@ -295,7 +295,7 @@ impl FeatureSweep {
             );
             gram.sum = gram.sum.clone() + block.clone().transpose().matmul(block);
         } else if let Some(gram) = &mut self.gram {
-            add_product_single(gram, &train, &train, true);
+            add_gram_single(gram, &train);
         }
         if let (true, Some(test)) = (keep, test) {
             self.blocks.push(FeatureBlock { to, train, test });

@@ -1,5 +1,6 @@
-//! Which compute backend a run uses. The one place that names burn devices for native shells;
-//! the browser shell initialises WebGPU asynchronously itself and falls back to [`Backend::Flex`].
+//! Which compute backend a run uses. The one place that names burn devices for native shells
+//! (`native`, with the `engine` feature); the browser shell initialises WebGPU asynchronously
+//! itself and falls back to [`Backend::Flex`].
 
 use serde::{Deserialize, Serialize};
 
@@ -42,38 +43,9 @@ pub enum DeviceError {
     WgpuInit(String),
 }
 
-/// Opens a device for native runs (synchronous initialisation is native-only).
-#[cfg(not(target_family = "wasm"))]
-pub fn open_native(backend: Backend) -> Result<burn::tensor::Device, DeviceError> {
-    match backend {
-        Backend::Flex => Ok(burn::tensor::Device::flex()),
-        Backend::Wgpu => open_wgpu(),
-    }
-}
-
-/// The process's native wgpu device and its handles (opened on first use, then shared: a wgpu
-/// runtime can only be initialised once per process).
+#[cfg(all(feature = "engine", not(target_family = "wasm")))]
+mod native;
 #[cfg(all(not(target_family = "wasm"), feature = "wgpu"))]
-pub fn native_wgpu() -> Result<(burn::tensor::Device, burn::tensor::wgpu::WgpuSetup), DeviceError> {
-    use std::sync::OnceLock;
-    type Opened = Result<(burn::tensor::Device, burn::tensor::wgpu::WgpuSetup), String>;
-    static OPENED: OnceLock<Opened> = OnceLock::new();
-    OPENED
-        .get_or_init(|| {
-            burn::tensor::Device::wgpu_options()
-                .init_with_setup()
-                .map_err(|e| e.to_string())
-        })
-        .clone()
-        .map_err(DeviceError::WgpuInit)
-}
-
-#[cfg(all(not(target_family = "wasm"), feature = "wgpu"))]
-fn open_wgpu() -> Result<burn::tensor::Device, DeviceError> {
-    native_wgpu().map(|(device, _)| device)
-}
-
-#[cfg(all(not(target_family = "wasm"), not(feature = "wgpu")))]
-fn open_wgpu() -> Result<burn::tensor::Device, DeviceError> {
-    Err(DeviceError::WgpuNotBuilt)
-}
+pub use native::native_wgpu;
+#[cfg(all(feature = "engine", not(target_family = "wasm")))]
+pub use native::open_native;

@@ -1,10 +1,18 @@
 //! burn modules. Weights are drawn on the host from a seeded stream so that a spec gives the
 //! same initial model on every backend.
+//!
+//! Every model needs the `engine` feature; the choices specs name ([`mlp::Activation`],
+//! [`random_features::FeatureKind`]) do not.
 
+#[cfg(feature = "engine")]
 pub mod embed_mlp;
+#[cfg(feature = "engine")]
 pub mod init;
 pub mod mlp;
+#[cfg(feature = "engine")]
 pub mod mlp_bank;
+#[cfg(feature = "engine")]
 pub mod mlp_stack;
 pub mod random_features;
+#[cfg(feature = "engine")]
 pub mod transformer;

@@ -6,15 +6,12 @@
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 use nalgebra::DMatrix;
 
-use super::{DoubleDescentSpec, grid};
+use super::{COLUMN_CHUNK, DoubleDescentSpec, grid};
 use crate::data::mnist1d::{self, CLASSES, LENGTH};
 use crate::linalg::{add_gram_single, solve_spd};
 use crate::models::random_features::RandomFeatures;
 use crate::rng::Stream;
 use crate::train::RunError;
-
-/// Features computed per unit of work: small enough to keep each unit short in a browser tab.
-pub(super) const COLUMN_CHUNK: usize = 64;
 
 /// Most feature values (f32) a sweep keeps for its test predictions: 128 MB, every feature of
 /// the paper preset (3,000 inputs × 10,000 features). Blocks past it are computed again.

@@ -14,34 +14,45 @@
 //!   for these MLPs: widths 30-300, up to 3,000 epochs.)
 //! - `two-scale`: epoch-wise double descent, the test error falling, rising and falling again
 //!   over training, in a linear model whose features are learned at two speeds (see
-//!   [`two_scale`]).
+//!   `two_scale`).
 //!
 //! A sweep is a session like any other: each unit of work is short (a block of features or one
 //! trial), and each finished point of the curve is a probe the shell absorbs, so the page draws
 //! the curve as it builds up.
+//!
+//! This file (and `grid`) is burn-free: the spec, its modes, knobs, panels and plan. The
+//! sweeps and training runs (`features`, `samples`, `widths`, `two_scale`, `session`) need the
+//! `engine` feature.
 
+#[cfg(feature = "engine")]
 mod features;
 mod grid;
+#[cfg(feature = "engine")]
 mod samples;
+#[cfg(feature = "engine")]
+mod session;
+#[cfg(feature = "engine")]
 mod two_scale;
+#[cfg(feature = "engine")]
 mod widths;
 
-use std::collections::BTreeMap;
-
-use burn::tensor::{TensorData, Transaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::models::random_features::FeatureKind;
-use crate::report::{Report, RunReport, json_number};
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
-use crate::train::{Probe, RunError, Session};
 
+#[cfg(feature = "engine")]
 pub use features::{FeatureSweep, Step};
+#[cfg(feature = "engine")]
 pub use samples::SampleSweep;
+#[cfg(feature = "engine")]
+pub use session::{DoubleDescentSession, start};
+#[cfg(feature = "engine")]
 pub use two_scale::TwoScaleRun;
-pub use widths::{PAPER_POINTS, WidthSweep};
+#[cfg(feature = "engine")]
+pub use widths::WidthSweep;
 
 pub static INFO: Info = Info {
     id: "double-descent",
@@ -142,6 +153,10 @@ pub static WIDTH_COMPARISON: Comparison = Comparison {
     source: "paper",
     marks_steps: false,
 };
+
+/// The MNIST-1D notebook's published test errors (15% label noise, 4,000 training samples,
+/// 500 epochs): `(width, test error)`.
+pub const PAPER_POINTS: &[(usize, f64)] = &[(16, 0.472), (47, 0.541), (300, 0.455)];
 
 /// Charts of the `two-scale` mode (x: epoch, log scale): the test error on a linear scale (its
 /// fall, rise and second fall), its two parts, each with its own fall and rise at its own time,
@@ -483,6 +498,8 @@ pub const MAX_FEATURES: f64 = 40_000.0;
 pub const MAX_SAMPLES: f64 = 20_000.0;
 /// The most hidden units a width sweep may train at once (the masked middle layer is H²).
 pub const MAX_HIDDEN: usize = 4000;
+/// Features computed per unit of work: small enough to keep each unit short in a browser tab.
+pub const COLUMN_CHUNK: usize = 64;
 
 impl DoubleDescentSpec {
     pub fn preset(preset: Preset) -> Self {
@@ -611,7 +628,7 @@ impl DoubleDescentSpec {
             )));
         }
         crate::spec::evaluates(self.eval_every, self.epochs, "epochs")?;
-        let total: usize = widths::widths(self).iter().sum();
+        let total: usize = self.widths().iter().sum();
         if total > MAX_HIDDEN {
             return Err(SpecError::Inconsistent(format!(
                 "the widths add up to {total} hidden units (limit {MAX_HIDDEN}): fewer or \
@@ -697,7 +714,7 @@ impl DoubleDescentSpec {
                 let mut done = 0;
                 let mut units = 0;
                 for size in sizes {
-                    units += (size - done).div_ceil(features::COLUMN_CHUNK) + 1;
+                    units += (size - done).div_ceil(COLUMN_CHUNK) + 1;
                     done = size;
                 }
                 units
@@ -710,378 +727,31 @@ impl DoubleDescentSpec {
             Mode::TwoScale => self.gd_steps,
         }
     }
-}
 
-enum Engine {
-    Features(Box<FeatureSweep>),
-    Samples(SampleSweep),
-}
-
-impl Engine {
-    /// The next unit of work (call only while units remain).
-    fn step(&mut self) -> Step {
-        match self {
-            Engine::Features(e) => e.step().unwrap_or(Step::Working),
-            Engine::Samples(e) => e.step().map_or(Step::Working, Step::Point),
+    /// Widths `width_min..=width_max` on a geometric grid of `count` sizes (distinct, rounded),
+    /// plus the published widths that fall in the range, so the numbers compare directly; the
+    /// epochs mode trains the one `width`.
+    pub fn widths(&self) -> Vec<usize> {
+        if self.mode == Mode::Epochs {
+            return vec![self.width];
         }
-    }
-
-    fn units(&self) -> usize {
-        match self {
-            Engine::Features(e) => e.units(),
-            Engine::Samples(e) => e.units(),
-        }
-    }
-
-    fn units_done(&self) -> usize {
-        match self {
-            Engine::Features(e) => e.units_done(),
-            Engine::Samples(e) => e.units_done(),
-        }
-    }
-
-    fn grid(&self) -> &[usize] {
-        match self {
-            Engine::Features(e) => e.grid(),
-            Engine::Samples(e) => e.grid(),
-        }
-    }
-
-    fn ridges(&self) -> &[f64] {
-        match self {
-            Engine::Features(e) => e.ridges(),
-            Engine::Samples(e) => e.ridges(),
-        }
-    }
-}
-
-/// One curve of the sweep.
-struct Curve {
-    label: &'static str,
-    ridge: f64,
-    x: Vec<usize>,
-    metrics: BTreeMap<&'static str, Vec<f64>>,
-}
-
-/// Starts a sweep: the trained modes on `device`; the closed-form modes on the host, the
-/// features mode's Gram products on `device` when it is a GPU.
-pub fn start(spec: &DoubleDescentSpec, device: &burn::tensor::Device) -> Box<dyn Session> {
-    match spec.mode {
-        Mode::Width | Mode::Epochs => Box::new(WidthSweep::new(spec.clone(), device)),
-        Mode::TwoScale => Box::new(TwoScaleRun::new(spec.clone(), device)),
-        Mode::Features | Mode::Samples => {
-            let gpu = (*device != burn::tensor::Device::flex()).then_some(device);
-            Box::new(DoubleDescentSession::new(spec.clone(), gpu))
-        }
-    }
-}
-
-/// A grid point between its probe and the probe's absorption.
-type Pending = (usize, Option<Vec<Vec<(&'static str, f64)>>>);
-
-/// A closed-form `double-descent` sweep in progress.
-pub struct DoubleDescentSession {
-    spec: DoubleDescentSpec,
-    engine: Engine,
-    curves: Vec<Curve>,
-    /// A finished point waiting for its probe to be absorbed: its size and the metrics of
-    /// each run (`None` while they wait for the probe's Gram sums from the device).
-    pending: Option<Pending>,
-    points_done: usize,
-}
-
-impl DoubleDescentSession {
-    /// A closed-form sweep (`features` or `samples`; [`start`] routes the trained modes), the
-    /// Gram products on `gpu` if given.
-    fn new(spec: DoubleDescentSpec, gpu: Option<&burn::tensor::Device>) -> Self {
-        let engine = match spec.mode {
-            Mode::Samples => Engine::Samples(SampleSweep::new(&spec)),
-            // The trained modes train (see `start`); a closed-form session never gets them.
-            Mode::Features | Mode::Width | Mode::Epochs | Mode::TwoScale => {
-                Engine::Features(Box::new(FeatureSweep::new(&spec, gpu)))
-            }
-        };
-        let curves = engine
-            .ridges()
-            .iter()
-            .map(|&ridge| Curve {
-                label: if ridge > 0.0 { "ridge" } else { "min-norm" },
-                ridge,
-                x: Vec::new(),
-                metrics: BTreeMap::new(),
-            })
-            .collect();
-        Self {
-            spec,
-            engine,
-            curves,
-            pending: None,
-            points_done: 0,
-        }
-    }
-
-    fn summary(&self, curve: &Curve) -> Map<String, Value> {
-        let threshold = self.spec.threshold();
-        let mut s = Map::new();
-        match self.spec.mode {
-            Mode::Samples => s.insert("dim".into(), Value::from(self.spec.dim)),
-            Mode::Features | Mode::Width | Mode::Epochs | Mode::TwoScale => {
-                s.insert("n_train".into(), Value::from(self.spec.n_train))
-            }
-        };
-        s.insert("threshold".into(), Value::from(threshold));
-        s.insert("ridge".into(), json_number(curve.ridge));
-        let test = curve.metrics.get("test_error").cloned().unwrap_or_default();
-        let train = curve
-            .metrics
-            .get("train_error")
-            .cloned()
-            .unwrap_or_default();
-        let peak = test
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.is_finite())
-            .max_by(|a, b| a.1.total_cmp(b.1));
-        s.insert(
-            "peak_x".into(),
-            peak.map_or(Value::Null, |(i, _)| Value::from(curve.x[i])),
-        );
-        s.insert(
-            "peak_test_error".into(),
-            peak.map_or(Value::Null, |(_, v)| json_number(*v)),
-        );
-        let best = |keep: &dyn Fn(usize) -> bool| {
-            curve
-                .x
+        let ratio = self.width_max as f64 / self.width_min as f64;
+        let mut out = grid::sizes(self.width_min, 1.0, ratio, self.widths);
+        out.extend(
+            PAPER_POINTS
                 .iter()
-                .zip(&test)
-                .filter(|(x, v)| keep(**x) && v.is_finite())
-                .map(|(_, v)| *v)
-                .reduce(f64::min)
-                .map_or(Value::Null, json_number)
-        };
-        // The two descents: the best error well below and well above the threshold.
-        s.insert(
-            "best_test_error_small".into(),
-            best(&|x| 2 * x <= threshold),
+                .map(|p| p.0)
+                .filter(|w| (self.width_min..=self.width_max).contains(w)),
         );
-        s.insert(
-            "best_test_error_large".into(),
-            best(&|x| x >= 4 * threshold),
-        );
-        // The first size whose fit (almost) interpolates its training set.
-        let floor = train.first().copied().unwrap_or(0.0) * 1e-6;
-        s.insert(
-            "interpolation_x".into(),
-            curve
-                .x
-                .iter()
-                .zip(&train)
-                .find(|(_, v)| **v <= floor)
-                .map_or(Value::Null, |(x, _)| Value::from(*x)),
-        );
-        if let Some(last) = test.last() {
-            s.insert("final_test_error".into(), json_number(*last));
-        }
-        s
-    }
-}
-
-impl Session for DoubleDescentSession {
-    fn total_steps(&self) -> usize {
-        self.engine.units()
-    }
-
-    fn steps_done(&self) -> usize {
-        self.engine.units_done()
-    }
-
-    fn is_finished(&self) -> bool {
-        self.engine.units_done() >= self.engine.units() && self.pending.is_none()
-    }
-
-    fn advance(&mut self, max_steps: usize) -> Result<Option<Probe>, RunError> {
-        if self.pending.is_some() {
-            return Err(RunError::Readback(
-                "the last point's probe was not absorbed".into(),
-            ));
-        }
-        for _ in 0..max_steps {
-            if self.engine.units_done() >= self.engine.units() {
-                break;
-            }
-            let (metrics, transaction) = match self.engine.step() {
-                Step::Working => continue,
-                // Solved on the host: there is nothing to read back.
-                Step::Point(metrics) => (Some(metrics), Transaction::default()),
-                Step::Readback(transaction) => (None, transaction),
-            };
-            let size = self.engine.grid()[self.points_done];
-            self.pending = Some((size, metrics));
-            return Ok(Some(Probe {
-                step: self.engine.units_done(),
-                transaction,
-            }));
-        }
-        Ok(None)
-    }
-
-    fn absorb(&mut self, data: Vec<TensorData>) -> Result<(), RunError> {
-        let (size, metrics) = self
-            .pending
-            .take()
-            .ok_or_else(|| RunError::Readback("no probe is pending".into()))?;
-        let metrics = match (metrics, &mut self.engine) {
-            (Some(metrics), _) => metrics,
-            (None, Engine::Features(e)) => e.absorb(data)?,
-            (None, Engine::Samples(_)) => {
-                return Err(RunError::Readback(
-                    "a sample sweep reads nothing back".into(),
-                ));
-            }
-        };
-        self.points_done += 1;
-        for (curve, values) in self.curves.iter_mut().zip(metrics) {
-            curve.x.push(size);
-            for (name, value) in values {
-                curve.metrics.entry(name).or_default().push(value);
-            }
-        }
-        Ok(())
-    }
-
-    fn report(&self) -> Report {
-        let axis = self.spec.mode.axis();
-        let threshold = self.spec.threshold() as f64;
-        Report::new(
-            INFO.id,
-            &self.spec,
-            axis,
-            self.curves
-                .iter()
-                .map(|c| {
-                    let mut series = Map::new();
-                    series.insert(axis.into(), Value::from(c.x.clone()));
-                    series.insert(
-                        "ratio".into(),
-                        Value::from(
-                            c.x.iter()
-                                .map(|x| json_number(*x as f64 / threshold))
-                                .collect::<Vec<_>>(),
-                        ),
-                    );
-                    for (name, values) in &c.metrics {
-                        series.insert(
-                            (*name).into(),
-                            Value::from(values.iter().map(|v| json_number(*v)).collect::<Vec<_>>()),
-                        );
-                    }
-                    RunReport {
-                        label: c.label.into(),
-                        series,
-                        summary: self.summary(c),
-                    }
-                })
-                .collect(),
-        )
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn run(spec: DoubleDescentSpec) -> Report {
-        let mut session = DoubleDescentSession::new(spec.clone(), None);
-        assert_eq!(session.total_steps(), spec.units());
-        while !session.is_finished() {
-            if let Some(probe) = session.advance(7).expect("advance") {
-                assert!(
-                    session.advance(1).is_err(),
-                    "a pending probe blocks advancing"
-                );
-                session.absorb(probe.transaction.execute()).expect("absorb");
-            }
-        }
-        session.report()
-    }
-
-    fn column(report: &Report, run: &str, name: &str) -> Vec<f64> {
-        report
-            .runs
-            .iter()
-            .find(|r| r.label == run)
-            .expect("run")
-            .column(name)
-    }
-
-    #[test]
-    fn a_small_feature_sweep_peaks_at_the_threshold() {
-        let spec = DoubleDescentSpec {
-            n_train: 80,
-            n_test: 300,
-            points: 11,
-            ..DoubleDescentSpec::preset(Preset::Ci)
-        };
-        let report = run(spec.clone());
-        assert_eq!(report.axis, "features");
-        let x = column(&report, "min-norm", "features");
-        assert_eq!(x.len(), grid::sizes(80, 0.1, 10.0, 11).len());
-        let summary = &report.runs[0].summary;
-        assert_eq!(summary["n_train"], 80);
-        let peak = summary["peak_x"].as_f64().expect("a peak");
-        assert!((56.0..=112.0).contains(&peak), "peak at {peak}");
-        // Past the threshold the min-norm fit interpolates its training labels (at N = n
-        // exactly it may not: a feature that is zero on every sample leaves Φ rank-deficient).
-        let train = column(&report, "min-norm", "train_error");
-        for (x, e) in x.iter().zip(&train) {
-            if *x > 80.0 {
-                assert!(*e < 1e-6, "train error {e} at N = {x}");
-            }
-        }
-        assert!(summary["interpolation_x"].as_f64().expect("interpolates") <= 127.0);
-        // The ridge run never interpolates and has no peak as tall.
-        let ridge = &report.runs[1].summary;
-        assert!(
-            ridge["peak_test_error"].as_f64() < summary["peak_test_error"].as_f64(),
-            "{ridge:?} vs {summary:?}"
-        );
-        // Same spec, same curves.
-        assert_eq!(run(spec), report);
-    }
-
-    #[test]
-    fn a_sample_sweep_peaks_at_n_equals_d() {
-        let spec = DoubleDescentSpec {
-            mode: Mode::Samples,
-            dim: 40,
-            trials: 10,
-            points: 13,
-            ..DoubleDescentSpec::preset(Preset::Ci)
-        };
-        let report = run(spec);
-        assert_eq!(report.axis, "n_train");
-        let summary = &report.runs[0].summary;
-        assert_eq!(summary["dim"], 40);
-        let peak = summary["peak_x"].as_f64().expect("a peak");
-        assert!((30.0..=50.0).contains(&peak), "peak at n = {peak}");
-        // Far above d, the error approaches the noise floor σ² (0.25) from above.
-        let last = summary["final_test_error"].as_f64().expect("final");
-        assert!((0.25..0.35).contains(&last), "{last}");
-    }
-
-    #[test]
-    fn units_match_the_plan() {
-        for preset in Preset::ALL {
-            let spec = DoubleDescentSpec::preset(preset);
-            assert_eq!(FeatureSweep::new(&spec, None).units(), spec.units());
-            let spec = DoubleDescentSpec {
-                mode: Mode::Samples,
-                ..spec
-            };
-            assert_eq!(SampleSweep::new(&spec).units(), spec.units());
-        }
-    }
 
     #[test]
     fn oversized_sweeps_are_refused() {

@@ -9,16 +9,12 @@ use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde_json::{Map, Value};
 
-use super::{DoubleDescentSpec, INFO, Mode, grid};
+use super::{DoubleDescentSpec, INFO, Mode, PAPER_POINTS};
 use crate::data::mnist1d::{self, CLASSES, LENGTH};
 use crate::models::mlp_bank::{GroupedBank, GroupedMasks, parameter_count};
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
 use crate::train::{BatchOrder, RunError, Schedule, Stepper};
-
-/// The MNIST-1D notebook's published test errors (15% label noise, 4,000 training samples,
-/// 500 epochs): `(width, test error)`.
-pub const PAPER_POINTS: &[(usize, f64)] = &[(16, 0.472), (47, 0.541), (300, 0.455)];
 
 /// Where a curve of errors turns: the first x whose training error is ≤ 1% (it fits its noisy
 /// labels: `interpolation_x`, also marked as `threshold`), the best test error up to there
@@ -48,26 +44,6 @@ fn describe_curve(s: &mut Map<String, Value>, xs: &[usize], train: &[f64], test:
     if let Some(last) = test.last() {
         s.insert("final_test_error".into(), json_number(*last));
     }
-}
-
-/// Widths `width_min..=width_max` on a geometric grid of `count` sizes (distinct, rounded),
-/// plus the published widths that fall in the range, so the numbers compare directly; the
-/// epochs mode trains the one `width`.
-pub fn widths(spec: &DoubleDescentSpec) -> Vec<usize> {
-    if spec.mode == Mode::Epochs {
-        return vec![spec.width];
-    }
-    let ratio = spec.width_max as f64 / spec.width_min as f64;
-    let mut out = grid::sizes(spec.width_min, 1.0, ratio, spec.widths);
-    out.extend(
-        PAPER_POINTS
-            .iter()
-            .map(|p| p.0)
-            .filter(|w| (spec.width_min..=spec.width_max).contains(w)),
-    );
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 /// A width sweep in training.
@@ -105,7 +81,7 @@ impl WidthSweep {
         let (mut train, test) = all.split_at(spec.mlp_train);
         let mut noise_rng = Stream::new(spec.data_seed, "double-descent/label-noise");
         mnist1d::resample_labels(&mut train.y, spec.label_noise, &mut noise_rng);
-        let widths = widths(&spec);
+        let widths = spec.widths();
         let (model, masks) = GroupedBank::new(
             LENGTH,
             &widths,

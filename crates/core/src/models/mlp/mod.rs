@@ -1,11 +1,11 @@
 //! A plain multilayer perceptron classifier.
 
-use burn::module::Module;
-use burn::nn::Linear;
-use burn::tensor::{Device, Tensor, activation};
 use serde::{Deserialize, Serialize};
 
-use crate::rng::Stream;
+#[cfg(feature = "engine")]
+mod network;
+#[cfg(feature = "engine")]
+pub use network::Mlp;
 
 /// Hidden-layer non-linearity.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,57 +18,4 @@ pub enum Activation {
 
 impl Activation {
     pub const NAMES: &'static [&'static str] = &["relu", "tanh"];
-}
-
-/// `d_in -> width (x depth) -> d_out`.
-#[derive(Module, Debug)]
-pub struct Mlp {
-    layers: Vec<Linear>,
-    #[module(skip)]
-    activation: Activation,
-}
-
-impl Mlp {
-    /// A new MLP with seeded host-side initial weights.
-    pub fn new(
-        d_in: usize,
-        width: usize,
-        depth: usize,
-        d_out: usize,
-        activation: Activation,
-        rng: &mut Stream,
-        device: &Device,
-    ) -> Self {
-        let mut dims = vec![d_in];
-        dims.extend(std::iter::repeat_n(width, depth));
-        dims.push(d_out);
-        let layers = dims
-            .windows(2)
-            .map(|w| super::init::linear(w[0], w[1], rng, device))
-            .collect();
-        Self { layers, activation }
-    }
-
-    /// # Shapes
-    /// - input: `[batch, d_in]`
-    /// - output: `[batch, d_out]` (logits)
-    pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
-        let last = self.layers.len() - 1;
-        let mut x = input;
-        for (i, layer) in self.layers.iter().enumerate() {
-            x = layer.forward(x);
-            if i < last {
-                x = match self.activation {
-                    Activation::Relu => activation::relu(x),
-                    Activation::Tanh => activation::tanh(x),
-                };
-            }
-        }
-        x
-    }
-
-    /// Number of trainable scalars.
-    pub fn parameter_count(&self) -> usize {
-        self.num_params()
-    }
 }

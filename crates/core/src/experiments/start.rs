@@ -1,0 +1,86 @@
+//! Starting a run of any spec (engine only).
+
+use burn::tensor::Device;
+
+use super::{augmentation, benign, double_descent, dropout, grokking, toy2d};
+use crate::spec::{AnySpec, SpecError};
+use crate::train::Session;
+
+/// Validates `spec` and starts a run on `device` (a plain device; autodiff is enabled here).
+pub fn start(spec: &AnySpec, device: &Device) -> Result<Box<dyn Session>, SpecError> {
+    spec.validate()?;
+    Ok(match spec {
+        AnySpec::Grokking(s) => Box::new(grokking::GrokkingSession::new(s.clone(), device)),
+        // Closed-form sweeps solve on the host in f64 (the features mode's Gram products on
+        // the device when it is a GPU); the trained modes train on the device.
+        AnySpec::DoubleDescent(s) => double_descent::start(s, device),
+        AnySpec::BenignOverfitting(s) => benign::start(s, device),
+        AnySpec::Dropout(s) => Box::new(dropout::DropoutSession::new(s.clone(), device)),
+        AnySpec::Augmentation(s) => {
+            Box::new(augmentation::AugmentationSession::new(s.clone(), device))
+        }
+        AnySpec::Toy2d(s) => Box::new(toy2d::Toy2dSession::new(s.clone(), device)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiments::Experiment;
+    use crate::spec::Preset;
+
+    #[test]
+    fn panels_name_metrics_the_runs_record() {
+        for e in Experiment::ALL {
+            let spec = e.preset(Preset::Ci);
+            let mut session = start(&spec, &Device::flex()).expect("ci preset starts");
+            let probe = loop {
+                if let Some(p) = session.advance(1).expect("advance") {
+                    break p;
+                }
+            };
+            session.absorb(probe.transaction.execute()).expect("absorb");
+            let report = session.report();
+            for panel in e.panels_for(&report) {
+                // Runs drawn in the panel: those with its x column.
+                let drawn: Vec<_> = report
+                    .runs
+                    .iter()
+                    .filter(|r| r.series.contains_key(panel.x_label(&report)))
+                    .collect();
+                assert!(
+                    !drawn.is_empty(),
+                    "{}: panel {} has no runs",
+                    e.id(),
+                    panel.title
+                );
+                for metric in panel.metrics {
+                    assert!(
+                        drawn.iter().all(|r| r.series.contains_key(*metric)),
+                        "{}: panel {} names {metric}, which no run records",
+                        e.id(),
+                        panel.title
+                    );
+                }
+            }
+            if let Some(c) = e.comparison() {
+                let full = c.spec(*e);
+                for (key, value) in c.set {
+                    assert_eq!(full.to_json()[*key].as_str(), Some(*value), "{key}");
+                }
+                assert!(e.comparison_for(&full).is_some());
+                let mut session = start(&full, &Device::flex()).expect("starts");
+                let _ = session.advance(0);
+                for row in c.rows {
+                    assert!(
+                        session.report().runs.iter().any(|r| r.label == row.run),
+                        "{}: the {} preset has no run {}",
+                        e.id(),
+                        c.preset.name(),
+                        row.run
+                    );
+                }
+            }
+        }
+    }
+}

@@ -26,6 +26,7 @@ pub mod device;
 pub mod experiments;
 #[cfg(feature = "engine")]
 pub mod linalg;
+pub mod live;
 pub mod models;
 pub mod plot;
 pub mod report;

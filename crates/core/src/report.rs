@@ -126,6 +126,28 @@ impl Report {
         }
     }
 
+    /// One report from the reports of a spec's independent runs trained apart: `parts` pairs
+    /// each part's report with the indices its runs have in the whole (see
+    /// [`crate::spec::share_runs`]); runs are put back in that order, the header is the first
+    /// part's. `None` when there are no parts or the indices do not match the runs.
+    pub fn merge(parts: Vec<(Vec<usize>, Report)>) -> Option<Report> {
+        let total: usize = parts.iter().map(|(indices, _)| indices.len()).sum();
+        let mut slots: Vec<Option<RunReport>> = vec![None; total];
+        let mut header = None;
+        for (indices, report) in parts {
+            if indices.len() != report.runs.len() {
+                return None;
+            }
+            for (index, run) in indices.into_iter().zip(report.runs.iter().cloned()) {
+                *slots.get_mut(index)? = Some(run);
+            }
+            header.get_or_insert(report);
+        }
+        let mut report = header?;
+        report.runs = slots.into_iter().collect::<Option<Vec<_>>>()?;
+        Some(report)
+    }
+
     /// CSV in long form: `run,<axis>,metric,value`, one row per recorded value.
     pub fn to_csv(&self) -> String {
         let mut out = format!("run,{},metric,value\n", self.axis);
@@ -146,5 +168,42 @@ impl Report {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(labels: &[&str]) -> Report {
+        let runs = labels
+            .iter()
+            .enumerate()
+            .map(|(i, label)| {
+                let mut series = Series::default();
+                series.push(0, &[("loss", i as f64)]);
+                RunReport::new(label, &series, Map::new())
+            })
+            .collect();
+        Report::new("grokking", &serde_json::json!({"steps": 10}), "step", runs)
+    }
+
+    #[test]
+    fn merged_parts_put_every_run_back_in_place() {
+        let whole = report(&["baseline", "grokfast-ema", "grokfast-ma"]);
+        let mut first = report(&["baseline", "grokfast-ma"]);
+        first.runs[1] = whole.runs[2].clone();
+        let second = report(&["grokfast-ema"]);
+        let mut second = second;
+        second.runs[0] = whole.runs[1].clone();
+        let merged = Report::merge(vec![(vec![0, 2], first.clone()), (vec![1], second.clone())]);
+        assert_eq!(merged, Some(whole));
+        // Indices that do not cover the runs exactly are refused.
+        assert_eq!(Report::merge(vec![(vec![0], first.clone())]), None);
+        assert_eq!(
+            Report::merge(vec![(vec![0, 5], first), (vec![1], second)]),
+            None
+        );
+        assert_eq!(Report::merge(Vec::new()), None);
     }
 }

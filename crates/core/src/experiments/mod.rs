@@ -21,7 +21,7 @@ use crate::report::{Report, RunReport};
 use crate::spec::{AnySpec, Knob, Preset, SpecError};
 
 #[cfg(feature = "engine")]
-pub use start::start;
+pub use start::{start, start_runs};
 
 /// Every experiment Overfit Lab ships.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -8,9 +8,31 @@ use crate::train::Session;
 
 /// Validates `spec` and starts a run on `device` (a plain device; autodiff is enabled here).
 pub fn start(spec: &AnySpec, device: &Device) -> Result<Box<dyn Session>, SpecError> {
+    start_runs(spec, device, None)
+}
+
+/// [`start`], training only the independent runs `runs` (indices below
+/// [`AnySpec::independent_runs`]; `None`: all). The session's report holds those runs, in that
+/// order, each exactly as it would be in the whole.
+pub fn start_runs(
+    spec: &AnySpec,
+    device: &Device,
+    runs: Option<&[usize]>,
+) -> Result<Box<dyn Session>, SpecError> {
     spec.validate()?;
+    if let Some(runs) = runs {
+        let available = spec.independent_runs();
+        if runs.is_empty() || runs.iter().any(|&r| r >= available) {
+            return Err(SpecError::Inconsistent(format!(
+                "runs {runs:?} of a spec with {available} independent run(s)"
+            )));
+        }
+        if available == 1 {
+            return start_runs(spec, device, None);
+        }
+    }
     Ok(match spec {
-        AnySpec::Grokking(s) => Box::new(grokking::GrokkingSession::new(s.clone(), device)),
+        AnySpec::Grokking(s) => Box::new(grokking::GrokkingSession::new(s.clone(), runs, device)),
         // Closed-form sweeps solve on the host in f64 (the features mode's Gram products on
         // the device when it is a GPU); the trained modes train on the device.
         AnySpec::DoubleDescent(s) => double_descent::start(s, device),

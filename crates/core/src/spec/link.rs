@@ -11,10 +11,10 @@ use crate::experiments::Experiment;
 /// The link schema this build writes and reads. Bump when a key changes meaning.
 pub const LINK_VERSION: u32 = 1;
 
-/// Query keys that are not spec knobs. `backend`, `autorun`, `embed`, `origin` and the
-/// `<key>_hide` family only change how the page shows a run, not the run itself.
+/// Query keys that are not spec knobs. `backend`, `workers`, `autorun`, `embed`, `origin` and
+/// the `<key>_hide` family only change how the page runs and shows a run, not the run itself.
 pub const CONTROL_KEYS: &[&str] = &[
-    "exp", "preset", "v", "backend", "autorun", "embed", "origin",
+    "exp", "preset", "v", "backend", "workers", "autorun", "embed", "origin",
 ];
 
 fn is_control(key: &str) -> bool {

@@ -300,6 +300,19 @@ impl AnySpec {
         }
     }
 
+    /// How many of this spec's runs train independently of each other: they can train apart
+    /// (a worker or a thread each, see [`share_runs`]) and their reports, merged with
+    /// [`crate::report::Report::merge`], equal the report of training them together. `1` when
+    /// the runs cannot be separated: one model, a sweep, or seeds stacked into one model.
+    pub fn independent_runs(&self) -> usize {
+        match self {
+            // Every run has its own model (from the same init seed), optimizer, filter and
+            // batch order; nothing is shared but the data.
+            AnySpec::Grokking(s) => s.runs().len(),
+            _ => 1,
+        }
+    }
+
     /// Total steps the run will take (for progress bars): optimizer steps, or a sweep's
     /// units of work.
     pub fn total_steps(&self) -> usize {
@@ -314,9 +327,30 @@ impl AnySpec {
     }
 }
 
+/// Deals `runs` independent runs out to at most `shares` trainers, round-robin: each inner list
+/// is the run indices one trainer takes. Never an empty share.
+pub fn share_runs(runs: usize, shares: usize) -> Vec<Vec<usize>> {
+    let shares = shares.clamp(1, runs.max(1));
+    (0..shares)
+        .map(|k| (k..runs.max(1)).step_by(shares).collect())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_are_shared_round_robin_without_empty_shares() {
+        assert_eq!(share_runs(3, 2), vec![vec![0, 2], vec![1]]);
+        assert_eq!(share_runs(3, 8), vec![vec![0], vec![1], vec![2]]);
+        assert_eq!(share_runs(3, 1), vec![vec![0, 1, 2]]);
+        assert_eq!(share_runs(1, 4), vec![vec![0]]);
+        assert_eq!(share_runs(3, 0), vec![vec![0, 1, 2]]);
+        let grokking = Experiment::Grokking.preset(Preset::Quick);
+        assert_eq!(grokking.independent_runs(), 3);
+        assert_eq!(toy().independent_runs(), 1);
+    }
 
     fn toy() -> AnySpec {
         Experiment::Toy2d.preset(Preset::Quick)

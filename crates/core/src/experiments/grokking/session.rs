@@ -84,7 +84,8 @@ fn to_tensors(equations: &[Equation], p: u32, device: &Device) -> (Tensor<2, Int
 }
 
 impl GrokkingSession {
-    pub fn new(spec: GrokkingSpec, device: &Device) -> Self {
+    /// Trains the spec's runs, or only those at `runs` (indices into [`GrokkingSpec::runs`]).
+    pub fn new(spec: GrokkingSpec, runs: Option<&[usize]>, device: &Device) -> Self {
         let device = device.clone().autodiff();
         let equations = modular::all_equations(spec.op, spec.p);
         let mut split_rng = Stream::new(spec.data_seed, "grokking/split");
@@ -98,9 +99,11 @@ impl GrokkingSession {
         let (x_train, y_train) = to_tensors(&train, spec.p, &device);
         let (x_val, y_val) = to_tensors(&val, spec.p, &device);
         let vocabulary = modular::vocabulary(spec.p);
-        let runs = spec
-            .runs()
+        let all = spec.runs();
+        let chosen: Vec<usize> = runs.map_or_else(|| (0..all.len()).collect(), <[usize]>::to_vec);
+        let runs = chosen
             .into_iter()
+            .filter_map(|i| all.get(i).copied())
             .map(|(label, filter, weight_decay)| {
                 // Every run starts from the same weights and sees the same batches.
                 let mut init_rng = Stream::new(spec.init_seed, "grokking/init");
@@ -321,7 +324,7 @@ mod tests {
     }
 
     fn run_to_end(spec: GrokkingSpec) -> Report {
-        let mut session = GrokkingSession::new(spec, &Device::flex());
+        let mut session = GrokkingSession::new(spec, None, &Device::flex());
         crate::train::run_to_end(&mut session).expect("finite");
         Session::report(&session)
     }

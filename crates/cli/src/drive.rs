@@ -1,11 +1,14 @@
 //! Running a spec to the end natively.
 
-use std::time::Instant;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use burn::tensor::Device;
 
 use overfit_core::device::{Backend, DeviceError, open_native};
 use overfit_core::experiments;
 use overfit_core::report::Report;
-use overfit_core::spec::{AnySpec, SpecError};
+use overfit_core::spec::{AnySpec, SpecError, share_runs};
 use overfit_core::train::RunError;
 
 /// Why a native run stopped early.
@@ -34,12 +37,77 @@ pub fn run_spec(
     spec: &AnySpec,
     preset: &str,
     backend: Backend,
+    progress: impl FnMut(usize, usize),
+) -> Result<Outcome, DriveError> {
+    run_spec_jobs(spec, preset, backend, 1, progress)
+}
+
+/// [`run_spec`] with the spec's independent runs (see `AnySpec::independent_runs`) shared out
+/// to up to `jobs` threads, each training its share as one session; the merged report equals
+/// the serial one. `progress` gets the slowest share's steps.
+pub fn run_spec_jobs(
+    spec: &AnySpec,
+    preset: &str,
+    backend: Backend,
+    jobs: usize,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Outcome, DriveError> {
     let device = open_native(backend)?;
-    let mut session = experiments::start(spec, &device)?;
-    let total = session.total_steps();
+    let shares = share_runs(spec.independent_runs(), jobs);
+    let total = spec.total_steps();
     let started = Instant::now();
+    let mut report = if let [_] = shares.as_slice() {
+        train(spec, &device, None, |done| progress(done, total))?
+    } else {
+        let done: Vec<AtomicUsize> = shares.iter().map(|_| AtomicUsize::new(0)).collect();
+        let parts = std::thread::scope(|scope| {
+            let handles: Vec<_> = shares
+                .iter()
+                .zip(&done)
+                .map(|(runs, done)| {
+                    let device = device.clone();
+                    scope.spawn(move || {
+                        train(spec, &device, Some(runs), |n| {
+                            done.store(n, Ordering::Relaxed)
+                        })
+                    })
+                })
+                .collect();
+            while handles.iter().any(|h| !h.is_finished()) {
+                let slowest = done.iter().map(|d| d.load(Ordering::Relaxed)).min();
+                progress(slowest.unwrap_or(0), total);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        progress(total, total);
+        Report::merge(shares.into_iter().zip(parts).collect())
+            .ok_or_else(|| DriveError::Execution("the runs trained apart did not merge".into()))?
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    report.preset = preset.to_string();
+    report.backend = backend.name().to_string();
+    Ok(Outcome {
+        steps_per_second: total as f64 / seconds.max(1e-9),
+        seconds,
+        report,
+    })
+}
+
+/// Trains `runs` of `spec` (all when `None`) to the end on this thread.
+fn train(
+    spec: &AnySpec,
+    device: &Device,
+    runs: Option<&[usize]>,
+    mut progress: impl FnMut(usize),
+) -> Result<Report, DriveError> {
+    let mut session = experiments::start_runs(spec, device, runs)?;
     while !session.is_finished() {
         if let Some(probe) = session.advance(64)? {
             let data = probe
@@ -48,15 +116,7 @@ pub fn run_spec(
                 .map_err(|e| DriveError::Execution(format!("{e:?}")))?;
             session.absorb(data)?;
         }
-        progress(session.steps_done(), total);
+        progress(session.steps_done());
     }
-    let seconds = started.elapsed().as_secs_f64();
-    let mut report = session.report();
-    report.preset = preset.to_string();
-    report.backend = backend.name().to_string();
-    Ok(Outcome {
-        steps_per_second: total as f64 / seconds.max(1e-9),
-        seconds,
-        report,
-    })
+    Ok(session.report())
 }

@@ -4,4 +4,4 @@
 pub mod chart;
 pub mod drive;
 
-pub use drive::{DriveError, run_spec};
+pub use drive::{DriveError, run_spec, run_spec_jobs};

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use overfit_cli::chart::render_svg;
-use overfit_cli::run_spec;
+use overfit_cli::run_spec_jobs;
 use overfit_core::device::Backend;
 use overfit_core::experiments::Experiment;
 use overfit_core::spec::{AnySpec, KnobKind, Preset, link};
@@ -76,6 +76,10 @@ struct RunArgs {
     /// Output directory.
     #[arg(long, default_value = "overfit-out")]
     out: PathBuf,
+    /// Train the spec's independent runs (grokking's baseline and filters) on up to N threads;
+    /// the results equal a serial run's. Default: the number of cores.
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
 }
 
 fn build_spec(args: &SpecArgs) -> Result<(AnySpec, Preset), String> {
@@ -130,18 +134,25 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
         say(&serde_json::to_string_pretty(&decoded).map_err(|e| e.to_string())?);
         return Ok(());
     }
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    if jobs == 0 {
+        return Err("--jobs must be at least 1".into());
+    }
     let bar = progress_bar(spec.total_steps());
-    let outcome = run_spec(&spec, preset.name(), backend, |done, _| {
+    let outcome = run_spec_jobs(&spec, preset.name(), backend, jobs, |done, _| {
         bar.set_position(done as u64)
     })
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     if bench {
         say(&format!(
-            "{} preset={} backend={}: {} steps in {:.2} s = {:.1} steps/s",
+            "{} preset={} backend={} jobs={}: {} steps in {:.2} s = {:.1} steps/s",
             spec.experiment().id(),
             preset.name(),
             backend.name(),
+            jobs.min(spec.independent_runs()),
             spec.total_steps(),
             outcome.seconds,
             outcome.steps_per_second

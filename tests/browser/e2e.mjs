@@ -1,39 +1,23 @@
 // Browser end-to-end test: serves dist/ from a plain static server under a sub-path, then drives
-// the system Chromium with Playwright: home page, toy2d and grokking runs to completion on WebGPU
-// (SwiftShader) and on the CPU fallback, controls mid-run, and a malformed link. Any console error or page error
-// fails the test. Screenshots of failures go to tests/browser/artifacts/.
-import http from 'node:http';
+// the system Chromium with Playwright: home page, every experiment run to completion in its
+// training worker on WebGPU (SwiftShader) and on the CPU fallback, controls mid-run (Stop
+// terminating a worker mid-step), links, embeds and a malformed link. Any console error or page
+// error, the page's or a worker's, fails the test. Screenshots of failures go to tests/browser/artifacts/.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { serve, serveHtml, dist, SUB, BASE_FLAGS, executablePath } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dist = path.resolve(here, '../../dist');
 const artifacts = path.join(here, 'artifacts');
-const SUB = '/some/sub/path/';
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
-
-function serve() {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    if (!url.pathname.startsWith(SUB)) { res.writeHead(404).end(); return; }
-    let rel = decodeURIComponent(url.pathname.slice(SUB.length)) || 'index.html';
-    const file = path.join(dist, rel);
-    if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-// Playwright gives every launch a fresh, empty profile directory.
-const BASE_FLAGS = ['--headless=new', '--no-sandbox', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-quic', '--disable-dev-shm-usage'];
 
 let failures = 0;
 let passed = 0;
+// ONLY=<regex> runs just the checks whose names match (for working on one; CI runs them all).
+const only = process.env.ONLY ? new RegExp(process.env.ONLY) : null;
 async function check(name, fn) {
+  if (only && !only.test(name)) return;
   const started = Date.now();
   try {
     await fn();
@@ -51,6 +35,8 @@ async function withPage(browser, name, removeWebGpu, fn) {
   const errors = [];
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  // Training runs in workers: their console errors count too.
+  page.on('worker', (worker) => worker.on('console', (msg) => { if (msg.type() === 'error') errors.push(`worker console: ${msg.text()}`); }));
   if (removeWebGpu) await page.addInitScript(() => { delete Object.getPrototypeOf(navigator).gpu; });
   try {
     await fn(page);
@@ -79,6 +65,9 @@ async function runToy2d(page, base, query, expectGpu) {
   const progress = await page.locator('#progress').textContent();
   const summary = await page.locator('table.summary').textContent();
   if (!summary.includes('final_test_acc')) throw new Error('no summary after the run');
+  // The page never trains: its training worker is the one that reported the backend.
+  const workers = page.workers().map((w) => w.url());
+  if (!workers.some((u) => u.includes('overfit-worker_loader.js'))) throw new Error(`no training worker: ${JSON.stringify(workers)}`);
   const charts = await page.locator('.chart-box polyline').count();
   if (charts < 4) throw new Error(`expected train/test curves for accuracy and loss, found ${charts} lines`);
   console.log(`     ${badge} · ${progress}`);
@@ -134,9 +123,20 @@ async function waitDone(page) {
 
 const server = await serve();
 const base = `http://127.0.0.1:${server.address().port}${SUB}`;
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const tiny = 'points=120&width=8&steps=60&eval_every=20';
 
+await check('the page module carries no training code: burn is only in the worker module', async () => {
+  // Panic locations name their source files, so a module that links burn contains "burn-tensor".
+  const files = fs.readdirSync(dist).filter((f) => f.endsWith('.wasm'));
+  const page = files.find((f) => f.startsWith('overfit-web'));
+  const worker = files.find((f) => f.startsWith('overfit-worker'));
+  if (!page || !worker) throw new Error(`expected the page and worker modules in dist/, found ${files.join(', ')}`);
+  const has = (f) => fs.readFileSync(path.join(dist, f)).includes('burn-tensor');
+  if (has(page)) throw new Error(`${page} links burn`);
+  if (!has(worker)) throw new Error(`${worker} does not link burn (is this check still looking for the right thing?)`);
+  const size = (f) => fs.statSync(path.join(dist, f)).size;
+  console.log(`     ${page}: ${(size(page) / 1e6).toFixed(2)} MB, ${worker}: ${(size(worker) / 1e6).toFixed(2)} MB (raw)`);
+});
 const gpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS, '--enable-unsafe-webgpu'] });
 await check('home page lists every experiment', () => withPage(gpuBrowser, 'home', false, async (page) => {
   await page.goto(base);
@@ -209,6 +209,23 @@ await check('toy2d runs to completion on the CPU fallback (no WebGPU), started b
   withPage(cpuBrowser, 'toy2d-cpu', true, (page) => runToy2d(page, base, tiny, false)));
 await check('a tiny grokking comparison (transformer) runs on the CPU fallback', () => withPage(cpuBrowser, 'grokking-cpu', true, (page) =>
   runGrokking(page, base, 'p=7&d_model=16&heads=2&layers=1&batch=16&steps=30&eval_every=10&ma_window=4', false)));
+await check('independent runs train side by side in workers and give exactly the one-worker report', () => withPage(cpuBrowser, 'parallel-workers', true, async (page) => {
+  const tinyGrokking = 'p=7&model=mlp&d_model=16&width=16&batch=16&steps=40&eval_every=10&ma_window=4';
+  const run = async (workers) => {
+    await page.goto(`${base}?exp=grokking&${tinyGrokking}&workers=${workers}&autorun=1`);
+    await waitDone(page);
+    const used = Number(await page.locator('#workers').getAttribute('data-workers'));
+    const href = await page.locator('a[download="metrics.json"]').getAttribute('href');
+    const report = JSON.parse(await page.evaluate(async (h) => (await fetch(h)).text(), href));
+    return { used, runs: report.runs };
+  };
+  const serial = await run(1);
+  const parallel = await run(3);
+  if (serial.used !== 1 || parallel.used !== 3) throw new Error(`expected 1 and 3 workers, the page used ${serial.used} and ${parallel.used}`);
+  if (parallel.runs.map((r) => r.label).join() !== 'baseline,grokfast-ema,grokfast-ma') throw new Error(`runs: ${parallel.runs.map((r) => r.label)}`);
+  if (JSON.stringify(parallel.runs) !== JSON.stringify(serial.runs)) throw new Error('the runs trained in three workers differ from the runs trained in one');
+  console.log(`     3 workers = 1 worker, ${serial.runs[0].series.step.length} evaluations per run`);
+}));
 await check('"Copy link" gives a link that reopens the exact spec', () => withPage(cpuBrowser, 'copy-link', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&width=12&dataset=xor&init_seed=77`);
   await page.click('#copy-link');
@@ -303,6 +320,66 @@ await check('a widget ignores messages from other origins and lists a malformed 
   await page.waitForTimeout(1500);
   const status = await frame.locator('#status').textContent();
   if (status !== 'ready') throw new Error(`a message from another origin started the run (status ${status})`);
+}));
+await check('hostile data-overfit values run nothing and say why; only links to the widget\'s site become sandboxed frames', () => withPage(cpuBrowser, 'embed-hostile', true, async (page) => {
+  // A course page on another origin (another port) using the loader from the widget's site.
+  const links = [
+    'javascript:window.top.__pwned=1',
+    '  JaVaScRiPt:window.top.__pwned=2',
+    'data:text/html,<script>parent.__pwned=3</script>',
+    'https://elsewhere.example/?exp=toy2d',
+    'FOREIGN/?exp=toy2d',
+    '',
+  ];
+  const escape = (t) => t.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const html = `<!doctype html><meta charset="utf-8"><title>hostile</title>
+    <script src="${base}embed.js" defer></script>
+    ${links.map((l, i) => `<div class="hostile" id="h${i}" data-overfit="${escape(l)}"></div>`).join('\n')}
+    <div id="good" data-overfit="./?exp=toy2d&amp;width=12" data-height="99999"></div>`;
+  const pages = {};
+  const course = await serveHtml(pages);
+  const foreign = `http://127.0.0.1:${course.address().port}`;
+  pages['/hostile.html'] = html.replace('FOREIGN', foreign);
+  try {
+  await page.goto(`${foreign}/hostile.html`);
+  await page.waitForSelector('#good iframe', { timeout: 30_000 });
+  const refused = await page.locator('div.hostile p.overfit-refused').count();
+  if (refused !== links.length) throw new Error(`expected ${links.length} refusals, found ${refused}`);
+  if (await page.locator('div.hostile iframe').count() !== 0) throw new Error('a hostile link became a frame');
+  const why = await page.locator('#h0 p').textContent();
+  if (!why.includes('only http(s) links')) throw new Error(`the refusal does not say why: ${why}`);
+  if (!(await page.locator('#h4 p').textContent()).includes(`only links to ${new URL(base).origin} are loaded`)) throw new Error('a link to another site was not refused by name');
+  await page.waitForTimeout(500);
+  if (await page.evaluate(() => window.__pwned) !== undefined) throw new Error('script from an attribute ran');
+  const frame = page.locator('#good iframe');
+  const sandbox = (await frame.getAttribute('sandbox')).split(' ');
+  if (!sandbox.includes('allow-scripts') || sandbox.some((t) => t.includes('top-navigation'))) throw new Error(`sandbox: ${sandbox}`);
+  if (await frame.getAttribute('referrerpolicy') !== 'strict-origin') throw new Error('the frame sends more than its origin as referrer');
+  if (await frame.getAttribute('height') !== '820') throw new Error('an absurd data-height was not replaced by the default');
+  const src = new URL(await frame.getAttribute('src'));
+  if (src.searchParams.get('origin') !== foreign) throw new Error(`the widget was not told its embedder: ${src}`);
+  await page.frameLocator('#good iframe').locator('#status').waitFor({ timeout: 60_000 });
+  } finally { course.close(); }
+}));
+await check('origin=* is refused: the widget lists it and broadcasts its state to no one', () => withPage(cpuBrowser, 'embed-origin-star', true, async (page) => {
+  const course = await serveHtml({ '/blank.html': '<!doctype html><title>blank</title>' });
+  try {
+  await page.goto(`http://127.0.0.1:${course.address().port}/blank.html`);
+  await page.evaluate((src) => {
+    window.__seen = [];
+    window.addEventListener('message', (e) => window.__seen.push(e.data));
+    const f = document.createElement('iframe');
+    f.id = 'star'; f.src = src; f.width = '900'; f.height = '700';
+    // No referrer: with origin=* refused, the widget has no embedder to tell anything.
+    f.referrerPolicy = 'no-referrer';
+    document.body.append(f);
+  }, `${base}?exp=toy2d&embed=1&origin=*`);
+  const problems = await page.frameLocator('#star').locator('.problems').textContent({ timeout: 60_000 });
+  if (!problems.includes('origin=* is not a web origin')) throw new Error(`no message: ${problems}`);
+  await page.waitForTimeout(1500);
+  const seen = await page.evaluate(() => window.__seen);
+  if (seen.length) throw new Error(`the widget broadcast to an unnamed origin: ${JSON.stringify(seen)}`);
+  } finally { course.close(); }
 }));
 await check('a tiny double-descent sweep draws its curves and marks the threshold', () => withPage(cpuBrowser, 'double-descent', true, async (page) => {
   const r = await runDoubleDescent(page, base, 'preset=quick&n_train=100&n_test=200&points=9');
@@ -410,6 +487,29 @@ await check('a browser without WebAssembly SIMD is told so in words', () => with
   await page.goto(base);
   const text = await page.locator('p.unsupported').textContent({ timeout: 30_000 });
   if (!text.includes('WebAssembly SIMD')) throw new Error(`message: ${text}`);
+}));
+await check('Stop ends a long CPU step at once: the worker is terminated, a fresh one opens, the page never waits', () => withPage(cpuBrowser, 'stop-long-step', true, async (page) => {
+  // Full-batch steps of the paper-sized transformer: seconds each on one wasm thread.
+  await page.goto(`${base}?exp=grokking&preset=paper&compare=baseline&steps=50&eval_every=50`);
+  await page.waitForFunction(() => (document.querySelector('#backend')?.textContent || '').startsWith('CPU fallback'), null, { timeout: 60_000 });
+  const first = page.workers().find((w) => w.url().includes('overfit-worker_loader.js'));
+  if (!first) throw new Error('no training worker before the run');
+  await page.click('#run');
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'training');
+  // Let the worker get well into its first step (the initial evaluation alone is a big forward pass).
+  await page.waitForTimeout(1500);
+  const closed = new Promise((resolve) => first.once('close', resolve));
+  // The page's thread is free while the worker computes: a click is handled at once.
+  const clicked = Date.now();
+  await page.click('#stop');
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready', null, { timeout: 5_000 });
+  const ready = Date.now() - clicked;
+  await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the old worker was not terminated')), 5_000))]);
+  const waited = Date.now() - clicked;
+  await page.waitForFunction(() => (document.querySelector('#backend')?.textContent || '').startsWith('CPU fallback'), null, { timeout: 60_000 });
+  const live = page.workers().filter((w) => w.url().includes('overfit-worker_loader.js')).length;
+  if (live !== 1) throw new Error(`expected one fresh worker after Stop, found ${live}`);
+  console.log(`     status "ready" ${ready} ms after the click, the old worker gone after ${waited} ms`);
 }));
 await check('pause, resume, stop and reset work mid-run', () => withPage(cpuBrowser, 'controls', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&steps=200000&eval_every=100`);

@@ -4,24 +4,18 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::backend::{self, Compute};
 use crate::pages::{experiment::ExperimentPage, home::Home};
 use crate::query;
 
 #[component]
 pub fn App() -> AnyView {
     let page = query::parse(&query::current_search());
-    let compute: RwSignal<Option<Compute>, LocalStorage> = RwSignal::new_local(None);
     let force_cpu = page.force_cpu;
-    leptos::task::spawn_local(async move {
-        let c = backend::init(force_cpu).await;
-        compute.set(Some(c));
-    });
     let embedded = page.embed.enabled;
     let body = match (page.experiment, page.spec.clone()) {
         (Some(experiment), Some(spec)) => view! {
             <ExperimentPage experiment=experiment spec=spec preset=page.preset autorun=page.autorun
-                problems=page.problems.clone() compute=compute force_cpu=force_cpu embed=page.embed.clone() />
+                problems=page.problems.clone() force_cpu=force_cpu max_workers=page.max_workers embed=page.embed.clone() />
         }
         .into_any(),
         _ => view! { <Home problems=page.problems.clone() /> }.into_any(),

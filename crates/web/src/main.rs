@@ -1,26 +1,27 @@
-//! Overfit Lab in the browser. Thin entry point: panic reporting, then the app.
+//! Overfit Lab in the browser: the page. Thin entry point: panic reporting, then the app. The
+//! page never trains; `overfit-worker` does, in Web Workers (see `runner`).
 
 mod app;
-mod backend;
 mod components;
 mod embed;
 mod pages;
 mod query;
 mod runner;
-mod time;
+mod worker;
 
 #[cfg(target_family = "wasm")]
 #[allow(unsafe_code)]
 unsafe extern "C" {
-    /// Runs the module's static constructors (burn's compiler IR registers its operations in
-    /// them); synthesised by the linker.
+    /// Runs the module's static constructors, if any dependency has them; synthesised by the
+    /// linker.
     fn __wasm_call_ctors();
 }
 
 fn main() {
     // The constructors run once, here. When no code calls them, the linker takes the module
     // for a run-once command and wraps every exported function in a call to them, so each
-    // call from JavaScript into the app ran them again (~0.3 s of a 3 s closed-form sweep).
+    // call from JavaScript into the app would run them again (with burn in this module, that
+    // was ~0.3 s of a 3 s closed-form sweep; the worker module does the same).
     #[cfg(target_family = "wasm")]
     #[allow(unsafe_code)]
     // SAFETY: called first, once per instance, before anything reads what they register.

@@ -1,5 +1,5 @@
 //! The page URL is the experiment: the share-link codec of `overfit_core::spec::link`, plus the
-//! page-only keys (`backend`, `autorun`). Reading it never fails: bad pairs are collected as
+//! page-only keys (`backend`, `workers`, `autorun`). Reading it never fails: bad pairs are collected as
 //! messages and skipped.
 
 use overfit_core::experiments::Experiment;
@@ -14,6 +14,8 @@ pub struct PageQuery {
     pub preset: Preset,
     pub spec: Option<AnySpec>,
     pub force_cpu: bool,
+    /// `workers=N`: train on at most N workers (default: one per core).
+    pub max_workers: Option<usize>,
     pub autorun: bool,
     /// One line per ignored pair.
     pub problems: Vec<String>,
@@ -28,23 +30,53 @@ pub fn current_search() -> String {
 
 pub fn parse(search: &str) -> PageQuery {
     let decoded = link::decode_lenient(search);
+    let mut problems = decoded.problems.clone();
+    let max_workers = decoded.control("workers").and_then(|raw| {
+        let n = raw.parse::<usize>().ok().filter(|n| (1..=64).contains(n));
+        if n.is_none() {
+            problems.push(format!(
+                "workers={raw} is not a whole number from 1 to 64 (ignored)"
+            ));
+        }
+        n
+    });
+    let mut embed = EmbedOptions::from_controls(&decoded.controls);
+    if let Some(raw) = embed.origin.take() {
+        embed.origin = web_origin(&raw);
+        if embed.origin.is_none() {
+            problems.push(format!(
+                "origin={raw} is not a web origin such as https://example.org (ignored): the widget \
+                 talks only to the page that embeds it"
+            ));
+        }
+    }
     PageQuery {
+        max_workers,
         experiment: decoded.experiment,
         preset: decoded.preset,
         force_cpu: matches!(decoded.control("backend"), Some("cpu" | "flex")),
         autorun: matches!(decoded.control("autorun"), Some("1" | "true")),
-        embed: EmbedOptions::from_controls(&decoded.controls),
+        embed,
         spec: decoded.spec,
-        problems: decoded.problems,
+        problems,
     }
 }
 
+/// `text` when it is exactly an http(s) origin (`scheme://host[:port]`, no path): never `*`,
+/// `null` or a URL with more in it, since the widget posts its state to this origin.
+fn web_origin(text: &str) -> Option<String> {
+    let url = web_sys::Url::new(text).ok()?;
+    let origin = url.origin();
+    let web = matches!(url.protocol().as_str(), "http:" | "https:");
+    (web && origin == text.trim_end_matches('/')).then_some(origin)
+}
+
 /// The page-only pairs of `search` worth keeping when the URL is rewritten (`embed`, `origin`,
-/// `<key>_hide`), as a `&k=v...` suffix. `autorun` is dropped so a reload does not restart.
+/// `workers`, `<key>_hide`), as a `&k=v...` suffix. `autorun` is dropped so a reload does not restart.
 pub fn kept_controls(search: &str) -> String {
     link::pairs(search)
         .into_iter()
-        .filter(|(k, _)| k == "embed" || k == "origin" || k.ends_with("_hide"))
+        .filter(|(k, _)| k == "embed" || k == "origin" || k == "workers" || k.ends_with("_hide"))
         .map(|(k, v)| format!("&{}={}", link::percent_encode(&k), link::percent_encode(&v)))
         .collect()
 }

@@ -1,23 +1,21 @@
-//! Drives a training session in the browser without freezing the page: steps are taken in
-//! short time slices, metrics are read back asynchronously only at evaluation points, and the
-//! loop yields to the event loop between slices. Pause, resume, reset and stop work at any time.
+//! Drives a run from the page without training on the page's thread: the spec goes to
+//! dedicated Web Workers (see `overfit_core::live`), and only what they send back is shown.
+//! A spec's independent runs (grokking's baseline and filters) train in workers of their own,
+//! one per core the browser reports (leaving the page one when there are four or more), and
+//! their reports are merged back into the report of training them together. Stop and Reset
+//! terminate the workers at once, even in the middle of a long step, and start a fresh one,
+//! so the next Run finds its device already open.
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 
 use leptos::prelude::*;
-use overfit_core::experiments;
+use overfit_core::live::{ComputeInfo, FromWorker, PROTOCOL, SurfaceImage, ToWorker};
 use overfit_core::report::Report;
-use overfit_core::spec::AnySpec;
-use overfit_core::train::{Gallery, Session, Surface};
+use overfit_core::spec::{AnySpec, Preset, link, share_runs};
+use overfit_core::train::Gallery;
 
-use crate::backend::Compute;
-use crate::time::{now_ms, sleep_ms};
-
-/// Time budget of one slice of training before yielding to the browser.
-const SLICE_MS: f64 = 12.0;
-/// Shortest time between two redraws of the charts while a run goes on.
-const RENDER_MS: f64 = 100.0;
+use crate::worker::TrainingWorker;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Status {
@@ -36,25 +34,19 @@ pub struct RunView {
     pub total_steps: RwSignal<usize>,
     pub steps_per_second: RwSignal<f64>,
     pub report: RwSignal<Option<Report>>,
-    pub surface: RwSignal<Option<Surface>>,
+    pub surface: RwSignal<Option<SurfaceImage>>,
     pub points: RwSignal<Vec<(f32, f32, u8, bool)>>,
     pub galleries: RwSignal<Vec<Gallery>>,
     /// A notice that is not a failure (e.g. a switch to the CPU after a lost device).
     pub notice: RwSignal<Option<String>>,
+    /// What the first worker trains on, once its device is open.
+    pub compute: RwSignal<Option<ComputeInfo>>,
+    /// Workers training the current run (the page itself never trains).
+    pub workers: RwSignal<usize>,
 }
 
 impl RunView {
-    /// Shows the session's latest report, surface and galleries.
-    fn publish(&self, session: &dyn Session, preset: &str, gpu: bool) {
-        let mut report = session.report();
-        report.preset = preset.to_string();
-        report.backend = if gpu { "webgpu" } else { "flex" }.into();
-        self.report.set(Some(report));
-        self.surface.set(session.surface());
-        self.galleries.set(session.galleries());
-    }
-
-    pub fn new() -> Self {
+    fn new() -> Self {
         Self {
             status: RwSignal::new(Status::Idle),
             steps_done: RwSignal::new(0),
@@ -65,45 +57,148 @@ impl RunView {
             points: RwSignal::new(Vec::new()),
             galleries: RwSignal::new(Vec::new()),
             notice: RwSignal::new(None),
+            compute: RwSignal::new(None),
+            workers: RwSignal::new(0),
         }
     }
 }
 
-/// Owns the run loop's cancellation token. Each start bumps the generation; a loop whose
-/// generation is stale ends at its next slice.
+/// One worker and what it last told the page.
+struct Slot {
+    worker: TrainingWorker,
+    /// The independent runs it trains (`None`: the whole spec).
+    runs: Option<Vec<usize>>,
+    report: Option<Report>,
+    steps_done: usize,
+    held: bool,
+    done: bool,
+    compute: Option<ComputeInfo>,
+}
+
+struct Inner {
+    slots: RefCell<Vec<Slot>>,
+    /// Workers in use by the current run (the first `active` slots).
+    active: Cell<usize>,
+    /// WebGPU was asked for (not `backend=cpu`) and the page's browser has `navigator.gpu`.
+    webgpu: bool,
+    cpu_reason: Option<String>,
+    /// At most this many workers for one run.
+    max_workers: usize,
+    /// When the current run started, in page milliseconds (for steps/s).
+    started_ms: Cell<f64>,
+    view: RunView,
+}
+
+/// Owns the page's training workers.
 #[derive(Clone)]
 pub struct Runner {
-    generation: Rc<Cell<u64>>,
-    paused: Rc<Cell<bool>>,
+    inner: Rc<Inner>,
     pub view: RunView,
 }
 
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// Workers the browser can run side by side: its logical cores, less one for the page when
+/// there are four or more.
+fn worker_budget() -> usize {
+    let cores = web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency() as usize)
+        .unwrap_or(1)
+        .max(1);
+    if cores >= 4 { cores - 1 } else { cores }
+}
+
 impl Runner {
-    pub fn new() -> Self {
-        Self {
-            generation: Rc::new(Cell::new(0)),
-            paused: Rc::new(Cell::new(false)),
-            view: RunView::new(),
+    /// A runner with a worker already opening its device (the badge shows which); runs use at
+    /// most `max_workers` workers (default: [`worker_budget`]).
+    pub fn new(force_cpu: bool, max_workers: Option<usize>) -> Self {
+        let (webgpu, cpu_reason) = if force_cpu {
+            (
+                false,
+                Some("CPU requested in the link (backend=cpu)".to_string()),
+            )
+        } else if !crate::worker::page_has_webgpu() {
+            (false, Some("this browser has no WebGPU".to_string()))
+        } else {
+            (true, None)
+        };
+        let view = RunView::new();
+        let inner = Rc::new(Inner {
+            slots: RefCell::new(Vec::new()),
+            active: Cell::new(0),
+            webgpu,
+            cpu_reason,
+            max_workers: max_workers.unwrap_or_else(worker_budget).max(1),
+            started_ms: Cell::new(0.0),
+            view,
+        });
+        Inner::respawn(&inner);
+        Self { inner, view }
+    }
+
+    /// Starts `spec` from scratch (a new model and optimizer every time). Its independent runs
+    /// are shared out to workers when they train on the CPU; on a GPU one worker trains them
+    /// all (they would share the one device anyway).
+    pub fn start(&self, spec: AnySpec, preset: Preset) {
+        let inner = &self.inner;
+        let v = self.view;
+        let busy = matches!(
+            v.status.get_untracked(),
+            Status::Running | Status::Paused | Status::Failed(_)
+        );
+        if busy || inner.slots.borrow().is_empty() {
+            Inner::respawn(inner);
+        }
+        let on_gpu = v
+            .compute
+            .with_untracked(|c| c.as_ref().is_some_and(|c| c.gpu));
+        let shares = if on_gpu {
+            vec![(0..spec.independent_runs()).collect()]
+        } else {
+            share_runs(spec.independent_runs(), inner.max_workers)
+        };
+        while inner.slots.borrow().len() < shares.len() {
+            Inner::spawn(inner);
+        }
+        // Spare workers hold a whole module's memory each: let them go.
+        let spare: Vec<Slot> = inner.slots.borrow_mut().drain(shares.len()..).collect();
+        for slot in spare {
+            slot.worker.terminate();
+        }
+        v.status.set(Status::Running);
+        v.steps_done.set(0);
+        v.total_steps.set(spec.total_steps());
+        v.steps_per_second.set(0.0);
+        v.notice.set(None);
+        v.report.set(None);
+        v.surface.set(None);
+        v.workers.set(shares.len());
+        inner.active.set(shares.len());
+        inner.started_ms.set(now_ms());
+        let link = link::encode(&spec, preset);
+        let whole = shares.len() == 1;
+        for (slot, runs) in inner.slots.borrow_mut().iter_mut().zip(shares) {
+            slot.runs = (!whole).then_some(runs);
+            slot.report = None;
+            slot.steps_done = 0;
+            slot.held = false;
+            slot.done = false;
+            slot.worker.post(&ToWorker::Start {
+                link: link.clone(),
+                runs: slot.runs.clone(),
+            });
         }
     }
 
-    /// Starts `spec` from scratch on `compute` (a fresh model and optimizer every time).
-    pub fn start(
-        &self,
-        spec: AnySpec,
-        compute: RwSignal<Option<Compute>, LocalStorage>,
-        preset: String,
-    ) {
-        let id = self.generation.get() + 1;
-        self.generation.set(id);
-        self.paused.set(false);
-        let this = self.clone();
-        leptos::task::spawn_local(async move { this.run(id, spec, compute, preset).await });
-    }
-
+    /// Ends the run at once: its workers are terminated mid-step if need be.
     pub fn stop(&self) {
-        self.generation.set(self.generation.get() + 1);
-        if self.view.status.get_untracked() != Status::Done {
+        let status = self.view.status.get_untracked();
+        if matches!(status, Status::Running | Status::Paused) {
+            Inner::respawn(&self.inner);
             self.view.status.set(Status::Idle);
         }
     }
@@ -120,141 +215,159 @@ impl Runner {
         v.notice.set(None);
     }
 
+    /// Asks the workers to hold or go on; the status follows when they all confirm.
     pub fn set_paused(&self, paused: bool) {
-        self.paused.set(paused);
-        let status = self.view.status.get_untracked();
-        if paused && status == Status::Running {
-            self.view.status.set(Status::Paused);
-        } else if !paused && status == Status::Paused {
-            self.view.status.set(Status::Running);
+        let slots = self.inner.slots.borrow();
+        for slot in slots.iter().take(self.inner.active.get()) {
+            slot.worker.post(&ToWorker::Pause { paused });
+        }
+    }
+}
+
+impl Inner {
+    /// Replaces every worker (ending whatever they were doing) by one fresh worker opening
+    /// its device.
+    fn respawn(this: &Rc<Self>) {
+        let old: Vec<Slot> = this.slots.borrow_mut().drain(..).collect();
+        for slot in old {
+            slot.worker.terminate();
+        }
+        this.active.set(0);
+        this.view.workers.set(0);
+        Self::spawn(this);
+    }
+
+    /// Adds a worker and asks it to open its device.
+    fn spawn(this: &Rc<Self>) {
+        let index = this.slots.borrow().len();
+        let weak: Weak<Self> = Rc::downgrade(this);
+        let spawned = TrainingWorker::spawn(move |message| {
+            if let Some(inner) = weak.upgrade() {
+                inner.receive(index, message);
+            }
+        });
+        match spawned {
+            Ok(worker) => {
+                worker.post(&ToWorker::Open {
+                    webgpu: this.webgpu,
+                    cpu_reason: this.cpu_reason.clone(),
+                });
+                this.slots.borrow_mut().push(Slot {
+                    worker,
+                    runs: None,
+                    report: None,
+                    steps_done: 0,
+                    held: false,
+                    done: false,
+                    compute: None,
+                });
+            }
+            Err(error) => this.view.status.set(Status::Failed(error)),
         }
     }
 
-    fn current(&self, id: u64) -> bool {
-        self.generation.get() == id
+    /// Takes one message of worker `index`.
+    fn receive(&self, index: usize, message: FromWorker) {
+        let v = self.view;
+        let active = self.active.get();
+        let mut slots = self.slots.borrow_mut();
+        let Some(slot) = slots.get_mut(index) else {
+            return;
+        };
+        match message {
+            FromWorker::Loaded => {}
+            FromWorker::Ready { protocol, compute } => {
+                if protocol != PROTOCOL {
+                    v.status.set(Status::Failed(
+                        "the training worker is from another version of this page: reload".into(),
+                    ));
+                }
+                slot.compute = Some(compute.clone());
+                if index == 0 {
+                    v.compute.set(Some(compute));
+                }
+            }
+            FromWorker::Started {
+                points, galleries, ..
+            } => {
+                if index == 0 {
+                    v.points.set(points);
+                    v.galleries.set(galleries);
+                }
+            }
+            FromWorker::Progress {
+                steps_done,
+                report,
+                surface,
+                galleries,
+                ..
+            } => {
+                slot.steps_done = steps_done;
+                if let Some(patch) = report {
+                    slot.report = Some(patch.apply(slot.report.take()));
+                    drop(slots);
+                    self.publish_report();
+                    slots = self.slots.borrow_mut();
+                }
+                if surface.is_some() {
+                    v.surface.set(surface);
+                }
+                if let Some(g) = galleries {
+                    v.galleries.set(g);
+                }
+                let slowest = slots.iter().take(active).map(|s| s.steps_done).min();
+                let done = slowest.unwrap_or(steps_done);
+                v.steps_done.set(done);
+                let elapsed = (now_ms() - self.started_ms.get()).max(1.0);
+                v.steps_per_second.set(done as f64 * 1000.0 / elapsed);
+            }
+            FromWorker::Held { paused } => {
+                slot.held = paused;
+                let all_held = slots.iter().take(active).all(|s| s.held);
+                let status = v.status.get_untracked();
+                if all_held && status == Status::Running {
+                    v.status.set(Status::Paused);
+                } else if !paused && status == Status::Paused {
+                    v.status.set(Status::Running);
+                }
+            }
+            FromWorker::Notice { text, compute } => {
+                v.notice.set(Some(text));
+                slot.compute = Some(compute.clone());
+                if index == 0 {
+                    v.compute.set(Some(compute));
+                }
+            }
+            FromWorker::Done => {
+                slot.done = true;
+                if slots.iter().take(active).all(|s| s.done) {
+                    v.status.set(Status::Done);
+                }
+            }
+            FromWorker::Failed { error } => {
+                v.status.set(Status::Failed(if active > 1 {
+                    format!("worker {} of {active}: {error}", index + 1)
+                } else {
+                    error
+                }));
+            }
+        }
     }
 
-    async fn run(
-        &self,
-        id: u64,
-        spec: AnySpec,
-        compute: RwSignal<Option<Compute>, LocalStorage>,
-        preset: String,
-    ) {
-        let v = self.view;
-        // The device is initialised asynchronously at page load; wait for it.
-        let mut device_wait = 0;
-        let mut backend = loop {
-            if let Some(c) = compute.get_untracked() {
-                break c;
-            }
-            device_wait += 1;
-            if device_wait > 600 || !self.current(id) {
-                v.status
-                    .set(Status::Failed("the compute device did not start".into()));
-                return;
-            }
-            sleep_ms(50).await;
+    /// Shows the workers' reports as one, once each has sent its first.
+    fn publish_report(&self) {
+        let slots = self.slots.borrow();
+        let active = &slots[..self.active.get().min(slots.len())];
+        let report = match active {
+            [only] => only.report.clone(),
+            _ => active
+                .iter()
+                .map(|s| Some((s.runs.clone()?, s.report.clone()?)))
+                .collect::<Option<Vec<_>>>()
+                .and_then(Report::merge),
         };
-        'restart: loop {
-            // A closed-form sweep forms its Gram products on a hardware GPU; on a software
-            // adapter they are far slower than on the CPU (the quick sweep: 140 s on SwiftShader
-            // against 3-5 s in wasm), so there the whole sweep runs on the CPU.
-            let device = if spec.is_sweep() && backend.software {
-                burn::tensor::Device::flex()
-            } else {
-                backend.device.clone()
-            };
-            let mut session = match experiments::start(&spec, &device) {
-                Ok(s) => s,
-                Err(e) => {
-                    v.status.set(Status::Failed(e.to_string()));
-                    return;
-                }
-            };
-            v.status.set(Status::Running);
-            v.total_steps.set(session.total_steps());
-            v.steps_done.set(0);
-            v.points.set(session.points());
-            v.galleries.set(session.galleries());
-            let started = now_ms();
-            let mut paused_ms = 0.0;
-            let mut last_render = f64::NEG_INFINITY;
-            let mut stale = false;
-            while !session.is_finished() {
-                if !self.current(id) {
-                    return;
-                }
-                if self.paused.get() {
-                    if stale {
-                        v.publish(session.as_ref(), &preset, backend.is_gpu());
-                        stale = false;
-                    }
-                    let t = now_ms();
-                    sleep_ms(100).await;
-                    paused_ms += now_ms() - t;
-                    continue;
-                }
-                let slice_start = now_ms();
-                let mut probe = None;
-                while probe.is_none() && !session.is_finished() && now_ms() - slice_start < SLICE_MS
-                {
-                    match session.advance(4) {
-                        Ok(p) => probe = p,
-                        Err(e) => {
-                            v.status.set(Status::Failed(e.to_string()));
-                            return;
-                        }
-                    }
-                }
-                if let Some(probe) = probe {
-                    match probe.transaction.execute_async().await {
-                        Ok(data) => {
-                            if !self.current(id) {
-                                return;
-                            }
-                            let absorbed = session.absorb(data);
-                            // Redraw at most every RENDER_MS (cheap runs evaluate far more
-                            // often than a page can usefully repaint its charts), and always
-                            // at the end and on an error; a pause draws what is left.
-                            stale = true;
-                            if absorbed.is_err()
-                                || session.is_finished()
-                                || now_ms() - last_render >= RENDER_MS
-                            {
-                                v.publish(session.as_ref(), &preset, backend.is_gpu());
-                                last_render = now_ms();
-                                stale = false;
-                            }
-                            if let Err(e) = absorbed {
-                                v.status.set(Status::Failed(e.to_string()));
-                                return;
-                            }
-                        }
-                        Err(err) if backend.is_gpu() => {
-                            // A lost or poisoned GPU device: continue on the CPU, from the start.
-                            let msg =
-                                format!("WebGPU failed ({err:?}); restarted the run on the CPU");
-                            v.notice.set(Some(msg.clone()));
-                            backend = Compute::cpu(msg);
-                            compute.set(Some(backend.clone()));
-                            continue 'restart;
-                        }
-                        Err(err) => {
-                            v.status
-                                .set(Status::Failed(format!("metrics read-back failed: {err:?}")));
-                            return;
-                        }
-                    }
-                }
-                let done = session.steps_done();
-                v.steps_done.set(done);
-                let elapsed = (now_ms() - started - paused_ms).max(1.0);
-                v.steps_per_second.set(done as f64 * 1000.0 / elapsed);
-                sleep_ms(0).await;
-            }
-            v.status.set(Status::Done);
-            return;
+        if report.is_some() {
+            self.view.report.set(report);
         }
     }
 }

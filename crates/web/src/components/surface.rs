@@ -1,19 +1,13 @@
-//! The decision surface: probabilities coloured by `shaders/surface.wgsl` on the WebGPU device
-//! (or by the same colour map on the CPU fallback), with the training points drawn on top.
-
-use std::cell::Cell;
-use std::rc::Rc;
+//! The decision surface: probabilities coloured by `shaders/surface.wgsl` on the worker's WebGPU
+//! device (the pixels come with the message), or by the same colour map here when the worker
+//! trains on the CPU, with the training points drawn on top.
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use overfit_core::plot::gpu::SurfaceRenderer;
+use overfit_core::live::SurfaceImage;
 use overfit_core::plot::surface_rgba;
-use overfit_core::train::Surface;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
-
-use crate::backend::Compute;
-use crate::time::sleep_ms;
 
 const SIDE: u32 = 320;
 
@@ -72,83 +66,43 @@ fn draw_points(canvas: &HtmlCanvasElement, points: &[(f32, f32, u8, bool)], exte
     }
 }
 
-/// Colours the surface on the GPU, waiting for the read-back without blocking the page.
-async fn gpu_pixels(renderer: &SurfaceRenderer, surface: &Surface) -> Result<Vec<u8>, String> {
-    let pending = renderer.render(&surface.values, surface.size);
-    for _ in 0..2000 {
-        if pending.is_ready() {
-            return pending.take();
-        }
-        sleep_ms(2).await;
-    }
-    Err("the GPU did not return the surface in time".into())
-}
-
 #[component]
 pub fn SurfaceView(
-    surface: RwSignal<Option<Surface>>,
+    surface: RwSignal<Option<SurfaceImage>>,
     points: RwSignal<Vec<(f32, f32, u8, bool)>>,
-    compute: RwSignal<Option<Compute>, LocalStorage>,
 ) -> impl IntoView {
     let base = NodeRef::<Canvas>::new();
     let overlay = NodeRef::<Canvas>::new();
-    let renderer: StoredValue<Option<Rc<SurfaceRenderer>>, LocalStorage> =
-        StoredValue::new_local(None);
     let used = RwSignal::new("none");
     let failure: RwSignal<Option<String>> = RwSignal::new(None);
-    let busy = Rc::new(Cell::new(false));
     Effect::new(move |_| {
         let pts = points.get();
         if let Some(overlay) = overlay.get() {
             let extent = surface
-                .with_untracked(|s| s.as_ref().map(|s| s.extent))
+                .with_untracked(|s| s.as_ref().map(|s| s.surface.extent))
                 .unwrap_or(1.25);
             draw_points(&overlay, &pts, extent);
         }
     });
     Effect::new(move |_| {
-        // Track the surface; the task below always draws the newest one.
-        surface.track();
-        if busy.get() {
+        let Some(canvas) = base.get() else {
             return;
-        }
-        busy.set(true);
-        let busy = busy.clone();
-        leptos::task::spawn_local(async move {
-            let mut drawn_version = None;
-            while let Some(current) = surface.get_untracked() {
-                if drawn_version.as_ref() == Some(&current.values) {
-                    break;
+        };
+        surface.with(|image| {
+            let Some(image) = image else {
+                return;
+            };
+            let size = image.surface.size;
+            let drawn = match &image.rgba {
+                Some(rgba) => paint(&canvas, rgba, size).map(|()| "webgpu"),
+                None => {
+                    paint(&canvas, &surface_rgba(&image.surface.values), size).map(|()| "canvas2d")
                 }
-                let Some(canvas) = base.get_untracked() else {
-                    break;
-                };
-                let gpu = compute.with_untracked(|c| c.as_ref().and_then(|c| c.gpu.clone()));
-                let pixels = match gpu {
-                    Some(setup) => {
-                        if renderer.with_value(Option::is_none) {
-                            renderer
-                                .set_value(Some(Rc::new(SurfaceRenderer::new((*setup).clone()))));
-                        }
-                        let r = renderer
-                            .with_value(|r| r.clone())
-                            .expect("the renderer was just created");
-                        gpu_pixels(&r, &current).await.map(|p| (p, "webgpu"))
-                    }
-                    None => Ok((surface_rgba(&current.values), "canvas2d")),
-                };
-                match pixels
-                    .and_then(|(rgba, how)| paint(&canvas, &rgba, current.size).map(|()| how))
-                {
-                    Ok(how) => used.set(how),
-                    Err(e) => {
-                        failure.set(Some(format!("surface not drawn: {e}")));
-                        break;
-                    }
-                }
-                drawn_version = Some(current.values);
+            };
+            match drawn {
+                Ok(how) => used.set(how),
+                Err(e) => failure.set(Some(format!("surface not drawn: {e}"))),
             }
-            busy.set(false);
         });
     });
     view! {

@@ -7,7 +7,6 @@ use overfit_core::report::Report;
 use overfit_core::spec::{AnySpec, Preset};
 use wasm_bindgen::JsCast;
 
-use crate::backend::Compute;
 use crate::components::chart::{self, ChartSpec, Line, Marker, PALETTE};
 use crate::components::controls::Controls;
 use crate::components::gallery::GalleryView;
@@ -245,8 +244,8 @@ pub fn ExperimentPage(
     preset: Preset,
     autorun: bool,
     problems: Vec<String>,
-    compute: RwSignal<Option<Compute>, LocalStorage>,
     force_cpu: bool,
+    max_workers: Option<usize>,
     embed: EmbedOptions,
 ) -> impl IntoView {
     let info = experiment.info();
@@ -259,7 +258,7 @@ pub fn ExperimentPage(
             "step"
         }
     };
-    let runner = Runner::new();
+    let runner = Runner::new(force_cpu, max_workers);
     let view = runner.view;
     let running =
         Signal::derive(move || matches!(view.status.get(), Status::Running | Status::Paused));
@@ -274,7 +273,7 @@ pub fn ExperimentPage(
 
     let start = {
         let runner = runner.clone();
-        move || runner.start(spec.get_untracked(), compute, preset.name().to_string())
+        move || runner.start(spec.get_untracked(), preset)
     };
     if autorun {
         start();
@@ -370,14 +369,14 @@ pub fn ExperimentPage(
         .filter(|k| !embed.hides(k.key))
         .collect();
 
-    let badge = move || match compute.get() {
+    let badge = move || match view.compute.get() {
         None => (
             "badge pending",
             "starting device…".to_string(),
             String::new(),
         ),
         Some(c) => {
-            let class = if c.is_gpu() { "badge gpu" } else { "badge cpu" };
+            let class = if c.gpu { "badge gpu" } else { "badge cpu" };
             (
                 class,
                 c.label.clone(),
@@ -563,6 +562,14 @@ pub fn ExperimentPage(
             <Problems problems=problems />
             <div class="toolbar">
                 {move || { let (class, label, reason) = badge(); view! { <span class=class title=reason.clone() id="backend">{label}</span> } }}
+                <span class="workers" id="workers" data-workers=move || view.workers.get()
+                    title="Training runs in Web Workers, never on the page's thread; independent runs train side by side.">
+                    {move || match view.workers.get() {
+                        0 => String::new(),
+                        1 => "1 worker".to_string(),
+                        n => format!("{n} workers"),
+                    }}
+                </span>
                 {(!embedded).then(|| view! { <span class="presets">"Preset: "{preset_links}</span> })}
                 <button id="copy-link" class="share" on:click=on_copy_link>"Copy link"</button>
                 <button id="copy-embed" class="share" on:click=on_copy_embed>"Copy embed code"</button>
@@ -603,7 +610,7 @@ pub fn ExperimentPage(
                     <div class="verdicts" id="verdicts">{verdicts}</div>
                     <PaperComparison experiment=experiment preset=preset spec=spec report=Signal::from(view.report) />
                     <div class="galleries" id="galleries"><GalleryView galleries=view.galleries /></div>
-                    {move || spec.with(AnySpec::draws_surface).then(|| view! { <SurfaceView surface=view.surface points=view.points compute=compute /> })}
+                    {move || spec.with(AnySpec::draws_surface).then(|| view! { <SurfaceView surface=view.surface points=view.points /> })}
                     <table class="summary">{summary_table}</table>
                     <div class="exports">"Export: "{exports}</div>
                     <p class="cli">"Run natively: "<code id="cli-command">{cli_command}</code>

@@ -1,0 +1,301 @@
+//! The worker's side of the messages: open the device, train the spec a link names, post what
+//! changed. Steps are taken in slices of about [`SLICE_MS`]; between slices the worker reads
+//! its messages (pause, a new start), so pausing takes effect within a slice.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use burn::tensor::Device;
+use overfit_core::experiments;
+use overfit_core::live::{FromWorker, PROTOCOL, ReportPatch, SurfaceImage, ToWorker};
+use overfit_core::plot::gpu::SurfaceRenderer;
+use overfit_core::report::Report;
+use overfit_core::spec::link;
+use overfit_core::train::{Gallery, Session, Surface};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::clock::{now_ms, sleep_ms, yield_now};
+use crate::device::{self, Compute};
+
+/// Training time between two looks at the message queue.
+const SLICE_MS: f64 = 40.0;
+/// Shortest time between two metric updates to the page (the page redraws on each).
+const PUBLISH_MS: f64 = 100.0;
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(message: &FromWorker) {
+    let _ = scope().post_message(&JsValue::from_str(&message.to_text()));
+}
+
+/// What the worker holds between messages.
+#[derive(Default)]
+struct State {
+    compute: RefCell<Option<Compute>>,
+    /// The run a start message began; a loop whose number is stale ends at its next slice.
+    generation: Cell<u64>,
+    paused: Cell<bool>,
+    /// A start that arrived before the device was open.
+    waiting: RefCell<Option<(String, Option<Vec<usize>>)>>,
+}
+
+/// Listens for the page's messages. A panic is reported to the page before the module aborts,
+/// so the page can say what happened and start a fresh worker.
+pub fn install() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        post(&FromWorker::Failed {
+            error: format!("the training worker stopped: {info}"),
+        });
+    }));
+    let state = Rc::new(State::default());
+    let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+        let Some(text) = event.data().as_string() else {
+            return;
+        };
+        match ToWorker::from_text(&text) {
+            Ok(message) => handle(&state, message),
+            Err(error) => post(&FromWorker::Failed { error }),
+        }
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&FromWorker::Loaded);
+}
+
+fn handle(state: &Rc<State>, message: ToWorker) {
+    match message {
+        ToWorker::Open { webgpu, cpu_reason } => {
+            let state = state.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let compute = device::open(webgpu, cpu_reason).await;
+                post(&FromWorker::Ready {
+                    protocol: PROTOCOL,
+                    compute: compute.info.clone(),
+                });
+                state.compute.replace(Some(compute));
+                if let Some((link, runs)) = state.waiting.take() {
+                    start(&state, link, runs);
+                }
+            });
+        }
+        ToWorker::Start { link, runs } => {
+            if state.compute.borrow().is_none() {
+                state.waiting.replace(Some((link, runs)));
+            } else {
+                start(state, link, runs);
+            }
+        }
+        ToWorker::Pause { paused } => state.paused.set(paused),
+    }
+}
+
+fn start(state: &Rc<State>, link: String, runs: Option<Vec<usize>>) {
+    let id = state.generation.get() + 1;
+    state.generation.set(id);
+    state.paused.set(false);
+    let state = state.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(error) = train(&state, id, &link, runs.as_deref()).await {
+            post(&FromWorker::Failed { error });
+        }
+    });
+}
+
+/// What the page was last sent, so each update carries only what changed.
+#[derive(Default)]
+struct Sent {
+    report: Option<Report>,
+    surface: Option<Surface>,
+    galleries: Vec<Gallery>,
+}
+
+struct Publisher {
+    sent: Sent,
+    preset: String,
+    renderer: Option<SurfaceRenderer>,
+}
+
+impl Publisher {
+    async fn publish(&mut self, session: &dyn Session, compute: &Compute, steps_per_second: f64) {
+        let mut report = session.report();
+        report.preset = self.preset.clone();
+        report.backend = if compute.info.gpu { "webgpu" } else { "flex" }.into();
+        let patch = (self.sent.report.as_ref() != Some(&report))
+            .then(|| ReportPatch::between(self.sent.report.as_ref(), &report));
+        self.sent.report = Some(report);
+        let surface = match session.surface() {
+            Some(s) if self.sent.surface.as_ref() != Some(&s) => {
+                let rgba = self.colour(&s, compute).await;
+                self.sent.surface = Some(s.clone());
+                Some(SurfaceImage { surface: s, rgba })
+            }
+            _ => None,
+        };
+        let galleries = session.galleries();
+        let galleries = (galleries != self.sent.galleries).then(|| {
+            self.sent.galleries = galleries.clone();
+            galleries
+        });
+        post(&FromWorker::Progress {
+            steps_done: session.steps_done(),
+            steps_per_second,
+            report: patch,
+            surface,
+            galleries,
+        });
+    }
+
+    /// The surface's pixels from `surface.wgsl` on the GPU, or `None` for the page to colour
+    /// them (on the CPU, or when the GPU could not).
+    async fn colour(&mut self, surface: &Surface, compute: &Compute) -> Option<Vec<u8>> {
+        let setup = compute.setup.as_ref()?;
+        let renderer = self
+            .renderer
+            .get_or_insert_with(|| SurfaceRenderer::new(setup.clone()));
+        let pending = renderer.render(&surface.values, surface.size);
+        for _ in 0..2000 {
+            if pending.is_ready() {
+                return pending.take().ok();
+            }
+            sleep_ms(2).await;
+        }
+        None
+    }
+}
+
+async fn train(
+    state: &Rc<State>,
+    id: u64,
+    link: &str,
+    runs: Option<&[usize]>,
+) -> Result<(), String> {
+    let (spec, preset) = link::decode_strict(link).map_err(|e| e.to_string())?;
+    let current = || state.generation.get() == id;
+    'restart: loop {
+        let compute = state
+            .compute
+            .borrow()
+            .clone()
+            .ok_or("the device is not open")?;
+        // A closed-form sweep forms its Gram products on a hardware GPU; on a software adapter
+        // they are far slower than on the CPU (the quick sweep: 140 s on SwiftShader against
+        // 3-5 s in wasm), so there the whole sweep runs on the CPU.
+        let device = if spec.is_sweep() && compute.info.software {
+            Device::flex()
+        } else {
+            compute.device.clone()
+        };
+        let mut session =
+            experiments::start_runs(&spec, &device, runs).map_err(|e| e.to_string())?;
+        post(&FromWorker::Started {
+            total_steps: session.total_steps(),
+            points: session.points(),
+            galleries: session.galleries(),
+        });
+        let mut publisher = Publisher {
+            sent: Sent {
+                galleries: session.galleries(),
+                ..Sent::default()
+            },
+            preset: preset.name().to_string(),
+            renderer: None,
+        };
+        let started = now_ms();
+        let mut paused_ms = 0.0;
+        let mut last_publish = f64::NEG_INFINITY;
+        let mut stale = false;
+        let mut held = false;
+        let rate = |paused_ms: f64, steps: usize| {
+            steps as f64 * 1000.0 / (now_ms() - started - paused_ms).max(1.0)
+        };
+        while !session.is_finished() {
+            if !current() {
+                return Ok(());
+            }
+            if state.paused.get() {
+                if stale {
+                    let r = rate(paused_ms, session.steps_done());
+                    publisher.publish(session.as_ref(), &compute, r).await;
+                    stale = false;
+                }
+                if !held {
+                    // After the last progress message: the page shows the exact step it held at.
+                    post(&FromWorker::Held { paused: true });
+                    held = true;
+                }
+                let t = now_ms();
+                sleep_ms(50).await;
+                paused_ms += now_ms() - t;
+                continue;
+            }
+            if held {
+                post(&FromWorker::Held { paused: false });
+                held = false;
+            }
+            let slice_start = now_ms();
+            let mut probe = None;
+            while probe.is_none() && !session.is_finished() && now_ms() - slice_start < SLICE_MS {
+                probe = session.advance(4).map_err(|e| e.to_string())?;
+            }
+            if let Some(probe) = probe {
+                match probe.transaction.execute_async().await {
+                    Ok(data) => {
+                        if !current() {
+                            return Ok(());
+                        }
+                        let absorbed = session.absorb(data);
+                        stale = true;
+                        if let Err(e) = absorbed {
+                            let r = rate(paused_ms, session.steps_done());
+                            publisher.publish(session.as_ref(), &compute, r).await;
+                            return Err(e.to_string());
+                        }
+                    }
+                    Err(err) if compute.info.gpu => {
+                        // A lost or poisoned GPU device: continue on the CPU, from the start.
+                        let text = format!("WebGPU failed ({err:?}); restarted the run on the CPU");
+                        let cpu = Compute::cpu(text.clone());
+                        post(&FromWorker::Notice {
+                            text,
+                            compute: cpu.info.clone(),
+                        });
+                        state.compute.replace(Some(cpu));
+                        continue 'restart;
+                    }
+                    Err(err) => return Err(format!("metrics read-back failed: {err:?}")),
+                }
+            }
+            let steps_per_second = rate(paused_ms, session.steps_done());
+            if stale && (session.is_finished() || now_ms() - last_publish >= PUBLISH_MS) {
+                publisher
+                    .publish(session.as_ref(), &compute, steps_per_second)
+                    .await;
+                last_publish = now_ms();
+                stale = false;
+            } else {
+                // Steps only: cheap, and the progress bar moves between evaluations.
+                post(&FromWorker::Progress {
+                    steps_done: session.steps_done(),
+                    steps_per_second,
+                    report: None,
+                    surface: None,
+                    galleries: None,
+                });
+            }
+            yield_now().await;
+        }
+        if stale {
+            let r = rate(paused_ms, session.steps_done());
+            publisher.publish(session.as_ref(), &compute, r).await;
+        }
+        if current() {
+            post(&FromWorker::Done);
+        }
+        return Ok(());
+    }
+}

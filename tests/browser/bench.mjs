@@ -1,0 +1,86 @@
+// Benchmark (not a test): every experiment's `quick` preset natively (`overfit bench`) and in a
+// headless Chromium tab, on the CPU fallback and on WebGPU (SwiftShader here), side by side in
+// one run on one machine, with the main thread's long tasks (PerformanceObserver `longtask`,
+// tasks over 50 ms) while training. Prints a Markdown table for BENCHMARKS.md.
+//
+//   node tests/browser/bench.mjs [--only grokking,toy2d] [--cap 600] [--no-gpu]
+//
+// Needs dist/ (trunk build --release) and the `overfit` binary ($OVERFIT, else the build
+// cache's debug/overfit).
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { serve, SUB, BASE_FLAGS, WEBGPU_FLAGS, executablePath } from './serve.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
+const ALL = ['grokking', 'double-descent', 'benign-overfitting', 'dropout', 'augmentation', 'toy2d'];
+const only = opt('--only', ALL.join(',')).split(',');
+const cap = Number(opt('--cap', '600'));
+const withGpu = !args.includes('--no-gpu');
+const overfit = process.env.OVERFIT
+  || path.join(process.env.CARGO_TARGET_DIR || path.join(os.homedir(), '.cache/overfit-lab/target'), 'debug/overfit');
+
+function native(id) {
+  const started = process.hrtime.bigint();
+  const out = execFileSync(overfit, ['bench', id, '--preset', 'quick', '--backend', 'flex'], { encoding: 'utf8' });
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, line: out.trim() };
+}
+
+// One run in a fresh tab: seconds from the Run click to "done" (the worker's device is open
+// before the click), and the main thread's long tasks in between.
+async function tab(browser, base, id, gpu) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  try {
+    await page.addInitScript(() => {
+      window.__longtasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longtasks.push([e.startTime, e.duration]);
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`${base}?exp=${id}${gpu ? '' : '&backend=cpu'}`);
+    await page.waitForFunction(() => !(document.querySelector('#backend')?.textContent || 'starting').startsWith('starting'), null, { timeout: 120_000 });
+    const badge = await page.locator('#backend').textContent();
+    const t0 = await page.evaluate(() => performance.now());
+    const started = Date.now();
+    await page.click('#run');
+    let finished = true;
+    try {
+      await page.waitForFunction(() => {
+        const s = document.querySelector('#status')?.textContent || '';
+        return s === 'done' || s.startsWith('stopped');
+      }, null, { timeout: cap * 1000, polling: 250 });
+    } catch { finished = false; }
+    const seconds = (Date.now() - started) / 1000;
+    const status = await page.locator('#status').textContent();
+    const long = await page.evaluate((t) => window.__longtasks.filter(([s]) => s >= t).map(([, d]) => d), t0);
+    return { seconds, finished, status, badge, long: long.length, longest: long.length ? Math.max(...long) : 0 };
+  } finally {
+    await context.close();
+  }
+}
+
+const server = await serve();
+const base = `http://127.0.0.1:${server.address().port}${SUB}`;
+const cpuBrowser = await chromium.launch({ executablePath, args: BASE_FLAGS });
+const gpuBrowser = withGpu ? await chromium.launch({ executablePath, args: WEBGPU_FLAGS }) : null;
+const show = (r) => (r.finished ? `${r.seconds.toFixed(1)} s` : `> ${cap} s`) + (r.status === 'done' || !r.finished ? '' : ` (${r.status})`);
+const rows = [];
+for (const id of only) {
+  const n = native(id);
+  const cpu = await tab(cpuBrowser, base, id, false);
+  const gpu = gpuBrowser ? await tab(gpuBrowser, base, id, true) : null;
+  const row = `| ${id} | ${n.seconds.toFixed(1)} s | ${show(cpu)} | ${cpu.finished ? (cpu.seconds / n.seconds).toFixed(2) + '×' : '—'} | ${cpu.long} / ${cpu.longest.toFixed(0)} ms | `
+    + (gpu ? `${show(gpu)} | ${gpu.finished ? (gpu.seconds / n.seconds).toFixed(2) + '×' : '—'} | ${gpu.long} / ${gpu.longest.toFixed(0)} ms |` : '— | — | — |');
+  rows.push(row);
+  console.error(`${row}\n    native: ${n.line}; tab badges: ${cpu.badge}${gpu ? ' / ' + gpu.badge : ''}`);
+}
+await cpuBrowser.close();
+if (gpuBrowser) await gpuBrowser.close();
+server.close();
+console.log(`\n${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}, quick presets\n`);
+console.log('| experiment | native (Flex) | tab, CPU fallback | tab / native | long tasks while training (count / longest) | tab, WebGPU (SwiftShader) | tab / native | long tasks (WebGPU) |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const r of rows) console.log(r);

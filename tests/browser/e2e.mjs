@@ -215,8 +215,9 @@ await check('independent runs train side by side in workers and give exactly the
     await page.goto(`${base}?exp=grokking&${tinyGrokking}&workers=${workers}&autorun=1`);
     await waitDone(page);
     const used = Number(await page.locator('#workers').getAttribute('data-workers'));
-    const href = await page.locator('a[download="metrics.json"]').getAttribute('href');
-    const report = JSON.parse(await page.evaluate(async (h) => (await fetch(h)).text(), href));
+    // Exports are built when clicked, from every recorded point.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+    const report = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
     return { used, runs: report.runs };
   };
   const serial = await run(1);

@@ -1,4 +1,5 @@
-//! What the app draws: the decision-surface colour map (a CPU reference) and its WGSL renderer.
+//! What the app draws: the decision-surface colour map (a CPU reference) and its WGSL renderer,
+//! and what keeps charts cheap and safe: curves thinned to the pixel grid, escaped text.
 
 #[cfg(any(feature = "wgpu", feature = "webgpu"))]
 pub mod gpu;
@@ -30,6 +31,66 @@ pub fn surface_rgba(values: &[f32]) -> Vec<u8> {
         .collect()
 }
 
+/// Text for SVG or HTML markup, with `&`, `<`, `>` and quotes escaped.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A curve in screen units thinned to what a pixel column can show: of each run of points in
+/// one column, the lowest and the highest, in their order. However long the run, a curve costs
+/// at most two points per pixel of width, and looks the same (exports keep every point).
+pub fn thin(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < points.len() {
+        let column = points[i].0.floor();
+        let (mut low, mut high) = (i, i);
+        let mut j = i + 1;
+        while j < points.len() && points[j].0.floor() == column {
+            if points[j].1 < points[low].1 {
+                low = j;
+            }
+            if points[j].1 > points[high].1 {
+                high = j;
+            }
+            j += 1;
+        }
+        out.push(points[low.min(high)]);
+        if low != high {
+            out.push(points[low.max(high)]);
+        }
+        i = j;
+    }
+    out
+}
+
+/// A band `(x, low, high)` in screen units thinned the same way: per pixel column, the widest
+/// extent.
+pub fn thin_band(band: &[(f64, f64, f64)]) -> Vec<(f64, f64, f64)> {
+    let mut out: Vec<(f64, f64, f64)> = Vec::new();
+    for &(x, lo, hi) in band {
+        match out.last_mut() {
+            Some(last) if last.0.floor() == x.floor() => {
+                last.1 = last.1.min(lo);
+                last.2 = last.2.max(hi);
+            }
+            _ => out.push((x, lo, hi)),
+        }
+    }
+    out
+}
+
 /// The WGSL source of the decision-surface renderer.
 pub const SURFACE_WGSL: &str = include_str!("../../../../shaders/surface.wgsl");
 
@@ -58,5 +119,59 @@ mod tests {
                 "surface.wgsl lacks colour stop {stop}"
             );
         }
+    }
+
+    #[test]
+    fn thinning_keeps_each_columns_extremes_in_order() {
+        // 1,000 points over 10 pixel columns: a zig-zag whose extremes must survive.
+        let points: Vec<(f64, f64)> = (0..1000)
+            .map(|i| {
+                (
+                    i as f64 / 100.0,
+                    if i % 100 == 37 { -5.0 } else { (i % 7) as f64 },
+                )
+            })
+            .collect();
+        let thinned = thin(&points);
+        assert!(
+            thinned.len() <= 20,
+            "{} points for 10 columns",
+            thinned.len()
+        );
+        for column in 0..10 {
+            let here: Vec<f64> = thinned
+                .iter()
+                .filter(|p| p.0.floor() == column as f64)
+                .map(|p| p.1)
+                .collect();
+            assert!(
+                here.contains(&-5.0) && here.contains(&6.0),
+                "column {column}: {here:?}"
+            );
+        }
+        assert!(thinned.windows(2).all(|w| w[0].0 <= w[1].0), "order kept");
+        assert_eq!(
+            thin(&[(0.5, 1.0), (3.2, 2.0)]),
+            vec![(0.5, 1.0), (3.2, 2.0)]
+        );
+    }
+
+    #[test]
+    fn a_thinned_band_keeps_each_columns_widest_extent() {
+        let band = [
+            (0.1, 2.0, 3.0),
+            (0.7, 1.0, 2.5),
+            (0.9, 2.2, 4.0),
+            (1.2, 0.0, 1.0),
+        ];
+        assert_eq!(thin_band(&band), vec![(0.1, 1.0, 4.0), (1.2, 0.0, 1.0)]);
+    }
+
+    #[test]
+    fn text_cannot_become_markup() {
+        assert_eq!(
+            escape_markup("<b a=\"1\">&'"),
+            "&lt;b a=&quot;1&quot;&gt;&amp;&#39;"
+        );
     }
 }

@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use overfit_core::plot::{escape_markup as escape, thin, thin_band};
+
 /// One curve.
 pub struct Line {
     pub label: String,
@@ -133,12 +135,12 @@ pub fn render(spec: &ChartSpec) -> String {
         s,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {full_h}\" class=\"chart\" role=\"img\" \
          aria-label=\"{}\"><rect width=\"{W}\" height=\"{full_h}\" fill=\"white\"/>",
-        spec.title
+        escape(&spec.title)
     );
     let _ = write!(
         s,
         "<text x=\"{L}\" y=\"18\" font-size=\"13\" font-weight=\"600\">{}</text>",
-        spec.title
+        escape(&spec.title)
     );
     let y_ticks: Vec<f64> = if spec.log_y {
         (ty_lo.round() as i32..=ty_hi.round() as i32)
@@ -190,10 +192,10 @@ pub fn render(spec: &ChartSpec) -> String {
          <text transform=\"translate(12 {}) rotate(-90)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#333\">{}</text>",
         (L + W - R) / 2.0,
         H - 6.0,
-        spec.x_label,
+        escape(&spec.x_label),
         if spec.log_x { " (log scale)" } else { "" },
         (T + H - B) / 2.0,
-        spec.y_label
+        escape(&spec.y_label)
     );
     for marker in &spec.markers {
         if spec.log_x && (marker.x <= 0.0 || tx(marker.x) < x_lo || tx(marker.x) > x_hi) {
@@ -206,22 +208,23 @@ pub fn render(spec: &ChartSpec) -> String {
              stroke-width=\"1\" stroke-dasharray=\"2 3\"><title>{}</title></line>",
             H - B,
             marker.color,
-            marker.label
+            escape(&marker.label)
         );
     }
     for line in &spec.lines {
         let visible = |x: f64| !spec.log_x || x > 0.0;
-        let upper = line
+        let band: Vec<(f64, f64, f64)> = line
             .band
             .iter()
             .filter(|b| visible(b.0))
-            .map(|(x, _, hi)| format!("{:.1},{:.1}", px(*x), py(*hi)));
-        let lower = line
-            .band
+            .map(|&(x, lo, hi)| (px(x), py(lo), py(hi)))
+            .collect();
+        let band = thin_band(&band);
+        let upper = band.iter().map(|(x, _, hi)| format!("{x:.1},{hi:.1}"));
+        let lower = band
             .iter()
             .rev()
-            .filter(|b| visible(b.0))
-            .map(|(x, lo, _)| format!("{:.1},{:.1}", px(*x), py(*lo)));
+            .map(|(x, lo, _)| format!("{x:.1},{lo:.1}"));
         let outline: Vec<String> = upper.chain(lower).collect();
         if outline.len() >= 4 {
             let _ = write!(
@@ -233,13 +236,17 @@ pub fn render(spec: &ChartSpec) -> String {
         }
     }
     for (i, line) in spec.lines.iter().enumerate() {
-        let pts: Vec<String> = line
+        let on_screen: Vec<(f64, f64)> = line
             .points
             .iter()
             .filter(|(x, y)| {
                 y.is_finite() && (!spec.log_x || *x > 0.0) && (!spec.log_y || *y > 0.0)
             })
-            .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
+            .map(|&(x, y)| (px(x), py(y)))
+            .collect();
+        let pts: Vec<String> = thin(&on_screen)
+            .iter()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
             .collect();
         let dash = if line.dashed {
             " stroke-dasharray=\"5 3\""
@@ -264,7 +271,7 @@ pub fn render(spec: &ChartSpec) -> String {
             line.color,
             lx + 24.0,
             ly + 3.0,
-            line.label
+            escape(&line.label)
         );
     }
     s.push_str("</svg>");

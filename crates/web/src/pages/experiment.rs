@@ -161,6 +161,19 @@ fn PaperComparison(
 }
 
 /// Rasterises an SVG chart (twice its size, for sharp slides) and downloads it as a PNG.
+/// Saves `url` (a data URL) as a file called `name`.
+fn download(name: &str, url: &str) {
+    let link = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(link) = link {
+        let _ = link.set_attribute("href", url);
+        let _ = link.set_attribute("download", name);
+        link.click();
+    }
+}
+
 fn download_png(svg: &str, width: f64, height: f64, name: &'static str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
@@ -193,19 +206,9 @@ fn download_png(svg: &str, width: f64, height: f64, name: &'static str) {
                 2.0 * height,
             );
         }
-        let Ok(url) = canvas.to_data_url_with_type("image/png") else {
-            return;
-        };
-        let Some(link) = document
-            .create_element("a")
-            .ok()
-            .and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok())
-        else {
-            return;
-        };
-        let _ = link.set_attribute("href", &url);
-        let _ = link.set_attribute("download", name);
-        link.click();
+        if let Ok(url) = canvas.to_data_url_with_type("image/png") {
+            download(name, &url);
+        }
     });
     image.set_onload(Some(on_load.unchecked_ref()));
     image.set_src(&data_url("image/svg+xml", svg));
@@ -486,24 +489,45 @@ pub fn ExperimentPage(
             })
         })
     };
-    let exports = move || {
-        view.report.with(|r| {
-            r.as_ref().map(|r| {
-                let json = serde_json::to_string_pretty(r).unwrap_or_default();
-                let first = charts(experiment, r).into_iter().next();
-                let svg = first.as_ref().map(chart::render).unwrap_or_default();
-                let (width, height) = first.as_ref().map(chart::size).unwrap_or((520.0, 300.0));
-                let png_svg = svg.clone();
-                view! {
-                    <a download="metrics.json" href=data_url("application/json", &json)>"metrics.json"</a>
-                    <a download="metrics.csv" href=data_url("text/csv", &r.to_csv())>"metrics.csv"</a>
-                    <a download="chart.svg" href=data_url("image/svg+xml", &svg)>"chart.svg"</a>
-                    <a id="export-png" href="#" on:click=move |ev| {
-                        ev.prevent_default();
-                        download_png(&png_svg, width, height, "chart.png");
-                    }>"chart.png"</a>
+    // Built when clicked, from the exact points (charts on screen are thinned to the pixels).
+    let export = move |name: &'static str| {
+        view.report.with_untracked(|r| {
+            let Some(r) = r else {
+                return;
+            };
+            let first = charts(experiment, r).into_iter().next();
+            let svg = || first.as_ref().map(chart::render).unwrap_or_default();
+            match name {
+                "metrics.json" => download(
+                    name,
+                    &data_url(
+                        "application/json",
+                        &serde_json::to_string_pretty(r).unwrap_or_default(),
+                    ),
+                ),
+                "metrics.csv" => download(name, &data_url("text/csv", &r.to_csv())),
+                "chart.svg" => download(name, &data_url("image/svg+xml", &svg())),
+                _ => {
+                    let (width, height) = first.as_ref().map(chart::size).unwrap_or((520.0, 300.0));
+                    download_png(&svg(), width, height, "chart.png");
                 }
-            })
+            }
+        })
+    };
+    let exports = move || {
+        view.report.with(Option::is_some).then(|| {
+            ["metrics.json", "metrics.csv", "chart.svg", "chart.png"]
+                .into_iter()
+                .map(|name| {
+                    let id = format!("export-{}", name.rsplit('.').next().unwrap_or(name));
+                    view! {
+                        <a id=id href="#" on:click=move |ev| {
+                            ev.prevent_default();
+                            export(name);
+                        }>{name}</a>
+                    }
+                })
+                .collect::<Vec<_>>()
         })
     };
     let cli_command = move || {

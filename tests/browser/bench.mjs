@@ -3,7 +3,9 @@
 // one run on one machine, with the main thread's long tasks (PerformanceObserver `longtask`,
 // tasks over 50 ms) while training. Prints a Markdown table for BENCHMARKS.md.
 //
-//   node tests/browser/bench.mjs [--only grokking,toy2d] [--cap 600] [--no-gpu]
+//   node tests/browser/bench.mjs [--only grokking,toy2d] [--cap 600] [--no-gpu] [--query workers=3]
+//
+// (--query appends page keys to the tab's link, e.g. to compare worker counts.)
 //
 // Needs dist/ (trunk build --release) and the `overfit` binary ($OVERFIT, else the build
 // cache's debug/overfit).
@@ -19,6 +21,7 @@ const ALL = ['grokking', 'double-descent', 'benign-overfitting', 'dropout', 'aug
 const only = opt('--only', ALL.join(',')).split(',');
 const cap = Number(opt('--cap', '600'));
 const withGpu = !args.includes('--no-gpu');
+const extra = opt('--query', '');
 const overfit = process.env.OVERFIT
   || path.join(process.env.CARGO_TARGET_DIR || path.join(os.homedir(), '.cache/overfit-lab/target'), 'debug/overfit');
 
@@ -40,7 +43,7 @@ async function tab(browser, base, id, gpu) {
         for (const e of list.getEntries()) window.__longtasks.push([e.startTime, e.duration]);
       }).observe({ type: 'longtask', buffered: true });
     });
-    await page.goto(`${base}?exp=${id}${gpu ? '' : '&backend=cpu'}`);
+    await page.goto(`${base}?exp=${id}${gpu ? '' : '&backend=cpu'}${extra ? '&' + extra : ''}`);
     await page.waitForFunction(() => !(document.querySelector('#backend')?.textContent || 'starting').startsWith('starting'), null, { timeout: 120_000 });
     const badge = await page.locator('#backend').textContent();
     const t0 = await page.evaluate(() => performance.now());
@@ -56,7 +59,8 @@ async function tab(browser, base, id, gpu) {
     const seconds = (Date.now() - started) / 1000;
     const status = await page.locator('#status').textContent();
     const long = await page.evaluate((t) => window.__longtasks.filter(([s]) => s >= t).map(([, d]) => d), t0);
-    return { seconds, finished, status, badge, long: long.length, longest: long.length ? Math.max(...long) : 0 };
+    const workers = await page.locator('#workers').getAttribute('data-workers');
+    return { seconds, finished, status, badge: `${badge} (${workers} worker(s))`, long: long.length, longest: long.length ? Math.max(...long) : 0 };
   } finally {
     await context.close();
   }

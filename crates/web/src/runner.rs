@@ -70,6 +70,8 @@ struct Slot {
     runs: Option<Vec<usize>>,
     report: Option<Report>,
     steps_done: usize,
+    /// Its steps/s, paused time excluded (the worker times itself).
+    steps_per_second: f64,
     held: bool,
     done: bool,
     compute: Option<ComputeInfo>,
@@ -84,8 +86,6 @@ struct Inner {
     cpu_reason: Option<String>,
     /// At most this many workers for one run.
     max_workers: usize,
-    /// When the current run started, in page milliseconds (for steps/s).
-    started_ms: Cell<f64>,
     view: RunView,
 }
 
@@ -94,12 +94,6 @@ struct Inner {
 pub struct Runner {
     inner: Rc<Inner>,
     pub view: RunView,
-}
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
 }
 
 /// Workers the browser can run side by side: its logical cores, less one for the page when
@@ -133,7 +127,6 @@ impl Runner {
             webgpu,
             cpu_reason,
             max_workers: max_workers.unwrap_or_else(worker_budget).max(1),
-            started_ms: Cell::new(0.0),
             view,
         });
         Inner::respawn(&inner);
@@ -178,13 +171,13 @@ impl Runner {
         v.surface.set(None);
         v.workers.set(shares.len());
         inner.active.set(shares.len());
-        inner.started_ms.set(now_ms());
         let link = link::encode(&spec, preset);
         let whole = shares.len() == 1;
         for (slot, runs) in inner.slots.borrow_mut().iter_mut().zip(shares) {
             slot.runs = (!whole).then_some(runs);
             slot.report = None;
             slot.steps_done = 0;
+            slot.steps_per_second = 0.0;
             slot.held = false;
             slot.done = false;
             slot.worker.post(&ToWorker::Start {
@@ -257,6 +250,7 @@ impl Inner {
                     runs: None,
                     report: None,
                     steps_done: 0,
+                    steps_per_second: 0.0,
                     held: false,
                     done: false,
                     compute: None,
@@ -297,12 +291,13 @@ impl Inner {
             }
             FromWorker::Progress {
                 steps_done,
+                steps_per_second,
                 report,
                 surface,
                 galleries,
-                ..
             } => {
                 slot.steps_done = steps_done;
+                slot.steps_per_second = steps_per_second;
                 if let Some(patch) = report {
                     slot.report = Some(patch.apply(slot.report.take()));
                     drop(slots);
@@ -315,11 +310,12 @@ impl Inner {
                 if let Some(g) = galleries {
                     v.galleries.set(g);
                 }
-                let slowest = slots.iter().take(active).map(|s| s.steps_done).min();
-                let done = slowest.unwrap_or(steps_done);
-                v.steps_done.set(done);
-                let elapsed = (now_ms() - self.started_ms.get()).max(1.0);
-                v.steps_per_second.set(done as f64 * 1000.0 / elapsed);
+                // The run is as far along, and as fast, as its slowest worker.
+                let running = slots.iter().take(active);
+                v.steps_done
+                    .set(running.clone().map(|s| s.steps_done).min().unwrap_or(0));
+                let rate = running.map(|s| s.steps_per_second).reduce(f64::min);
+                v.steps_per_second.set(rate.unwrap_or(0.0));
             }
             FromWorker::Held { paused } => {
                 slot.held = paused;

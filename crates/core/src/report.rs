@@ -150,7 +150,8 @@ impl Report {
 
     /// CSV in long form: `run,<axis>,metric,value`, one row per recorded value.
     pub fn to_csv(&self) -> String {
-        let mut out = format!("run,{},metric,value\n", self.axis);
+        let mut out = String::new();
+        push_csv_row(&mut out, &["run", &self.axis, "metric", "value"]);
         for run in &self.runs {
             let steps = run.column(&self.axis);
             for name in run.metric_names() {
@@ -163,12 +164,39 @@ impl Report {
                     } else {
                         String::new()
                     };
-                    out.push_str(&format!("{},{},{},{}\n", run.label, step, name, value));
+                    let row = [run.label.as_str(), &step.to_string(), &name, &value];
+                    push_csv_row(&mut out, &row);
                 }
             }
         }
         out
     }
+}
+
+/// Appends one CSV record (RFC 4180): fields joined by commas, a field quoted when it holds a
+/// comma, a quote, CR or LF (its quotes doubled); records end with `\n`, which every CSV reader
+/// accepts. A field that a spreadsheet would evaluate (`=`, `+`, `-`, `@` first, not a
+/// number) is prefixed with `'` so that opening the export runs no formula.
+fn push_csv_row(out: &mut String, fields: &[&str]) {
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let formula = field.starts_with(['=', '+', '-', '@']) && field.parse::<f64>().is_err();
+        let field = if formula {
+            format!("'{field}")
+        } else {
+            (*field).to_string()
+        };
+        if field.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(&field);
+        }
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]
@@ -186,6 +214,18 @@ mod tests {
             })
             .collect();
         Report::new("grokking", &serde_json::json!({"steps": 10}), "step", runs)
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_as_rfc_4180_says_and_never_a_formula() {
+        let mut report = report(&["plain", "a,b \"quoted\"\nline", "=HYPERLINK(1)", "-0.5"]);
+        report.axis = "step".into();
+        let csv = report.to_csv();
+        assert!(csv.starts_with("run,step,metric,value\n"), "{csv}");
+        assert!(csv.contains("\nplain,"), "{csv}");
+        assert!(csv.contains("\n\"a,b \"\"quoted\"\"\nline\","), "{csv}");
+        assert!(csv.contains("\n'=HYPERLINK(1),"), "{csv}");
+        assert!(csv.contains("\n-0.5,"), "numbers keep their sign: {csv}");
     }
 
     #[test]

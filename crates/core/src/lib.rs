@@ -21,6 +21,7 @@
 //! assert!(spec.validate().is_ok());
 //! ```
 
+pub mod cost;
 pub mod data;
 pub mod device;
 pub mod experiments;

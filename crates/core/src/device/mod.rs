@@ -15,6 +15,14 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// What the cost model prices a run on this backend as.
+    pub fn target(self) -> crate::cost::Target {
+        match self {
+            Backend::Flex => crate::cost::Target::Cpu,
+            Backend::Wgpu => crate::cost::Target::Gpu,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Backend::Flex => "flex",

@@ -4,6 +4,7 @@
 //! Every model needs the `engine` feature; the choices specs name ([`mlp::Activation`],
 //! [`random_features::FeatureKind`]) do not.
 
+pub mod bank_plan;
 #[cfg(feature = "engine")]
 pub mod embed_mlp;
 #[cfg(feature = "engine")]

@@ -10,6 +10,7 @@ use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::data::augment::{Augment, Kind};
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 
+mod cost;
 #[cfg(feature = "engine")]
 mod session;
 #[cfg(feature = "engine")]

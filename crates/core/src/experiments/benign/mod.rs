@@ -14,6 +14,7 @@
 //! This file and `spectrum` are burn-free: the spec, its modes, knobs, panels and plan. The
 //! runs (`xor`, `linear`, `plane`, `session`) need the `engine` feature.
 
+mod cost;
 #[cfg(feature = "engine")]
 mod linear;
 #[cfg(feature = "engine")]
@@ -28,7 +29,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::data::toy2d::Shape;
+use crate::experiments::toy2d::Toy2dSpec;
+use crate::models::mlp::Activation;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
+use crate::train::OptimizerKind;
 
 #[cfg(feature = "engine")]
 pub use linear::LinearSweep;
@@ -608,6 +612,30 @@ impl BenignSpec {
                 },
             },
         ]
+    }
+
+    /// The `plane` mode's run: the `toy2d` experiment's MLP, wide, trained full-batch.
+    pub fn plane_spec(&self) -> Toy2dSpec {
+        Toy2dSpec {
+            dataset: self.shape,
+            points: self.plane_points,
+            train_fraction: 0.5,
+            label_noise: self.flip,
+            input_noise: 0.0,
+            width: self.plane_width,
+            depth: 2,
+            activation: Activation::Relu,
+            optimizer: OptimizerKind::Adam,
+            lr: self.plane_lr,
+            weight_decay: 0.0,
+            // Full batch: the whole training half.
+            batch: self.plane_points,
+            steps: self.plane_steps,
+            eval_every: self.eval_every,
+            data_seed: self.data_seed,
+            init_seed: self.init_seed,
+            order_seed: self.init_seed,
+        }
     }
 
     /// Steps (or units of work) of the run, for progress bars.

@@ -7,10 +7,9 @@ use burn::tensor::{Device, TensorData};
 use serde_json::Value;
 
 use super::{BenignSpec, INFO};
-use crate::experiments::toy2d::{Toy2dSession, Toy2dSpec};
-use crate::models::mlp::Activation;
+use crate::experiments::toy2d::Toy2dSession;
 use crate::report::Report;
-use crate::train::{OptimizerKind, Probe, RunError, Session, Surface};
+use crate::train::{Probe, RunError, Session, Surface};
 
 /// A `plane` run: a `toy2d` session reported as this experiment's.
 pub struct PlaneRun {
@@ -20,26 +19,7 @@ pub struct PlaneRun {
 
 impl PlaneRun {
     pub fn new(spec: BenignSpec, device: &Device) -> Self {
-        let toy = Toy2dSpec {
-            dataset: spec.shape,
-            points: spec.plane_points,
-            train_fraction: 0.5,
-            label_noise: spec.flip,
-            input_noise: 0.0,
-            width: spec.plane_width,
-            depth: 2,
-            activation: Activation::Relu,
-            optimizer: OptimizerKind::Adam,
-            lr: spec.plane_lr,
-            weight_decay: 0.0,
-            // Full batch: the whole training half.
-            batch: spec.plane_points,
-            steps: spec.plane_steps,
-            eval_every: spec.eval_every,
-            data_seed: spec.data_seed,
-            init_seed: spec.init_seed,
-            order_seed: spec.init_seed,
-        };
+        let toy = spec.plane_spec();
         Self {
             inner: Toy2dSession::new(toy, device),
             spec,

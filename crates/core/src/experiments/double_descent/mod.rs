@@ -24,6 +24,7 @@
 //! sweeps and training runs (`features`, `samples`, `widths`, `two_scale`, `session`) need the
 //! `engine` feature.
 
+mod cost;
 #[cfg(feature = "engine")]
 mod features;
 mod grid;

@@ -9,6 +9,7 @@ use super::ensemble::Dataset;
 use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 
+mod cost;
 #[cfg(feature = "engine")]
 mod session;
 #[cfg(feature = "engine")]

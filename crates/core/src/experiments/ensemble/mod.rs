@@ -17,6 +17,7 @@ use crate::data::{digits, mnist1d};
 use crate::report::json_number;
 use crate::rng::Stream;
 
+pub(crate) mod cost;
 #[cfg(feature = "engine")]
 mod training;
 #[cfg(feature = "engine")]

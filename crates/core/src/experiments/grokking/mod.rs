@@ -10,6 +10,7 @@ use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 use crate::train::OptimizerKind;
 use crate::train::grokfast::Filter;
 
+mod cost;
 #[cfg(feature = "engine")]
 mod session;
 #[cfg(feature = "engine")]

@@ -8,6 +8,7 @@ use crate::models::mlp::Activation;
 use crate::spec::{Knob, KnobKind, Preset, SpecError};
 use crate::train::OptimizerKind;
 
+mod cost;
 #[cfg(feature = "engine")]
 mod session;
 #[cfg(feature = "engine")]

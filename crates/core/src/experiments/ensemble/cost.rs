@@ -1,0 +1,66 @@
+//! What a stack of same-shaped MLPs costs (see [`crate::cost`]): the dropout and augmentation
+//! pages train their models this way.
+
+use super::Dataset;
+use crate::cost::{F32, Tally};
+
+/// Classes of both data sets.
+const CLASSES: f64 = 10.0;
+
+/// One group of `models` MLPs of `width` and `depth` trained together.
+pub(crate) struct Stack {
+    pub models: f64,
+    pub d_in: f64,
+    pub width: f64,
+    pub depth: f64,
+}
+
+impl Stack {
+    /// Parameters of one model.
+    fn params(&self) -> f64 {
+        let w = self.width;
+        self.d_in * w + w + (self.depth - 1.0) * (w * w + w) + CLASSES * w + CLASSES
+    }
+
+    /// Multiply-adds of one model on one example.
+    fn macs(&self) -> f64 {
+        let w = self.width;
+        self.d_in * w + (self.depth - 1.0) * w * w + CLASSES * w
+    }
+
+    /// Bytes of activations one model keeps per example in a training step (inputs, each
+    /// layer before and after its activation and its dropout mask, the logits) and in an
+    /// evaluation (no masks).
+    fn activations(&self, training: bool) -> f64 {
+        let per_layer = if training { 3.0 } else { 2.0 };
+        (2.0 * self.d_in + per_layer * self.depth * self.width + 2.0 * CLASSES) * F32
+    }
+
+    /// Adds the stack's parameters with their gradients and Adam's two moments, and the work
+    /// of `steps` steps on `batch` examples and `evals` evaluations of `eval_examples` per
+    /// model. Returns the bytes its training step and its evaluation hold: an evaluation's
+    /// forwards are all held until the probe is read, so the caller adds up the evaluations
+    /// of stacks that evaluate together.
+    pub fn add(
+        &self,
+        tally: &mut Tally,
+        batch: f64,
+        steps: f64,
+        evals: f64,
+        eval_examples: f64,
+    ) -> (f64, f64) {
+        tally.hold(4.0 * self.models * self.params(), F32);
+        tally.work(steps * 3.0 * self.models * batch * self.macs());
+        tally.work(evals * self.models * eval_examples * self.macs());
+        (
+            self.models * batch * self.activations(true),
+            self.models * eval_examples * self.activations(false),
+        )
+    }
+}
+
+/// The data set's pool: every example as f32 inputs and a label, on the host and the device.
+pub(crate) fn pool(tally: &mut Tally, dataset: Dataset) {
+    let count = (dataset.max_train() + dataset.test()) as f64;
+    tally.hold(2.0 * count * (dataset.dim() as f64 + 1.0), F32);
+}

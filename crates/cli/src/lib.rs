@@ -3,5 +3,6 @@
 
 pub mod chart;
 pub mod drive;
+pub mod output;
 
 pub use drive::{DriveError, run_spec, run_spec_jobs};

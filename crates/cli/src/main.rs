@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use overfit_cli::chart::render_svg;
+use overfit_cli::output::OutDir;
 use overfit_cli::run_spec_jobs;
+use overfit_core::cost::Budget;
 use overfit_core::device::Backend;
 use overfit_core::experiments::Experiment;
 use overfit_core::spec::{AnySpec, KnobKind, Preset, link};
@@ -76,6 +78,10 @@ struct RunArgs {
     /// Output directory.
     #[arg(long, default_value = "overfit-out")]
     out: PathBuf,
+    /// Run a spec whose estimated memory or work is over this machine's budget (the error
+    /// gives the figures).
+    #[arg(long)]
+    allow_large: bool,
     /// Train the spec's independent runs (grokking's baseline and filters) on up to N threads;
     /// the results equal a serial run's. Default: the number of cores.
     #[arg(long, value_name = "N")]
@@ -125,11 +131,13 @@ fn progress_bar(total: usize) -> ProgressBar {
 fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
     let (spec, preset) = build_spec(&args.spec)?;
     let backend: Backend = args.backend.parse()?;
+    let cost = spec.cost(backend.target());
     if args.dry_run {
         let decoded = serde_json::json!({
             "experiment": spec.experiment().id(),
             "preset": preset.name(),
             "spec": spec.to_json(),
+            "cost": {"backend": backend.name(), "peak_bytes": cost.bytes, "flops": cost.flops},
         });
         say(&serde_json::to_string_pretty(&decoded).map_err(|e| e.to_string())?);
         return Ok(());
@@ -140,6 +148,18 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
     if jobs == 0 {
         return Err("--jobs must be at least 1".into());
     }
+    // Priced before anything is allocated.
+    if !args.allow_large {
+        Budget::native(backend.target())
+            .check(cost)
+            .map_err(|over| format!("{over}; pass --allow-large to run it anyway"))?;
+    }
+    // Checked before anything trains: a long run must not end in "cannot write".
+    let out = if bench {
+        None
+    } else {
+        Some(OutDir::prepare(&args.out)?)
+    };
     let bar = progress_bar(spec.total_steps());
     let outcome = run_spec_jobs(&spec, preset.name(), backend, jobs, |done, _| {
         bar.set_position(done as u64)
@@ -159,25 +179,22 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
         ));
         return Ok(());
     }
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
-    let write = |name: &str, text: String| {
-        let path = args.out.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let Some(out) = out else {
+        return Ok(());
     };
     let json = serde_json::to_string_pretty(&outcome.report).map_err(|e| e.to_string())?;
-    write("metrics.json", json)?;
-    write("metrics.csv", outcome.report.to_csv())?;
-    write("chart.svg", render_svg(&outcome.report)?)?;
+    out.write("metrics.json", json.as_bytes())?;
+    out.write("metrics.csv", outcome.report.to_csv().as_bytes())?;
+    out.write("chart.svg", render_svg(&outcome.report)?.as_bytes())?;
     for run in &outcome.report.runs {
         let summary = serde_json::to_string(&run.summary).map_err(|e| e.to_string())?;
         say(&format!("{}: {summary}", run.label));
     }
-    eprintln!(
+    tell(&format!(
         "wrote {}/metrics.json, metrics.csv, chart.svg ({:.1} s)",
-        args.out.display(),
+        out.path().display(),
         outcome.seconds
-    );
+    ));
     Ok(())
 }
 
@@ -189,6 +206,15 @@ fn say(text: &str) {
     let _ = out
         .write_all(text.as_bytes())
         .and_then(|()| out.write_all(b"\n"));
+}
+
+/// Writes a line to stderr; a closed stderr is not a panic (`eprintln!` would be).
+fn tell(text: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(text.as_bytes())
+        .and_then(|()| err.write_all(b"\n"));
 }
 
 fn list() {
@@ -226,7 +252,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {message}");
+            // One line, whatever the message's source put in it.
+            tell(&format!("error: {}", message.replace(['\n', '\r'], " ")));
             ExitCode::FAILURE
         }
     }

@@ -235,6 +235,107 @@ fn a_closed_stdout_ends_the_listing_quietly() {
     assert_ne!(status.code(), Some(101), "a panic exits with 101: {stderr}");
 }
 
+#[test]
+fn a_closed_stderr_is_not_a_panic() {
+    use std::process::Stdio;
+    for args in [
+        &["run", "nope"][..],
+        &[
+            "run",
+            "toy2d",
+            "--set",
+            "steps=20",
+            "--set",
+            "eval_every=10",
+            "--out",
+            "/dev/null/x",
+        ][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_overfit"))
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary should start");
+        drop(child.stderr.take());
+        let status = child.wait().expect("the binary should exit");
+        assert_eq!(
+            status.code(),
+            Some(1),
+            "{args:?}: an error, reported as one (not a panic)"
+        );
+    }
+}
+
+#[test]
+fn an_unusable_out_directory_is_refused_before_the_run() {
+    let dir = temp_dir("out-file");
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let file = dir.join("taken");
+    std::fs::write(&file, "x").expect("file");
+    let out = overfit(&[
+        "run",
+        "grokking",
+        "--preset",
+        "paper",
+        "--out",
+        file.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("exists and is not a directory"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_over_budget_spec_is_refused_with_its_figures_unless_allowed() {
+    let huge = [
+        "run",
+        "grokking",
+        "--set",
+        "model=transformer",
+        "--set",
+        "p=113",
+        "--set",
+        "d_model=256",
+        "--set",
+        "layers=4",
+        "--set",
+        "compare=ma",
+        "--set",
+        "ma_window=1000",
+    ];
+    let out = overfit(&huge);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("GB of memory") && err.contains("--allow-large"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // The dry run prints the price.
+    let mut dry = huge.to_vec();
+    dry.push("--dry-run");
+    let out = overfit(&dry);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let peak = json["cost"]["peak_bytes"].as_f64().expect("a figure");
+    assert!(peak > 10e9, "{json}");
+
+    // --allow-large gets past the budget: the next check (an unusable --out) is what stops it.
+    let dir = temp_dir("allow-large");
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let file = dir.join("taken");
+    std::fs::write(&file, "x").expect("file");
+    let mut allowed = huge.to_vec();
+    allowed.extend(["--allow-large", "--out", file.to_str().expect("utf-8")]);
+    let err = stderr_of(&overfit(&allowed));
+    assert!(err.contains("exists and is not a directory"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("overfit-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

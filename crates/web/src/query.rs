@@ -4,7 +4,7 @@
 
 use overfit_core::experiments::Experiment;
 use overfit_core::spec::link;
-use overfit_core::spec::{AnySpec, Preset};
+use overfit_core::spec::{AnySpec, Preset, clip};
 
 use crate::embed::EmbedOptions;
 
@@ -35,7 +35,8 @@ pub fn parse(search: &str) -> PageQuery {
         let n = raw.parse::<usize>().ok().filter(|n| (1..=64).contains(n));
         if n.is_none() {
             problems.push(format!(
-                "workers={raw} is not a whole number from 1 to 64 (ignored)"
+                "workers={} is not a whole number from 1 to 64 (ignored)",
+                clip(raw)
             ));
         }
         n
@@ -45,8 +46,9 @@ pub fn parse(search: &str) -> PageQuery {
         embed.origin = web_origin(&raw);
         if embed.origin.is_none() {
             problems.push(format!(
-                "origin={raw} is not a web origin such as https://example.org (ignored): the widget \
-                 talks only to the page that embeds it"
+                "origin={} is not a web origin such as https://example.org (ignored): the widget \
+                 talks only to the page that embeds it",
+                clip(&raw)
             ));
         }
     }
@@ -58,7 +60,7 @@ pub fn parse(search: &str) -> PageQuery {
         autorun: matches!(decoded.control("autorun"), Some("1" | "true")),
         embed,
         spec: decoded.spec,
-        problems,
+        problems: link::capped(problems),
     }
 }
 

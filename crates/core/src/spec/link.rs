@@ -116,7 +116,21 @@ fn check_version(pairs: &[(String, String)]) -> Result<(), SpecError> {
     }
 }
 
+/// The most problems a page lists; the rest are counted (a link can have thousands).
+pub const MAX_PROBLEMS: usize = 8;
+
+/// `problems` as a page shows them: the first few, then how many more there were.
+pub fn capped(mut problems: Vec<String>) -> Vec<String> {
+    if problems.len() > MAX_PROBLEMS {
+        let rest = problems.len() - (MAX_PROBLEMS - 1);
+        problems.truncate(MAX_PROBLEMS - 1);
+        problems.push(format!("… and {rest} more problems with this link"));
+    }
+    problems
+}
+
 /// Decodes a link for the page: never fails; bad parts are listed in `problems` and skipped.
+/// A knob given more than once takes its last value. Pages show the problems [`capped`].
 pub fn decode_lenient(link: &str) -> PageLink {
     let pairs = pairs(query_of(link));
     let mut problems = Vec::new();
@@ -139,11 +153,25 @@ pub fn decode_lenient(link: &str) -> PageLink {
     };
     let spec = experiment.map(|e| {
         let mut spec = e.preset(preset);
-        let knobs = pairs
-            .iter()
-            .filter(|(k, _)| !is_control(k))
-            .map(|(k, v)| (k.as_str(), v.as_str()));
-        for err in spec.apply_leniently(knobs) {
+        // The last value of each key, in the order keys first appear: repeated keys cost
+        // nothing however many times a link repeats them.
+        let mut knobs: Vec<(&str, &str, usize)> = Vec::new();
+        for (k, v) in pairs.iter().filter(|(k, _)| !is_control(k)) {
+            match knobs.iter_mut().find(|(key, _, _)| *key == k.as_str()) {
+                Some(entry) => {
+                    entry.1 = v.as_str();
+                    entry.2 += 1;
+                }
+                None => knobs.push((k.as_str(), v.as_str(), 1)),
+            }
+        }
+        for (key, _, times) in knobs.iter().filter(|(_, _, times)| *times > 1) {
+            problems.push(format!(
+                "{} is given {times} times; using the last value",
+                super::clip(key)
+            ));
+        }
+        for err in spec.apply_leniently(knobs.iter().map(|(k, v, _)| (*k, *v))) {
             problems.push(format!("{err} (ignored)"));
         }
         spec
@@ -308,6 +336,21 @@ mod tests {
         let page = decode_lenient("?exp=toy2d&width=100000&depth=3&v=7&preset=huge");
         assert_eq!(page.spec.expect("toy2d").to_json()["depth"], 3);
         assert_eq!(page.problems.len(), 3, "{:?}", page.problems);
+    }
+
+    #[test]
+    fn a_link_with_thousands_of_problems_lists_a_few_and_counts_the_rest() {
+        let mut link = String::from("?exp=toy2d");
+        for i in 0..5000 {
+            link.push_str(&format!("&junk{i}=1&width=100000"));
+        }
+        let page = decode_lenient(&link);
+        let shown = capped(page.problems);
+        assert_eq!(shown.len(), MAX_PROBLEMS, "{shown:?}");
+        assert!(shown[0].contains("width is given 5000 times"), "{shown:?}");
+        let last = shown.last().expect("a count");
+        assert!(last.contains("more problems"), "{last}");
+        assert_eq!(page.spec, Some(Experiment::Toy2d.preset(Preset::Quick)));
     }
 
     #[test]

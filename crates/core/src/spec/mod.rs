@@ -54,17 +54,17 @@ impl std::str::FromStr for Preset {
 /// offending key or value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SpecError {
-    #[error("unknown experiment '{0}' (try `overfit list`)")]
+    #[error("unknown experiment '{}' (try `overfit list`)", clip(.0))]
     UnknownExperiment(String),
-    #[error("unknown preset '{0}' (expected paper, quick or ci)")]
+    #[error("unknown preset '{}' (expected paper, quick or ci)", clip(.0))]
     UnknownPreset(String),
-    #[error("unknown key '{key}' for {experiment} (known keys: {known})")]
+    #[error("unknown key '{}' for {experiment} (known keys: {known})", clip(key))]
     UnknownKey {
         experiment: &'static str,
         key: String,
         known: String,
     },
-    #[error("{key}={value} is not a valid {expected}")]
+    #[error("{key}={} is not a valid {expected}", clip(value))]
     BadValue {
         key: String,
         value: String,
@@ -82,7 +82,7 @@ pub enum SpecError {
         value: String,
         limit: String,
     },
-    #[error("{key}={value} is not one of: {choices}")]
+    #[error("{key}={} is not one of: {choices}", clip(value))]
     NotAChoice {
         key: String,
         value: String,
@@ -90,8 +90,24 @@ pub enum SpecError {
     },
     #[error("{0}")]
     Inconsistent(String),
-    #[error("expected key=value, got '{0}'")]
+    #[error("expected key=value, got '{}'", clip(.0))]
     NotAnAssignment(String),
+}
+
+/// Text from a link or a command line as an error message shows it: at most 40 characters
+/// (a hostile link can be megabytes long), control characters replaced, so that a message is
+/// always one short line.
+pub fn clip(text: &str) -> String {
+    const MOST: usize = 40;
+    let mut out: String = text
+        .chars()
+        .take(MOST)
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect();
+    if text.chars().nth(MOST).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// `Ok` when a run of `total` steps (or epochs: `unit`) evaluates at least once after its
@@ -398,6 +414,17 @@ mod tests {
                 .starts_with("unknown key 'colour' for toy2d (known keys: dataset,")
         );
         assert_eq!(spec, toy(), "failed sets leave the spec unchanged");
+    }
+
+    #[test]
+    fn text_from_input_is_clipped_to_one_short_line_in_messages() {
+        let long = "9".repeat(100_000);
+        let err = toy().set("width", &long).expect_err("too long");
+        assert!(err.to_string().len() < 120, "{err}");
+        assert!(err.to_string().contains('…'));
+        let err = toy().set("lr", "1\n2").expect_err("not a number");
+        assert_eq!(err.to_string(), "lr=1\u{FFFD}2 is not a valid number");
+        assert_eq!(clip("short"), "short");
     }
 
     #[test]

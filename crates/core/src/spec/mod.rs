@@ -217,6 +217,18 @@ impl AnySpec {
         &mut self,
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Vec<SpecError> {
+        let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+        // All together first: pairs that are only valid together (heads=5&d_model=10 from a
+        // preset with 4 heads and d_model 128) land as they would in a strict decode.
+        let mut whole = self.clone();
+        if pairs
+            .iter()
+            .all(|(key, value)| whole.set(key, value).is_ok())
+            && whole.validate().is_ok()
+        {
+            *self = whole;
+            return Vec::new();
+        }
         let mut errors = Vec::new();
         let mut pending = Vec::new();
         for (key, value) in pairs {
@@ -467,6 +479,16 @@ mod tests {
         assert!(shown[1].contains("is more than steps"), "{shown:?}");
         assert_eq!(spec.to_json()["depth"], 3, "valid pairs are kept");
         spec.validate().expect("what was kept is valid");
+    }
+
+    #[test]
+    fn pairs_valid_only_together_are_applied_together() {
+        let mut spec = Experiment::Grokking.preset(Preset::Paper);
+        // Each alone breaks d_model % heads == 0 (the preset has 128 and 4).
+        let errors = spec.apply_leniently([("heads", "5"), ("d_model", "10")]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(spec.to_json()["heads"], 5);
+        assert_eq!(spec.to_json()["d_model"], 10);
     }
 
     #[test]

@@ -248,7 +248,9 @@ await check('"Copy link" gives a link that reopens the exact spec', () => withPa
   if (!cli.startsWith("overfit run --url '") || !cli.includes('width=12')) throw new Error(`unexpected command ${cli}`);
   await page.click('#copy-embed');
   const code = await page.locator('#share-text').inputValue();
-  if (!code.startsWith('<iframe src="') || !code.includes('embed=1')) throw new Error(`unexpected embed code ${code}`);
+  // The loader form: it sandboxes the frame and passes the course page's origin to the widget.
+  if (!code.startsWith('<script src="http://') || !code.includes('/embed.js" defer></script>') || !code.includes('<div data-overfit="http://') || !code.includes('width=12'))
+    throw new Error(`unexpected embed code ${code}`);
 }));
 await check('the URL follows the controls, and Back/Forward step through the changes', () => withPage(cpuBrowser, 'history', true, async (page) => {
   await page.goto(`${base}?exp=toy2d`);
@@ -381,6 +383,27 @@ await check('origin=* is refused: the widget lists it and broadcasts its state t
   const seen = await page.evaluate(() => window.__seen);
   if (seen.length) throw new Error(`the widget broadcast to an unnamed origin: ${JSON.stringify(seen)}`);
   } finally { course.close(); }
+}));
+await check('an over-budget link opens paused, says what it needs, and runs only when asked', () => withPage(cpuBrowser, 'over-budget', true, async (page) => {
+  // ~13 GB of Grokfast-MA window: autorun does not start it, and nothing is allocated.
+  await page.goto(`${base}?exp=grokking&autorun=1&model=transformer&p=113&d_model=256&layers=4&compare=ma&ma_window=1000`);
+  await page.waitForSelector('#budget:not([hidden])', { timeout: 60_000 });
+  const memory = await page.locator('#budget').textContent();
+  if (!memory.includes('GB of memory') || !memory.includes('this tab (CPU)')) throw new Error(`unexpected budget message: ${memory}`);
+  await page.waitForTimeout(1000);
+  if (await page.locator('#status').textContent() !== 'ready') throw new Error('an over-budget link started');
+  // Over by work only (an evaluation at every one of 200,000 steps): "Run anyway" runs it.
+  await page.goto(`${base}?exp=grokking&autorun=1&steps=200000&eval_every=1`);
+  await page.waitForSelector('#budget:not([hidden])', { timeout: 60_000 });
+  const work = await page.locator('#budget').textContent();
+  if (!work.includes('operations')) throw new Error(`unexpected budget message: ${work}`);
+  if (await page.locator('#status').textContent() !== 'ready') throw new Error('an over-budget link started');
+  await page.click('#run-anyway');
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'training', null, { timeout: 60_000 });
+  if (!(await page.locator('#budget').getAttribute('hidden') !== null)) throw new Error('the budget message stayed after Run anyway');
+  await page.click('#stop');
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready', null, { timeout: 30_000 });
+  console.log(`     ${memory.trim().slice(0, 110)}…`);
 }));
 await check('a tiny double-descent sweep draws its curves and marks the threshold', () => withPage(cpuBrowser, 'double-descent', true, async (page) => {
   const r = await runDoubleDescent(page, base, 'preset=quick&n_train=100&n_test=200&points=9');

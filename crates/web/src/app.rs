@@ -2,7 +2,6 @@
 //! `dist/` works from any static file server at any sub-path).
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::pages::{experiment::ExperimentPage, home::Home};
 use crate::query;
@@ -37,31 +36,46 @@ pub fn App() -> AnyView {
 }
 
 /// On a panic, replaces nothing but adds a visible overlay (the console gets the details), so
-/// a crash is never a silently frozen tab.
+/// a crash is never a silently frozen tab. Built node by node: the panic message and the page's
+/// address are text and an attribute value, never markup.
 pub fn install_crash_overlay() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
-        let Ok(overlay) = document.create_element("div") else {
-            return;
-        };
-        overlay.set_class_name("crash");
         let cpu_link = {
             let search = query::current_search();
             let sep = if search.is_empty() { "?" } else { "&" };
             format!("{search}{sep}backend=cpu")
         };
-        overlay.set_inner_html(&format!(
-            "<strong>Overfit Lab stopped unexpectedly.</strong> <span></span> \
-             <a href=\"\">Reload</a> or <a href=\"{cpu_link}\">reload on the CPU</a>."
-        ));
-        if let Ok(Some(span)) = overlay.query_selector("span") {
-            span.set_text_content(Some(&info.to_string()));
+        let element = |tag: &str, text: &str| {
+            let node = document.create_element(tag).ok()?;
+            node.set_text_content(Some(text));
+            Some(node)
+        };
+        let link = |text: &str, href: &str| {
+            let node = element("a", text)?;
+            node.set_attribute("href", href).ok()?;
+            Some(node)
+        };
+        let parts = [
+            element("strong", "Overfit Lab stopped unexpectedly. "),
+            element("span", &format!("{info} ")),
+            link("Reload", ""),
+            element("span", " or "),
+            link("reload on the CPU", &cpu_link),
+            element("span", "."),
+        ];
+        let Ok(overlay) = document.create_element("div") else {
+            return;
+        };
+        overlay.set_class_name("crash");
+        for part in parts.into_iter().flatten() {
+            let _ = overlay.append_child(&part);
         }
         if let Some(body) = document.body() {
-            let _ = body.append_child(overlay.unchecked_ref());
+            let _ = body.append_child(&overlay);
         }
     }));
 }

@@ -9,7 +9,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use wasm_bindgen::JsCast;
+
 use leptos::prelude::*;
+use overfit_core::cost::Target;
 use overfit_core::live::{ComputeInfo, FromWorker, PROTOCOL, SurfaceImage, ToWorker};
 use overfit_core::report::Report;
 use overfit_core::spec::{AnySpec, Preset, link, share_runs};
@@ -43,6 +46,8 @@ pub struct RunView {
     pub compute: RwSignal<Option<ComputeInfo>>,
     /// Workers training the current run (the page itself never trains).
     pub workers: RwSignal<usize>,
+    /// The run stopped on the GPU (a lost device, out of memory): the page offers the CPU.
+    pub offer_cpu: RwSignal<bool>,
 }
 
 impl RunView {
@@ -59,12 +64,15 @@ impl RunView {
             notice: RwSignal::new(None),
             compute: RwSignal::new(None),
             workers: RwSignal::new(0),
+            offer_cpu: RwSignal::new(false),
         }
     }
 }
 
 /// One worker and what it last told the page.
 struct Slot {
+    /// Which spawn this is (a device time-out must not hit a later worker).
+    id: u64,
     worker: TrainingWorker,
     /// The independent runs it trains (`None`: the whole spec).
     runs: Option<Vec<usize>>,
@@ -81,9 +89,13 @@ struct Inner {
     slots: RefCell<Vec<Slot>>,
     /// Workers in use by the current run (the first `active` slots).
     active: Cell<usize>,
-    /// WebGPU was asked for (not `backend=cpu`) and the page's browser has `navigator.gpu`.
-    webgpu: bool,
-    cpu_reason: Option<String>,
+    /// WebGPU was asked for (not `backend=cpu`), the page's browser has `navigator.gpu`, and
+    /// no GPU has failed or timed out on this page.
+    webgpu: Cell<bool>,
+    cpu_reason: RefCell<Option<String>>,
+    spawned: Cell<u64>,
+    /// The run last started, to start again after a device time-out.
+    last: RefCell<Option<(AnySpec, Preset)>>,
     /// At most this many workers for one run.
     max_workers: usize,
     view: RunView,
@@ -95,6 +107,9 @@ pub struct Runner {
     inner: Rc<Inner>,
     pub view: RunView,
 }
+
+/// How long a worker may take to open its device before the page gives up on WebGPU.
+const DEVICE_TIMEOUT_MS: i32 = 30_000;
 
 /// Workers the browser can run side by side: its logical cores, less one for the page when
 /// there are four or more.
@@ -124,8 +139,10 @@ impl Runner {
         let inner = Rc::new(Inner {
             slots: RefCell::new(Vec::new()),
             active: Cell::new(0),
-            webgpu,
-            cpu_reason,
+            webgpu: Cell::new(webgpu),
+            cpu_reason: RefCell::new(cpu_reason),
+            spawned: Cell::new(0),
+            last: RefCell::new(None),
             max_workers: max_workers.unwrap_or_else(worker_budget).max(1),
             view,
         });
@@ -139,6 +156,8 @@ impl Runner {
     pub fn start(&self, spec: AnySpec, preset: Preset) {
         let inner = &self.inner;
         let v = self.view;
+        inner.last.replace(Some((spec.clone(), preset)));
+        v.offer_cpu.set(false);
         let busy = matches!(
             v.status.get_untracked(),
             Status::Running | Status::Paused | Status::Failed(_)
@@ -187,6 +206,26 @@ impl Runner {
         }
     }
 
+    /// What the cost model should price a run for here: the device the workers have opened,
+    /// or the one they are opening.
+    pub fn target(&self) -> Target {
+        let gpu = match self.view.compute.get_untracked() {
+            Some(compute) => compute.gpu,
+            None => self.inner.webgpu.get(),
+        };
+        if gpu { Target::Gpu } else { Target::Cpu }
+    }
+
+    /// From now on this page trains on the CPU (after a GPU failure); fresh workers open it.
+    pub fn use_cpu(&self, reason: &str) {
+        self.inner.webgpu.set(false);
+        self.inner.cpu_reason.replace(Some(reason.to_string()));
+        self.view.offer_cpu.set(false);
+        self.view.compute.set(None);
+        Inner::respawn(&self.inner);
+        self.view.status.set(Status::Idle);
+    }
+
     /// Ends the run at once: its workers are terminated mid-step if need be.
     pub fn stop(&self) {
         let status = self.view.status.get_untracked();
@@ -230,9 +269,12 @@ impl Inner {
         Self::spawn(this);
     }
 
-    /// Adds a worker and asks it to open its device.
+    /// Adds a worker and asks it to open its device; one that has not opened it within
+    /// [`DEVICE_TIMEOUT_MS`] is given up on, and the page goes on with CPU workers.
     fn spawn(this: &Rc<Self>) {
         let index = this.slots.borrow().len();
+        let id = this.spawned.get() + 1;
+        this.spawned.set(id);
         let weak: Weak<Self> = Rc::downgrade(this);
         let spawned = TrainingWorker::spawn(move |message| {
             if let Some(inner) = weak.upgrade() {
@@ -241,11 +283,16 @@ impl Inner {
         });
         match spawned {
             Ok(worker) => {
+                let webgpu = this.webgpu.get();
                 worker.post(&ToWorker::Open {
-                    webgpu: this.webgpu,
-                    cpu_reason: this.cpu_reason.clone(),
+                    webgpu,
+                    cpu_reason: this.cpu_reason.borrow().clone(),
                 });
+                if webgpu {
+                    Self::watch_device(this, id);
+                }
                 this.slots.borrow_mut().push(Slot {
+                    id,
                     worker,
                     runs: None,
                     report: None,
@@ -257,6 +304,45 @@ impl Inner {
                 });
             }
             Err(error) => this.view.status.set(Status::Failed(error)),
+        }
+    }
+
+    /// After [`DEVICE_TIMEOUT_MS`], if worker `id` is still opening its GPU: switch this page to
+    /// the CPU, say why, and start the run that was waiting for it again.
+    fn watch_device(this: &Rc<Self>, id: u64) {
+        let weak = Rc::downgrade(this);
+        let check = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
+            let stuck = inner
+                .slots
+                .borrow()
+                .iter()
+                .any(|slot| slot.id == id && slot.compute.is_none());
+            if !stuck {
+                return;
+            }
+            let reason = format!(
+                "WebGPU did not start within {} s; training on the CPU",
+                DEVICE_TIMEOUT_MS / 1000
+            );
+            let waiting = inner.view.status.get_untracked() == Status::Running;
+            let runner = Runner {
+                view: inner.view,
+                inner: inner.clone(),
+            };
+            runner.use_cpu(&reason);
+            inner.view.notice.set(Some(reason));
+            if let (true, Some((spec, preset))) = (waiting, inner.last.borrow().clone()) {
+                runner.start(spec, preset);
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                check.unchecked_ref(),
+                DEVICE_TIMEOUT_MS,
+            );
         }
     }
 
@@ -341,6 +427,11 @@ impl Inner {
                 }
             }
             FromWorker::Failed { error } => {
+                // On a GPU the run may fit the CPU: the page offers it (priced first).
+                let diverged = error.starts_with("training diverged");
+                if !diverged && slot.compute.as_ref().is_some_and(|c| c.gpu) {
+                    v.offer_cpu.set(true);
+                }
                 v.status.set(Status::Failed(if active > 1 {
                     format!("worker {} of {active}: {error}", index + 1)
                 } else {

@@ -176,7 +176,7 @@ async fn train(
 ) -> Result<(), String> {
     let (spec, preset) = link::decode_strict(link).map_err(|e| e.to_string())?;
     let current = || state.generation.get() == id;
-    'restart: loop {
+    {
         let compute = state
             .compute
             .borrow()
@@ -257,15 +257,11 @@ async fn train(
                         }
                     }
                     Err(err) if compute.info.gpu => {
-                        // A lost or poisoned GPU device: continue on the CPU, from the start.
-                        let text = format!("WebGPU failed ({err:?}); restarted the run on the CPU");
-                        let cpu = Compute::cpu(text.clone());
-                        post(&FromWorker::Notice {
-                            text,
-                            compute: cpu.info.clone(),
-                        });
-                        state.compute.replace(Some(cpu));
-                        continue 'restart;
+                        // A lost device or one out of memory: the run stops here, and the
+                        // page offers the CPU once the spec is priced for it.
+                        return Err(format!(
+                            "WebGPU failed ({err:?}): the device was lost or ran out of memory"
+                        ));
                     }
                     Err(err) => return Err(format!("metrics read-back failed: {err:?}")),
                 }
@@ -296,6 +292,6 @@ async fn train(
         if current() {
             post(&FromWorker::Done);
         }
-        return Ok(());
+        Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! surface, the run's summary, and exports.
 
 use leptos::prelude::*;
+use overfit_core::cost::{Budget, Target};
 use overfit_core::experiments::Experiment;
 use overfit_core::report::Report;
 use overfit_core::spec::{AnySpec, Preset};
@@ -274,10 +275,48 @@ pub fn ExperimentPage(
         set_url(&search, first.is_some());
     });
 
+    // Priced before it runs: a spec over this tab's budget (memory, or hours of work) opens
+    // paused, says what it needs, and waits for "Run anyway".
+    let over_budget: RwSignal<Option<String>> = RwSignal::new(None);
+    let approved: RwSignal<Option<(AnySpec, Target)>> = RwSignal::new(None);
     let start = {
         let runner = runner.clone();
-        move || runner.start(spec.get_untracked(), preset)
+        move || {
+            let spec = spec.get_untracked();
+            let target = runner.target();
+            let yes = approved.with_untracked(|a| a.as_ref() == Some(&(spec.clone(), target)));
+            if !yes && let Err(over) = Budget::page(target).check(spec.cost(target)) {
+                over_budget.set(Some(over.to_string()));
+                return;
+            }
+            over_budget.set(None);
+            runner.start(spec, preset);
+        }
     };
+    let on_run_anyway = {
+        let runner = runner.clone();
+        let start = start.clone();
+        move |_| {
+            approved.set(Some((spec.get_untracked(), runner.target())));
+            start();
+        }
+    };
+    let on_cpu = {
+        let runner = runner.clone();
+        let start = start.clone();
+        move |_| {
+            runner.use_cpu("WebGPU failed on this page");
+            start();
+        }
+    };
+    // A changed spec is priced again when it is run (effects first run after the autorun
+    // above: that run must not clear its own message).
+    Effect::new(move |first: Option<()>| {
+        spec.track();
+        if first.is_some() {
+            over_budget.set(None);
+        }
+    });
     if autorun {
         start();
     }
@@ -352,14 +391,20 @@ pub fn ExperimentPage(
         share_text.set(Some((what, text)));
     };
     let on_copy_link = move |_| copy("link", page_url());
+    // The embed code uses the loader: it sandboxes the frame and tells the widget the course
+    // page's origin, the one page allowed to drive it and read its state.
     let on_copy_embed = move |_| {
-        let src = format!("{}&embed=1", page_url());
+        let link = page_url();
+        let site = link.split('?').next().unwrap_or_default();
+        let loader = format!("{}embed.js", &site[..site.rfind('/').map_or(0, |i| i + 1)]);
+        let attribute = |text: &str| text.replace('&', "&amp;").replace('"', "&quot;");
         copy(
             "embed code",
             format!(
-                "<iframe src=\"{}\" title=\"Overfit Lab: {}\" width=\"100%\" height=\"820\" \
-                 style=\"border:0\" loading=\"lazy\"></iframe>",
-                src.replace('&', "&amp;").replace('"', "&quot;"),
+                "<script src=\"{}\" defer></script><div data-overfit=\"{}\" \
+                 data-title=\"Overfit Lab: {}\"></div>",
+                attribute(&loader),
+                attribute(&link),
                 info.title
             ),
         )
@@ -625,6 +670,14 @@ pub fn ExperimentPage(
                         <span id="speed">{move || format!("{:.1} {}s/s", view.steps_per_second.get(), unit())}</span>
                     </p>
                     <p class="notice">{move || view.notice.get()}</p>
+                    <div class="budget" id="budget" role="alert" hidden=move || over_budget.with(Option::is_none)>
+                        <p>{move || over_budget.get().map(|text| format!("Not started: {text}."))}</p>
+                        <button id="run-anyway" on:click=on_run_anyway>"Run anyway"</button>
+                    </div>
+                    <p class="budget" id="offer-cpu" hidden=move || !view.offer_cpu.get()>
+                        "The GPU stopped this run. "
+                        <button id="run-on-cpu" on:click=on_cpu>"Run on the CPU"</button>
+                    </p>
                     <Controls knobs=visible_knobs spec=spec disabled=running />
                 </section>
                 <section class="panel results">

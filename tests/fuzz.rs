@@ -127,10 +127,10 @@ fn decoding_generated_links_keeps_only_valid_priced_specs() {
         .run(&link(), |text| {
             let page = decode_lenient(&text);
             decoded.set(decoded.get() + 1);
-            if let (Some(spec), Some(e)) = (&page.spec, page.experiment) {
-                if *spec != e.preset(page.preset) {
-                    changed.set(changed.get() + 1);
-                }
+            if let (Some(spec), Some(e)) = (&page.spec, page.experiment)
+                && *spec != e.preset(page.preset)
+            {
+                changed.set(changed.get() + 1);
             }
             for problem in &page.problems {
                 prop_assert!(one_short_line(problem), "{problem:?}");

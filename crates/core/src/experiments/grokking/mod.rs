@@ -3,9 +3,11 @@
 //! Baseline, Grokfast-EMA and Grokfast-MA train side by side on one split from one init.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::data::modular::{self, Op};
+use crate::report::Report;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 use crate::train::OptimizerKind;
 use crate::train::grokfast::Filter;
@@ -174,7 +176,8 @@ pub static KNOBS: &[Knob] = &[
     Knob {
         key: "compare",
         label: "Runs",
-        help: "Which runs train side by side with the baseline.",
+        help: "Which runs train side by side with the baseline (controls: each filter's weight \
+               decay without the filter, too).",
         kind: KnobKind::Choice(Compare::NAMES),
     },
     Knob {
@@ -271,10 +274,12 @@ pub enum Compare {
     Ema,
     Ma,
     Baseline,
+    /// `all` plus each filter's control: the same optimizer and weight decay, no filter.
+    Controls,
 }
 
 impl Compare {
-    pub const NAMES: &'static [&'static str] = &["all", "ema", "ma", "baseline"];
+    pub const NAMES: &'static [&'static str] = &["all", "ema", "ma", "baseline", "controls"];
 }
 
 /// Everything that defines a `grokking` run.
@@ -399,8 +404,11 @@ impl GrokkingSpec {
 
     /// Whether `key` matters for this spec's model and runs.
     pub fn uses(&self, key: &str) -> bool {
-        let ema = matches!(self.compare, Compare::All | Compare::Ema);
-        let ma = matches!(self.compare, Compare::All | Compare::Ma);
+        let ema = matches!(
+            self.compare,
+            Compare::All | Compare::Ema | Compare::Controls
+        );
+        let ma = matches!(self.compare, Compare::All | Compare::Ma | Compare::Controls);
         match key {
             "width" => self.model == Architecture::Mlp,
             "heads" | "layers" => self.model == Architecture::Transformer,
@@ -430,13 +438,78 @@ impl GrokkingSpec {
             }),
             self.ma_weight_decay,
         );
+        // A filter's control: its optimizer and weight decay, no filter.
+        let ema_control = ("wd-only-ema", None, self.ema_weight_decay);
+        let ma_control = ("wd-only-ma", None, self.ma_weight_decay);
         match self.compare {
+            Compare::Controls => vec![baseline, ema, ema_control, ma, ma_control],
             Compare::All => vec![baseline, ema, ma],
             Compare::Ema => vec![baseline, ema],
             Compare::Ma => vec![baseline, ma],
             Compare::Baseline => vec![baseline],
         }
     }
+}
+
+/// Sentences that say how much of each filter's speed-up is the filter: its steps to 95%
+/// validation accuracy against its weight-decay-only control's (`compare=controls`) and the
+/// baseline's. From the whole report, so runs trained apart are compared after merging.
+pub fn filter_verdicts(report: &Report) -> Vec<String> {
+    let run = |label: &str| report.runs.iter().find(|r| r.label == label);
+    let reached = |label: &str| {
+        run(label)
+            .and_then(|r| r.summary.get("steps_to_val_acc_95"))
+            .and_then(Value::as_f64)
+    };
+    let steps = report
+        .runs
+        .first()
+        .and_then(|r| r.column("step").last().copied())
+        .unwrap_or(0.0);
+    let mut out = Vec::new();
+    for (filter, control, name) in [
+        ("grokfast-ema", "wd-only-ema", "Grokfast-EMA"),
+        ("grokfast-ma", "wd-only-ma", "Grokfast-MA"),
+    ] {
+        if run(filter).is_none() || run(control).is_none() {
+            continue;
+        }
+        let sentence = match (reached(filter), reached(control)) {
+            (None, _) => {
+                format!("{name} did not reach 95% validation accuracy within {steps:.0} steps.")
+            }
+            (Some(f), None) => format!(
+                "{name} reached 95% validation accuracy at step {f:.0}; the same weight decay \
+                 without the filter did not within {steps:.0} steps: the filter, not the weight \
+                 decay, makes it more than {:.1}× sooner.",
+                steps / f.max(1.0)
+            ),
+            (Some(f), Some(c)) if c > f => format!(
+                "{name} reached 95% validation accuracy at step {f:.0}, the same weight decay \
+                 without the filter at step {c:.0}: the filter makes it {:.1}× sooner.",
+                c / f.max(1.0)
+            ),
+            (Some(f), Some(c)) => format!(
+                "{name} reached 95% validation accuracy at step {f:.0}, the same weight decay \
+                 without the filter at step {c:.0}: here the weight decay does it, not the filter."
+            ),
+        };
+        let baseline = match (reached("baseline"), reached(filter), reached(control)) {
+            (Some(b), Some(f), Some(c)) => format!(
+                " Against the baseline (step {b:.0}) that is {:.1}×, of which the weight decay \
+                 alone gives {:.1}×.",
+                b / f.max(1.0),
+                b / c.max(1.0)
+            ),
+            (Some(b), Some(f), None) => format!(
+                " Against the baseline (step {b:.0}) that is {:.1}×.",
+                b / f.max(1.0)
+            ),
+            _ => String::new(),
+        };
+        out.push(sentence + &baseline);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -470,5 +543,53 @@ mod tests {
                 .contains("d_model=30 is not a multiple of heads=4")
         );
         assert!(ci.validate_rules().is_ok());
+    }
+
+    #[test]
+    fn verdicts_say_how_much_of_the_gain_is_the_filter() {
+        use crate::report::RunReport;
+        use crate::train::Series;
+        let run = |label: &str, val95: Option<usize>| {
+            let mut series = Series::default();
+            series.push(0, &[("val_acc", 0.0)]);
+            series.push(3000, &[("val_acc", 0.5)]);
+            let mut summary = serde_json::Map::new();
+            summary.insert(
+                "steps_to_val_acc_95".into(),
+                val95.map(Value::from).unwrap_or(Value::Null),
+            );
+            RunReport::new(label, &series, summary)
+        };
+        let spec = GrokkingSpec::preset(Preset::Ci);
+        let runs = vec![
+            run("baseline", Some(5900)),
+            run("grokfast-ema", Some(1250)),
+            run("wd-only-ema", None),
+            run("grokfast-ma", Some(5900)),
+            run("wd-only-ma", Some(2950)),
+        ];
+        let report = Report::new("grokking", &spec, "step", runs);
+        let verdicts = filter_verdicts(&report);
+        assert_eq!(verdicts.len(), 2, "{verdicts:?}");
+        assert!(
+            verdicts[0].contains("did not within 3000 steps"),
+            "{}",
+            verdicts[0]
+        );
+        assert!(
+            verdicts[0].contains("more than 2.4× sooner"),
+            "{}",
+            verdicts[0]
+        );
+        assert!(verdicts[0].contains("that is 4.7×"), "{}", verdicts[0]);
+        assert!(
+            verdicts[1].contains("the weight decay does it, not the filter"),
+            "{}",
+            verdicts[1]
+        );
+        // Without controls there is nothing to say.
+        let mut all = report.clone();
+        all.runs.retain(|r| !r.label.starts_with("wd-only"));
+        assert!(filter_verdicts(&all).is_empty());
     }
 }

@@ -368,4 +368,36 @@ mod tests {
         let last = |i: usize| report.runs[i].column("train_loss")[4];
         assert!((last(0) - last(1)).abs() > 1e-6 && (last(0) - last(2)).abs() > 1e-6);
     }
+
+    #[test]
+    fn a_filter_with_lambda_zero_is_exactly_its_weight_decay_control() {
+        let spec = GrokkingSpec {
+            compare: super::super::Compare::Controls,
+            ema_lambda: 0.0,
+            ma_lambda: 0.0,
+            ..tiny()
+        };
+        let report = run_to_end(spec);
+        let labels: Vec<&str> = report.runs.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "baseline",
+                "grokfast-ema",
+                "wd-only-ema",
+                "grokfast-ma",
+                "wd-only-ma"
+            ]
+        );
+        // With the filter's gain at zero, nothing but the weight decay differs from the control.
+        assert_eq!(report.runs[1].series, report.runs[2].series);
+        assert_eq!(report.runs[3].series, report.runs[4].series);
+        // With its gain, the filter changes the run (the control is not a copy of it).
+        let report = run_to_end(GrokkingSpec {
+            compare: super::super::Compare::Controls,
+            ..tiny()
+        });
+        assert_ne!(report.runs[1].series, report.runs[2].series);
+        assert_ne!(report.runs[3].series, report.runs[4].series);
+    }
 }

@@ -190,6 +190,11 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
         let summary = serde_json::to_string(&run.summary).map_err(|e| e.to_string())?;
         say(&format!("{}: {summary}", run.label));
     }
+    if spec.experiment() == Experiment::Grokking {
+        for sentence in overfit_core::experiments::grokking::filter_verdicts(&outcome.report) {
+            say(&sentence);
+        }
+    }
     tell(&format!(
         "wrote {}/metrics.json, metrics.csv, chart.svg ({:.1} s)",
         out.path().display(),
@@ -238,6 +243,24 @@ fn list() {
 }
 
 fn main() -> ExitCode {
+    // A bug or a device failure deep in the engine (a GPU out of memory) still ends in one
+    // line on stderr, never a multi-line trace or a panic while printing one.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        let place = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        tell(&format!(
+            "error: the training engine stopped: {}{place}",
+            message.replace(['\n', '\r'], " ")
+        ));
+    }));
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::List => {

@@ -509,11 +509,22 @@ pub fn ExperimentPage(
             })
         })
     };
-    // A run's verdict and the reason for it, where the experiment gives one.
+    // A run's verdict and the reason for it, where the experiment gives one; for grokking with
+    // its controls, how much of each filter's speed-up is the filter.
     let verdicts = move || {
         view.report.with(|r| {
             r.as_ref().map(|r| {
-                r.runs
+                let filters = if experiment == Experiment::Grokking {
+                    overfit_core::experiments::grokking::filter_verdicts(r)
+                } else {
+                    Vec::new()
+                };
+                let filters = filters
+                    .into_iter()
+                    .map(|text| view! { <p class="verdict filter">{text}</p> })
+                    .collect_view();
+                let runs = r
+                    .runs
                     .iter()
                     .filter_map(|run| {
                         let verdict = run.summary.get("verdict")?.as_str()?.to_string();
@@ -530,7 +541,8 @@ pub fn ExperimentPage(
                             </p>
                         })
                     })
-                    .collect_view()
+                    .collect_view();
+                view! { {filters}{runs} }
             })
         })
     };

@@ -7,14 +7,16 @@
 //
 // (--query appends page keys to the tab's link, e.g. to compare worker counts.)
 //
-// Needs dist/ (trunk build --release) and the `overfit` binary ($OVERFIT, else the build
-// cache's debug/overfit).
+// Needs dist/ (trunk build --release) and the `overfit` binary ($OVERFIT, else
+// target/debug/overfit).
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve, SUB, BASE_FLAGS, WEBGPU_FLAGS, executablePath } from './serve.mjs';
 
+const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const opt = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
 const ALL = ['grokking', 'double-descent', 'benign-overfitting', 'dropout', 'augmentation', 'toy2d'];
@@ -23,7 +25,7 @@ const cap = Number(opt('--cap', '600'));
 const withGpu = !args.includes('--no-gpu');
 const extra = opt('--query', '');
 const overfit = process.env.OVERFIT
-  || path.join(process.env.CARGO_TARGET_DIR || path.join(os.homedir(), '.cache/overfit-lab/target'), 'debug/overfit');
+  || path.join(process.env.CARGO_TARGET_DIR || path.join(here, '../../target'), 'debug/overfit');
 
 function native(id) {
   const started = process.hrtime.bigint();

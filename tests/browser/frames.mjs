@@ -2,7 +2,7 @@
 // grokking widget started by postMessage, on the CPU fallback. Reports the course page's frame
 // rate and worst frame over 30 s (requestAnimationFrame), and the long tasks (over 50 ms) of
 // the course page and of the widget's page. A benchmark, not a test: run it on a quiet machine.
-//   node tests/browser/frames.mjs [--seconds 30]
+//   node tests/browser/frames.mjs [--seconds 30] [--query 'workers=1']  (keys added to the widget's link)
 // Needs dist/ (trunk build --release).
 import { chromium } from 'playwright-core';
 import { serve, SUB, BASE_FLAGS, executablePath } from './serve.mjs';
@@ -10,6 +10,8 @@ import { serve, SUB, BASE_FLAGS, executablePath } from './serve.mjs';
 const args = process.argv.slice(2);
 const at = args.indexOf('--seconds');
 const seconds = at >= 0 ? Number(args[at + 1]) : 30;
+const q = args.indexOf('--query');
+const extra = q >= 0 ? args[q + 1] : '';
 
 const server = await serve();
 const base = `http://127.0.0.1:${server.address().port}${SUB}`;
@@ -25,6 +27,13 @@ try {
   };
   await context.addInitScript(observe);
   const page = await context.newPage();
+  if (extra) {
+    await page.route('**/course.html', async (route) => {
+      const response = await route.fetch();
+      const html = (await response.text()).replace('preset=quick&amp;', `preset=quick&amp;${extra.replaceAll('&', '&amp;')}&amp;`);
+      await route.fulfill({ response, body: html });
+    });
+  }
   await page.goto(`${base}course.html`);
   const widget = page.frameLocator('#grokking-widget iframe');
   await widget.locator('#status').waitFor({ timeout: 60_000 });

@@ -565,11 +565,17 @@ impl BenignSpec {
             Mode::Linear => {
                 "Both fits interpolate their noisy samples exactly; the spiked spectrum's test \
                  error stays at the noise level while the isotropic one's is many times higher. \
-                 The verdict and the effective ranks say why."
+                 The spiked spectrum (a few strong directions, a long weak tail) is our choice of \
+                 a covariance that meets Bartlett et al.'s conditions; the isotropic contrast, \
+                 with p just above n, is the variance blow-up of interpolating near p ≈ n. The \
+                 verdict and the effective ranks say why."
             }
             Mode::Plane => {
                 "A wide MLP fits every flipped point with a small island of its own; away from \
-                 the flips the boundary stays where the clean labels put it."
+                 the flips the boundary stays where the clean labels put it. In two dimensions \
+                 this is tempered overfitting, not benign: test points that land in an island \
+                 are misclassified, so the test error stays above the clean boundary's. In high \
+                 dimension (the XOR mode) the islands take no room and it is benign."
             }
         }
     }

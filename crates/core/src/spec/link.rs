@@ -156,13 +156,17 @@ pub fn decode_lenient(link: &str) -> PageLink {
         // The last value of each key, in the order keys first appear: repeated keys cost
         // nothing however many times a link repeats them.
         let mut knobs: Vec<(&str, &str, usize)> = Vec::new();
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for (k, v) in pairs.iter().filter(|(k, _)| !is_control(k)) {
-            match knobs.iter_mut().find(|(key, _, _)| *key == k.as_str()) {
-                Some(entry) => {
-                    entry.1 = v.as_str();
-                    entry.2 += 1;
+            match seen.get(k.as_str()) {
+                Some(&i) => {
+                    knobs[i].1 = v.as_str();
+                    knobs[i].2 += 1;
                 }
-                None => knobs.push((k.as_str(), v.as_str(), 1)),
+                None => {
+                    seen.insert(k.as_str(), knobs.len());
+                    knobs.push((k.as_str(), v.as_str(), 1));
+                }
             }
         }
         for (key, _, times) in knobs.iter().filter(|(_, _, times)| *times > 1) {

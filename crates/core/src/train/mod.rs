@@ -15,6 +15,8 @@ mod schedule;
 mod series;
 #[cfg(feature = "engine")]
 mod session;
+#[cfg(feature = "engine")]
+mod update;
 
 pub use optim::OptimizerKind;
 #[cfg(feature = "engine")]
@@ -28,6 +30,8 @@ pub use series::Series;
 pub(crate) use session::run_to_end;
 #[cfg(feature = "engine")]
 pub use session::{Probe, Session, loss_and_correct, scalar};
+#[cfg(feature = "engine")]
+pub use update::{Member, StackUpdate};
 
 use serde::{Deserialize, Serialize};
 

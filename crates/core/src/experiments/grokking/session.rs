@@ -1,8 +1,12 @@
 //! Training a `grokking` comparison (engine only).
+//!
+//! The MLP's runs are members of one stacked network ([`EmbedMlp`]): one forward, backward and
+//! optimizer step trains them all, each run's filter and weight decay applied member by member
+//! ([`StackUpdate`]). The transformer trains one network per run, one after another.
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
+use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
 use serde_json::{Map, Value};
 
 use super::{Architecture, GrokkingSpec};
@@ -11,27 +15,9 @@ use crate::models::embed_mlp::EmbedMlp;
 use crate::models::transformer::{Transformer, TransformerShape};
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
-use crate::train::grokfast::Grokfast;
 use crate::train::{
-    BatchOrder, RunError, Schedule, Series, Stepper, build_optimizer, loss_and_correct, scalar,
+    BatchOrder, Member, RunError, Schedule, Series, StackUpdate, Stepper, loss_and_correct,
 };
-
-// One network per run, a handful per session: the size difference does not matter.
-#[allow(clippy::large_enum_variant)]
-#[derive(Module, Debug)]
-enum Network {
-    Transformer(Transformer),
-    Mlp(EmbedMlp),
-}
-
-impl Network {
-    fn forward_last(&self, tokens: Tensor<2, Int>) -> Tensor<2> {
-        match self {
-            Network::Transformer(t) => t.forward_last(tokens),
-            Network::Mlp(m) => m.forward_last(tokens),
-        }
-    }
-}
 
 /// Sums the squares of every float parameter.
 struct SquaredNorm(Option<Tensor<1>>);
@@ -46,11 +32,27 @@ impl ModuleVisitor for SquaredNorm {
     }
 }
 
+/// One transformer run.
+struct Single {
+    model: Transformer,
+    optim: ModuleOptimizer,
+    update: StackUpdate,
+}
+
+enum Networks {
+    /// Every run a member of one stacked MLP.
+    Stack {
+        model: EmbedMlp,
+        optim: ModuleOptimizer,
+        update: StackUpdate,
+    },
+    /// One transformer per run.
+    Separate(Vec<Single>),
+}
+
+/// What a run records.
 struct Run {
     label: &'static str,
-    model: Network,
-    optim: ModuleOptimizer,
-    filter: Option<Grokfast>,
     order: BatchOrder,
     series: Series,
 }
@@ -59,6 +61,7 @@ struct Run {
 pub struct GrokkingSession {
     spec: GrokkingSpec,
     device: Device,
+    networks: Networks,
     runs: Vec<Run>,
     x_train: Tensor<2, Int>,
     y_train: Tensor<1, Int>,
@@ -66,6 +69,7 @@ pub struct GrokkingSession {
     y_val: Tensor<1, Int>,
     n_train: usize,
     n_val: usize,
+    parameters: usize,
     schedule: Schedule,
 }
 
@@ -81,6 +85,40 @@ fn to_tensors(equations: &[Equation], p: u32, device: &Device) -> (Tensor<2, Int
         Tensor::from_data(TensorData::new(tokens, [n, 4]), device),
         Tensor::from_data(TensorData::new(answers, [n]), device),
     )
+}
+
+/// Each member's mean cross-entropy over its rows (`[members]`), kept in the graph.
+///
+/// # Shapes
+/// - logits: `[members, n, classes]`, targets: `[members, n, 1]`
+fn member_losses(logits: Tensor<3>, targets: Tensor<3, Int>) -> Tensor<1> {
+    let [members, n, _] = logits.dims();
+    activation::log_softmax(logits, 2)
+        .gather(2, targets)
+        .neg()
+        .reshape([members, n])
+        .mean_dim(1)
+        .reshape([members])
+}
+
+/// Each member's correct answers among its rows, `[members]`.
+fn member_correct(logits: Tensor<3>, targets: Tensor<3, Int>) -> Tensor<1> {
+    let [members, n, _] = logits.dims();
+    logits
+        .argmax(2)
+        .equal(targets)
+        .int()
+        .reshape([members, n])
+        .sum_dim(1)
+        .float()
+        .reshape([members])
+}
+
+/// `x` repeated once per member: `[n, k]` to `[members, n, k]`.
+fn per_member<const K: usize>(x: &Tensor<K, Int>, members: usize) -> Tensor<3, Int> {
+    let dims = x.dims();
+    let (n, k) = (dims[0], if K == 2 { dims[1] } else { 1 });
+    x.clone().reshape([1, n, k]).repeat_dim(0, members)
 }
 
 impl GrokkingSession {
@@ -100,53 +138,83 @@ impl GrokkingSession {
         let (x_val, y_val) = to_tensors(&val, spec.p, &device);
         let vocabulary = modular::vocabulary(spec.p);
         let all = spec.runs();
-        let chosen: Vec<usize> = runs.map_or_else(|| (0..all.len()).collect(), <[usize]>::to_vec);
-        let runs = chosen
+        let chosen: Vec<(&'static str, Member)> = runs
+            .map_or_else(|| (0..all.len()).collect(), <[usize]>::to_vec)
             .into_iter()
             .filter_map(|i| all.get(i).copied())
             .map(|(label, filter, weight_decay)| {
-                // Every run starts from the same weights and sees the same batches.
-                let mut init_rng = Stream::new(spec.init_seed, "grokking/init");
-                let model = match spec.model {
-                    Architecture::Transformer => Network::Transformer(Transformer::new(
-                        TransformerShape {
+                (
+                    label,
+                    Member {
+                        filter,
+                        weight_decay,
+                    },
+                )
+            })
+            .collect();
+        let members: Vec<Member> = chosen.iter().map(|(_, m)| *m).collect();
+        let betas = (0.9, spec.beta2);
+        // Every run starts from the same weights and sees the same batches.
+        let init = || Stream::new(spec.init_seed, "grokking/init");
+        let networks = match spec.model {
+            Architecture::Mlp => {
+                let mut inits: Vec<Stream> = members.iter().map(|_| init()).collect();
+                let model =
+                    EmbedMlp::new(vocabulary, spec.d_model, spec.width, &mut inits, &device);
+                let (update, optim) = StackUpdate::new(spec.optimizer, betas, &members, &device);
+                Networks::Stack {
+                    model,
+                    optim,
+                    update,
+                }
+            }
+            Architecture::Transformer => Networks::Separate(
+                members
+                    .iter()
+                    .map(|member| {
+                        let shape = TransformerShape {
                             vocabulary,
                             seq_len: 4,
                             d_model: spec.d_model,
                             heads: spec.heads,
                             layers: spec.layers,
-                        },
-                        &mut init_rng,
-                        &device,
-                    )),
-                    Architecture::Mlp => Network::Mlp(EmbedMlp::new(
-                        vocabulary,
-                        spec.d_model,
-                        spec.width,
-                        &mut init_rng,
-                        &device,
-                    )),
-                };
-                Run {
-                    label,
-                    model,
-                    optim: build_optimizer(spec.optimizer, weight_decay, (0.9, spec.beta2)),
-                    filter: filter.map(Grokfast::new),
-                    order: BatchOrder::new(
-                        train.len(),
-                        spec.batch,
-                        Stream::new(spec.order_seed, "grokking/order"),
-                    ),
-                    series: Series::default(),
-                }
+                        };
+                        let model = Transformer::new(shape, &mut init(), &device);
+                        let (update, optim) =
+                            StackUpdate::new(spec.optimizer, betas, &[*member], &device);
+                        Single {
+                            model,
+                            optim,
+                            update,
+                        }
+                    })
+                    .collect(),
+            ),
+        };
+        let parameters = match &networks {
+            Networks::Stack { model, .. } => model.parameters_per_member(),
+            Networks::Separate(singles) => singles.first().map_or(0, |s| s.model.num_params()),
+        };
+        let runs = chosen
+            .iter()
+            .map(|(label, _)| Run {
+                label,
+                order: BatchOrder::new(
+                    train.len(),
+                    spec.batch,
+                    Stream::new(spec.order_seed, "grokking/order"),
+                ),
+                series: Series::default(),
             })
             .collect();
         Self {
             schedule: Schedule::new(spec.steps, spec.eval_every),
             n_train: train.len(),
             n_val: val.len(),
+            parameters,
             spec,
             device,
+            networks,
             runs,
             x_train,
             y_train,
@@ -165,55 +233,132 @@ impl GrokkingSession {
         self.spec.lr * ramp
     }
 
+    /// The next batch of every run, concatenated: indices into the training set.
+    fn next_batches(&mut self) -> Vec<Vec<i64>> {
+        let n = self.n_train as i64;
+        self.runs
+            .iter_mut()
+            .map(|run| {
+                if run.order.is_full_batch() {
+                    (0..n).collect()
+                } else {
+                    run.order
+                        .next_batch()
+                        .into_iter()
+                        .map(|i| i as i64)
+                        .collect()
+                }
+            })
+            .collect()
+    }
+
     fn train_one_step(&mut self) {
         let lr = self.learning_rate();
-        for run in &mut self.runs {
-            let (x, y) = if run.order.is_full_batch() {
-                (self.x_train.clone(), self.y_train.clone())
-            } else {
-                let idx = run.order.next_batch_tensor(&self.device);
-                (
-                    self.x_train.clone().select(0, idx.clone()),
-                    self.y_train.clone().select(0, idx),
-                )
-            };
-            let logits = run.model.forward_last(x);
-            let loss = burn::nn::loss::CrossEntropyLossConfig::new()
-                .init(&self.device)
-                .forward(logits, y);
-            let mut grads = GradientsParams::from_grads(loss.backward(), &run.model);
-            if let Some(filter) = &mut run.filter {
-                grads = filter.apply(&run.model, grads);
+        let batches = self.next_batches();
+        let index = |rows: Vec<i64>| {
+            let len = rows.len();
+            Tensor::<1, Int>::from_data(TensorData::new(rows, [len]), &self.device)
+        };
+        match &mut self.networks {
+            Networks::Stack {
+                model,
+                optim,
+                update,
+            } => {
+                let (members, batch) = (batches.len(), batches.first().map_or(0, Vec::len));
+                let idx = index(batches.concat());
+                let x = self
+                    .x_train
+                    .clone()
+                    .select(0, idx.clone())
+                    .reshape([members, batch, 4]);
+                let y = self
+                    .y_train
+                    .clone()
+                    .select(0, idx)
+                    .reshape([members, batch, 1]);
+                // The sum of the members' mean losses: each member's gradient is its own.
+                let loss = member_losses(model.forward(x), y).sum();
+                let grads = GradientsParams::from_grads(loss.backward(), &*model);
+                *model = update.step(optim, lr, model.clone(), grads);
             }
-            run.model = run.optim.step(lr, run.model.clone(), grads);
+            Networks::Separate(singles) => {
+                for (single, rows) in singles.iter_mut().zip(batches) {
+                    let idx = index(rows);
+                    let x = self.x_train.clone().select(0, idx.clone());
+                    let y = self.y_train.clone().select(0, idx);
+                    let logits = single.model.forward_last(x);
+                    let loss = burn::nn::loss::CrossEntropyLossConfig::new()
+                        .init(&self.device)
+                        .forward(logits, y);
+                    let grads = GradientsParams::from_grads(loss.backward(), &single.model);
+                    single.model =
+                        single
+                            .update
+                            .step(&mut single.optim, lr, single.model.clone(), grads);
+                }
+            }
         }
     }
 
+    /// Five `[runs]` tensors: training loss and correct answers, validation loss and correct
+    /// answers, weight norm.
     fn read_metrics(&self) -> Transaction {
-        let mut tx = Transaction::default();
-        for run in &self.runs {
-            let (train_loss, train_correct) = loss_and_correct(
-                run.model.forward_last(self.x_train.clone()),
-                self.y_train.clone(),
-            );
-            let (val_loss, val_correct) = loss_and_correct(
-                run.model.forward_last(self.x_val.clone()),
-                self.y_val.clone(),
-            );
-            let mut norm = SquaredNorm(None);
-            run.model.visit(&mut norm);
-            let norm = norm
-                .0
-                .unwrap_or_else(|| Tensor::zeros([1], &self.device))
-                .sqrt();
-            tx = tx
-                .register(train_loss)
-                .register(train_correct)
-                .register(val_loss)
-                .register(val_correct)
-                .register(norm);
-        }
-        tx
+        let columns: [Tensor<1>; 5] = match &self.networks {
+            Networks::Stack { model, .. } => {
+                let members = model.members();
+                let split = |x: &Tensor<2, Int>, y: &Tensor<1, Int>| {
+                    let logits = model.forward(per_member(x, members)).detach();
+                    let y = per_member(y, members);
+                    (
+                        member_losses(logits.clone(), y.clone()),
+                        member_correct(logits, y),
+                    )
+                };
+                let (train_loss, train_correct) = split(&self.x_train, &self.y_train);
+                let (val_loss, val_correct) = split(&self.x_val, &self.y_val);
+                [
+                    train_loss,
+                    train_correct,
+                    val_loss,
+                    val_correct,
+                    model.weight_norms(),
+                ]
+            }
+            Networks::Separate(singles) => {
+                let mut cols: [Vec<Tensor<1>>; 5] = Default::default();
+                for single in singles {
+                    let model = &single.model;
+                    let (train_loss, train_correct) = loss_and_correct(
+                        model.forward_last(self.x_train.clone()),
+                        self.y_train.clone(),
+                    );
+                    let (val_loss, val_correct) = loss_and_correct(
+                        model.forward_last(self.x_val.clone()),
+                        self.y_val.clone(),
+                    );
+                    let mut norm = SquaredNorm(None);
+                    model.visit(&mut norm);
+                    let norm = norm
+                        .0
+                        .unwrap_or_else(|| Tensor::zeros([1], &self.device))
+                        .sqrt();
+                    for (col, t) in cols.iter_mut().zip([
+                        train_loss,
+                        train_correct,
+                        val_loss,
+                        val_correct,
+                        norm,
+                    ]) {
+                        col.push(t.reshape([1]));
+                    }
+                }
+                cols.map(|c| Tensor::cat(c, 0))
+            }
+        };
+        columns
+            .into_iter()
+            .fold(Transaction::default(), Transaction::register)
     }
 
     fn summary(&self, run: &Run) -> Map<String, Value> {
@@ -240,7 +385,7 @@ impl GrokkingSession {
         }
         m.insert("n_train".into(), Value::from(self.n_train));
         m.insert("n_val".into(), Value::from(self.n_val));
-        m.insert("parameters".into(), Value::from(run.model.num_params()));
+        m.insert("parameters".into(), Value::from(self.parameters));
         m
     }
 }
@@ -263,24 +408,25 @@ impl Stepper for GrokkingSession {
     }
 
     fn record(&mut self, step: usize, data: Vec<TensorData>) -> Result<(), RunError> {
-        if data.len() != 5 * self.runs.len() {
+        let runs = self.runs.len();
+        let columns: Vec<Vec<f64>> = data.iter().map(|d| d.iter::<f64>().collect()).collect();
+        if columns.len() != 5 || columns.iter().any(|c| c.len() != runs) {
             return Err(RunError::Readback(format!(
-                "expected {} tensors, got {}",
-                5 * self.runs.len(),
-                data.len()
+                "expected 5 columns of {runs} values, got {:?}",
+                columns.iter().map(Vec::len).collect::<Vec<_>>()
             )));
         }
         let (n_train, n_val) = (self.n_train as f64, self.n_val.max(1) as f64);
-        for (run, d) in self.runs.iter_mut().zip(data.chunks(5)) {
-            let train_loss = scalar(&d[0]);
+        for (r, run) in self.runs.iter_mut().enumerate() {
+            let train_loss = columns[0][r];
             run.series.push(
                 step,
                 &[
                     ("train_loss", train_loss),
-                    ("train_acc", scalar(&d[1]) / n_train),
-                    ("val_loss", scalar(&d[2])),
-                    ("val_acc", scalar(&d[3]) / n_val),
-                    ("weight_norm", scalar(&d[4])),
+                    ("train_acc", columns[1][r] / n_train),
+                    ("val_loss", columns[2][r]),
+                    ("val_acc", columns[3][r] / n_val),
+                    ("weight_norm", columns[4][r]),
                 ],
             );
             RunError::unless_finite(step, &format!("{} train loss", run.label), train_loss)?;
@@ -369,35 +515,94 @@ mod tests {
         assert!((last(0) - last(1)).abs() > 1e-6 && (last(0) - last(2)).abs() > 1e-6);
     }
 
+    /// The MLP preset shrunk: p = 11, narrow, 60 steps.
+    fn tiny_mlp() -> GrokkingSpec {
+        GrokkingSpec {
+            p: 11,
+            model: Architecture::Mlp,
+            d_model: 8,
+            width: 16,
+            batch: 16,
+            lr: 3e-3,
+            ma_window: 5,
+            steps: 60,
+            eval_every: 20,
+            ..GrokkingSpec::preset(Preset::Ci)
+        }
+    }
+
     #[test]
     fn a_filter_with_lambda_zero_is_exactly_its_weight_decay_control() {
+        for base in [tiny(), tiny_mlp()] {
+            let spec = GrokkingSpec {
+                compare: super::super::Compare::Controls,
+                ema_lambda: 0.0,
+                ma_lambda: 0.0,
+                ..base.clone()
+            };
+            let report = run_to_end(spec);
+            let labels: Vec<&str> = report.runs.iter().map(|r| r.label.as_str()).collect();
+            assert_eq!(
+                labels,
+                [
+                    "baseline",
+                    "grokfast-ema",
+                    "wd-only-ema",
+                    "grokfast-ma",
+                    "wd-only-ma"
+                ]
+            );
+            // With the filter's gain at zero, nothing but the weight decay differs from the
+            // control.
+            assert_eq!(report.runs[1].series, report.runs[2].series);
+            assert_eq!(report.runs[3].series, report.runs[4].series);
+            // With its gain, the filter changes the run (the control is not a copy of it).
+            let report = run_to_end(GrokkingSpec {
+                compare: super::super::Compare::Controls,
+                ..base
+            });
+            assert_ne!(report.runs[1].series, report.runs[2].series);
+            assert_ne!(report.runs[3].series, report.runs[4].series);
+        }
+    }
+
+    /// The MLP's runs train as one stacked network; each run trained alone (a stack of one)
+    /// gives the same curves.
+    #[test]
+    fn stacked_runs_equal_runs_trained_alone() {
         let spec = GrokkingSpec {
             compare: super::super::Compare::Controls,
-            ema_lambda: 0.0,
-            ma_lambda: 0.0,
-            ..tiny()
+            ..tiny_mlp()
         };
-        let report = run_to_end(spec);
-        let labels: Vec<&str> = report.runs.iter().map(|r| r.label.as_str()).collect();
-        assert_eq!(
-            labels,
-            [
-                "baseline",
-                "grokfast-ema",
-                "wd-only-ema",
-                "grokfast-ma",
-                "wd-only-ma"
-            ]
-        );
-        // With the filter's gain at zero, nothing but the weight decay differs from the control.
-        assert_eq!(report.runs[1].series, report.runs[2].series);
-        assert_eq!(report.runs[3].series, report.runs[4].series);
-        // With its gain, the filter changes the run (the control is not a copy of it).
-        let report = run_to_end(GrokkingSpec {
-            compare: super::super::Compare::Controls,
-            ..tiny()
-        });
-        assert_ne!(report.runs[1].series, report.runs[2].series);
-        assert_ne!(report.runs[3].series, report.runs[4].series);
+        let whole = run_to_end(spec.clone());
+        for (i, run) in whole.runs.iter().enumerate() {
+            let mut alone = GrokkingSession::new(spec.clone(), Some(&[i]), &Device::flex());
+            crate::train::run_to_end(&mut alone).expect("finite");
+            let alone = Session::report(&alone);
+            assert_eq!(alone.runs.len(), 1);
+            assert_eq!(alone.runs[0].label, run.label);
+            for metric in [
+                "train_loss",
+                "train_acc",
+                "val_loss",
+                "val_acc",
+                "weight_norm",
+            ] {
+                let (a, b) = (run.column(metric), alone.runs[0].column(metric));
+                assert_eq!(a.len(), b.len());
+                for (x, y) in a.iter().zip(&b) {
+                    assert!(
+                        (x - y).abs() <= 1e-5 * x.abs().max(1.0),
+                        "{} {metric}: {a:?} vs {b:?}",
+                        run.label
+                    );
+                }
+            }
+        }
+        // The runs differ from one another (a stack does not train one network five times).
+        assert_ne!(whole.runs[0].series, whole.runs[1].series);
+        let first = whole.runs[0].column("train_loss");
+        let last = first[first.len() - 1];
+        assert!(last < first[0], "training loss falls: {first:?}");
     }
 }

@@ -1,14 +1,9 @@
 //! Grokfast gradient filters (Lee et al. 2024, "Grokfast: Accelerated Grokking by Amplifying
 //! Slow Gradients"): after backward and before the optimizer step, each parameter's gradient
-//! gets its slow component added back, amplified by `lambda`. Independent of the model and the
-//! optimizer: they see an ordinary `GradientsParams`.
+//! gets its slow component added back, amplified by `lambda`. The filters themselves are
+//! applied by [`crate::train::StackUpdate`], member by member for stacked runs.
 
 use serde::{Deserialize, Serialize};
-
-#[cfg(feature = "engine")]
-mod gradients;
-#[cfg(feature = "engine")]
-pub use gradients::Grokfast;
 
 /// Which filter to apply.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

@@ -79,48 +79,22 @@ fn value_at(run: &RunReport, metric: &str, step: f64) -> f64 {
     run.column(metric)[i]
 }
 
-#[test]
-fn grokking_ci_memorises_first_generalises_late_and_grokfast_ema_is_sooner() {
-    let spec = Experiment::Grokking.preset(Preset::Ci);
-    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("the ci preset runs");
-    let report = &outcome.report;
-    let run = |label: &str| run_labelled(report, label);
-    let (baseline, ema) = (run("baseline"), run("grokfast-ema"));
-    for r in &report.runs {
-        println!(
-            "grokking ci {}: train 95% at {:?}, val 95% at {:?}, final val {:?}",
-            r.label,
-            summary_step(r, "steps_to_train_acc_95"),
-            summary_step(r, "steps_to_val_acc_95"),
-            r.summary.get("final_val_acc"),
-        );
-    }
-    println!("({:.1} steps/s)", outcome.steps_per_second);
-
-    // Memorisation first: the baseline fits its training equations while validation accuracy
-    // is still near chance...
-    let train95 = summary_step(baseline, "steps_to_train_acc_95").expect("baseline memorises");
-    let val_then = value_at(baseline, "val_acc", train95);
-    assert!(
-        val_then < 0.3,
-        "at 95% train accuracy (step {train95}) validation should still be low, got {val_then:.3}"
-    );
-    // ...then, much later, it generalises.
-    let val95 = summary_step(baseline, "steps_to_val_acc_95").expect("the baseline should grok");
-    assert!(
-        val95 >= 4.0 * train95,
-        "a real delay: 95% validation at {val95} should come long after 95% train at {train95}"
-    );
-    let final_val = *baseline.column("val_acc").last().expect("evaluated");
-    assert!(final_val >= 0.95, "baseline final val {final_val:.3}");
-    // Grokfast-EMA gets there at least 3x sooner. On this preset (embedding MLP, Adam) the
-    // measured speed-up is 3.1-3.8x over seeds 0-2; the paper's 44x needs its transformer and a
-    // baseline without weight decay, which takes ~40k steps (see BENCHMARKS.md for GPU runs).
-    let ema95 = summary_step(ema, "steps_to_val_acc_95").expect("Grokfast-EMA should grok");
-    assert!(
-        val95 >= 3.0 * ema95,
-        "Grokfast-EMA should reach 95% validation 3x sooner: baseline {val95}, EMA {ema95}"
-    );
+/// Trains `shares` of `spec`'s independent runs on a thread each (Flex) and merges them: the
+/// runs equal those of one session (see tests/parallel.rs).
+fn train_shares(spec: &overfit_core::spec::AnySpec, shares: &[&[usize]]) -> Report {
+    let parts: Vec<Report> = std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .iter()
+            .map(|runs| scope.spawn(move || train_runs(spec, runs)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("the runs finish"))
+            .collect()
+    });
+    let mut merged = parts[0].clone();
+    merged.runs = parts.into_iter().flat_map(|p| p.runs).collect();
+    merged
 }
 
 /// Trains runs `runs` of `spec` to the end on Flex (a subset of a spec's independent runs).
@@ -138,59 +112,86 @@ fn train_runs(spec: &overfit_core::spec::AnySpec, runs: &[usize]) -> Report {
 }
 
 #[test]
-fn grokking_ci_the_ema_filter_not_its_weight_decay_makes_it_grok_sooner() {
-    // Grokfast-EMA against its control: the same optimizer and weight decay (0.02, 200× the
-    // baseline's), no filter. Over three seeds (data, init and order), each on a thread of its own.
-    let seeds = [0u64, 1, 2];
-    let reports: Vec<Report> = std::thread::scope(|scope| {
-        let handles: Vec<_> = seeds
-            .iter()
-            .map(|seed| {
-                scope.spawn(move || {
-                    let mut spec = Experiment::Grokking.preset(Preset::Ci);
-                    spec.set_all(
-                        [
-                            "compare=controls".to_string(),
-                            "steps=5000".to_string(),
-                            format!("data_seed={seed}"),
-                            format!("init_seed={seed}"),
-                            format!("order_seed={seed}"),
-                        ]
-                        .iter()
-                        .map(String::as_str),
-                    )
-                    .expect("valid values");
-                    // Runs 1 and 2: grokfast-ema and wd-only-ema.
-                    train_runs(&spec, &[1, 2])
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("the runs finish"))
-            .collect()
-    });
-    for (seed, report) in seeds.iter().zip(&reports) {
-        let (ema, control) = (
-            run_labelled(report, "grokfast-ema"),
-            run_labelled(report, "wd-only-ema"),
-        );
-        let ema95 = summary_step(ema, "steps_to_val_acc_95");
-        let control95 = summary_step(control, "steps_to_val_acc_95");
-        let control_train = *control.column("train_acc").last().expect("evaluated");
+fn grokking_ci_grokfast_ema_beats_the_best_swept_weight_decay_and_its_own_control() {
+    // The ci preset (embedding MLP, x·y mod 47, three init/order seeds a run, medians over
+    // seeds) with `compare=sweep`. Trained here: Grokfast-EMA (weight decay 0.02), its control
+    // (0.02, no filter) and the sweep's unfiltered runs at 1e-3 and 3e-3. The baseline's 1e-4
+    // (median 7,250) and Grokfast-MA are measured in BENCHMARKS.md, not here: the claim is
+    // against the best weight decay, and 6,000 steps cover it.
+    let mut spec = Experiment::Grokking.preset(Preset::Ci);
+    spec.set_all(["compare=sweep", "steps=6000"])
+        .expect("valid values");
+    let labels: Vec<String> = match &spec {
+        overfit_core::spec::AnySpec::Grokking(g) => {
+            g.runs().iter().map(|(l, _, _)| l.to_string()).collect()
+        }
+        _ => unreachable!("a grokking spec"),
+    };
+    let index = |label: &str| labels.iter().position(|l| l == label).expect(label);
+    let (ema_i, control_i) = (index("grokfast-ema"), index("wd-only-ema"));
+    let (wd1_i, wd3_i) = (index("wd-1e-3"), index("wd-3e-3"));
+    let report = train_shares(&spec, &[&[ema_i, wd1_i], &[control_i, wd3_i]]);
+    for r in &report.runs {
         println!(
-            "grokking ci seed {seed}: EMA val 95% at {ema95:?}; weight decay alone: val 95% at \
-             {control95:?}, final train acc {control_train:.3}"
-        );
-        let ema95 = ema95.expect("Grokfast-EMA should reach 95% validation within 5,000 steps");
-        // The control is far behind: measured, it does not even fit its training set within
-        // the 5,000 steps (train accuracy 0.07), while the EMA run reaches 95% validation at
-        // 1,900, 2,400 and 2,300 steps (seeds 0-2).
-        assert!(
-            control95.is_none_or(|c| c >= 2.0 * ema95),
-            "seed {seed}: the weight decay alone reached 95% at {control95:?}, the filter at {ema95}"
+            "grokking ci {}: train 95% at {:?} (median; each {:?}), val 95% at {:?} (each {:?})",
+            r.label,
+            summary_step(r, "steps_to_train_acc_95"),
+            r.summary.get("steps_to_train_acc_95_each"),
+            summary_step(r, "steps_to_val_acc_95"),
+            r.summary.get("steps_to_val_acc_95_each"),
         );
     }
+    for verdict in overfit_core::experiments::grokking::filter_verdicts(&report) {
+        println!("{verdict}");
+    }
+    let steps = 6000.0;
+    let ema = run_labelled(&report, "grokfast-ema");
+    let ema95 = summary_step(ema, "steps_to_val_acc_95")
+        .expect("Grokfast-EMA's median seed should reach 95% validation within 6,000 steps");
+
+    // The unfiltered runs memorise first and generalise much later: grokking, not learning.
+    for label in ["wd-1e-3", "wd-3e-3"] {
+        let run = run_labelled(&report, label);
+        let train95 = summary_step(run, "steps_to_train_acc_95").expect("memorises");
+        let val_then = value_at(run, "val_acc", train95);
+        assert!(
+            val_then < 0.3,
+            "{label}: at 95% train accuracy (step {train95}) validation should still be low, \
+             got {val_then:.3} (mean over seeds)"
+        );
+        if let Some(val95) = summary_step(run, "steps_to_val_acc_95") {
+            assert!(
+                val95 >= 4.0 * train95,
+                "{label}: 95% validation at {val95} should come long after 95% train at {train95}"
+            );
+        }
+    }
+
+    // Against the best weight decay of the sweep without a filter: measured 5,250 (3e-3) against
+    // 2,400, ×2.2. A seed that does not get there counts as later than every one that does.
+    let best = ["wd-1e-3", "wd-3e-3"]
+        .iter()
+        .map(|l| summary_step(run_labelled(&report, l), "steps_to_val_acc_95").unwrap_or(steps))
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        best >= 1.5 * ema95,
+        "Grokfast-EMA (median {ema95}) should reach 95% validation at least 1.5× sooner than the \
+         best swept weight decay (median {best}, or not within {steps})"
+    );
+
+    // Against its own weight decay without the filter: measured, that run does not even fit
+    // its training set in 10,000 steps (train accuracy 0.07).
+    let control = run_labelled(&report, "wd-only-ema");
+    let control95 = summary_step(control, "steps_to_val_acc_95");
+    assert!(
+        control95.is_none_or(|c| c >= 2.0 * ema95),
+        "the weight decay alone reached 95% at {control95:?}, the filter at {ema95}"
+    );
+    let control_train = *control.column("train_acc").last().expect("evaluated");
+    assert!(
+        control_train < 0.5,
+        "weight decay 0.02 alone should not fit the training set: train accuracy {control_train:.3}"
+    );
 }
 
 fn run_labelled<'a>(report: &'a Report, label: &str) -> &'a RunReport {

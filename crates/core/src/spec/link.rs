@@ -8,8 +8,27 @@
 use super::{AnySpec, Preset, SpecError};
 use crate::experiments::Experiment;
 
-/// The link schema this build writes and reads. Bump when a key changes meaning.
-pub const LINK_VERSION: u32 = 1;
+/// The link schema this build writes and reads. Bump when a key or a preset changes meaning,
+/// and teach [`preset_as_of`] what the old version meant.
+///
+/// - v1: the first schema.
+/// - v2: grokking's `quick` and `ci` presets train three seeds per run (`seeds=3`); a v1 link
+///   means one.
+///
+/// A link without `v` is read as this version (a hand-typed link wants today's presets).
+pub const LINK_VERSION: u32 = 2;
+
+/// The spec a link of schema `version` starts from: what `preset` meant when that version was
+/// written, so an old link still decodes to the spec it encoded.
+pub fn preset_as_of(experiment: Experiment, preset: Preset, version: u32) -> AnySpec {
+    let mut spec = experiment.preset(preset);
+    if version < 2
+        && let AnySpec::Grokking(s) = &mut spec
+    {
+        s.seeds = 1;
+    }
+    spec
+}
 
 /// Query keys that are not spec knobs. `backend`, `workers`, `autorun`, `embed`, `origin` and
 /// the `<key>_hide` family only change how the page runs and shows a run, not the run itself.
@@ -99,12 +118,13 @@ fn last<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn check_version(pairs: &[(String, String)]) -> Result<(), SpecError> {
+/// The link's schema version: its `v`, or this build's when it has none.
+fn check_version(pairs: &[(String, String)]) -> Result<u32, SpecError> {
     let Some(v) = last(pairs, "v") else {
-        return Ok(());
+        return Ok(LINK_VERSION);
     };
     match v.parse::<u32>() {
-        Ok(n) if n <= LINK_VERSION => Ok(()),
+        Ok(n) if n <= LINK_VERSION => Ok(n),
         Ok(n) => Err(SpecError::Inconsistent(format!(
             "v={n}: the link is from a newer Overfit Lab (this build reads links up to v={LINK_VERSION})"
         ))),
@@ -134,9 +154,10 @@ pub fn capped(mut problems: Vec<String>) -> Vec<String> {
 pub fn decode_lenient(link: &str) -> PageLink {
     let pairs = pairs(query_of(link));
     let mut problems = Vec::new();
-    if let Err(e) = check_version(&pairs) {
+    let version = check_version(&pairs).unwrap_or_else(|e| {
         problems.push(format!("{e}; reading it as v={LINK_VERSION}"));
-    }
+        LINK_VERSION
+    });
     let experiment = last(&pairs, "exp").and_then(|id| match id.parse::<Experiment>() {
         Ok(e) => Some(e),
         Err(e) => {
@@ -152,7 +173,7 @@ pub fn decode_lenient(link: &str) -> PageLink {
         }),
     };
     let spec = experiment.map(|e| {
-        let mut spec = e.preset(preset);
+        let mut spec = preset_as_of(e, preset, version);
         // The last value of each key, in the order keys first appear: repeated keys cost
         // nothing however many times a link repeats them.
         let mut knobs: Vec<(&str, &str, usize)> = Vec::new();
@@ -192,13 +213,13 @@ pub fn decode_lenient(link: &str) -> PageLink {
 /// Decodes a link for a native run: the exact spec, or the first thing wrong with the link.
 pub fn decode_strict(link: &str) -> Result<(AnySpec, Preset), SpecError> {
     let pairs = pairs(query_of(link));
-    check_version(&pairs)?;
+    let version = check_version(&pairs)?;
     let id = last(&pairs, "exp").ok_or_else(|| {
         SpecError::Inconsistent("the link names no experiment (no exp=...)".into())
     })?;
     let experiment: Experiment = id.parse()?;
     let preset: Preset = last(&pairs, "preset").unwrap_or("quick").parse()?;
-    let mut spec = experiment.preset(preset);
+    let mut spec = preset_as_of(experiment, preset, version);
     let mut seen: Vec<&str> = Vec::new();
     for (key, value) in pairs.iter().filter(|(k, _)| !is_control(k)) {
         if seen.contains(&key.as_str()) {
@@ -294,9 +315,39 @@ mod tests {
         let link = encode(&spec, Preset::Ci);
         assert_eq!(
             link,
-            "?exp=grokking&v=1&preset=ci&data_seed=18446744073709551615&lr=0.0025&op=div"
+            "?exp=grokking&v=2&preset=ci&data_seed=18446744073709551615&lr=0.0025&op=div"
         );
         assert_eq!(decode_strict(&link), Ok((spec, Preset::Ci)));
+    }
+
+    /// A link keeps its meaning across schema versions: a v1 grokking link trained one seed
+    /// per run, and still does.
+    #[test]
+    fn old_links_decode_to_the_spec_they_encoded() {
+        let seeds = |spec: &AnySpec| spec.to_json()["seeds"].as_u64();
+        for (link, want) in [
+            ("?exp=grokking&v=1", Some(1)),
+            ("?exp=grokking&v=1&preset=ci&lr=0.002", Some(1)),
+            ("?exp=grokking&v=2", Some(3)),
+            ("?exp=grokking", Some(3)),
+            ("?exp=grokking&v=1&seeds=5", Some(5)),
+            ("?exp=grokking&v=1&preset=paper", Some(1)),
+        ] {
+            let (spec, preset) = decode_strict(link).expect(link);
+            assert_eq!(seeds(&spec), want, "{link}");
+            let page = decode_lenient(link);
+            assert_eq!(page.spec.as_ref().and_then(seeds), want, "{link}");
+            // Written again today, the link says what it means.
+            let again = encode(&spec, preset);
+            assert_eq!(decode_strict(&again), Ok((spec, preset)), "{again}");
+        }
+        let (spec, _) = decode_strict("?exp=grokking&v=1").expect("v1");
+        assert_eq!(encode(&spec, Preset::Quick), "?exp=grokking&v=2&seeds=1");
+        // Other experiments' v1 links are today's.
+        assert_eq!(
+            decode_strict("?exp=toy2d&v=1&width=12"),
+            decode_strict("?exp=toy2d&v=2&width=12")
+        );
     }
 
     #[test]

@@ -482,6 +482,8 @@ pub fn ExperimentPage(
                     .map(|k| {
                         let number = |v: &serde_json::Value| match v.as_f64() {
                             Some(x) if x.fract() != 0.0 => format!("{x:.4}"),
+                            // A seed that never got there.
+                            _ if v.is_null() => "—".to_string(),
                             _ => v.to_string(),
                         };
                         let cells = runs

@@ -252,6 +252,14 @@ pub static KNOBS: &[Knob] = &[
         help: "Seed for the minibatch order (shared by every run).",
         kind: KnobKind::Seed,
     },
+    Knob {
+        key: "seeds",
+        label: "Seeds per run",
+        help: "Each run trains from this many initialisations and batch orders (init and order \
+               seeds counted up from those above, one split): the charts show the mean and its \
+               spread, the summary the median.",
+        kind: int(1, 8, false),
+    },
 ];
 
 /// Which network learns the operation.
@@ -276,11 +284,19 @@ pub enum Compare {
     Baseline,
     /// `all` plus each filter's control: the same optimizer and weight decay, no filter.
     Controls,
+    /// `controls` plus the baseline at the weight decays of [`SWEEP`]: with the controls, a
+    /// sweep of the unfiltered run from the baseline's weight decay to the filters'.
+    Sweep,
 }
 
 impl Compare {
-    pub const NAMES: &'static [&'static str] = &["all", "ema", "ma", "baseline", "controls"];
+    pub const NAMES: &'static [&'static str] =
+        &["all", "ema", "ma", "baseline", "controls", "sweep"];
 }
+
+/// The unfiltered runs `compare=sweep` adds between the baseline's weight decay (1e-4 in the
+/// quick and ci presets) and the filters' (0.01, 0.02): label and weight decay.
+pub const SWEEP: [(&str, f64); 2] = [("wd-1e-3", 1e-3), ("wd-3e-3", 3e-3)];
 
 /// Everything that defines a `grokking` run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -314,6 +330,8 @@ pub struct GrokkingSpec {
     pub data_seed: u64,
     pub init_seed: u64,
     pub order_seed: u64,
+    /// Members per run: init and order seeds `init_seed + k`, `order_seed + k`.
+    pub seeds: usize,
 }
 
 impl Default for GrokkingSpec {
@@ -354,6 +372,7 @@ impl GrokkingSpec {
             data_seed: 0,
             init_seed: 0,
             order_seed: 0,
+            seeds: 1,
         };
         match preset {
             Preset::Paper => paper,
@@ -379,6 +398,9 @@ impl GrokkingSpec {
                 ma_weight_decay: 0.01,
                 steps: 10_000,
                 eval_every: 50,
+                // How soon a run groks varies with its initialisation: three seeds a run, the
+                // median reported (links of version 1 meant one).
+                seeds: 3,
                 ..paper
             },
         }
@@ -406,9 +428,12 @@ impl GrokkingSpec {
     pub fn uses(&self, key: &str) -> bool {
         let ema = matches!(
             self.compare,
-            Compare::All | Compare::Ema | Compare::Controls
+            Compare::All | Compare::Ema | Compare::Controls | Compare::Sweep
         );
-        let ma = matches!(self.compare, Compare::All | Compare::Ma | Compare::Controls);
+        let ma = matches!(
+            self.compare,
+            Compare::All | Compare::Ma | Compare::Controls | Compare::Sweep
+        );
         match key {
             "width" => self.model == Architecture::Mlp,
             "heads" | "layers" => self.model == Architecture::Transformer,
@@ -442,6 +467,11 @@ impl GrokkingSpec {
         let ema_control = ("wd-only-ema", None, self.ema_weight_decay);
         let ma_control = ("wd-only-ma", None, self.ma_weight_decay);
         match self.compare {
+            Compare::Sweep => {
+                let mut runs = vec![baseline, ema, ema_control, ma, ma_control];
+                runs.extend(SWEEP.iter().map(|&(label, wd)| (label, None, wd)));
+                runs
+            }
             Compare::Controls => vec![baseline, ema, ema_control, ma, ma_control],
             Compare::All => vec![baseline, ema, ma],
             Compare::Ema => vec![baseline, ema],
@@ -451,9 +481,16 @@ impl GrokkingSpec {
     }
 }
 
+/// Whether a run of this experiment trains without a Grokfast filter (the baseline, the
+/// filters' weight-decay controls and the sweep).
+pub fn unfiltered(label: &str) -> bool {
+    label == "baseline" || label.starts_with("wd-")
+}
+
 /// Sentences that say how much of each filter's speed-up is the filter: its steps to 95%
-/// validation accuracy against its weight-decay-only control's (`compare=controls`) and the
-/// baseline's. From the whole report, so runs trained apart are compared after merging.
+/// validation accuracy (medians over seeds) against its weight-decay-only control's
+/// (`compare=controls`), the baseline's, and, with `compare=sweep`, the best of every run
+/// without a filter. From the whole report, so runs trained apart are compared after merging.
 pub fn filter_verdicts(report: &Report) -> Vec<String> {
     let run = |label: &str| report.runs.iter().find(|r| r.label == label);
     let reached = |label: &str| {
@@ -466,6 +503,32 @@ pub fn filter_verdicts(report: &Report) -> Vec<String> {
         .first()
         .and_then(|r| r.column("step").last().copied())
         .unwrap_or(0.0);
+    let seeds = report
+        .runs
+        .first()
+        .and_then(|r| r.summary.get("seeds"))
+        .and_then(Value::as_u64)
+        .unwrap_or(1);
+    let median = if seeds > 1 {
+        format!(" (medians over {seeds} seeds)")
+    } else {
+        String::new()
+    };
+    // With a sweep, the unfiltered run that got there first.
+    let swept = report
+        .runs
+        .iter()
+        .any(|r| SWEEP.iter().any(|(l, _)| r.label == *l));
+    let best = swept
+        .then(|| {
+            report
+                .runs
+                .iter()
+                .filter(|r| unfiltered(&r.label))
+                .filter_map(|r| reached(&r.label).map(|s| (s, r)))
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+        })
+        .flatten();
     let mut out = Vec::new();
     for (filter, control, name) in [
         ("grokfast-ema", "wd-only-ema", "Grokfast-EMA"),
@@ -475,23 +538,24 @@ pub fn filter_verdicts(report: &Report) -> Vec<String> {
             continue;
         }
         let sentence = match (reached(filter), reached(control)) {
-            (None, _) => {
-                format!("{name} did not reach 95% validation accuracy within {steps:.0} steps.")
-            }
+            (None, _) => format!(
+                "{name} did not reach 95% validation accuracy within {steps:.0} steps{median}."
+            ),
             (Some(f), None) => format!(
-                "{name} reached 95% validation accuracy at step {f:.0}; the same weight decay \
-                 without the filter did not within {steps:.0} steps: the filter, not the weight \
-                 decay, makes it more than {:.1}× sooner.",
+                "{name} reached 95% validation accuracy at step {f:.0}{median}; the same weight \
+                 decay without the filter did not within {steps:.0} steps: the filter, not the \
+                 weight decay, makes it more than {:.1}× sooner.",
                 steps / f.max(1.0)
             ),
             (Some(f), Some(c)) if c > f => format!(
                 "{name} reached 95% validation accuracy at step {f:.0}, the same weight decay \
-                 without the filter at step {c:.0}: the filter makes it {:.1}× sooner.",
+                 without the filter at step {c:.0}{median}: the filter makes it {:.1}× sooner.",
                 c / f.max(1.0)
             ),
             (Some(f), Some(c)) => format!(
                 "{name} reached 95% validation accuracy at step {f:.0}, the same weight decay \
-                 without the filter at step {c:.0}: here the weight decay does it, not the filter."
+                 without the filter at step {c:.0}{median}: here the weight decay does it, not \
+                 the filter."
             ),
         };
         let baseline = match (reached("baseline"), reached(filter), reached(control)) {
@@ -507,7 +571,33 @@ pub fn filter_verdicts(report: &Report) -> Vec<String> {
             ),
             _ => String::new(),
         };
-        out.push(sentence + &baseline);
+        let tuned = match (swept, best, reached(filter)) {
+            (false, _, _) => String::new(),
+            (true, None, _) => format!(
+                " No weight decay of the sweep reached it without a filter within {steps:.0} steps."
+            ),
+            (true, Some((b, r)), Some(f)) => {
+                let wd = r
+                    .summary
+                    .get("weight_decay")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0);
+                if b > f {
+                    format!(
+                        " The best weight decay without a filter ({wd}) took until step {b:.0}: \
+                         against the best-tuned baseline the filter is {:.1}× sooner.",
+                        b / f.max(1.0)
+                    )
+                } else {
+                    format!(
+                        " The best weight decay without a filter ({wd}) got there at step \
+                         {b:.0}: a tuned weight decay does as well as the filter here."
+                    )
+                }
+            }
+            (true, Some(_), None) => String::new(),
+        };
+        out.push(sentence + &baseline + &tuned);
     }
     out
 }
@@ -584,6 +674,25 @@ mod tests {
         assert!(verdicts[0].contains("that is 4.7×"), "{}", verdicts[0]);
         assert!(
             verdicts[1].contains("the weight decay does it, not the filter"),
+            "{}",
+            verdicts[1]
+        );
+        // With a sweep, the best unfiltered run is named, whichever it is.
+        let mut swept = report.clone();
+        let mut wd3 = run("wd-3e-3", Some(2000));
+        wd3.summary
+            .insert("weight_decay".into(), Value::from(0.003));
+        swept.runs.push(wd3);
+        swept.runs.push(run("wd-1e-3", None));
+        let verdicts = filter_verdicts(&swept);
+        assert!(
+            verdicts[0].contains("(0.003) took until step 2000")
+                && verdicts[0].contains("the filter is 1.6× sooner"),
+            "{}",
+            verdicts[0]
+        );
+        assert!(
+            verdicts[1].contains("a tuned weight decay does as well as the filter"),
             "{}",
             verdicts[1]
         );

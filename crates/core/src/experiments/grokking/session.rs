@@ -1,8 +1,11 @@
 //! Training a `grokking` comparison (engine only).
 //!
-//! The MLP's runs are members of one stacked network ([`EmbedMlp`]): one forward, backward and
-//! optimizer step trains them all, each run's filter and weight decay applied member by member
-//! ([`StackUpdate`]). The transformer trains one network per run, one after another.
+//! Each run trains `seeds` members (init and order seeds counted up from the spec's). The MLP's
+//! members are one stacked network ([`EmbedMlp`]): one forward, backward and optimizer step
+//! trains them all, each member's filter and weight decay applied member by member
+//! ([`StackUpdate`]). The transformer trains one network per member, one after another. A run
+//! with several seeds reports the mean of each metric with its spread (`<metric>_sd`) and the
+//! median over seeds of its steps to 95% accuracy.
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{GradientsParams, ModuleOptimizer};
@@ -50,12 +53,27 @@ enum Networks {
     Separate(Vec<Single>),
 }
 
-/// What a run records.
-struct Run {
-    label: &'static str,
+/// One seed of a run: its batch order and what it recorded.
+struct Track {
     order: BatchOrder,
     series: Series,
 }
+
+/// A run: its seeds, members `[first, first + seeds)` of the session.
+struct Run {
+    label: &'static str,
+    weight_decay: f64,
+    tracks: Vec<Track>,
+}
+
+/// The metrics a member records at every evaluation.
+const METRICS: [&str; 5] = [
+    "train_loss",
+    "train_acc",
+    "val_loss",
+    "val_acc",
+    "weight_norm",
+];
 
 /// A `grokking` comparison in progress.
 pub struct GrokkingSession {
@@ -152,13 +170,19 @@ impl GrokkingSession {
                 )
             })
             .collect();
-        let members: Vec<Member> = chosen.iter().map(|(_, m)| *m).collect();
+        let seeds = spec.seeds.max(1);
+        // Run-major: run r's seed k is member r·seeds + k.
+        let members: Vec<Member> = chosen
+            .iter()
+            .flat_map(|(_, m)| std::iter::repeat_n(*m, seeds))
+            .collect();
         let betas = (0.9, spec.beta2);
-        // Every run starts from the same weights and sees the same batches.
-        let init = || Stream::new(spec.init_seed, "grokking/init");
+        // Every run's seed k starts from the same weights and sees the same batches.
+        let seed_of = |member: usize, base: u64| base.wrapping_add((member % seeds) as u64);
+        let init = |member: usize| Stream::new(seed_of(member, spec.init_seed), "grokking/init");
         let networks = match spec.model {
             Architecture::Mlp => {
-                let mut inits: Vec<Stream> = members.iter().map(|_| init()).collect();
+                let mut inits: Vec<Stream> = (0..members.len()).map(init).collect();
                 let model =
                     EmbedMlp::new(vocabulary, spec.d_model, spec.width, &mut inits, &device);
                 let (update, optim) = StackUpdate::new(spec.optimizer, betas, &members, &device);
@@ -171,7 +195,8 @@ impl GrokkingSession {
             Architecture::Transformer => Networks::Separate(
                 members
                     .iter()
-                    .map(|member| {
+                    .enumerate()
+                    .map(|(i, member)| {
                         let shape = TransformerShape {
                             vocabulary,
                             seq_len: 4,
@@ -179,7 +204,7 @@ impl GrokkingSession {
                             heads: spec.heads,
                             layers: spec.layers,
                         };
-                        let model = Transformer::new(shape, &mut init(), &device);
+                        let model = Transformer::new(shape, &mut init(i), &device);
                         let (update, optim) =
                             StackUpdate::new(spec.optimizer, betas, &[*member], &device);
                         Single {
@@ -197,14 +222,20 @@ impl GrokkingSession {
         };
         let runs = chosen
             .iter()
-            .map(|(label, _)| Run {
+            .enumerate()
+            .map(|(r, (label, member))| Run {
                 label,
-                order: BatchOrder::new(
-                    train.len(),
-                    spec.batch,
-                    Stream::new(spec.order_seed, "grokking/order"),
-                ),
-                series: Series::default(),
+                weight_decay: member.weight_decay,
+                tracks: (0..seeds)
+                    .map(|k| Track {
+                        order: BatchOrder::new(
+                            train.len(),
+                            spec.batch,
+                            Stream::new(seed_of(r * seeds + k, spec.order_seed), "grokking/order"),
+                        ),
+                        series: Series::default(),
+                    })
+                    .collect(),
             })
             .collect();
         Self {
@@ -233,20 +264,18 @@ impl GrokkingSession {
         self.spec.lr * ramp
     }
 
-    /// The next batch of every run, concatenated: indices into the training set.
+    /// The next batch of every member: indices into the training set.
     fn next_batches(&mut self) -> Vec<Vec<i64>> {
         let n = self.n_train as i64;
         self.runs
             .iter_mut()
-            .map(|run| {
-                if run.order.is_full_batch() {
+            .flat_map(|run| &mut run.tracks)
+            .map(|track| {
+                if track.order.is_full_batch() {
                     (0..n).collect()
                 } else {
-                    run.order
-                        .next_batch()
-                        .into_iter()
-                        .map(|i| i as i64)
-                        .collect()
+                    let rows = track.order.next_batch();
+                    rows.into_iter().map(|i| i as i64).collect()
                 }
             })
             .collect()
@@ -301,7 +330,7 @@ impl GrokkingSession {
         }
     }
 
-    /// Five `[runs]` tensors: training loss and correct answers, validation loss and correct
+    /// Five `[members]` tensors: training loss and correct answers, validation loss and correct
     /// answers, weight norm.
     fn read_metrics(&self) -> Transaction {
         let columns: [Tensor<1>; 5] = match &self.networks {
@@ -362,31 +391,99 @@ impl GrokkingSession {
     }
 
     fn summary(&self, run: &Run) -> Map<String, Value> {
-        let s = &run.series;
-        let opt = |v: Option<usize>| v.map(Value::from).unwrap_or(Value::Null);
+        let opt = |v: Option<f64>| v.map(json_number).unwrap_or(Value::Null);
+        // Whole steps as integers (a median of two can end in .5).
+        let step = |v: Option<f64>| match v {
+            Some(s) if s.fract() == 0.0 => Value::from(s as u64),
+            other => opt(other),
+        };
         let mut m = Map::new();
-        m.insert(
-            "steps_to_train_acc_95".into(),
-            opt(s.first_step_reaching("train_acc", 0.95)),
-        );
-        m.insert(
-            "steps_to_val_acc_95".into(),
-            opt(s.first_step_reaching("val_acc", 0.95)),
-        );
+        for (key, metric) in [
+            ("steps_to_train_acc_95", "train_acc"),
+            ("steps_to_val_acc_95", "val_acc"),
+        ] {
+            let each: Vec<Option<usize>> = run
+                .tracks
+                .iter()
+                .map(|t| t.series.first_step_reaching(metric, 0.95))
+                .collect();
+            m.insert(key.into(), step(median_step(&each)));
+            if each.len() > 1 {
+                m.insert(
+                    format!("{key}_each"),
+                    Value::from(
+                        each.iter()
+                            .map(|s| s.map(Value::from).unwrap_or(Value::Null))
+                            .collect::<Vec<_>>(),
+                    ),
+                );
+            }
+        }
+        let series = run.series();
         for (key, metric) in [
             ("final_train_acc", "train_acc"),
             ("final_val_acc", "val_acc"),
             ("final_weight_norm", "weight_norm"),
         ] {
-            m.insert(
-                key.into(),
-                s.last(metric).map(json_number).unwrap_or(Value::Null),
-            );
+            m.insert(key.into(), opt(series.last(metric)));
         }
+        m.insert("seeds".into(), Value::from(run.tracks.len()));
+        m.insert("weight_decay".into(), json_number(run.weight_decay));
         m.insert("n_train".into(), Value::from(self.n_train));
         m.insert("n_val".into(), Value::from(self.n_val));
         m.insert("parameters".into(), Value::from(self.parameters));
         m
+    }
+}
+
+/// The median of steps over seeds, a seed that never got there counting as later than every
+/// one that did: `None` when the middle seed did not get there. With an even count, the mean
+/// of the two middle ones.
+pub fn median_step(each: &[Option<usize>]) -> Option<f64> {
+    let mut sorted: Vec<f64> = each
+        .iter()
+        .map(|s| s.map_or(f64::INFINITY, |s| s as f64))
+        .collect();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let mid = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    };
+    mid.is_finite().then_some(mid)
+}
+
+impl Run {
+    /// The run's curves: its only seed's, or the mean over seeds with `<metric>_sd` (the
+    /// standard deviation between seeds) beside each metric.
+    fn series(&self) -> Series {
+        if let [only] = self.tracks.as_slice() {
+            return only.series.clone();
+        }
+        let first = &self.tracks[0].series;
+        let mut out = Series::default();
+        for (i, &step) in first.step.iter().enumerate() {
+            let mut row: Vec<(String, f64)> = Vec::new();
+            for metric in METRICS {
+                let values: Vec<f64> = self
+                    .tracks
+                    .iter()
+                    .filter_map(|t| t.series.get(metric).and_then(|v| v.get(i)).copied())
+                    .collect();
+                let n = values.len() as f64;
+                let mean = values.iter().sum::<f64>() / n;
+                let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+                row.push((metric.to_string(), mean));
+                row.push((format!("{metric}_sd"), var.sqrt()));
+            }
+            let row: Vec<(&str, f64)> = row.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            out.push(step, &row);
+        }
+        out
     }
 }
 
@@ -408,28 +505,32 @@ impl Stepper for GrokkingSession {
     }
 
     fn record(&mut self, step: usize, data: Vec<TensorData>) -> Result<(), RunError> {
-        let runs = self.runs.len();
+        let members: usize = self.runs.iter().map(|r| r.tracks.len()).sum();
         let columns: Vec<Vec<f64>> = data.iter().map(|d| d.iter::<f64>().collect()).collect();
-        if columns.len() != 5 || columns.iter().any(|c| c.len() != runs) {
+        if columns.len() != METRICS.len() || columns.iter().any(|c| c.len() != members) {
             return Err(RunError::Readback(format!(
-                "expected 5 columns of {runs} values, got {:?}",
+                "expected 5 columns of {members} values, got {:?}",
                 columns.iter().map(Vec::len).collect::<Vec<_>>()
             )));
         }
         let (n_train, n_val) = (self.n_train as f64, self.n_val.max(1) as f64);
-        for (r, run) in self.runs.iter_mut().enumerate() {
-            let train_loss = columns[0][r];
-            run.series.push(
+        let tracks = self.runs.iter_mut().flat_map(|run| {
+            let label = run.label;
+            run.tracks.iter_mut().map(move |t| (label, t))
+        });
+        for (i, (label, track)) in tracks.enumerate() {
+            let train_loss = columns[0][i];
+            track.series.push(
                 step,
                 &[
                     ("train_loss", train_loss),
-                    ("train_acc", columns[1][r] / n_train),
-                    ("val_loss", columns[2][r]),
-                    ("val_acc", columns[3][r] / n_val),
-                    ("weight_norm", columns[4][r]),
+                    ("train_acc", columns[1][i] / n_train),
+                    ("val_loss", columns[2][i]),
+                    ("val_acc", columns[3][i] / n_val),
+                    ("weight_norm", columns[4][i]),
                 ],
             );
-            RunError::unless_finite(step, &format!("{} train loss", run.label), train_loss)?;
+            RunError::unless_finite(step, &format!("{label} train loss"), train_loss)?;
         }
         Ok(())
     }
@@ -441,7 +542,7 @@ impl Stepper for GrokkingSession {
             "step",
             self.runs
                 .iter()
-                .map(|r| RunReport::new(r.label, &r.series, self.summary(r)))
+                .map(|r| RunReport::new(r.label, &r.series(), self.summary(r)))
                 .collect(),
         )
     }

@@ -138,6 +138,12 @@ impl Transformer {
     /// - tokens: `[batch, seq]`
     /// - output: `[batch, seq, vocabulary]`
     pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        self.head
+            .forward(self.ln_final.forward(self.hidden(tokens)))
+    }
+
+    /// The last block's output: `[batch, seq, d_model]`.
+    fn hidden(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
         let [batch, seq] = tokens.dims();
         let d = self.tokens.dims()[1];
         let flat = tokens.reshape([batch * seq]);
@@ -147,16 +153,16 @@ impl Transformer {
         for block in &self.blocks {
             x = block.forward(x, mask.clone());
         }
-        self.head.forward(self.ln_final.forward(x))
+        x
     }
 
-    /// Logits at the last position: `[batch, vocabulary]`.
+    /// Logits at the last position: `[batch, vocabulary]`. The final LayerNorm and the head act
+    /// on each position alone, so only the last one goes through them.
     pub fn forward_last(&self, tokens: Tensor<2, Int>) -> Tensor<2> {
-        let logits = self.forward(tokens);
-        let [batch, seq, vocab] = logits.dims();
-        logits
-            .slice([0..batch, seq - 1..seq])
-            .reshape([batch, vocab])
+        let x = self.hidden(tokens);
+        let [batch, seq, d] = x.dims();
+        let last = x.slice([0..batch, seq - 1..seq]).reshape([batch, d]);
+        self.head.forward(self.ln_final.forward(last))
     }
 }
 
@@ -196,6 +202,19 @@ mod tests {
             model.num_params(),
             9 * 16 + 4 * 16 + 2 * block + 2 * 16 + 16 * 9
         );
+    }
+
+    #[test]
+    fn the_last_position_alone_gives_the_same_logits() {
+        let (model, device) = tiny();
+        let rows = [[1, 7, 2, 8], [3, 7, 4, 8], [0, 7, 5, 8]];
+        let all = model.forward(tokens(&rows, &device));
+        let last = model.forward_last(tokens(&rows, &device));
+        let diff: f32 = (all.slice([0..3, 3..4]).reshape([3, 9]) - last)
+            .abs()
+            .max()
+            .into_scalar();
+        assert!(diff < 1e-5, "{diff}");
     }
 
     #[test]

@@ -179,6 +179,17 @@ fn grokking_ci_grokfast_ema_beats_the_best_swept_weight_decay_and_its_own_contro
          best swept weight decay (median {best}, or not within {steps})"
     );
 
+    // What it learned: the number embeddings concentrate on a few waves over the group (the
+    // discrete log, for multiplication). Share of their Fourier power in the 5 strongest
+    // frequencies, mean over seeds: measured 0.28 at step 0 and 1.0 once a seed has grokked
+    // (one seed in three has not by 6,000 steps).
+    let fourier = ema.column("fourier_top5");
+    let (start, end) = (fourier[0], *fourier.last().expect("evaluated"));
+    assert!(
+        start < 0.4 && end > 0.6,
+        "Grokfast-EMA's embeddings should go from spread ({start:.2}) to a few frequencies ({end:.2})"
+    );
+
     // Against its own weight decay without the filter: measured, that run does not even fit
     // its training set in 10,000 steps (train accuracy 0.07).
     let control = run_labelled(&report, "wd-only-ema");

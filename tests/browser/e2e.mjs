@@ -87,10 +87,13 @@ async function runGrokking(page, base, query, expectGpu) {
   const you = await page.locator('#comparison tr[data-run="grokfast-ema"] td.you').textContent();
   if (!/^(\d[\d,]*|not yet)$/.test(you)) throw new Error(`the user's EMA cell should be a step count or "not yet", got "${you}"`);
   const panels = await page.locator('.chart-box svg').count();
-  if (panels !== 3) throw new Error(`expected accuracy, loss and weight-norm charts, found ${panels}`);
+  if (panels !== 4) throw new Error(`expected accuracy, loss, weight-norm and Fourier charts, found ${panels}`);
   const lines = await page.locator('.chart-box polyline').count();
-  // 3 runs x (2 accuracy + 2 loss + 1 weight norm)
-  if (lines !== 15) throw new Error(`expected 15 curves, found ${lines}`);
+  // 3 runs x (2 accuracy + 2 loss + 1 weight norm + 1 Fourier share)
+  if (lines !== 18) throw new Error(`expected 18 curves, found ${lines}`);
+  // Each run's Fourier spectrogram, whichever worker trained it.
+  const spectrograms = await page.locator('svg.gallery').count();
+  if (spectrograms !== 3) throw new Error(`expected a Fourier spectrogram per run, found ${spectrograms}`);
   const axis = await page.locator('.chart-box').first().textContent();
   if (!axis.includes('log scale')) throw new Error('the step axis should be logarithmic');
   const summary = await page.locator('table.summary').textContent();

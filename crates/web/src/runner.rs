@@ -84,6 +84,8 @@ struct Slot {
     held: bool,
     done: bool,
     compute: Option<ComputeInfo>,
+    /// Its latest galleries: the page shows every worker's, in worker order.
+    galleries: Vec<Gallery>,
 }
 
 struct Inner {
@@ -213,6 +215,7 @@ impl Runner {
         for (slot, runs) in inner.slots.borrow_mut().iter_mut().zip(shares) {
             slot.runs = (!whole).then_some(runs);
             slot.report = None;
+            slot.galleries = Vec::new();
             slot.steps_done = 0;
             slot.steps_per_second = 0.0;
             slot.held = false;
@@ -319,6 +322,7 @@ impl Inner {
                     held: false,
                     done: false,
                     compute: None,
+                    galleries: Vec::new(),
                 });
             }
             Err(error) => this.view.status.set(Status::Failed(error)),
@@ -390,8 +394,15 @@ impl Inner {
             } => {
                 if index == 0 {
                     v.points.set(points);
-                    v.galleries.set(galleries);
                 }
+                slot.galleries = galleries;
+                v.galleries.set(
+                    slots
+                        .iter()
+                        .take(active)
+                        .flat_map(|s| s.galleries.clone())
+                        .collect(),
+                );
             }
             FromWorker::Progress {
                 steps_done,
@@ -412,7 +423,14 @@ impl Inner {
                     v.surface.set(surface);
                 }
                 if let Some(g) = galleries {
-                    v.galleries.set(g);
+                    slots[index].galleries = g;
+                    v.galleries.set(
+                        slots
+                            .iter()
+                            .take(active)
+                            .flat_map(|s| s.galleries.clone())
+                            .collect(),
+                    );
                 }
                 // The run is as far along, and as fast, as its slowest worker.
                 let running = slots.iter().take(active);

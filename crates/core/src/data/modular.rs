@@ -63,6 +63,81 @@ pub fn is_prime(n: u32) -> bool {
             .all(|d| !n.is_multiple_of(d))
 }
 
+/// The smallest primitive root of the prime `p`: a generator of the multiplicative group.
+pub fn primitive_root(p: u32) -> u32 {
+    let n = p - 1;
+    let mut factors = Vec::new();
+    let (mut m, mut q) = (n, 2);
+    while q * q <= m {
+        if m.is_multiple_of(q) {
+            factors.push(q);
+            while m.is_multiple_of(q) {
+                m /= q;
+            }
+        }
+        q += 1;
+    }
+    if m > 1 {
+        factors.push(m);
+    }
+    let pow = |mut b: u64, mut e: u64| {
+        let (mut r, p) = (1u64, u64::from(p));
+        b %= p;
+        while e > 0 {
+            if e & 1 == 1 {
+                r = r * b % p;
+            }
+            b = b * b % p;
+            e >>= 1;
+        }
+        r
+    };
+    (2..p)
+        .find(|&g| {
+            factors
+                .iter()
+                .all(|&f| pow(u64::from(g), u64::from(n / f)) != 1)
+        })
+        .unwrap_or(1)
+}
+
+/// The Fourier basis of the group `op` acts in, over the number tokens `0..p`: for each
+/// frequency `k = 1..=K` a cosine row, then all the sine rows: `(K, [2K, p] row-major)`.
+/// Addition and subtraction live in the additive group (waves of period `p` in `x`);
+/// multiplication and division in the multiplicative one, a cycle of length `p − 1` in the
+/// order of the discrete logarithm (`x = gⁱ` for a primitive root `g`), where token 0 has no
+/// place (its column is zero). A network that has learned the operation represents numbers
+/// with a few of these waves (Nanda et al. 2023, for addition).
+pub fn fourier_basis(op: Op, p: u32) -> (usize, Vec<f32>) {
+    let pu = p as usize;
+    // Each number's position on the group's cycle, and the cycle's length.
+    let (position, n): (Vec<Option<usize>>, usize) = match op {
+        Op::Add | Op::Sub => ((0..pu).map(Some).collect(), pu),
+        Op::Mul | Op::Div => {
+            let g = u64::from(primitive_root(p));
+            let mut position = vec![None; pu];
+            let mut x = 1u64;
+            for i in 0..pu - 1 {
+                position[x as usize] = Some(i);
+                x = x * g % u64::from(p);
+            }
+            (position, pu - 1)
+        }
+    };
+    let k_max = (n - 1) / 2 + usize::from(n.is_multiple_of(2));
+    let mut basis = vec![0f32; 2 * k_max * pu];
+    for k in 1..=k_max {
+        for (x, pos) in position.iter().enumerate() {
+            if let Some(i) = pos {
+                let angle = std::f64::consts::TAU * (k * i) as f64 / n as f64;
+                basis[(k - 1) * pu + x] = angle.cos() as f32;
+                basis[(k_max + k - 1) * pu + x] = angle.sin() as f32;
+            }
+        }
+    }
+    (k_max, basis)
+}
+
 /// One equation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Equation {
@@ -186,5 +261,47 @@ mod tests {
             all.len(),
             "train and validation are disjoint and complete"
         );
+    }
+
+    #[test]
+    fn primitive_roots_generate_the_group() {
+        for p in [7u32, 23, 47, 97, 113] {
+            let g = u64::from(primitive_root(p));
+            let mut seen = std::collections::HashSet::new();
+            let mut x = 1u64;
+            for _ in 0..p - 1 {
+                seen.insert(x);
+                x = x * g % u64::from(p);
+            }
+            assert_eq!(seen.len(), p as usize - 1, "p={p}, g={g}");
+        }
+        assert_eq!(primitive_root(7), 3);
+        assert_eq!(primitive_root(47), 5);
+    }
+
+    /// A wave of frequency k over the group puts all its power at k.
+    #[test]
+    fn a_pure_wave_has_one_frequency() {
+        for (op, p) in [(Op::Add, 11u32), (Op::Mul, 11)] {
+            let (k_max, basis) = fourier_basis(op, p);
+            let pu = p as usize;
+            assert_eq!(k_max, 5);
+            // The k = 3 cosine itself, as an embedding column.
+            let wave: Vec<f64> = (0..pu)
+                .map(|x| f64::from(basis[(3 - 1) * pu + x]))
+                .collect();
+            let power: Vec<f64> = (1..=k_max)
+                .map(|k| {
+                    let dot = |row: usize| -> f64 {
+                        (0..pu)
+                            .map(|x| f64::from(basis[row * pu + x]) * wave[x])
+                            .sum()
+                    };
+                    dot(k - 1).powi(2) + dot(k_max + k - 1).powi(2)
+                })
+                .collect();
+            let total: f64 = power.iter().sum();
+            assert!(power[2] / total > 0.999, "{op:?}: {power:?}");
+        }
     }
 }

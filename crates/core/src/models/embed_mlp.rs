@@ -108,6 +108,16 @@ impl EmbedMlp {
         activation::relu(pre).matmul(self.output_weight.val()) + self.output_bias.val()
     }
 
+    /// The embeddings of tokens `0..rows` of every member: `[members, rows, d_embed]`,
+    /// detached.
+    pub fn embeddings(&self, rows: usize) -> Tensor<3> {
+        let [members, _, d] = self.embedding.dims();
+        self.embedding
+            .val()
+            .detach()
+            .slice([0..members, 0..rows, 0..d])
+    }
+
     /// Each member's weight norm (all parameters): `[members]`, detached.
     pub fn weight_norms(&self) -> Tensor<1> {
         let members = self.members();

@@ -156,6 +156,12 @@ impl Transformer {
         x
     }
 
+    /// The token embeddings of tokens `0..rows`: `[rows, d_model]`, detached.
+    pub fn embeddings(&self, rows: usize) -> Tensor<2> {
+        let d = self.tokens.dims()[1];
+        self.tokens.val().detach().slice([0..rows, 0..d])
+    }
+
     /// Logits at the last position: `[batch, vocabulary]`. The final LayerNorm and the head act
     /// on each position alone, so only the last one goes through them.
     pub fn forward_last(&self, tokens: Tensor<2, Int>) -> Tensor<2> {

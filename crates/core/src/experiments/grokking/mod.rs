@@ -86,6 +86,17 @@ pub static PANELS: &[Panel] = &[
         log_y: false,
         x: None,
     },
+    // Nanda et al. (2023): a network that has learned modular arithmetic represents numbers
+    // with a few waves over the group; the share of the embeddings' Fourier power in the five
+    // strongest frequencies rises from ~5/K as those waves form.
+    Panel {
+        title: "embedding power in its 5 strongest Fourier frequencies",
+        metrics: &["fourier_top5"],
+        y_range: Some((0.0, 1.0)),
+        log_x: true,
+        log_y: false,
+        x: None,
+    },
 ];
 
 pub static KNOBS: &[Knob] = &[

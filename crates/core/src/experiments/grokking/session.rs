@@ -13,13 +13,13 @@ use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
 use serde_json::{Map, Value};
 
 use super::{Architecture, GrokkingSpec};
-use crate::data::modular::{self, Equation};
+use crate::data::modular::{self, Equation, Op};
 use crate::models::embed_mlp::EmbedMlp;
 use crate::models::transformer::{Transformer, TransformerShape};
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
 use crate::train::{
-    BatchOrder, Member, RunError, Schedule, Series, StackUpdate, Stepper, loss_and_correct,
+    BatchOrder, Gallery, Member, RunError, Schedule, Series, StackUpdate, Stepper, loss_and_correct,
 };
 
 /// Sums the squares of every float parameter.
@@ -57,6 +57,8 @@ enum Networks {
 struct Track {
     order: BatchOrder,
     series: Series,
+    /// Share of the number embeddings' Fourier power at each frequency, at every evaluation.
+    spectra: Vec<(usize, Vec<f64>)>,
 }
 
 /// A run: its seeds, members `[first, first + seeds)` of the session.
@@ -67,13 +69,20 @@ struct Run {
 }
 
 /// The metrics a member records at every evaluation.
-const METRICS: [&str; 5] = [
+const METRICS: [&str; 6] = [
     "train_loss",
     "train_acc",
     "val_loss",
     "val_acc",
     "weight_norm",
+    "fourier_top5",
 ];
+
+/// How many of the strongest frequencies `fourier_top5` adds up.
+const KEY_FREQUENCIES: usize = 5;
+
+/// Evaluations drawn in a run's Fourier spectrogram.
+const SPECTROGRAM_ROWS: usize = 24;
 
 /// A `grokking` comparison in progress.
 pub struct GrokkingSession {
@@ -88,6 +97,10 @@ pub struct GrokkingSession {
     n_train: usize,
     n_val: usize,
     parameters: usize,
+    /// The operation's group's Fourier basis over the number tokens, `[2K, p]`
+    /// ([`modular::fourier_basis`]), and K.
+    basis: Tensor<2>,
+    frequencies: usize,
     schedule: Schedule,
 }
 
@@ -234,15 +247,23 @@ impl GrokkingSession {
                             Stream::new(seed_of(r * seeds + k, spec.order_seed), "grokking/order"),
                         ),
                         series: Series::default(),
+                        spectra: Vec::new(),
                     })
                     .collect(),
             })
             .collect();
+        let (frequencies, basis) = modular::fourier_basis(spec.op, spec.p);
+        let basis = Tensor::from_data(
+            TensorData::new(basis, [2 * frequencies, spec.p as usize]),
+            &device,
+        );
         Self {
             schedule: Schedule::new(spec.steps, spec.eval_every),
             n_train: train.len(),
             n_val: val.len(),
             parameters,
+            basis,
+            frequencies,
             spec,
             device,
             networks,
@@ -330,9 +351,41 @@ impl GrokkingSession {
         }
     }
 
-    /// Five `[members]` tensors: training loss and correct answers, validation loss and correct
-    /// answers, weight norm.
+    /// Each member's Fourier power per frequency, as shares of its total: `[members, K]`.
+    ///
+    /// # Shapes
+    /// - embeddings: `[members, p, d]` (the number tokens' rows)
+    fn spectra(&self, embeddings: Tensor<3>) -> Tensor<2> {
+        let [members, p, _] = embeddings.dims();
+        let k = self.frequencies;
+        let power = self
+            .basis
+            .clone()
+            .reshape([1, 2 * k, p])
+            .matmul(embeddings)
+            .powi_scalar(2)
+            .sum_dim(2) // [members, 2K, 1]: cosine and sine rows
+            .reshape([members, 2, k])
+            .sum_dim(1)
+            .reshape([members, k]);
+        let total = power.clone().sum_dim(1).clamp_min(1e-30);
+        power / total
+    }
+
+    /// Five `[members]` tensors (training loss and correct answers, validation loss and correct
+    /// answers, weight norm) and the `[members, K]` Fourier spectra.
     fn read_metrics(&self) -> Transaction {
+        let p = self.spec.p as usize;
+        let spectra = match &self.networks {
+            Networks::Stack { model, .. } => self.spectra(model.embeddings(p)),
+            Networks::Separate(singles) => {
+                let rows: Vec<Tensor<3>> = singles
+                    .iter()
+                    .map(|s| s.model.embeddings(p).unsqueeze::<3>())
+                    .collect();
+                self.spectra(Tensor::cat(rows, 0))
+            }
+        };
         let columns: [Tensor<1>; 5] = match &self.networks {
             Networks::Stack { model, .. } => {
                 let members = model.members();
@@ -388,6 +441,7 @@ impl GrokkingSession {
         columns
             .into_iter()
             .fold(Transaction::default(), Transaction::register)
+            .register(spectra)
     }
 
     fn summary(&self, run: &Run) -> Map<String, Value> {
@@ -427,6 +481,21 @@ impl GrokkingSession {
         ] {
             m.insert(key.into(), opt(series.last(metric)));
         }
+        // The first seed's strongest frequencies now, strongest first.
+        if let Some((_, spectrum)) = run.tracks.first().and_then(|t| t.spectra.last()) {
+            let mut order: Vec<usize> = (0..spectrum.len()).collect();
+            order.sort_by(|&a, &b| spectrum[b].total_cmp(&spectrum[a]));
+            let keys: Vec<String> = order
+                .iter()
+                .take(KEY_FREQUENCIES)
+                .map(|&i| format!("{} ({:.0}%)", i + 1, 100.0 * spectrum[i]))
+                .collect();
+            m.insert("key_frequencies".into(), Value::from(keys.join(", ")));
+        }
+        m.insert(
+            "final_fourier_top5".into(),
+            opt(series.last("fourier_top5")),
+        );
         m.insert("seeds".into(), Value::from(run.tracks.len()));
         m.insert("weight_decay".into(), json_number(run.weight_decay));
         m.insert("n_train".into(), Value::from(self.n_train));
@@ -507,9 +576,13 @@ impl Stepper for GrokkingSession {
     fn record(&mut self, step: usize, data: Vec<TensorData>) -> Result<(), RunError> {
         let members: usize = self.runs.iter().map(|r| r.tracks.len()).sum();
         let columns: Vec<Vec<f64>> = data.iter().map(|d| d.iter::<f64>().collect()).collect();
-        if columns.len() != METRICS.len() || columns.iter().any(|c| c.len() != members) {
+        let k = self.frequencies;
+        let shaped = columns.len() == 6
+            && columns[..5].iter().all(|c| c.len() == members)
+            && columns[5].len() == members * k;
+        if !shaped {
             return Err(RunError::Readback(format!(
-                "expected 5 columns of {members} values, got {:?}",
+                "expected 5 columns of {members} values and {members}×{k} spectra, got {:?}",
                 columns.iter().map(Vec::len).collect::<Vec<_>>()
             )));
         }
@@ -520,6 +593,11 @@ impl Stepper for GrokkingSession {
         });
         for (i, (label, track)) in tracks.enumerate() {
             let train_loss = columns[0][i];
+            let spectrum = columns[5][i * k..(i + 1) * k].to_vec();
+            let mut shares = spectrum.clone();
+            shares.sort_by(|a, b| b.total_cmp(a));
+            let top: f64 = shares.iter().take(KEY_FREQUENCIES).sum();
+            track.spectra.push((step, spectrum));
             track.series.push(
                 step,
                 &[
@@ -528,11 +606,61 @@ impl Stepper for GrokkingSession {
                     ("val_loss", columns[2][i]),
                     ("val_acc", columns[3][i] / n_val),
                     ("weight_norm", columns[4][i]),
+                    ("fourier_top5", top),
                 ],
             );
             RunError::unless_finite(step, &format!("{label} train loss"), train_loss)?;
         }
         Ok(())
+    }
+
+    /// Each run's first seed: the Fourier power of its number embeddings per frequency (columns)
+    /// over training (rows, at most [`SPECTROGRAM_ROWS`] evaluations spread evenly from the
+    /// first to the latest).
+    fn galleries(&self) -> Vec<Gallery> {
+        let basis = match self.spec.op {
+            Op::Add | Op::Sub => "x",
+            Op::Mul | Op::Div => "the discrete log of x",
+        };
+        self.runs
+            .iter()
+            .filter_map(|run| {
+                let spectra = &run.tracks.first()?.spectra;
+                let (first, last) = (spectra.first()?, spectra.last()?);
+                let n = spectra.len();
+                let rows = n.min(SPECTROGRAM_ROWS);
+                let picked: Vec<&(usize, Vec<f64>)> = (0..rows)
+                    .map(|r| {
+                        &spectra[if rows == 1 {
+                            n - 1
+                        } else {
+                            r * (n - 1) / (rows - 1)
+                        }]
+                    })
+                    .collect();
+                let peak = picked
+                    .iter()
+                    .flat_map(|(_, s)| s.iter().copied())
+                    .fold(0.0, f64::max)
+                    .max(1e-12);
+                let image: Vec<f32> = picked
+                    .iter()
+                    .flat_map(|(_, s)| s.iter().map(|v| (v / peak) as f32))
+                    .collect();
+                Some(Gallery {
+                    title: format!(
+                        "{}: Fourier power of the number embeddings (waves in {basis}), frequency \
+                         1–{} left to right, steps {}–{} top to bottom (seed 0)",
+                        run.label, self.frequencies, first.0, last.0
+                    ),
+                    width: self.frequencies,
+                    height: rows,
+                    columns: 1,
+                    images: vec![image],
+                    signed: false,
+                })
+            })
+            .collect()
     }
 
     fn report(&self) -> Report {

@@ -34,6 +34,8 @@ pub struct Member {
 }
 
 /// A per-member factor: one scalar when every member shares it, else a `[members]` tensor.
+// A handful per update: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 enum Coef {
     Same(f64),

@@ -21,7 +21,9 @@ impl GrokkingSpec {
         let n_train = (equations * self.train_fraction).round().max(1.0);
         let n_val = (equations - n_train).max(1.0);
         let batch = (self.batch as f64).min(n_train);
-        let (params, macs_per_example, macs_per_pass, activations_per_example) = match self.model {
+        // Activations per example: a training step's (kept for the backward pass) and an
+        // evaluation's (without autodiff: only the temporaries of the layer being computed).
+        let (params, macs_per_example, macs_per_pass, (train_acts, eval_acts)) = match self.model {
             Architecture::Transformer => {
                 let layers = self.layers as f64;
                 let heads = self.heads as f64;
@@ -30,14 +32,20 @@ impl GrokkingSpec {
                 // Per layer: about 19 d-wide values per token (projections, norms, the 4d
                 // hidden layer) and the attention scores; then the logits at every position.
                 let acts = layers * (SEQ * 19.0 * d + 3.0 * heads * SEQ * SEQ) + 2.0 * SEQ * v;
-                (params, macs, 0.0, acts)
+                let eval = SEQ * 7.0 * d + heads * SEQ * SEQ + 2.0 * v;
+                (params, macs, 0.0, (acts, eval))
             }
             Architecture::Mlp => {
                 let w = self.width as f64;
                 let params = v * d + 2.0 * d * w + w + w * v + v;
                 // The hidden layer multiplies the vocabulary's embeddings once per pass and looks
                 // each example's rows up; the output layer is per example.
-                (params, w * v, 2.0 * v * d * w, 2.0 * (2.0 * w + 2.0 * v))
+                (
+                    params,
+                    w * v,
+                    2.0 * v * d * w,
+                    (2.0 * (2.0 * w + 2.0 * v), 2.0 * w + 2.0 * v),
+                )
             }
         };
         let moments = match self.optimizer {
@@ -48,7 +56,9 @@ impl GrokkingSpec {
         // Tokens and labels (i64) of both splits.
         tally.hold((n_train + n_val) * (SEQ + 1.0), F64);
         let runs = self.runs();
-        let r = runs.len() as f64;
+        // Every run trains `seeds` members.
+        let seeds = self.seeds.max(1) as f64;
+        let r = runs.len() as f64 * seeds;
         let filter_state = |filter: &Option<Filter>| match filter {
             None => 0.0,
             Some(Filter::Ema { .. }) => 1.0,
@@ -56,11 +66,11 @@ impl GrokkingSpec {
             // oldest leaves.
             Some(Filter::Ma { window, .. }) => *window as f64 + 2.0,
         };
-        let widest = batch.max(n_train + n_val);
+        let step = batch * train_acts * F32;
+        let evaluation = (n_train + n_val) * eval_acts * F32;
         if self.model == Architecture::Mlp {
             // One stacked network: every member holds the state of every filter any member
-            // uses, and the whole stack's step or evaluation is alive at once (an
-            // evaluation's forwards of both splits are held until the probe is read).
+            // uses, and the whole stack's step or evaluation is alive at once.
             let ema = runs
                 .iter()
                 .any(|(_, f, _)| matches!(f, Some(Filter::Ema { .. })));
@@ -71,17 +81,17 @@ impl GrokkingSpec {
             let state = if ema { 1.0 } else { 0.0 } + ma;
             tally.hold(r * params * (2.0 + moments + state), F32);
             // An evaluation also gives each member its own copy of both splits.
-            tally.phase(
-                r * (widest * activations_per_example * F32
-                    + (n_train + n_val) * (SEQ + 1.0) * F64),
-            );
+            tally.phase(r * step);
+            tally.phase(r * (evaluation + (n_train + n_val) * (SEQ + 1.0) * F64));
         } else {
             for (_, filter, _) in &runs {
                 // Parameters, gradients, optimizer moments, filter state.
-                tally.hold(params * (2.0 + moments + filter_state(filter)), F32);
+                tally.hold(seeds * params * (2.0 + moments + filter_state(filter)), F32);
             }
-            // Runs step one after another: one run's step or evaluation is alive at a time.
-            tally.phase(widest * activations_per_example * F32);
+            // Members step and evaluate one after another (an evaluation reduces a member's
+            // forwards to scalars before the next one's).
+            tally.phase(step);
+            tally.phase(evaluation);
         }
         tally.work(self.steps as f64 * r * 3.0 * (batch * macs_per_example + macs_per_pass));
         tally.work(

@@ -42,6 +42,8 @@ struct Single {
     update: StackUpdate,
 }
 
+// One or two per session: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Networks {
     /// Every run a member of one stacked MLP.
     Stack {
@@ -388,10 +390,12 @@ impl GrokkingSession {
         };
         let columns: [Tensor<1>; 5] = match &self.networks {
             Networks::Stack { model, .. } => {
+                // Evaluated without autodiff: no graph holds the whole splits' activations.
+                let model = &model.valid();
                 let members = model.members();
                 let split = |x: &Tensor<2, Int>, y: &Tensor<1, Int>| {
-                    let logits = model.forward(per_member(x, members)).detach();
-                    let y = per_member(y, members);
+                    let logits = model.forward(per_member(&x.clone().inner(), members));
+                    let y = per_member(&y.clone().inner(), members);
                     (
                         member_losses(logits.clone(), y.clone()),
                         member_correct(logits, y),
@@ -410,14 +414,16 @@ impl GrokkingSession {
             Networks::Separate(singles) => {
                 let mut cols: [Vec<Tensor<1>>; 5] = Default::default();
                 for single in singles {
-                    let model = &single.model;
+                    // Evaluated without autodiff: each member's forwards are reduced to
+                    // scalars before the next member's start.
+                    let model = &single.model.valid();
                     let (train_loss, train_correct) = loss_and_correct(
-                        model.forward_last(self.x_train.clone()),
-                        self.y_train.clone(),
+                        model.forward_last(self.x_train.clone().inner()),
+                        self.y_train.clone().inner(),
                     );
                     let (val_loss, val_correct) = loss_and_correct(
-                        model.forward_last(self.x_val.clone()),
-                        self.y_val.clone(),
+                        model.forward_last(self.x_val.clone().inner()),
+                        self.y_val.clone().inner(),
                     );
                     let mut norm = SquaredNorm(None);
                     model.visit(&mut norm);
@@ -438,10 +444,12 @@ impl GrokkingSession {
                 cols.map(|c| Tensor::cat(c, 0))
             }
         };
+        // One transaction reads tensors of one kind: all without autodiff.
         columns
             .into_iter()
+            .map(Tensor::inner)
             .fold(Transaction::default(), Transaction::register)
-            .register(spectra)
+            .register(spectra.inner())
     }
 
     fn summary(&self, run: &Run) -> Map<String, Value> {

@@ -71,6 +71,17 @@ impl RunView {
 }
 
 /// One worker and what it last told the page.
+/// Shows every active worker's galleries, in worker order (each worker draws its own runs').
+fn publish_galleries(view: &RunView, slots: &[Slot], active: usize) {
+    view.galleries.set(
+        slots
+            .iter()
+            .take(active)
+            .flat_map(|s| s.galleries.clone())
+            .collect(),
+    );
+}
+
 struct Slot {
     /// Which spawn this is (a device time-out must not hit a later worker).
     id: u64,
@@ -396,13 +407,7 @@ impl Inner {
                     v.points.set(points);
                 }
                 slot.galleries = galleries;
-                v.galleries.set(
-                    slots
-                        .iter()
-                        .take(active)
-                        .flat_map(|s| s.galleries.clone())
-                        .collect(),
-                );
+                publish_galleries(&v, &slots, active);
             }
             FromWorker::Progress {
                 steps_done,
@@ -424,13 +429,7 @@ impl Inner {
                 }
                 if let Some(g) = galleries {
                     slots[index].galleries = g;
-                    v.galleries.set(
-                        slots
-                            .iter()
-                            .take(active)
-                            .flat_map(|s| s.galleries.clone())
-                            .collect(),
-                    );
+                    publish_galleries(&v, &slots, active);
                 }
                 // The run is as far along, and as fast, as its slowest worker.
                 let running = slots.iter().take(active);

@@ -80,23 +80,11 @@ pub fn primitive_root(p: u32) -> u32 {
     if m > 1 {
         factors.push(m);
     }
-    let pow = |mut b: u64, mut e: u64| {
-        let (mut r, p) = (1u64, u64::from(p));
-        b %= p;
-        while e > 0 {
-            if e & 1 == 1 {
-                r = r * b % p;
-            }
-            b = b * b % p;
-            e >>= 1;
-        }
-        r
-    };
     (2..p)
         .find(|&g| {
             factors
                 .iter()
-                .all(|&f| pow(u64::from(g), u64::from(n / f)) != 1)
+                .all(|&f| pow_mod(u64::from(g), u64::from(n / f), u64::from(p)) != 1)
         })
         .unwrap_or(1)
 }

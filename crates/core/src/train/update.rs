@@ -296,12 +296,13 @@ mod tests {
         StackUpdate::new(OptimizerKind::Adam, (0.9, 0.98), members, &Device::flex()).0
     }
 
-    /// Filters `grads` (one `[rows, 2]` gradient per step) through `members`' update.
-    fn run(members: &[Member], grads: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    /// Filters `grads` (one `[members, 2]` gradient per step) through `members`' update, for
+    /// weights all equal to `weight`.
+    fn run(members: &[Member], grads: &[Vec<f32>], weight: f32) -> Vec<Vec<f32>> {
         let device = Device::flex();
         let rows = members.len();
         let model = One {
-            w: Param::from_tensor(Tensor::zeros([rows, 2], &device)),
+            w: Param::from_tensor(Tensor::full([rows, 2], weight, &device)),
         };
         let mut u = update(members);
         grads
@@ -338,7 +339,7 @@ mod tests {
             alpha: 0.5,
             lambda: 2.0,
         });
-        let out = run(&ema, &[vec![1.0, 2.0], vec![3.0, 0.0], vec![0.0, 4.0]]);
+        let out = run(&ema, &[vec![1.0, 2.0], vec![3.0, 0.0], vec![0.0, 4.0]], 0.0);
         assert_eq!(out, vec![vec![3.0, 6.0], vec![7.0, 2.0], vec![2.0, 9.0]]);
     }
 
@@ -350,7 +351,7 @@ mod tests {
             window: 2,
             lambda: 1.0,
         });
-        let out = run(&ma, &[vec![1.0, 2.0], vec![3.0, 0.0], vec![0.0, 4.0]]);
+        let out = run(&ma, &[vec![1.0, 2.0], vec![3.0, 0.0], vec![0.0, 4.0]], 0.0);
         assert_eq!(out, vec![vec![1.0, 2.0], vec![5.0, 1.0], vec![1.5, 6.0]]);
     }
 
@@ -363,7 +364,7 @@ mod tests {
             window: 5,
             lambda: 0.5,
         });
-        let out = run(&ma, &grads);
+        let out = run(&ma, &grads, 0.0);
         for (i, got) in out.iter().enumerate() {
             for k in 0..2 {
                 let expected = if i + 1 < 5 {
@@ -413,39 +414,10 @@ mod tests {
         };
         let grads: Vec<Vec<f32>> = (0..8).map(step).collect();
         // Weights of 1 so that the coupled decay shows as + wd.
-        let device = Device::flex();
-        let model = One {
-            w: Param::from_tensor(Tensor::ones([rows, 2], &device)),
-        };
-        let filter_all = |members: &[Member], grads: &[Vec<f32>], model: &One| {
-            let mut u = update(members);
-            grads
-                .iter()
-                .map(|g| {
-                    let mut params = GradientsParams::new();
-                    params.register(
-                        model.w.id,
-                        Tensor::<2>::from_data(
-                            TensorData::new(g.clone(), [members.len(), 2]),
-                            &device,
-                        ),
-                    );
-                    let mut out = u.filtered(model, params);
-                    out.remove::<2>(model.w.id)
-                        .expect("registered")
-                        .into_data()
-                        .try_to_vec::<f32>()
-                        .expect("f32")
-                })
-                .collect::<Vec<_>>()
-        };
-        let stacked = filter_all(&members, &grads, &model);
+        let stacked = run(&members, &grads, 1.0);
         for (r, member) in members.iter().enumerate() {
-            let one = One {
-                w: Param::from_tensor(Tensor::ones([1, 2], &device)),
-            };
             let own: Vec<Vec<f32>> = grads.iter().map(|g| g[r * 2..r * 2 + 2].to_vec()).collect();
-            let single = filter_all(&[*member], &own, &one);
+            let single = run(&[*member], &own, 1.0);
             for (s, (all, mine)) in stacked.iter().zip(&single).enumerate() {
                 assert_eq!(
                     &all[r * 2..r * 2 + 2],

@@ -452,7 +452,8 @@ impl GrokkingSession {
             .register(spectra.inner())
     }
 
-    fn summary(&self, run: &Run) -> Map<String, Value> {
+    /// The run's summary; `series` is its [`Run::series`].
+    fn summary(&self, run: &Run, series: &Series) -> Map<String, Value> {
         let opt = |v: Option<f64>| v.map(json_number).unwrap_or(Value::Null);
         // Whole steps as integers (a median of two can end in .5).
         let step = |v: Option<f64>| match v {
@@ -481,7 +482,6 @@ impl GrokkingSession {
                 );
             }
         }
-        let series = run.series();
         for (key, metric) in [
             ("final_train_acc", "train_acc"),
             ("final_val_acc", "val_acc"),
@@ -678,7 +678,10 @@ impl Stepper for GrokkingSession {
             "step",
             self.runs
                 .iter()
-                .map(|r| RunReport::new(r.label, &r.series(), self.summary(r)))
+                .map(|r| {
+                    let series = r.series();
+                    RunReport::new(r.label, &series, self.summary(r, &series))
+                })
                 .collect(),
         )
     }

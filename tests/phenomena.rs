@@ -666,19 +666,20 @@ fn summary_list(run: &RunReport, key: &str) -> Vec<f64> {
         .collect()
 }
 
-/// Mean and spread of the final test accuracy over seeds of a baseline run and a treated one,
-/// recomputed from the per-seed values (not taken from the summary): `(base, base_sd,
-/// treated, treated_sd)`. At least three seeds each.
+/// The final test accuracy over seeds of a baseline run and a treated one, recomputed from
+/// the per-seed values (not taken from the summary): `(base, treated, gain, gain_sd)`, the
+/// means and the mean and spread of the per-seed gains (seed k of both runs shares its split,
+/// weights and order). At least three seeds each.
 fn seed_stats(base: &RunReport, treated: &RunReport) -> (f64, f64, f64, f64) {
     let base = summary_list(base, "test_acc_by_seed");
     let treated = summary_list(treated, "test_acc_by_seed");
     assert!(
-        base.len() >= 3 && treated.len() >= 3,
-        "at least three seeds"
+        base.len() >= 3 && treated.len() == base.len(),
+        "at least three seeds, paired"
     );
-    let (b, b_sd) = mean_sd(&base);
-    let (t, t_sd) = mean_sd(&treated);
-    (b, b_sd, t, t_sd)
+    let gains: Vec<f64> = treated.iter().zip(&base).map(|(t, b)| t - b).collect();
+    let (gain, gain_sd) = mean_sd(&gains);
+    (mean_sd(&base).0, mean_sd(&treated).0, gain, gain_sd)
 }
 
 #[test]
@@ -688,13 +689,11 @@ fn dropout_ci_raises_test_accuracy_beyond_the_seed_spread_and_survives_unit_remo
     let report = &outcome.report;
     let plain = run_labelled(report, "no-dropout");
     let drop = run_labelled(report, "dropout-0.5");
-    let (p, p_sd, d, d_sd) = seed_stats(plain, drop);
-    let spread = p_sd.max(d_sd);
+    let (p, d, gain, gain_sd) = seed_stats(plain, drop);
     let train = summary_f64(plain, "train_acc");
     println!(
-        "dropout ci: no dropout test {p:.4} ± {p_sd:.4} (train {train:.3}), dropout {d:.4} ± \
-         {d_sd:.4}: gain {:.4}, spread {spread:.4} ({:.1} steps/s)",
-        d - p,
+        "dropout ci: no dropout test {p:.4} (train {train:.3}), dropout {d:.4}: gain {gain:.4} \
+         ± {gain_sd:.4} over seeds, each with its own split ({:.1} steps/s)",
         outcome.steps_per_second
     );
     assert!(
@@ -702,9 +701,9 @@ fn dropout_ci_raises_test_accuracy_beyond_the_seed_spread_and_survives_unit_remo
         "the plain MLP should overfit: train {train:.3}, test {p:.3}"
     );
     assert!(
-        d - p > spread,
-        "dropout's gain {:.4} should exceed the seed spread {spread:.4}",
-        d - p
+        gain > 2.0 * gain_sd,
+        "dropout's gain {gain:.4} should exceed twice the spread of the per-seed gains \
+         {gain_sd:.4}"
     );
     // Dropout stability: removing half the hidden units (rescaling the rest) costs the
     // dropout-trained networks much less test loss, at every width.
@@ -743,18 +742,16 @@ fn augmentation_ci_helps_the_smallest_training_set_and_too_much_hurts() {
     let small = spec.to_json()["n_small"].as_u64().expect("a size");
     let plain = run_labelled(report, &format!("no-aug n={small}"));
     let aug = run_labelled(report, &format!("aug-all n={small}"));
-    let (p, p_sd, a, a_sd) = seed_stats(plain, aug);
-    let spread = p_sd.max(a_sd);
+    let (p, a, gain, gain_sd) = seed_stats(plain, aug);
     println!(
-        "augmentation ci, {small} digits: none {p:.4} ± {p_sd:.4}, augmented {a:.4} ± {a_sd:.4}: \
-         gain {:.4}, spread {spread:.4} ({:.1} steps/s)",
-        a - p,
+        "augmentation ci, {small} digits: none {p:.4}, augmented {a:.4}: gain {gain:.4} ± \
+         {gain_sd:.4} over seeds, each with its own split ({:.1} steps/s)",
         outcome.steps_per_second
     );
     assert!(
-        a - p > spread,
-        "augmentation's gain {:.4} should exceed the seed spread {spread:.4}",
-        a - p
+        gain > 2.0 * gain_sd,
+        "augmentation's gain {gain:.4} should exceed twice the spread of the per-seed gains \
+         {gain_sd:.4}"
     );
     let sweep = run_labelled(report, &format!("by strength n={small}"));
     let strengths = sweep.column("strength");
@@ -764,6 +761,17 @@ fn augmentation_ci_helps_the_smallest_training_set_and_too_much_hurts() {
     let best = accs.iter().copied().fold(f64::MIN, f64::max);
     let strongest = *accs.last().expect("a sweep");
     assert!(best > accs[0], "some strength should help: {accs:?}");
+    // The strength chosen on validation examples (the test digits play no part) helps on
+    // the test digits.
+    let vals = sweep.column("val_acc");
+    let chosen = summary_f64(sweep, "best_strength");
+    let at_chosen = summary_f64(sweep, "test_acc_at_best");
+    println!("validation accuracy {vals:.3?}: strength {chosen} chosen, test {at_chosen:.3}");
+    assert!(
+        chosen > 0.0 && at_chosen > accs[0],
+        "the validated strength {chosen} should help: test {at_chosen:.3} vs {:.3} without",
+        accs[0]
+    );
     assert!(
         strongest < accs[0] - 0.05,
         "the strongest augmentation should hurt: {strongest:.3} vs {:.3} without",

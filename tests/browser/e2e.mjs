@@ -234,7 +234,7 @@ await check('"Copy link" gives a link that reopens the exact spec', () => withPa
   await page.goto(`${base}?exp=toy2d&width=12&dataset=xor&init_seed=77`);
   await page.click('#copy-link');
   const link = await page.locator('#share-text').inputValue();
-  if (!link.includes('?exp=toy2d&v=2') || !link.includes('width=12')) throw new Error(`unexpected link ${link}`);
+  if (!link.includes('?exp=toy2d&v=3') || !link.includes('width=12')) throw new Error(`unexpected link ${link}`);
   await page.goto('about:blank');
   await page.goto(link);
   for (const [name, want] of [['width', '12'], ['dataset', 'xor'], ['init_seed', '77']]) {

@@ -367,7 +367,7 @@ fn a_link_runs_natively_to_the_same_metrics_bit_for_bit() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     let link = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(
-        link.starts_with("http://127.0.0.1:8080/?exp=grokking&v=2&preset=ci&"),
+        link.starts_with("http://127.0.0.1:8080/?exp=grokking&v=3&preset=ci&"),
         "{link}"
     );
     assert!(
@@ -423,8 +423,8 @@ fn a_link_the_cli_would_have_to_repair_is_refused() {
             "in --url: unknown key 'colour' for toy2d",
         ),
         (
-            "?exp=toy2d&v=3",
-            "in --url: v=3: the link is from a newer Overfit Lab",
+            "?exp=toy2d&v=4",
+            "in --url: v=4: the link is from a newer Overfit Lab",
         ),
         (
             "https://x.org/?exp=zzz",

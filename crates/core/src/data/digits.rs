@@ -60,8 +60,13 @@ pub fn all() -> Digits {
 /// training-set-size sweeps compare like with like.
 pub fn split_indices(train: usize, test: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
     assert!(train + test <= COUNT, "{train} + {test} images of {COUNT}");
-    let order = Stream::new(seed, "digits/split").permutation(COUNT);
+    let order = split_order(seed);
     (order[test..test + train].to_vec(), order[..test].to_vec())
+}
+
+/// Every image index in the seed's shuffled order (the order [`split_indices`] cuts).
+pub fn split_order(seed: u64) -> Vec<usize> {
+    Stream::new(seed, "digits/split").permutation(COUNT)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 use super::{AnySpec, Preset, SpecError};
 use crate::experiments::Experiment;
+use crate::experiments::ensemble::Splits;
 
 /// The link schema this build writes and reads. Bump when a key or a preset changes meaning,
 /// and teach [`preset_as_of`] what the old version meant.
@@ -14,18 +15,23 @@ use crate::experiments::Experiment;
 /// - v1: the first schema.
 /// - v2: grokking's `quick` and `ci` presets train three seeds per run (`seeds=3`); a v1 link
 ///   means one.
+/// - v3: double descent's feature sweeps average five feature draws (`draws=5`), and the
+///   dropout and augmentation seeds each draw their own split (`splits=per-seed`); older
+///   links mean one draw and one shared split.
 ///
 /// A link without `v` is read as this version (a hand-typed link wants today's presets).
-pub const LINK_VERSION: u32 = 2;
+pub const LINK_VERSION: u32 = 3;
 
 /// The spec a link of schema `version` starts from: what `preset` meant when that version was
 /// written, so an old link still decodes to the spec it encoded.
 pub fn preset_as_of(experiment: Experiment, preset: Preset, version: u32) -> AnySpec {
     let mut spec = experiment.preset(preset);
-    if version < 2
-        && let AnySpec::Grokking(s) = &mut spec
-    {
-        s.seeds = 1;
+    match &mut spec {
+        AnySpec::Grokking(s) if version < 2 => s.seeds = 1,
+        AnySpec::DoubleDescent(s) if version < 3 => s.draws = 1,
+        AnySpec::Dropout(s) if version < 3 => s.splits = Splits::Shared,
+        AnySpec::Augmentation(s) if version < 3 => s.splits = Splits::Shared,
+        _ => {}
     }
     spec
 }
@@ -315,7 +321,7 @@ mod tests {
         let link = encode(&spec, Preset::Ci);
         assert_eq!(
             link,
-            "?exp=grokking&v=2&preset=ci&data_seed=18446744073709551615&lr=0.0025&op=div"
+            "?exp=grokking&v=3&preset=ci&data_seed=18446744073709551615&lr=0.0025&op=div"
         );
         assert_eq!(decode_strict(&link), Ok((spec, Preset::Ci)));
     }
@@ -342,11 +348,38 @@ mod tests {
             assert_eq!(decode_strict(&again), Ok((spec, preset)), "{again}");
         }
         let (spec, _) = decode_strict("?exp=grokking&v=1").expect("v1");
-        assert_eq!(encode(&spec, Preset::Quick), "?exp=grokking&v=2&seeds=1");
+        assert_eq!(encode(&spec, Preset::Quick), "?exp=grokking&v=3&seeds=1");
+        // v3: five feature draws and per-seed splits; a v2 link meant one draw and a shared
+        // split, and still does.
+        let key =
+            |link: &str, key: &str| decode_strict(link).expect(link).0.to_json()[key].to_string();
+        for (link, k, old, new) in [
+            ("?exp=double-descent&v=2", "draws", "1", "5"),
+            ("?exp=double-descent&v=2&preset=paper", "draws", "1", "5"),
+            ("?exp=dropout&v=2", "splits", "\"shared\"", "\"per-seed\""),
+            (
+                "?exp=augmentation&v=1&preset=ci",
+                "splits",
+                "\"shared\"",
+                "\"per-seed\"",
+            ),
+        ] {
+            assert_eq!(key(link, k), old, "{link}");
+            assert_eq!(
+                key(&link.replace("&v=2", "&v=3").replace("&v=1", ""), k),
+                new,
+                "{link}"
+            );
+        }
+        let (spec, preset) = decode_strict("?exp=dropout&v=2&preset=ci").expect("v2");
+        assert_eq!(
+            encode(&spec, preset),
+            "?exp=dropout&v=3&preset=ci&splits=shared"
+        );
         // Other experiments' v1 links are today's.
         assert_eq!(
             decode_strict("?exp=toy2d&v=1&width=12"),
-            decode_strict("?exp=toy2d&v=2&width=12")
+            decode_strict("?exp=toy2d&v=3&width=12")
         );
     }
 

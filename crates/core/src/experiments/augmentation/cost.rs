@@ -27,7 +27,13 @@ impl AugmentationSpec {
             depth: self.depth as f64,
         };
         let evals = evaluations(self.steps, self.eval_every, false);
-        let (step, eval) = stack.add(&mut tally, batch, self.steps as f64, evals, largest + test);
+        let (step, eval) = stack.add(
+            &mut tally,
+            batch,
+            self.steps as f64,
+            evals,
+            largest + test + self.validation() as f64,
+        );
         tally.phase(step.max(eval));
         tally.cost()
     }

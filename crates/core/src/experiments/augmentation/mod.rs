@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ensemble::Dataset;
+use super::ensemble::{Dataset, Splits};
 use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::data::augment::{Augment, Kind};
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
@@ -40,8 +40,8 @@ pub static PANELS: &[Panel] = &[
         x: Some("n_train"),
     },
     Panel {
-        title: "test accuracy by augmentation strength",
-        metrics: &["test_acc"],
+        title: "accuracy by augmentation strength (validation chooses, test reports)",
+        metrics: &["val_acc", "test_acc"],
         y_range: None,
         log_x: false,
         log_y: false,
@@ -165,6 +165,14 @@ pub static KNOBS: &[Knob] = &[
         kind: int(1, 8, false),
     },
     Knob {
+        key: "splits",
+        label: "Splits",
+        help: "per-seed: seed k holds out its own test and validation examples and trains on \
+            its own (data seed + k), so the error bar includes the luck of the split; shared: \
+            every seed uses the data seed's split.",
+        kind: KnobKind::Choice(Splits::NAMES),
+    },
+    Knob {
         key: "lr",
         label: "Learning rate",
         help: "Adam's step size.",
@@ -197,8 +205,8 @@ pub static KNOBS: &[Knob] = &[
     Knob {
         key: "data_seed",
         label: "Data seed",
-        help: "Picks the test and training examples (smaller training sets are part of \
-            larger ones) and generates MNIST-1D.",
+        help: "Picks the test, validation and training examples (smaller training sets are \
+            part of larger ones; with per-seed splits, of the first seed) and generates MNIST-1D.",
         kind: KnobKind::Seed,
     },
     Knob {
@@ -209,6 +217,9 @@ pub static KNOBS: &[Knob] = &[
         kind: KnobKind::Seed,
     },
 ];
+
+/// Most validation examples per model (see [`AugmentationSpec::validation`]).
+pub const VALIDATION: usize = 300;
 
 /// Everything that defines an `augmentation` run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -225,6 +236,7 @@ pub struct AugmentationSpec {
     pub width: usize,
     pub depth: usize,
     pub seeds: usize,
+    pub splits: Splits,
     pub lr: f64,
     pub weight_decay: f64,
     pub batch: usize,
@@ -254,6 +266,7 @@ impl AugmentationSpec {
             width: 256,
             depth: 2,
             seeds: 5,
+            splits: Splits::PerSeed,
             lr: 1e-3,
             weight_decay: 0.0,
             batch: 32,
@@ -303,6 +316,13 @@ impl AugmentationSpec {
             .collect();
         out.dedup();
         out
+    }
+
+    /// Validation examples per model: held out of every training set and of the test set,
+    /// they choose the best strength of the sweep (the test set only reports it). At most
+    /// [`VALIDATION`], and what the largest training set leaves of the data set.
+    pub fn validation(&self) -> usize {
+        VALIDATION.min(self.dataset.max_train().saturating_sub(self.n_large))
     }
 
     /// The augmented runs' label, e.g. `aug-all`.

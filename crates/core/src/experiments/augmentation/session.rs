@@ -8,7 +8,7 @@ use crate::data::augment::Augment;
 use crate::experiments::ensemble::{
     Dataset, Ensemble, Group, Member, Paired, Pool, Settings, mean_sd,
 };
-use crate::report::{Report, RunReport};
+use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
 use crate::train::{Gallery, RunError, Schedule, Stepper};
 
@@ -35,7 +35,7 @@ impl AugmentationSession {
         let mut roles = Vec::new();
         let mut members = Vec::new();
         let member = |k: usize, n_train: usize, augment: Augment| Member {
-            data_seed: spec.data_seed,
+            data_seed: spec.splits.data_seed(spec.data_seed, k as u64),
             seed: spec.seed.wrapping_add(k as u64),
             n_train,
             label_noise: 0.0,
@@ -66,6 +66,7 @@ impl AugmentationSession {
             weight_decay: spec.weight_decay,
             batch: spec.batch,
             removed: None,
+            validation: spec.validation(),
             weight_images: 0,
         };
         let group = Group {
@@ -102,6 +103,10 @@ impl AugmentationSession {
         s.insert("n_train".into(), Value::from(n));
         s.insert("seed".into(), Value::from(self.spec.seed));
         s.insert("seeds".into(), Value::from(self.spec.seeds));
+        s.insert(
+            "splits".into(),
+            serde_json::to_value(self.spec.splits).unwrap_or_default(),
+        );
         s.insert(
             "strength".into(),
             Value::from(if augmented { self.spec.strength } else { 0.0 }),
@@ -146,8 +151,10 @@ impl AugmentationSession {
         )
     }
 
-    /// Test accuracy against strength on the smallest set; its summary names the best
-    /// strength and says whether the strongest one fell below no augmentation.
+    /// Validation and test accuracy against strength on the smallest set. Its summary names
+    /// the strength with the best validation accuracy (`best_strength`: the test set plays no
+    /// part in the choice) and that strength's test accuracy, and says whether the strongest
+    /// one fell below no augmentation.
     fn by_strength(&self) -> RunReport {
         let mut points: Vec<(f64, Vec<usize>)> = vec![
             (
@@ -169,36 +176,47 @@ impl AugmentationSession {
             points.push((strength, self.members(Role::Sweep { k })));
         }
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut cols = [Vec::new(), Vec::new(), Vec::new()];
+        let validated = self.spec.validation() > 0;
+        let mut cols: Vec<Vec<f64>> = vec![Vec::new(); if validated { 5 } else { 3 }];
         for (strength, of) in &points {
             let (acc, sd) = self.latest_acc(of);
-            for (c, v) in cols.iter_mut().zip([*strength, acc, sd]) {
+            let mut row = vec![*strength, acc, sd];
+            if validated {
+                let (val, val_sd) = mean_sd(&self.ensemble.val_accs(0, of));
+                row.extend([val, val_sd]);
+            }
+            for (c, v) in cols.iter_mut().zip(row) {
                 c.push(v);
             }
         }
         let mut s = Map::new();
         s.insert("n_train".into(), Value::from(self.spec.n_small));
+        s.insert("validation".into(), Value::from(self.spec.validation()));
         if self.ensemble.latest().is_some() {
-            let best = (0..points.len()).max_by(|&a, &b| cols[1][a].total_cmp(&cols[1][b]));
-            if let Some(b) = best {
-                s.insert("best_strength".into(), Value::from(cols[0][b]));
+            if validated {
+                let best = (0..points.len()).max_by(|&a, &b| cols[3][a].total_cmp(&cols[3][b]));
+                if let Some(b) = best {
+                    s.insert("best_strength".into(), Value::from(cols[0][b]));
+                    s.insert("best_val_acc".into(), json_number(cols[3][b]));
+                    s.insert("test_acc_at_best".into(), json_number(cols[1][b]));
+                }
             }
             let last = points.len() - 1;
             let strongest = Paired::new(
                 &self.ensemble.test_accs(0, &points[last].1),
                 &self.ensemble.test_accs(0, &points[0].1),
             );
-            s.insert(
-                "strongest_gain".into(),
-                crate::report::json_number(strongest.gain),
-            );
+            s.insert("strongest_gain".into(), json_number(strongest.gain));
         }
-        let [x, acc, sd] = cols;
-        RunReport::from_columns(
-            &format!("by strength n={}", self.spec.n_small),
-            &[("strength", x), ("test_acc", acc), ("test_acc_sd", sd)],
-            s,
-        )
+        let names = [
+            "strength",
+            "test_acc",
+            "test_acc_sd",
+            "val_acc",
+            "val_acc_sd",
+        ];
+        let columns: Vec<(&str, Vec<f64>)> = names.into_iter().zip(cols).collect();
+        RunReport::from_columns(&format!("by strength n={}", self.spec.n_small), &columns, s)
     }
 }
 

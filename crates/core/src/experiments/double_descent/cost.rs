@@ -32,17 +32,23 @@ impl DoubleDescentSpec {
                 let sizes = grid::sizes(self.n_train, self.ratio_min, self.ratio_max, self.points);
                 let most = sizes.last().copied().unwrap_or(1) as f64;
                 let kept = most.min(n);
+                // Every draw holds its own data copy, feature map, features and Gram
+                // matrices; the kept feature blocks share one budget.
+                let draws = self.draws.max(1) as f64;
                 tally
-                    .hold((n + nt) * INPUTS, F32)
-                    .hold(most * INPUTS, F32)
-                    .hold((n + nt) * kept + kept * kept, F64);
-                tally.work(INPUTS * most * (n + nt) + n * kept * kept / 2.0);
+                    .hold(draws * (n + nt) * INPUTS, F32)
+                    .hold(draws * most * INPUTS, F32)
+                    .hold(draws * ((n + nt) * kept + kept * kept), F64);
+                tally.work(draws * (INPUTS * most * (n + nt) + n * kept * kept / 2.0));
                 if most > n {
-                    tally.hold(n * n, F64);
-                    tally.hold(most.min(KEPT_VALUES / (n + nt)) * (n + nt), F32);
+                    tally.hold(draws * n * n, F64);
+                    tally.hold(
+                        most.min(KEPT_VALUES / draws / (n + nt)) * draws * (n + nt),
+                        F32,
+                    );
                     match target {
-                        Target::Gpu => tally.hold(n * n, F32).work(most * n * n),
-                        Target::Cpu => tally.work(most * n * n / 2.0),
+                        Target::Gpu => tally.hold(draws * n * n, F32).work(draws * most * n * n),
+                        Target::Cpu => tally.work(draws * most * n * n / 2.0),
                     };
                 }
                 let mut largest_solve: f64 = 0.0;
@@ -57,9 +63,9 @@ impl DoubleDescentSpec {
                         n * n
                     };
                     largest_solve = largest_solve.max(bytes + operands * F64);
-                    tally.work(ridges * (macs + CLASSES * m * (2.0 * n + nt)));
+                    tally.work(draws * ridges * (macs + CLASSES * m * (2.0 * n + nt)));
                     if size > n {
-                        tally.work(2.0 * CLASSES * (n + nt) * size);
+                        tally.work(draws * 2.0 * CLASSES * (n + nt) * size);
                     }
                 }
                 tally.phase(largest_solve);

@@ -181,6 +181,11 @@ impl FeatureSweep {
         }
     }
 
+    /// Keeps a `1/ways` share of [`KEPT_VALUES`]: for sweeps that run side by side.
+    pub fn share_kept(&mut self, ways: usize) {
+        self.keep_limit = KEPT_VALUES / ways.max(1);
+    }
+
     pub fn grid(&self) -> &[usize] {
         &self.grid
     }

@@ -7,13 +7,13 @@ use burn::tensor::{TensorData, Transaction};
 use serde_json::{Map, Value};
 
 use super::{
-    DoubleDescentSpec, FeatureSweep, INFO, Mode, SampleSweep, Step, TwoScaleRun, WidthSweep,
+    DoubleDescentSpec, FeatureDraws, INFO, Mode, SampleSweep, Step, TwoScaleRun, WidthSweep,
 };
 use crate::report::{Report, RunReport, json_number};
 use crate::train::{Probe, RunError, Session};
 
 enum Engine {
-    Features(Box<FeatureSweep>),
+    Features(Box<FeatureDraws>),
     Samples(SampleSweep),
 }
 
@@ -98,7 +98,7 @@ impl DoubleDescentSession {
             Mode::Samples => Engine::Samples(SampleSweep::new(&spec)),
             // The trained modes train (see `start`); a closed-form session never gets them.
             Mode::Features | Mode::Width | Mode::Epochs | Mode::TwoScale => {
-                Engine::Features(Box::new(FeatureSweep::new(&spec, gpu)))
+                Engine::Features(Box::new(FeatureDraws::new(&spec, gpu)))
             }
         };
         let curves = engine
@@ -131,6 +131,24 @@ impl DoubleDescentSession {
         };
         s.insert("threshold".into(), Value::from(threshold));
         s.insert("ridge".into(), json_number(curve.ridge));
+        if let Engine::Features(e) = &self.engine {
+            // Each draw's own peak: where the mean curve peaks is measured, not built in.
+            let run = self.curves.iter().position(|c| c.ridge == curve.ridge);
+            let per_point = run.map(|r| e.test_errors(r)).unwrap_or_default();
+            let peaks: Vec<Value> = (0..e.draws())
+                .map(|d| {
+                    curve
+                        .x
+                        .iter()
+                        .zip(&per_point)
+                        .filter(|(_, p)| p[d].is_finite())
+                        .max_by(|a, b| a.1[d].total_cmp(&b.1[d]))
+                        .map_or(Value::Null, |(x, _)| Value::from(*x))
+                })
+                .collect();
+            s.insert("draws".into(), Value::from(e.draws()));
+            s.insert("peak_x_each".into(), Value::from(peaks));
+        }
         let test = curve.metrics.get("test_error").cloned().unwrap_or_default();
         let train = curve
             .metrics
@@ -233,7 +251,11 @@ impl Session for DoubleDescentSession {
             .ok_or_else(|| RunError::Readback("no probe is pending".into()))?;
         let metrics = match (metrics, &mut self.engine) {
             (Some(metrics), _) => metrics,
-            (None, Engine::Features(e)) => e.absorb(data)?,
+            (None, Engine::Features(e)) => match e.absorb(data)? {
+                Some(metrics) => metrics,
+                // Other draws have yet to solve this point.
+                None => return Ok(()),
+            },
             (None, Engine::Samples(_)) => {
                 return Err(RunError::Readback(
                     "a sample sweep reads nothing back".into(),
@@ -376,7 +398,7 @@ mod tests {
     fn units_match_the_plan() {
         for preset in Preset::ALL {
             let spec = DoubleDescentSpec::preset(preset);
-            assert_eq!(FeatureSweep::new(&spec, None).units(), spec.units());
+            assert_eq!(FeatureDraws::new(&spec, None).units(), spec.units());
             let spec = DoubleDescentSpec {
                 mode: Mode::Samples,
                 ..spec

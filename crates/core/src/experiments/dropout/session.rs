@@ -25,7 +25,7 @@ impl DropoutSession {
     pub fn new(spec: DropoutSpec, device: &Device) -> Self {
         let members: Vec<Member> = (0..spec.seeds as u64)
             .map(|k| Member {
-                data_seed: spec.data_seed,
+                data_seed: spec.splits.data_seed(spec.data_seed, k),
                 seed: spec.seed.wrapping_add(k),
                 n_train: spec.n_train,
                 label_noise: spec.label_noise,
@@ -51,6 +51,7 @@ impl DropoutSession {
             weight_decay: spec.weight_decay,
             batch: spec.batch,
             removed: Some(spec.removed),
+            validation: 0,
             weight_images: WEIGHT_IMAGES.min(spec.width),
         };
         Self {
@@ -72,6 +73,10 @@ impl DropoutSession {
         s.insert("n_train".into(), Value::from(self.spec.n_train));
         s.insert("seed".into(), Value::from(self.spec.seed));
         s.insert("seeds".into(), Value::from(self.spec.seeds));
+        s.insert(
+            "splits".into(),
+            serde_json::to_value(self.spec.splits).unwrap_or_default(),
+        );
         s.insert("width".into(), Value::from(self.ensemble.groups()[g].width));
         s.insert(
             "parameters".into(),

@@ -98,6 +98,8 @@ impl Dataset {
 /// A data set in memory: every example the models may train or be tested on.
 pub struct Pool {
     pub dataset: Dataset,
+    /// The data seed MNIST-1D was generated from (its generated order is that seed's split).
+    pub seed: u64,
     /// Row-major `[len, dim]`.
     pub x: Vec<f32>,
     pub y: Vec<u8>,
@@ -111,6 +113,7 @@ impl Pool {
                 let d = digits::all();
                 Self {
                     dataset,
+                    seed: data_seed,
                     x: d.x,
                     y: d.y,
                 }
@@ -119,6 +122,7 @@ impl Pool {
                 let d = mnist1d::generate(dataset.test() + dataset.max_train(), data_seed);
                 Self {
                     dataset,
+                    seed: data_seed,
                     x: d.x,
                     y: d.y,
                 }
@@ -139,15 +143,31 @@ impl Pool {
         &self.x[i * d..(i + 1) * d]
     }
 
-    /// `(train, test)` indices for a data seed: the digits' seeded split; MNIST-1D's samples
-    /// are already drawn from the seed, so the first 1,000 test and the next `n_train` train.
-    /// Either way a smaller training set is a prefix of a larger one.
+    /// Every example in a data seed's order: its test examples first, then its training
+    /// pool. The digits: a seeded permutation. MNIST-1D: the generated order for the pool's
+    /// own seed (its samples are already drawn from it), a seeded permutation of the same
+    /// samples for any other seed.
+    fn order(&self, data_seed: u64) -> Vec<usize> {
+        match self.dataset {
+            Dataset::Digits => digits::split_order(data_seed),
+            Dataset::Mnist1d if data_seed == self.seed => (0..self.len()).collect(),
+            Dataset::Mnist1d => Stream::new(data_seed, "mnist1d/split").permutation(self.len()),
+        }
+    }
+
+    /// `(train, test)` indices for a data seed: the test examples, then the first `n_train`
+    /// of its training pool. A smaller training set is a prefix of a larger one.
     pub fn split(&self, n_train: usize, data_seed: u64) -> (Vec<usize>, Vec<usize>) {
         let test = self.dataset.test();
-        match self.dataset {
-            Dataset::Digits => digits::split_indices(n_train, test, data_seed),
-            Dataset::Mnist1d => ((test..test + n_train).collect(), (0..test).collect()),
-        }
+        let order = self.order(data_seed);
+        (order[test..test + n_train].to_vec(), order[..test].to_vec())
+    }
+
+    /// `count` validation examples for a data seed: the last of its training pool, in no
+    /// training set of at most `max_train() - count` examples and in no test set.
+    pub fn validation(&self, count: usize, data_seed: u64) -> Vec<usize> {
+        let order = self.order(data_seed);
+        order[order.len() - count.min(self.dataset.max_train())..].to_vec()
     }
 
     /// A randomly transformed copy of example `i`.
@@ -155,6 +175,30 @@ impl Pool {
         match self.dataset {
             Dataset::Digits => augment.apply(self.row(i), rng),
             Dataset::Mnist1d => augment.apply_1d(self.row(i), rng),
+        }
+    }
+}
+
+/// Whether a run's seeds share one train/test split or each draw their own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Splits {
+    /// Seed k uses data seed `data_seed + k`: its own test set, training examples and redrawn
+    /// labels, so the spread between seeds includes the luck of the split.
+    #[default]
+    PerSeed,
+    /// Every seed uses `data_seed`: the spread is that of initial weights and order alone.
+    Shared,
+}
+
+impl Splits {
+    pub const NAMES: &'static [&'static str] = &["per-seed", "shared"];
+
+    /// The data seed of seed `k`.
+    pub fn data_seed(self, data_seed: u64, k: u64) -> u64 {
+        match self {
+            Splits::PerSeed => data_seed.wrapping_add(k),
+            Splits::Shared => data_seed,
         }
     }
 }
@@ -188,6 +232,8 @@ pub struct Settings {
     pub batch: usize,
     /// Fraction of hidden units removed (the rest rescaled) for the stability measurement.
     pub removed: Option<f64>,
+    /// Validation examples per member (see [`Pool::validation`]); 0 for none.
+    pub validation: usize,
     /// First-layer weight images read back per group (of its first member); 0 for none.
     pub weight_images: usize,
 }
@@ -201,6 +247,8 @@ pub struct Measure {
     pub test_acc: f64,
     /// Test loss with a fraction of hidden units removed, minus the full model's.
     pub loss_increase: Option<f64>,
+    /// Accuracy on the member's validation examples, where the settings ask for them.
+    pub val_acc: Option<f64>,
 }
 
 /// A treatment against its baseline, member by member (paired by seed).
@@ -210,7 +258,8 @@ pub struct Paired {
     pub gain: f64,
     /// Spread of the per-seed differences.
     pub gain_sd: f64,
-    /// The larger of the two settings' spreads of test accuracy between seeds.
+    /// The larger of the two settings' spreads of test accuracy between seeds (split luck
+    /// included; the verdict weighs the gain against `gain_sd`).
     pub spread: f64,
     /// Share of the baseline's test errors the treatment removes.
     pub error_reduction: f64,
@@ -252,7 +301,10 @@ impl Paired {
         s.insert("why".into(), Value::from(why));
     }
 
-    /// Whether the treatment helped beyond the noise between seeds, in words.
+    /// Whether the treatment helped beyond the noise between seeds, in words. Seed k of both
+    /// settings shares its split, initial weights and order, so the noise a gain must beat
+    /// is the spread of the per-seed gains (not the spread of either setting's accuracies,
+    /// which also holds the luck of each seed's split).
     pub fn verdict(&self, what: &str) -> (String, String) {
         let points = |v: f64| format!("{:.1}", 100.0 * v);
         let lower = what.to_lowercase();
@@ -271,13 +323,13 @@ impl Paired {
                 ),
             );
         }
-        let spread = points(self.spread);
-        if self.gain > self.spread {
+        let spread = points(self.gain_sd);
+        if self.gain > self.gain_sd {
             (
                 format!("{lower} helps"),
                 format!(
-                    "{what} raised mean test accuracy by {} points, more than the spread \
-                     between seeds ({spread} points).",
+                    "{what} raised mean test accuracy by {} points, more than the spread of \
+                     the per-seed gains ({spread} points; each seed compared with itself).",
                     points(self.gain)
                 ),
             )
@@ -285,8 +337,8 @@ impl Paired {
             (
                 "within the noise".into(),
                 format!(
-                    "{what} raised mean test accuracy by {} points, less than the spread \
-                     between seeds ({spread} points).",
+                    "{what} raised mean test accuracy by {} points, less than the spread of \
+                     the per-seed gains ({spread} points).",
                     points(self.gain)
                 ),
             )
@@ -294,8 +346,8 @@ impl Paired {
             (
                 format!("{lower} hurts here"),
                 format!(
-                    "{what} lowered mean test accuracy by {} points (spread between seeds \
-                     {spread} points).",
+                    "{what} lowered mean test accuracy by {} points (spread of the per-seed \
+                     gains {spread} points).",
                     points(-self.gain)
                 ),
             )

@@ -32,6 +32,9 @@ struct Stack {
     train_w: Tensor<2>,
     /// Per hidden layer `[members, 1, width]`: 0 for removed units, 1/(1 − removed) for kept.
     keep: Option<Vec<Tensor<3>>>,
+    /// `[members · validation]` pool indices and `[members, validation, 1]` labels, where the
+    /// settings ask for validation examples.
+    validation: Option<(Tensor<1, Int>, Tensor<3, Int>)>,
 }
 
 /// Every group in training.
@@ -86,8 +89,9 @@ fn per_model(
 
 impl Ensemble {
     /// Builds every group's stack on `device` (autodiff is enabled here). Members must have
-    /// `n_train ≤ dataset.max_train()` (the specs' rules guarantee it) and share one data
-    /// seed (it generates MNIST-1D).
+    /// `n_train ≤ dataset.max_train()` (the specs' rules guarantee it). The first member's
+    /// data seed generates MNIST-1D; members with other data seeds draw their own split of
+    /// the same samples.
     pub fn new(settings: Settings, dataset: Dataset, groups: Vec<Group>, device: &Device) -> Self {
         let device = device.clone().autodiff();
         // Dropout draws its masks from the device's generator.
@@ -161,6 +165,18 @@ impl Ensemble {
                     })
                     .collect();
                 let test: Vec<usize> = splits.iter().flat_map(|s| s.1.iter().copied()).collect();
+                let validation = (settings.validation > 0).then(|| {
+                    let idx: Vec<usize> = g
+                        .members
+                        .iter()
+                        .flat_map(|mem| pool.validation(settings.validation, mem.data_seed))
+                        .collect();
+                    let v = idx.len() / m.max(1);
+                    (
+                        int_tensor(idx.iter().map(|&i| i as i64).collect(), [m * v], &device),
+                        int_tensor(idx.iter().map(|&i| label(i)).collect(), [m, v, 1], &device),
+                    )
+                });
                 let test_y = test.iter().map(|&i| label(i)).collect();
                 let n_max = g.members.iter().map(|mem| mem.n_train).max().unwrap_or(0);
                 let mut train_idx = Vec::with_capacity(m * n_max);
@@ -222,6 +238,7 @@ impl Ensemble {
                     train_y: int_tensor(train_y, [m, n_max, 1], &device),
                     train_w: Tensor::from_data(TensorData::new(train_w, [m, n_max]), &device),
                     keep,
+                    validation,
                 }
             })
             .collect();
@@ -316,8 +333,9 @@ impl Ensemble {
     }
 
     /// Registers, per group: test loss, test accuracy, training loss, training accuracy (each
-    /// `[members]`), then the loss with units removed (`[members]`) and the first member's
-    /// first-layer weights where the settings ask for them.
+    /// `[members]`), then the loss with units removed (`[members]`), the validation accuracy
+    /// (`[members]`) and the first member's first-layer weights where the settings ask for
+    /// them.
     pub fn evaluate(&self) -> Transaction {
         let (dim, test_n) = (self.pool.dataset.dim(), self.pool.dataset.test());
         let mut t = Transaction::default();
@@ -358,6 +376,18 @@ impl Ensemble {
                 );
                 t = t.register(ablated);
             }
+            if let Some((idx, y)) = &stack.validation {
+                let [_, v, _] = y.dims();
+                let x = self
+                    .pool_x
+                    .clone()
+                    .select(0, idx.clone())
+                    .reshape([m, v, dim]);
+                let uniform = Tensor::<2>::full([m, v], 1.0 / v as f64, &self.device);
+                let (_, acc) =
+                    per_model(stack.model.forward(x, Pass::Eval, None), y.clone(), uniform);
+                t = t.register(acc);
+            }
             if self.settings.weight_images > 0 {
                 t = t.register(
                     stack
@@ -388,6 +418,10 @@ impl Ensemble {
                 Some(_) => Some(next("loss with units removed")?),
                 None => None,
             };
+            let val_acc = match self.stacks[g].validation {
+                Some(_) => Some(next("validation accuracy")?),
+                None => None,
+            };
             if self.settings.weight_images > 0 {
                 self.weights[g] = next("first-layer weights")?
                     .into_iter()
@@ -412,6 +446,7 @@ impl Ensemble {
                     test_loss: test_loss[k],
                     test_acc: test_acc[k],
                     loss_increase: ablated.as_ref().map(|a| a[k] - test_loss[k]),
+                    val_acc: val_acc.as_ref().and_then(|a| a.get(k).copied()),
                 });
             }
             measured.push(row);
@@ -439,19 +474,21 @@ impl Ensemble {
             let (va, va_sd) = mean_sd(&pick(|m| m.test_acc));
             let (tl, tl_sd) = mean_sd(&pick(|m| m.train_loss));
             let (vl, vl_sd) = mean_sd(&pick(|m| m.test_loss));
-            series.push(
-                *step,
-                &[
-                    ("train_acc", ta),
-                    ("train_acc_sd", ta_sd),
-                    ("test_acc", va),
-                    ("test_acc_sd", va_sd),
-                    ("train_loss", tl),
-                    ("train_loss_sd", tl_sd),
-                    ("test_loss", vl),
-                    ("test_loss_sd", vl_sd),
-                ],
-            );
+            let mut row = vec![
+                ("train_acc", ta),
+                ("train_acc_sd", ta_sd),
+                ("test_acc", va),
+                ("test_acc_sd", va_sd),
+                ("train_loss", tl),
+                ("train_loss_sd", tl_sd),
+                ("test_loss", vl),
+                ("test_loss_sd", vl_sd),
+            ];
+            if self.settings.validation > 0 {
+                let (a, sd) = mean_sd(&pick(|m| m.val_acc.unwrap_or(f64::NAN)));
+                row.extend([("val_acc", a), ("val_acc_sd", sd)]);
+            }
+            series.push(*step, &row);
         }
         series
     }
@@ -460,6 +497,14 @@ impl Ensemble {
     pub fn test_accs(&self, g: usize, of: &[usize]) -> Vec<f64> {
         self.latest()
             .map(|l| of.iter().map(|&k| l[g][k].test_acc).collect())
+            .unwrap_or_default()
+    }
+
+    /// The latest validation accuracies of members `of` group `g` (empty without validation
+    /// examples).
+    pub fn val_accs(&self, g: usize, of: &[usize]) -> Vec<f64> {
+        self.latest()
+            .map(|l| of.iter().filter_map(|&k| l[g][k].val_acc).collect())
             .unwrap_or_default()
     }
 
@@ -484,6 +529,11 @@ impl Ensemble {
             ("train_acc_sd", train_sd),
             ("test_loss", loss),
         ];
+        let vals: Vec<f64> = ms.iter().filter_map(|m| m.val_acc).collect();
+        if !vals.is_empty() {
+            let (val, val_sd) = mean_sd(&vals);
+            values.extend([("val_acc", val), ("val_acc_sd", val_sd)]);
+        }
         let increases: Vec<f64> = ms.iter().filter_map(|m| m.loss_increase).collect();
         if !increases.is_empty() {
             let (inc, inc_sd) = mean_sd(&increases);

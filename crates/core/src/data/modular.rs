@@ -151,8 +151,14 @@ pub fn vocabulary(p: u32) -> usize {
 
 /// Every equation of `op` modulo `p`, in order of `(x, y)`.
 pub fn all_equations(op: Op, p: u32) -> Vec<Equation> {
+    equations(op, p, 0)
+}
+
+/// The equations of `op` modulo `p` with `y ≥ y_from`, in order of `(x, y)` (`y_from = 1`
+/// leaves out y = 0, as the Grokfast reference code does).
+pub fn equations(op: Op, p: u32, y_from: u32) -> Vec<Equation> {
     (0..p)
-        .flat_map(|x| (0..p).map(move |y| (x, y)))
+        .flat_map(|x| (y_from..p).map(move |y| (x, y)))
         .filter_map(|(x, y)| {
             op.apply(x, y, p).map(|z| Equation {
                 x,
@@ -216,6 +222,11 @@ mod tests {
     fn counts_match_the_operation() {
         assert_eq!(all_equations(Op::Mul, 97).len(), 97 * 97);
         assert_eq!(all_equations(Op::Div, 97).len(), 97 * 96);
+        // The reference's x·y mod 97: 9,312 equations, none with y = 0.
+        let reference = equations(Op::Mul, 97, 1);
+        assert_eq!(reference.len(), 9312);
+        assert!(reference.iter().all(|e| e.y != 0));
+        assert_eq!(equations(Op::Div, 97, 1), all_equations(Op::Div, 97));
         assert_eq!(vocabulary(97), 99);
         assert_eq!(all_equations(Op::Add, 7)[10].tokens(7), [1, 7, 3, 8]);
     }

@@ -22,12 +22,29 @@ pub struct CausalSelfAttention {
 }
 
 impl CausalSelfAttention {
-    fn new(d_model: usize, heads: usize, rng: &mut Stream, device: &Device) -> Self {
+    /// Every projection uniform within ±1/√d (biases too), or with `xavier` as PyTorch's
+    /// multi-head attention starts: query, key and value weights Xavier-uniform as one
+    /// `[3d, d]` matrix (bound √(6 / 4d)) with zero biases, the output weights within ±1/√d
+    /// and a zero output bias.
+    fn new(d_model: usize, heads: usize, xavier: bool, rng: &mut Stream, device: &Device) -> Self {
+        if !xavier {
+            return Self {
+                query: init::linear(d_model, d_model, rng, device),
+                key: init::linear(d_model, d_model, rng, device),
+                value: init::linear(d_model, d_model, rng, device),
+                output: init::linear(d_model, d_model, rng, device),
+                heads,
+            };
+        }
+        let d = d_model as f64;
+        let in_bound = (6.0 / (4.0 * d)).sqrt();
+        let mut projection =
+            |bound| init::linear_within(d_model, d_model, bound, None, rng, device);
         Self {
-            query: init::linear(d_model, d_model, rng, device),
-            key: init::linear(d_model, d_model, rng, device),
-            value: init::linear(d_model, d_model, rng, device),
-            output: init::linear(d_model, d_model, rng, device),
+            query: projection(in_bound),
+            key: projection(in_bound),
+            value: projection(in_bound),
+            output: projection(1.0 / d.sqrt()),
             heads,
         }
     }
@@ -83,6 +100,9 @@ pub struct TransformerShape {
     pub d_model: usize,
     pub heads: usize,
     pub layers: usize,
+    /// Attention projections started as PyTorch's multi-head attention (see
+    /// [`CausalSelfAttention::new`]).
+    pub xavier_attention: bool,
 }
 
 /// A decoder-only transformer returning next-token logits at every position.
@@ -112,7 +132,13 @@ impl Transformer {
         let blocks = (0..shape.layers)
             .map(|_| Block {
                 ln1: LayerNormConfig::new(d).init(device),
-                attention: CausalSelfAttention::new(d, shape.heads, rng, device),
+                attention: CausalSelfAttention::new(
+                    d,
+                    shape.heads,
+                    shape.xavier_attention,
+                    rng,
+                    device,
+                ),
                 ln2: LayerNormConfig::new(d).init(device),
                 up: init::linear(d, 4 * d, rng, device),
                 down: init::linear(4 * d, d, rng, device),
@@ -184,6 +210,7 @@ mod tests {
             d_model: 16,
             heads: 4,
             layers: 2,
+            xavier_attention: false,
         };
         (
             Transformer::new(shape, &mut Stream::new(1, "init"), &device),
@@ -194,6 +221,46 @@ mod tests {
     fn tokens(rows: &[[i64; 4]], device: &Device) -> Tensor<2, Int> {
         let flat: Vec<i64> = rows.iter().flatten().copied().collect();
         Tensor::from_data(TensorData::new(flat, [rows.len(), 4]), device)
+    }
+
+    /// The reference's attention start: zero biases, query/key/value weights within the
+    /// Xavier bound of the fused [3d, d] matrix, output weights within 1/√d.
+    #[test]
+    fn xavier_attention_starts_as_the_reference() {
+        let device = Device::flex();
+        let shape = TransformerShape {
+            vocabulary: 9,
+            seq_len: 4,
+            d_model: 16,
+            heads: 4,
+            layers: 1,
+            xavier_attention: true,
+        };
+        let model = Transformer::new(shape, &mut Stream::new(1, "init"), &device);
+        let attention = &model.blocks[0].attention;
+        let largest = |t: Tensor<2>| {
+            t.abs()
+                .max()
+                .into_data()
+                .iter::<f32>()
+                .next()
+                .expect("a value")
+        };
+        let xavier = (6.0f32 / 64.0).sqrt();
+        for (linear, bound) in [
+            (&attention.query, xavier),
+            (&attention.key, xavier),
+            (&attention.value, xavier),
+            (&attention.output, 0.25),
+        ] {
+            let w = largest(linear.weight.val());
+            assert!(w <= bound && w > 0.8 * bound, "{w} vs {bound}");
+            let bias = linear.bias.as_ref().expect("a bias").val();
+            assert_eq!(largest(bias.unsqueeze()), 0.0);
+        }
+        // The feed-forward layers keep their biases.
+        let up = model.blocks[0].up.bias.as_ref().expect("a bias").val();
+        assert!(largest(up.unsqueeze()) > 0.0);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use super::{AnySpec, Preset, SpecError};
 use crate::experiments::Experiment;
 use crate::experiments::ensemble::Splits;
+use crate::experiments::grokking::{AttentionInit, ZeroOperand};
 
 /// The link schema this build writes and reads. Bump when a key or a preset changes meaning,
 /// and teach [`preset_as_of`] what the old version meant.
@@ -16,8 +17,10 @@ use crate::experiments::ensemble::Splits;
 /// - v2: grokking's `quick` and `ci` presets train three seeds per run (`seeds=3`); a v1 link
 ///   means one.
 /// - v3: double descent's feature sweeps average five feature draws (`draws=5`), and the
-///   dropout and augmentation seeds each draw their own split (`splits=per-seed`); older
-///   links mean one draw and one shared split.
+///   dropout and augmentation seeds each draw their own split (`splits=per-seed`); grokking's
+///   `paper` preset leaves out y = 0 and starts its attention as the reference does
+///   (`zero_operand=drop`, `attention_init=xavier`). Older links mean one draw, one shared
+///   split, and every equation with uniform attention weights.
 ///
 /// A link without `v` is read as this version (a hand-typed link wants today's presets).
 pub const LINK_VERSION: u32 = 3;
@@ -27,7 +30,13 @@ pub const LINK_VERSION: u32 = 3;
 pub fn preset_as_of(experiment: Experiment, preset: Preset, version: u32) -> AnySpec {
     let mut spec = experiment.preset(preset);
     match &mut spec {
-        AnySpec::Grokking(s) if version < 2 => s.seeds = 1,
+        AnySpec::Grokking(s) if version < 3 => {
+            if version < 2 {
+                s.seeds = 1;
+            }
+            s.zero_operand = ZeroOperand::Keep;
+            s.attention_init = AttentionInit::Uniform;
+        }
         AnySpec::DoubleDescent(s) if version < 3 => s.draws = 1,
         AnySpec::Dropout(s) if version < 3 => s.splits = Splits::Shared,
         AnySpec::Augmentation(s) if version < 3 => s.splits = Splits::Shared,
@@ -362,6 +371,24 @@ mod tests {
                 "splits",
                 "\"shared\"",
                 "\"per-seed\"",
+            ),
+            (
+                "?exp=grokking&v=2&preset=paper",
+                "zero_operand",
+                "\"keep\"",
+                "\"drop\"",
+            ),
+            (
+                "?exp=grokking&v=1&preset=paper",
+                "attention_init",
+                "\"uniform\"",
+                "\"xavier\"",
+            ),
+            (
+                "?exp=grokking&v=2&preset=ci",
+                "zero_operand",
+                "\"keep\"",
+                "\"keep\"",
             ),
         ] {
             assert_eq!(key(link, k), old, "{link}");

@@ -1,6 +1,6 @@
 //! What a grokking spec costs (see [`crate::cost`]).
 
-use super::{Architecture, GrokkingSpec};
+use super::{Architecture, GrokkingSpec, ZeroOperand};
 use crate::cost::{Cost, F32, F64, Tally, evaluations};
 use crate::data::modular::{Op, vocabulary};
 use crate::train::{OptimizerKind, grokfast::Filter};
@@ -13,7 +13,7 @@ impl GrokkingSpec {
         let p = f64::from(self.p);
         let v = vocabulary(self.p) as f64;
         let d = self.d_model as f64;
-        let equations = if self.op == Op::Div {
+        let equations = if self.op == Op::Div || self.zero_operand == ZeroOperand::Drop {
             p * (p - 1.0)
         } else {
             p * p

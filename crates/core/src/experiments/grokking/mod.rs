@@ -109,7 +109,7 @@ pub static KNOBS: &[Knob] = &[
     Knob {
         key: "p",
         label: "Modulus p",
-        help: "A prime; there are p² equations (p(p−1) for division).",
+        help: "A prime; there are p² equations (p(p−1) for division or without y = 0).",
         kind: int(7, 113, false),
     },
     Knob {
@@ -117,6 +117,13 @@ pub static KNOBS: &[Knob] = &[
         label: "Train fraction",
         help: "Share of all equations used for training; the rest is validation.",
         kind: float(0.05, 0.95, false),
+    },
+    Knob {
+        key: "zero_operand",
+        label: "Equations with y = 0",
+        help: "keep: all p² pairs; drop: y from 1 to p−1, as the Grokfast reference code (for \
+            division they are never there).",
+        kind: KnobKind::Choice(ZeroOperand::NAMES),
     },
     Knob {
         key: "corruption",
@@ -129,6 +136,14 @@ pub static KNOBS: &[Knob] = &[
         label: "Model",
         help: "Decoder-only transformer (the paper's) or a one-hidden-layer embedding MLP.",
         kind: KnobKind::Choice(Architecture::NAMES),
+    },
+    Knob {
+        key: "attention_init",
+        label: "Attention init",
+        help: "transformer: uniform within ±1/√fan-in like every other layer, or xavier: \
+            query/key/value weights Xavier-uniform with zero biases and a zero output bias \
+            (PyTorch's multi-head attention, as in the Grokfast reference).",
+        kind: KnobKind::Choice(AttentionInit::NAMES),
     },
     Knob {
         key: "d_model",
@@ -285,6 +300,37 @@ impl Architecture {
     pub const NAMES: &'static [&'static str] = &["transformer", "mlp"];
 }
 
+/// Whether the equations with y = 0 are in the data set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ZeroOperand {
+    /// Every pair (x, y): p² equations.
+    #[default]
+    Keep,
+    /// y in 1…p−1 only, as the Grokfast reference code builds x·y mod p: p(p−1) equations.
+    Drop,
+}
+
+impl ZeroOperand {
+    pub const NAMES: &'static [&'static str] = &["keep", "drop"];
+}
+
+/// How the transformer's attention projections start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttentionInit {
+    /// Every weight and bias uniform within ±1/√fan-in, like the other linear layers.
+    #[default]
+    Uniform,
+    /// As PyTorch's multi-head attention (the reference's): the query, key and value weights
+    /// Xavier-uniform as one [3d, d] matrix, their biases and the output bias zero.
+    Xavier,
+}
+
+impl AttentionInit {
+    pub const NAMES: &'static [&'static str] = &["uniform", "xavier"];
+}
+
 /// Which runs to train side by side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -316,8 +362,10 @@ pub struct GrokkingSpec {
     pub op: Op,
     pub p: u32,
     pub train_fraction: f64,
+    pub zero_operand: ZeroOperand,
     pub corruption: f64,
     pub model: Architecture,
+    pub attention_init: AttentionInit,
     pub d_model: usize,
     pub heads: usize,
     pub layers: usize,
@@ -359,8 +407,11 @@ impl GrokkingSpec {
             op: Op::Mul,
             p: 97,
             train_fraction: 0.5,
+            // The reference's equations and attention (links before v3 meant keep/uniform).
+            zero_operand: ZeroOperand::Drop,
             corruption: 0.0,
             model: Architecture::Transformer,
+            attention_init: AttentionInit::Xavier,
             d_model: 128,
             heads: 4,
             layers: 2,
@@ -395,7 +446,9 @@ impl GrokkingSpec {
             Preset::Quick | Preset::Ci => Self {
                 p: 47,
                 train_fraction: 0.4,
+                zero_operand: ZeroOperand::Keep,
                 model: Architecture::Mlp,
+                attention_init: AttentionInit::Uniform,
                 d_model: 32,
                 width: 128,
                 // A light baseline decay (1e-4) groks late (5,900 / 7,750 / 8,850 steps for
@@ -447,7 +500,8 @@ impl GrokkingSpec {
         );
         match key {
             "width" => self.model == Architecture::Mlp,
-            "heads" | "layers" => self.model == Architecture::Transformer,
+            "heads" | "layers" | "attention_init" => self.model == Architecture::Transformer,
+            "zero_operand" => self.op != Op::Div,
             "beta2" => self.optimizer != OptimizerKind::Sgd,
             "ema_alpha" | "ema_lambda" | "ema_weight_decay" => ema,
             "ma_window" | "ma_lambda" | "ma_weight_decay" => ma,

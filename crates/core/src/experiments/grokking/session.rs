@@ -12,7 +12,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
 use serde_json::{Map, Value};
 
-use super::{Architecture, GrokkingSpec};
+use super::{Architecture, AttentionInit, GrokkingSpec, ZeroOperand};
 use crate::data::modular::{self, Equation, Op};
 use crate::models::embed_mlp::EmbedMlp;
 use crate::models::transformer::{Transformer, TransformerShape};
@@ -158,7 +158,8 @@ impl GrokkingSession {
     /// Trains the spec's runs, or only those at `runs` (indices into [`GrokkingSpec::runs`]).
     pub fn new(spec: GrokkingSpec, runs: Option<&[usize]>, device: &Device) -> Self {
         let device = device.clone().autodiff();
-        let equations = modular::all_equations(spec.op, spec.p);
+        let y_from = u32::from(spec.zero_operand == ZeroOperand::Drop);
+        let equations = modular::equations(spec.op, spec.p, y_from);
         let mut split_rng = Stream::new(spec.data_seed, "grokking/split");
         let (train, val) = modular::split(
             equations,
@@ -218,6 +219,7 @@ impl GrokkingSession {
                             d_model: spec.d_model,
                             heads: spec.heads,
                             layers: spec.layers,
+                            xavier_attention: spec.attention_init == AttentionInit::Xavier,
                         };
                         let model = Transformer::new(shape, &mut init(i), &device);
                         let (update, optim) =

@@ -123,7 +123,7 @@ fn grokking_ci_grokfast_ema_beats_the_best_swept_weight_decay_and_its_own_contro
         .expect("valid values");
     let labels: Vec<String> = match &spec {
         overfit_core::spec::AnySpec::Grokking(g) => {
-            g.runs().iter().map(|(l, _, _)| l.to_string()).collect()
+            g.runs().iter().map(|r| r.label.clone()).collect()
         }
         _ => unreachable!("a grokking spec"),
     };
@@ -202,6 +202,55 @@ fn grokking_ci_grokfast_ema_beats_the_best_swept_weight_decay_and_its_own_contro
     assert!(
         control_train < 0.5,
         "weight decay 0.02 alone should not fit the training set: train accuracy {control_train:.3}"
+    );
+}
+
+#[test]
+fn grokking_ci_more_training_data_groks_sooner() {
+    // Power et al. (2022), Fig. 1: the fewer equations a network trains on, the longer it takes
+    // to generalise, and below some fraction it does not within the budget. The ci setting's
+    // Grokfast-EMA runs at training fractions 0.3, 0.5 and 0.7 (nested training sets of one
+    // shuffle), three seeds each. Measured over 10,000 steps: 95% validation at 1,050 / 1,200 /
+    // 1,200 (0.7), 1,400 / 1,650 / 1,600 (0.5), never at 0.3 (validation 0.75 at 10,000); the
+    // baseline at 2,900-3,600 (0.7), 4,050-5,400 (0.5), never at 0.3.
+    let mut spec = Experiment::Grokking.preset(Preset::Ci);
+    spec.set_all([
+        "compare=fractions",
+        "fraction_min=0.3",
+        "fraction_max=0.7",
+        "fractions=3",
+        "steps=2500",
+    ])
+    .expect("valid values");
+    // Runs alternate baseline / Grokfast-EMA per fraction: the EMA runs are 1, 3, 5.
+    let mut report = train_runs(&spec, &[1, 3, 5]);
+    Experiment::Grokking.derive(&mut report);
+    let by = run_labelled(&report, "grokfast-ema by fraction");
+    let (fractions, steps) = (
+        by.column("train_fraction"),
+        by.column("steps_to_val_acc_95"),
+    );
+    println!("grokking ci, Grokfast-EMA: fractions {fractions:?}, median steps to 95% {steps:?}");
+    for r in &report.runs {
+        println!(
+            "  {}: {:?}",
+            r.label,
+            r.summary.get("steps_to_val_acc_95_each")
+        );
+    }
+    assert_eq!(fractions, [0.3, 0.5, 0.7]);
+    for f in ["0.30", "0.50", "0.70"] {
+        let run = run_labelled(&report, &format!("grokfast-ema f={f}"));
+        let fit = summary_step(run, "steps_to_train_acc_95").expect("every fraction memorises");
+        assert!(fit <= 600.0, "f={f} fits its training set early: {fit}");
+    }
+    assert!(
+        steps[0].is_nan(),
+        "at 30% of the equations Grokfast-EMA should not generalise within 2,500 steps: {steps:?}"
+    );
+    assert!(
+        steps[2] < steps[1] && steps[1] <= 2000.0,
+        "more data should generalise sooner: {steps:?}"
     );
 }
 

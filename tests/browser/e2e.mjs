@@ -230,6 +230,18 @@ await check('independent runs train side by side in workers and give exactly the
   if (JSON.stringify(parallel.runs) !== JSON.stringify(serial.runs)) throw new Error('the runs trained in three workers differ from the runs trained in one');
   console.log(`     3 workers = 1 worker, ${serial.runs[0].series.step.length} evaluations per run`);
 }));
+await check('a training-fraction sweep adds steps to generalise by fraction, from runs merged across workers', () => withPage(cpuBrowser, 'grokking-fractions', true, async (page) => {
+  await page.goto(`${base}?exp=grokking&p=11&model=mlp&d_model=16&width=16&batch=16&compare=fractions&fractions=3&seeds=2&steps=40&eval_every=10&workers=2&autorun=1`);
+  await waitDone(page);
+  const panels = await page.locator('.chart-box svg').count();
+  if (panels !== 5) throw new Error(`expected the four charts and steps by fraction, found ${panels}`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const report = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  const labels = report.runs.map((r) => r.label).join();
+  if (labels !== 'baseline f=0.30,grokfast-ema f=0.30,baseline f=0.50,grokfast-ema f=0.50,baseline f=0.70,grokfast-ema f=0.70,baseline by fraction,grokfast-ema by fraction') throw new Error(`runs: ${labels}`);
+  const fractions = report.runs[7].series.train_fraction.join();
+  if (fractions !== '0.3,0.5,0.7') throw new Error(`fractions ${fractions}`);
+}));
 await check('"Copy link" gives a link that reopens the exact spec', () => withPage(cpuBrowser, 'copy-link', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&width=12&dataset=xor&init_seed=77`);
   await page.click('#copy-link');

@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 
 use leptos::prelude::*;
 use overfit_core::cost::Target;
+use overfit_core::experiments::Experiment;
 use overfit_core::live::{ComputeInfo, FromWorker, PROTOCOL, SurfaceImage, ToWorker};
 use overfit_core::report::Report;
 use overfit_core::spec::{AnySpec, Preset, link, share_runs};
@@ -480,7 +481,7 @@ impl Inner {
     fn publish_report(&self) {
         let slots = self.slots.borrow();
         let active = &slots[..self.active.get().min(slots.len())];
-        let report = match active {
+        let mut report = match active {
             [only] => only.report.clone(),
             _ => active
                 .iter()
@@ -488,6 +489,12 @@ impl Inner {
                 .collect::<Option<Vec<_>>>()
                 .and_then(Report::merge),
         };
+        // What the runs say together (e.g. steps to generalise by training fraction).
+        if let Some(r) = &mut report
+            && let Ok(experiment) = r.experiment.parse::<Experiment>()
+        {
+            experiment.derive(r);
+        }
         if report.is_some() {
             self.view.report.set(report);
         }

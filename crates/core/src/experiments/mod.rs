@@ -312,7 +312,25 @@ impl Experiment {
                     _ => benign::Mode::Xor.panels(),
                 }
             }
+            Experiment::Grokking
+                if report.spec.get("compare").and_then(Value::as_str) == Some("fractions") =>
+            {
+                grokking::FRACTION_PANELS
+            }
             _ => self.panels(),
+        }
+    }
+
+    /// Adds what a report's runs say together, once every run is in it (after runs trained
+    /// apart are merged): `compare=fractions`' steps to generalise by training fraction.
+    /// Replaces what an earlier call added, so a live report can be derived at every update.
+    pub fn derive(self, report: &mut Report) {
+        if self == Experiment::Grokking
+            && report.spec.get("compare").and_then(Value::as_str) == Some("fractions")
+        {
+            report.runs.retain(|r| !r.label.ends_with(" by fraction"));
+            let derived = grokking::fraction_runs(report);
+            report.runs.extend(derived);
         }
     }
 

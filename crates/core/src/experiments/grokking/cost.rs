@@ -1,8 +1,8 @@
 //! What a grokking spec costs (see [`crate::cost`]).
 
-use super::{Architecture, GrokkingSpec, ZeroOperand};
+use super::{Architecture, GrokkingSpec};
 use crate::cost::{Cost, F32, F64, Tally, evaluations};
-use crate::data::modular::{Op, vocabulary};
+use crate::data::modular::vocabulary;
 use crate::train::{OptimizerKind, grokfast::Filter};
 
 /// Tokens per equation: `[x, op, y, =]`.
@@ -10,14 +10,9 @@ const SEQ: f64 = 4.0;
 
 impl GrokkingSpec {
     pub fn cost(&self) -> Cost {
-        let p = f64::from(self.p);
         let v = vocabulary(self.p) as f64;
         let d = self.d_model as f64;
-        let equations = if self.op == Op::Div || self.zero_operand == ZeroOperand::Drop {
-            p * (p - 1.0)
-        } else {
-            p * p
-        };
+        let equations = self.equation_count() as f64;
         let n_train = (equations * self.train_fraction).round().max(1.0);
         let n_val = (equations - n_train).max(1.0);
         let batch = (self.batch as f64).min(n_train);
@@ -73,20 +68,23 @@ impl GrokkingSpec {
             // uses, and the whole stack's step or evaluation is alive at once.
             let ema = runs
                 .iter()
-                .any(|(_, f, _)| matches!(f, Some(Filter::Ema { .. })));
+                .any(|r| matches!(r.filter, Some(Filter::Ema { .. })));
             let ma = runs
                 .iter()
-                .find(|(_, f, _)| matches!(f, Some(Filter::Ma { .. })))
-                .map_or(0.0, |(_, f, _)| filter_state(f));
+                .find(|r| matches!(r.filter, Some(Filter::Ma { .. })))
+                .map_or(0.0, |r| filter_state(&r.filter));
             let state = if ema { 1.0 } else { 0.0 } + ma;
             tally.hold(r * params * (2.0 + moments + state), F32);
             // An evaluation also gives each member its own copy of both splits.
             tally.phase(r * step);
             tally.phase(r * (evaluation + (n_train + n_val) * (SEQ + 1.0) * F64));
         } else {
-            for (_, filter, _) in &runs {
+            for run in &runs {
                 // Parameters, gradients, optimizer moments, filter state.
-                tally.hold(seeds * params * (2.0 + moments + filter_state(filter)), F32);
+                tally.hold(
+                    seeds * params * (2.0 + moments + filter_state(&run.filter)),
+                    F32,
+                );
             }
             // Members step and evaluate one after another (an evaluation reduces a member's
             // forwards to scalars before the next one's).

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::data::modular::{self, Op};
-use crate::report::Report;
+use crate::report::{Report, RunReport};
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 use crate::train::OptimizerKind;
 use crate::train::grokfast::Filter;
@@ -203,8 +203,29 @@ pub static KNOBS: &[Knob] = &[
         key: "compare",
         label: "Runs",
         help: "Which runs train side by side with the baseline (controls: each filter's weight \
-               decay without the filter, too).",
+               decay without the filter, too; sweep: and two more weight decays; fractions: \
+               the baseline and Grokfast-EMA at several training fractions).",
         kind: KnobKind::Choice(Compare::NAMES),
+    },
+    Knob {
+        key: "fraction_min",
+        label: "Smallest fraction",
+        help: "compare=fractions: the smallest training fraction of the sweep.",
+        kind: float(0.05, 0.95, false),
+    },
+    Knob {
+        key: "fraction_max",
+        label: "Largest fraction",
+        help: "compare=fractions: the largest training fraction of the sweep.",
+        kind: float(0.05, 0.95, false),
+    },
+    Knob {
+        key: "fractions",
+        label: "Fractions",
+        help: "compare=fractions: training fractions evenly spaced from the smallest to the \
+            largest; at each, the baseline and Grokfast-EMA train on that share of the \
+            equations (smaller training sets are part of larger ones).",
+        kind: int(2, 9, false),
     },
     Knob {
         key: "weight_decay",
@@ -344,12 +365,55 @@ pub enum Compare {
     /// `controls` plus the baseline at the weight decays of [`SWEEP`]: with the controls, a
     /// sweep of the unfiltered run from the baseline's weight decay to the filters'.
     Sweep,
+    /// The baseline and Grokfast-EMA at each training fraction of
+    /// [`GrokkingSpec::fraction_grid`] (Power et al. 2022, Fig. 1): steps to generalise
+    /// against the share of equations trained on.
+    Fractions,
 }
 
 impl Compare {
-    pub const NAMES: &'static [&'static str] =
-        &["all", "ema", "ma", "baseline", "controls", "sweep"];
+    pub const NAMES: &'static [&'static str] = &[
+        "all",
+        "ema",
+        "ma",
+        "baseline",
+        "controls",
+        "sweep",
+        "fractions",
+    ];
 }
+
+/// One run a spec trains: its label, Grokfast filter, weight decay and training fraction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunPlan {
+    pub label: String,
+    pub filter: Option<Filter>,
+    pub weight_decay: f64,
+    pub train_fraction: f64,
+}
+
+/// The label suffix of `compare=fractions` runs: `baseline f=0.30`.
+fn fraction_label(family: &str, fraction: f64) -> String {
+    format!("{family} f={fraction:.2}")
+}
+
+/// Charts of `compare=fractions`: the usual four, and steps to generalise by training
+/// fraction.
+pub static FRACTION_PANELS: &[Panel] = &[
+    PANELS[0],
+    PANELS[1],
+    PANELS[2],
+    PANELS[3],
+    Panel {
+        title: "steps to 95% validation by training fraction (median over seeds; band: spread \
+            of the seeds that got there)",
+        metrics: &["steps_to_val_acc_95"],
+        y_range: None,
+        log_x: false,
+        log_y: true,
+        x: Some("train_fraction"),
+    },
+];
 
 /// The unfiltered runs `compare=sweep` adds between the baseline's weight decay (1e-4 in the
 /// quick and ci presets) and the filters' (0.01, 0.02): label and weight decay.
@@ -377,6 +441,9 @@ pub struct GrokkingSpec {
     pub warmup: usize,
     pub batch: usize,
     pub compare: Compare,
+    pub fraction_min: f64,
+    pub fraction_max: f64,
+    pub fractions: usize,
     pub weight_decay: f64,
     pub ema_alpha: f64,
     pub ema_lambda: f64,
@@ -422,6 +489,9 @@ impl GrokkingSpec {
             warmup: 10,
             batch: 512,
             compare: Compare::All,
+            fraction_min: 0.3,
+            fraction_max: 0.7,
+            fractions: 5,
             weight_decay: 0.0,
             ema_alpha: 0.98,
             ema_lambda: 2.0,
@@ -485,15 +555,74 @@ impl GrokkingSpec {
             )));
         }
         crate::spec::evaluates(self.eval_every, self.steps, "steps")?;
+        if self.compare == Compare::Fractions {
+            self.validate_fractions()?;
+        }
         Ok(())
+    }
+
+    /// A fraction sweep trains nested training sets side by side: each must hold more than a
+    /// batch, and no answers may be corrupted (a larger set would corrupt other rows).
+    fn validate_fractions(&self) -> Result<(), SpecError> {
+        if self.fraction_min >= self.fraction_max {
+            return Err(SpecError::Inconsistent(format!(
+                "fraction_min={} must be below fraction_max={}",
+                self.fraction_min, self.fraction_max
+            )));
+        }
+        if self.corruption > 0.0 {
+            return Err(SpecError::Inconsistent(
+                "compare=fractions trains clean answers only: set corruption=0".into(),
+            ));
+        }
+        let smallest = self.split_size(self.fraction_min);
+        if self.batch >= smallest {
+            return Err(SpecError::Inconsistent(format!(
+                "batch={} must be below the smallest training set ({smallest} equations at \
+                 fraction_min={}): lower the batch or raise fraction_min",
+                self.batch, self.fraction_min
+            )));
+        }
+        Ok(())
+    }
+
+    /// How many equations the operation has (p², or p(p−1) without y = 0 or for division).
+    pub fn equation_count(&self) -> usize {
+        let p = self.p as usize;
+        if self.op == Op::Div || self.zero_operand == ZeroOperand::Drop {
+            p * (p - 1)
+        } else {
+            p * p
+        }
+    }
+
+    /// Training equations at `fraction` (as [`modular::split`] cuts them).
+    pub fn split_size(&self, fraction: f64) -> usize {
+        let n = self.equation_count();
+        ((n as f64 * fraction).round() as usize).clamp(1, n.saturating_sub(1).max(1))
+    }
+
+    /// The training fractions of `compare=fractions`, ascending and rounded to hundredths.
+    pub fn fraction_grid(&self) -> Vec<f64> {
+        let k = self.fractions.max(2);
+        let mut out: Vec<f64> = (0..k)
+            .map(|i| {
+                let t = i as f64 / (k - 1) as f64;
+                let f = self.fraction_min + t * (self.fraction_max - self.fraction_min);
+                (f * 100.0).round() / 100.0
+            })
+            .collect();
+        out.dedup();
+        out
     }
 
     /// Whether `key` matters for this spec's model and runs.
     pub fn uses(&self, key: &str) -> bool {
         let ema = matches!(
             self.compare,
-            Compare::All | Compare::Ema | Compare::Controls | Compare::Sweep
+            Compare::All | Compare::Ema | Compare::Controls | Compare::Sweep | Compare::Fractions
         );
+        let fractions = self.compare == Compare::Fractions;
         let ma = matches!(
             self.compare,
             Compare::All | Compare::Ma | Compare::Controls | Compare::Sweep
@@ -505,22 +634,27 @@ impl GrokkingSpec {
             "beta2" => self.optimizer != OptimizerKind::Sgd,
             "ema_alpha" | "ema_lambda" | "ema_weight_decay" => ema,
             "ma_window" | "ma_lambda" | "ma_weight_decay" => ma,
+            "fraction_min" | "fraction_max" | "fractions" => fractions,
+            "train_fraction" => !fractions,
             _ => true,
         }
     }
 
-    /// The runs to train: label, filter, weight decay.
-    pub fn runs(&self) -> Vec<(&'static str, Option<Filter>, f64)> {
-        let baseline = ("baseline", None, self.weight_decay);
-        let ema = (
-            "grokfast-ema",
-            Some(Filter::Ema {
-                alpha: self.ema_alpha,
-                lambda: self.ema_lambda,
-            }),
-            self.ema_weight_decay,
-        );
-        let ma = (
+    /// The runs to train, in order.
+    pub fn runs(&self) -> Vec<RunPlan> {
+        let plan = |label: &str, filter, weight_decay| RunPlan {
+            label: label.to_string(),
+            filter,
+            weight_decay,
+            train_fraction: self.train_fraction,
+        };
+        let ema_filter = Some(Filter::Ema {
+            alpha: self.ema_alpha,
+            lambda: self.ema_lambda,
+        });
+        let baseline = plan("baseline", None, self.weight_decay);
+        let ema = plan("grokfast-ema", ema_filter, self.ema_weight_decay);
+        let ma = plan(
             "grokfast-ma",
             Some(Filter::Ma {
                 window: self.ma_window,
@@ -529,12 +663,12 @@ impl GrokkingSpec {
             self.ma_weight_decay,
         );
         // A filter's control: its optimizer and weight decay, no filter.
-        let ema_control = ("wd-only-ema", None, self.ema_weight_decay);
-        let ma_control = ("wd-only-ma", None, self.ma_weight_decay);
+        let ema_control = plan("wd-only-ema", None, self.ema_weight_decay);
+        let ma_control = plan("wd-only-ma", None, self.ma_weight_decay);
         match self.compare {
             Compare::Sweep => {
                 let mut runs = vec![baseline, ema, ema_control, ma, ma_control];
-                runs.extend(SWEEP.iter().map(|&(label, wd)| (label, None, wd)));
+                runs.extend(SWEEP.iter().map(|&(label, wd)| plan(label, None, wd)));
                 runs
             }
             Compare::Controls => vec![baseline, ema, ema_control, ma, ma_control],
@@ -542,6 +676,17 @@ impl GrokkingSpec {
             Compare::Ema => vec![baseline, ema],
             Compare::Ma => vec![baseline, ma],
             Compare::Baseline => vec![baseline],
+            Compare::Fractions => self
+                .fraction_grid()
+                .into_iter()
+                .flat_map(|f| {
+                    [&baseline, &ema].map(|run| RunPlan {
+                        label: fraction_label(&run.label, f),
+                        train_fraction: f,
+                        ..run.clone()
+                    })
+                })
+                .collect(),
         }
     }
 }
@@ -549,7 +694,73 @@ impl GrokkingSpec {
 /// Whether a run of this experiment trains without a Grokfast filter (the baseline, the
 /// filters' weight-decay controls and the sweep).
 pub fn unfiltered(label: &str) -> bool {
-    label == "baseline" || label.starts_with("wd-")
+    label == "baseline" || label.starts_with("baseline f=") || label.starts_with("wd-")
+}
+
+/// With `compare=fractions`, one run per family (baseline, Grokfast-EMA): steps to 95%
+/// validation against the training fraction, the median over seeds with the spread of the
+/// seeds that got there (a seed that never did leaves the spread, but counts in the median as
+/// later than every other). From the whole report, so runs trained apart count after merging.
+pub fn fraction_runs(report: &Report) -> Vec<RunReport> {
+    let mut out = Vec::new();
+    for family in ["baseline", "grokfast-ema"] {
+        let prefix = format!("{family} f=");
+        let mut points: Vec<(f64, f64, f64, Vec<Value>)> = report
+            .runs
+            .iter()
+            .filter(|r| r.label.starts_with(&prefix))
+            .filter_map(|r| {
+                let fraction = r.summary.get("train_fraction")?.as_f64()?;
+                let median = r
+                    .summary
+                    .get("steps_to_val_acc_95")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(f64::NAN);
+                let each: Vec<Value> = match r.summary.get("steps_to_val_acc_95_each") {
+                    Some(Value::Array(a)) => a.clone(),
+                    _ => vec![r.summary.get("steps_to_val_acc_95").cloned()?],
+                };
+                let reached: Vec<f64> = each.iter().filter_map(Value::as_f64).collect();
+                let sd = crate::experiments::ensemble::mean_sd(&reached).1;
+                Some((
+                    fraction,
+                    median,
+                    if median.is_finite() { sd } else { f64::NAN },
+                    each,
+                ))
+            })
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let column = |i: usize| {
+            points
+                .iter()
+                .map(|p| [p.0, p.1, p.2][i])
+                .collect::<Vec<_>>()
+        };
+        let mut summary = serde_json::Map::new();
+        summary.insert(
+            "steps_to_val_acc_95_each".into(),
+            Value::from(
+                points
+                    .iter()
+                    .map(|p| Value::from(p.3.clone()))
+                    .collect::<Vec<_>>(),
+            ),
+        );
+        out.push(RunReport::from_columns(
+            &format!("{family} by fraction"),
+            &[
+                ("train_fraction", column(0)),
+                ("steps_to_val_acc_95", column(1)),
+                ("steps_to_val_acc_95_sd", column(2)),
+            ],
+            summary,
+        ));
+    }
+    out
 }
 
 /// Sentences that say how much of each filter's speed-up is the filter: its steps to 95%

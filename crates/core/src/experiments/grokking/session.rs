@@ -12,7 +12,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
 use serde_json::{Map, Value};
 
-use super::{Architecture, AttentionInit, GrokkingSpec, ZeroOperand};
+use super::{Architecture, AttentionInit, Compare, GrokkingSpec, RunPlan, ZeroOperand};
 use crate::data::modular::{self, Equation, Op};
 use crate::models::embed_mlp::EmbedMlp;
 use crate::models::transformer::{Transformer, TransformerShape};
@@ -65,8 +65,11 @@ struct Track {
 
 /// A run: its seeds, members `[first, first + seeds)` of the session.
 struct Run {
-    label: &'static str,
+    label: String,
     weight_decay: f64,
+    train_fraction: f64,
+    /// Its training equations: the first `n_train` of the session's; the rest validate.
+    n_train: usize,
     tracks: Vec<Track>,
 }
 
@@ -92,12 +95,12 @@ pub struct GrokkingSession {
     device: Device,
     networks: Networks,
     runs: Vec<Run>,
-    x_train: Tensor<2, Int>,
-    y_train: Tensor<1, Int>,
-    x_val: Tensor<2, Int>,
-    y_val: Tensor<1, Int>,
-    n_train: usize,
-    n_val: usize,
+    /// Every equation, `[n, 4]` tokens and `[n]` answers, in the split's shuffled order: a
+    /// run trains on the first `n_train` and validates on the rest (nested training sets).
+    x_all: Tensor<2, Int>,
+    y_all: Tensor<1, Int>,
+    /// `[members, n]`: 1 on each member's training rows, where runs' training sets differ.
+    train_mask: Option<Tensor<2>>,
     parameters: usize,
     /// The operation's group's Fourier basis over the number tokens, `[2K, p]`
     /// ([`modular::fourier_basis`]), and K.
@@ -168,24 +171,32 @@ impl GrokkingSession {
             spec.p,
             &mut split_rng,
         );
-        let (x_train, y_train) = to_tensors(&train, spec.p, &device);
-        let (x_val, y_val) = to_tensors(&val, spec.p, &device);
+        let shared_n = train.len();
+        let ordered: Vec<Equation> = train.into_iter().chain(val).collect();
+        let (x_all, y_all) = to_tensors(&ordered, spec.p, &device);
         let vocabulary = modular::vocabulary(spec.p);
         let all = spec.runs();
-        let chosen: Vec<(&'static str, Member)> = runs
+        let chosen: Vec<(RunPlan, Member)> = runs
             .map_or_else(|| (0..all.len()).collect(), <[usize]>::to_vec)
             .into_iter()
-            .filter_map(|i| all.get(i).copied())
-            .map(|(label, filter, weight_decay)| {
-                (
-                    label,
-                    Member {
-                        filter,
-                        weight_decay,
-                    },
-                )
+            .filter_map(|i| all.get(i).cloned())
+            .map(|plan| {
+                let member = Member {
+                    filter: plan.filter,
+                    weight_decay: plan.weight_decay,
+                };
+                (plan, member)
             })
             .collect();
+        // A fraction sweep's runs train on nested prefixes of the shuffled equations; every
+        // other spec's runs share the split's training set.
+        let n_train_of = |plan: &RunPlan| {
+            if spec.compare == Compare::Fractions {
+                spec.split_size(plan.train_fraction)
+            } else {
+                shared_n
+            }
+        };
         let seeds = spec.seeds.max(1);
         // Run-major: run r's seed k is member r·seeds + k.
         let members: Vec<Member> = chosen
@@ -237,16 +248,18 @@ impl GrokkingSession {
             Networks::Stack { model, .. } => model.parameters_per_member(),
             Networks::Separate(singles) => singles.first().map_or(0, |s| s.model.num_params()),
         };
-        let runs = chosen
+        let runs: Vec<Run> = chosen
             .iter()
             .enumerate()
-            .map(|(r, (label, member))| Run {
-                label,
+            .map(|(r, (plan, member))| Run {
+                label: plan.label.clone(),
                 weight_decay: member.weight_decay,
+                train_fraction: plan.train_fraction,
+                n_train: n_train_of(plan),
                 tracks: (0..seeds)
                     .map(|k| Track {
                         order: BatchOrder::new(
-                            train.len(),
+                            n_train_of(plan),
                             spec.batch,
                             Stream::new(seed_of(r * seeds + k, spec.order_seed), "grokking/order"),
                         ),
@@ -256,6 +269,20 @@ impl GrokkingSession {
                     .collect(),
             })
             .collect();
+        let n_all = ordered.len();
+        let train_mask = (spec.compare == Compare::Fractions).then(|| {
+            let mask: Vec<f32> = runs
+                .iter()
+                .flat_map(|run: &Run| {
+                    let row: Vec<f32> = (0..n_all)
+                        .map(|i| if i < run.n_train { 1.0 } else { 0.0 })
+                        .collect();
+                    std::iter::repeat_n(row, run.tracks.len()).flatten()
+                })
+                .collect();
+            let members = mask.len() / n_all.max(1);
+            Tensor::from_data(TensorData::new(mask, [members, n_all]), &device)
+        });
         let (frequencies, basis) = modular::fourier_basis(spec.op, spec.p);
         let basis = Tensor::from_data(
             TensorData::new(basis, [2 * frequencies, spec.p as usize]),
@@ -263,8 +290,6 @@ impl GrokkingSession {
         );
         Self {
             schedule: Schedule::new(spec.steps, spec.eval_every),
-            n_train: train.len(),
-            n_val: val.len(),
             parameters,
             basis,
             frequencies,
@@ -272,11 +297,21 @@ impl GrokkingSession {
             device,
             networks,
             runs,
-            x_train,
-            y_train,
-            x_val,
-            y_val,
+            x_all,
+            y_all,
+            train_mask,
         }
+    }
+
+    /// The first `n` equations (training) and the rest (validation): tokens and answers.
+    fn split_at(&self, n: usize) -> [(Tensor<2, Int>, Tensor<1, Int>); 2] {
+        let total = self.x_all.dims()[0];
+        [(0, n), (n, total)].map(|(from, to)| {
+            (
+                self.x_all.clone().narrow(0, from, to - from),
+                self.y_all.clone().narrow(0, from, to - from),
+            )
+        })
     }
 
     fn learning_rate(&self) -> f64 {
@@ -289,19 +324,21 @@ impl GrokkingSession {
         self.spec.lr * ramp
     }
 
-    /// The next batch of every member: indices into the training set.
+    /// The next batch of every member: indices into its run's training set (the first rows
+    /// of the session's equations).
     fn next_batches(&mut self) -> Vec<Vec<i64>> {
-        let n = self.n_train as i64;
         self.runs
             .iter_mut()
-            .flat_map(|run| &mut run.tracks)
-            .map(|track| {
-                if track.order.is_full_batch() {
-                    (0..n).collect()
-                } else {
-                    let rows = track.order.next_batch();
-                    rows.into_iter().map(|i| i as i64).collect()
-                }
+            .flat_map(|run| {
+                let n = run.n_train as i64;
+                run.tracks.iter_mut().map(move |track| {
+                    if track.order.is_full_batch() {
+                        (0..n).collect()
+                    } else {
+                        let rows = track.order.next_batch();
+                        rows.into_iter().map(|i| i as i64).collect()
+                    }
+                })
             })
             .collect()
     }
@@ -322,12 +359,12 @@ impl GrokkingSession {
                 let (members, batch) = (batches.len(), batches.first().map_or(0, Vec::len));
                 let idx = index(batches.concat());
                 let x = self
-                    .x_train
+                    .x_all
                     .clone()
                     .select(0, idx.clone())
                     .reshape([members, batch, 4]);
                 let y = self
-                    .y_train
+                    .y_all
                     .clone()
                     .select(0, idx)
                     .reshape([members, batch, 1]);
@@ -339,8 +376,8 @@ impl GrokkingSession {
             Networks::Separate(singles) => {
                 for (single, rows) in singles.iter_mut().zip(batches) {
                     let idx = index(rows);
-                    let x = self.x_train.clone().select(0, idx.clone());
-                    let y = self.y_train.clone().select(0, idx);
+                    let x = self.x_all.clone().select(0, idx.clone());
+                    let y = self.y_all.clone().select(0, idx);
                     let logits = single.model.forward_last(x);
                     let loss = burn::nn::loss::CrossEntropyLossConfig::new()
                         .init(&self.device)
@@ -403,8 +440,38 @@ impl GrokkingSession {
                         member_correct(logits, y),
                     )
                 };
-                let (train_loss, train_correct) = split(&self.x_train, &self.y_train);
-                let (val_loss, val_correct) = split(&self.x_val, &self.y_val);
+                let [(train_loss, train_correct), (val_loss, val_correct)] = match &self.train_mask
+                {
+                    // Every member on every equation, each split's rows picked by the mask.
+                    Some(mask) => {
+                        let logits =
+                            model.forward(per_member(&self.x_all.clone().inner(), members));
+                        let y = per_member(&self.y_all.clone().inner(), members);
+                        let [_, n, _] = logits.dims();
+                        let nll = activation::log_softmax(logits.clone(), 2)
+                            .gather(2, y.clone())
+                            .neg()
+                            .reshape([members, n]);
+                        let correct = logits
+                            .argmax(2)
+                            .equal(y)
+                            .int()
+                            .float()
+                            .reshape([members, n]);
+                        let mask = mask.clone().inner();
+                        [mask.clone(), mask.ones_like() - mask].map(|rows| {
+                            let count = rows.clone().sum_dim(1).clamp_min(1.0).reshape([members]);
+                            let loss =
+                                (nll.clone() * rows.clone()).sum_dim(1).reshape([members]) / count;
+                            (loss, (correct.clone() * rows).sum_dim(1).reshape([members]))
+                        })
+                    }
+                    None => {
+                        let [(x_train, y_train), (x_val, y_val)] =
+                            self.split_at(self.runs[0].n_train);
+                        [split(&x_train, &y_train), split(&x_val, &y_val)]
+                    }
+                };
                 [
                     train_loss,
                     train_correct,
@@ -415,18 +482,17 @@ impl GrokkingSession {
             }
             Networks::Separate(singles) => {
                 let mut cols: [Vec<Tensor<1>>; 5] = Default::default();
-                for single in singles {
+                let seeds = self.runs.first().map_or(1, |r| r.tracks.len());
+                for (i, single) in singles.iter().enumerate() {
                     // Evaluated without autodiff: each member's forwards are reduced to
                     // scalars before the next member's start.
                     let model = &single.model.valid();
-                    let (train_loss, train_correct) = loss_and_correct(
-                        model.forward_last(self.x_train.clone().inner()),
-                        self.y_train.clone().inner(),
-                    );
-                    let (val_loss, val_correct) = loss_and_correct(
-                        model.forward_last(self.x_val.clone().inner()),
-                        self.y_val.clone().inner(),
-                    );
+                    let [(x_train, y_train), (x_val, y_val)] =
+                        self.split_at(self.runs[i / seeds].n_train);
+                    let (train_loss, train_correct) =
+                        loss_and_correct(model.forward_last(x_train.inner()), y_train.inner());
+                    let (val_loss, val_correct) =
+                        loss_and_correct(model.forward_last(x_val.inner()), y_val.inner());
                     let mut norm = SquaredNorm(None);
                     model.visit(&mut norm);
                     let norm = norm
@@ -508,8 +574,12 @@ impl GrokkingSession {
         );
         m.insert("seeds".into(), Value::from(run.tracks.len()));
         m.insert("weight_decay".into(), json_number(run.weight_decay));
-        m.insert("n_train".into(), Value::from(self.n_train));
-        m.insert("n_val".into(), Value::from(self.n_val));
+        m.insert("n_train".into(), Value::from(run.n_train));
+        m.insert(
+            "n_val".into(),
+            Value::from(self.x_all.dims()[0] - run.n_train),
+        );
+        m.insert("train_fraction".into(), json_number(run.train_fraction));
         m.insert("parameters".into(), Value::from(self.parameters));
         m
     }
@@ -596,12 +666,13 @@ impl Stepper for GrokkingSession {
                 columns.iter().map(Vec::len).collect::<Vec<_>>()
             )));
         }
-        let (n_train, n_val) = (self.n_train as f64, self.n_val.max(1) as f64);
+        let total = self.x_all.dims()[0];
         let tracks = self.runs.iter_mut().flat_map(|run| {
-            let label = run.label;
-            run.tracks.iter_mut().map(move |t| (label, t))
+            let (label, n) = (run.label.as_str(), run.n_train);
+            run.tracks.iter_mut().map(move |t| (label, n, t))
         });
-        for (i, (label, track)) in tracks.enumerate() {
+        for (i, (label, n, track)) in tracks.enumerate() {
+            let (n_train, n_val) = (n.max(1) as f64, (total - n).max(1) as f64);
             let train_loss = columns[0][i];
             let spectrum = columns[5][i * k..(i + 1) * k].to_vec();
             let mut shares = spectrum.clone();
@@ -682,7 +753,7 @@ impl Stepper for GrokkingSession {
                 .iter()
                 .map(|r| {
                     let series = r.series();
-                    RunReport::new(r.label, &series, self.summary(r, &series))
+                    RunReport::new(&r.label, &series, self.summary(r, &series))
                 })
                 .collect(),
         )
@@ -846,5 +917,83 @@ mod tests {
         let first = whole.runs[0].column("train_loss");
         let last = first[first.len() - 1];
         assert!(last < first[0], "training loss falls: {first:?}");
+    }
+
+    /// A fraction sweep's run at fraction f trains exactly what a run with that training
+    /// fraction trains alone (nested splits of one shuffle), for the stacked MLP and for the
+    /// transformer; the sweep's derived runs list its fractions in order.
+    #[test]
+    fn a_fraction_sweep_run_equals_that_fraction_trained_alone() {
+        for base in [tiny_mlp(), tiny()] {
+            let sweep = GrokkingSpec {
+                compare: Compare::Fractions,
+                fraction_min: 0.4,
+                fraction_max: 0.8,
+                fractions: 3,
+                ..base.clone()
+            };
+            assert!(
+                sweep.validate_rules().is_ok(),
+                "{:?}",
+                sweep.validate_rules()
+            );
+            let whole = run_to_end(sweep.clone());
+            let labels: Vec<&str> = whole.runs.iter().map(|r| r.label.as_str()).collect();
+            assert_eq!(
+                labels,
+                [
+                    "baseline f=0.40",
+                    "grokfast-ema f=0.40",
+                    "baseline f=0.60",
+                    "grokfast-ema f=0.60",
+                    "baseline f=0.80",
+                    "grokfast-ema f=0.80"
+                ]
+            );
+            let n: Vec<u64> = whole
+                .runs
+                .iter()
+                .map(|r| r.summary["n_train"].as_u64().expect("n_train"))
+                .collect();
+            assert!(n[0] < n[2] && n[2] < n[4] && n[0] == n[1], "{n:?}");
+            for (i, f) in [(2, 0.6), (3, 0.6)] {
+                let alone = GrokkingSpec {
+                    compare: Compare::Ema,
+                    train_fraction: f,
+                    ..base.clone()
+                };
+                let alone = run_to_end(alone);
+                let other = &alone.runs[i - 2];
+                let run = &whole.runs[i];
+                assert_eq!(other.summary["n_train"], run.summary["n_train"]);
+                for metric in ["train_loss", "train_acc", "val_loss", "val_acc"] {
+                    let (a, b) = (run.column(metric), other.column(metric));
+                    assert_eq!(a.len(), b.len());
+                    for (x, y) in a.iter().zip(&b) {
+                        assert!(
+                            (x - y).abs() <= 1e-5 * x.abs().max(1.0),
+                            "{} {metric}: {a:?} vs {b:?}",
+                            run.label
+                        );
+                    }
+                }
+            }
+            let mut report = whole.clone();
+            crate::experiments::Experiment::Grokking.derive(&mut report);
+            crate::experiments::Experiment::Grokking.derive(&mut report);
+            let derived: Vec<&str> = report.runs[6..].iter().map(|r| r.label.as_str()).collect();
+            assert_eq!(
+                derived,
+                ["baseline by fraction", "grokfast-ema by fraction"]
+            );
+            assert_eq!(report.runs[6].column("train_fraction"), [0.4, 0.6, 0.8]);
+        }
+        // Nested sets must each hold more than a batch.
+        let bad = GrokkingSpec {
+            compare: Compare::Fractions,
+            fraction_min: 0.05,
+            ..tiny_mlp()
+        };
+        assert!(bad.validate_rules().is_err());
     }
 }

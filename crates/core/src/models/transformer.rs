@@ -203,6 +203,10 @@ mod tests {
     use super::*;
 
     fn tiny() -> (Transformer, Device) {
+        tiny_with(false)
+    }
+
+    fn tiny_with(xavier_attention: bool) -> (Transformer, Device) {
         let device = Device::flex();
         let shape = TransformerShape {
             vocabulary: 9,
@@ -210,7 +214,7 @@ mod tests {
             d_model: 16,
             heads: 4,
             layers: 2,
-            xavier_attention: false,
+            xavier_attention,
         };
         (
             Transformer::new(shape, &mut Stream::new(1, "init"), &device),
@@ -227,16 +231,7 @@ mod tests {
     /// Xavier bound of the fused [3d, d] matrix, output weights within 1/√d.
     #[test]
     fn xavier_attention_starts_as_the_reference() {
-        let device = Device::flex();
-        let shape = TransformerShape {
-            vocabulary: 9,
-            seq_len: 4,
-            d_model: 16,
-            heads: 4,
-            layers: 1,
-            xavier_attention: true,
-        };
-        let model = Transformer::new(shape, &mut Stream::new(1, "init"), &device);
+        let (model, _) = tiny_with(true);
         let attention = &model.blocks[0].attention;
         let largest = |t: Tensor<2>| {
             t.abs()

@@ -97,6 +97,29 @@ pub enum SpecError {
 /// Text from a link or a command line as an error message shows it: at most 40 characters
 /// (a hostile link can be megabytes long), control characters replaced, so that a message is
 /// always one short line.
+/// The keys an experiment knows, for an error message: all of them while the list is short,
+/// else the first ones and how many more `overfit list` shows (a message stays one short
+/// line).
+fn known_keys<'a>(keys: impl Iterator<Item = &'a str>) -> String {
+    const MOST: usize = 200;
+    let keys: Vec<&str> = keys.collect();
+    let mut out = String::new();
+    for (i, key) in keys.iter().enumerate() {
+        if out.len() + key.len() > MOST {
+            out.push_str(&format!(
+                ", and {} more: `overfit list` shows them all",
+                keys.len() - i
+            ));
+            break;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(key);
+    }
+    out
+}
+
 pub fn clip(text: &str) -> String {
     const MOST: usize = 40;
     let mut out: String = text
@@ -181,12 +204,7 @@ impl AnySpec {
         let knob = experiment.knob(key).ok_or_else(|| SpecError::UnknownKey {
             experiment: experiment.id(),
             key: key.to_string(),
-            known: experiment
-                .knobs()
-                .iter()
-                .map(|k| k.key)
-                .collect::<Vec<_>>()
-                .join(", "),
+            known: known_keys(experiment.knobs().iter().map(|k| k.key)),
         })?;
         let value = knob.parse(raw)?;
         let mut map = self.to_json();
@@ -424,6 +442,16 @@ mod tests {
         assert!(
             err.to_string()
                 .starts_with("unknown key 'colour' for toy2d (known keys: dataset,")
+        );
+        // An experiment with many knobs names the first and counts the rest: one short line.
+        let mut grokking = AnySpec::Grokking(Default::default());
+        let err = grokking
+            .set("colour", "red")
+            .expect_err("unknown")
+            .to_string();
+        assert!(
+            err.len() < 300 && err.contains("more: `overfit list` shows them all"),
+            "{err}"
         );
         assert_eq!(spec, toy(), "failed sets leave the spec unchanged");
     }

@@ -29,7 +29,7 @@ pub use series::Series;
 #[cfg(all(test, feature = "engine"))]
 pub(crate) use session::run_to_end;
 #[cfg(feature = "engine")]
-pub use session::{Probe, Session, loss_and_correct, scalar};
+pub use session::{Probe, Session, loss_and_correct, scalar, weighted_loss_and_correct};
 #[cfg(feature = "engine")]
 pub use update::{Member, StackUpdate};
 

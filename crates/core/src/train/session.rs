@@ -2,7 +2,7 @@
 //! implements (directly or as a [`Stepper`]), its probes, and the trainers' helpers.
 
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::tensor::{Int, Tensor, TensorData, Transaction};
+use burn::tensor::{Int, Tensor, TensorData, Transaction, activation};
 
 use super::{Gallery, RunError, Stepper, Surface, advance};
 use crate::report::Report;
@@ -103,6 +103,35 @@ pub fn loss_and_correct(logits: Tensor<2>, targets: Tensor<1, Int>) -> (Tensor<1
         .sum()
         .float();
     (loss, correct)
+}
+
+/// Per model, the weighted sums of its cross-entropy and of its correct arg-max predictions
+/// over its rows, both `[models]` and detached: with weights 1/n, the mean loss and the
+/// accuracy; with 0/1 weights, the summed loss and the count of correct rows they select.
+///
+/// # Shapes
+/// - logits: `[models, n, classes]`, targets: `[models, n, 1]`, weights: `[models, n]`
+pub fn weighted_loss_and_correct(
+    logits: Tensor<3>,
+    targets: Tensor<3, Int>,
+    weights: Tensor<2>,
+) -> (Tensor<1>, Tensor<1>) {
+    let logits = logits.detach();
+    let [m, n, _] = logits.dims();
+    let nll = activation::log_softmax(logits.clone(), 2)
+        .gather(2, targets.clone())
+        .neg()
+        .reshape([m, n]);
+    let correct = logits
+        .argmax(2)
+        .equal(targets)
+        .int()
+        .float()
+        .reshape([m, n]);
+    (
+        (nll * weights.clone()).sum_dim(1).reshape([m]),
+        (correct * weights).sum_dim(1).reshape([m]),
+    )
 }
 
 /// Drives a session natively to its end (tests only: the read-backs block, which the browser

@@ -2,14 +2,16 @@
 
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
+use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde_json::{Map, Value};
 
 use super::{CLASSES, Dataset, Group, Measure, Pool, Settings, mean_sd};
 use crate::models::mlp_stack::{MlpStack, Pass};
 use crate::report::json_number;
 use crate::rng::Stream;
-use crate::train::{BatchOrder, OptimizerKind, RunError, Series, build_optimizer};
+use crate::train::{
+    BatchOrder, OptimizerKind, RunError, Series, build_optimizer, weighted_loss_and_correct,
+};
 
 /// One group's training state on the device.
 struct Stack {
@@ -57,34 +59,6 @@ fn int_tensor<const D: usize>(
     device: &Device,
 ) -> Tensor<D, Int> {
     Tensor::from_data(TensorData::new(values, shape), device)
-}
-
-/// Mean loss and accuracy of every model under per-example weights (each row sums to 1), both
-/// `[models]` and detached.
-///
-/// # Shapes
-/// - logits: `[models, n, classes]`, targets: `[models, n, 1]`, weights: `[models, n]`
-fn per_model(
-    logits: Tensor<3>,
-    targets: Tensor<3, Int>,
-    weights: Tensor<2>,
-) -> (Tensor<1>, Tensor<1>) {
-    let logits = logits.detach();
-    let [m, n, _] = logits.dims();
-    let nll = activation::log_softmax(logits.clone(), 2)
-        .gather(2, targets.clone())
-        .neg()
-        .reshape([m, n]);
-    let correct = logits
-        .argmax(2)
-        .equal(targets)
-        .int()
-        .float()
-        .reshape([m, n]);
-    (
-        (nll * weights.clone()).sum_dim(1).reshape([m]),
-        (correct * weights).sum_dim(1).reshape([m]),
-    )
 }
 
 impl Ensemble {
@@ -347,7 +321,7 @@ impl Ensemble {
                 .select(0, stack.test_idx.clone())
                 .reshape([m, test_n, dim]);
             let uniform = Tensor::<2>::full([m, test_n], 1.0 / test_n as f64, &self.device);
-            let (test_loss, test_acc) = per_model(
+            let (test_loss, test_acc) = weighted_loss_and_correct(
                 stack.model.forward(x_test.clone(), Pass::Eval, None),
                 stack.test_y.clone(),
                 uniform.clone(),
@@ -358,7 +332,7 @@ impl Ensemble {
                 .clone()
                 .select(0, stack.train_idx.clone())
                 .reshape([m, n_max, dim]);
-            let (train_loss, train_acc) = per_model(
+            let (train_loss, train_acc) = weighted_loss_and_correct(
                 stack.model.forward(x_train, Pass::Eval, None),
                 stack.train_y.clone(),
                 stack.train_w.clone(),
@@ -369,7 +343,7 @@ impl Ensemble {
                 .register(train_loss)
                 .register(train_acc);
             if let Some(keep) = &stack.keep {
-                let (ablated, _) = per_model(
+                let (ablated, _) = weighted_loss_and_correct(
                     stack.model.forward(x_test, Pass::Eval, Some(keep)),
                     stack.test_y.clone(),
                     uniform,
@@ -384,8 +358,11 @@ impl Ensemble {
                     .select(0, idx.clone())
                     .reshape([m, v, dim]);
                 let uniform = Tensor::<2>::full([m, v], 1.0 / v as f64, &self.device);
-                let (_, acc) =
-                    per_model(stack.model.forward(x, Pass::Eval, None), y.clone(), uniform);
+                let (_, acc) = weighted_loss_and_correct(
+                    stack.model.forward(x, Pass::Eval, None),
+                    y.clone(),
+                    uniform,
+                );
                 t = t.register(acc);
             }
             if self.settings.weight_images > 0 {

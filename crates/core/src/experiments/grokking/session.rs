@@ -19,7 +19,8 @@ use crate::models::transformer::{Transformer, TransformerShape};
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
 use crate::train::{
-    BatchOrder, Gallery, Member, RunError, Schedule, Series, StackUpdate, Stepper, loss_and_correct,
+    BatchOrder, Gallery, Member, RunError, Schedule, Series, StackUpdate, Stepper,
+    loss_and_correct, weighted_loss_and_correct,
 };
 
 /// Sums the squares of every float parameter.
@@ -447,23 +448,12 @@ impl GrokkingSession {
                         let logits =
                             model.forward(per_member(&self.x_all.clone().inner(), members));
                         let y = per_member(&self.y_all.clone().inner(), members);
-                        let [_, n, _] = logits.dims();
-                        let nll = activation::log_softmax(logits.clone(), 2)
-                            .gather(2, y.clone())
-                            .neg()
-                            .reshape([members, n]);
-                        let correct = logits
-                            .argmax(2)
-                            .equal(y)
-                            .int()
-                            .float()
-                            .reshape([members, n]);
                         let mask = mask.clone().inner();
                         [mask.clone(), mask.ones_like() - mask].map(|rows| {
                             let count = rows.clone().sum_dim(1).clamp_min(1.0).reshape([members]);
-                            let loss =
-                                (nll.clone() * rows.clone()).sum_dim(1).reshape([members]) / count;
-                            (loss, (correct.clone() * rows).sum_dim(1).reshape([members]))
+                            let (loss, correct) =
+                                weighted_loss_and_correct(logits.clone(), y.clone(), rows);
+                            (loss / count, correct)
                         })
                     }
                     None => {
@@ -881,6 +871,21 @@ mod tests {
 
     /// The MLP's runs train as one stacked network; each run trained alone (a stack of one)
     /// gives the same curves.
+    /// The two runs recorded the same `metrics` at the same evaluations, to float tolerance.
+    fn assert_same_curves(run: &RunReport, other: &RunReport, metrics: &[&str]) {
+        for metric in metrics {
+            let (a, b) = (run.column(metric), other.column(metric));
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(&b) {
+                assert!(
+                    (x - y).abs() <= 1e-5 * x.abs().max(1.0),
+                    "{} {metric}: {a:?} vs {b:?}",
+                    run.label
+                );
+            }
+        }
+    }
+
     #[test]
     fn stacked_runs_equal_runs_trained_alone() {
         let spec = GrokkingSpec {
@@ -894,23 +899,17 @@ mod tests {
             let alone = Session::report(&alone);
             assert_eq!(alone.runs.len(), 1);
             assert_eq!(alone.runs[0].label, run.label);
-            for metric in [
-                "train_loss",
-                "train_acc",
-                "val_loss",
-                "val_acc",
-                "weight_norm",
-            ] {
-                let (a, b) = (run.column(metric), alone.runs[0].column(metric));
-                assert_eq!(a.len(), b.len());
-                for (x, y) in a.iter().zip(&b) {
-                    assert!(
-                        (x - y).abs() <= 1e-5 * x.abs().max(1.0),
-                        "{} {metric}: {a:?} vs {b:?}",
-                        run.label
-                    );
-                }
-            }
+            assert_same_curves(
+                run,
+                &alone.runs[0],
+                &[
+                    "train_loss",
+                    "train_acc",
+                    "val_loss",
+                    "val_acc",
+                    "weight_norm",
+                ],
+            );
         }
         // The runs differ from one another (a stack does not train one network five times).
         assert_ne!(whole.runs[0].series, whole.runs[1].series);
@@ -966,17 +965,11 @@ mod tests {
                 let other = &alone.runs[i - 2];
                 let run = &whole.runs[i];
                 assert_eq!(other.summary["n_train"], run.summary["n_train"]);
-                for metric in ["train_loss", "train_acc", "val_loss", "val_acc"] {
-                    let (a, b) = (run.column(metric), other.column(metric));
-                    assert_eq!(a.len(), b.len());
-                    for (x, y) in a.iter().zip(&b) {
-                        assert!(
-                            (x - y).abs() <= 1e-5 * x.abs().max(1.0),
-                            "{} {metric}: {a:?} vs {b:?}",
-                            run.label
-                        );
-                    }
-                }
+                assert_same_curves(
+                    run,
+                    other,
+                    &["train_loss", "train_acc", "val_loss", "val_acc"],
+                );
             }
             let mut report = whole.clone();
             crate::experiments::Experiment::Grokking.derive(&mut report);

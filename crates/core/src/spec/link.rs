@@ -19,8 +19,10 @@ use crate::experiments::grokking::{AttentionInit, ZeroOperand};
 /// - v3: double descent's feature sweeps average five feature draws (`draws=5`), and the
 ///   dropout and augmentation seeds each draw their own split (`splits=per-seed`); grokking's
 ///   `paper` preset leaves out y = 0 and starts its attention as the reference does
-///   (`zero_operand=drop`, `attention_init=xavier`). Older links mean one draw, one shared
-///   split, and every equation with uniform attention weights.
+///   (`zero_operand=drop`, `attention_init=xavier`), and its `quick` and `ci` presets average
+///   Grokfast-MA's gradients over the paper's 100 steps (`ma_window=100`). Older links mean
+///   one draw, one shared split, every equation with uniform attention weights, and a window
+///   of 50.
 ///
 /// A link without `v` is read as this version (a hand-typed link wants today's presets).
 pub const LINK_VERSION: u32 = 3;
@@ -36,6 +38,9 @@ pub fn preset_as_of(experiment: Experiment, preset: Preset, version: u32) -> Any
             }
             s.zero_operand = ZeroOperand::Keep;
             s.attention_init = AttentionInit::Uniform;
+            if preset != Preset::Paper {
+                s.ma_window = 50;
+            }
         }
         AnySpec::DoubleDescent(s) if version < 3 => s.draws = 1,
         AnySpec::Dropout(s) if version < 3 => s.splits = Splits::Shared,
@@ -357,7 +362,10 @@ mod tests {
             assert_eq!(decode_strict(&again), Ok((spec, preset)), "{again}");
         }
         let (spec, _) = decode_strict("?exp=grokking&v=1").expect("v1");
-        assert_eq!(encode(&spec, Preset::Quick), "?exp=grokking&v=3&seeds=1");
+        assert_eq!(
+            encode(&spec, Preset::Quick),
+            "?exp=grokking&v=3&ma_window=50&seeds=1"
+        );
         // v3: five feature draws and per-seed splits; a v2 link meant one draw and a shared
         // split, and still does.
         let key =
@@ -390,6 +398,8 @@ mod tests {
                 "\"keep\"",
                 "\"keep\"",
             ),
+            ("?exp=grokking&v=2", "ma_window", "50", "100"),
+            ("?exp=grokking&v=1&preset=paper", "ma_window", "100", "100"),
         ] {
             assert_eq!(key(link, k), old, "{link}");
             assert_eq!(

@@ -120,7 +120,8 @@ impl DoubleDescentSession {
         }
     }
 
-    fn summary(&self, curve: &Curve) -> Map<String, Value> {
+    /// The summary of run `run`, whose curve is `curve`.
+    fn summary(&self, run: usize, curve: &Curve) -> Map<String, Value> {
         let threshold = self.spec.threshold();
         let mut s = Map::new();
         match self.spec.mode {
@@ -133,8 +134,7 @@ impl DoubleDescentSession {
         s.insert("ridge".into(), json_number(curve.ridge));
         if let Engine::Features(e) = &self.engine {
             // Each draw's own peak: where the mean curve peaks is measured, not built in.
-            let run = self.curves.iter().position(|c| c.ridge == curve.ridge);
-            let per_point = run.map(|r| e.test_errors(r)).unwrap_or_default();
+            let per_point = e.test_errors(run);
             let peaks: Vec<Value> = (0..e.draws())
                 .map(|d| {
                     curve
@@ -281,7 +281,8 @@ impl Session for DoubleDescentSession {
             axis,
             self.curves
                 .iter()
-                .map(|c| {
+                .enumerate()
+                .map(|(run, c)| {
                     let mut series = Map::new();
                     series.insert(axis.into(), Value::from(c.x.clone()));
                     series.insert(
@@ -301,7 +302,7 @@ impl Session for DoubleDescentSession {
                     RunReport {
                         label: c.label.into(),
                         series,
-                        summary: self.summary(c),
+                        summary: self.summary(run, c),
                     }
                 })
                 .collect(),

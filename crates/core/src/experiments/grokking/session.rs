@@ -869,8 +869,6 @@ mod tests {
         }
     }
 
-    /// The MLP's runs train as one stacked network; each run trained alone (a stack of one)
-    /// gives the same curves.
     /// The two runs recorded the same `metrics` at the same evaluations, to float tolerance.
     fn assert_same_curves(run: &RunReport, other: &RunReport, metrics: &[&str]) {
         for metric in metrics {
@@ -886,6 +884,8 @@ mod tests {
         }
     }
 
+    /// The MLP's runs train as one stacked network; each run trained alone (a stack of one)
+    /// gives the same curves.
     #[test]
     fn stacked_runs_equal_runs_trained_alone() {
         let spec = GrokkingSpec {

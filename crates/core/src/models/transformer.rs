@@ -49,26 +49,35 @@ impl CausalSelfAttention {
         }
     }
 
+    /// Attention from the queries at positions `from..seq` over every position.
+    ///
     /// # Shapes
     /// - x: `[batch, seq, d_model]`, mask: `[seq, seq]` (0 on and below the diagonal, a large
     ///   negative number above it)
-    /// - output: `[batch, seq, d_model]`
-    fn forward(&self, x: Tensor<3>, mask: Tensor<2>) -> Tensor<3> {
+    /// - output: `[batch, seq - from, d_model]`
+    fn forward(&self, x: Tensor<3>, mask: Tensor<2>, from: usize) -> Tensor<3> {
         let [batch, seq, d_model] = x.dims();
         let d_head = d_model / self.heads;
-        // [batch, seq, d_model] -> [batch, heads, seq, d_head]
-        let split = |t: Tensor<3>| t.reshape([batch, seq, self.heads, d_head]).swap_dims(1, 2);
-        let q = split(self.query.forward(x.clone()));
-        let k = split(self.key.forward(x.clone()));
-        let v = split(self.value.forward(x));
+        let queries = seq - from;
+        // [batch, rows, d_model] -> [batch, heads, rows, d_head]
+        let split = |t: Tensor<3>, rows: usize| {
+            t.reshape([batch, rows, self.heads, d_head]).swap_dims(1, 2)
+        };
+        let q = split(
+            self.query.forward(x.clone().slice([0..batch, from..seq])),
+            queries,
+        );
+        let k = split(self.key.forward(x.clone()), seq);
+        let v = split(self.value.forward(x), seq);
         let scores = q
             .matmul(k.swap_dims(2, 3))
-            .div_scalar((d_head as f64).sqrt()); // [b, h, s, s]
+            .div_scalar((d_head as f64).sqrt()); // [b, h, queries, s]
+        let mask = mask.slice([from..seq, 0..seq]);
         let weights = activation::softmax(scores + mask.unsqueeze::<4>(), 3);
         let mixed = weights
             .matmul(v)
             .swap_dims(1, 2)
-            .reshape([batch, seq, d_model]);
+            .reshape([batch, queries, d_model]);
         self.output.forward(mixed)
     }
 }
@@ -84,9 +93,13 @@ pub struct Block {
 }
 
 impl Block {
-    fn forward(&self, x: Tensor<3>, mask: Tensor<2>) -> Tensor<3> {
+    /// The block's output at positions `from..seq`: `[batch, seq - from, d_model]` (every
+    /// position's keys and values still come from all of `x`).
+    fn forward(&self, x: Tensor<3>, mask: Tensor<2>, from: usize) -> Tensor<3> {
+        let [batch, seq, _] = x.dims();
         let x = self.ln1.forward(x);
-        let x = x.clone() + self.attention.forward(x, mask);
+        let kept = x.clone().slice([0..batch, from..seq]);
+        let x = kept + self.attention.forward(x, mask, from);
         let hidden = activation::gelu(self.up.forward(self.ln2.forward(x.clone())));
         x + self.down.forward(hidden)
     }
@@ -165,19 +178,26 @@ impl Transformer {
     /// - output: `[batch, seq, vocabulary]`
     pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
         self.head
-            .forward(self.ln_final.forward(self.hidden(tokens)))
+            .forward(self.ln_final.forward(self.hidden(tokens, false)))
     }
 
-    /// The last block's output: `[batch, seq, d_model]`.
-    fn hidden(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+    /// The last block's output: `[batch, seq, d_model]`, or `[batch, 1, d_model]` with
+    /// `last_only`.
+    fn hidden(&self, tokens: Tensor<2, Int>, last_only: bool) -> Tensor<3> {
         let [batch, seq] = tokens.dims();
         let d = self.tokens.dims()[1];
         let flat = tokens.reshape([batch * seq]);
         let embedded = self.tokens.val().select(0, flat).reshape([batch, seq, d]);
         let mut x = embedded + self.positions.val().slice(0..seq).unsqueeze::<3>();
         let mask = self.mask.clone().slice([0..seq, 0..seq]);
-        for block in &self.blocks {
-            x = block.forward(x, mask.clone());
+        let last_block = self.blocks.len().saturating_sub(1);
+        for (i, block) in self.blocks.iter().enumerate() {
+            let from = if last_only && i == last_block {
+                seq - 1
+            } else {
+                0
+            };
+            x = block.forward(x, mask.clone(), from);
         }
         x
     }
@@ -188,13 +208,17 @@ impl Transformer {
         self.tokens.val().detach().slice([0..rows, 0..d])
     }
 
-    /// Logits at the last position: `[batch, vocabulary]`. The final LayerNorm and the head act
-    /// on each position alone, so only the last one goes through them.
+    /// Logits at the last position: `[batch, vocabulary]`, the same as [`Self::forward`]'s last
+    /// position for a third less arithmetic with the paper's two layers. Nothing after the last
+    /// block's keys and values mixes positions, so in the last block only the last position's
+    /// query, attention row, output projection and MLP are computed, and only it goes through
+    /// the final LayerNorm and the head; the earlier blocks still give every position (the
+    /// last block's keys and values need them).
     pub fn forward_last(&self, tokens: Tensor<2, Int>) -> Tensor<2> {
-        let x = self.hidden(tokens);
-        let [batch, seq, d] = x.dims();
-        let last = x.slice([0..batch, seq - 1..seq]).reshape([batch, d]);
-        self.head.forward(self.ln_final.forward(last))
+        let x = self.hidden(tokens, true);
+        let [batch, _, d] = x.dims();
+        self.head
+            .forward(self.ln_final.forward(x.reshape([batch, d])))
     }
 }
 

@@ -170,6 +170,12 @@ pub fn equations(op: Op, p: u32, y_from: u32) -> Vec<Equation> {
         .collect()
 }
 
+/// How many of `n` equations [`split`] trains on at `train_fraction`: rounded, and at least one
+/// on each side.
+pub fn train_count(n: usize, train_fraction: f64) -> usize {
+    ((n as f64 * train_fraction).round() as usize).clamp(1, n.saturating_sub(1).max(1))
+}
+
 /// Splits the equations at random into train and validation sets (`train_fraction` of them
 /// for training, at least one on each side), then replaces the answers of a `corruption`
 /// fraction of the training equations by a uniformly drawn wrong answer.
@@ -181,9 +187,7 @@ pub fn split(
     rng: &mut Stream,
 ) -> (Vec<Equation>, Vec<Equation>) {
     rng.shuffle(&mut equations);
-    let n = equations.len();
-    let n_train =
-        ((n as f64 * train_fraction).round() as usize).clamp(1, n.saturating_sub(1).max(1));
+    let n_train = train_count(equations.len(), train_fraction);
     let val = equations.split_off(n_train);
     let mut train = equations;
     let n_corrupt = (n_train as f64 * corruption).round() as usize;

@@ -13,7 +13,7 @@ impl GrokkingSpec {
         let v = vocabulary(self.p) as f64;
         let d = self.d_model as f64;
         let equations = self.equation_count() as f64;
-        let n_train = (equations * self.train_fraction).round().max(1.0);
+        let n_train = self.split_size(self.train_fraction) as f64;
         let n_val = (equations - n_train).max(1.0);
         let batch = (self.batch as f64).min(n_train);
         // Activations per example: a training step's (kept for the backward pass) and an
@@ -23,7 +23,13 @@ impl GrokkingSpec {
                 let layers = self.layers as f64;
                 let heads = self.heads as f64;
                 let params = 2.0 * v * d + 4.0 * d + layers * (12.0 * d * d + 13.0 * d) + 2.0 * d;
-                let macs = SEQ * (layers * (12.0 * d * d + 2.0 * SEQ * d) + d * v);
+                // Every block but the last at every position (projections 4d², MLP 8d², the
+                // attention's scores and mix); the last block's keys and values at every
+                // position and the rest at the last one only; the head at the last position
+                // (`Transformer::forward_last`).
+                let block = SEQ * (12.0 * d * d + 2.0 * SEQ * d);
+                let last_block = SEQ * 2.0 * d * d + 10.0 * d * d + 2.0 * SEQ * d;
+                let macs = (layers - 1.0) * block + last_block + d * v;
                 // Per layer: about 19 d-wide values per token (projections, norms, the 4d
                 // hidden layer) and the attention scores; then the logits at every position.
                 let acts = layers * (SEQ * 19.0 * d + 3.0 * heads * SEQ * SEQ) + 2.0 * SEQ * v;

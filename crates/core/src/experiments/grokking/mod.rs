@@ -601,8 +601,7 @@ impl GrokkingSpec {
 
     /// Training equations at `fraction` (as [`modular::split`] cuts them).
     pub fn split_size(&self, fraction: f64) -> usize {
-        let n = self.equation_count();
-        ((n as f64 * fraction).round() as usize).clamp(1, n.saturating_sub(1).max(1))
+        modular::train_count(self.equation_count(), fraction)
     }
 
     /// The training fractions of `compare=fractions`, ascending and rounded to hundredths.

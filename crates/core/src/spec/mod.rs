@@ -97,6 +97,19 @@ pub enum SpecError {
 /// Text from a link or a command line as an error message shows it: at most 40 characters
 /// (a hostile link can be megabytes long), control characters replaced, so that a message is
 /// always one short line.
+pub fn clip(text: &str) -> String {
+    const MOST: usize = 40;
+    let mut out: String = text
+        .chars()
+        .take(MOST)
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect();
+    if text.chars().nth(MOST).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// The keys an experiment knows, for an error message: all of them while the list is short,
 /// else the first ones and how many more `overfit list` shows (a message stays one short
 /// line).
@@ -116,19 +129,6 @@ fn known_keys<'a>(keys: impl Iterator<Item = &'a str>) -> String {
             out.push_str(", ");
         }
         out.push_str(key);
-    }
-    out
-}
-
-pub fn clip(text: &str) -> String {
-    const MOST: usize = 40;
-    let mut out: String = text
-        .chars()
-        .take(MOST)
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect();
-    if text.chars().nth(MOST).is_some() {
-        out.push('…');
     }
     out
 }

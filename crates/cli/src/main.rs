@@ -82,8 +82,9 @@ struct RunArgs {
     /// gives the figures).
     #[arg(long)]
     allow_large: bool,
-    /// Train the spec's independent runs (grokking's baseline and filters) on up to N threads;
-    /// the results equal a serial run's. Default: the number of cores.
+    /// Train the spec's independent runs (grokking's baseline and filters) on up to N threads,
+    /// threads left over helping a run's step (the grokking transformer's batch halves); the
+    /// results equal a serial run's. Default: the number of cores.
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
 }
@@ -168,11 +169,14 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
     bar.finish_and_clear();
     if bench {
         say(&format!(
-            "{} preset={} backend={} jobs={}: {} steps in {:.2} s = {:.1} steps/s",
+            "{} preset={} backend={} jobs={} ({} × {} thread{}): {} steps in {:.2} s = {:.1} steps/s",
             spec.experiment().id(),
             preset.name(),
             backend.name(),
-            jobs.min(spec.independent_runs()),
+            jobs,
+            outcome.trainers,
+            outcome.threads_each,
+            if outcome.threads_each == 1 { "" } else { "s" },
             spec.total_steps(),
             outcome.seconds,
             outcome.steps_per_second

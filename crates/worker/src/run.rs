@@ -191,7 +191,7 @@ async fn train(
             compute.device.clone()
         };
         let mut session =
-            experiments::start_runs(&spec, &device, runs).map_err(|e| e.to_string())?;
+            experiments::start_runs(&spec, &device, runs, 1).map_err(|e| e.to_string())?;
         post(&FromWorker::Started {
             total_steps: session.total_steps(),
             points: session.points(),

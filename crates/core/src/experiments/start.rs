@@ -8,16 +8,19 @@ use crate::train::Session;
 
 /// Validates `spec` and starts a run on `device` (a plain device; autodiff is enabled here).
 pub fn start(spec: &AnySpec, device: &Device) -> Result<Box<dyn Session>, SpecError> {
-    start_runs(spec, device, None)
+    start_runs(spec, device, None, 1)
 }
 
 /// [`start`], training only the independent runs `runs` (indices below
-/// [`AnySpec::independent_runs`]; `None`: all). The session's report holds those runs, in that
-/// order, each exactly as it would be in the whole.
+/// [`AnySpec::independent_runs`]; `None`: all) with up to `threads` threads for one step where
+/// the experiment can use them (the grokking transformer's batch shards on the CPU). The
+/// session's report holds those runs, in that order, each exactly as it would be in the whole,
+/// and the same with any `threads`.
 pub fn start_runs(
     spec: &AnySpec,
     device: &Device,
     runs: Option<&[usize]>,
+    threads: usize,
 ) -> Result<Box<dyn Session>, SpecError> {
     spec.validate()?;
     if let Some(runs) = runs {
@@ -28,11 +31,13 @@ pub fn start_runs(
             )));
         }
         if available == 1 {
-            return start_runs(spec, device, None);
+            return start_runs(spec, device, None, threads);
         }
     }
     Ok(match spec {
-        AnySpec::Grokking(s) => Box::new(grokking::GrokkingSession::new(s.clone(), runs, device)),
+        AnySpec::Grokking(s) => {
+            Box::new(grokking::GrokkingSession::new(s.clone(), runs, device).with_threads(threads))
+        }
         // Closed-form sweeps solve on the host in f64 (the features mode's Gram products on
         // the device when it is a GPU); the trained modes train on the device.
         AnySpec::DoubleDescent(s) => double_descent::start(s, device),

@@ -359,6 +359,15 @@ impl AnySpec {
         }
     }
 
+    /// How many threads one independent run's step can keep busy on `target` (see
+    /// [`GrokkingSpec::step_threads`]); more would idle. The numbers never depend on it.
+    pub fn step_threads(&self, target: crate::cost::Target) -> usize {
+        match self {
+            AnySpec::Grokking(s) => s.step_threads(target),
+            _ => 1,
+        }
+    }
+
     /// Total steps the run will take (for progress bars): optimizer steps, or a sweep's
     /// units of work.
     pub fn total_steps(&self) -> usize {

@@ -16,6 +16,8 @@ mod series;
 #[cfg(feature = "engine")]
 mod session;
 #[cfg(feature = "engine")]
+mod threads;
+#[cfg(feature = "engine")]
 mod update;
 
 pub use optim::OptimizerKind;
@@ -30,6 +32,8 @@ pub use series::Series;
 pub(crate) use session::run_to_end;
 #[cfg(feature = "engine")]
 pub use session::{Probe, Session, loss_and_correct, scalar, weighted_loss_and_correct};
+#[cfg(feature = "engine")]
+pub use threads::{join, map_on_threads};
 #[cfg(feature = "engine")]
 pub use update::{Member, StackUpdate};
 

@@ -415,6 +415,11 @@ pub static FRACTION_PANELS: &[Panel] = &[
     },
 ];
 
+/// The transformer's batch on the CPU is this many shards, each its own forward and backward,
+/// their gradients summed (on a GPU: one). Fixed, so that a run's numbers do not depend on how
+/// many threads trained it.
+pub const CPU_SHARDS: usize = 2;
+
 /// The unfiltered runs `compare=sweep` adds between the baseline's weight decay (1e-4 in the
 /// quick and ci presets) and the filters' (0.01, 0.02): label and weight decay.
 pub const SWEEP: [(&str, f64); 2] = [("wd-1e-3", 1e-3), ("wd-3e-3", 3e-3)];
@@ -639,6 +644,16 @@ impl GrokkingSpec {
             "fraction_min" | "fraction_max" | "fractions" => fractions,
             "train_fraction" => !fractions,
             _ => true,
+        }
+    }
+
+    /// How many threads one run's step can keep busy on `target`: the transformer's batch is
+    /// [`CPU_SHARDS`] shards on the CPU (summed gradients; the same numbers on one thread or
+    /// several), the MLP's stacked step is one.
+    pub fn step_threads(&self, target: crate::cost::Target) -> usize {
+        match (self.model, target) {
+            (Architecture::Transformer, crate::cost::Target::Cpu) => CPU_SHARDS,
+            _ => 1,
         }
     }
 

@@ -3,24 +3,26 @@
 //! Each run trains `seeds` members (init and order seeds counted up from the spec's). The MLP's
 //! members are one stacked network ([`EmbedMlp`]): one forward, backward and optimizer step
 //! trains them all, each member's filter and weight decay applied member by member
-//! ([`StackUpdate`]). The transformer trains one network per member, one after another. A run
-//! with several seeds reports the mean of each metric with its spread (`<metric>_sd`) and the
-//! median over seeds of its steps to 95% accuracy.
+//! ([`StackUpdate`]). The transformer trains one network per member, one after another; on the
+//! CPU each of its batches is split in [`CPU_SHARDS`] halves whose gradients are summed, so two
+//! threads can share one run's step ([`GrokkingSession::with_threads`]) and the result is the
+//! same with one thread or two. A run with several seeds reports the mean of each metric with
+//! its spread (`<metric>_sd`) and the median over seeds of its steps to 95% accuracy.
 
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
 use serde_json::{Map, Value};
 
-use super::{Architecture, AttentionInit, Compare, GrokkingSpec, RunPlan, ZeroOperand};
+use super::{Architecture, AttentionInit, CPU_SHARDS, Compare, GrokkingSpec, RunPlan, ZeroOperand};
 use crate::data::modular::{self, Equation, Op};
 use crate::models::embed_mlp::EmbedMlp;
 use crate::models::transformer::{Transformer, TransformerShape};
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
 use crate::train::{
-    BatchOrder, Gallery, Member, RunError, Schedule, Series, StackUpdate, Stepper,
-    loss_and_correct, weighted_loss_and_correct,
+    BatchOrder, Gallery, Member, RunError, Schedule, Series, StackUpdate, Stepper, join,
+    loss_and_correct, map_on_threads, weighted_loss_and_correct,
 };
 
 /// Sums the squares of every float parameter.
@@ -34,6 +36,79 @@ impl ModuleVisitor for SquaredNorm {
             None => s,
         });
     }
+}
+
+/// Makes every parameter a new leaf (same values and ids, no shared autodiff history): each
+/// shard's forward and backward is its own graph, and two threads can build theirs at once.
+struct OwnLeaves;
+
+impl ModuleMapper for OwnLeaves {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        param.map(|t| t.detach().require_grad())
+    }
+}
+
+/// Adds `from`'s gradients into `into`, parameter by parameter.
+struct AddGradients<'a> {
+    into: &'a mut GradientsParams,
+    from: GradientsParams,
+}
+
+impl ModuleVisitor for AddGradients<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if let Some(g) = self.from.remove::<D>(param.id) {
+            let sum = match self.into.remove::<D>(param.id) {
+                Some(acc) => acc + g,
+                None => g,
+            };
+            self.into.register(param.id, sum);
+        }
+    }
+}
+
+/// The gradients of the transformer's mean cross-entropy over the batch `rows` (indices into
+/// `x`, `y`), computed in `shards` parts (each part's summed loss over the whole batch's size,
+/// so the parts add up to the batch's mean) on up to `threads` threads. The result depends on
+/// `shards`, never on `threads`.
+fn transformer_gradients(
+    model: &Transformer,
+    rows: Vec<i64>,
+    (x, y): (&Tensor<2, Int>, &Tensor<1, Int>),
+    shards: usize,
+    threads: usize,
+) -> GradientsParams {
+    let device = x.device();
+    let loss = |model: &Transformer, rows: &[i64], scale: Option<f64>| {
+        let idx =
+            Tensor::<1, Int>::from_data(TensorData::new(rows.to_vec(), [rows.len()]), &device);
+        let logits = model.forward_last(x.clone().select(0, idx.clone()));
+        let loss = burn::nn::loss::CrossEntropyLossConfig::new()
+            .init(&device)
+            .forward(logits, y.clone().select(0, idx));
+        match scale {
+            Some(s) => loss.mul_scalar(s),
+            None => loss,
+        }
+    };
+    let size = rows.len().div_ceil(shards.max(1)).max(1);
+    if rows.len() <= size {
+        return GradientsParams::from_grads(loss(model, &rows, None).backward(), model);
+    }
+    let total = rows.len() as f64;
+    let shard = |part: &[i64]| {
+        let own = model.clone().map(&mut OwnLeaves);
+        let grads = loss(&own, part, Some(part.len() as f64 / total)).backward();
+        GradientsParams::from_grads(grads, &own)
+    };
+    let parts = map_on_threads(rows.chunks(size).collect(), threads, shard);
+    let mut sum = GradientsParams::new();
+    for from in parts {
+        model.visit(&mut AddGradients {
+            into: &mut sum,
+            from,
+        });
+    }
+    sum
 }
 
 /// One transformer run.
@@ -108,6 +183,10 @@ pub struct GrokkingSession {
     basis: Tensor<2>,
     frequencies: usize,
     schedule: Schedule,
+    /// Parts of a transformer batch ([`CPU_SHARDS`] on the CPU, else one).
+    shards: usize,
+    /// Threads one transformer step may use ([`GrokkingSession::with_threads`]).
+    threads: usize,
 }
 
 fn to_tensors(equations: &[Equation], p: u32, device: &Device) -> (Tensor<2, Int>, Tensor<1, Int>) {
@@ -161,6 +240,11 @@ fn per_member<const K: usize>(x: &Tensor<K, Int>, members: usize) -> Tensor<3, I
 impl GrokkingSession {
     /// Trains the spec's runs, or only those at `runs` (indices into [`GrokkingSpec::runs`]).
     pub fn new(spec: GrokkingSpec, runs: Option<&[usize]>, device: &Device) -> Self {
+        let shards = if *device == Device::flex() {
+            CPU_SHARDS
+        } else {
+            1
+        };
         let device = device.clone().autodiff();
         let y_from = u32::from(spec.zero_operand == ZeroOperand::Drop);
         let equations = modular::equations(spec.op, spec.p, y_from);
@@ -301,7 +385,16 @@ impl GrokkingSession {
             x_all,
             y_all,
             train_mask,
+            shards,
+            threads: 1,
         }
+    }
+
+    /// Lets a transformer step use up to `threads` threads (its batch's shards side by side;
+    /// native only). The numbers are the same with any count.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
     }
 
     /// The first `n` equations (training) and the rest (validation): tokens and answers.
@@ -376,14 +469,13 @@ impl GrokkingSession {
             }
             Networks::Separate(singles) => {
                 for (single, rows) in singles.iter_mut().zip(batches) {
-                    let idx = index(rows);
-                    let x = self.x_all.clone().select(0, idx.clone());
-                    let y = self.y_all.clone().select(0, idx);
-                    let logits = single.model.forward_last(x);
-                    let loss = burn::nn::loss::CrossEntropyLossConfig::new()
-                        .init(&self.device)
-                        .forward(logits, y);
-                    let grads = GradientsParams::from_grads(loss.backward(), &single.model);
+                    let grads = transformer_gradients(
+                        &single.model,
+                        rows,
+                        (&self.x_all, &self.y_all),
+                        self.shards,
+                        self.threads,
+                    );
                     single.model =
                         single
                             .update
@@ -476,13 +568,14 @@ impl GrokkingSession {
                 for (i, single) in singles.iter().enumerate() {
                     // Evaluated without autodiff: each member's forwards are reduced to
                     // scalars before the next member's start.
+                    // The two splits side by side when the step has two threads.
                     let model = &single.model.valid();
-                    let [(x_train, y_train), (x_val, y_val)] =
-                        self.split_at(self.runs[i / seeds].n_train);
-                    let (train_loss, train_correct) =
-                        loss_and_correct(model.forward_last(x_train.inner()), y_train.inner());
-                    let (val_loss, val_correct) =
-                        loss_and_correct(model.forward_last(x_val.inner()), y_val.inner());
+                    let [train, val] = self.split_at(self.runs[i / seeds].n_train);
+                    let evaluate = |(x, y): (Tensor<2, Int>, Tensor<1, Int>)| {
+                        loss_and_correct(model.forward_last(x.inner()), y.inner())
+                    };
+                    let ((train_loss, train_correct), (val_loss, val_correct)) =
+                        join(self.threads, || evaluate(train), || evaluate(val));
                     let mut norm = SquaredNorm(None);
                     model.visit(&mut norm);
                     let norm = norm
@@ -816,6 +909,41 @@ mod tests {
         // Grokfast changes the updates: the filtered runs leave the baseline's trajectory.
         let last = |i: usize| report.runs[i].column("train_loss")[4];
         assert!((last(0) - last(1)).abs() > 1e-6 && (last(0) - last(2)).abs() > 1e-6);
+    }
+
+    /// On the CPU the transformer's batch trains as two shards: the same numbers on one thread
+    /// or two, and (to float tolerance) those of the whole batch at once (a lost or mis-scaled
+    /// half would train another network).
+    #[test]
+    fn a_sharded_transformer_step_is_the_same_on_any_number_of_threads() {
+        let spec = GrokkingSpec {
+            batch: 12,
+            ..tiny()
+        };
+        assert_eq!(spec.step_threads(crate::cost::Target::Cpu), CPU_SHARDS);
+        assert_eq!(spec.step_threads(crate::cost::Target::Gpu), 1);
+        let train = |threads: usize, shards: Option<usize>| {
+            let mut session =
+                GrokkingSession::new(spec.clone(), None, &Device::flex()).with_threads(threads);
+            assert_eq!(session.shards, CPU_SHARDS);
+            if let Some(shards) = shards {
+                session.shards = shards;
+            }
+            crate::train::run_to_end(&mut session).expect("finite");
+            Session::report(&session)
+        };
+        let (one, two) = (train(1, None), train(2, None));
+        for (a, b) in one.runs.iter().zip(&two.runs) {
+            assert_eq!(a.series, b.series, "{}", a.label);
+        }
+        let whole = train(1, Some(1));
+        for (a, b) in one.runs.iter().zip(&whole.runs) {
+            assert_same_curves(
+                a,
+                b,
+                &["train_loss", "train_acc", "val_loss", "weight_norm"],
+            );
+        }
     }
 
     /// The MLP preset shrunk: p = 11, narrow, 60 steps.

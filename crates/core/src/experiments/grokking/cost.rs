@@ -8,6 +8,10 @@ use crate::train::{OptimizerKind, grokfast::Filter};
 /// Tokens per equation: `[x, op, y, =]`.
 const SEQ: f64 = 4.0;
 
+/// The transformer's positions computed per equation: `y, =` (the positions of `x op` are
+/// computed once per number, `Transformer::forward_last_shared`).
+const OWN: f64 = 2.0;
+
 impl GrokkingSpec {
     pub fn cost(&self) -> Cost {
         let v = vocabulary(self.p) as f64;
@@ -23,18 +27,24 @@ impl GrokkingSpec {
                 let layers = self.layers as f64;
                 let heads = self.heads as f64;
                 let params = 2.0 * v * d + 4.0 * d + layers * (12.0 * d * d + 13.0 * d) + 2.0 * d;
-                // Every block but the last at every position (projections 4d², MLP 8d², the
-                // attention's scores and mix); the last block's keys and values at every
-                // position and the rest at the last one only; the head at the last position
-                // (`Transformer::forward_last`).
-                let block = SEQ * (12.0 * d * d + 2.0 * SEQ * d);
-                let last_block = SEQ * 2.0 * d * d + 10.0 * d * d + 2.0 * SEQ * d;
-                let macs = (layers - 1.0) * block + last_block + d * v;
-                // Per layer: about 19 d-wide values per token (projections, norms, the 4d
-                // hidden layer) and the attention scores; then the logits at every position.
-                let acts = layers * (SEQ * 19.0 * d + 3.0 * heads * SEQ * SEQ) + 2.0 * SEQ * v;
-                let eval = SEQ * 7.0 * d + heads * SEQ * SEQ + 2.0 * v;
-                (params, macs, 0.0, (acts, eval))
+                // Per equation, its own positions `y, =`: every block but the last (projections
+                // 4d², MLP 8d², the attention's scores and mix), the last block's keys and values
+                // and the rest at the last position only, the head at the last position. Per
+                // pass, the p prefixes `x op`: every block but the last at both positions, the
+                // last block's keys and values (`Transformer::forward_last_shared`).
+                let p = self.p as f64;
+                let block = 12.0 * d * d + 2.0 * SEQ * d;
+                let macs = (layers - 1.0) * OWN * block
+                    + OWN * 2.0 * d * d
+                    + 10.0 * d * d
+                    + 2.0 * SEQ * d
+                    + d * v;
+                let table = p * ((layers - 1.0) * (SEQ - OWN) * block + (SEQ - OWN) * 2.0 * d * d);
+                // Per layer: about 19 d-wide values per own position (projections, norms, the
+                // 4d hidden layer) and the attention scores; then the logits.
+                let acts = layers * (OWN * 19.0 * d + 3.0 * heads * OWN * SEQ) + 2.0 * v;
+                let eval = OWN * 7.0 * d + heads * OWN * SEQ + 2.0 * v;
+                (params, macs, table, (acts, eval))
             }
             Architecture::Mlp => {
                 let w = self.width as f64;
@@ -97,7 +107,11 @@ impl GrokkingSpec {
             tally.phase(step);
             tally.phase(evaluation);
         }
-        tally.work(self.steps as f64 * r * 3.0 * (batch * macs_per_example + macs_per_pass));
+        // The transformer's batch is two shards on the CPU, each computing the prefix table.
+        let passes = self.step_threads(crate::cost::Target::Cpu) as f64;
+        tally.work(
+            self.steps as f64 * r * 3.0 * (batch * macs_per_example + passes * macs_per_pass),
+        );
         tally.work(
             evaluations(self.steps, self.eval_every, false)
                 * r

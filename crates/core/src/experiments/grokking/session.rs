@@ -66,22 +66,45 @@ impl ModuleVisitor for AddGradients<'_> {
     }
 }
 
+/// Equations as the transformer reads them: every equation's tokens `[n, 4]` (`x, op, y, =`),
+/// answers `[n]`, and the prefixes `[p, 2]` (`x, op` for every number x: one operation per
+/// spec, so the first two positions depend on x alone; see
+/// [`Transformer::forward_last_shared`]).
+struct Equations<'a> {
+    x: &'a Tensor<2, Int>,
+    y: &'a Tensor<1, Int>,
+    prefixes: &'a Tensor<2, Int>,
+}
+
+/// The transformer's last-position logits for equation tokens `[n, 4]`, each row's `x op`
+/// positions looked up from the `prefixes` table (row x is `x, op`).
+fn transformer_logits(
+    model: &Transformer,
+    tokens: Tensor<2, Int>,
+    prefixes: Tensor<2, Int>,
+) -> Tensor<2> {
+    let [n, width] = tokens.dims();
+    let which = tokens.clone().slice([0..n, 0..1]).reshape([n]);
+    model.forward_last_shared(prefixes, which, tokens.slice([0..n, 2..width]))
+}
+
 /// The gradients of the transformer's mean cross-entropy over the batch `rows` (indices into
-/// `x`, `y`), computed in `shards` parts (each part's summed loss over the whole batch's size,
+/// `data`'s equations), computed in `shards` parts (each part's summed loss over the whole batch's size,
 /// so the parts add up to the batch's mean) on up to `threads` threads. The result depends on
 /// `shards`, never on `threads`.
 fn transformer_gradients(
     model: &Transformer,
     rows: Vec<i64>,
-    (x, y): (&Tensor<2, Int>, &Tensor<1, Int>),
+    data: &Equations,
     shards: usize,
     threads: usize,
 ) -> GradientsParams {
+    let (x, y, prefixes) = (data.x, data.y, data.prefixes);
     let device = x.device();
     let loss = |model: &Transformer, rows: &[i64], scale: Option<f64>| {
         let idx =
             Tensor::<1, Int>::from_data(TensorData::new(rows.to_vec(), [rows.len()]), &device);
-        let logits = model.forward_last(x.clone().select(0, idx.clone()));
+        let logits = transformer_logits(model, x.clone().select(0, idx.clone()), prefixes.clone());
         let loss = burn::nn::loss::CrossEntropyLossConfig::new()
             .init(&device)
             .forward(logits, y.clone().select(0, idx));
@@ -177,6 +200,8 @@ pub struct GrokkingSession {
     y_all: Tensor<1, Int>,
     /// `[members, n]`: 1 on each member's training rows, where runs' training sets differ.
     train_mask: Option<Tensor<2>>,
+    /// `[p, 2]`: the transformer's prefix `x, op` for every number x.
+    prefixes: Tensor<2, Int>,
     parameters: usize,
     /// The operation's group's Fourier basis over the number tokens, `[2K, p]`
     /// ([`modular::fourier_basis`]), and K.
@@ -259,6 +284,10 @@ impl GrokkingSession {
         let shared_n = train.len();
         let ordered: Vec<Equation> = train.into_iter().chain(val).collect();
         let (x_all, y_all) = to_tensors(&ordered, spec.p, &device);
+        let prefixes: Vec<i64> = (0..i64::from(spec.p))
+            .flat_map(|x| [x, i64::from(spec.p)])
+            .collect();
+        let prefixes = Tensor::from_data(TensorData::new(prefixes, [spec.p as usize, 2]), &device);
         let vocabulary = modular::vocabulary(spec.p);
         let all = spec.runs();
         let chosen: Vec<(RunPlan, Member)> = runs
@@ -385,6 +414,7 @@ impl GrokkingSession {
             x_all,
             y_all,
             train_mask,
+            prefixes,
             shards,
             threads: 1,
         }
@@ -472,7 +502,11 @@ impl GrokkingSession {
                     let grads = transformer_gradients(
                         &single.model,
                         rows,
-                        (&self.x_all, &self.y_all),
+                        &Equations {
+                            x: &self.x_all,
+                            y: &self.y_all,
+                            prefixes: &self.prefixes,
+                        },
                         self.shards,
                         self.threads,
                     );
@@ -572,7 +606,9 @@ impl GrokkingSession {
                     let model = &single.model.valid();
                     let [train, val] = self.split_at(self.runs[i / seeds].n_train);
                     let evaluate = |(x, y): (Tensor<2, Int>, Tensor<1, Int>)| {
-                        loss_and_correct(model.forward_last(x.inner()), y.inner())
+                        let logits =
+                            transformer_logits(model, x.inner(), self.prefixes.clone().inner());
+                        loss_and_correct(logits, y.inner())
                     };
                     let ((train_loss, train_correct), (val_loss, val_correct)) =
                         join(self.threads, || evaluate(train), || evaluate(val));

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
 
+use overfit_core::cost::Target;
 use overfit_core::device::{Backend, DeviceError, open_native};
 use overfit_core::experiments;
 use overfit_core::report::Report;
@@ -45,11 +46,10 @@ pub fn run_spec(
     run_spec_jobs(spec, preset, backend, 1, progress)
 }
 
-/// [`run_spec`] with the spec's independent runs (see `AnySpec::independent_runs`) shared out
-/// to up to `jobs` threads, each training its share as one session (and a share given the
-/// threads the others leave, for a step that can use them: one grokking transformer run on two
-/// threads); the merged report equals the serial one. `progress` gets the slowest share's
-/// steps.
+/// [`run_spec`] on up to `jobs` threads (see [`plan`]): the spec's independent runs (see
+/// `AnySpec::independent_runs`) shared out to sessions side by side, and a session's step given
+/// the threads it can use; the merged report equals the serial one. `progress` gets the
+/// slowest share's steps.
 pub fn run_spec_jobs(
     spec: &AnySpec,
     preset: &str,
@@ -58,11 +58,7 @@ pub fn run_spec_jobs(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Outcome, DriveError> {
     let device = open_native(backend)?;
-    // Threads a run's step can use first (the transformer's two batch halves train one run in
-    // about 0.55 of the time), then runs side by side on the threads left.
-    let per_run = spec.step_threads(backend.target()).clamp(1, jobs.max(1));
-    let shares = share_runs(spec.independent_runs(), jobs / per_run);
-    let threads = (jobs / shares.len().max(1)).max(1);
+    let (shares, threads) = plan(spec, backend, jobs);
     let shares_count = shares.len();
     let total = spec.total_steps();
     let started = Instant::now();
@@ -112,6 +108,25 @@ pub fn run_spec_jobs(
         threads_each: threads,
         report,
     })
+}
+
+/// How `jobs` threads train `spec` on `backend`: the shares of its independent runs that
+/// train side by side (a session each), and the threads each session's step may use. On the
+/// CPU a run's step gets the threads it can use first (the grokking transformer's two batch
+/// halves train one run in about 0.55 of the time), then runs go side by side on the threads
+/// left. On a GPU one session trains every run, stacked into one network where the experiment
+/// stacks them: the device is shared anyway, and one large kernel costs less than several small
+/// ones.
+fn plan(spec: &AnySpec, backend: Backend, jobs: usize) -> (Vec<Vec<usize>>, usize) {
+    let runs = spec.independent_runs();
+    let target = backend.target();
+    if target == Target::Gpu {
+        return (share_runs(runs, 1), 1);
+    }
+    let per_run = spec.step_threads(target).clamp(1, jobs.max(1));
+    let shares = share_runs(runs, jobs / per_run);
+    let threads = (jobs / shares.len().max(1)).clamp(1, per_run);
+    (shares, threads)
 }
 
 /// Trains `runs` of `spec` (all when `None`) to the end on this thread and up to `threads - 1`

@@ -79,34 +79,20 @@ impl GrokkingSpec {
         };
         let step = batch * train_acts * F32;
         let evaluation = (n_train + n_val) * eval_acts * F32;
-        if self.model == Architecture::Mlp {
-            // One stacked network: every member holds the state of every filter any member
-            // uses, and the whole stack's step or evaluation is alive at once.
-            let ema = runs
-                .iter()
-                .any(|r| matches!(r.filter, Some(Filter::Ema { .. })));
-            let ma = runs
-                .iter()
-                .find(|r| matches!(r.filter, Some(Filter::Ma { .. })))
-                .map_or(0.0, |r| filter_state(&r.filter));
-            let state = if ema { 1.0 } else { 0.0 } + ma;
-            tally.hold(r * params * (2.0 + moments + state), F32);
-            // An evaluation also gives each member its own copy of both splits.
-            tally.phase(r * step);
-            tally.phase(r * (evaluation + (n_train + n_val) * (SEQ + 1.0) * F64));
-        } else {
-            for run in &runs {
-                // Parameters, gradients, optimizer moments, filter state.
-                tally.hold(
-                    seeds * params * (2.0 + moments + filter_state(&run.filter)),
-                    F32,
-                );
-            }
-            // Members step and evaluate one after another (an evaluation reduces a member's
-            // forwards to scalars before the next one's).
-            tally.phase(step);
-            tally.phase(evaluation);
-        }
+        // One stacked network: every member holds the state of every filter any member uses,
+        // and the whole stack's step or evaluation is alive at once.
+        let ema = runs
+            .iter()
+            .any(|r| matches!(r.filter, Some(Filter::Ema { .. })));
+        let ma = runs
+            .iter()
+            .find(|r| matches!(r.filter, Some(Filter::Ma { .. })))
+            .map_or(0.0, |r| filter_state(&r.filter));
+        let state = if ema { 1.0 } else { 0.0 } + ma;
+        tally.hold(r * params * (2.0 + moments + state), F32);
+        // An evaluation also gives each member its own copy of both splits.
+        tally.phase(r * step);
+        tally.phase(r * (evaluation + (n_train + n_val) * (SEQ + 1.0) * F64));
         // The transformer's batch is two shards on the CPU, each computing the prefix table.
         let passes = self.step_threads(crate::cost::Target::Cpu) as f64;
         tally.work(

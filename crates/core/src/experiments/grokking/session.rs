@@ -1,13 +1,13 @@
 //! Training a `grokking` comparison (engine only).
 //!
-//! Each run trains `seeds` members (init and order seeds counted up from the spec's). The MLP's
-//! members are one stacked network ([`EmbedMlp`]): one forward, backward and optimizer step
-//! trains them all, each member's filter and weight decay applied member by member
-//! ([`StackUpdate`]). The transformer trains one network per member, one after another; on the
-//! CPU each of its batches is split in [`CPU_SHARDS`] halves whose gradients are summed, so two
-//! threads can share one run's step ([`GrokkingSession::with_threads`]) and the result is the
-//! same with one thread or two. A run with several seeds reports the mean of each metric with
-//! its spread (`<metric>_sd`) and the median over seeds of its steps to 95% accuracy.
+//! Each run trains `seeds` members (init and order seeds counted up from the spec's). Every
+//! member of the session is part of one stacked network ([`EmbedMlp`] or [`Transformer`]): one
+//! forward, backward and optimizer step trains them all, each member's filter and weight decay
+//! applied member by member ([`StackUpdate`]). On the CPU the transformer's batches are split in
+//! [`CPU_SHARDS`] halves whose gradients are summed, so two threads can share a step
+//! ([`GrokkingSession::with_threads`]) and the result is the same with one thread or two. A run
+//! with several seeds reports the mean of each metric with its spread (`<metric>_sd`) and the
+//! median over seeds of its steps to 95% accuracy.
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::{GradientsParams, ModuleOptimizer};
@@ -22,21 +22,8 @@ use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
 use crate::train::{
     BatchOrder, Gallery, Member, RunError, Schedule, Series, StackUpdate, Stepper, join,
-    loss_and_correct, map_on_threads, weighted_loss_and_correct,
+    map_on_threads, weighted_loss_and_correct,
 };
-
-/// Sums the squares of every float parameter.
-struct SquaredNorm(Option<Tensor<1>>);
-
-impl ModuleVisitor for SquaredNorm {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let s = param.val().detach().powi_scalar(2).sum();
-        self.0 = Some(match self.0.take() {
-            Some(acc) => acc + s,
-            None => s,
-        });
-    }
-}
 
 /// Makes every parameter a new leaf (same values and ids, no shared autodiff history): each
 /// shard's forward and backward is its own graph, and two threads can build theirs at once.
@@ -66,64 +53,60 @@ impl ModuleVisitor for AddGradients<'_> {
     }
 }
 
-/// Equations as the transformer reads them: every equation's tokens `[n, 4]` (`x, op, y, =`),
-/// answers `[n]`, and the prefixes `[p, 2]` (`x, op` for every number x: one operation per
-/// spec, so the first two positions depend on x alone; see
-/// [`Transformer::forward_last_shared`]).
-struct Equations<'a> {
-    x: &'a Tensor<2, Int>,
-    y: &'a Tensor<1, Int>,
-    prefixes: &'a Tensor<2, Int>,
-}
-
-/// The transformer's last-position logits for equation tokens `[n, 4]`, each row's `x op`
-/// positions looked up from the `prefixes` table (row x is `x, op`).
+/// The transformer's last-position logits for equation tokens `[members, n, 4]`
+/// (`x, op, y, =`): `[members, n, vocabulary]`. The first two positions depend on x alone (one
+/// operation per spec), so they come from the `prefixes` table (`[p, 2]`, row x is `x, op`;
+/// see [`Transformer::forward_last_shared`]).
 fn transformer_logits(
     model: &Transformer,
-    tokens: Tensor<2, Int>,
+    tokens: Tensor<3, Int>,
     prefixes: Tensor<2, Int>,
-) -> Tensor<2> {
-    let [n, width] = tokens.dims();
-    let which = tokens.clone().slice([0..n, 0..1]).reshape([n]);
-    model.forward_last_shared(prefixes, which, tokens.slice([0..n, 2..width]))
+) -> Tensor<3> {
+    let [members, n, width] = tokens.dims();
+    let which = tokens
+        .clone()
+        .slice([0..members, 0..n, 0..1])
+        .reshape([members, n]);
+    model.forward_last_shared(prefixes, which, tokens.slice([0..members, 0..n, 2..width]))
 }
 
-/// The gradients of the transformer's mean cross-entropy over the batch `rows` (indices into
-/// `data`'s equations), computed in `shards` parts (each part's summed loss over the whole batch's size,
-/// so the parts add up to the batch's mean) on up to `threads` threads. The result depends on
-/// `shards`, never on `threads`.
+/// The gradients of the sum of the members' mean cross-entropies on their batches (`x`
+/// `[members, batch, 4]`, `y` `[members, batch, 1]`), computed in `shards` parts of each
+/// member's batch (each part's summed loss over the whole batch's size, so the parts add up to
+/// the batch's mean) on up to `threads` threads. The result depends on `shards`, never on
+/// `threads`.
 fn transformer_gradients(
     model: &Transformer,
-    rows: Vec<i64>,
-    data: &Equations,
+    (x, y): (Tensor<3, Int>, Tensor<3, Int>),
+    prefixes: &Tensor<2, Int>,
     shards: usize,
     threads: usize,
 ) -> GradientsParams {
-    let (x, y, prefixes) = (data.x, data.y, data.prefixes);
-    let device = x.device();
-    let loss = |model: &Transformer, rows: &[i64], scale: Option<f64>| {
-        let idx =
-            Tensor::<1, Int>::from_data(TensorData::new(rows.to_vec(), [rows.len()]), &device);
-        let logits = transformer_logits(model, x.clone().select(0, idx.clone()), prefixes.clone());
-        let loss = burn::nn::loss::CrossEntropyLossConfig::new()
-            .init(&device)
-            .forward(logits, y.clone().select(0, idx));
-        match scale {
-            Some(s) => loss.mul_scalar(s),
-            None => loss,
-        }
+    let [members, batch, width] = x.dims();
+    let loss = |model: &Transformer, x: Tensor<3, Int>, y: Tensor<3, Int>| {
+        member_losses(transformer_logits(model, x, prefixes.clone()), y).sum()
     };
-    let size = rows.len().div_ceil(shards.max(1)).max(1);
-    if rows.len() <= size {
-        return GradientsParams::from_grads(loss(model, &rows, None).backward(), model);
+    let size = batch.div_ceil(shards.max(1)).max(1);
+    if batch <= size {
+        return GradientsParams::from_grads(loss(model, x, y).backward(), model);
     }
-    let total = rows.len() as f64;
-    let shard = |part: &[i64]| {
+    let parts: Vec<(Tensor<3, Int>, Tensor<3, Int>)> = (0..batch)
+        .step_by(size)
+        .map(|from| {
+            let to = (from + size).min(batch);
+            (
+                x.clone().slice([0..members, from..to, 0..width]),
+                y.clone().slice([0..members, from..to, 0..1]),
+            )
+        })
+        .collect();
+    let shard = |(x, y): (Tensor<3, Int>, Tensor<3, Int>)| {
         let own = model.clone().map(&mut OwnLeaves);
-        let grads = loss(&own, part, Some(part.len() as f64 / total)).backward();
+        let share = x.dims()[1] as f64 / batch as f64;
+        let grads = loss(&own, x, y).mul_scalar(share).backward();
         GradientsParams::from_grads(grads, &own)
     };
-    let parts = map_on_threads(rows.chunks(size).collect(), threads, shard);
+    let parts = map_on_threads(parts, threads, shard);
     let mut sum = GradientsParams::new();
     for from in parts {
         model.visit(&mut AddGradients {
@@ -134,24 +117,23 @@ fn transformer_gradients(
     sum
 }
 
-/// One transformer run.
-struct Single {
-    model: Transformer,
+/// An evaluation's four loss and accuracy columns and the weight norms.
+fn with_norms([a, b, c, d]: [Tensor<1>; 4], norms: Tensor<1>) -> [Tensor<1>; 5] {
+    [a, b, c, d, norms]
+}
+
+/// The session's members, one stacked network, with its optimizer and per-member update.
+struct Networks {
+    model: Model,
     optim: ModuleOptimizer,
     update: StackUpdate,
 }
 
-// One or two per session: the size difference does not matter.
+// One per session: the size difference does not matter.
 #[allow(clippy::large_enum_variant)]
-enum Networks {
-    /// Every run a member of one stacked MLP.
-    Stack {
-        model: EmbedMlp,
-        optim: ModuleOptimizer,
-        update: StackUpdate,
-    },
-    /// One transformer per run.
-    Separate(Vec<Single>),
+enum Model {
+    Mlp(EmbedMlp),
+    Transformer(Transformer),
 }
 
 /// One seed of a run: its batch order and what it recorded.
@@ -321,46 +303,36 @@ impl GrokkingSession {
         // Every run's seed k starts from the same weights and sees the same batches.
         let seed_of = |member: usize, base: u64| base.wrapping_add((member % seeds) as u64);
         let init = |member: usize| Stream::new(seed_of(member, spec.init_seed), "grokking/init");
-        let networks = match spec.model {
-            Architecture::Mlp => {
-                let mut inits: Vec<Stream> = (0..members.len()).map(init).collect();
-                let model =
-                    EmbedMlp::new(vocabulary, spec.d_model, spec.width, &mut inits, &device);
-                let (update, optim) = StackUpdate::new(spec.optimizer, betas, &members, &device);
-                Networks::Stack {
-                    model,
-                    optim,
-                    update,
-                }
+        let mut inits: Vec<Stream> = (0..members.len()).map(init).collect();
+        let model = match spec.model {
+            Architecture::Mlp => Model::Mlp(EmbedMlp::new(
+                vocabulary,
+                spec.d_model,
+                spec.width,
+                &mut inits,
+                &device,
+            )),
+            Architecture::Transformer => {
+                let shape = TransformerShape {
+                    vocabulary,
+                    seq_len: 4,
+                    d_model: spec.d_model,
+                    heads: spec.heads,
+                    layers: spec.layers,
+                    xavier_attention: spec.attention_init == AttentionInit::Xavier,
+                };
+                Model::Transformer(Transformer::new(shape, &mut inits, &device))
             }
-            Architecture::Transformer => Networks::Separate(
-                members
-                    .iter()
-                    .enumerate()
-                    .map(|(i, member)| {
-                        let shape = TransformerShape {
-                            vocabulary,
-                            seq_len: 4,
-                            d_model: spec.d_model,
-                            heads: spec.heads,
-                            layers: spec.layers,
-                            xavier_attention: spec.attention_init == AttentionInit::Xavier,
-                        };
-                        let model = Transformer::new(shape, &mut init(i), &device);
-                        let (update, optim) =
-                            StackUpdate::new(spec.optimizer, betas, &[*member], &device);
-                        Single {
-                            model,
-                            optim,
-                            update,
-                        }
-                    })
-                    .collect(),
-            ),
         };
-        let parameters = match &networks {
-            Networks::Stack { model, .. } => model.parameters_per_member(),
-            Networks::Separate(singles) => singles.first().map_or(0, |s| s.model.num_params()),
+        let parameters = match &model {
+            Model::Mlp(m) => m.parameters_per_member(),
+            Model::Transformer(t) => t.parameters_per_member(),
+        };
+        let (update, optim) = StackUpdate::new(spec.optimizer, betas, &members, &device);
+        let networks = Networks {
+            model,
+            optim,
+            update,
         };
         let runs: Vec<Run> = chosen
             .iter()
@@ -470,51 +442,37 @@ impl GrokkingSession {
     fn train_one_step(&mut self) {
         let lr = self.learning_rate();
         let batches = self.next_batches();
-        let index = |rows: Vec<i64>| {
-            let len = rows.len();
-            Tensor::<1, Int>::from_data(TensorData::new(rows, [len]), &self.device)
-        };
-        match &mut self.networks {
-            Networks::Stack {
-                model,
-                optim,
-                update,
-            } => {
-                let (members, batch) = (batches.len(), batches.first().map_or(0, Vec::len));
-                let idx = index(batches.concat());
-                let x = self
-                    .x_all
-                    .clone()
-                    .select(0, idx.clone())
-                    .reshape([members, batch, 4]);
-                let y = self
-                    .y_all
-                    .clone()
-                    .select(0, idx)
-                    .reshape([members, batch, 1]);
+        let (members, batch) = (batches.len(), batches.first().map_or(0, Vec::len));
+        let idx = Tensor::<1, Int>::from_data(
+            TensorData::new(batches.concat(), [members * batch]),
+            &self.device,
+        );
+        let x = self
+            .x_all
+            .clone()
+            .select(0, idx.clone())
+            .reshape([members, batch, 4]);
+        let y = self
+            .y_all
+            .clone()
+            .select(0, idx)
+            .reshape([members, batch, 1]);
+        let Networks {
+            model,
+            optim,
+            update,
+        } = &mut self.networks;
+        match model {
+            Model::Mlp(model) => {
                 // The sum of the members' mean losses: each member's gradient is its own.
                 let loss = member_losses(model.forward(x), y).sum();
                 let grads = GradientsParams::from_grads(loss.backward(), &*model);
                 *model = update.step(optim, lr, model.clone(), grads);
             }
-            Networks::Separate(singles) => {
-                for (single, rows) in singles.iter_mut().zip(batches) {
-                    let grads = transformer_gradients(
-                        &single.model,
-                        rows,
-                        &Equations {
-                            x: &self.x_all,
-                            y: &self.y_all,
-                            prefixes: &self.prefixes,
-                        },
-                        self.shards,
-                        self.threads,
-                    );
-                    single.model =
-                        single
-                            .update
-                            .step(&mut single.optim, lr, single.model.clone(), grads);
-                }
+            Model::Transformer(model) => {
+                let grads =
+                    transformer_gradients(model, (x, y), &self.prefixes, self.shards, self.threads);
+                *model = update.step(optim, lr, model.clone(), grads);
             }
         }
     }
@@ -544,91 +502,22 @@ impl GrokkingSession {
     /// answers, weight norm) and the `[members, K]` Fourier spectra.
     fn read_metrics(&self) -> Transaction {
         let p = self.spec.p as usize;
-        let spectra = match &self.networks {
-            Networks::Stack { model, .. } => self.spectra(model.embeddings(p)),
-            Networks::Separate(singles) => {
-                let rows: Vec<Tensor<3>> = singles
-                    .iter()
-                    .map(|s| s.model.embeddings(p).unsqueeze::<3>())
-                    .collect();
-                self.spectra(Tensor::cat(rows, 0))
+        // Evaluated without autodiff: no graph holds the whole splits' activations.
+        let (spectra, columns) = match &self.networks.model {
+            Model::Mlp(model) => {
+                let spectra = self.spectra(model.embeddings(p));
+                let model = model.valid();
+                let columns = self.evaluate(model.members(), |x| model.forward(x));
+                (spectra, with_norms(columns, model.weight_norms()))
             }
-        };
-        let columns: [Tensor<1>; 5] = match &self.networks {
-            Networks::Stack { model, .. } => {
-                // Evaluated without autodiff: no graph holds the whole splits' activations.
-                let model = &model.valid();
-                let members = model.members();
-                let split = |x: &Tensor<2, Int>, y: &Tensor<1, Int>| {
-                    let logits = model.forward(per_member(&x.clone().inner(), members));
-                    let y = per_member(&y.clone().inner(), members);
-                    (
-                        member_losses(logits.clone(), y.clone()),
-                        member_correct(logits, y),
-                    )
-                };
-                let [(train_loss, train_correct), (val_loss, val_correct)] = match &self.train_mask
-                {
-                    // Every member on every equation, each split's rows picked by the mask.
-                    Some(mask) => {
-                        let logits =
-                            model.forward(per_member(&self.x_all.clone().inner(), members));
-                        let y = per_member(&self.y_all.clone().inner(), members);
-                        let mask = mask.clone().inner();
-                        [mask.clone(), mask.ones_like() - mask].map(|rows| {
-                            let count = rows.clone().sum_dim(1).clamp_min(1.0).reshape([members]);
-                            let (loss, correct) =
-                                weighted_loss_and_correct(logits.clone(), y.clone(), rows);
-                            (loss / count, correct)
-                        })
-                    }
-                    None => {
-                        let [(x_train, y_train), (x_val, y_val)] =
-                            self.split_at(self.runs[0].n_train);
-                        [split(&x_train, &y_train), split(&x_val, &y_val)]
-                    }
-                };
-                [
-                    train_loss,
-                    train_correct,
-                    val_loss,
-                    val_correct,
-                    model.weight_norms(),
-                ]
-            }
-            Networks::Separate(singles) => {
-                let mut cols: [Vec<Tensor<1>>; 5] = Default::default();
-                let seeds = self.runs.first().map_or(1, |r| r.tracks.len());
-                for (i, single) in singles.iter().enumerate() {
-                    // Evaluated without autodiff: each member's forwards are reduced to
-                    // scalars before the next member's start.
-                    // The two splits side by side when the step has two threads.
-                    let model = &single.model.valid();
-                    let [train, val] = self.split_at(self.runs[i / seeds].n_train);
-                    let evaluate = |(x, y): (Tensor<2, Int>, Tensor<1, Int>)| {
-                        let logits =
-                            transformer_logits(model, x.inner(), self.prefixes.clone().inner());
-                        loss_and_correct(logits, y.inner())
-                    };
-                    let ((train_loss, train_correct), (val_loss, val_correct)) =
-                        join(self.threads, || evaluate(train), || evaluate(val));
-                    let mut norm = SquaredNorm(None);
-                    model.visit(&mut norm);
-                    let norm = norm
-                        .0
-                        .unwrap_or_else(|| Tensor::zeros([1], &self.device))
-                        .sqrt();
-                    for (col, t) in cols.iter_mut().zip([
-                        train_loss,
-                        train_correct,
-                        val_loss,
-                        val_correct,
-                        norm,
-                    ]) {
-                        col.push(t.reshape([1]));
-                    }
-                }
-                cols.map(|c| Tensor::cat(c, 0))
+            Model::Transformer(model) => {
+                let spectra = self.spectra(model.embeddings(p));
+                let model = model.valid();
+                let prefixes = self.prefixes.clone().inner();
+                let columns = self.evaluate(model.members(), |x| {
+                    transformer_logits(&model, x, prefixes.clone())
+                });
+                (spectra, with_norms(columns, model.weight_norms()))
             }
         };
         // One transaction reads tensors of one kind: all without autodiff.
@@ -637,6 +526,44 @@ impl GrokkingSession {
             .map(Tensor::inner)
             .fold(Transaction::default(), Transaction::register)
             .register(spectra.inner())
+    }
+
+    /// Every member's training loss and correct answers, validation loss and correct answers
+    /// (`[members]` each), from `logits` (`[members, n, 4]` tokens to `[members, n, classes]`):
+    /// the two splits side by side when a step has two threads.
+    fn evaluate(
+        &self,
+        members: usize,
+        logits: impl Fn(Tensor<3, Int>) -> Tensor<3> + Sync,
+    ) -> [Tensor<1>; 4] {
+        let split = |(x, y): (Tensor<2, Int>, Tensor<1, Int>)| {
+            let logits = logits(per_member(&x.inner(), members));
+            let y = per_member(&y.inner(), members);
+            (
+                member_losses(logits.clone(), y.clone()),
+                member_correct(logits, y),
+            )
+        };
+        let [(train_loss, train_correct), (val_loss, val_correct)] = match &self.train_mask {
+            // Every member on every equation, each split's rows picked by the mask.
+            Some(mask) => {
+                let logits = logits(per_member(&self.x_all.clone().inner(), members));
+                let y = per_member(&self.y_all.clone().inner(), members);
+                let mask = mask.clone().inner();
+                [mask.clone(), mask.ones_like() - mask].map(|rows| {
+                    let count = rows.clone().sum_dim(1).clamp_min(1.0).reshape([members]);
+                    let (loss, correct) =
+                        weighted_loss_and_correct(logits.clone(), y.clone(), rows);
+                    (loss / count, correct)
+                })
+            }
+            None => {
+                let [train, val] = self.split_at(self.runs[0].n_train);
+                let (train, val) = join(self.threads, || split(train), || split(val));
+                [train, val]
+            }
+        };
+        [train_loss, train_correct, val_loss, val_correct]
     }
 
     /// The run's summary; `series` is its [`Run::series`].
@@ -1048,13 +975,19 @@ mod tests {
         }
     }
 
-    /// The MLP's runs train as one stacked network; each run trained alone (a stack of one)
-    /// gives the same curves.
+    /// A session's runs train as one stacked network (the MLP's and the transformer's); each
+    /// run trained alone (a stack of one) gives the same curves.
     #[test]
     fn stacked_runs_equal_runs_trained_alone() {
+        for base in [tiny_mlp(), tiny()] {
+            stacked_runs_equal_runs_trained_alone_for(base);
+        }
+    }
+
+    fn stacked_runs_equal_runs_trained_alone_for(base: GrokkingSpec) {
         let spec = GrokkingSpec {
             compare: super::super::Compare::Controls,
-            ..tiny_mlp()
+            ..base
         };
         let whole = run_to_end(spec.clone());
         for (i, run) in whole.runs.iter().enumerate() {

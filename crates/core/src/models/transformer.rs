@@ -135,7 +135,9 @@ struct Block {
 
 impl Block {
     /// The block's output at positions `from..seq`: `[members, n, seq - from, d_model]` (every
-    /// position's keys and values still come from all of `x`).
+    /// position's keys and values still come from all of `x`). The plain block, which
+    /// [`Self::forward_shared`] is checked against.
+    #[cfg(test)]
     fn forward(&self, x: Tensor<4>, mask: Tensor<2>, from: usize) -> Tensor<4> {
         let [members, n, seq, d] = x.dims();
         let x = self.ln1.forward(x);
@@ -357,9 +359,13 @@ impl Transformer {
         embedded + positions
     }
 
+    /// Logits at every position: the model's plain definition, which training's
+    /// [`Self::forward_last_shared`] is checked against (tests only).
+    ///
     /// # Shapes
     /// - tokens: `[members, n, seq]`
     /// - output: `[members, n, seq, vocabulary]`
+    #[cfg(test)]
     pub fn forward(&self, tokens: Tensor<3, Int>) -> Tensor<4> {
         let x = self.hidden(tokens, false);
         self.head.forward4(self.ln_final.forward(x))
@@ -367,6 +373,7 @@ impl Transformer {
 
     /// The last block's output: `[members, n, seq, d_model]`, or `[members, n, 1, d_model]`
     /// with `last_only`.
+    #[cfg(test)]
     fn hidden(&self, tokens: Tensor<3, Int>, last_only: bool) -> Tensor<4> {
         let seq = tokens.dims()[2];
         let mut x = self.embed(tokens, 0);
@@ -388,7 +395,9 @@ impl Transformer {
     /// layers. Nothing after the last block's keys and values mixes positions, so in the last
     /// block only the last position's query, attention row, output projection and MLP are
     /// computed, and only it goes through the final LayerNorm and the head; the earlier blocks
-    /// still give every position (the last block's keys and values need them).
+    /// still give every position (the last block's keys and values need them). Tests only:
+    /// training uses [`Self::forward_last_shared`].
+    #[cfg(test)]
     pub fn forward_last(&self, tokens: Tensor<3, Int>) -> Tensor<3> {
         let x = self.hidden(tokens, true);
         let [members, n, _, _] = x.dims();
@@ -397,12 +406,13 @@ impl Transformer {
         logits.reshape([members, n, vocabulary])
     }
 
-    /// [`Self::forward_last`] for rows whose first `P` tokens are one of a few prefixes:
+    /// Logits at the last position (`[members, n, vocabulary]`, the same as the plain model's)
+    /// for rows whose first `P` tokens are one of a few prefixes:
     /// `prefixes` `[u, P]` lists them (the same for every member), `which` `[members, n]` picks
     /// each row's, `rest` `[members, n, R]` holds its other tokens. Causal attention makes the
     /// first `P` positions of every block a function of the prefix alone, so they are computed
-    /// once per prefix (u rows a member) and looked up; the logits equal
-    /// [`Self::forward_last`]'s on the whole rows. For `x ∘ y =` with one operation the prefix
+    /// once per prefix (u rows a member) and looked up. Nothing after the last block's keys
+    /// and values mixes positions, so the last block computes the last position only. For `x ∘ y =` with one operation the prefix
     /// `x ∘` has p values: with the paper's batch of 512 and p = 97 this is a third less
     /// arithmetic again.
     pub fn forward_last_shared(

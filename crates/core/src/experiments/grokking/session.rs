@@ -4,7 +4,7 @@
 //! member of the session is part of one stacked network ([`EmbedMlp`] or [`Transformer`]): one
 //! forward, backward and optimizer step trains them all, each member's filter and weight decay
 //! applied member by member ([`StackUpdate`]). On the CPU the transformer's batches are split in
-//! [`CPU_SHARDS`] halves whose gradients are summed, so two threads can share a step
+//! [`CPU_SHARDS`](super::CPU_SHARDS) halves whose gradients are summed, so two threads can share a step
 //! ([`GrokkingSession::with_threads`]) and the result is the same with one thread or two. A run
 //! with several seeds reports the mean of each metric with its spread (`<metric>_sd`) and the
 //! median over seeds of its steps to 95% accuracy.
@@ -14,7 +14,8 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
 use serde_json::{Map, Value};
 
-use super::{Architecture, AttentionInit, CPU_SHARDS, Compare, GrokkingSpec, RunPlan, ZeroOperand};
+use super::{Architecture, AttentionInit, Compare, GrokkingSpec, RunPlan, ZeroOperand};
+use crate::cost::Target;
 use crate::data::modular::{self, Equation, Op};
 use crate::models::embed_mlp::EmbedMlp;
 use crate::models::transformer::{Transformer, TransformerShape};
@@ -117,11 +118,6 @@ fn transformer_gradients(
     sum
 }
 
-/// An evaluation's four loss and accuracy columns and the weight norms.
-fn with_norms([a, b, c, d]: [Tensor<1>; 4], norms: Tensor<1>) -> [Tensor<1>; 5] {
-    [a, b, c, d, norms]
-}
-
 /// The session's members, one stacked network, with its optimizer and per-member update.
 struct Networks {
     model: Model,
@@ -190,7 +186,7 @@ pub struct GrokkingSession {
     basis: Tensor<2>,
     frequencies: usize,
     schedule: Schedule,
-    /// Parts of a transformer batch ([`CPU_SHARDS`] on the CPU, else one).
+    /// Parts of a transformer batch ([`GrokkingSpec::step_threads`]: two on the CPU, else one).
     shards: usize,
     /// Threads one transformer step may use ([`GrokkingSession::with_threads`]).
     threads: usize,
@@ -247,11 +243,14 @@ fn per_member<const K: usize>(x: &Tensor<K, Int>, members: usize) -> Tensor<3, I
 impl GrokkingSession {
     /// Trains the spec's runs, or only those at `runs` (indices into [`GrokkingSpec::runs`]).
     pub fn new(spec: GrokkingSpec, runs: Option<&[usize]>, device: &Device) -> Self {
-        let shards = if *device == Device::flex() {
-            CPU_SHARDS
+        // The transformer's batch shards (two on the CPU): a rule of the spec's, so that
+        // the CLI plans its threads by the same one.
+        let target = if *device == Device::flex() {
+            Target::Cpu
         } else {
-            1
+            Target::Gpu
         };
+        let shards = spec.step_threads(target);
         let device = device.clone().autodiff();
         let y_from = u32::from(spec.zero_operand == ZeroOperand::Drop);
         let equations = modular::equations(spec.op, spec.p, y_from);
@@ -507,17 +506,20 @@ impl GrokkingSession {
             Model::Mlp(model) => {
                 let spectra = self.spectra(model.embeddings(p));
                 let model = model.valid();
-                let columns = self.evaluate(model.members(), |x| model.forward(x));
-                (spectra, with_norms(columns, model.weight_norms()))
+                let columns =
+                    self.evaluate(model.members(), |x| model.forward(x), model.weight_norms());
+                (spectra, columns)
             }
             Model::Transformer(model) => {
                 let spectra = self.spectra(model.embeddings(p));
                 let model = model.valid();
                 let prefixes = self.prefixes.clone().inner();
-                let columns = self.evaluate(model.members(), |x| {
-                    transformer_logits(&model, x, prefixes.clone())
-                });
-                (spectra, with_norms(columns, model.weight_norms()))
+                let columns = self.evaluate(
+                    model.members(),
+                    |x| transformer_logits(&model, x, prefixes.clone()),
+                    model.weight_norms(),
+                );
+                (spectra, columns)
             }
         };
         // One transaction reads tensors of one kind: all without autodiff.
@@ -529,13 +531,14 @@ impl GrokkingSession {
     }
 
     /// Every member's training loss and correct answers, validation loss and correct answers
-    /// (`[members]` each), from `logits` (`[members, n, 4]` tokens to `[members, n, classes]`):
-    /// the two splits side by side when a step has two threads.
+    /// (`[members]` each), from `logits` (`[members, n, 4]` tokens to `[members, n, classes]`),
+    /// then its weight `norms`: the two splits side by side when a step has two threads.
     fn evaluate(
         &self,
         members: usize,
         logits: impl Fn(Tensor<3, Int>) -> Tensor<3> + Sync,
-    ) -> [Tensor<1>; 4] {
+        norms: Tensor<1>,
+    ) -> [Tensor<1>; 5] {
         let split = |(x, y): (Tensor<2, Int>, Tensor<1, Int>)| {
             let logits = logits(per_member(&x.inner(), members));
             let y = per_member(&y.inner(), members);
@@ -563,7 +566,7 @@ impl GrokkingSession {
                 [train, val]
             }
         };
-        [train_loss, train_correct, val_loss, val_correct]
+        [train_loss, train_correct, val_loss, val_correct, norms]
     }
 
     /// The run's summary; `series` is its [`Run::series`].
@@ -883,12 +886,15 @@ mod tests {
             batch: 12,
             ..tiny()
         };
-        assert_eq!(spec.step_threads(crate::cost::Target::Cpu), CPU_SHARDS);
+        assert_eq!(
+            spec.step_threads(crate::cost::Target::Cpu),
+            super::super::CPU_SHARDS
+        );
         assert_eq!(spec.step_threads(crate::cost::Target::Gpu), 1);
         let train = |threads: usize, shards: Option<usize>| {
             let mut session =
                 GrokkingSession::new(spec.clone(), None, &Device::flex()).with_threads(threads);
-            assert_eq!(session.shards, CPU_SHARDS);
+            assert_eq!(session.shards, super::super::CPU_SHARDS);
             if let Some(shards) = shards {
                 session.shards = shards;
             }

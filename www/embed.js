@@ -8,9 +8,10 @@
 // (also 'overfit:stop', 'overfit:state', 'overfit:metrics'); it answers with
 // { type: 'overfit:state', status, step, total } and { type: 'overfit:metrics', report }.
 //
-// Nothing in an attribute is trusted: only an http(s) link to the site this script came from
-// becomes a widget (a relative link is taken relative to that site); anything else, such as a
-// `javascript:` or `data:` URL or another site, leaves a message in the div and runs nothing.
+// Nothing in an attribute is trusted: only an http(s) link to the app this script came from
+// (its directory, or its index.html) becomes a widget (a relative link is taken relative to
+// that directory); anything else, such as a `javascript:` or `data:` URL, another site, or
+// another page of the same site, leaves a message in the div and runs nothing.
 // The widget's frame is sandboxed to what the app needs and sends only its origin as referrer.
 (function () {
   'use strict';
@@ -25,6 +26,12 @@
     try { url = new URL(link.trim(), home); } catch (e) { throw new Error('the data-overfit link is not a URL'); }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('only http(s) links are loaded, not ' + url.protocol + ' links');
     if (url.origin !== home.origin) throw new Error('only links to ' + home.origin + ' are loaded, not to ' + url.origin);
+    // The app itself and nothing else of its site: on a shared origin (a user's github.io, a
+    // university's ~user pages) another page of the same site must not be framed under the
+    // widget's name. The URL parser has already resolved any `..` and `%2e%2e`.
+    if (url.pathname !== home.pathname && url.pathname !== home.pathname + 'index.html') {
+      throw new Error('only the Overfit Lab app at ' + home.href + ' is loaded, not ' + url.origin + url.pathname);
+    }
     url.searchParams.set('embed', '1');
     // Tell the widget which origin may drive it and receive its state.
     url.searchParams.delete('origin');

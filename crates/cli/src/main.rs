@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use overfit_cli::chart::render_svg;
-use overfit_cli::output::OutDir;
+use overfit_cli::output::{self, OUTPUTS, OutDir};
 use overfit_cli::run_spec_jobs;
 use overfit_core::cost::Budget;
 use overfit_core::device::Backend;
@@ -138,7 +137,12 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
             "experiment": spec.experiment().id(),
             "preset": preset.name(),
             "spec": spec.to_json(),
-            "cost": {"backend": backend.name(), "peak_bytes": cost.bytes, "flops": cost.flops},
+            "cost": {
+                "backend": backend.name(),
+                "peak_bytes": Budget::native(backend.target()).bytes_of(cost),
+                "flops": cost.flops,
+                "recorded_values": cost.recorded,
+            },
         });
         say(&serde_json::to_string_pretty(&decoded).map_err(|e| e.to_string())?);
         return Ok(());
@@ -159,7 +163,7 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
     let out = if bench {
         None
     } else {
-        Some(OutDir::prepare(&args.out)?)
+        Some(OutDir::prepare(&args.out, &OUTPUTS)?)
     };
     let bar = progress_bar(spec.total_steps());
     let outcome = run_spec_jobs(&spec, preset.name(), backend, jobs, |done, _| {
@@ -186,10 +190,13 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
     let Some(out) = out else {
         return Ok(());
     };
-    let json = serde_json::to_string_pretty(&outcome.report).map_err(|e| e.to_string())?;
-    out.write("metrics.json", json.as_bytes())?;
-    out.write("metrics.csv", outcome.report.to_csv().as_bytes())?;
-    out.write("chart.svg", render_svg(&outcome.report)?.as_bytes())?;
+    let texts = output::texts(&outcome.report)?;
+    let files: Vec<(&str, &[u8])> = OUTPUTS
+        .iter()
+        .zip(&texts)
+        .map(|(name, text)| (*name, text.as_bytes()))
+        .collect();
+    out.write_set(&files)?;
     for run in &outcome.report.runs {
         let summary = serde_json::to_string(&run.summary).map_err(|e| e.to_string())?;
         say(&format!("{}: {summary}", run.label));

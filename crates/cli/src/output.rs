@@ -1,10 +1,23 @@
-//! Where a run's files go: the output directory is checked before anything trains, and every
-//! file is written whole or not at all (a temporary file renamed into place), never through a
-//! symbolic link.
+//! Where a run's files go: the output directory and every name in it are checked before
+//! anything trains, and the set of files is written whole or not at all (every file to a
+//! temporary name first, then each renamed into place), never through a symbolic link.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use overfit_core::report::Report;
+
+/// What `overfit run` writes into `--out`, checked before training and written as one set.
+pub const OUTPUTS: [&str; 3] = ["metrics.json", "metrics.csv", "chart.svg"];
+
+/// The texts of [`OUTPUTS`] for a finished run's report, in that order.
+pub fn texts(report: &Report) -> Result<[String; 3], String> {
+    let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+    let csv = report.to_csv();
+    let svg = crate::chart::render_svg(report)?;
+    Ok([json, csv, svg])
+}
 
 /// An output directory that exists, is a real directory (not a symbolic link) and takes files.
 #[derive(Debug)]
@@ -13,9 +26,10 @@ pub struct OutDir {
 }
 
 impl OutDir {
-    /// Creates `path` if it is missing and checks that a file can be written in it, so that a
+    /// Creates `path` if it is missing and checks that a file can be written in it and that
+    /// none of `names` is taken by something a file cannot replace (a directory), so that a
     /// long run never ends in "cannot write".
-    pub fn prepare(path: &Path) -> Result<OutDir, String> {
+    pub fn prepare(path: &Path, names: &[&str]) -> Result<OutDir, String> {
         let shown = path.display();
         match fs::symlink_metadata(path) {
             Ok(meta) if meta.file_type().is_symlink() => {
@@ -39,6 +53,21 @@ impl OutDir {
         create_new(&probe)
             .map_err(|e| format!("cannot write in {shown}: {e}"))
             .and_then(|_| fs::remove_file(&probe).map_err(|e| format!("{shown}: {e}")))?;
+        for name in names {
+            let target = out.path.join(name);
+            match fs::symlink_metadata(&target) {
+                // A file is replaced; so is a link (never written through).
+                Ok(meta) if meta.is_file() || meta.file_type().is_symlink() => {}
+                Ok(_) => {
+                    return Err(format!(
+                        "{} is in the way: it is not a file, so the run's {name} could not                          replace it; move it or choose another --out",
+                        target.display()
+                    ));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(format!("cannot use {}: {e}", target.display())),
+            }
+        }
         Ok(out)
     }
 
@@ -50,18 +79,49 @@ impl OutDir {
     /// exclusively, so a planted link is never followed), which then replaces `name`. A link
     /// already at `name` is replaced, not written through.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), String> {
-        let target = self.path.join(name);
-        let temporary = self.temporary(name);
-        let written = create_new(&temporary)
-            .and_then(|mut file| {
+        self.write_set(&[(name, bytes)])
+    }
+
+    /// Writes a set of files that belong together (a run's metrics and chart): every file goes
+    /// to its temporary name first, and only when all are written are they renamed into place,
+    /// so a failure (a full disk, a directory in the way) leaves the previous set whole.
+    pub fn write_set(&self, files: &[(&str, &[u8])]) -> Result<(), String> {
+        let mut written: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let clean = |written: &[(PathBuf, PathBuf)]| {
+            for (temporary, _) in written {
+                let _ = fs::remove_file(temporary);
+            }
+        };
+        for (name, bytes) in files {
+            let target = self.path.join(name);
+            if fs::symlink_metadata(&target).is_ok_and(|m| m.is_dir()) {
+                clean(&written);
+                return Err(format!(
+                    "cannot write {}: a directory is in the way; nothing was replaced",
+                    target.display()
+                ));
+            }
+            let temporary = self.temporary(name);
+            let result = create_new(&temporary).and_then(|mut file| {
                 file.write_all(bytes)?;
                 file.sync_all()
-            })
-            .and_then(|()| fs::rename(&temporary, &target));
-        written.map_err(|e| {
-            let _ = fs::remove_file(&temporary);
-            format!("cannot write {}: {e}", target.display())
-        })
+            });
+            written.push((temporary, target.clone()));
+            if let Err(e) = result {
+                clean(&written);
+                return Err(format!(
+                    "cannot write {}: {e}; nothing was replaced",
+                    target.display()
+                ));
+            }
+        }
+        for (i, (temporary, target)) in written.iter().enumerate() {
+            if let Err(e) = fs::rename(temporary, target) {
+                clean(&written[i..]);
+                return Err(format!("cannot write {}: {e}", target.display()));
+            }
+        }
+        Ok(())
     }
 
     fn temporary(&self, name: &str) -> PathBuf {
@@ -87,7 +147,7 @@ mod tests {
     #[test]
     fn a_missing_directory_is_created_and_files_replace_old_ones_whole() {
         let dir = scratch("create");
-        let out = OutDir::prepare(&dir.join("a/b")).expect("created");
+        let out = OutDir::prepare(&dir.join("a/b"), &["metrics.json"]).expect("created");
         out.write("metrics.json", b"first").expect("written");
         out.write("metrics.json", b"second").expect("replaced");
         assert_eq!(
@@ -104,8 +164,44 @@ mod tests {
         let dir = scratch("file");
         fs::create_dir_all(&dir).expect("scratch");
         fs::write(dir.join("taken"), "x").expect("file");
-        let err = OutDir::prepare(&dir.join("taken")).expect_err("a file, not a directory");
+        let err = OutDir::prepare(&dir.join("taken"), &[]).expect_err("a file, not a directory");
         assert!(err.contains("exists and is not a directory"), "{err}");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_directory_where_a_result_goes_is_refused_before_the_run() {
+        let dir = scratch("dir-in-the-way");
+        fs::create_dir_all(dir.join("metrics.csv")).expect("scratch");
+        let err = OutDir::prepare(&dir, &["metrics.json", "metrics.csv", "chart.svg"])
+            .expect_err("a directory named like a result");
+        assert!(err.contains("metrics.csv is in the way"), "{err}");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_set_that_cannot_be_written_whole_replaces_nothing() {
+        let dir = scratch("set");
+        let out = OutDir::prepare(&dir, &["a", "b", "c"]).expect("created");
+        out.write_set(&[("a", b"old a"), ("b", b"old b"), ("c", b"old c")])
+            .expect("first set");
+        // Something puts a directory where the second file goes after the check.
+        fs::remove_file(dir.join("b")).expect("remove");
+        fs::create_dir(dir.join("b")).expect("directory in the way");
+        let err = out
+            .write_set(&[("a", b"new a"), ("b", b"new b"), ("c", b"new c")])
+            .expect_err("b cannot be replaced");
+        assert!(err.contains("nothing was replaced"), "{err}");
+        assert_eq!(fs::read_to_string(dir.join("a")).expect("read"), "old a");
+        assert_eq!(fs::read_to_string(dir.join("c")).expect("read"), "old c");
+        let names: Vec<String> = fs::read_dir(&dir)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().all(|n| !n.ends_with(".partial")),
+            "temporary files left: {names:?}"
+        );
         let _ = fs::remove_dir_all(&dir);
     }
 
@@ -118,14 +214,14 @@ mod tests {
         fs::create_dir_all(&outside).expect("scratch");
         fs::create_dir_all(&out_path).expect("scratch");
         std::os::unix::fs::symlink(&outside, dir.join("linked")).expect("link");
-        let err = OutDir::prepare(&dir.join("linked")).expect_err("a linked --out");
+        let err = OutDir::prepare(&dir.join("linked"), &[]).expect_err("a linked --out");
         assert!(err.contains("symbolic link"), "{err}");
 
         // A link planted where a result goes is replaced; its target is untouched.
         let secret = outside.join("secret");
         fs::write(&secret, "keep").expect("file");
         std::os::unix::fs::symlink(&secret, out_path.join("metrics.csv")).expect("link");
-        let out = OutDir::prepare(&out_path).expect("a real directory");
+        let out = OutDir::prepare(&out_path, &["metrics.csv"]).expect("a real directory");
         out.write("metrics.csv", b"run,step").expect("written");
         assert_eq!(fs::read_to_string(&secret).expect("read"), "keep");
         let meta = fs::symlink_metadata(out_path.join("metrics.csv")).expect("stat");

@@ -288,6 +288,33 @@ fn an_unusable_out_directory_is_refused_before_the_run() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A directory where a result goes fails the run before it trains (the paper preset would take
+/// hours), and the previous results stay as they were.
+#[test]
+fn a_directory_named_like_a_result_is_refused_before_the_run_and_replaces_nothing() {
+    let dir = temp_dir("out-name-taken");
+    std::fs::create_dir_all(dir.join("metrics.csv")).expect("scratch");
+    std::fs::write(dir.join("metrics.json"), "previous").expect("file");
+    std::fs::write(dir.join("chart.svg"), "previous").expect("file");
+    let out = overfit(&[
+        "run",
+        "grokking",
+        "--preset",
+        "paper",
+        "--out",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("metrics.csv is in the way"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    for name in ["metrics.json", "chart.svg"] {
+        let kept = std::fs::read_to_string(dir.join(name)).expect("still there");
+        assert_eq!(kept, "previous", "{name} was replaced");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn an_over_budget_spec_is_refused_with_its_figures_unless_allowed() {
     let huge = [

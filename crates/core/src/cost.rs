@@ -22,13 +22,41 @@ pub enum Target {
 }
 
 /// A run's estimated peak memory and total work.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Cost {
-    /// Peak bytes held at once (host memory on the CPU, device plus host memory on a GPU).
+    /// Peak bytes the training itself holds at once (host memory on the CPU, device plus host
+    /// memory on a GPU), without its recorded metrics.
     pub bytes: f64,
     /// Floating-point operations of the whole run (a multiply-add counts 2).
     pub flops: f64,
+    /// Metric values the run records for its report (every evaluation's points): what grows
+    /// with steps and evaluations. What each takes depends on where it is kept (see
+    /// [`Budget::per_recorded`]).
+    pub recorded: f64,
 }
+
+impl Cost {
+    /// Peak bytes where each recorded value takes `per_recorded` bytes.
+    pub fn peak(&self, per_recorded: f64) -> f64 {
+        self.bytes + self.recorded * per_recorded
+    }
+}
+
+/// What one recorded value holds natively at the peak of `overfit run`: the session's series
+/// (8 bytes, up to twice that while its vector grows), the report's JSON value (32 bytes in
+/// an array), and the `metrics.json` and `metrics.csv` texts written from it (about 25 and 45
+/// bytes). Checked by tests/memory.rs on long, frequently evaluated runs.
+pub const RECORDED_NATIVE: f64 = 110.0;
+
+/// What one recorded value holds in a tab: the worker's series, the report it builds and
+/// the copy it keeps to send only changes; the page's copy per worker, their merge and the
+/// copy it shows.
+pub const RECORDED_TAB: f64 = 190.0;
+
+/// Memory each training worker holds whatever it trains: its own instance of the worker's
+/// wasm module (code, and the heap the engine reserves). Measured in Chromium: 18 workers
+/// held 2.06 GB and 2 workers 1.27 GB for the same spec, about 49 MB for each worker more.
+pub const WORKER_BYTES: f64 = 50.0 * MIB;
 
 /// Memory every run holds whatever its size: the engine's own buffers and bookkeeping.
 pub const BASE_BYTES: f64 = 1.5 * MIB;
@@ -47,6 +75,8 @@ pub struct Budget {
     /// A typical sustained speed on this target (FLOP/s), only to turn work into a duration
     /// people can weigh.
     pub speed: f64,
+    /// Bytes each recorded metric value takes there ([`RECORDED_NATIVE`], [`RECORDED_TAB`]).
+    pub per_recorded: f64,
     /// Where the budget applies, for messages ("this tab", "this machine").
     pub place: &'static str,
 }
@@ -60,12 +90,14 @@ impl Budget {
                 bytes: GIB,
                 flops: 2e13,
                 speed: 5e9,
+                per_recorded: RECORDED_TAB,
                 place: "this tab (CPU)",
             },
             Target::Gpu => Budget {
                 bytes: GIB,
                 flops: 2e15,
                 speed: 2e11,
+                per_recorded: RECORDED_TAB,
                 place: "this tab (WebGPU)",
             },
         }
@@ -79,20 +111,36 @@ impl Budget {
                 bytes: 8.0 * GIB,
                 flops: 5e15,
                 speed: 2e10,
+                per_recorded: RECORDED_NATIVE,
                 place: "this machine (CPU)",
             },
             Target::Gpu => Budget {
                 bytes: 8.0 * GIB,
                 flops: 5e16,
                 speed: 1e12,
+                per_recorded: RECORDED_NATIVE,
                 place: "this machine (GPU)",
             },
         }
     }
 
+    /// A tab whose WebGPU adapter is a software renderer (SwiftShader, lavapipe): it computes
+    /// on the CPU, slower than burn's CPU backend there, so it is priced as the CPU.
+    pub fn page_software_gpu() -> Budget {
+        Budget {
+            place: "this tab (WebGPU on a software adapter, priced as the CPU)",
+            ..Budget::page(Target::Cpu)
+        }
+    }
+
+    /// The peak memory of `cost` here.
+    pub fn bytes_of(&self, cost: Cost) -> f64 {
+        cost.peak(self.per_recorded)
+    }
+
     /// `Ok` within budget, else what is over and by how much.
     pub fn check(&self, cost: Cost) -> Result<(), OverBudget> {
-        if cost.bytes <= self.bytes && cost.flops <= self.flops {
+        if self.bytes_of(cost) <= self.bytes && cost.flops <= self.flops {
             Ok(())
         } else {
             Err(OverBudget {
@@ -116,7 +164,7 @@ impl fmt::Display for OverBudget {
         write!(
             f,
             "this run needs about {} of memory and {} operations (about {} on {}); the budget there is {} and {}",
-            bytes(cost.bytes),
+            bytes(budget.bytes_of(*cost)),
             operations(cost.flops),
             duration(cost.flops / budget.speed),
             budget.place,
@@ -201,6 +249,7 @@ pub(crate) struct Tally {
     held: f64,
     phase: f64,
     pub flops: f64,
+    recorded: f64,
 }
 
 impl Tally {
@@ -222,15 +271,81 @@ impl Tally {
         self
     }
 
+    /// `values` metric values recorded for the report over the run.
+    pub fn record(&mut self, values: f64) -> &mut Self {
+        self.recorded += values;
+        self
+    }
+
     pub fn cost(&self) -> Cost {
         Cost {
             bytes: BASE_BYTES + self.held + self.phase,
             flops: self.flops,
+            recorded: self.recorded,
         }
     }
 }
 
+/// How a tab trains a spec: the runs each worker takes, and what that costs in all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TabPlan {
+    /// The independent runs each worker trains (one share per worker).
+    pub shares: Vec<Vec<usize>>,
+    /// Every worker's session and the worker itself ([`WORKER_BYTES`]) added up.
+    pub cost: Cost,
+}
+
+/// Plans `spec` in a tab on `target`: on a GPU one worker trains every run (they share the
+/// device); on the CPU the runs are shared out to `wanted` workers, fewer when the workers'
+/// memory together would pass the budget's (each worker holds its own module and its own copy
+/// of the data), never fewer than one.
+pub fn tab_plan(spec: &AnySpec, target: Target, wanted: usize, budget: &Budget) -> TabPlan {
+    let runs = spec.independent_runs();
+    let plan = |workers: usize| {
+        let shares = crate::spec::share_runs(runs, workers);
+        let mut cost = Cost::default();
+        for share in &shares {
+            let part = spec.cost_of_runs(target, Some(share));
+            cost.bytes += part.bytes + WORKER_BYTES;
+            cost.flops += part.flops;
+            cost.recorded += part.recorded;
+        }
+        TabPlan { shares, cost }
+    };
+    let wanted = if target == Target::Gpu { 1 } else { wanted };
+    let mut workers = wanted.clamp(1, runs.max(1));
+    loop {
+        let candidate = plan(workers);
+        if workers == 1 || budget.bytes_of(candidate.cost) <= budget.bytes {
+            return candidate;
+        }
+        workers -= 1;
+    }
+}
+
+/// How many workers train `runs` independent runs on `cores` cores: the count (up to twice
+/// the cores) that minimises the estimated wall time, the largest share's runs times the
+/// oversubscription. Three runs on two cores take three workers: measured, grokking `quick`
+/// took 205 s that way against 243 s with two (two runs in one worker, one core idle for half
+/// the run). Ties go to fewer workers (each holds its own copy of the module).
+pub fn workers_for(runs: usize, cores: usize) -> usize {
+    let (runs, cores) = (runs.max(1), cores.max(1));
+    let time = |w: usize| runs.div_ceil(w) as f64 * (w as f64 / cores as f64).max(1.0);
+    (1..=runs.min(2 * cores))
+        .min_by(|a, b| time(*a).total_cmp(&time(*b)))
+        .unwrap_or(1)
+}
+
 impl AnySpec {
+    /// What training only the independent runs at `runs` (all when `None`; see
+    /// [`AnySpec::independent_runs`]) costs in one session.
+    pub fn cost_of_runs(&self, target: Target, runs: Option<&[usize]>) -> Cost {
+        match (self, runs) {
+            (AnySpec::Grokking(s), Some(runs)) => s.cost_of(&s.shape(Some(runs))),
+            _ => self.cost(target),
+        }
+    }
+
     /// The run's estimated peak memory and work on `target`; computed from the spec alone.
     pub fn cost(&self, target: Target) -> Cost {
         match self {
@@ -297,6 +412,196 @@ mod tests {
                     .unwrap_or_else(|e| panic!("{} {}: {e}", spec.experiment().id(), p.name()));
             }
         }
+    }
+
+    /// Candidate values of a knob: its limits and a value between them, or each choice.
+    fn candidates(knob: &crate::spec::Knob) -> Vec<String> {
+        use crate::spec::KnobKind;
+        match knob.kind {
+            KnobKind::Int { min, max, .. } => vec![min, max, min + (max - min) / 3]
+                .into_iter()
+                .map(|v| v.to_string())
+                .collect(),
+            KnobKind::Float { min, max, .. } => vec![min, max, min + (max - min) / 3.0]
+                .into_iter()
+                .map(|v| v.to_string())
+                .collect(),
+            KnobKind::Choice(options) => options.iter().map(|o| (*o).to_string()).collect(),
+            KnobKind::Seed => vec!["0".into(), "12345".into()],
+        }
+    }
+
+    /// Specs of every experiment in every mode: each preset with each value of one choice
+    /// knob (mode, comparison, model, data set...), and the quick preset with each pair.
+    fn specs_in_every_mode() -> Vec<AnySpec> {
+        use crate::spec::KnobKind;
+        let mut out = Vec::new();
+        for e in Experiment::ALL {
+            let choices: Vec<(&str, Vec<String>)> = e
+                .knobs()
+                .iter()
+                .filter(|k| matches!(k.kind, KnobKind::Choice(_)))
+                .map(|k| (k.key, candidates(k)))
+                .collect();
+            for p in Preset::ALL {
+                out.push(e.preset(p));
+                for (i, (a, values_a)) in choices.iter().enumerate() {
+                    for va in values_a {
+                        let mut one = e.preset(p);
+                        if one.set(a, va).is_err() {
+                            continue;
+                        }
+                        out.push(one.clone());
+                        if p != Preset::Quick {
+                            continue;
+                        }
+                        for (b, values_b) in &choices[i + 1..] {
+                            for vb in values_b {
+                                let mut two = one.clone();
+                                if two.set(b, vb).is_ok() {
+                                    out.push(two);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out.retain(|s| s.validate().is_ok());
+        out
+    }
+
+    /// A knob that a spec's mode does not use cannot change its price: for every experiment
+    /// in every mode, every unused knob set to each of its limits (and a value between, or
+    /// each choice) leaves the memory, the work and the recorded values exactly as they were.
+    #[test]
+    fn knobs_a_mode_does_not_use_never_move_its_price() {
+        let specs = specs_in_every_mode();
+        assert!(specs.len() > 300, "only {} specs", specs.len());
+        let mut checked = 0;
+        for spec in &specs {
+            let knobs = spec.experiment().knobs();
+            for knob in knobs.iter().filter(|k| !spec.uses(k.key)) {
+                for value in candidates(knob) {
+                    let mut moved = spec.clone();
+                    if moved.set(knob.key, &value).is_err() || moved.validate().is_err() {
+                        continue;
+                    }
+                    for target in [Target::Cpu, Target::Gpu] {
+                        assert_eq!(
+                            moved.cost(target),
+                            spec.cost(target),
+                            "{} {}={value} moved the price of {:?}",
+                            spec.experiment().id(),
+                            knob.key,
+                            spec.to_json()
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "only {checked} unused settings checked");
+    }
+
+    /// The review's case: a fraction sweep trains every fraction with the batch of its own
+    /// training set, so `train_fraction` (which the sweep does not use) cannot shrink its price
+    /// below what it trains (4.2 GB against 30.4 GB before).
+    #[test]
+    fn a_fraction_sweep_is_priced_by_the_batches_it_trains() {
+        let sweep = |fraction: &str| {
+            let mut spec = Experiment::Grokking.preset(Preset::Quick);
+            spec.set_all([
+                "model=transformer",
+                "layers=4",
+                "d_model=256",
+                "p=97",
+                "batch=512",
+                "compare=fractions",
+                "fraction_min=0.3",
+                "fraction_max=0.9",
+                &format!("train_fraction={fraction}"),
+            ])
+            .expect("valid values");
+            spec.validate().expect("valid spec");
+            spec.cost(Target::Cpu)
+        };
+        assert_eq!(sweep("0.05"), sweep("0.9"));
+        // Every fraction's step holds a whole batch of 512: more than one run at 5%, whose
+        // training set (465 equations) is smaller than a batch.
+        let mut alone = Experiment::Grokking.preset(Preset::Quick);
+        alone
+            .set_all([
+                "model=transformer",
+                "layers=4",
+                "d_model=256",
+                "p=97",
+                "batch=512",
+                "compare=baseline",
+                "train_fraction=0.05",
+            ])
+            .expect("valid values");
+        assert!(sweep("0.05").bytes > alone.cost(Target::Cpu).bytes);
+    }
+
+    /// The page's workers each hold their module and their own copy of the data: a plan's
+    /// price grows with its workers, and a plan keeps only as many as the memory budget holds.
+    #[test]
+    fn workers_are_priced_and_capped_by_the_budget() {
+        let mut spec = Experiment::Grokking.preset(Preset::Quick);
+        spec.set_all(["compare=fractions", "fractions=9"])
+            .expect("valid");
+        spec.validate().expect("valid spec");
+        let budget = Budget::page(Target::Cpu);
+        let two = tab_plan(&spec, Target::Cpu, 2, &budget);
+        let many = tab_plan(&spec, Target::Cpu, 64, &budget);
+        assert_eq!(two.shares.len(), 2);
+        assert!(many.shares.len() > 2 && many.shares.len() <= spec.independent_runs());
+        assert!(many.cost.bytes >= two.cost.bytes + (many.shares.len() - 2) as f64 * WORKER_BYTES);
+        assert!(budget.bytes_of(many.cost) <= budget.bytes, "capped to fit");
+        // Every run is trained by exactly one worker.
+        let mut runs: Vec<usize> = many.shares.concat();
+        runs.sort_unstable();
+        assert_eq!(runs, (0..spec.independent_runs()).collect::<Vec<_>>());
+        // A GPU trains every run in one worker.
+        assert_eq!(
+            tab_plan(&spec, Target::Gpu, 64, &Budget::page(Target::Gpu))
+                .shares
+                .len(),
+            1
+        );
+        // With no room for more, one worker.
+        let tight = Budget {
+            bytes: two.cost.bytes / 2.0,
+            ..budget
+        };
+        assert_eq!(tab_plan(&spec, Target::Cpu, 64, &tight).shares.len(), 1);
+    }
+
+    /// What grows with evaluations is priced: the review's small sweep evaluated at each of
+    /// 200,000 steps needs gigabytes of recorded metrics in a tab.
+    #[test]
+    fn recorded_metrics_grow_the_price_with_the_evaluations() {
+        let price = |pairs: &[&str]| {
+            let mut spec = Experiment::Grokking.preset(Preset::Quick);
+            spec.set_all(pairs.iter().copied()).expect("valid values");
+            spec.validate().expect("valid spec");
+            Budget::page(Target::Cpu).bytes_of(spec.cost(Target::Cpu))
+        };
+        let rare = price(&["compare=sweep", "steps=20000", "eval_every=1000"]);
+        let often = price(&["compare=sweep", "steps=20000", "eval_every=1"]);
+        let longer = price(&["compare=sweep", "steps=200000", "eval_every=1"]);
+        assert!(often > rare + 100e6, "{rare} {often}");
+        assert!(longer > 1e9, "{longer}");
+    }
+
+    #[test]
+    fn workers_follow_the_cores_and_even_the_load() {
+        assert_eq!(workers_for(3, 2), 3);
+        assert_eq!(workers_for(1, 8), 1);
+        assert_eq!(workers_for(6, 2), 2);
+        assert_eq!(workers_for(4, 4), 4);
+        assert_eq!(workers_for(0, 0), 1);
     }
 
     #[test]

@@ -20,11 +20,14 @@ pub const PROTOCOL: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
-    /// Open the compute device: WebGPU when `webgpu` is true and the worker finds an adapter,
+    /// Open the compute device: WebGPU when `webgpu` is true and the worker finds a hardware
+    /// adapter (a software one only when `software_ok`: the link asked for WebGPU by name),
     /// else the CPU, with `cpu_reason` saying why when the page already knows.
     Open {
         webgpu: bool,
         cpu_reason: Option<String>,
+        #[serde(default)]
+        software_ok: bool,
     },
     /// Train the spec named by this share link (`?exp=…&v=…`) from scratch: all of it, or only
     /// the independent runs at `runs` (see `AnySpec::independent_runs`; other workers train

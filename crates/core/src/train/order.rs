@@ -25,6 +25,11 @@ impl BatchOrder {
         }
     }
 
+    /// Indices per batch.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
     pub fn is_full_batch(&self) -> bool {
         self.batch >= self.n
     }

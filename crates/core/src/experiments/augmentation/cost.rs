@@ -35,6 +35,8 @@ impl AugmentationSpec {
             largest + test + self.validation() as f64,
         );
         tally.phase(step.max(eval));
+        // Each reported run's curves (the step, four means, their spreads, validation).
+        tally.record(evals * (6.0 + self.sweep_strengths().len() as f64) * 11.0);
         tally.cost()
     }
 }

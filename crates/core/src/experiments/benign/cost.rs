@@ -17,7 +17,10 @@ impl BenignSpec {
                 tally.hold(3.0 * m * d, F32);
                 tally.phase(4.0 * n.max(nt) * m * F32);
                 tally.work(self.steps as f64 * 2.0 * n * d * m);
-                tally.work(evaluations(self.steps, self.eval_every, true) * (n + nt) * d * m);
+                let evals = evaluations(self.steps, self.eval_every, true);
+                tally.work(evals * (n + nt) * d * m);
+                // The step and up to seven metrics at every evaluation.
+                tally.record(evals * 8.0);
             }
             Mode::Linear => {
                 let n = self.n_train as f64;

@@ -106,7 +106,10 @@ impl DoubleDescentSpec {
                 let steps = self.epochs * self.steps_per_epoch();
                 let every = self.eval_every * self.steps_per_epoch();
                 tally.work(steps as f64 * 3.0 * batch.min(train) * macs);
-                tally.work(evaluations(steps, every, false) * (train + test) * macs);
+                let evals = evaluations(steps, every, false);
+                tally.work(evals * (train + test) * macs);
+                // The epoch and every width's training and test error at every evaluation.
+                tally.record(evals * (1.0 + 2.0 * widths.len() as f64));
             }
             Mode::TwoScale => {
                 let d = (self.fast_dims + self.slow_dims) as f64;
@@ -114,6 +117,8 @@ impl DoubleDescentSpec {
                 let every = (self.gd_steps / 50).max(1);
                 let evals = evaluations(self.gd_steps, every, true);
                 tally.work(self.gd_steps as f64 * d * d + evals * 3.0 * d * d);
+                // The epoch, the training error and the test error's two parts.
+                tally.record(evals * 4.0);
             }
         }
         tally.cost()

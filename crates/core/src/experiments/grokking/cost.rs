@@ -1,6 +1,6 @@
 //! What a grokking spec costs (see [`crate::cost`]).
 
-use super::{Architecture, GrokkingSpec};
+use super::{Architecture, GrokkingSpec, SessionShape};
 use crate::cost::{Cost, F32, F64, Tally, evaluations};
 use crate::data::modular::vocabulary;
 use crate::train::{OptimizerKind, grokfast::Filter};
@@ -12,14 +12,26 @@ const SEQ: f64 = 4.0;
 /// computed once per number, `Transformer::forward_last_shared`).
 const OWN: f64 = 2.0;
 
+/// Values recorded per member and evaluation: the step and [`super::session`]'s six metrics.
+const TRACKED: f64 = 7.0;
+/// Series columns per run in the report: the step, and each metric's mean and spread.
+const REPORTED: f64 = 13.0;
+/// Fourier spectra a member keeps (`Spectra`: at most twice the spectrogram's rows, and
+/// the latest).
+const SPECTRA_KEPT: f64 = 49.0;
+
 impl GrokkingSpec {
+    /// The whole spec's cost: every run in one session.
     pub fn cost(&self) -> Cost {
+        self.cost_of(&self.shape(None))
+    }
+
+    /// What a session of `shape` (this spec's, [`GrokkingSpec::shape`]) costs: what the
+    /// session builds is what is priced.
+    pub fn cost_of(&self, shape: &SessionShape) -> Cost {
         let v = vocabulary(self.p) as f64;
         let d = self.d_model as f64;
-        let equations = self.equation_count() as f64;
-        let n_train = self.split_size(self.train_fraction) as f64;
-        let n_val = (equations - n_train).max(1.0);
-        let batch = (self.batch as f64).min(n_train);
+        let equations = shape.equations as f64;
         // Activations per example: a training step's (kept for the backward pass) and an
         // evaluation's (without autodiff: only the temporaries of the layer being computed).
         let (params, macs_per_example, macs_per_pass, (train_acts, eval_acts)) = match self.model {
@@ -64,12 +76,13 @@ impl GrokkingSpec {
             _ => 2.0,
         };
         let mut tally = Tally::default();
-        // Tokens and labels (i64) of both splits.
-        tally.hold((n_train + n_val) * (SEQ + 1.0), F64);
-        let runs = self.runs();
+        // Tokens and labels (i64) of every equation, training and validation.
+        tally.hold(equations * (SEQ + 1.0), F64);
         // Every run trains `seeds` members.
-        let seeds = self.seeds.max(1) as f64;
-        let r = runs.len() as f64 * seeds;
+        let seeds = shape.seeds as f64;
+        let r = shape.members() as f64;
+        // Equations in one step of every member, at once.
+        let batches: f64 = shape.runs.iter().map(|run| run.batch as f64).sum::<f64>() * seeds;
         let filter_state = |filter: &Option<Filter>| match filter {
             None => 0.0,
             Some(Filter::Ema { .. }) => 1.0,
@@ -77,32 +90,35 @@ impl GrokkingSpec {
             // oldest leaves.
             Some(Filter::Ma { window, .. }) => *window as f64 + 2.0,
         };
-        let step = batch * train_acts * F32;
-        let evaluation = (n_train + n_val) * eval_acts * F32;
+        let evaluation = equations * eval_acts * F32;
         // One stacked network: every member holds the state of every filter any member uses,
         // and the whole stack's step or evaluation is alive at once.
-        let ema = runs
+        let ema = shape
+            .runs
             .iter()
-            .any(|r| matches!(r.filter, Some(Filter::Ema { .. })));
-        let ma = runs
+            .any(|r| matches!(r.plan.filter, Some(Filter::Ema { .. })));
+        let ma = shape
+            .runs
             .iter()
-            .find(|r| matches!(r.filter, Some(Filter::Ma { .. })))
-            .map_or(0.0, |r| filter_state(&r.filter));
+            .find(|r| matches!(r.plan.filter, Some(Filter::Ma { .. })))
+            .map_or(0.0, |r| filter_state(&r.plan.filter));
         let state = if ema { 1.0 } else { 0.0 } + ma;
         tally.hold(r * params * (2.0 + moments + state), F32);
         // An evaluation also gives each member its own copy of both splits.
-        tally.phase(r * step);
-        tally.phase(r * (evaluation + (n_train + n_val) * (SEQ + 1.0) * F64));
+        tally.phase(batches * train_acts * F32);
+        tally.phase(r * (evaluation + equations * (SEQ + 1.0) * F64));
         // The transformer's batch is two shards on the CPU, each computing the prefix table.
         let passes = self.step_threads(crate::cost::Target::Cpu) as f64;
         tally.work(
-            self.steps as f64 * r * 3.0 * (batch * macs_per_example + passes * macs_per_pass),
+            self.steps as f64 * 3.0 * (batches * macs_per_example + r * passes * macs_per_pass),
         );
-        tally.work(
-            evaluations(self.steps, self.eval_every, false)
-                * r
-                * ((n_train + n_val) * macs_per_example + 2.0 * macs_per_pass),
-        );
+        let evals = evaluations(self.steps, self.eval_every, false);
+        tally.work(evals * r * (equations * macs_per_example + 2.0 * macs_per_pass));
+        // What grows with evaluations: every member's metrics, every run's reported columns,
+        // and each member's bounded spectra (p/2 frequencies).
+        let runs = shape.runs.len() as f64;
+        tally.record(evals * (r * TRACKED + runs * REPORTED));
+        tally.hold(r * SPECTRA_KEPT * (self.p as f64 / 2.0), F64);
         tally.cost()
     }
 }

@@ -15,8 +15,10 @@ use crate::train::grokfast::Filter;
 mod cost;
 #[cfg(feature = "engine")]
 mod session;
+mod shape;
 #[cfg(feature = "engine")]
 pub use session::GrokkingSession;
+pub use shape::{RunShape, SessionShape};
 
 pub static INFO: Info = Info {
     id: "grokking",

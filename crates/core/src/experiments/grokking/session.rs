@@ -14,7 +14,10 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
 use serde_json::{Map, Value};
 
-use super::{Architecture, AttentionInit, Compare, GrokkingSpec, RunPlan, ZeroOperand};
+use super::{
+    Architecture, AttentionInit, Compare, GrokkingSpec, RunPlan, RunShape, SessionShape,
+    ZeroOperand,
+};
 use crate::cost::Target;
 use crate::data::modular::{self, Equation, Op};
 use crate::models::embed_mlp::EmbedMlp;
@@ -136,12 +139,57 @@ enum Model {
 struct Track {
     order: BatchOrder,
     series: Series,
-    /// Share of the number embeddings' Fourier power at each frequency, at every evaluation.
-    spectra: Vec<(usize, Vec<f64>)>,
+    spectra: Spectra,
+}
+
+/// Share of the number embeddings' Fourier power at each frequency, at evaluations spread
+/// evenly over the run so far (every `stride`-th; the stride doubles whenever the rows would
+/// pass twice [`SPECTROGRAM_ROWS`]), and at the latest: bounded however long the run and
+/// however often it evaluates.
+#[derive(Default)]
+struct Spectra {
+    kept: Vec<(usize, Vec<f64>)>,
+    latest: Option<(usize, Vec<f64>)>,
+    stride: usize,
+    seen: usize,
+}
+
+impl Spectra {
+    fn push(&mut self, step: usize, spectrum: Vec<f64>) {
+        let stride = self.stride.max(1);
+        if self.seen.is_multiple_of(stride) {
+            self.kept.push((step, spectrum.clone()));
+            if self.kept.len() >= 2 * SPECTROGRAM_ROWS {
+                self.kept = std::mem::take(&mut self.kept)
+                    .into_iter()
+                    .step_by(2)
+                    .collect();
+                self.stride = 2 * stride;
+            }
+        }
+        self.seen += 1;
+        self.latest = Some((step, spectrum));
+    }
+
+    fn latest(&self) -> Option<&(usize, Vec<f64>)> {
+        self.latest.as_ref()
+    }
+
+    /// The kept evaluations, then the latest when it is not among them.
+    fn rows(&self) -> Vec<&(usize, Vec<f64>)> {
+        let mut rows: Vec<_> = self.kept.iter().collect();
+        if let Some(latest) = &self.latest
+            && rows.last().map(|r| r.0) != Some(latest.0)
+        {
+            rows.push(latest);
+        }
+        rows
+    }
 }
 
 /// A run: its seeds, members `[first, first + seeds)` of the session.
 struct Run {
+    plan: RunPlan,
     label: String,
     weight_decay: f64,
     train_fraction: f64,
@@ -270,29 +318,24 @@ impl GrokkingSession {
             .collect();
         let prefixes = Tensor::from_data(TensorData::new(prefixes, [spec.p as usize, 2]), &device);
         let vocabulary = modular::vocabulary(spec.p);
-        let all = spec.runs();
-        let chosen: Vec<(RunPlan, Member)> = runs
-            .map_or_else(|| (0..all.len()).collect(), <[usize]>::to_vec)
-            .into_iter()
-            .filter_map(|i| all.get(i).cloned())
-            .map(|plan| {
+        // What to build: the description the cost model prices (runs, training sets, batches).
+        let shape = spec.shape(runs);
+        debug_assert_eq!(ordered.len(), shape.equations);
+        debug_assert!(
+            spec.compare == Compare::Fractions || shape.runs.iter().all(|r| r.n_train == shared_n)
+        );
+        let chosen: Vec<(&RunShape, Member)> = shape
+            .runs
+            .iter()
+            .map(|run| {
                 let member = Member {
-                    filter: plan.filter,
-                    weight_decay: plan.weight_decay,
+                    filter: run.plan.filter,
+                    weight_decay: run.plan.weight_decay,
                 };
-                (plan, member)
+                (run, member)
             })
             .collect();
-        // A fraction sweep's runs train on nested prefixes of the shuffled equations; every
-        // other spec's runs share the split's training set.
-        let n_train_of = |plan: &RunPlan| {
-            if spec.compare == Compare::Fractions {
-                spec.split_size(plan.train_fraction)
-            } else {
-                shared_n
-            }
-        };
-        let seeds = spec.seeds.max(1);
+        let seeds = shape.seeds;
         // Run-major: run r's seed k is member r·seeds + k.
         let members: Vec<Member> = chosen
             .iter()
@@ -336,20 +379,21 @@ impl GrokkingSession {
         let runs: Vec<Run> = chosen
             .iter()
             .enumerate()
-            .map(|(r, (plan, member))| Run {
-                label: plan.label.clone(),
+            .map(|(r, (run, member))| Run {
+                plan: run.plan.clone(),
+                label: run.plan.label.clone(),
                 weight_decay: member.weight_decay,
-                train_fraction: plan.train_fraction,
-                n_train: n_train_of(plan),
+                train_fraction: run.plan.train_fraction,
+                n_train: run.n_train,
                 tracks: (0..seeds)
                     .map(|k| Track {
                         order: BatchOrder::new(
-                            n_train_of(plan),
-                            spec.batch,
+                            run.n_train,
+                            run.batch,
                             Stream::new(seed_of(r * seeds + k, spec.order_seed), "grokking/order"),
                         ),
                         series: Series::default(),
-                        spectra: Vec::new(),
+                        spectra: Spectra::default(),
                     })
                     .collect(),
             })
@@ -388,6 +432,24 @@ impl GrokkingSession {
             prefixes,
             shards,
             threads: 1,
+        }
+    }
+
+    /// What this session built, read from its own state: the cost model prices
+    /// [`GrokkingSpec::shape`], and the tests hold the two equal.
+    pub fn shape(&self) -> SessionShape {
+        SessionShape {
+            equations: self.x_all.dims()[0],
+            seeds: self.runs.first().map_or(0, |r| r.tracks.len()),
+            runs: self
+                .runs
+                .iter()
+                .map(|run| RunShape {
+                    plan: run.plan.clone(),
+                    n_train: run.n_train,
+                    batch: run.tracks.first().map_or(0, |t| t.order.batch()),
+                })
+                .collect(),
         }
     }
 
@@ -607,7 +669,7 @@ impl GrokkingSession {
             m.insert(key.into(), opt(series.last(metric)));
         }
         // The first seed's strongest frequencies now, strongest first.
-        if let Some((_, spectrum)) = run.tracks.first().and_then(|t| t.spectra.last()) {
+        if let Some((_, spectrum)) = run.tracks.first().and_then(|t| t.spectra.latest()) {
             let mut order: Vec<usize> = (0..spectrum.len()).collect();
             order.sort_by(|&a, &b| spectrum[b].total_cmp(&spectrum[a]));
             let keys: Vec<String> = order
@@ -727,7 +789,7 @@ impl Stepper for GrokkingSession {
             let mut shares = spectrum.clone();
             shares.sort_by(|a, b| b.total_cmp(a));
             let top: f64 = shares.iter().take(KEY_FREQUENCIES).sum();
-            track.spectra.push((step, spectrum));
+            track.spectra.push(step, spectrum);
             track.series.push(
                 step,
                 &[
@@ -755,13 +817,13 @@ impl Stepper for GrokkingSession {
         self.runs
             .iter()
             .filter_map(|run| {
-                let spectra = &run.tracks.first()?.spectra;
-                let (first, last) = (spectra.first()?, spectra.last()?);
+                let spectra = run.tracks.first()?.spectra.rows();
+                let (first, last) = (*spectra.first()?, *spectra.last()?);
                 let n = spectra.len();
                 let rows = n.min(SPECTROGRAM_ROWS);
                 let picked: Vec<&(usize, Vec<f64>)> = (0..rows)
                     .map(|r| {
-                        &spectra[if rows == 1 {
+                        spectra[if rows == 1 {
                             n - 1
                         } else {
                             r * (n - 1) / (rows - 1)
@@ -1091,5 +1153,78 @@ mod tests {
             ..tiny_mlp()
         };
         assert!(bad.validate_rules().is_err());
+    }
+    /// The session builds exactly the shape the cost model prices: its equations, runs,
+    /// training sets, seeds and batches, and every batch it draws has that size, for each mode
+    /// (a fraction sweep's runs each their own training set), a share of the runs, and a batch
+    /// larger than the training set.
+    #[test]
+    fn a_session_builds_the_shape_its_cost_is_priced_by() {
+        let fractions = GrokkingSpec {
+            compare: Compare::Fractions,
+            fraction_min: 0.4,
+            fraction_max: 0.8,
+            fractions: 3,
+            ..tiny_mlp()
+        };
+        let cases: Vec<(GrokkingSpec, Option<Vec<usize>>)> = vec![
+            (tiny(), None),
+            (tiny_mlp(), Some(vec![2, 0])),
+            (
+                GrokkingSpec {
+                    compare: Compare::Sweep,
+                    seeds: 2,
+                    ..tiny_mlp()
+                },
+                None,
+            ),
+            (fractions.clone(), None),
+            (fractions, Some(vec![5, 1])),
+            (
+                GrokkingSpec {
+                    batch: 4096,
+                    ..tiny()
+                },
+                None,
+            ),
+        ];
+        for (spec, runs) in cases {
+            let mut session = GrokkingSession::new(spec.clone(), runs.as_deref(), &Device::flex());
+            let planned = spec.shape(runs.as_deref());
+            assert_eq!(session.shape(), planned, "{:?} {runs:?}", spec.compare);
+            let batches = session.next_batches();
+            assert_eq!(batches.len(), planned.members());
+            for (member, batch) in batches.iter().enumerate() {
+                let run = &planned.runs[member / planned.seeds];
+                assert_eq!(batch.len(), run.batch, "member {member}");
+                assert!(batch.iter().all(|&i| (i as usize) < run.n_train));
+            }
+        }
+    }
+
+    /// However often a run evaluates, each seed keeps a bounded number of spectra, spread
+    /// evenly from the first evaluation to the latest.
+    #[test]
+    fn spectra_stay_bounded_and_span_the_run() {
+        let mut spectra = Spectra::default();
+        for step in 0..10_000 {
+            spectra.push(step, vec![step as f64; 3]);
+        }
+        let rows = spectra.rows();
+        assert!(
+            rows.len() <= 2 * SPECTROGRAM_ROWS + 1,
+            "{} rows",
+            rows.len()
+        );
+        assert!(rows.len() >= SPECTROGRAM_ROWS, "{} rows", rows.len());
+        assert_eq!(rows.first().map(|r| r.0), Some(0));
+        assert_eq!(rows.last().map(|r| r.0), Some(9_999));
+        let gaps: Vec<usize> = rows.windows(2).map(|w| w[1].0 - w[0].0).collect();
+        let stride = gaps[0];
+        assert!(
+            gaps[..gaps.len() - 1].iter().all(|&g| g == stride),
+            "evenly spaced: {gaps:?}"
+        );
+        assert_eq!(spectra.latest().map(|r| r.0), Some(9_999));
     }
 }

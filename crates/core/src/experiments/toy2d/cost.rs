@@ -24,7 +24,10 @@ impl Toy2dSpec {
         tally.hold((2.0 + moments) * params, F32);
         tally.phase(batch.max(grid) * 3.0 * depth * w * F32);
         tally.work(self.steps as f64 * 3.0 * batch * macs);
-        tally.work(evaluations(self.steps, self.eval_every, false) * eval_rows * macs);
+        let evals = evaluations(self.steps, self.eval_every, false);
+        tally.work(evals * eval_rows * macs);
+        // The step and up to five metrics at every evaluation.
+        tally.record(evals * 6.0);
         tally.cost()
     }
 }

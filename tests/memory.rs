@@ -143,28 +143,6 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
             "double-descent",
             &["mode=width", "epochs=2", "eval_every=1"],
         ),
-        // Long runs evaluated at every step: what they record, not what they train, is most
-        // of their memory.
-        (
-            "grokking",
-            &[
-                "compare=sweep",
-                "p=11",
-                "d_model=8",
-                "width=16",
-                "batch=16",
-                "steps=3000",
-                "eval_every=1",
-            ],
-        ),
-        (
-            "toy2d",
-            &["points=60", "width=4", "steps=5000", "eval_every=1"],
-        ),
-        (
-            "dropout",
-            &["n_train=100", "width=16", "steps=2000", "eval_every=1"],
-        ),
     ];
     let mut failures = Vec::new();
     for (id, pairs) in cases {

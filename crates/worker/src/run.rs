@@ -70,13 +70,11 @@ pub fn install() {
 fn handle(state: &Rc<State>, message: ToWorker) {
     match message {
         ToWorker::Open {
-            webgpu,
-            cpu_reason,
-            software_ok,
+            webgpu, cpu_reason, ..
         } => {
             let state = state.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let compute = device::open(webgpu, cpu_reason, software_ok).await;
+                let compute = device::open(webgpu, cpu_reason).await;
                 post(&FromWorker::Ready {
                     protocol: PROTOCOL,
                     compute: compute.info.clone(),

@@ -147,11 +147,14 @@ await check('home page lists every experiment', () => withPage(gpuBrowser, 'home
     await page.waitForSelector(`a.card[data-experiment="${id}"]`, { timeout: 60_000 });
   }
 }));
-await check('toy2d runs to completion on WebGPU', () => withPage(gpuBrowser, 'toy2d-webgpu', false, (page) => runToy2d(page, base, tiny + '&autorun=1', true)));
+// SwiftShader is a software adapter: the page prefers the CPU to it unless the link asks for
+// WebGPU by name (backend=webgpu), which these checks do to exercise the WebGPU path.
+const webgpu = 'backend=webgpu';
+await check('toy2d runs to completion on WebGPU', () => withPage(gpuBrowser, 'toy2d-webgpu', false, (page) => runToy2d(page, base, `${tiny}&autorun=1&${webgpu}`, true)));
 await check('a tiny grokking comparison (embedding MLP) runs on WebGPU', () => withPage(gpuBrowser, 'grokking-webgpu', false, (page) =>
-  runGrokking(page, base, 'p=7&model=mlp&d_model=16&width=16&batch=16&steps=20&eval_every=10&ma_window=4', true)));
+  runGrokking(page, base, `p=7&model=mlp&d_model=16&width=16&batch=16&steps=20&eval_every=10&ma_window=4&${webgpu}`, true)));
 await check('a tiny trained-MLP width sweep runs on WebGPU', () => withPage(gpuBrowser, 'double-descent-width-webgpu', false, async (page) => {
-  const r = await runDoubleDescent(page, base, 'preset=quick&mode=width&mlp_train=100&mlp_test=100&width_min=2&width_max=8&widths=2&epochs=2&eval_every=1&batch=50');
+  const r = await runDoubleDescent(page, base, `preset=quick&mode=width&mlp_train=100&mlp_test=100&width_min=2&width_max=8&widths=2&epochs=2&eval_every=1&batch=50&${webgpu}`);
   const badge = await page.locator('#backend').textContent();
   if (!badge.startsWith('WebGPU')) throw new Error(`expected a WebGPU badge, got "${badge}"`);
   if (r.lines !== 3) throw new Error(`expected 3 curves, found ${r.lines}`);
@@ -159,7 +162,7 @@ await check('a tiny trained-MLP width sweep runs on WebGPU', () => withPage(gpuB
 }));
 const tinyXor = 'preset=quick&xor_n=60&xor_dim=1000&xor_test=200&neurons=20&steps=30&eval_every=10&data_seed=1';
 await check('a tiny benign-overfitting XOR run trains on WebGPU, beside what the theorem predicts', () => withPage(gpuBrowser, 'benign-xor-webgpu', false, async (page) => {
-  await page.goto(`${base}?exp=benign-overfitting&${tinyXor}&autorun=1`);
+  await page.goto(`${base}?exp=benign-overfitting&${tinyXor}&autorun=1&${webgpu}`);
   await waitDone(page);
   const badge = await page.locator('#backend').textContent();
   if (!badge.startsWith('WebGPU')) throw new Error(`expected a WebGPU badge, got "${badge}"`);
@@ -178,7 +181,7 @@ await check('a tiny benign-overfitting XOR run trains on WebGPU, beside what the
   console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · flipped labels fitted: ${you}`);
 }));
 await check('a tiny dropout run (two seeds, two widths) trains on WebGPU, with error bands and weight images', () => withPage(gpuBrowser, 'dropout-webgpu', false, async (page) => {
-  await page.goto(`${base}?exp=dropout&n_train=40&width=16&widths=2&seeds=2&batch=16&steps=20&eval_every=10&autorun=1`);
+  await page.goto(`${base}?exp=dropout&n_train=40&width=16&widths=2&seeds=2&batch=16&steps=20&eval_every=10&autorun=1&${webgpu}`);
   await waitDone(page);
   const badge = await page.locator('#backend').textContent();
   if (!badge.startsWith('WebGPU')) throw new Error(`expected a WebGPU badge, got "${badge}"`);
@@ -196,6 +199,48 @@ await check('a tiny dropout run (two seeds, two widths) trains on WebGPU, with e
   if (!/^dropout-0.5: (dropout helps|within the noise|dropout hurts here)\. Dropout/.test(verdict)) throw new Error(`verdict: ${verdict}`);
   console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · ${verdict.slice(0, 60)}…`);
 }));
+// The paper preset (about 3.9e14 operations: a day on a CPU tab) must never autorun where the
+// worker trains on the CPU, whatever the page itself sees.
+const paperLink = '?exp=grokking&preset=paper&autorun=1';
+async function expectPausedForTheCpu(page, place) {
+  await page.waitForSelector('#budget:not([hidden])', { timeout: 90_000 });
+  const text = await page.locator('#budget').textContent();
+  if (!text.includes(place)) throw new Error(`priced for the wrong device: ${text}`);
+  await page.waitForTimeout(1000);
+  const status = await page.locator('#status').textContent();
+  if (status !== 'ready') throw new Error(`an over-budget link started (status "${status}")`);
+  if (await page.locator('#workers').getAttribute('data-workers') !== '0') throw new Error('workers were set to train');
+  return text;
+}
+await check('a software WebGPU adapter is not preferred to the CPU: the paper link opens paused, priced for the CPU', () => withPage(gpuBrowser, 'paper-software-adapter', false, async (page) => {
+  await page.goto(`${base}${paperLink}`);
+  const text = await expectPausedForTheCpu(page, 'this tab (CPU)');
+  const badge = await page.locator('#backend').textContent();
+  const why = await page.locator('#backend').getAttribute('title');
+  if (!badge.startsWith('CPU fallback') || !why.includes('software renderer')) throw new Error(`badge "${badge}" (${why})`);
+  console.log(`     ${why.slice(0, 90)}…`);
+  console.log(`     ${text.trim().slice(0, 100)}…`);
+}));
+await check('backend=webgpu uses the software adapter, priced as the CPU it runs on', () => withPage(gpuBrowser, 'paper-software-forced', false, async (page) => {
+  await page.goto(`${base}${paperLink}&${webgpu}`);
+  await expectPausedForTheCpu(page, 'software adapter, priced as the CPU');
+  const badge = await page.locator('#backend').textContent();
+  if (!badge.startsWith('WebGPU') || !badge.includes('(software)')) throw new Error(`badge "${badge}"`);
+}));
+await check('a WebGPU device that never opens: after 30 s the page falls back to the CPU and prices the waiting link for it', async () => {
+  // Every worker's adapter request never answers (as a hung driver would).
+  const hung = await serve({ workerPrelude: 'if (self.navigator && navigator.gpu) { Object.defineProperty(navigator.gpu, "requestAdapter", { value: () => new Promise(() => {}) }); }' });
+  const hungBase = `http://127.0.0.1:${hung.address().port}${SUB}`;
+  try {
+    await withPage(gpuBrowser, 'paper-device-timeout', false, async (page) => {
+      await page.goto(`${hungBase}${paperLink}`);
+      await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('waiting for the device'), null, { timeout: 30_000 });
+      await expectPausedForTheCpu(page, 'this tab (CPU)');
+      const notice = await page.locator('p.notice').textContent();
+      if (!notice.includes('did not start within 30 s')) throw new Error(`notice: ${notice}`);
+    });
+  } finally { hung.close(); }
+});
 await check('a malformed link opens with a visible message', () => withPage(gpuBrowser, 'malformed', false, async (page) => {
   await page.goto(`${base}?exp=toy2d&width=100000&colour=red&lr=abc`);
   const text = await page.locator('.problems').textContent({ timeout: 60_000 });
@@ -208,6 +253,13 @@ await check('a malformed link opens with a visible message', () => withPage(gpuB
 await gpuBrowser.close();
 
 const cpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS] });
+await check('a page that sees navigator.gpu but whose worker gets no adapter prices the paper link for the CPU', () => withPage(cpuBrowser, 'paper-no-adapter', false, async (page) => {
+  await page.goto(`${base}${paperLink}`);
+  if (!(await page.evaluate(() => 'gpu' in navigator))) throw new Error('this check needs a page that sees navigator.gpu');
+  await expectPausedForTheCpu(page, 'this tab (CPU)');
+  const badge = await page.locator('#backend').textContent();
+  if (!badge.startsWith('CPU fallback')) throw new Error(`badge "${badge}"`);
+}));
 await check('toy2d runs to completion on the CPU fallback (no WebGPU), started by the Run button', () =>
   withPage(cpuBrowser, 'toy2d-cpu', true, (page) => runToy2d(page, base, tiny, false)));
 await check('a tiny grokking comparison (transformer) runs on the CPU fallback', () => withPage(cpuBrowser, 'grokking-cpu', true, (page) =>
@@ -339,7 +391,7 @@ await check('a widget ignores messages from other origins and lists a malformed 
   const status = await frame.locator('#status').textContent();
   if (status !== 'ready') throw new Error(`a message from another origin started the run (status ${status})`);
 }));
-await check('hostile data-overfit values run nothing and say why; only links to the widget\'s site become sandboxed frames', () => withPage(cpuBrowser, 'embed-hostile', true, async (page) => {
+await check('hostile data-overfit values run nothing and say why; only links to the widget\'s app become sandboxed frames', () => withPage(cpuBrowser, 'embed-hostile', true, async (page) => {
   // A course page on another origin (another port) using the loader from the widget's site.
   const links = [
     'javascript:window.top.__pwned=1',

@@ -10,8 +10,10 @@ export const dist = path.resolve(here, '../../dist');
 export const SUB = '/some/sub/path/';
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
-/** Serves dist/ on 127.0.0.1 (a free port) under SUB; resolves to the server. */
-export function serve() {
+/** Serves dist/ on 127.0.0.1 (a free port) under SUB; resolves to the server. `workerPrelude`
+ * (a test's own script) runs in each training worker before its module loads, e.g. to make
+ * its WebGPU adapter never answer. */
+export function serve({ workerPrelude } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     if (!url.pathname.startsWith(SUB)) { res.writeHead(404).end(); return; }
@@ -19,6 +21,10 @@ export function serve() {
     const file = path.join(dist, rel);
     if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404).end(); return; }
     res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    if (workerPrelude && rel === 'overfit-worker_loader.js') {
+      res.end(`${workerPrelude}\n${fs.readFileSync(file, 'utf8')}`);
+      return;
+    }
     fs.createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));

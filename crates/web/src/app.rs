@@ -9,12 +9,12 @@ use crate::query;
 #[component]
 pub fn App() -> AnyView {
     let page = query::parse(&query::current_search());
-    let force_cpu = page.force_cpu;
+    let backend = page.backend;
     let embedded = page.embed.enabled;
     let body = match (page.experiment, page.spec.clone()) {
         (Some(experiment), Some(spec)) => view! {
             <ExperimentPage experiment=experiment spec=spec preset=page.preset autorun=page.autorun
-                problems=page.problems.clone() force_cpu=force_cpu max_workers=page.max_workers embed=page.embed.clone() />
+                problems=page.problems.clone() backend=backend max_workers=page.max_workers embed=page.embed.clone() />
         }
         .into_any(),
         _ => view! { <Home problems=page.problems.clone() /> }.into_any(),

@@ -51,6 +51,7 @@ impl EmbedOptions {
 fn status_name(status: &Status) -> &'static str {
     match status {
         Status::Idle => "ready",
+        Status::Waiting => "starting",
         Status::Running => "training",
         Status::Paused => "paused",
         Status::Done => "done",

@@ -8,12 +8,47 @@ use overfit_core::spec::{AnySpec, Preset, clip};
 
 use crate::embed::EmbedOptions;
 
+/// `backend=` in the page's address: where the workers train.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// A hardware WebGPU adapter when the browser has one, else the CPU.
+    #[default]
+    Auto,
+    /// `backend=cpu`: the CPU even where WebGPU is offered.
+    Cpu,
+    /// `backend=webgpu`: WebGPU even on a software adapter (priced as the CPU it runs on).
+    WebGpu,
+}
+
+impl BackendChoice {
+    fn from_link(value: Option<&str>) -> Result<Self, String> {
+        match value {
+            None => Ok(Self::Auto),
+            Some("cpu" | "flex") => Ok(Self::Cpu),
+            Some("webgpu" | "gpu" | "wgpu") => Ok(Self::WebGpu),
+            Some(other) => Err(format!(
+                "backend={} is not cpu or webgpu (ignored)",
+                clip(other)
+            )),
+        }
+    }
+
+    /// The pair the page's address carries for it.
+    fn suffix(self) -> &'static str {
+        match self {
+            Self::Auto => "",
+            Self::Cpu => "&backend=cpu",
+            Self::WebGpu => "&backend=webgpu",
+        }
+    }
+}
+
 /// The decoded page state.
 pub struct PageQuery {
     pub experiment: Option<Experiment>,
     pub preset: Preset,
     pub spec: Option<AnySpec>,
-    pub force_cpu: bool,
+    pub backend: BackendChoice,
     /// `workers=N`: train on at most N workers (default: one per core).
     pub max_workers: Option<usize>,
     pub autorun: bool,
@@ -41,6 +76,10 @@ pub fn parse(search: &str) -> PageQuery {
         }
         n
     });
+    let backend = BackendChoice::from_link(decoded.control("backend")).unwrap_or_else(|problem| {
+        problems.push(problem);
+        BackendChoice::Auto
+    });
     let mut embed = EmbedOptions::from_controls(&decoded.controls);
     if let Some(raw) = embed.origin.take() {
         embed.origin = web_origin(&raw);
@@ -56,7 +95,7 @@ pub fn parse(search: &str) -> PageQuery {
         max_workers,
         experiment: decoded.experiment,
         preset: decoded.preset,
-        force_cpu: matches!(decoded.control("backend"), Some("cpu" | "flex")),
+        backend,
         autorun: matches!(decoded.control("autorun"), Some("1" | "true")),
         embed,
         spec: decoded.spec,
@@ -83,11 +122,9 @@ pub fn kept_controls(search: &str) -> String {
         .collect()
 }
 
-/// The query string for a spec: the share link, plus the page's CPU choice.
-pub fn encode(spec: &AnySpec, preset: Preset, force_cpu: bool) -> String {
+/// The query string for a spec: the share link, plus the page's backend choice.
+pub fn encode(spec: &AnySpec, preset: Preset, backend: BackendChoice) -> String {
     let mut out = link::encode(spec, preset);
-    if force_cpu {
-        out.push_str("&backend=cpu");
-    }
+    out.push_str(backend.suffix());
     out
 }

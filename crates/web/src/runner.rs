@@ -6,6 +6,14 @@
 //! their reports are merged back into the report of training them together. Stop and Reset
 //! terminate the workers at once, even in the middle of a long step, and start a fresh one,
 //! so the next Run finds its device already open.
+//!
+//! A run is priced where the device is known: a start waits until the first worker says which
+//! device it opened (and is priced again after any fallback: a device that does not open in
+//! time, "Run on the CPU", a worker whose device differs from the one priced), and nothing
+//! starts that is over the budget of that device unless "Run anyway" approved it for exactly
+//! that spec and device. A software WebGPU adapter is priced as the CPU it runs on. The price
+//! counts every worker (each holds its own module and data), and fewer workers are used when
+//! more would not fit.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -13,11 +21,11 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::JsCast;
 
 use leptos::prelude::*;
-use overfit_core::cost::Target;
+use overfit_core::cost::{Budget, Target, tab_plan, workers_for};
 use overfit_core::experiments::Experiment;
 use overfit_core::live::{ComputeInfo, FromWorker, PROTOCOL, SurfaceImage, ToWorker};
 use overfit_core::report::Report;
-use overfit_core::spec::{AnySpec, Preset, link, share_runs};
+use overfit_core::spec::{AnySpec, Preset, link};
 use overfit_core::train::Gallery;
 
 use crate::worker::TrainingWorker;
@@ -25,6 +33,8 @@ use crate::worker::TrainingWorker;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Status {
     Idle,
+    /// A start waits for the worker's device, to be priced for it.
+    Waiting,
     Running,
     Paused,
     Done,
@@ -50,6 +60,8 @@ pub struct RunView {
     pub workers: RwSignal<usize>,
     /// The run stopped on the GPU (a lost device, out of memory): the page offers the CPU.
     pub offer_cpu: RwSignal<bool>,
+    /// Why the last start did not run: over the budget of the device the worker opened.
+    pub over_budget: RwSignal<Option<String>>,
 }
 
 impl RunView {
@@ -67,6 +79,7 @@ impl RunView {
             compute: RwSignal::new(None),
             workers: RwSignal::new(0),
             offer_cpu: RwSignal::new(false),
+            over_budget: RwSignal::new(None),
         }
     }
 }
@@ -100,6 +113,43 @@ struct Slot {
     galleries: Vec<Gallery>,
 }
 
+/// What a run is priced for: the device the first worker opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pricing {
+    Cpu,
+    /// A software WebGPU adapter (SwiftShader, lavapipe): it computes on the CPU.
+    SoftwareGpu,
+    Gpu,
+}
+
+impl Pricing {
+    fn of(compute: &ComputeInfo) -> Self {
+        match (compute.gpu, compute.software) {
+            (false, _) => Self::Cpu,
+            (true, true) => Self::SoftwareGpu,
+            (true, false) => Self::Gpu,
+        }
+    }
+
+    fn budget(self) -> Budget {
+        match self {
+            Self::Cpu => Budget::page(Target::Cpu),
+            Self::SoftwareGpu => Budget::page_software_gpu(),
+            Self::Gpu => Budget::page(Target::Gpu),
+        }
+    }
+
+    /// Where `spec` computes: on the GPU's backend, except a closed-form sweep on a software
+    /// adapter, which the worker runs on the CPU.
+    fn target(self, spec: &AnySpec) -> Target {
+        match self {
+            Self::Cpu => Target::Cpu,
+            Self::SoftwareGpu if spec.is_sweep() => Target::Cpu,
+            Self::SoftwareGpu | Self::Gpu => Target::Gpu,
+        }
+    }
+}
+
 struct Inner {
     slots: RefCell<Vec<Slot>>,
     /// Workers in use by the current run (the first `active` slots).
@@ -109,8 +159,16 @@ struct Inner {
     webgpu: Cell<bool>,
     cpu_reason: RefCell<Option<String>>,
     spawned: Cell<u64>,
-    /// The run last started, to start again after a device time-out.
+    /// The run last asked for, to price and start again after a device change.
     last: RefCell<Option<(AnySpec, Preset)>>,
+    /// A start waits for the first worker's device.
+    pending: Cell<bool>,
+    /// The device the current run was priced for.
+    priced: Cell<Option<Pricing>>,
+    /// "Run anyway" for this spec on this device.
+    approved: RefCell<Option<(AnySpec, Pricing)>>,
+    /// `backend=webgpu`: a software WebGPU adapter is used rather than the CPU.
+    software_ok: bool,
     /// `workers=N` from the link: exactly this many workers at most for one run.
     max_workers: Option<usize>,
     view: RunView,
@@ -136,23 +194,12 @@ fn worker_budget() -> usize {
     if cores >= 4 { cores - 1 } else { cores }
 }
 
-/// How many workers to train `runs` independent runs on `cores` cores: the count (up to twice
-/// the cores) that minimises the estimated wall time, the largest share's runs times the
-/// oversubscription. Three runs on two cores take three workers: measured, grokking `quick`
-/// took 205 s that way against 243 s with two (two runs in one worker, one core idle for half
-/// the run). Ties go to fewer workers (each holds its own copy of the module).
-fn workers_for(runs: usize, cores: usize) -> usize {
-    let (runs, cores) = (runs.max(1), cores.max(1));
-    let time = |w: usize| runs.div_ceil(w) as f64 * (w as f64 / cores as f64).max(1.0);
-    (1..=runs.min(2 * cores))
-        .min_by(|a, b| time(*a).total_cmp(&time(*b)))
-        .unwrap_or(1)
-}
-
 impl Runner {
     /// A runner with a worker already opening its device (the badge shows which); runs use at
-    /// most `max_workers` workers (default: [`workers_for`] the spec's runs on [`worker_budget`] cores).
-    pub fn new(force_cpu: bool, max_workers: Option<usize>) -> Self {
+    /// most `max_workers` workers (default: [`workers_for`] the spec's runs on [`worker_budget`]
+    /// cores, fewer when more would not fit the memory budget). `software_ok` (`backend=webgpu`)
+    /// uses a software WebGPU adapter rather than the CPU.
+    pub fn new(force_cpu: bool, software_ok: bool, max_workers: Option<usize>) -> Self {
         let (webgpu, cpu_reason) = if force_cpu {
             (
                 false,
@@ -171,6 +218,10 @@ impl Runner {
             cpu_reason: RefCell::new(cpu_reason),
             spawned: Cell::new(0),
             last: RefCell::new(None),
+            pending: Cell::new(false),
+            priced: Cell::new(None),
+            approved: RefCell::new(None),
+            software_ok,
             max_workers: max_workers.map(|n| n.max(1)),
             view,
         });
@@ -178,92 +229,40 @@ impl Runner {
         Self { inner, view }
     }
 
-    /// Starts `spec` from scratch (a new model and optimizer every time). Its independent runs
-    /// are shared out to workers when they train on the CPU; on a GPU one worker trains them
-    /// all (they would share the one device anyway).
-    pub fn start(&self, spec: AnySpec, preset: Preset) {
-        let inner = &self.inner;
-        let v = self.view;
-        inner.last.replace(Some((spec.clone(), preset)));
-        v.offer_cpu.set(false);
-        let busy = matches!(
-            v.status.get_untracked(),
-            Status::Running | Status::Paused | Status::Failed(_)
-        );
-        if busy || inner.slots.borrow().is_empty() {
-            Inner::respawn(inner);
-        }
-        let on_gpu = v
-            .compute
-            .with_untracked(|c| c.as_ref().is_some_and(|c| c.gpu));
-        let shares = if on_gpu {
-            vec![(0..spec.independent_runs()).collect()]
-        } else {
-            let runs = spec.independent_runs();
-            let workers = inner
-                .max_workers
-                .unwrap_or_else(|| workers_for(runs, worker_budget()));
-            share_runs(runs, workers)
-        };
-        while inner.slots.borrow().len() < shares.len() {
-            Inner::spawn(inner);
-        }
-        // Spare workers hold a whole module's memory each: let them go.
-        let spare: Vec<Slot> = inner.slots.borrow_mut().drain(shares.len()..).collect();
-        for slot in spare {
-            slot.worker.terminate();
-        }
-        v.status.set(Status::Running);
-        v.steps_done.set(0);
-        v.total_steps.set(spec.total_steps());
-        v.steps_per_second.set(0.0);
-        v.notice.set(None);
-        v.report.set(None);
-        v.surface.set(None);
-        v.workers.set(shares.len());
-        inner.active.set(shares.len());
-        let link = link::encode(&spec, preset);
-        let whole = shares.len() == 1;
-        for (slot, runs) in inner.slots.borrow_mut().iter_mut().zip(shares) {
-            slot.runs = (!whole).then_some(runs);
-            slot.report = None;
-            slot.galleries = Vec::new();
-            slot.steps_done = 0;
-            slot.steps_per_second = 0.0;
-            slot.held = false;
-            slot.done = false;
-            slot.worker.post(&ToWorker::Start {
-                link: link.clone(),
-                runs: slot.runs.clone(),
-            });
-        }
+    /// Asks for `spec` to run from scratch (a new model and optimizer every time): priced for
+    /// the device the first worker opened, and started only within that device's budget
+    /// (or when "Run anyway" approved it); while the device is still opening, it waits.
+    pub fn request(&self, spec: AnySpec, preset: Preset) {
+        Inner::request(&self.inner, spec, preset);
     }
 
-    /// What the cost model should price a run for here: the device the workers have opened,
-    /// or the one they are opening.
-    pub fn target(&self) -> Target {
-        let gpu = match self.view.compute.get_untracked() {
-            Some(compute) => compute.gpu,
-            None => self.inner.webgpu.get(),
+    /// Runs the spec last asked for even though it is over the budget of the device that is
+    /// open now (not of any other: a change of device prices it again).
+    pub fn run_anyway(&self) {
+        let Some((spec, preset)) = self.inner.last.borrow().clone() else {
+            return;
         };
-        if gpu { Target::Gpu } else { Target::Cpu }
+        if let Some(pricing) = self.inner.pricing() {
+            self.inner.approved.replace(Some((spec.clone(), pricing)));
+        }
+        self.request(spec, preset);
     }
 
     /// From now on this page trains on the CPU (after a GPU failure); fresh workers open it.
     pub fn use_cpu(&self, reason: &str) {
-        self.inner.webgpu.set(false);
-        self.inner.cpu_reason.replace(Some(reason.to_string()));
-        self.view.offer_cpu.set(false);
-        self.view.compute.set(None);
+        self.inner.use_cpu(reason);
         Inner::respawn(&self.inner);
-        self.view.status.set(Status::Idle);
     }
 
-    /// Ends the run at once: its workers are terminated mid-step if need be.
+    /// Ends the run at once: its workers are terminated mid-step if need be; a start that
+    /// waits for the device is dropped.
     pub fn stop(&self) {
+        self.inner.pending.set(false);
         let status = self.view.status.get_untracked();
         if matches!(status, Status::Running | Status::Paused) {
             Inner::respawn(&self.inner);
+        }
+        if matches!(status, Status::Running | Status::Paused | Status::Waiting) {
             self.view.status.set(Status::Idle);
         }
     }
@@ -290,6 +289,126 @@ impl Runner {
 }
 
 impl Inner {
+    /// How the device the first worker opened is priced; `None` while it is opening.
+    fn pricing(&self) -> Option<Pricing> {
+        self.view
+            .compute
+            .with_untracked(|c| c.as_ref().map(Pricing::of))
+    }
+
+    fn use_cpu(&self, reason: &str) {
+        self.webgpu.set(false);
+        self.cpu_reason.replace(Some(reason.to_string()));
+        self.pending.set(false);
+        self.view.offer_cpu.set(false);
+        self.view.compute.set(None);
+        self.view.status.set(Status::Idle);
+    }
+
+    /// See [`Runner::request`].
+    fn request(this: &Rc<Self>, spec: AnySpec, preset: Preset) {
+        let v = this.view;
+        this.last.replace(Some((spec.clone(), preset)));
+        v.over_budget.set(None);
+        v.offer_cpu.set(false);
+        let busy = matches!(
+            v.status.get_untracked(),
+            Status::Running | Status::Paused | Status::Failed(_)
+        );
+        let Some(pricing) = this.pricing() else {
+            // Priced when the first worker reports its device.
+            if busy || this.slots.borrow().is_empty() {
+                Self::respawn(this);
+            }
+            this.pending.set(true);
+            v.status.set(Status::Waiting);
+            return;
+        };
+        this.pending.set(false);
+        let budget = pricing.budget();
+        let target = pricing.target(&spec);
+        let wanted = this
+            .max_workers
+            .unwrap_or_else(|| workers_for(spec.independent_runs(), worker_budget()));
+        let plan = tab_plan(&spec, target, wanted, &budget);
+        let approved = this
+            .approved
+            .borrow()
+            .as_ref()
+            .is_some_and(|(s, p)| *s == spec && *p == pricing);
+        if !approved && let Err(over) = budget.check(plan.cost) {
+            if busy {
+                Self::respawn(this);
+            }
+            v.status.set(Status::Idle);
+            v.over_budget.set(Some(over.to_string()));
+            return;
+        }
+        this.priced.set(Some(pricing));
+        let capped =
+            target == Target::Cpu && plan.shares.len() < wanted.min(spec.independent_runs());
+        Self::launch(this, spec, preset, plan.shares, busy);
+        if capped {
+            v.notice.set(Some(format!(
+                "{} worker{} instead of {}: each worker holds its own copy of the engine and \
+                 the data, and more would not fit this tab's memory",
+                this.active.get(),
+                if this.active.get() == 1 { "" } else { "s" },
+                wanted
+            )));
+        }
+    }
+
+    /// Starts `spec` on workers, one per share of its independent runs.
+    fn launch(this: &Rc<Self>, spec: AnySpec, preset: Preset, shares: Vec<Vec<usize>>, busy: bool) {
+        let v = this.view;
+        if busy || this.slots.borrow().is_empty() {
+            Self::respawn(this);
+        }
+        while this.slots.borrow().len() < shares.len() {
+            Self::spawn(this);
+        }
+        // Spare workers hold a whole module's memory each: let them go.
+        let spare: Vec<Slot> = this.slots.borrow_mut().drain(shares.len()..).collect();
+        for slot in spare {
+            slot.worker.terminate();
+        }
+        v.status.set(Status::Running);
+        v.steps_done.set(0);
+        v.total_steps.set(spec.total_steps());
+        v.steps_per_second.set(0.0);
+        v.notice.set(None);
+        v.report.set(None);
+        v.surface.set(None);
+        v.workers.set(shares.len());
+        this.active.set(shares.len());
+        let link = link::encode(&spec, preset);
+        let whole = shares.len() == 1;
+        for (slot, runs) in this.slots.borrow_mut().iter_mut().zip(shares) {
+            slot.runs = (!whole).then_some(runs);
+            slot.report = None;
+            slot.galleries = Vec::new();
+            slot.steps_done = 0;
+            slot.steps_per_second = 0.0;
+            slot.held = false;
+            slot.done = false;
+            slot.worker.post(&ToWorker::Start {
+                link: link.clone(),
+                runs: slot.runs.clone(),
+            });
+        }
+    }
+
+    /// Asks again for the run last asked for (after the device changed), if one is waiting or
+    /// running.
+    fn reprice(this: &Rc<Self>) {
+        // The borrow ends before `request`, which records the run again.
+        let last = this.last.borrow().clone();
+        if let Some((spec, preset)) = last {
+            Self::request(this, spec, preset);
+        }
+    }
+
     /// Replaces every worker (ending whatever they were doing) by one fresh worker opening
     /// its device.
     fn respawn(this: &Rc<Self>) {
@@ -311,7 +430,7 @@ impl Inner {
         let weak: Weak<Self> = Rc::downgrade(this);
         let spawned = TrainingWorker::spawn(move |message| {
             if let Some(inner) = weak.upgrade() {
-                inner.receive(index, message);
+                Self::receive(&inner, index, message);
             }
         });
         match spawned {
@@ -320,7 +439,7 @@ impl Inner {
                 worker.post(&ToWorker::Open {
                     webgpu,
                     cpu_reason: this.cpu_reason.borrow().clone(),
-                    software_ok: false,
+                    software_ok: this.software_ok,
                 });
                 if webgpu {
                     Self::watch_device(this, id);
@@ -343,7 +462,8 @@ impl Inner {
     }
 
     /// After [`DEVICE_TIMEOUT_MS`], if worker `id` is still opening its GPU: switch this page to
-    /// the CPU, say why, and start the run that was waiting for it again.
+    /// the CPU, say why, and ask again for the run that was waiting for it (priced for the CPU
+    /// once the CPU worker is ready).
     fn watch_device(this: &Rc<Self>, id: u64) {
         let weak = Rc::downgrade(this);
         let check = wasm_bindgen::closure::Closure::once_into_js(move || {
@@ -362,15 +482,15 @@ impl Inner {
                 "WebGPU did not start within {} s; training on the CPU",
                 DEVICE_TIMEOUT_MS / 1000
             );
-            let waiting = inner.view.status.get_untracked() == Status::Running;
-            let runner = Runner {
-                view: inner.view,
-                inner: inner.clone(),
-            };
-            runner.use_cpu(&reason);
+            let waiting = matches!(
+                inner.view.status.get_untracked(),
+                Status::Running | Status::Waiting
+            );
+            inner.use_cpu(&reason);
+            Self::respawn(&inner);
             inner.view.notice.set(Some(reason));
-            if let (true, Some((spec, preset))) = (waiting, inner.last.borrow().clone()) {
-                runner.start(spec, preset);
+            if waiting {
+                Self::reprice(&inner);
             }
         });
         if let Some(window) = web_sys::window() {
@@ -382,7 +502,24 @@ impl Inner {
     }
 
     /// Takes one message of worker `index`.
-    fn receive(&self, index: usize, message: FromWorker) {
+    fn receive(this: &Rc<Self>, index: usize, message: FromWorker) {
+        let ready = matches!(message, FromWorker::Ready { .. });
+        this.take(index, message);
+        if ready && index == 0 {
+            // The device is known now: a waiting start is priced for it, and a run priced for
+            // another device (this worker fell back) is priced again.
+            let running = matches!(
+                this.view.status.get_untracked(),
+                Status::Running | Status::Paused
+            );
+            let moved = running && this.priced.get() != this.pricing();
+            if this.pending.get() || moved {
+                Self::reprice(this);
+            }
+        }
+    }
+
+    fn take(&self, index: usize, message: FromWorker) {
         let v = self.view;
         let active = self.active.get();
         let mut slots = self.slots.borrow_mut();

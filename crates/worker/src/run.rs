@@ -70,11 +70,13 @@ pub fn install() {
 fn handle(state: &Rc<State>, message: ToWorker) {
     match message {
         ToWorker::Open {
-            webgpu, cpu_reason, ..
+            webgpu,
+            cpu_reason,
+            software_ok,
         } => {
             let state = state.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let compute = device::open(webgpu, cpu_reason).await;
+                let compute = device::open(webgpu, cpu_reason, software_ok).await;
                 post(&FromWorker::Ready {
                     protocol: PROTOCOL,
                     compute: compute.info.clone(),

@@ -2,7 +2,6 @@
 //! surface, the run's summary, and exports.
 
 use leptos::prelude::*;
-use overfit_core::cost::{Budget, Target};
 use overfit_core::experiments::Experiment;
 use overfit_core::report::Report;
 use overfit_core::spec::{AnySpec, Preset};
@@ -248,7 +247,7 @@ pub fn ExperimentPage(
     preset: Preset,
     autorun: bool,
     problems: Vec<String>,
-    force_cpu: bool,
+    backend: query::BackendChoice,
     max_workers: Option<usize>,
     embed: EmbedOptions,
 ) -> impl IntoView {
@@ -262,44 +261,37 @@ pub fn ExperimentPage(
             "step"
         }
     };
-    let runner = Runner::new(force_cpu, max_workers);
+    let runner = Runner::new(
+        backend == query::BackendChoice::Cpu,
+        backend == query::BackendChoice::WebGpu,
+        max_workers,
+    );
     let view = runner.view;
-    let running =
-        Signal::derive(move || matches!(view.status.get(), Status::Running | Status::Paused));
+    let running = Signal::derive(move || {
+        matches!(
+            view.status.get(),
+            Status::Running | Status::Paused | Status::Waiting
+        )
+    });
 
     // The URL follows the controls, so the address bar is always a link to this exact run.
     // Each change of the controls is a history entry, so Back and Forward step through them.
     let kept = query::kept_controls(&query::current_search());
     Effect::new(move |first: Option<()>| {
-        let search = format!("{}{kept}", query::encode(&spec.get(), preset, force_cpu));
+        let search = format!("{}{kept}", query::encode(&spec.get(), preset, backend));
         set_url(&search, first.is_some());
     });
 
-    // Priced before it runs: a spec over this tab's budget (memory, or hours of work) opens
-    // paused, says what it needs, and waits for "Run anyway".
-    let over_budget: RwSignal<Option<String>> = RwSignal::new(None);
-    let approved: RwSignal<Option<(AnySpec, Target)>> = RwSignal::new(None);
+    // Priced before it runs, for the device the worker opened: a spec over that budget
+    // (memory, or hours of work) opens paused, says what it needs, and waits for "Run anyway".
+    let over_budget = view.over_budget;
     let start = {
         let runner = runner.clone();
-        move || {
-            let spec = spec.get_untracked();
-            let target = runner.target();
-            let yes = approved.with_untracked(|a| a.as_ref() == Some(&(spec.clone(), target)));
-            if !yes && let Err(over) = Budget::page(target).check(spec.cost(target)) {
-                over_budget.set(Some(over.to_string()));
-                return;
-            }
-            over_budget.set(None);
-            runner.start(spec, preset);
-        }
+        move || runner.request(spec.get_untracked(), preset)
     };
     let on_run_anyway = {
         let runner = runner.clone();
-        let start = start.clone();
-        move |_| {
-            approved.set(Some((spec.get_untracked(), runner.target())));
-            start();
-        }
+        move |_| runner.run_anyway()
     };
     let on_cpu = {
         let runner = runner.clone();
@@ -380,7 +372,7 @@ pub fn ExperimentPage(
             .unwrap_or_default();
         format!(
             "{origin}{path}{}",
-            query::encode(&spec.get_untracked(), preset, force_cpu)
+            query::encode(&spec.get_untracked(), preset, backend)
         )
     };
     let copy = move |what: &'static str, text: String| {
@@ -409,7 +401,7 @@ pub fn ExperimentPage(
             ),
         )
     };
-    let full_page_link = move || spec.with(|s| query::encode(s, preset, force_cpu));
+    let full_page_link = move || spec.with(|s| query::encode(s, preset, backend));
     let embedded = embed.enabled;
     let visible_knobs: Vec<_> = experiment
         .knobs()
@@ -434,6 +426,7 @@ pub fn ExperimentPage(
     };
     let status_text = move || match view.status.get() {
         Status::Idle => "ready".to_string(),
+        Status::Waiting => "waiting for the device (the run is priced for it first)".to_string(),
         Status::Running => "training".to_string(),
         Status::Paused => "paused".to_string(),
         Status::Done => "done".to_string(),

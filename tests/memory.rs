@@ -143,17 +143,42 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
             "double-descent",
             &["mode=width", "epochs=2", "eval_every=1"],
         ),
+        // Long runs evaluated at every step: what they record, not what they train, is most
+        // of their memory.
+        (
+            "grokking",
+            &[
+                "compare=sweep",
+                "p=11",
+                "d_model=8",
+                "width=16",
+                "batch=16",
+                "steps=3000",
+                "eval_every=1",
+            ],
+        ),
+        (
+            "toy2d",
+            &["points=60", "width=4", "steps=5000", "eval_every=1"],
+        ),
+        (
+            "dropout",
+            &["n_train=100", "width=16", "steps=2000", "eval_every=1"],
+        ),
     ];
+    // Each case is measured in a fresh process (this test binary run again for that case
+    // alone): caches and pools a previous run left behind, freed during the next, would
+    // otherwise hide part of its peak.
+    if let Ok(index) = std::env::var(CASE) {
+        let (id, pairs) = cases[index.parse::<usize>().expect("a case index")];
+        println!("\n{MEASURED}{}", peak_of(&spec_of(id, pairs)));
+        return;
+    }
     let mut failures = Vec::new();
-    for (id, pairs) in cases {
-        let mut spec = id
-            .parse::<Experiment>()
-            .expect("an experiment")
-            .preset(Preset::Ci);
-        spec.set_all(pairs.iter().copied()).expect("valid values");
-        spec.validate().expect("a valid spec");
+    for (index, (id, pairs)) in cases.iter().enumerate() {
+        let spec = spec_of(id, pairs);
         let estimate = Budget::native(Target::Cpu).bytes_of(spec.cost(Target::Cpu));
-        let measured = peak_of(&spec);
+        let measured = measure_alone(index);
         let ratio = estimate / measured;
         println!(
             "{id} {}: estimated {} measured {} (×{ratio:.2})",
@@ -169,4 +194,43 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
         failures.is_empty(),
         "estimates off by more than 2×: {failures:#?}"
     );
+}
+
+/// The variable that makes this binary measure one case and print its peak.
+const CASE: &str = "OVERFIT_MEMORY_CASE";
+const MEASURED: &str = "measured peak bytes: ";
+
+fn spec_of(id: &str, pairs: &[&str]) -> overfit_core::spec::AnySpec {
+    let mut spec = id
+        .parse::<Experiment>()
+        .expect("an experiment")
+        .preset(Preset::Ci);
+    spec.set_all(pairs.iter().copied()).expect("valid values");
+    spec.validate().expect("a valid spec");
+    spec
+}
+
+/// Runs this test binary again for case `index` alone and reads the peak it measured.
+fn measure_alone(index: usize) -> f64 {
+    let out = std::process::Command::new(std::env::current_exe().expect("this test binary"))
+        .args([
+            "--exact",
+            "memory_estimates_are_within_2x_of_the_measured_peak",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CASE, index.to_string())
+        .output()
+        .expect("the test binary runs again");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "case {index} failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .lines()
+        .find_map(|line| line.split_once(MEASURED))
+        .and_then(|(_, n)| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("case {index} printed no peak: {stdout}"))
 }

@@ -142,6 +142,7 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
                 "peak_bytes": Budget::native(backend.target()).bytes_of(cost),
                 "flops": cost.flops,
                 "recorded_values": cost.recorded,
+                "tracked_values": cost.tracked,
             },
         });
         say(&serde_json::to_string_pretty(&decoded).map_err(|e| e.to_string())?);

@@ -33,14 +33,21 @@ pub struct Cost {
     /// with steps and evaluations. What each takes depends on where it is kept (see
     /// [`Budget::per_recorded`]).
     pub recorded: f64,
+    /// Values a session keeps only as numbers to compute what it reports (each member of a
+    /// seed average, each model of an ensemble): [`TRACKED_BYTES`] each, wherever it runs.
+    pub tracked: f64,
 }
 
 impl Cost {
     /// Peak bytes where each recorded value takes `per_recorded` bytes.
     pub fn peak(&self, per_recorded: f64) -> f64 {
-        self.bytes + self.recorded * per_recorded
+        self.bytes + self.recorded * per_recorded + self.tracked * TRACKED_BYTES
     }
 }
+
+/// What one tracked value holds: an f64 in a growing vector (8 bytes, up to twice that while
+/// it grows).
+pub const TRACKED_BYTES: f64 = 16.0;
 
 /// What one recorded value holds natively at the peak of `overfit run`: the session's series
 /// (8 bytes, up to twice that while its vector grows), the report's JSON value (32 bytes in
@@ -250,6 +257,7 @@ pub(crate) struct Tally {
     phase: f64,
     pub flops: f64,
     recorded: f64,
+    tracked: f64,
 }
 
 impl Tally {
@@ -277,11 +285,18 @@ impl Tally {
         self
     }
 
+    /// `values` metric values a session keeps over the run only to compute what it reports.
+    pub fn track(&mut self, values: f64) -> &mut Self {
+        self.tracked += values;
+        self
+    }
+
     pub fn cost(&self) -> Cost {
         Cost {
             bytes: BASE_BYTES + self.held + self.phase,
             flops: self.flops,
             recorded: self.recorded,
+            tracked: self.tracked,
         }
     }
 }
@@ -309,6 +324,7 @@ pub fn tab_plan(spec: &AnySpec, target: Target, wanted: usize, budget: &Budget) 
             cost.bytes += part.bytes + WORKER_BYTES;
             cost.flops += part.flops;
             cost.recorded += part.recorded;
+            cost.tracked += part.tracked;
         }
         TabPlan { shares, cost }
     };

@@ -35,8 +35,10 @@ impl AugmentationSpec {
             largest + test + self.validation() as f64,
         );
         tally.phase(step.max(eval));
-        // Each reported run's curves (the step, four means, their spreads, validation).
-        tally.record(evals * (6.0 + self.sweep_strengths().len() as f64) * 11.0);
+        // Each reported run's curves: four means and their spreads, and the validation
+        // accuracy's when there is a validation set.
+        let columns = if self.validation() > 0 { 10.0 } else { 8.0 };
+        tally.record(evals * (6.0 + self.sweep_strengths().len() as f64) * columns);
         tally.cost()
     }
 }

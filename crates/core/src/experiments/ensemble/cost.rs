@@ -52,8 +52,9 @@ impl Stack {
         tally.hold(4.0 * self.models * self.params(), F32);
         tally.work(steps * 3.0 * self.models * batch * self.macs());
         tally.work(evals * self.models * eval_examples * self.macs());
-        // Every model's measures (accuracies and losses) at every evaluation.
-        tally.record(evals * self.models * 6.0);
+        // Every model's measures (accuracies and losses) at every evaluation, kept to report
+        // their means and spreads.
+        tally.track(evals * self.models * 6.0);
         (
             self.models * batch * self.activations(true),
             self.models * eval_examples * self.activations(false),

@@ -12,10 +12,8 @@ const SEQ: f64 = 4.0;
 /// computed once per number, `Transformer::forward_last_shared`).
 const OWN: f64 = 2.0;
 
-/// Values recorded per member and evaluation: the step and [`super::session`]'s six metrics.
-const TRACKED: f64 = 7.0;
-/// Series columns per run in the report: the step, and each metric's mean and spread.
-const REPORTED: f64 = 13.0;
+/// Metrics [`super::session`] keeps per member and evaluation.
+const METRICS: f64 = 6.0;
 /// Fourier spectra a member keeps (`Spectra`: at most twice the spectrogram's rows, and
 /// the latest).
 const SPECTRA_KEPT: f64 = 49.0;
@@ -114,10 +112,17 @@ impl GrokkingSpec {
         );
         let evals = evaluations(self.steps, self.eval_every, false);
         tally.work(evals * r * (equations * macs_per_example + 2.0 * macs_per_pass));
-        // What grows with evaluations: every member's metrics, every run's reported columns,
-        // and each member's bounded spectra (p/2 frequencies).
+        // What grows with evaluations: every member's metrics, and every run's reported
+        // columns (a single seed's metrics, or each metric's mean and spread over seeds);
+        // each member's spectra are bounded (p/2 frequencies).
         let runs = shape.runs.len() as f64;
-        tally.record(evals * (r * TRACKED + runs * REPORTED));
+        let columns = if shape.seeds > 1 {
+            2.0 * METRICS
+        } else {
+            METRICS
+        };
+        tally.track(evals * r * METRICS);
+        tally.record(evals * runs * columns);
         tally.hold(r * SPECTRA_KEPT * (self.p as f64 / 2.0), F64);
         tally.cost()
     }

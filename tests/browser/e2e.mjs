@@ -612,6 +612,35 @@ await check('Stop ends a long CPU step at once: the worker is terminated, a fres
   if (live !== 1) throw new Error(`expected one fresh worker after Stop, found ${live}`);
   console.log(`     status "ready" ${ready} ms after the click, the old worker gone after ${waited} ms`);
 }));
+await check('the page\'s memory stays flat over a long run (its wasm memory and its collected JS heap)', () => withPage(cpuBrowser, 'memory-flat', true, async (page) => {
+  // Trunk hands the page module's exports to this event: its linear memory only ever grows.
+  await page.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.__pageWasm = e.detail.wasm; }));
+  // Many steps, few evaluations: what the page receives all run long (progress, the decision
+  // surface ten times a second) must not pile up; what the run records is priced separately.
+  await page.goto(`${base}?exp=toy2d&points=120&width=8&steps=200000&eval_every=10000`);
+  await page.waitForFunction(() => (document.querySelector('#backend')?.textContent || '').startsWith('CPU fallback'), null, { timeout: 60_000 });
+  const cdp = await page.context().newCDPSession(page);
+  const sample = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const heap = (await cdp.send('Runtime.getHeapUsage')).usedSize;
+    const wasm = await page.evaluate(() => window.__pageWasm?.memory?.buffer.byteLength ?? -1);
+    const step = Number(((await page.locator('#progress').textContent()).match(/step (\d+)/) || [])[1] || 0);
+    return { heap, wasm, step };
+  };
+  await page.click('#run');
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'training');
+  await page.waitForTimeout(3000);
+  const early = await sample();
+  await page.waitForTimeout(12_000);
+  const late = await sample();
+  await page.click('#stop');
+  if (early.wasm <= 0) throw new Error('the page module\'s memory was not found');
+  if (late.step < early.step + 1000) throw new Error(`the run hardly moved: step ${early.step} to ${late.step}`);
+  const mb = (b) => (b / 1e6).toFixed(2);
+  console.log(`     step ${early.step} → ${late.step}: wasm ${mb(early.wasm)} → ${mb(late.wasm)} MB, JS heap ${mb(early.heap)} → ${mb(late.heap)} MB`);
+  if (late.wasm - early.wasm > 1 << 20) throw new Error(`the page's wasm memory grew by ${mb(late.wasm - early.wasm)} MB`);
+  if (late.heap - early.heap > 2e6) throw new Error(`the page's JS heap grew by ${mb(late.heap - early.heap)} MB`);
+}));
 await check('pause, resume, stop and reset work mid-run', () => withPage(cpuBrowser, 'controls', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&steps=200000&eval_every=100`);
   await page.click('#run');

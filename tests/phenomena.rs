@@ -7,11 +7,39 @@ use overfit_core::experiments::ensemble::mean_sd;
 use overfit_core::report::{Report, RunReport};
 use overfit_core::spec::Preset;
 
+/// Runs `spec` as `overfit run` does, and checks that every series column and summary key of
+/// its report has words for people (`overfit_core::terms`): what the page and the CLI show.
+fn run_in_words(
+    spec: &overfit_core::spec::AnySpec,
+) -> Result<overfit_cli::drive::Outcome, overfit_cli::DriveError> {
+    let outcome = run_spec(spec, "ci", Backend::Flex, |_, _| {})?;
+    in_words(&outcome.report);
+    Ok(outcome)
+}
+
+fn in_words(report: &Report) {
+    let mut missing: Vec<String> = Vec::new();
+    if overfit_core::terms::term(&report.axis).is_none() {
+        missing.push(format!("the axis {}", report.axis));
+    }
+    for run in &report.runs {
+        for key in run.series.keys().chain(run.summary.keys()) {
+            if overfit_core::terms::term(key).is_none() {
+                missing.push(format!("{}: {key}", run.label));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{}: no words in overfit_core::terms for {missing:?}",
+        report.experiment
+    );
+}
+
 #[test]
 fn toy2d_ci_learns_the_spiral() {
     let spec = Experiment::Toy2d.preset(Preset::Ci);
-    let outcome =
-        run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("the ci preset should run");
+    let outcome = run_in_words(&spec).expect("the ci preset should run");
     let run = &outcome.report.runs[0];
     let test_acc = run.column("test_acc");
     let first = test_acc[0];
@@ -51,7 +79,7 @@ fn toy2d_with_label_noise_shows_a_generalization_gap() {
         "eval_every=100",
     ])
     .expect("valid settings");
-    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("run");
+    let outcome = run_in_words(&spec).expect("run");
     let run = &outcome.report.runs[0];
     let train = *run.column("train_acc").last().expect("evaluated");
     let test = *run.column("test_acc").last().expect("evaluated");
@@ -108,7 +136,9 @@ fn train_runs(spec: &overfit_core::spec::AnySpec, runs: &[usize]) -> Report {
             session.absorb(data).expect("finite");
         }
     }
-    session.report()
+    let report = session.report();
+    in_words(&report);
+    report
 }
 
 #[test]
@@ -338,7 +368,7 @@ fn summary_f64(run: &RunReport, key: &str) -> f64 {
 #[test]
 fn double_descent_ci_peaks_at_the_interpolation_threshold_and_ridge_removes_it() {
     let spec = Experiment::DoubleDescent.preset(Preset::Ci);
-    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("the ci preset runs");
+    let outcome = run_in_words(&spec).expect("the ci preset runs");
     let report = &outcome.report;
     assert_eq!(report.axis, "features");
     let run = |label: &str| run_labelled(report, label);
@@ -404,7 +434,7 @@ fn double_descent_ci_peaks_at_the_interpolation_threshold_and_ridge_removes_it()
 fn double_descent_sample_wise_more_data_hurts_near_n_equals_d() {
     let mut spec = Experiment::DoubleDescent.preset(Preset::Ci);
     spec.set("mode", "samples").expect("a mode");
-    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("runs");
+    let outcome = run_in_words(&spec).expect("runs");
     let plain = &outcome.report.runs[0];
     assert_eq!(outcome.report.axis, "n_train");
     let d = summary_f64(plain, "dim");
@@ -431,7 +461,7 @@ fn double_descent_sample_wise_more_data_hurts_near_n_equals_d() {
 fn double_descent_trained_mlps_peak_where_the_training_error_first_reaches_zero() {
     let mut spec = Experiment::DoubleDescent.preset(Preset::Ci);
     spec.set("mode", "width").expect("a mode");
-    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("the ci preset runs");
+    let outcome = run_in_words(&spec).expect("the ci preset runs");
     let report = &outcome.report;
     assert_eq!(report.axis, "width");
     let mlp = &report.runs[0];
@@ -480,7 +510,7 @@ fn double_descent_trained_mlps_peak_where_the_training_error_first_reaches_zero(
 fn double_descent_epochs_a_network_memorising_noisy_labels_gets_worse_on_test_data() {
     let mut spec = Experiment::DoubleDescent.preset(Preset::Ci);
     spec.set("mode", "epochs").expect("a mode");
-    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("runs");
+    let outcome = run_in_words(&spec).expect("runs");
     assert_eq!(outcome.report.axis, "epoch");
     let mlp = &outcome.report.runs[0];
     let best = summary_f64(mlp, "first_min_test_error");
@@ -508,7 +538,7 @@ fn double_descent_epochs_a_network_memorising_noisy_labels_gets_worse_on_test_da
 fn double_descent_two_scale_test_error_falls_rises_and_falls_again_over_training() {
     let mut spec = Experiment::DoubleDescent.preset(Preset::Ci);
     spec.set("mode", "two-scale").expect("a mode");
-    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("runs");
+    let outcome = run_in_words(&spec).expect("runs");
     assert_eq!(outcome.report.axis, "epoch");
     let run = &outcome.report.runs[0];
     let epochs = run.column("epoch");
@@ -579,7 +609,7 @@ fn double_descent_two_scale_test_error_falls_rises_and_falls_again_over_training
 #[test]
 fn benign_xor_network_fits_every_flipped_label_at_once_and_generalises_later() {
     let spec = Experiment::BenignOverfitting.preset(Preset::Ci);
-    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("the ci preset runs");
+    let outcome = run_in_words(&spec).expect("the ci preset runs");
     let run = run_labelled(&outcome.report, "relu-net");
     let steps = run.column("step");
     let (train, flipped, clean) = (
@@ -646,7 +676,7 @@ fn benign_xor_network_fits_every_flipped_label_at_once_and_generalises_later() {
 fn benign_linear_interpolation_is_benign_for_a_spiked_spectrum_and_catastrophic_when_p_is_near_n() {
     let mut spec = Experiment::BenignOverfitting.preset(Preset::Ci);
     spec.set("mode", "linear").expect("a mode");
-    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("runs");
+    let outcome = run_in_words(&spec).expect("runs");
     let report = &outcome.report;
     assert_eq!(report.axis, "noise");
     let (spiked, iso) = (
@@ -700,7 +730,7 @@ fn benign_linear_interpolation_is_benign_for_a_spiked_spectrum_and_catastrophic_
 fn benign_plane_a_wide_mlp_fits_every_flipped_point_and_keeps_the_clean_boundary() {
     let mut spec = Experiment::BenignOverfitting.preset(Preset::Ci);
     spec.set("mode", "plane").expect("a mode");
-    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("runs");
+    let outcome = run_in_words(&spec).expect("runs");
     let run = run_labelled(&outcome.report, "wide-mlp");
     let (train, flipped, test) = (
         summary_f64(run, "train_acc"),
@@ -745,7 +775,7 @@ fn seed_stats(base: &RunReport, treated: &RunReport) -> (f64, f64, f64, f64) {
 #[test]
 fn dropout_ci_raises_test_accuracy_beyond_the_seed_spread_and_survives_unit_removal() {
     let spec = Experiment::Dropout.preset(Preset::Ci);
-    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("runs");
+    let outcome = run_in_words(&spec).expect("runs");
     let report = &outcome.report;
     let plain = run_labelled(report, "no-dropout");
     let drop = run_labelled(report, "dropout-0.5");
@@ -797,7 +827,7 @@ fn dropout_ci_raises_test_accuracy_beyond_the_seed_spread_and_survives_unit_remo
 #[test]
 fn augmentation_ci_helps_the_smallest_training_set_and_too_much_hurts() {
     let spec = Experiment::Augmentation.preset(Preset::Ci);
-    let outcome = run_spec(&spec, "ci", Backend::Flex, |_, _| {}).expect("runs");
+    let outcome = run_in_words(&spec).expect("runs");
     let report = &outcome.report;
     let small = spec.to_json()["n_small"].as_u64().expect("a size");
     let plain = run_labelled(report, &format!("no-aug n={small}"));

@@ -63,7 +63,7 @@ async function runToy2d(page, base, query, expectGpu) {
   const wanted = expectGpu ? 'webgpu' : 'canvas2d';
   if (renderer !== wanted) throw new Error(`surface drawn by "${renderer}", expected "${wanted}"`);
   const progress = await page.locator('#progress').textContent();
-  const summary = await page.locator('table.summary').textContent();
+  const summary = await summaryText(page);
   if (!summary.includes('final_test_acc')) throw new Error('no summary after the run');
   // The page never trains: its training worker is the one that reported the backend.
   const workers = page.workers().map((w) => w.url());
@@ -96,8 +96,11 @@ async function runGrokking(page, base, query, expectGpu) {
   if (spectrograms !== 3) throw new Error(`expected a Fourier spectrogram per run, found ${spectrograms}`);
   const axis = await page.locator('.chart-box').first().textContent();
   if (!axis.includes('log scale')) throw new Error('the step axis should be logarithmic');
-  const summary = await page.locator('table.summary').textContent();
+  const summary = await summaryText(page);
   if (!summary.includes('steps_to_val_acc_95')) throw new Error('no grokking summary after the run');
+  // Rows in words, not keys.
+  const row = (await page.locator('table.summary tr[data-key="steps_to_val_acc_95"] td.key').textContent()).trim();
+  if (row !== 'Steps to 95% validation accuracy') throw new Error(`the row reads "${row}"`);
   console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · EMA: ${you}`);
 }
 
@@ -110,9 +113,14 @@ async function runDoubleDescent(page, base, query) {
   const panels = await page.locator('.chart-box svg').count();
   const lines = await page.locator('.chart-box polyline').count();
   const markers = await page.locator('.chart-box line.marker').count();
-  const summary = await page.locator('table.summary').textContent();
+  const summary = await summaryText(page);
   if (!summary.includes('peak_test_error')) throw new Error('no sweep summary after the run');
   return { seconds, panels, lines, markers, summary };
+}
+
+// The summary table as a reader sees it, then its rows' keys (metrics.json's names).
+async function summaryText(page) {
+  return page.locator('table.summary').evaluate((t) => `${t.textContent} ${[...t.querySelectorAll('tr[data-key]')].map((r) => r.dataset.key).join(' ')}`);
 }
 
 async function waitDone(page) {
@@ -502,7 +510,7 @@ await check('a tiny double-descent sweep draws its curves and marks the threshol
   await waitDone(page);
   const panels = await page.locator('.chart-box svg').count();
   if (panels !== 2) throw new Error(`the samples mode has 2 charts, found ${panels}`);
-  if (!(await page.locator('.chart-box').first().textContent()).includes('n train')) throw new Error('the samples axis should be n train');
+  if (!(await page.locator('.chart-box').first().textContent()).includes('training examples')) throw new Error('the samples axis should be the training examples');
   console.log(`     ${r.lines} curves, then the samples mode: ${await page.locator('#progress').textContent()}`);
 }));
 await check('a tiny benign-overfitting linear run gives each case its verdict', () => withPage(cpuBrowser, 'benign-linear', true, async (page) => {
@@ -517,7 +525,7 @@ await check('a tiny benign-overfitting linear run gives each case its verdict', 
   const iso = await page.locator('.verdict[data-run="isotropic"]').textContent();
   if (!spiked.startsWith('spiked: benign.')) throw new Error(`spiked verdict: ${spiked}`);
   if (!iso.startsWith('isotropic: catastrophic.')) throw new Error(`isotropic verdict: ${iso}`);
-  const summary = await page.locator('table.summary').textContent();
+  const summary = await summaryText(page);
   for (const key of ['r0', 'R_k', 'k_star', 'test_over_noise']) if (!summary.includes(key)) throw new Error(`summary lacks ${key}`);
   if (summary.includes('Bartlett')) throw new Error('the explanation belongs above the table, not in it');
   console.log(`     ${await page.locator('#progress').textContent()} · ${iso.slice(0, 80)}…`);
@@ -529,7 +537,7 @@ await check('a tiny benign-overfitting plane run draws its decision surface on t
   if (renderer !== 'canvas2d') throw new Error(`surface drawn by "${renderer}", expected canvas2d`);
   const panels = await page.locator('.chart-box svg').count();
   if (panels !== 2) throw new Error(`expected accuracy and loss charts, found ${panels}`);
-  const summary = await page.locator('table.summary').textContent();
+  const summary = await summaryText(page);
   if (!summary.includes('train_acc_flipped')) throw new Error('no flipped-label accuracy in the summary');
 }));
 await check('a tiny augmentation run (three sizes, a strength sweep) trains on the CPU fallback and shows its gallery', () => withPage(cpuBrowser, 'augmentation-cpu', true, async (page) => {
@@ -539,7 +547,7 @@ await check('a tiny augmentation run (three sizes, a strength sweep) trains on t
   if (panels !== 4) throw new Error(`expected 4 charts, found ${panels}`);
   const images = await page.locator('#galleries svg rect.image').count();
   if (images !== 48) throw new Error(`expected 6 digits with 7 augmented copies each, found ${images} images`);
-  const summary = await page.locator('table.summary').textContent();
+  const summary = await summaryText(page);
   if (!summary.includes('best_strength')) throw new Error('no strength sweep summary');
   const verdicts = await page.locator('.verdict').count();
   if (verdicts !== 3) throw new Error(`expected a verdict per training-set size, found ${verdicts}`);
@@ -564,7 +572,7 @@ await check('a tiny trained-MLP width sweep runs on the CPU fallback, with the p
 await check('the quick double-descent sweep (n = 1000, 19 sizes up to 10,000 features) completes', () => withPage(cpuBrowser, 'double-descent-quick', true, async (page) => {
   const r = await runDoubleDescent(page, base, 'preset=quick');
   // The first run column is the minimum-norm fit.
-  const peak = (await page.locator('table.summary tr', { hasText: 'peak_x' }).locator('td').nth(1).textContent()).trim();
+  const peak = (await page.locator('table.summary tr[data-key="peak_x"]').locator('td').nth(1).textContent()).trim();
   if (peak !== '1000') throw new Error(`the minimum-norm fit should peak at N = n = 1000, not ${peak}`);
   console.log(`     ${r.seconds.toFixed(1)} s in the browser (wasm, one thread), min-norm peak at N = ${peak}`);
 }));
@@ -640,6 +648,30 @@ await check('the page\'s memory stays flat over a long run (its wasm memory and 
   console.log(`     step ${early.step} → ${late.step}: wasm ${mb(early.wasm)} → ${mb(late.wasm)} MB, JS heap ${mb(early.heap)} → ${mb(late.heap)} MB`);
   if (late.wasm - early.wasm > 1 << 20) throw new Error(`the page's wasm memory grew by ${mb(late.wasm - early.wasm)} MB`);
   if (late.heap - early.heap > 2e6) throw new Error(`the page's JS heap grew by ${mb(late.heap - early.heap)} MB`);
+}));
+await check('no page scrolls sideways, from a 360 px phone to a 1920 px projector, before and after a run', () => withPage(cpuBrowser, 'widths', true, async (page) => {
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await page.goto(base);
+  await page.waitForSelector('a.card[data-experiment]', { timeout: 60_000 });
+  const ids = await page.locator('a.card[data-experiment]').evaluateAll((cards) => cards.map((c) => c.dataset.experiment));
+  const wide = [];
+  for (const width of [360, 390, 768, 1920]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const query of ['', ...ids.map((id) => `?exp=${id}`)]) {
+      await page.goto(`${base}${query}`);
+      await page.waitForSelector(query ? '#status' : 'a.card', { timeout: 60_000 });
+      const extra = await overflow();
+      if (extra > 0) wide.push(`${query || 'home'} at ${width} px: ${extra} px too wide`);
+    }
+  }
+  // With results: charts, a summary table of three runs, the spectrograms.
+  await page.setViewportSize({ width: 360, height: 900 });
+  await page.goto(`${base}?exp=grokking&p=7&model=mlp&d_model=16&width=16&batch=16&steps=40&eval_every=10&ma_window=4&autorun=1`);
+  await waitDone(page);
+  const extra = await overflow();
+  if (extra > 0) wide.push(`grokking with results at 360 px: ${extra} px too wide`);
+  if (wide.length) throw new Error(wide.join('; '));
+  console.log(`     ${ids.length + 1} pages × 4 widths and a finished run at 360 px: none wider than the screen`);
 }));
 await check('pause, resume, stop and reset work mid-run', () => withPage(cpuBrowser, 'controls', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&steps=200000&eval_every=100`);

@@ -103,7 +103,7 @@ fn draw_panel(
         }
     });
     let caption = format!("{} — {}", report.experiment, panel.title);
-    let axis = panel.x_label(report);
+    let axis = overfit_core::terms::words(panel.x_label(report));
     let x_desc = if panel.log_x {
         format!("{axis} (log scale)")
     } else {

@@ -4,5 +4,6 @@
 pub mod chart;
 pub mod drive;
 pub mod output;
+pub mod summary;
 
 pub use drive::{DriveError, run_spec, run_spec_jobs};

@@ -198,10 +198,7 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
         .map(|(name, text)| (*name, text.as_bytes()))
         .collect();
     out.write_set(&files)?;
-    for run in &outcome.report.runs {
-        let summary = serde_json::to_string(&run.summary).map_err(|e| e.to_string())?;
-        say(&format!("{}: {summary}", run.label));
-    }
+    say(overfit_cli::summary::in_words(&outcome.report).trim_end());
     if spec.experiment() == Experiment::Grokking {
         for sentence in overfit_core::experiments::grokking::filter_verdicts(&outcome.report) {
             say(&sentence);

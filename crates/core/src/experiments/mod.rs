@@ -53,7 +53,8 @@ pub struct Panel {
 /// One curve of a panel for one run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Curve {
-    /// `metric`, or `run metric` when the report has several runs.
+    /// The metric in words (`overfit_core::terms`), after `run: ` when the report has several
+    /// runs.
     pub label: String,
     /// Index into a palette: the run's (among the panel's runs) when there are several, else
     /// the metric's.
@@ -95,11 +96,12 @@ impl Panel {
                     .filter(|((_, v), d)| v.is_finite() && d.is_finite())
                     .map(|((x, v), d)| (*x, v - d, v + d))
                     .collect();
+                let words = crate::terms::words(metric);
                 out.push(Curve {
                     label: if several {
-                        format!("{} {metric}", run.label)
+                        format!("{}: {words}", run.label)
                     } else {
-                        metric.to_string()
+                        words
                     },
                     colour: if several { r } else { m },
                     training: metric.starts_with("train"),

@@ -49,7 +49,7 @@ fn charts(experiment: Experiment, report: &Report) -> Vec<ChartSpec> {
                 .collect();
             ChartSpec {
                 title: panel.title.into(),
-                x_label: panel.x_label(report).replace('_', " "),
+                x_label: overfit_core::terms::words(panel.x_label(report)),
                 y_label: panel.title.into(),
                 y_range: panel.y_range,
                 log_x: panel.log_x,
@@ -143,10 +143,12 @@ fn PaperComparison(
         Some(view! {
             <section class="comparison" id="comparison">
                 <h2>{format!("{} vs you: {}", capitalise(c.source), c.caption)}</h2>
-                <table>
-                    <thead>{head}</thead>
-                    <tbody>{rows}</tbody>
-                </table>
+                <div class="table-scroll">
+                    <table>
+                        <thead>{head}</thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
                 <p class="setting">
                     {format!("{} setting: {}. ", capitalise(c.source), c.setting)}
                     {if same_setting {
@@ -470,35 +472,28 @@ pub fn ExperimentPage(
                     .iter()
                     .map(|run| view! { <th>{run.label.clone()}</th> })
                     .collect_view();
+                // Each row in words, in its unit (a share as a percentage, one value a seed
+                // side by side); the key (metrics.json's name) is the row's data-key and title.
                 let rows = keys
                     .into_iter()
                     .map(|k| {
-                        let number = |v: &serde_json::Value| match v.as_f64() {
-                            Some(x) if x.fract() != 0.0 => format!("{x:.4}"),
-                            // A seed that never got there.
-                            _ if v.is_null() => "—".to_string(),
-                            _ => v.to_string(),
-                        };
                         let cells = runs
                             .iter()
                             .map(|run| {
-                                let shown = match run.summary.get(&k) {
-                                    None | Some(serde_json::Value::Null) => "—".to_string(),
-                                    Some(serde_json::Value::String(text)) => text.clone(),
-                                    // Per-seed values.
-                                    Some(serde_json::Value::Array(items)) => {
-                                        items.iter().map(number).collect::<Vec<_>>().join(" ")
-                                    }
-                                    Some(v) => number(v),
-                                };
+                                let shown = run.summary.get(&k).map_or("—".to_string(), |v| {
+                                    overfit_core::terms::format_json(&k, v)
+                                });
                                 view! { <td class="num">{shown}</td> }
                             })
                             .collect_view();
-                        view! { <tr><td>{k}</td>{cells}</tr> }
+                        let words = overfit_core::terms::title(&k);
+                        view! {
+                            <tr data-key=k.clone()><td class="key" title=k.clone()>{words}</td>{cells}</tr>
+                        }
                     })
                     .collect_view();
                 view! {
-                    <thead><tr><th>"summary"</th>{head}</tr></thead>
+                    <thead><tr><th>"Summary"</th>{head}</tr></thead>
                     <tbody>{rows}</tbody>
                 }
             })
@@ -695,7 +690,7 @@ pub fn ExperimentPage(
                     <PaperComparison experiment=experiment preset=preset spec=spec report=Signal::from(view.report) />
                     <div class="galleries" id="galleries"><GalleryView galleries=view.galleries /></div>
                     {move || spec.with(AnySpec::draws_surface).then(|| view! { <SurfaceView surface=view.surface points=view.points /> })}
-                    <table class="summary">{summary_table}</table>
+                    <div class="table-scroll"><table class="summary">{summary_table}</table></div>
                     <div class="exports">"Export: "{exports}</div>
                     <p class="cli">"Run natively: "<code id="cli-command">{cli_command}</code>
                         " or "<code id="cli-url-command">{cli_url_command}</code></p>

@@ -1,0 +1,426 @@
+//! Words for what runs report: every series column and summary key a report can hold, as a
+//! person reads it ("steps to 95% validation accuracy", not `steps_to_val_acc_95`), with the
+//! unit its values are shown in. `metrics.json`, `metrics.csv` and links keep the keys (the
+//! public format); every screen (the page's tables and legends, chart.svg, the CLI's
+//! end-of-run table) shows these words. The phenomenon tests check that every key the
+//! experiments report has words here.
+//!
+//! A key is found whole first, then by its parts: `<key>_sd` (the spread over seeds),
+//! `<key>_each` (one value a seed), `<key>_step1`, `final_<key>`, `best_<key>`,
+//! `steps_to_<key>_<percent>` and `test_error_h<width>`.
+
+/// How a value is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// A share between 0 and 1, shown as a percentage.
+    Share,
+    /// Optimizer steps (or epochs, or examples): a whole number.
+    Count,
+    /// Any other number (a loss, a norm, a mean squared error, a rate).
+    Number,
+    /// A sentence or a list in words.
+    Text,
+}
+
+/// A key in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Term {
+    /// What a person reads, lower case ("training accuracy"); [`Term::title`] capitalises it.
+    pub words: String,
+    pub unit: Unit,
+}
+
+impl Term {
+    fn new(words: impl Into<String>, unit: Unit) -> Self {
+        Self {
+            words: words.into(),
+            unit,
+        }
+    }
+
+    /// The words with a capital first letter, for a row or an axis.
+    pub fn title(&self) -> String {
+        let mut chars = self.words.chars();
+        match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect(),
+            None => String::new(),
+        }
+    }
+
+    /// `value` as this term shows it: a percentage, a whole number or four significant digits.
+    pub fn format(&self, value: f64) -> String {
+        format_value(value, self.unit)
+    }
+}
+
+use Unit::{Count, Number, Share, Text};
+
+/// Keys in words, whole.
+const WORDS: &[(&str, &str, Unit)] = &[
+    // Series columns: what a curve is drawn against.
+    ("step", "training step", Count),
+    ("epoch", "epoch", Count),
+    ("width", "hidden units", Count),
+    ("n", "training examples", Count),
+    ("n_train", "training examples", Count),
+    ("n_val", "validation examples", Count),
+    ("n_test", "test examples", Count),
+    ("n_small", "training examples (small set)", Count),
+    ("n_medium", "training examples (medium set)", Count),
+    ("n_large", "training examples (large set)", Count),
+    ("parameters", "parameters", Count),
+    ("peak_parameters", "parameters at the peak", Count),
+    ("features", "random features", Count),
+    ("strength", "augmentation strength", Number),
+    ("ratio", "features per training example", Number),
+    // Accuracy, loss and error.
+    ("train_acc", "training accuracy", Share),
+    ("val_acc", "validation accuracy", Share),
+    ("test_acc", "test accuracy", Share),
+    ("train_loss", "training loss", Number),
+    ("val_loss", "validation loss", Number),
+    ("test_loss", "test loss", Number),
+    ("train_error", "training error", Number),
+    ("test_error", "test error", Number),
+    (
+        "test_error_fast",
+        "test error of the fast-learning part",
+        Number,
+    ),
+    (
+        "test_error_slow",
+        "test error of the slow-learning part",
+        Number,
+    ),
+    ("test_error_small", "test error (small set)", Number),
+    ("test_error_large", "test error (large set)", Number),
+    ("train_zero_one", "training classification error", Share),
+    ("test_zero_one", "test classification error", Share),
+    ("train_mse", "training mean squared error", Number),
+    ("test_mse", "test mean squared error", Number),
+    (
+        "theory_test_mse",
+        "test mean squared error the theory predicts",
+        Number,
+    ),
+    (
+        "train_acc_flipped",
+        "accuracy on the flipped training labels",
+        Share,
+    ),
+    (
+        "train_acc_clean",
+        "accuracy on the clean training labels",
+        Share,
+    ),
+    (
+        "test_acc_clean",
+        "test accuracy against the clean labels",
+        Share,
+    ),
+    (
+        "test_acc_noisy",
+        "test accuracy against noisy labels",
+        Share,
+    ),
+    (
+        "optimal_test_acc_noisy",
+        "best possible test accuracy against noisy labels",
+        Share,
+    ),
+    ("test_acc_by_seed", "test accuracy of each seed", Share),
+    (
+        "test_acc_at_best",
+        "test accuracy at the best strength",
+        Share,
+    ),
+    (
+        "steps_to_fit_all",
+        "steps to fit every training label",
+        Count,
+    ),
+    (
+        "steps_to_test_clean_90",
+        "steps to 90% test accuracy against the clean labels",
+        Count,
+    ),
+    // Weights and what the network learned.
+    ("weight_norm", "weight norm", Number),
+    ("norm", "norm of the fitted weights", Number),
+    (
+        "fourier_top5",
+        "share of the embeddings' power in the 5 strongest frequencies",
+        Share,
+    ),
+    (
+        "key_frequencies",
+        "strongest frequencies (share of the power)",
+        Text,
+    ),
+    // A treatment against its control.
+    ("gain", "gain in test accuracy over the control", Share),
+    ("spread", "spread between seeds (largest sd)", Share),
+    (
+        "error_reduction",
+        "share of the control's test error removed",
+        Share,
+    ),
+    (
+        "strongest_gain",
+        "gain of the strongest augmentation",
+        Share,
+    ),
+    ("best_strength", "best augmentation strength", Number),
+    (
+        "loss_increase",
+        "test loss increase with hidden units removed",
+        Number,
+    ),
+    // Where a curve turns.
+    ("peak_x", "where the test error peaks", Number),
+    (
+        "peak_x_each",
+        "where the test error peaks, each draw",
+        Number,
+    ),
+    ("peak_test_error", "test error at the peak", Number),
+    ("interpolation_x", "interpolation threshold", Number),
+    ("threshold", "interpolation threshold", Number),
+    (
+        "first_min_x",
+        "where the test error first bottoms out",
+        Number,
+    ),
+    (
+        "first_min_test_error",
+        "test error at its first minimum",
+        Number,
+    ),
+    (
+        "second_min_x",
+        "where the test error bottoms out again",
+        Number,
+    ),
+    (
+        "second_min_test_error",
+        "test error at its second minimum",
+        Number,
+    ),
+    // Benign overfitting's theory (Bartlett et al. 2020).
+    ("r0", "effective rank r₀ of the covariance", Number),
+    ("r0_over_n", "r₀ per training example", Number),
+    ("R_k", "effective rank R_k beyond k*", Number),
+    ("k_star", "k*, where the spectrum's tail begins", Count),
+    (
+        "test_over_noise",
+        "excess test error per unit of noise",
+        Number,
+    ),
+    ("tail_var", "variance in the spectrum's tail", Number),
+    ("noise_var", "noise variance", Number),
+    ("noise_floor", "noise floor", Number),
+    // Settings a summary repeats.
+    ("seeds", "seeds", Count),
+    ("seed", "seed", Count),
+    ("steps", "training steps", Count),
+    ("trials", "draws", Count),
+    ("draws", "draws", Count),
+    ("dim", "input dimensions", Count),
+    ("train_fraction", "training fraction", Share),
+    ("weight_decay", "weight decay", Number),
+    ("noise", "label noise", Share),
+    ("flipped", "flipped training labels", Count),
+    ("ridge", "ridge penalty", Number),
+    ("validation", "validation examples", Count),
+    ("jitter", "jitter", Number),
+    ("n_over_R_k", "training examples per R_k", Number),
+    ("source", "source", Text),
+    ("mode", "mode", Text),
+    ("verdict", "verdict", Text),
+    ("why", "why", Text),
+];
+
+/// `key` in words, or `None` for a key no experiment reports.
+pub fn term(key: &str) -> Option<Term> {
+    if let Some(&(_, words, unit)) = WORDS.iter().find(|(k, _, _)| *k == key) {
+        return Some(Term::new(words, unit));
+    }
+    if let Some(t) = knob_term(key) {
+        return Some(t);
+    }
+    if let Some(stem) = key.strip_suffix("_sd") {
+        let t = term(stem)?;
+        return Some(Term::new(format!("spread of the {} (sd)", t.words), t.unit));
+    }
+    if let Some(stem) = key.strip_suffix("_each") {
+        let t = term(stem)?;
+        return Some(Term::new(format!("{}, each seed", t.words), t.unit));
+    }
+    if let Some(stem) = key.strip_suffix("_step1") {
+        let t = term(stem)?;
+        return Some(Term::new(format!("{} after one step", t.words), t.unit));
+    }
+    if let Some(stem) = key.strip_prefix("final_") {
+        let t = term(stem)?;
+        return Some(Term::new(format!("{} at the end", t.words), t.unit));
+    }
+    if let Some(stem) = key.strip_prefix("best_") {
+        let t = term(stem)?;
+        return Some(Term::new(format!("best {}", t.words), t.unit));
+    }
+    if let Some(rest) = key.strip_prefix("steps_to_")
+        && let Some((metric, percent)) = rest.rsplit_once('_')
+        && percent.parse::<u32>().is_ok()
+    {
+        let t = term(metric)?;
+        return Some(Term::new(format!("steps to {percent}% {}", t.words), Count));
+    }
+    if let Some(width) = key.strip_prefix("test_error_h")
+        && width.parse::<u32>().is_ok()
+    {
+        return Some(Term::new(
+            format!("test error with {width} hidden units"),
+            Number,
+        ));
+    }
+    None
+}
+
+/// A setting a summary repeats, in the words of its control on the page.
+fn knob_term(key: &str) -> Option<Term> {
+    use crate::spec::KnobKind;
+    let knob = crate::experiments::Experiment::ALL
+        .iter()
+        .flat_map(|e| e.knobs())
+        .find(|k| k.key == key)?;
+    let unit = match knob.kind {
+        KnobKind::Int { .. } | KnobKind::Seed => Count,
+        KnobKind::Float { .. } => Number,
+        KnobKind::Choice(_) => Text,
+    };
+    // Labels are written for a control ("Weight decay"); a term is lower case but keeps
+    // acronyms ("EMA λ").
+    let mut chars = knob.label.chars();
+    let first = chars.next()?;
+    let second_upper = chars.clone().next().is_some_and(char::is_uppercase);
+    let words = if second_upper {
+        knob.label.to_string()
+    } else {
+        first.to_lowercase().chain(chars).collect()
+    };
+    Some(Term::new(words, unit))
+}
+
+/// `key` in words with a capital first letter, or the key itself where it has none.
+pub fn title(key: &str) -> String {
+    term(key).map_or_else(|| key.to_string(), |t| t.title())
+}
+
+/// `key` in words, or the key itself where it has none.
+pub fn words(key: &str) -> String {
+    term(key).map_or_else(|| key.to_string(), |t| t.words)
+}
+
+/// `value` in `unit`: a percentage with one decimal, a whole number, or four significant
+/// digits (scientific outside 0.0001–1,000,000); "—" for a value that is not finite.
+pub fn format_value(value: f64, unit: Unit) -> String {
+    if !value.is_finite() {
+        return "—".to_string();
+    }
+    match unit {
+        Share => format!("{:.1}%", 100.0 * value),
+        Count if value.fract() == 0.0 => format!("{value:.0}"),
+        _ if value == 0.0 => "0".to_string(),
+        _ if !(1e-4..1e6).contains(&value.abs()) => format!("{value:.3e}"),
+        _ => {
+            // Four significant digits, trailing zeros dropped.
+            let digits = (3 - value.abs().log10().floor() as i32).max(0) as usize;
+            let text = format!("{value:.digits$}");
+            if text.contains('.') {
+                text.trim_end_matches('0').trim_end_matches('.').to_string()
+            } else {
+                text
+            }
+        }
+    }
+}
+
+/// A summary value (a number, a list of one number a seed, a sentence, or nothing yet) as
+/// `key` shows it.
+pub fn format_json(key: &str, value: &serde_json::Value) -> String {
+    let unit = term(key).map_or(Number, |t| t.unit);
+    match value {
+        serde_json::Value::Null => "—".to_string(),
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+        serde_json::Value::Number(n) => n
+            .as_f64()
+            .map_or("—".to_string(), |x| format_value(x, unit)),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|item| format_json(key, item))
+            .collect::<Vec<_>>()
+            .join(" "),
+        serde_json::Value::Object(_) => value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_read_whole_and_by_their_parts() {
+        assert_eq!(
+            words("steps_to_val_acc_95"),
+            "steps to 95% validation accuracy"
+        );
+        assert_eq!(
+            words("steps_to_val_acc_95_each"),
+            "steps to 95% validation accuracy, each seed"
+        );
+        assert_eq!(
+            words("final_fourier_top5"),
+            "share of the embeddings' power in the 5 strongest frequencies at the end"
+        );
+        assert_eq!(words("test_acc_sd"), "spread of the test accuracy (sd)");
+        assert_eq!(words("best_val_acc"), "best validation accuracy");
+        assert_eq!(
+            words("train_acc_flipped_step1"),
+            "accuracy on the flipped training labels after one step"
+        );
+        assert_eq!(words("test_error_h47"), "test error with 47 hidden units");
+        assert_eq!(title("n_val"), "Validation examples");
+        // Whole keys win over their parts.
+        assert_eq!(
+            words("peak_x_each"),
+            "where the test error peaks, each draw"
+        );
+        // Settings in the words of their controls.
+        assert_eq!(words("ema_lambda"), "EMA λ");
+        assert_eq!(term("splits").map(|t| t.unit), Some(Text));
+        // Unknown keys stay as they are, never blank.
+        assert_eq!(term("no_such_metric"), None);
+        assert_eq!(title("no_such_metric"), "no_such_metric");
+        assert_eq!(term("steps_to_val_acc_x"), None);
+    }
+
+    #[test]
+    fn values_are_shown_in_their_units() {
+        assert_eq!(format_value(0.9734, Share), "97.3%");
+        assert_eq!(format_value(1200.0, Count), "1200");
+        assert_eq!(format_value(2.5, Count), "2.5");
+        assert_eq!(format_value(3.00216, Number), "3.002");
+        assert_eq!(format_value(0.012346, Number), "0.01235");
+        assert_eq!(format_value(71067.0, Number), "71067");
+        assert_eq!(format_value(5e-29, Number), "5.000e-29");
+        assert_eq!(format_value(0.0, Number), "0");
+        assert_eq!(format_value(f64::NAN, Share), "—");
+        let each = serde_json::json!([731, 869, null]);
+        assert_eq!(format_json("steps_to_val_acc_95_each", &each), "731 869 —");
+        assert_eq!(
+            format_json("final_val_acc", &serde_json::json!(0.5)),
+            "50.0%"
+        );
+    }
+}

@@ -673,6 +673,38 @@ await check('no page scrolls sideways, from a 360 px phone to a 1920 px projecto
   if (wide.length) throw new Error(wide.join('; '));
   console.log(`     ${ids.length + 1} pages × 4 widths and a finished run at 360 px: none wider than the screen`);
 }));
+await check('a chart reads out every curve at the pointer and by keyboard, at a recorded step', () => withPage(cpuBrowser, 'readout', true, async (page) => {
+  await page.goto(`${base}?exp=toy2d&${tiny}&autorun=1`);
+  await waitDone(page);
+  const chart = page.locator('.chart-box').first();
+  const curves = await chart.locator('polyline').count();
+  const box = await chart.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4);
+  const readout = chart.locator('.readout');
+  await readout.waitFor({ timeout: 5_000 });
+  const rows = await readout.locator('li').count();
+  if (rows !== curves) throw new Error(`${rows} values read out for ${curves} curves`);
+  const x = await readout.locator('.readout-x').textContent();
+  const step = Number((x.match(/^training step: (\d+)$/) || [])[1]);
+  // tiny: 60 steps, evaluated every 20.
+  if (![0, 20, 40, 60].includes(step)) throw new Error(`read out at "${x}", not at a recorded step`);
+  const values = await readout.locator('.value').allTextContents();
+  if (!values.every((v) => Number.isFinite(Number(v)))) throw new Error(`values: ${values}`);
+  const first = await readout.locator('li').first().textContent();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height + 200);
+  await readout.waitFor({ state: 'detached', timeout: 5_000 });
+  // By keyboard: focus, arrows move the reading, Escape ends it.
+  await chart.focus();
+  await page.keyboard.press('ArrowRight');
+  await readout.waitFor({ timeout: 5_000 });
+  const before = await readout.locator('.readout-x').textContent();
+  for (let i = 0; i < 20; i++) await page.keyboard.press('ArrowRight');
+  const after = await readout.locator('.readout-x').textContent();
+  if (before === after) throw new Error(`the arrow keys did not move the reading (${before})`);
+  await page.keyboard.press('Escape');
+  await readout.waitFor({ state: 'detached', timeout: 5_000 });
+  console.log(`     ${x} · ${first} · keys ${before} → ${after}`);
+}));
 await check('pause, resume, stop and reset work mid-run', () => withPage(cpuBrowser, 'controls', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&steps=200000&eval_every=100`);
   await page.click('#run');

@@ -94,6 +94,52 @@ pub fn thin_band(band: &[(f64, f64, f64)]) -> Vec<(f64, f64, f64)> {
 /// The WGSL source of the decision-surface renderer.
 pub const SURFACE_WGSL: &str = include_str!("../../../../shaders/surface.wgsl");
 
+/// A chart's horizontal axis: where a data x sits across the plot area (0 at its left edge, 1
+/// at its right) and back, linear or on log10(x) from `lo` to `hi` (in those units: decades on
+/// a log axis). The page's pointer readout and the drawing use the same axis.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct XAxis {
+    pub lo: f64,
+    pub hi: f64,
+    pub log: bool,
+}
+
+impl XAxis {
+    fn scaled(&self, x: f64) -> f64 {
+        if self.log {
+            x.max(10f64.powf(self.lo)).log10()
+        } else {
+            x
+        }
+    }
+
+    /// Where `x` sits across the plot area.
+    pub fn fraction(&self, x: f64) -> f64 {
+        (self.scaled(x) - self.lo) / (self.hi - self.lo).max(1e-12)
+    }
+
+    /// The x at `fraction` across the plot area.
+    pub fn value_at(&self, fraction: f64) -> f64 {
+        let t = self.lo + fraction * (self.hi - self.lo);
+        if self.log { 10f64.powf(t) } else { t }
+    }
+
+    /// The point of `points` nearest to `x` across the plot (on a log axis, nearest on the
+    /// log scale), among those with a finite value and, on a log axis, a positive x.
+    pub fn nearest(&self, points: &[(f64, f64)], x: f64) -> Option<(f64, f64)> {
+        let at = self.fraction(x);
+        points
+            .iter()
+            .filter(|(px, y)| y.is_finite() && (!self.log || *px > 0.0))
+            .min_by(|a, b| {
+                (self.fraction(a.0) - at)
+                    .abs()
+                    .total_cmp(&(self.fraction(b.0) - at).abs())
+            })
+            .copied()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +219,33 @@ mod tests {
             escape_markup("<b a=\"1\">&'"),
             "&lt;b a=&quot;1&quot;&gt;&amp;&#39;"
         );
+    }
+
+    #[test]
+    fn an_axis_maps_both_ways_and_finds_the_nearest_point() {
+        let linear = XAxis {
+            lo: 0.0,
+            hi: 1000.0,
+            log: false,
+        };
+        assert_eq!(linear.fraction(250.0), 0.25);
+        assert_eq!(linear.value_at(0.75), 750.0);
+        let points = [(0.0, 0.1), (100.0, 0.5), (200.0, f64::NAN), (300.0, 0.9)];
+        assert_eq!(linear.nearest(&points, 140.0), Some((100.0, 0.5)));
+        // A point without a value is skipped for its neighbour.
+        assert_eq!(linear.nearest(&points, 210.0), Some((300.0, 0.9)));
+        assert_eq!(linear.nearest(&[], 10.0), None);
+        let log = XAxis {
+            lo: 0.0,
+            hi: 4.0,
+            log: true,
+        };
+        assert!((log.fraction(100.0) - 0.5).abs() < 1e-12);
+        assert!((log.value_at(0.25) - 10.0).abs() < 1e-9);
+        // Nearest on the log scale: 30 is nearer 10 than 100 there (log 30 = 1.48).
+        let steps = [(0.0, 1.0), (10.0, 2.0), (100.0, 3.0)];
+        assert_eq!(log.nearest(&steps, 30.0), Some((10.0, 2.0)));
+        // Step 0 is not on a log axis.
+        assert_eq!(log.nearest(&steps, 1.0), Some((10.0, 2.0)));
     }
 }

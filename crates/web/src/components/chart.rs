@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use overfit_core::plot::{escape_markup as escape, thin, thin_band};
+use overfit_core::plot::{XAxis, escape_markup as escape, thin, thin_band};
 
 /// One curve.
 pub struct Line {
@@ -44,6 +44,8 @@ const L: f64 = 52.0;
 const R: f64 = 12.0;
 const T: f64 = 28.0;
 const B: f64 = 40.0;
+/// Legend entries per row.
+const LEGEND_COLUMNS: usize = 2;
 
 fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     let span = (hi - lo).max(1e-12);
@@ -77,36 +79,98 @@ fn fmt_tick(v: f64) -> String {
 
 /// The chart's width and height in SVG units (its legend included).
 pub fn size(spec: &ChartSpec) -> (f64, f64) {
-    (W, H + 8.0 + 14.0 * spec.lines.len().div_ceil(3) as f64)
+    (
+        W,
+        H + 8.0 + 14.0 * spec.lines.len().div_ceil(LEGEND_COLUMNS) as f64,
+    )
+}
+
+/// The chart's x axis: from 0 (the decade below the smallest positive x on a log axis; step
+/// 0 is left out there) to the largest x.
+pub fn x_axis(spec: &ChartSpec) -> XAxis {
+    let xs = spec.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+    let x_max = xs.clone().fold(1.0, f64::max);
+    let x_min = xs.filter(|x| *x > 0.0).fold(f64::MAX, f64::min);
+    let lo = if !spec.log_x {
+        0.0
+    } else if x_min < f64::MAX {
+        x_min.log10().floor()
+    } else {
+        0.0
+    };
+    let top = if spec.log_x {
+        x_max.max(10f64.powf(lo)).log10()
+    } else {
+        x_max
+    };
+    XAxis {
+        lo,
+        hi: top.max(lo + 1e-9),
+        log: spec.log_x,
+    }
+}
+
+/// What the chart shows at a point across it: the x of the nearest recorded point, where that
+/// sits (a fraction of the chart's width), and each curve's value there.
+pub struct Readout {
+    pub x: f64,
+    pub at: f64,
+    pub rows: Vec<(String, &'static str, f64)>,
+}
+
+/// The readout at `fraction` of the chart's width (where a pointer is; in the margins, the
+/// plot's nearest edge), or `None` with nothing drawn.
+pub fn readout(spec: &ChartSpec, fraction: f64) -> Option<Readout> {
+    let across = ((fraction * W - L) / (W - L - R)).clamp(0.0, 1.0);
+    let axis = x_axis(spec);
+    let wanted = axis.value_at(across);
+    // The recorded x nearest the pointer over every curve; each curve's value nearest it.
+    let x = spec
+        .lines
+        .iter()
+        .filter_map(|l| axis.nearest(&l.points, wanted))
+        .map(|p| p.0)
+        .min_by(|a, b| {
+            (axis.fraction(*a) - axis.fraction(wanted))
+                .abs()
+                .total_cmp(&(axis.fraction(*b) - axis.fraction(wanted)).abs())
+        })?;
+    let rows = spec
+        .lines
+        .iter()
+        .filter_map(|l| {
+            let (_, y) = axis.nearest(&l.points, x)?;
+            Some((l.label.clone(), l.color, y))
+        })
+        .collect();
+    Some(Readout {
+        x,
+        at: (L + axis.fraction(x) * (W - L - R)) / W,
+        rows,
+    })
 }
 
 /// Renders the chart as a standalone SVG document.
 pub fn render(spec: &ChartSpec) -> String {
-    let xs = spec.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
     let ys = spec
         .lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .filter(|y| y.is_finite());
-    let x_max = xs.clone().fold(1.0, f64::max);
-    // A log axis starts at the decade below the smallest positive x (step 0 is left out).
-    let x_min = xs.clone().filter(|x| *x > 0.0).fold(f64::MAX, f64::min);
-    let log_lo = if x_min < f64::MAX {
-        x_min.log10().floor()
-    } else {
-        0.0
-    };
+    let axis = x_axis(spec);
+    let x_max = spec
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.0))
+        .fold(1.0, f64::max);
     let tx = |x: f64| {
         if spec.log_x {
-            x.max(10f64.powf(log_lo)).log10()
+            x.max(10f64.powf(axis.lo)).log10()
         } else {
             x
         }
     };
-    let (x_lo, x_hi) = (
-        if spec.log_x { log_lo } else { 0.0 },
-        tx(x_max).max(if spec.log_x { log_lo } else { 0.0 } + 1e-9),
-    );
+    let (x_lo, x_hi) = (axis.lo, axis.hi);
     let (y_lo, y_hi) = spec.y_range.unwrap_or_else(|| {
         let hi = ys.clone().fold(0.0, f64::max);
         if spec.log_y {
@@ -125,7 +189,7 @@ pub fn render(spec: &ChartSpec) -> String {
         if spec.log_y { y.max(y_lo).log10() } else { y }
     };
     let (ty_lo, ty_hi) = (ty(y_lo), ty(y_hi));
-    let px = |x: f64| L + (tx(x) - x_lo) / (x_hi - x_lo) * (W - L - R);
+    let px = |x: f64| L + axis.fraction(x) * (W - L - R);
     let py = |y: f64| {
         T + (1.0 - (ty(y.clamp(y_lo, y_hi)) - ty_lo) / (ty_hi - ty_lo).max(1e-12)) * (H - T - B)
     };
@@ -259,9 +323,9 @@ pub fn render(spec: &ChartSpec) -> String {
             line.color,
             pts.join(" ")
         );
-        // Legend below the plot, three entries per row.
-        let (row, col) = (i / 3, i % 3);
-        let lx = L + col as f64 * (W - L - R) / 3.0;
+        // Legend below the plot, two entries per row (room for "run: metric" in words).
+        let (row, col) = (i / LEGEND_COLUMNS, i % LEGEND_COLUMNS);
+        let lx = L + col as f64 * (W - L - R) / LEGEND_COLUMNS as f64;
         let ly = H + 6.0 + 14.0 * row as f64;
         let _ = write!(
             s,

@@ -1,4 +1,5 @@
 pub mod chart;
+pub mod chart_box;
 pub mod controls;
 pub mod gallery;
 pub mod problems;

@@ -8,6 +8,7 @@ use overfit_core::spec::{AnySpec, Preset};
 use wasm_bindgen::JsCast;
 
 use crate::components::chart::{self, ChartSpec, Line, Marker, PALETTE};
+use crate::components::chart_box::{ChartBox, Hover};
 use crate::components::controls::Controls;
 use crate::components::gallery::GalleryView;
 use crate::components::problems::Problems;
@@ -439,16 +440,14 @@ pub fn ExperimentPage(
         Status::Done => "status done",
         _ => "status",
     };
-    let chart_svgs = move || {
+    let chart_specs = move || {
         view.report.with(|r| {
-            r.as_ref().map(|r| {
-                charts(experiment, r)
-                    .iter()
-                    .map(chart::render)
-                    .collect::<Vec<_>>()
-            })
+            r.as_ref()
+                .map(|r| charts(experiment, r))
+                .unwrap_or_default()
         })
     };
+    let hover: Hover = RwSignal::new(None);
     // One row per summary key, one column per run.
     let summary_table = move || {
         view.report.with(|r| {
@@ -684,7 +683,7 @@ pub fn ExperimentPage(
                 </section>
                 <section class="panel results">
                     <div class="charts">
-                        {move || chart_svgs().unwrap_or_default().into_iter().map(|svg| view! { <div class="chart-box" inner_html=svg></div> }).collect_view()}
+                        {move || chart_specs().into_iter().enumerate().map(|(index, spec)| view! { <ChartBox index=index spec=spec hover=hover /> }).collect_view()}
                     </div>
                     <div class="verdicts" id="verdicts">{verdicts}</div>
                     <PaperComparison experiment=experiment preset=preset spec=spec report=Signal::from(view.report) />

@@ -1,0 +1,112 @@
+//! A chart on the page with a readout: under the pointer or a finger (drag across it), or
+//! with the arrow keys once it has focus, a guide line at the nearest recorded x and every
+//! curve's value there. The readout follows the live report: it stays where the reader put it
+//! while the run updates the curves.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::chart::{self, ChartSpec};
+
+/// Where the reader is reading: which chart, and the fraction of its width.
+pub type Hover = RwSignal<Option<(usize, f64)>>;
+
+/// Keyboard steps across a chart's width.
+const KEY_STEPS: f64 = 40.0;
+
+#[component]
+pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover) -> impl IntoView {
+    let svg = chart::render(&spec);
+    let title = spec.title.clone();
+    let at_pointer = move |ev: web_sys::PointerEvent| {
+        let Some(el) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let rect = el.get_bounding_client_rect();
+        if rect.width() > 0.0 {
+            let fraction = (f64::from(ev.client_x()) - rect.left()) / rect.width();
+            hover.set(Some((index, fraction.clamp(0.0, 1.0))));
+        }
+    };
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        let step = match ev.key().as_str() {
+            "ArrowRight" => 1.0,
+            "ArrowLeft" => -1.0,
+            "Escape" => {
+                hover.set(None);
+                return;
+            }
+            _ => return,
+        };
+        ev.prevent_default();
+        let now = hover
+            .get_untracked()
+            .filter(|(i, _)| *i == index)
+            .map_or(0.5, |(_, f)| f);
+        hover.set(Some((index, (now + step / KEY_STEPS).clamp(0.0, 1.0))));
+    };
+    let x_words = spec.x_label.clone();
+    let readout = move || {
+        let (_, fraction) = hover.get().filter(|(i, _)| *i == index)?;
+        let r = chart::readout(&spec, fraction)?;
+        let at = r.at * 100.0;
+        // Beside the guide, on the side with more room, never past the chart's edge.
+        let side = if r.at > 0.5 {
+            format!(
+                "right:calc({:.2}% + 8px);max-width:calc({at:.2}% - 16px)",
+                100.0 - at
+            )
+        } else {
+            format!(
+                "left:calc({at:.2}% + 8px);max-width:calc({:.2}% - 16px)",
+                100.0 - at
+            )
+        };
+        let rows = r
+            .rows
+            .into_iter()
+            .map(|(label, color, value)| {
+                view! {
+                    <li>
+                        <span class="swatch" style=format!("background:{color}")></span>
+                        <span class="what">{label}</span>
+                        <span class="value">{overfit_core::terms::format_value(value, overfit_core::terms::Unit::Number)}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <div class="guide" style=format!("left:{at:.2}%")></div>
+            <div class="readout" style=side>
+                <div class="readout-x">
+                    {format!("{}: {}", x_words, overfit_core::terms::format_value(r.x, overfit_core::terms::Unit::Number))}
+                </div>
+                <ul>{rows}</ul>
+            </div>
+        })
+    };
+    view! {
+        <div
+            class="chart-box"
+            tabindex="0"
+            role="group"
+            aria-label=format!("{title}: point at the chart, or use the left and right arrow keys, to read its values")
+            on:pointermove=at_pointer
+            on:pointerdown=at_pointer
+            on:pointerleave=move |ev: web_sys::PointerEvent| {
+                // A finger lifted keeps its reading; a mouse that leaves clears it.
+                if ev.pointer_type() == "mouse" {
+                    hover.set(None);
+                }
+            }
+            on:keydown=on_key
+            on:blur=move |_| hover.set(None)
+        >
+            <div class="chart-svg" inner_html=svg></div>
+            <div class="readout-layer" aria-live="polite">{readout}</div>
+        </div>
+    }
+}

@@ -118,6 +118,12 @@ async function runDoubleDescent(page, base, query) {
   return { seconds, panels, lines, markers, summary };
 }
 
+// Opens "Advanced settings" (where every control outside an experiment's story is).
+async function openAdvanced(page) {
+  const details = page.locator('details.advanced');
+  if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
+}
+
 // The summary table as a reader sees it, then its rows' keys (metrics.json's names).
 async function summaryText(page) {
   return page.locator('table.summary').evaluate((t) => `${t.textContent} ${[...t.querySelectorAll('tr[data-key]')].map((r) => r.dataset.key).join(' ')}`);
@@ -183,6 +189,7 @@ await check('a tiny benign-overfitting XOR run trains on WebGPU, beside what the
   const you = await page.locator('#comparison tr[data-key="train_acc_flipped"] td.you').textContent();
   if (!/%$/.test(you)) throw new Error(`the flipped-label accuracy should be a percentage, got "${you}"`);
   if (!(await page.locator('#mode-note').textContent()).includes('flipped')) throw new Error('the xor mode is not described');
+  await openAdvanced(page);
   if (await page.locator('input[name="tail"]').isVisible()) throw new Error('linear knobs are shown in the xor mode');
   const verdict = await page.locator('.verdict[data-run="relu-net"]').textContent();
   if (!/^relu-net: (benign|tempered|catastrophic)\. Every training label is fitted/.test(verdict)) throw new Error(`verdict: ${verdict}`);
@@ -498,6 +505,7 @@ await check('a tiny double-descent sweep draws its curves and marks the threshol
   const axis = await page.locator('.chart-box').first().textContent();
   if (!axis.includes('features (log scale)')) throw new Error('the x axis should be the feature count, log scale');
   // The sample-wise controls are hidden in the features mode and shown in the samples mode.
+  await openAdvanced(page);
   if (await page.locator('input[name="dim"]').isVisible()) throw new Error('dim is shown in the features mode');
   if (!(await page.locator('#mode-note').textContent()).includes('closed form')) throw new Error('the features mode is not described');
   await page.selectOption('select[name="mode"]', 'samples');
@@ -704,6 +712,29 @@ await check('a chart reads out every curve at the pointer and by keyboard, at a 
   await page.keyboard.press('Escape');
   await readout.waitFor({ state: 'detached', timeout: 5_000 });
   console.log(`     ${x} · ${first} · keys ${before} → ${after}`);
+}));
+await check('each page opens with its story: three to five controls, the rest under Advanced, opened by a link that changed one', () => withPage(cpuBrowser, 'story', true, async (page) => {
+  await page.goto(base);
+  await page.waitForSelector('a.card[data-experiment]', { timeout: 60_000 });
+  const ids = await page.locator('a.card[data-experiment]').evaluateAll((cards) => cards.map((c) => c.dataset.experiment));
+  const seen = [];
+  for (const id of ids) {
+    await page.goto(`${base}?exp=${id}`);
+    await page.waitForSelector('#status', { timeout: 60_000 });
+    const watch = await page.locator('#watch').textContent();
+    if (!watch.startsWith('What to watch: ') || watch.length < 60) throw new Error(`${id}: no "what to watch" line (${watch})`);
+    const first = await page.locator('label.control:visible').count();
+    if (first < 1 || first > 5) throw new Error(`${id}: ${first} controls in view before Advanced is opened`);
+    if (await page.locator('details.advanced').evaluate((d) => d.open)) throw new Error(`${id}: Advanced is open on a plain link`);
+    await openAdvanced(page);
+    const all = await page.locator('label.control:visible').count();
+    if (all <= first) throw new Error(`${id}: Advanced shows nothing more`);
+    seen.push(`${id} ${first}/${all}`);
+  }
+  await page.goto(`${base}?exp=toy2d&init_seed=77`);
+  await page.waitForSelector('#status', { timeout: 60_000 });
+  if (!(await page.locator('details.advanced').evaluate((d) => d.open))) throw new Error('a link that changed an advanced setting should open Advanced');
+  console.log(`     controls in view / with Advanced: ${seen.join(', ')}`);
 }));
 await check('pause, resume, stop and reset work mid-run', () => withPage(cpuBrowser, 'controls', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&steps=200000&eval_every=100`);

@@ -224,7 +224,7 @@ mod tests {
         );
         assert!(
             text.lines()
-                .any(|l| l.starts_with("  Parameters ") && l.ends_with(" 1011")),
+                .any(|l| l.starts_with("  Parameters ") && l.ends_with(" 1,011")),
             "{text}"
         );
     }

@@ -12,11 +12,12 @@
 /// How a value is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
-    /// A share between 0 and 1, shown as a percentage.
-    Share,
-    /// Optimizer steps (or epochs, or examples): a whole number.
+    /// A share between 0 and 1, shown as a percentage with one decimal.
+    Percent,
+    /// Optimizer steps (or epochs, or examples): a whole number with thousands separators.
     Count,
-    /// Any other number (a loss, a norm, a mean squared error, a rate).
+    /// Any other number (a loss, a norm, a mean squared error, a rate): four significant
+    /// digits.
     Number,
     /// A sentence or a list in words.
     Text,
@@ -28,6 +29,13 @@ pub struct Term {
     /// What a person reads, lower case ("training accuracy"); [`Term::title`] capitalises it.
     pub words: String,
     pub unit: Unit,
+}
+
+impl Unit {
+    /// `value` in this unit (see [`format_value`]).
+    pub fn show(self, value: f64) -> String {
+        format_value(value, self)
+    }
 }
 
 impl Term {
@@ -53,7 +61,7 @@ impl Term {
     }
 }
 
-use Unit::{Count, Number, Share, Text};
+use Unit::{Count, Number, Percent, Text};
 
 /// Keys in words, whole.
 const WORDS: &[(&str, &str, Unit)] = &[
@@ -74,9 +82,9 @@ const WORDS: &[(&str, &str, Unit)] = &[
     ("strength", "augmentation strength", Number),
     ("ratio", "features per training example", Number),
     // Accuracy, loss and error.
-    ("train_acc", "training accuracy", Share),
-    ("val_acc", "validation accuracy", Share),
-    ("test_acc", "test accuracy", Share),
+    ("train_acc", "training accuracy", Percent),
+    ("val_acc", "validation accuracy", Percent),
+    ("test_acc", "test accuracy", Percent),
     ("train_loss", "training loss", Number),
     ("val_loss", "validation loss", Number),
     ("test_loss", "test loss", Number),
@@ -94,8 +102,8 @@ const WORDS: &[(&str, &str, Unit)] = &[
     ),
     ("test_error_small", "test error (small set)", Number),
     ("test_error_large", "test error (large set)", Number),
-    ("train_zero_one", "training classification error", Share),
-    ("test_zero_one", "test classification error", Share),
+    ("train_zero_one", "training classification error", Percent),
+    ("test_zero_one", "test classification error", Percent),
     ("train_mse", "training mean squared error", Number),
     ("test_mse", "test mean squared error", Number),
     (
@@ -106,33 +114,33 @@ const WORDS: &[(&str, &str, Unit)] = &[
     (
         "train_acc_flipped",
         "accuracy on the flipped training labels",
-        Share,
+        Percent,
     ),
     (
         "train_acc_clean",
         "accuracy on the clean training labels",
-        Share,
+        Percent,
     ),
     (
         "test_acc_clean",
         "test accuracy against the clean labels",
-        Share,
+        Percent,
     ),
     (
         "test_acc_noisy",
         "test accuracy against noisy labels",
-        Share,
+        Percent,
     ),
     (
         "optimal_test_acc_noisy",
         "best possible test accuracy against noisy labels",
-        Share,
+        Percent,
     ),
-    ("test_acc_by_seed", "test accuracy of each seed", Share),
+    ("test_acc_by_seed", "test accuracy of each seed", Percent),
     (
         "test_acc_at_best",
         "test accuracy at the best strength",
-        Share,
+        Percent,
     ),
     (
         "steps_to_fit_all",
@@ -150,7 +158,7 @@ const WORDS: &[(&str, &str, Unit)] = &[
     (
         "fourier_top5",
         "share of the embeddings' power in the 5 strongest frequencies",
-        Share,
+        Percent,
     ),
     (
         "key_frequencies",
@@ -158,17 +166,17 @@ const WORDS: &[(&str, &str, Unit)] = &[
         Text,
     ),
     // A treatment against its control.
-    ("gain", "gain in test accuracy over the control", Share),
-    ("spread", "spread between seeds (largest sd)", Share),
+    ("gain", "gain in test accuracy over the control", Percent),
+    ("spread", "spread between seeds (largest sd)", Percent),
     (
         "error_reduction",
         "share of the control's test error removed",
-        Share,
+        Percent,
     ),
     (
         "strongest_gain",
         "gain of the strongest augmentation",
-        Share,
+        Percent,
     ),
     ("best_strength", "best augmentation strength", Number),
     (
@@ -226,9 +234,9 @@ const WORDS: &[(&str, &str, Unit)] = &[
     ("trials", "draws", Count),
     ("draws", "draws", Count),
     ("dim", "input dimensions", Count),
-    ("train_fraction", "training fraction", Share),
+    ("train_fraction", "training fraction", Percent),
     ("weight_decay", "weight decay", Number),
-    ("noise", "label noise", Share),
+    ("noise", "label noise", Percent),
     ("flipped", "flipped training labels", Count),
     ("ridge", "ridge penalty", Number),
     ("validation", "validation examples", Count),
@@ -328,8 +336,18 @@ pub fn format_value(value: f64, unit: Unit) -> String {
         return "—".to_string();
     }
     match unit {
-        Share => format!("{:.1}%", 100.0 * value),
-        Count if value.fract() == 0.0 => format!("{value:.0}"),
+        Percent => format!("{:.1}%", 100.0 * value),
+        Count => {
+            let digits = format!("{:.0}", value.abs().round());
+            let mut out = String::from(if value < -0.5 { "-" } else { "" });
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                    out.push(',');
+                }
+                out.push(c);
+            }
+            out
+        }
         _ if value == 0.0 => "0".to_string(),
         _ if !(1e-4..1e6).contains(&value.abs()) => format!("{value:.3e}"),
         _ => {
@@ -407,15 +425,19 @@ mod tests {
 
     #[test]
     fn values_are_shown_in_their_units() {
-        assert_eq!(format_value(0.9734, Share), "97.3%");
-        assert_eq!(format_value(1200.0, Count), "1200");
-        assert_eq!(format_value(2.5, Count), "2.5");
+        assert_eq!(format_value(0.9734, Percent), "97.3%");
+        assert_eq!(format_value(1200.0, Count), "1,200");
+        assert_eq!(Count.show(39_890.0), "39,890");
+        assert_eq!(Count.show(910.4), "910");
+        assert_eq!(Count.show(-1234.0), "-1,234");
+        assert_eq!(Percent.show(0.4725), "47.2%");
+        assert_eq!(Number.show(23.2698), "23.27");
         assert_eq!(format_value(3.00216, Number), "3.002");
         assert_eq!(format_value(0.012346, Number), "0.01235");
         assert_eq!(format_value(71067.0, Number), "71067");
         assert_eq!(format_value(5e-29, Number), "5.000e-29");
         assert_eq!(format_value(0.0, Number), "0");
-        assert_eq!(format_value(f64::NAN, Share), "—");
+        assert_eq!(format_value(f64::NAN, Percent), "—");
         let each = serde_json::json!([731, 869, null]);
         assert_eq!(format_json("steps_to_val_acc_95_each", &each), "731 869 —");
         assert_eq!(

@@ -152,36 +152,8 @@ pub struct Comparison {
     pub marks_steps: bool,
 }
 
-/// How a comparison's numbers read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unit {
-    /// Fractions, shown as percentages with one decimal.
-    Percent,
-    /// Whole numbers (e.g. steps), with thousands separators.
-    Count,
-    /// Real numbers, shown with two decimals.
-    Number,
-}
-
-impl Unit {
-    pub fn show(self, v: f64) -> String {
-        match self {
-            Unit::Percent => format!("{:.1}%", 100.0 * v),
-            Unit::Number => format!("{v:.2}"),
-            Unit::Count => {
-                let digits = (v.round() as u64).to_string();
-                let mut out = String::new();
-                for (i, c) in digits.chars().enumerate() {
-                    if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                        out.push(',');
-                    }
-                    out.push(c);
-                }
-                out
-            }
-        }
-    }
-}
+/// How a number is shown (see [`crate::terms`]).
+pub use crate::terms::Unit;
 
 /// One published number and where the user's counterpart is.
 #[derive(Clone, Copy, Debug)]
@@ -229,6 +201,11 @@ pub struct Info {
     /// The source, as a citation.
     pub paper: &'static str,
     pub paper_url: &'static str,
+    /// One or two sentences above the charts: what is about to happen, and where to look.
+    pub watch: &'static str,
+    /// The three to five knobs that tell the experiment's story, in the order a page shows
+    /// them first; every other knob is under "Advanced".
+    pub story: &'static [&'static str],
 }
 
 impl Experiment {
@@ -407,11 +384,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn comparison_units_read_as_people_write_them() {
-        assert_eq!(Unit::Count.show(39_890.0), "39,890");
-        assert_eq!(Unit::Count.show(910.4), "910");
-        assert_eq!(Unit::Percent.show(0.4725), "47.2%");
-        assert_eq!(Unit::Number.show(23.2698), "23.27");
+    fn each_story_is_three_to_five_of_the_experiments_own_knobs() {
+        for e in Experiment::ALL {
+            let story = e.info().story;
+            assert!((3..=5).contains(&story.len()), "{}: {story:?}", e.id());
+            for (i, key) in story.iter().enumerate() {
+                assert!(
+                    e.knobs().iter().any(|k| k.key == *key),
+                    "{}: {key} is not a knob",
+                    e.id()
+                );
+                assert!(!story[..i].contains(key), "{}: {key} twice", e.id());
+            }
+        }
     }
 
     #[test]

@@ -38,6 +38,24 @@ impl Preset {
             Preset::Ci => "ci",
         }
     }
+
+    /// The preset in words, for a button; the title says what it is for.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Preset::Paper => (
+                "The paper",
+                "The published setting, sized for a real GPU (hours on a CPU)",
+            ),
+            Preset::Quick => (
+                "A quick look",
+                "Shows the phenomenon in about a minute in a browser",
+            ),
+            Preset::Ci => (
+                "The test setting",
+                "What the project's own tests run: the phenomenon on two CPU cores in minutes",
+            ),
+        }
+    }
 }
 
 impl std::str::FromStr for Preset {

@@ -411,6 +411,27 @@ pub fn ExperimentPage(
         .iter()
         .filter(|k| !embed.hides(k.key))
         .collect();
+    // The story's controls first, in its order; the rest under "Advanced", open when the link
+    // changed one of them from its preset (the reader sees what differs).
+    let story_keys = experiment.info().story;
+    let story_knobs: Vec<_> = story_keys
+        .iter()
+        .filter_map(|key| visible_knobs.iter().find(|k| k.key == *key).copied())
+        .collect();
+    let advanced_knobs: Vec<_> = visible_knobs
+        .iter()
+        .filter(|k| !story_keys.contains(&k.key))
+        .copied()
+        .collect();
+    let advanced_open = {
+        let (preset_json, link_json) = (
+            experiment.preset(preset).to_json(),
+            spec.with_untracked(AnySpec::to_json),
+        );
+        advanced_knobs
+            .iter()
+            .any(|k| preset_json.get(k.key) != link_json.get(k.key))
+    };
 
     let badge = move || match view.compute.get() {
         None => (
@@ -608,7 +629,8 @@ pub fn ExperimentPage(
             } else {
                 "preset"
             };
-            view! { <a class=class href=href>{p.name()}</a> }
+            let (words, title) = p.words();
+            view! { <a class=class href=href title=title data-preset=p.name()>{words}</a> }
         })
         .collect_view();
 
@@ -640,7 +662,7 @@ pub fn ExperimentPage(
                         n => format!("{n} workers"),
                     }}
                 </span>
-                {(!embedded).then(|| view! { <span class="presets">"Preset: "{preset_links}</span> })}
+                {(!embedded).then(|| view! { <span class="presets">"Start from: "{preset_links}</span> })}
                 <button id="copy-link" class="share" on:click=on_copy_link>"Copy link"</button>
                 <button id="copy-embed" class="share" on:click=on_copy_embed>"Copy embed code"</button>
             </div>
@@ -679,9 +701,16 @@ pub fn ExperimentPage(
                         "The GPU stopped this run. "
                         <button id="run-on-cpu" on:click=on_cpu>"Run on the CPU"</button>
                     </p>
-                    <Controls knobs=visible_knobs spec=spec disabled=running />
+                    <Controls knobs=story_knobs spec=spec disabled=running />
+                    {(!advanced_knobs.is_empty()).then(|| view! {
+                        <details class="advanced" open=advanced_open>
+                            <summary>"Advanced settings"</summary>
+                            <Controls knobs=advanced_knobs spec=spec disabled=running />
+                        </details>
+                    })}
                 </section>
                 <section class="panel results">
+                    <p class="watch" id="watch"><strong>"What to watch: "</strong>{experiment.info().watch}</p>
                     <div class="charts">
                         {move || chart_specs().into_iter().enumerate().map(|(index, spec)| view! { <ChartBox index=index spec=spec hover=hover /> }).collect_view()}
                     </div>

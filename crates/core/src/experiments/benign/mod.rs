@@ -59,6 +59,8 @@ pub static INFO: Info = Info {
         2020); Xu, Wang, Frei, Vardi & Hu, Benign overfitting and grokking in ReLU networks for \
         XOR cluster data (ICLR 2024)",
     paper_url: "https://arxiv.org/abs/2310.02541",
+    watch: "Watch the flipped labels: the network fits every one of them (training accuracy on them reaches 100%), yet its test accuracy on clean labels stays high; that is benign overfitting.",
+    story: &["mode", "flip", "xor_n", "n_train", "noise"],
 };
 
 /// Charts of the `xor` mode (x: gradient-descent step, log scale).

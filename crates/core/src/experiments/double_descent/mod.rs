@@ -75,6 +75,8 @@ pub static INFO: Info = Info {
         Greydanus, Scaling down deep learning with MNIST-1D (2020); Heckel & Yilmaz, Early \
         stopping in deep networks: double descent and how to eliminate it (ICLR 2021)",
     paper_url: "https://arxiv.org/abs/1812.11118",
+    watch: "Watch the test error as the model grows: it falls, rises to a peak where the model just fits every training point (the dotted line), then falls again past it; ridge flattens the peak.",
+    story: &["mode", "n_train", "label_noise", "ridge", "noise"],
 };
 
 /// Charts of the `features` mode (x: feature count).

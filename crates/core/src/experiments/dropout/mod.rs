@@ -27,6 +27,14 @@ pub static INFO: Info = Info {
     paper: "Hinton, Srivastava, Krizhevsky, Sutskever & Salakhutdinov, Improving neural networks \
         by preventing co-adaptation of feature detectors (2012); Srivastava et al., JMLR (2014)",
     paper_url: "https://arxiv.org/abs/1207.0580",
+    watch: "Watch the test accuracy with dropout (one colour) against without (the other): without it the network fits the noisy labels and its test accuracy falls back; with it the fall is smaller. The shaded bands are the spread between seeds.",
+    story: &[
+        "dataset",
+        "n_train",
+        "label_noise",
+        "hidden_dropout",
+        "width",
+    ],
 };
 
 pub static PANELS: &[Panel] = &[

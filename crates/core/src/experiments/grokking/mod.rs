@@ -29,11 +29,20 @@ pub static INFO: Info = Info {
         training accuracy quickly, yet validation accuracy stays near chance for thousands of \
         steps and then suddenly climbs to 100%: it groks. Grokfast adds a low-pass filtered copy \
         of each gradient (an exponential or windowed moving average) to the gradient, \
-        amplifying the slow component that drives generalisation, and the jump comes tens of \
-        times sooner.",
+        amplifying the slow component that drives generalisation, and the jump comes sooner. \
+        As in the paper, each filter also trains with more weight decay than the baseline, \
+        which speeds grokking up by itself; the \"controls\" comparison tells the two apart.",
     paper: "Lee et al., Grokfast: Accelerated Grokking by Amplifying Slow Gradients (2024); \
         Power et al., Grokking (2022)",
     paper_url: "https://arxiv.org/abs/2405.20233",
+    watch: "Watch validation accuracy (solid lines): training accuracy (dashed) reaches 100% within a few hundred steps, validation stays near chance for much longer, then jumps. The Grokfast runs jump first; the Fourier share rises as they do.",
+    story: &[
+        "op",
+        "train_fraction",
+        "weight_decay",
+        "compare",
+        "ema_lambda",
+    ],
 };
 
 /// What the Grokfast paper reports for its setting: steps to 95% validation accuracy.
@@ -782,10 +791,49 @@ pub fn fraction_runs(report: &Report) -> Vec<RunReport> {
     out
 }
 
+/// A filter compared with the baseline only (no run of its weight decay without the filter):
+/// the speed-up, and, where the filter trains with a larger weight decay than the baseline,
+/// that this comparison cannot tell the two apart (`compare=controls` can).
+fn uncontrolled(
+    name: &str,
+    (filter, baseline): (Option<f64>, Option<f64>),
+    (its_decay, base_decay): (Option<f64>, Option<f64>),
+    steps: f64,
+    median: &str,
+) -> Option<String> {
+    let gain = match (filter, baseline) {
+        (None, _) => return None,
+        (Some(f), Some(b)) if b > f => format!(
+            "{name} reached 95% validation accuracy at step {f:.0}, the baseline at step {b:.0}{median}: {:.1}× sooner",
+            b / f.max(1.0)
+        ),
+        (Some(f), Some(b)) => format!(
+            "{name} reached 95% validation accuracy at step {f:.0}, the baseline at step {b:.0}{median}: no sooner"
+        ),
+        (Some(f), None) => format!(
+            "{name} reached 95% validation accuracy at step {f:.0}{median}; the baseline did not within {steps:.0} steps: more than {:.1}× sooner",
+            steps / f.max(1.0)
+        ),
+    };
+    let decays = match (its_decay, base_decay) {
+        (Some(w), Some(b)) if w > b && b > 0.0 => format!(
+            ". But it also trains with {:.0}× the baseline's weight decay ({w} against {b}), and weight decay alone speeds grokking up: this comparison cannot tell the filter's share from the weight decay's. Compare \"controls\" trains that weight decay without the filter.",
+            w / b
+        ),
+        (Some(w), Some(b)) if w > b => format!(
+            ". But it also trains with weight decay {w} against the baseline's {b}, and weight decay alone speeds grokking up: compare \"controls\" trains that weight decay without the filter."
+        ),
+        _ => ", with the baseline's weight decay: the gain is the filter's.".to_string(),
+    };
+    Some(gain + &decays)
+}
+
 /// Sentences that say how much of each filter's speed-up is the filter: its steps to 95%
 /// validation accuracy (medians over seeds) against its weight-decay-only control's
 /// (`compare=controls`), the baseline's, and, with `compare=sweep`, the best of every run
-/// without a filter. From the whole report, so runs trained apart are compared after merging.
+/// without a filter. Without a control, its speed-up over the baseline and what else differs
+/// (its larger weight decay). From the whole report, so runs trained apart are compared after
+/// merging.
 pub fn filter_verdicts(report: &Report) -> Vec<String> {
     let run = |label: &str| report.runs.iter().find(|r| r.label == label);
     let reached = |label: &str| {
@@ -824,12 +872,36 @@ pub fn filter_verdicts(report: &Report) -> Vec<String> {
                 .min_by(|a, b| a.0.total_cmp(&b.0))
         })
         .flatten();
+    let decay = |key: &str| report.spec.get(key).and_then(Value::as_f64);
     let mut out = Vec::new();
-    for (filter, control, name) in [
-        ("grokfast-ema", "wd-only-ema", "Grokfast-EMA"),
-        ("grokfast-ma", "wd-only-ma", "Grokfast-MA"),
+    for (filter, control, name, its_decay) in [
+        (
+            "grokfast-ema",
+            "wd-only-ema",
+            "Grokfast-EMA",
+            "ema_weight_decay",
+        ),
+        (
+            "grokfast-ma",
+            "wd-only-ma",
+            "Grokfast-MA",
+            "ma_weight_decay",
+        ),
     ] {
-        if run(filter).is_none() || run(control).is_none() {
+        if run(filter).is_none() {
+            continue;
+        }
+        if run(control).is_none() {
+            // The filter against the baseline alone: say what else differs between them.
+            if let Some(sentence) = uncontrolled(
+                name,
+                (reached(filter), reached("baseline")),
+                (decay(its_decay), decay("weight_decay")),
+                steps,
+                &median,
+            ) {
+                out.push(sentence);
+            }
             continue;
         }
         let sentence = match (reached(filter), reached(control)) {
@@ -991,9 +1063,29 @@ mod tests {
             "{}",
             verdicts[1]
         );
-        // Without controls there is nothing to say.
+        // Without controls the sentence says what the weight decay may contribute.
         let mut all = report.clone();
         all.runs.retain(|r| !r.label.starts_with("wd-only"));
-        assert!(filter_verdicts(&all).is_empty());
+        let verdicts = filter_verdicts(&all);
+        assert_eq!(verdicts.len(), 2, "{verdicts:?}");
+        assert!(
+            verdicts[0].starts_with(
+                "Grokfast-EMA reached 95% validation accuracy at step 1250, the baseline at step \
+                 5900: 4.7× sooner. But it also trains with 200× the baseline's weight decay \
+                 (0.02 against 0.0001)"
+            ) && verdicts[0].contains("cannot tell the filter's share from the weight decay's"),
+            "{}",
+            verdicts[0]
+        );
+        assert!(verdicts[1].contains("no sooner"), "{}", verdicts[1]);
+        // A filter at the baseline's weight decay: the gain is the filter's.
+        let mut same = all.clone();
+        same.spec
+            .insert("ema_weight_decay".into(), Value::from(0.0001));
+        assert!(
+            filter_verdicts(&same)[0].ends_with("the gain is the filter's."),
+            "{:?}",
+            filter_verdicts(&same)
+        );
     }
 }

@@ -23,6 +23,8 @@ pub static INFO: Info = Info {
         too little data do to the gap between training and test accuracy.",
     paper: "Smilkov & Carter, TensorFlow Playground (2016)",
     paper_url: "https://playground.tensorflow.org",
+    watch: "Watch the decision surface bend to fit the points, and the gap between training accuracy (dashed) and test accuracy (solid): label noise and few points widen it.",
+    story: &["dataset", "label_noise", "width", "depth", "activation"],
 };
 
 pub static PANELS: &[Panel] = &[

@@ -736,6 +736,56 @@ await check('each page opens with its story: three to five controls, the rest un
   if (!(await page.locator('details.advanced').evaluate((d) => d.open))) throw new Error('a link that changed an advanced setting should open Advanced');
   console.log(`     controls in view / with Advanced: ${seen.join(', ')}`);
 }));
+await check('both themes follow the system setting, and every text on a finished page has a contrast of 4.5:1 or more', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const context = await cpuBrowser.newContext({ viewport: { width: 1280, height: 1000 }, colorScheme });
+    const page = await context.newPage();
+    await page.addInitScript(() => { delete Object.getPrototypeOf(navigator).gpu; });
+    try {
+      await page.goto(`${base}?exp=grokking&p=7&model=mlp&d_model=16&width=16&batch=16&steps=40&eval_every=10&ma_window=4&autorun=1`);
+      await waitDone(page);
+      await openAdvanced(page);
+      const report = await page.evaluate(() => {
+        const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+        const lum = ([r, g, b]) => {
+          const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+          return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+        };
+        const background = (el) => {
+          for (let e = el; e; e = e.parentElement) {
+            const c = rgb(getComputedStyle(e).backgroundColor);
+            if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+          }
+          return [255, 255, 255];
+        };
+        const low = [];
+        // Every element with text of its own, outside the charts' light cards (SVG).
+        for (const el of document.querySelectorAll('body *')) {
+          if (el.closest('svg') || !el.offsetParent) continue;
+          const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+          if (!own) continue;
+          const style = getComputedStyle(el);
+          const fg = rgb(style.color).slice(0, 3);
+          const [a, b] = [lum(fg), lum(background(el))].sort((x, y) => y - x);
+          const ratio = (a + 0.05) / (b + 0.05);
+          // Disabled controls are exempt (WCAG 1.4.3).
+          if (el.closest(':disabled') || style.opacity < 1) continue;
+          if (ratio < 4.5) low.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+        }
+        return { body: getComputedStyle(document.body).backgroundColor, low };
+      });
+      if (colorScheme === 'dark' && report.body === 'rgb(248, 250, 252)') throw new Error('the dark theme did not apply');
+      if (report.low.length) throw new Error(`${colorScheme}: text below 4.5:1: ${report.low.slice(0, 8).join('; ')}`);
+      console.log(`     ${colorScheme}: page background ${report.body}, every text at 4.5:1 or more`);
+    } catch (err) {
+      fs.mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: path.join(artifacts, `theme-${colorScheme}.png`), fullPage: true }).catch(() => {});
+      throw err;
+    } finally {
+      await context.close();
+    }
+  }
+});
 await check('pause, resume, stop and reset work mid-run', () => withPage(cpuBrowser, 'controls', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&steps=200000&eval_every=100`);
   await page.click('#run');

@@ -7,14 +7,11 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
-const COLORS: [RGBColor; 6] = [
-    RGBColor(37, 99, 235),
-    RGBColor(234, 88, 12),
-    RGBColor(22, 163, 74),
-    RGBColor(147, 51, 234),
-    RGBColor(220, 38, 38),
-    RGBColor(8, 145, 178),
-];
+/// The project's palette (`overfit_core::plot::PALETTE`), colour `i`.
+fn color(i: usize) -> RGBColor {
+    let (r, g, b) = overfit_core::plot::palette_rgb(i);
+    RGBColor(r, g, b)
+}
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type Error = Box<dyn std::error::Error>;
@@ -53,7 +50,7 @@ fn curves(report: &Report, panel: &Panel) -> Vec<Curve> {
         .into_iter()
         .map(|c| Curve {
             label: c.label,
-            color: COLORS[c.colour % COLORS.len()],
+            color: color(c.colour),
             dashed: c.training,
             band: c
                 .band
@@ -192,9 +189,7 @@ where
         .draw()?;
     let curves = lines.curves;
     for mark in lines.marks {
-        let color = mark
-            .run
-            .map_or(RGBColor(100, 100, 100), |r| COLORS[r % COLORS.len()]);
+        let color = mark.run.map_or(RGBColor(100, 100, 100), color);
         chart.draw_series(DashedLineSeries::new(
             [(mark.x, lines.y.0), (mark.x, lines.y.1)],
             3,

@@ -94,6 +94,20 @@ pub fn thin_band(band: &[(f64, f64, f64)]) -> Vec<(f64, f64, f64)> {
 /// The WGSL source of the decision-surface renderer.
 pub const SURFACE_WGSL: &str = include_str!("../../../../shaders/surface.wgsl");
 
+/// The colours of runs (or of a single run's metrics), in order: the Okabe–Ito palette, told
+/// apart by readers with any common colour-vision deficiency. The page, chart.svg and the
+/// readouts all take their colours from here.
+pub const PALETTE: [&str; 6] = [
+    "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
+];
+
+/// `PALETTE[i]` (cycling) as red, green and blue.
+pub fn palette_rgb(i: usize) -> (u8, u8, u8) {
+    let hex = PALETTE[i % PALETTE.len()];
+    let channel = |at: usize| u8::from_str_radix(&hex[at..at + 2], 16).unwrap_or(0);
+    (channel(1), channel(3), channel(5))
+}
+
 /// A chart's horizontal axis: where a data x sits across the plot area (0 at its left edge, 1
 /// at its right) and back, linear or on log10(x) from `lo` to `hi` (in those units: decades on
 /// a log axis). The page's pointer readout and the drawing use the same axis.
@@ -247,5 +261,12 @@ mod tests {
         assert_eq!(log.nearest(&steps, 30.0), Some((10.0, 2.0)));
         // Step 0 is not on a log axis.
         assert_eq!(log.nearest(&steps, 1.0), Some((10.0, 2.0)));
+    }
+
+    #[test]
+    fn the_palette_reads_as_rgb() {
+        assert_eq!(palette_rgb(0), (0x00, 0x72, 0xb2));
+        assert_eq!(palette_rgb(1), (0xd5, 0x5e, 0x00));
+        assert_eq!(palette_rgb(PALETTE.len()), palette_rgb(0));
     }
 }

@@ -34,9 +34,7 @@ pub struct ChartSpec {
     pub markers: Vec<Marker>,
 }
 
-pub const PALETTE: [&str; 6] = [
-    "#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2",
-];
+pub use overfit_core::plot::PALETTE;
 
 const W: f64 = 520.0;
 const H: f64 = 280.0;

@@ -713,16 +713,20 @@ await check('a chart reads out every curve at the pointer and by keyboard, at a 
   await readout.waitFor({ state: 'detached', timeout: 5_000 });
   console.log(`     ${x} · ${first} · keys ${before} → ${after}`);
 }));
-await check('each page opens with its story: three to five controls, the rest under Advanced, opened by a link that changed one', () => withPage(cpuBrowser, 'story', true, async (page) => {
+await check('each page opens with its story: three to five controls, the rest under Advanced (opened by a link that changed one), what to watch and three things to try', () => withPage(cpuBrowser, 'story', true, async (page) => {
   await page.goto(base);
   await page.waitForSelector('a.card[data-experiment]', { timeout: 60_000 });
   const ids = await page.locator('a.card[data-experiment]').evaluateAll((cards) => cards.map((c) => c.dataset.experiment));
   const seen = [];
+  const suggestions = [];
   for (const id of ids) {
     await page.goto(`${base}?exp=${id}`);
     await page.waitForSelector('#status', { timeout: 60_000 });
     const watch = await page.locator('#watch').textContent();
     if (!watch.startsWith('What to watch: ') || watch.length < 60) throw new Error(`${id}: no "what to watch" line (${watch})`);
+    const tries = await page.locator('#try a.try-link').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+    if (tries.length !== 3 || !tries.every((href) => href.startsWith(`?exp=${id}&`))) throw new Error(`${id}: what to try: ${tries}`);
+    suggestions.push(...tries);
     const first = await page.locator('label.control:visible').count();
     if (first < 1 || first > 5) throw new Error(`${id}: ${first} controls in view before Advanced is opened`);
     if (await page.locator('details.advanced').evaluate((d) => d.open)) throw new Error(`${id}: Advanced is open on a plain link`);
@@ -734,6 +738,12 @@ await check('each page opens with its story: three to five controls, the rest un
   await page.goto(`${base}?exp=toy2d&init_seed=77`);
   await page.waitForSelector('#status', { timeout: 60_000 });
   if (!(await page.locator('details.advanced').evaluate((d) => d.open))) throw new Error('a link that changed an advanced setting should open Advanced');
+  // Every suggestion opens cleanly: nothing in it is repaired (its price is checked natively).
+  for (const href of suggestions) {
+    await page.goto(`${base}${href}`);
+    await page.waitForSelector('#status', { timeout: 60_000 });
+    if (await page.locator('.problems').count()) throw new Error(`${href}: ${await page.locator('.problems').textContent()}`);
+  }
   console.log(`     controls in view / with Advanced: ${seen.join(', ')}`);
 }));
 await check('both themes follow the system setting, and every text on a finished page has a contrast of 4.5:1 or more', async () => {

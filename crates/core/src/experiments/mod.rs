@@ -206,7 +206,13 @@ pub struct Info {
     /// The three to five knobs that tell the experiment's story, in the order a page shows
     /// them first; every other knob is under "Advanced".
     pub story: &'static [&'static str],
+    /// Three changes worth trying from the quick preset, in words, each with the settings it
+    /// makes (the page links each; every one fits a CPU tab's budget).
+    pub try_these: &'static [Suggestion],
 }
+
+/// A change worth trying: its words, and the knob values it sets.
+pub type Suggestion = (&'static str, &'static [(&'static str, &'static str)]);
 
 impl Experiment {
     pub const ALL: &'static [Experiment] = &[
@@ -227,6 +233,16 @@ impl Experiment {
             Experiment::Augmentation => &augmentation::INFO,
             Experiment::Toy2d => &toy2d::INFO,
         }
+    }
+
+    /// The quick preset with `pairs` set, validated (see [`Info::try_these`]).
+    pub fn suggested(self, pairs: &[(&str, &str)]) -> Result<AnySpec, SpecError> {
+        let mut spec = self.preset(Preset::Quick);
+        for (key, value) in pairs {
+            spec.set(key, value)?;
+        }
+        spec.validate()?;
+        Ok(spec)
     }
 
     /// The URL slug and CLI name.
@@ -395,6 +411,26 @@ mod tests {
                     e.id()
                 );
                 assert!(!story[..i].contains(key), "{}: {key} twice", e.id());
+            }
+        }
+    }
+
+    #[test]
+    fn each_suggestion_changes_the_quick_preset_into_a_valid_spec_a_cpu_tab_can_run() {
+        use crate::cost::{Budget, Target};
+        for e in Experiment::ALL {
+            let tries = e.info().try_these;
+            assert_eq!(tries.len(), 3, "{}", e.id());
+            let quick = e.preset(Preset::Quick);
+            for (words, pairs) in tries {
+                let spec = e
+                    .suggested(pairs)
+                    .unwrap_or_else(|err| panic!("{} {words}: {err}", e.id()));
+                assert_ne!(spec, quick, "{} {words}: changes nothing", e.id());
+                let budget = Budget::page(Target::Cpu);
+                budget
+                    .check(spec.cost(Target::Cpu))
+                    .unwrap_or_else(|over| panic!("{} {words}: {over}", e.id()));
             }
         }
     }

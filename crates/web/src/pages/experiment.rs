@@ -620,6 +620,18 @@ pub fn ExperimentPage(
         )
     };
     let cli_url_command = move || format!("overfit run --url '{}'", spec.with(|_| page_url()));
+    // Three changes worth trying, each a link from the quick preset (priced: each fits a CPU
+    // tab, see `Info::try_these`).
+    let try_links = experiment
+        .info()
+        .try_these
+        .iter()
+        .filter_map(|(words, pairs)| {
+            let spec = experiment.suggested(pairs).ok()?;
+            let href = query::encode(&spec, Preset::Quick, backend);
+            Some(view! { <a class="try-link" href=href>{*words}</a> })
+        })
+        .collect_view();
     let preset_links = Preset::ALL
         .iter()
         .map(|p| {
@@ -711,6 +723,7 @@ pub fn ExperimentPage(
                 </section>
                 <section class="panel results">
                     <p class="watch" id="watch"><strong>"What to watch: "</strong>{experiment.info().watch}</p>
+                    {(!embedded).then(|| view! { <p class="try" id="try"><strong>"What to try: "</strong>{try_links}</p> })}
                     <div class="charts">
                         {move || chart_specs().into_iter().enumerate().map(|(index, spec)| view! { <ChartBox index=index spec=spec hover=hover /> }).collect_view()}
                     </div>

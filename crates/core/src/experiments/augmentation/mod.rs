@@ -30,6 +30,11 @@ pub static INFO: Info = Info {
     paper_url: "https://doi.org/10.1109/ICDAR.2003.1227801",
     watch: "Watch the smallest training set: with augmentation its test accuracy climbs above the run without; in the strength sweep, too strong an augmentation hurts again.",
     story: &["dataset", "kind", "strength", "n_small", "width"],
+    try_these: &[
+        ("Much stronger augmentation", &[("strength", "4")]),
+        ("Only small shifts", &[("kind", "shift")]),
+        ("MNIST-1D instead of the digits", &[("dataset", "mnist1d")]),
+    ],
 };
 
 pub static PANELS: &[Panel] = &[

@@ -61,6 +61,11 @@ pub static INFO: Info = Info {
     paper_url: "https://arxiv.org/abs/2310.02541",
     watch: "Watch the flipped labels: the network fits every one of them (training accuracy on them reaches 100%), yet its test accuracy on clean labels stays high; that is benign overfitting.",
     story: &["mode", "flip", "xor_n", "n_train", "noise"],
+    try_these: &[
+        ("Flip more of the labels", &[("flip", "0.3")]),
+        ("The linear theorem's cases", &[("mode", "linear")]),
+        ("See it in the plane", &[("mode", "plane")]),
+    ],
 };
 
 /// Charts of the `xor` mode (x: gradient-descent step, log scale).

@@ -77,6 +77,11 @@ pub static INFO: Info = Info {
     paper_url: "https://arxiv.org/abs/1812.11118",
     watch: "Watch the test error as the model grows: it falls, rises to a peak where the model just fits every training point (the dotted line), then falls again past it; ridge flattens the peak.",
     story: &["mode", "n_train", "label_noise", "ridge", "noise"],
+    try_these: &[
+        ("Ridge flattens the peak", &[("ridge", "0.1")]),
+        ("Clean labels: a lower peak", &[("label_noise", "0")]),
+        ("More data can hurt", &[("mode", "samples")]),
+    ],
 };
 
 /// Charts of the `features` mode (x: feature count).

@@ -35,6 +35,14 @@ pub static INFO: Info = Info {
         "hidden_dropout",
         "width",
     ],
+    try_these: &[
+        (
+            "Clean labels: does dropout still help?",
+            &[("label_noise", "0")],
+        ),
+        ("Stronger dropout", &[("hidden_dropout", "0.8")]),
+        ("MNIST-1D instead of the digits", &[("dataset", "mnist1d")]),
+    ],
 };
 
 pub static PANELS: &[Panel] = &[

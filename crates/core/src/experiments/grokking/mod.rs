@@ -43,6 +43,17 @@ pub static INFO: Info = Info {
         "compare",
         "ema_lambda",
     ],
+    try_these: &[
+        (
+            "Tell the filter from its weight decay",
+            &[("compare", "controls")],
+        ),
+        (
+            "Train on more of the equations",
+            &[("train_fraction", "0.6")],
+        ),
+        ("Addition instead of multiplication", &[("op", "add")]),
+    ],
 };
 
 /// What the Grokfast paper reports for its setting: steps to 95% validation accuracy.

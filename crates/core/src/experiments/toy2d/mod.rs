@@ -25,6 +25,20 @@ pub static INFO: Info = Info {
     paper_url: "https://playground.tensorflow.org",
     watch: "Watch the decision surface bend to fit the points, and the gap between training accuracy (dashed) and test accuracy (solid): label noise and few points widen it.",
     story: &["dataset", "label_noise", "width", "depth", "activation"],
+    try_these: &[
+        (
+            "Add label noise and watch the gap open",
+            &[("label_noise", "0.3")],
+        ),
+        (
+            "XOR with a single hidden layer",
+            &[("dataset", "xor"), ("depth", "1")],
+        ),
+        (
+            "The spiral with a wider network",
+            &[("dataset", "spiral"), ("width", "32")],
+        ),
+    ],
 };
 
 pub static PANELS: &[Panel] = &[

@@ -796,6 +796,64 @@ await check('both themes follow the system setting, and every text on a finished
     }
   }
 });
+// axe-core's audit (WCAG 2.2 A and AA rules): no serious or critical violation on any page, in
+// either theme: the home page, every experiment with Advanced open, a finished run, the course page.
+const axeSource = fs.readFileSync(path.join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+async function axeAudit(target) {
+  await target.evaluate(axeSource);
+  return target.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}, ${v.nodes.length}×: ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')})`);
+  });
+}
+await check('axe-core finds no serious or critical accessibility violation on any page, in either theme', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const context = await cpuBrowser.newContext({ viewport: { width: 1280, height: 1000 }, colorScheme });
+    const page = await context.newPage();
+    await page.addInitScript(() => { delete Object.getPrototypeOf(navigator).gpu; });
+    const found = [];
+    let audited = 0;
+    const audit = async (name, target = page) => {
+      audited += 1;
+      for (const v of await axeAudit(target)) found.push(`${name}: ${v}`);
+    };
+    try {
+      await page.goto(base);
+      await page.waitForSelector('a.card[data-experiment]', { timeout: 60_000 });
+      const ids = await page.locator('a.card[data-experiment]').evaluateAll((cards) => cards.map((c) => c.dataset.experiment));
+      await audit('home');
+      for (const id of ids) {
+        await page.goto(`${base}?exp=${id}`);
+        await page.waitForSelector('#status', { timeout: 60_000 });
+        await openAdvanced(page);
+        await audit(id);
+      }
+      await page.goto(`${base}?exp=grokking&p=7&model=mlp&d_model=16&width=16&batch=16&steps=40&eval_every=10&ma_window=4&autorun=1`);
+      await waitDone(page);
+      await audit('grokking, finished');
+      const chart = page.locator('.chart-box').first();
+      await chart.focus();
+      await page.keyboard.press('ArrowRight');
+      await chart.locator('.readout').waitFor({ timeout: 5_000 });
+      await audit('grokking, reading a chart');
+      await page.goto(`${base}course.html`);
+      const frame = page.frameLocator('#grokking-widget iframe');
+      await frame.locator('#status').waitFor({ timeout: 60_000 });
+      await audit('course page');
+      await audit('course widget', page.frames().find((f) => f !== page.mainFrame() && f.url().includes('exp=')));
+      if (found.length) throw new Error(`${colorScheme}: ${found.slice(0, 12).join('; ')}`);
+      console.log(`     ${colorScheme}: ${audited} pages and states, no serious or critical violation`);
+    } catch (err) {
+      fs.mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: path.join(artifacts, `axe-${colorScheme}.png`), fullPage: true }).catch(() => {});
+      throw err;
+    } finally {
+      await context.close();
+    }
+  }
+});
 await check('pause, resume, stop and reset work mid-run', () => withPage(cpuBrowser, 'controls', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&steps=200000&eval_every=100`);
   await page.click('#run');

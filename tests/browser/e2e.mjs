@@ -361,7 +361,8 @@ await check('the sample course page embeds two widgets; one is driven by postMes
   await noise.locator('#status').waitFor({ timeout: 60_000 });
   if (await grok.locator('input[name="lr"]').count() !== 0) throw new Error('controls_hide=1 should hide the controls');
   if (await grok.locator('header.top').count() !== 0) throw new Error('the widget should not show the site header');
-  // Drive the grokking widget from the course page.
+  // Drive the grokking widget from the course page, in view (a widget out of view holds).
+  await page.locator('#grokking-widget').scrollIntoViewIfNeeded();
   const result = await page.evaluate(async () => {
     const frame = document.querySelector('#grokking-widget iframe');
     const seen = [];
@@ -454,6 +455,73 @@ await check('hostile data-overfit values run nothing and say why; only links to 
   const src = new URL(await frame.getAttribute('src'));
   if (src.searchParams.get('origin') !== foreign) throw new Error(`the widget was not told its embedder: ${src}`);
   await page.frameLocator('#good iframe').locator('#status').waitFor({ timeout: 60_000 });
+  } finally { course.close(); }
+}));
+await check('a widget on a course page holds its run while scrolled out of view, says so, and goes on when seen again', () => withPage(cpuBrowser, 'embed-unseen', true, async (page) => {
+  // A course page on another origin: the widget's frame is cross-origin, as on a real site.
+  const pages = {};
+  const course = await serveHtml(pages);
+  const foreign = `http://127.0.0.1:${course.address().port}`;
+  pages['/long.html'] = `<!doctype html><meta charset="utf-8"><title>long course page</title>
+    <script src="${base}embed.js" defer></script>
+    <div id="w" data-overfit="${base}?exp=toy2d&amp;steps=200000&amp;eval_every=100&amp;autorun=1" data-height="600"></div>
+    <div style="height: 4000px"></div><p id="end">The end of the page.</p>`;
+  try {
+    await page.goto(`${foreign}/long.html`);
+    const widget = page.frameLocator('#w iframe');
+    const status = () => widget.locator('#status').textContent();
+    await widget.locator('#status').waitFor({ timeout: 60_000 });
+    const deadline = Date.now() + 60_000;
+    while ((await status()) !== 'training') {
+      if (Date.now() > deadline) throw new Error(`the widget did not start (${await status()})`);
+      await page.waitForTimeout(200);
+    }
+    await page.locator('#end').scrollIntoViewIfNeeded();
+    const frame = page.frames().find((f) => f.url().includes('exp=toy2d'));
+    // Polled by time: a frame out of view gets no animation frames.
+    await frame.waitForFunction(() => document.querySelector('#status')?.textContent === 'paused', null, { timeout: 10_000, polling: 200 });
+    const notice = await frame.locator('.notice').textContent();
+    if (!notice.includes('out of view')) throw new Error(`the widget does not say why it paused: "${notice}"`);
+    const held = await frame.locator('#progress').textContent();
+    await page.waitForTimeout(800);
+    if ((await frame.locator('#progress').textContent()) !== held) throw new Error('the widget trained out of view');
+    await page.locator('#w').scrollIntoViewIfNeeded();
+    await frame.waitForFunction(() => document.querySelector('#status')?.textContent === 'training', null, { timeout: 10_000, polling: 200 });
+    if ((await frame.locator('.notice').textContent()).includes('out of view')) throw new Error('the notice stayed after the widget was seen again');
+    console.log(`     held at ${held.split(' · ')[0]} out of view, training again in view`);
+  } finally { course.close(); }
+}));
+await check('the embed builder writes the code for what a teacher picks, and that code on a course page makes that widget', () => withPage(cpuBrowser, 'embed-builder', true, async (page) => {
+  await page.goto(`${base}?exp=grokking&p=23`);
+  await page.waitForSelector('#status', { timeout: 60_000 });
+  await page.locator('#embed-builder summary').click();
+  await page.selectOption('#embed-controls', 'story');
+  await page.check('#embed-autorun');
+  await page.fill('#embed-height', '640');
+  await page.locator('#embed-height').dispatchEvent('change');
+  await page.fill('#embed-title', 'Week 7: grokking');
+  const code = await page.locator('#embed-code').inputValue();
+  for (const part of ['/embed.js" defer></script>', 'p=23', '&amp;advanced_hide=1', '&amp;autorun=1', 'data-height="640"', 'data-title="Week 7: grokking"']) {
+    if (!code.includes(part)) throw new Error(`the code lacks ${part}: ${code}`);
+  }
+  await page.click('#embed-copy');
+  if ((await page.locator('#embed-copy').textContent()) !== 'Copied') throw new Error('the copy button does not say it copied');
+  const pages = {};
+  const course = await serveHtml(pages);
+  const foreign = `http://127.0.0.1:${course.address().port}`;
+  pages['/week7.html'] = `<!doctype html><meta charset="utf-8"><title>week 7</title>${code}`;
+  try {
+    await page.goto(`${foreign}/week7.html`);
+    const widget = page.frameLocator('iframe');
+    await widget.locator('#status').waitFor({ timeout: 60_000 });
+    if ((await page.locator('iframe').getAttribute('height')) !== '640') throw new Error('the height was not kept');
+    if ((await page.locator('iframe').getAttribute('title')) !== 'Week 7: grokking') throw new Error('the title was not kept');
+    const shown = await widget.locator('label.control').count();
+    if (shown !== 5 || (await widget.locator('details.advanced').count()) !== 0) throw new Error(`expected the story's 5 controls and no Advanced, found ${shown}`);
+    if ((await widget.locator('input[name="p"]').count()) !== 0) throw new Error('an advanced control is shown');
+    const frame = page.frames().find((f) => f.url().includes('exp=grokking'));
+    await frame.waitForFunction(() => ['training', 'done'].includes(document.querySelector('#status')?.textContent), null, { timeout: 60_000 });
+    console.log(`     ${code.split('\n')[1].slice(0, 120)}…`);
   } finally { course.close(); }
 }));
 await check('origin=* is refused: the widget lists it and broadcasts its state to no one', () => withPage(cpuBrowser, 'embed-origin-star', true, async (page) => {
@@ -581,8 +649,14 @@ await check('the quick double-descent sweep (n = 1000, 19 sizes up to 10,000 fea
   const r = await runDoubleDescent(page, base, 'preset=quick');
   // The first run column is the minimum-norm fit.
   const peak = (await page.locator('table.summary tr[data-key="peak_x"]').locator('td').nth(1).textContent()).trim();
-  if (peak !== '1000') throw new Error(`the minimum-norm fit should peak at N = n = 1000, not ${peak}`);
-  console.log(`     ${r.seconds.toFixed(1)} s in the browser (wasm, one thread), min-norm peak at N = ${peak}`);
+  if (peak !== '1,000') throw new Error(`the minimum-norm fit should peak at N = n = 1000, not ${peak}`);
+  // Five draws, heavy-tailed at the peak: the curve is their median, and a note gives their
+  // range beside the mean.
+  const note = await page.locator('#verdicts .note[data-run="min-norm"]').textContent();
+  if (!/the 5 draws' test errors run from .* \(median .*\)/.test(note)) throw new Error(`the draws' note reads "${note}"`);
+  const legend = await page.locator('.chart-box').first().textContent();
+  if (!legend.includes('min-norm: test error, median of the draws')) throw new Error('the squared-error chart should draw the draws\' median');
+  console.log(`     ${r.seconds.toFixed(1)} s in the browser (wasm, one thread), min-norm peak at N = ${peak}; ${note}`);
 }));
 await check('epoch-wise double descent (two-scale linear model, 20,000 epochs) runs on the CPU fallback', () => withPage(cpuBrowser, 'double-descent-two-scale', true, async (page) => {
   const r = await runDoubleDescent(page, base, 'preset=quick&mode=two-scale');
@@ -879,6 +953,28 @@ await check('pause, resume, stop and reset work mid-run', () => withPage(cpuBrow
   if ((await steps()) !== stopped) throw new Error('steps advanced after Stop');
   await page.click('#reset');
   await page.waitForFunction(() => (document.querySelector('#progress')?.textContent || '').startsWith('step 0 /'));
+}));
+await check('the speed control slows training to a sixteenth and back, mid-run', () => withPage(cpuBrowser, 'speed', true, async (page) => {
+  await page.goto(`${base}?exp=toy2d&steps=200000&eval_every=100`);
+  await page.click('#run');
+  const steps = async () => Number((await page.locator('#progress').textContent()).match(/step (\d+)/)[1]);
+  await page.waitForFunction(() => /step [1-9]/.test(document.querySelector('#progress')?.textContent || ''), null, { timeout: 60_000 });
+  const rate = async () => {
+    await page.waitForTimeout(400);
+    const [a, t] = [await steps(), Date.now()];
+    await page.waitForTimeout(2000);
+    return ((await steps()) - a) / ((Date.now() - t) / 1000);
+  };
+  const full = await rate();
+  await page.selectOption('#speed-control', '0.0625');
+  const slower = await rate();
+  await page.selectOption('#speed-control', '1');
+  const again = await rate();
+  await page.click('#stop');
+  console.log(`     steps/s: full ${full.toFixed(0)}, a sixteenth ${slower.toFixed(0)}, full again ${again.toFixed(0)}`);
+  // A sixteenth nominally; a quarter or less, whatever else the machine is doing.
+  if (!(slower * 4 < full)) throw new Error(`slowed to ${slower.toFixed(0)} steps/s from ${full.toFixed(0)}`);
+  if (!(again > slower * 4)) throw new Error(`back to full speed: ${again.toFixed(0)} steps/s`);
 }));
 await cpuBrowser.close();
 server.close();

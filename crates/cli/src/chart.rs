@@ -36,8 +36,9 @@ pub fn render_svg(report: &Report) -> Result<String, String> {
         let root = SVGBackend::with_string(&mut svg, (width, 420)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let areas = root.split_evenly((1, panels.len().max(1)));
-        for (area, panel) in areas.iter().zip(panels) {
-            draw_panel(area, report, panel, &marks).map_err(|e| e.to_string())?;
+        for (i, (area, panel)) in areas.iter().zip(panels).enumerate() {
+            // The first panel writes the markers' words; the others draw their lines.
+            draw_panel(area, report, panel, &marks, i == 0).map_err(|e| e.to_string())?;
         }
         root.present().map_err(|e| e.to_string())?;
     }
@@ -76,6 +77,7 @@ fn draw_panel(
     report: &Report,
     panel: &Panel,
     marks: &[Mark],
+    words: bool,
 ) -> Result<(), Error> {
     let curves = curves(report, panel);
     let all = || curves.iter().flat_map(|c| c.points.iter());
@@ -112,6 +114,7 @@ fn draw_panel(
     let lines = Lines {
         curves: &curves,
         marks,
+        words,
         y: (y_lo, y_hi),
     };
     match (panel.log_x, panel.log_y) {
@@ -158,6 +161,8 @@ fn draw_panel(
 struct Lines<'a> {
     curves: &'a [Curve],
     marks: &'a [Mark],
+    /// Write each marker's words beside its line.
+    words: bool,
     y: (f64, f64),
 }
 
@@ -196,6 +201,22 @@ where
             4,
             color.stroke_width(1),
         ))?;
+    }
+    // Words read top to bottom beside each line; none that would overlap words written.
+    let mut written: Vec<i32> = Vec::new();
+    for mark in lines.marks.iter().filter(|_| lines.words) {
+        let (x, _) = chart.backend_coord(&(mark.x, lines.y.1));
+        if written.iter().any(|w| (w - x).abs() < 12) {
+            continue;
+        }
+        written.push(x);
+        let font = ("sans-serif", 11)
+            .into_font()
+            .transform(FontTransform::Rotate90)
+            .color(&RGBColor(55, 65, 81));
+        chart
+            .plotting_area()
+            .draw(&Text::new(mark.word.clone(), (mark.x, lines.y.1), font))?;
     }
     for curve in curves.iter().filter(|c| c.band.len() >= 2) {
         let (lo, hi) = lines.y;

@@ -14,7 +14,7 @@ use crate::train::{Gallery, Surface};
 
 /// The message format this build speaks. A worker of another version (a page and a worker
 /// script cached from different deploys) is refused with a request to reload.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,6 +39,9 @@ pub enum ToWorker {
     },
     /// Hold or resume between steps.
     Pause { paused: bool },
+    /// Train at most this share of the time (1: full speed; ¼: a quarter, so a class can
+    /// watch a change happen), resting between slices of work.
+    Speed { share: f64 },
 }
 
 /// What the worker trains on, for the page's badge.

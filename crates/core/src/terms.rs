@@ -185,15 +185,40 @@ const WORDS: &[(&str, &str, Unit)] = &[
         Number,
     ),
     // Where a curve turns.
-    ("peak_x", "where the test error peaks", Number),
+    ("peak_x", "where the test error peaks", Count),
     (
         "peak_x_each",
         "where the test error peaks, each draw",
+        Count,
+    ),
+    (
+        "peak_test_error",
+        "test error at the peak (mean of the draws)",
         Number,
     ),
-    ("peak_test_error", "test error at the peak", Number),
-    ("interpolation_x", "interpolation threshold", Number),
-    ("threshold", "interpolation threshold", Number),
+    (
+        "interpolation_x",
+        "first size that fits the training set exactly",
+        Count,
+    ),
+    ("threshold", "interpolation threshold", Count),
+    ("peak_x_median", "where the median test error peaks", Count),
+    (
+        "peak_test_error_median",
+        "test error at the peak, median of the draws",
+        Number,
+    ),
+    (
+        "peak_test_error_min",
+        "test error at the peak, lowest draw",
+        Number,
+    ),
+    (
+        "peak_test_error_max",
+        "test error at the peak, highest draw",
+        Number,
+    ),
+    ("draws_note", "the draws at the peak", Text),
     (
         "first_min_x",
         "where the test error first bottoms out",
@@ -259,6 +284,17 @@ pub fn term(key: &str) -> Option<Term> {
     if let Some(stem) = key.strip_suffix("_sd") {
         let t = term(stem)?;
         return Some(Term::new(format!("spread of the {} (sd)", t.words), t.unit));
+    }
+    // The draws' median and range, where a mean would mislead (see double descent's draws).
+    for (suffix, form) in [
+        ("_median", "{}, median of the draws"),
+        ("_min", "{}, lowest draw"),
+        ("_max", "{}, highest draw"),
+    ] {
+        if let Some(stem) = key.strip_suffix(suffix) {
+            let t = term(stem)?;
+            return Some(Term::new(form.replace("{}", &t.words), t.unit));
+        }
     }
     if let Some(stem) = key.strip_suffix("_each") {
         let t = term(stem)?;
@@ -330,7 +366,8 @@ pub fn words(key: &str) -> String {
 }
 
 /// `value` in `unit`: a percentage with one decimal, a whole number, or four significant
-/// digits (scientific outside 0.0001–1,000,000); "—" for a value that is not finite.
+/// digits, or a whole number from 1,000 (scientific outside 0.0001–10⁹); "—" for a value that
+/// is not finite.
 pub fn format_value(value: f64, unit: Unit) -> String {
     if !value.is_finite() {
         return "—".to_string();
@@ -349,7 +386,9 @@ pub fn format_value(value: f64, unit: Unit) -> String {
             out
         }
         _ if value == 0.0 => "0".to_string(),
-        _ if !(1e-4..1e6).contains(&value.abs()) => format!("{value:.3e}"),
+        _ if !(1e-4..1e9).contains(&value.abs()) => format!("{value:.3e}"),
+        // A thousand or more: the whole number, with thousands separators.
+        _ if value.abs() >= 1e3 => format_value(value.round(), Count),
         _ => {
             // Four significant digits, trailing zeros dropped.
             let digits = (3 - value.abs().log10().floor() as i32).max(0) as usize;
@@ -434,7 +473,9 @@ mod tests {
         assert_eq!(Number.show(23.2698), "23.27");
         assert_eq!(format_value(3.00216, Number), "3.002");
         assert_eq!(format_value(0.012346, Number), "0.01235");
-        assert_eq!(format_value(71067.0, Number), "71067");
+        assert_eq!(format_value(71067.4, Number), "71,067");
+        assert_eq!(format_value(-2500.0, Number), "-2,500");
+        assert_eq!(format_value(3.2e9, Number), "3.200e9");
         assert_eq!(format_value(5e-29, Number), "5.000e-29");
         assert_eq!(format_value(0.0, Number), "0");
         assert_eq!(format_value(f64::NAN, Percent), "—");

@@ -6,7 +6,7 @@
 //! report}` on request (the metrics.json contract). Only the parent window may talk to the
 //! widget; when the link names `origin=<scheme://host>`, only that origin may, and state is
 //! broadcast only to it (otherwise to the origin of the page that loaded the widget, as told
-//! by the referrer, or not at all).
+//! by the referrer, or not at all). A framed widget holds its run while it is out of view.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -81,6 +81,7 @@ pub fn install(
     view: RunView,
     start: impl Fn() + 'static,
     stop: impl Fn() + 'static,
+    set_paused: impl Fn(bool) + 'static,
 ) {
     let Some(window) = web_sys::window() else {
         return;
@@ -91,6 +92,7 @@ pub fn install(
     if js_sys::Object::is(&parent, &window) {
         return; // not framed
     }
+    pause_when_unseen(view, set_paused);
     let allowed = options.origin.clone();
     let broadcast_to = allowed.clone().or_else(referrer_origin);
     let state = move || {
@@ -151,4 +153,63 @@ pub fn install(
     let _ = window.add_event_listener_with_callback("message", handler.as_ref().unchecked_ref());
     // The listener lives as long as the page.
     handler.forget();
+}
+
+/// What a widget says while it holds its run out of view.
+const UNSEEN: &str = "Paused while out of view: it goes on when you scroll back to it.";
+
+/// A framed widget holds its run while no one can see it (scrolled out of the course page's
+/// view, or its tab hidden), says so, and goes on when it is seen again, so a page of many
+/// widgets trains only the ones in front of the reader.
+fn pause_when_unseen(view: RunView, set_paused: impl Fn(bool) + 'static) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let in_view = RwSignal::new(true);
+    let tab_shown = RwSignal::new(!document.hidden());
+    // The frame's own root against the top-level page's viewport (also across origins).
+    let on_intersect = Closure::<dyn Fn(js_sys::Array)>::new(move |entries: js_sys::Array| {
+        if let Some(entry) = entries
+            .iter()
+            .last()
+            .and_then(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok())
+        {
+            in_view.set(entry.is_intersecting());
+        }
+    });
+    if let (Ok(observer), Some(root)) = (
+        web_sys::IntersectionObserver::new(on_intersect.as_ref().unchecked_ref()),
+        document.document_element(),
+    ) {
+        observer.observe(&root);
+        // Observes for the page's life.
+        std::mem::forget(observer);
+    }
+    on_intersect.forget();
+    let on_visibility = {
+        let document = document.clone();
+        Closure::<dyn Fn()>::new(move || tab_shown.set(!document.hidden()))
+    };
+    let _ = document.add_event_listener_with_callback(
+        "visibilitychange",
+        on_visibility.as_ref().unchecked_ref(),
+    );
+    on_visibility.forget();
+    let held = std::rc::Rc::new(std::cell::Cell::new(false));
+    Effect::new(move |_| {
+        let seen = in_view.get() && tab_shown.get();
+        let status = view.status.get();
+        if !seen && status == Status::Running {
+            held.set(true);
+            set_paused(true);
+            view.notice.set(Some(UNSEEN.to_string()));
+        } else if seen && held.get() {
+            held.set(false);
+            // Whether or not the workers have confirmed the hold yet (a quick scroll back).
+            set_paused(false);
+            if view.notice.with_untracked(|n| n.as_deref() == Some(UNSEEN)) {
+                view.notice.set(None);
+            }
+        }
+    });
 }

@@ -128,3 +128,39 @@ pub fn encode(spec: &AnySpec, preset: Preset, backend: BackendChoice) -> String 
     out.push_str(backend.suffix());
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_keys_are_read_and_bad_ones_listed() {
+        let q = parse("?exp=toy2d&width=12&backend=gpu&workers=3&autorun=1&controls_hide=1");
+        assert_eq!(q.experiment, Some(Experiment::Toy2d));
+        assert_eq!(q.backend, BackendChoice::WebGpu);
+        assert_eq!(q.max_workers, Some(3));
+        assert!(q.autorun && q.embed.hides("width"));
+        assert!(q.problems.is_empty(), "{:?}", q.problems);
+        let bad = parse("?exp=toy2d&workers=0&backend=tpu");
+        assert_eq!((bad.max_workers, bad.backend), (None, BackendChoice::Auto));
+        assert_eq!(bad.problems.len(), 2, "{:?}", bad.problems);
+        assert!(bad.problems[0].contains("workers=0"));
+    }
+
+    #[test]
+    fn a_page_link_reopens_its_spec_and_keeps_only_the_page_keys_worth_keeping() {
+        for e in Experiment::ALL {
+            for preset in Preset::ALL {
+                let spec = e.preset(preset);
+                let search = encode(&spec, preset, BackendChoice::Cpu);
+                let q = parse(&search);
+                assert_eq!(q.spec.as_ref(), Some(&spec), "{search}");
+                assert_eq!(q.backend, BackendChoice::Cpu);
+            }
+        }
+        assert_eq!(
+            kept_controls("?exp=toy2d&embed=1&autorun=1&workers=2&lr_hide=1&width=3"),
+            "&embed=1&workers=2&lr_hide=1"
+        );
+    }
+}

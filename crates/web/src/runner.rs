@@ -171,6 +171,8 @@ struct Inner {
     software_ok: bool,
     /// `workers=N` from the link: exactly this many workers at most for one run.
     max_workers: Option<usize>,
+    /// The share of the time the workers train (see `ToWorker::Speed`).
+    speed: Cell<f64>,
     view: RunView,
 }
 
@@ -223,6 +225,7 @@ impl Runner {
             approved: RefCell::new(None),
             software_ok,
             max_workers: max_workers.map(|n| n.max(1)),
+            speed: Cell::new(1.0),
             view,
         });
         Inner::respawn(&inner);
@@ -277,6 +280,14 @@ impl Runner {
         v.surface.set(None);
         v.galleries.set(Vec::new());
         v.notice.set(None);
+    }
+
+    /// Trains at `share` of full speed from now on (this run's workers and later runs').
+    pub fn set_speed(&self, share: f64) {
+        self.inner.speed.set(share);
+        for slot in self.inner.slots.borrow().iter() {
+            slot.worker.post(&ToWorker::Speed { share });
+        }
     }
 
     /// Asks the workers to hold or go on; the status follows when they all confirm.
@@ -392,6 +403,9 @@ impl Inner {
             slot.steps_per_second = 0.0;
             slot.held = false;
             slot.done = false;
+            slot.worker.post(&ToWorker::Speed {
+                share: this.speed.get(),
+            });
             slot.worker.post(&ToWorker::Start {
                 link: link.clone(),
                 runs: slot.runs.clone(),

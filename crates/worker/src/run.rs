@@ -39,6 +39,8 @@ struct State {
     /// The run a start message began; a loop whose number is stale ends at its next slice.
     generation: Cell<u64>,
     paused: Cell<bool>,
+    /// The share of the time spent training (see `ToWorker::Speed`).
+    share: Cell<f64>,
     /// A start that arrived before the device was open.
     waiting: RefCell<Option<(String, Option<Vec<usize>>)>>,
 }
@@ -52,7 +54,10 @@ pub fn install() {
             error: format!("the training worker stopped: {info}"),
         });
     }));
-    let state = Rc::new(State::default());
+    let state = Rc::new(State {
+        share: Cell::new(1.0),
+        ..State::default()
+    });
     let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         let Some(text) = event.data().as_string() else {
             return;
@@ -95,6 +100,11 @@ fn handle(state: &Rc<State>, message: ToWorker) {
             }
         }
         ToWorker::Pause { paused } => state.paused.set(paused),
+        ToWorker::Speed { share } => state.share.set(if share.is_finite() {
+            share.clamp(0.01, 1.0)
+        } else {
+            1.0
+        }),
     }
 }
 
@@ -286,6 +296,14 @@ async fn train(
                     surface: None,
                     galleries: None,
                 });
+            }
+            // Slowed down: rest in proportion to the slice's work, a little at a time, so a
+            // pause, a new start or a faster speed takes effect at once.
+            let mut rest = (now_ms() - slice_start) * (1.0 / state.share.get() - 1.0);
+            while rest >= 1.0 && current() && !state.paused.get() && state.share.get() < 1.0 {
+                let nap = rest.min(50.0);
+                sleep_ms(nap as i32).await;
+                rest -= nap;
             }
             yield_now().await;
         }

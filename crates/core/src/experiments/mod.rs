@@ -64,7 +64,8 @@ pub struct Curve {
     /// `(x, value)` as recorded (non-finite values included); x is the panel's axis.
     pub points: Vec<(f64, f64)>,
     /// `(x, low, high)`: mean ± one standard deviation over seeds, where the run records the
-    /// metric's spread as `<metric>_sd`; empty otherwise.
+    /// metric's spread as `<metric>_sd`; the lowest and highest draw where it records the
+    /// draws' median (then the curve's points); empty otherwise.
     pub band: Vec<(f64, f64, f64)>,
 }
 
@@ -87,16 +88,34 @@ impl Panel {
                 if !run.series.contains_key(*metric) {
                     continue;
                 }
-                let values = run.column(metric);
-                let sd = run.column(&format!("{metric}_sd"));
-                let band = steps
-                    .iter()
-                    .zip(&values)
-                    .zip(&sd)
-                    .filter(|((_, v), d)| v.is_finite() && d.is_finite())
-                    .map(|((x, v), d)| (*x, v - d, v + d))
-                    .collect();
-                let words = crate::terms::words(metric);
+                // Where the run records the median and range of its draws (heavy-tailed
+                // values), the curve is the median and the band the range; else the mean and
+                // one standard deviation either side.
+                let median = format!("{metric}_median");
+                let (shown, band) = if run.series.contains_key(&median) {
+                    let low = run.column(&format!("{metric}_min"));
+                    let high = run.column(&format!("{metric}_max"));
+                    let band = steps
+                        .iter()
+                        .zip(low.iter().zip(&high))
+                        .filter(|(_, (l, h))| l.is_finite() && h.is_finite())
+                        .map(|(x, (l, h))| (*x, *l, *h))
+                        .collect();
+                    (median.as_str(), band)
+                } else {
+                    let values = run.column(metric);
+                    let sd = run.column(&format!("{metric}_sd"));
+                    let band = steps
+                        .iter()
+                        .zip(&values)
+                        .zip(&sd)
+                        .filter(|((_, v), d)| v.is_finite() && d.is_finite())
+                        .map(|((x, v), d)| (*x, v - d, v + d))
+                        .collect();
+                    (*metric, band)
+                };
+                let values = run.column(shown);
+                let words = crate::terms::words(shown);
                 out.push(Curve {
                     label: if several {
                         format!("{}: {words}", run.label)
@@ -125,7 +144,10 @@ pub struct Mark {
     pub x: f64,
     /// The run it belongs to (drawn in its colour), or `None` for the whole report.
     pub run: Option<usize>,
+    /// The whole sentence (a tooltip, a screen reader's text).
     pub label: String,
+    /// The few words written beside the line ("baseline generalised").
+    pub word: String,
 }
 
 /// Published numbers beside the user's: one row per number, each read from a run's summary.
@@ -148,8 +170,6 @@ pub struct Comparison {
     pub unit: Unit,
     /// Where the reference numbers come from, as a column heading ("paper", "theory").
     pub source: &'static str,
-    /// The values are step counts to mark on the charts.
-    pub marks_steps: bool,
 }
 
 /// How a number is shown (see [`crate::terms`]).
@@ -209,6 +229,10 @@ pub struct Info {
     /// Three changes worth trying from the quick preset, in words, each with the settings it
     /// makes (the page links each; every one fits a CPU tab's budget).
     pub try_these: &'static [Suggestion],
+    /// Where the phenomenon happens, marked on the charts: summary keys holding a position on
+    /// the report's axis (a step, a size), each with its word on the chart ("memorised",
+    /// "generalised", "interpolation threshold").
+    pub marks: &'static [(&'static str, &'static str)],
 }
 
 /// A change worth trying: its words, and the knob values it sets.
@@ -329,35 +353,48 @@ impl Experiment {
         }
     }
 
-    /// Vertical markers for a report's charts: each run's compared step count (e.g. the step
-    /// it reached 95% validation accuracy) and a sweep's interpolation threshold.
+    /// Vertical markers for a report's charts, from [`Info::marks`]: each run's (memorised at
+    /// step …, generalised at step …), or one for the report where every run has the same
+    /// (a sweep's interpolation threshold).
     pub fn markers(self, report: &Report) -> Vec<Mark> {
+        let axis = crate::terms::words(&report.axis);
         let mut out = Vec::new();
-        if let Some(c) = self.comparison().filter(|c| c.marks_steps) {
-            for row in c.rows {
-                let Some(r) = report.runs.iter().position(|run| run.label == row.run) else {
-                    continue;
-                };
-                if let Some(x) = c.yours(row, report) {
-                    out.push(Mark {
-                        x,
-                        run: Some(r),
-                        label: format!("{}: {} at step {x}", row.run, c.caption),
-                    });
-                }
+        for &(key, word) in self.info().marks {
+            let at: Vec<(usize, f64)> = report
+                .runs
+                .iter()
+                .enumerate()
+                .filter_map(|(r, run)| Some((r, run.summary.get(key)?.as_f64()?)))
+                .collect();
+            let Some(&(_, first)) = at.first() else {
+                continue;
+            };
+            let shown = |x: f64| crate::terms::format_value(x, Unit::Count);
+            if report.runs.len() > 1
+                && at.len() == report.runs.len()
+                && at.iter().all(|(_, x)| *x == first)
+            {
+                out.push(Mark {
+                    x: first,
+                    run: None,
+                    label: format!("{word} ({axis} {})", shown(first)),
+                    word: word.to_string(),
+                });
+                continue;
             }
-        }
-        if let Some(x) = report
-            .runs
-            .first()
-            .and_then(|run| run.summary.get("threshold"))
-            .and_then(Value::as_f64)
-        {
-            out.push(Mark {
-                x,
-                run: None,
-                label: format!("interpolation threshold ({} = {x})", report.axis),
-            });
+            for (r, x) in at {
+                let run = &report.runs[r].label;
+                out.push(Mark {
+                    x,
+                    run: Some(r),
+                    label: format!("{run}: {word} at {axis} {}", shown(x)),
+                    word: if report.runs.len() > 1 {
+                        format!("{run} {word}")
+                    } else {
+                        word.to_string()
+                    },
+                });
+            }
         }
         out
     }
@@ -398,6 +435,7 @@ impl std::str::FromStr for Experiment {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Map;
 
     #[test]
     fn each_story_is_three_to_five_of_the_experiments_own_knobs() {
@@ -433,6 +471,62 @@ mod tests {
                     .unwrap_or_else(|over| panic!("{} {words}: {over}", e.id()));
             }
         }
+    }
+
+    fn run(label: &str, summary: serde_json::Value) -> RunReport {
+        RunReport {
+            label: label.into(),
+            series: Map::new(),
+            summary: summary.as_object().cloned().unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn markers_say_where_each_run_memorised_and_generalised_and_share_a_threshold() {
+        let spec = Experiment::Grokking.preset(Preset::Ci);
+        let mut report = Report::new("grokking", &spec, "step", Vec::new());
+        report.runs = vec![
+            run(
+                "baseline",
+                serde_json::json!({"steps_to_train_acc_95": 300, "steps_to_val_acc_95": 7250}),
+            ),
+            // Not generalised yet: no marker for it.
+            run(
+                "grokfast-ema",
+                serde_json::json!({"steps_to_train_acc_95": 250}),
+            ),
+        ];
+        let marks = Experiment::Grokking.markers(&report);
+        let said: Vec<(&str, Option<usize>, f64)> = marks
+            .iter()
+            .map(|m| (m.word.as_str(), m.run, m.x))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                ("baseline memorised", Some(0), 300.0),
+                ("grokfast-ema memorised", Some(1), 250.0),
+                ("baseline generalised", Some(0), 7250.0),
+            ]
+        );
+        assert_eq!(
+            marks[2].label,
+            "baseline: generalised at training step 7,250"
+        );
+        // A sweep's threshold, the same for every run: one marker for the report.
+        let spec = Experiment::DoubleDescent.preset(Preset::Ci);
+        let mut report = Report::new("double-descent", &spec, "features", Vec::new());
+        report.runs = vec![
+            run("min-norm", serde_json::json!({"threshold": 1000})),
+            run("ridge", serde_json::json!({"threshold": 1000})),
+        ];
+        let marks = Experiment::DoubleDescent.markers(&report);
+        assert_eq!(marks.len(), 1);
+        assert_eq!(marks[0].run, None);
+        assert_eq!(
+            marks[0].label,
+            "interpolation threshold (random features 1,000)"
+        );
     }
 
     #[test]

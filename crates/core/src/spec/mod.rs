@@ -326,6 +326,7 @@ impl AnySpec {
             AnySpec::DoubleDescent(s) => Some(s.mode_note()),
             AnySpec::BenignOverfitting(s) => Some(s.mode_note()),
             AnySpec::Dropout(s) => Some(s.note()),
+            AnySpec::Grokking(s) => s.note(),
             _ => None,
         }
     }

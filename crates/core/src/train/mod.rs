@@ -92,4 +92,21 @@ pub struct Gallery {
     /// Values centred on zero (weights: drawn with a diverging colour map, each image scaled
     /// to its own largest magnitude) rather than intensities in [0, 1].
     pub signed: bool,
+    /// Labelled axes for a single image that is a chart (a spectrogram): what its columns
+    /// and rows are, with a few labelled columns and rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub axes: Option<GalleryAxes>,
+}
+
+/// The axes of a gallery that is a chart.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GalleryAxes {
+    /// What the columns are, left to right ("frequency").
+    pub x: String,
+    /// What the rows are, top to bottom ("training step").
+    pub y: String,
+    /// `(column, label)`: the columns to label.
+    pub x_ticks: Vec<(usize, String)>,
+    /// `(row, label)`: the rows to label.
+    pub y_ticks: Vec<(usize, String)>,
 }

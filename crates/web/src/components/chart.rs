@@ -18,7 +18,10 @@ pub struct Line {
 pub struct Marker {
     pub x: f64,
     pub color: &'static str,
+    /// The whole sentence (the line's tooltip).
     pub label: String,
+    /// The few words written beside the line, on a chart that writes them.
+    pub word: String,
 }
 
 /// A chart: curves on shared axes.
@@ -32,6 +35,9 @@ pub struct ChartSpec {
     pub log_y: bool,
     pub lines: Vec<Line>,
     pub markers: Vec<Marker>,
+    /// Writes each marker's words beside its line (one chart of a page does, so the words
+    /// are read once).
+    pub marker_words: bool,
 }
 
 pub use overfit_core::plot::PALETTE;
@@ -42,8 +48,26 @@ const L: f64 = 52.0;
 const R: f64 = 12.0;
 const T: f64 = 28.0;
 const B: f64 = 40.0;
-/// Legend entries per row.
+/// Legend entries per row, where every label fits half the width; else one.
 const LEGEND_COLUMNS: usize = 2;
+/// The longest label that fits half the legend's width (10 px text).
+const LEGEND_HALF_CHARS: usize = 36;
+/// The longest y-axis name that fits beside the plot (11 px text); a longer one is left to
+/// the chart's title.
+const Y_LABEL_CHARS: usize = 34;
+
+/// Legend entries per row for `spec`'s labels.
+fn legend_columns(spec: &ChartSpec) -> usize {
+    if spec
+        .lines
+        .iter()
+        .all(|l| l.label.chars().count() <= LEGEND_HALF_CHARS)
+    {
+        LEGEND_COLUMNS
+    } else {
+        1
+    }
+}
 
 fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     let span = (hi - lo).max(1e-12);
@@ -79,7 +103,7 @@ fn fmt_tick(v: f64) -> String {
 pub fn size(spec: &ChartSpec) -> (f64, f64) {
     (
         W,
-        H + 8.0 + 14.0 * spec.lines.len().div_ceil(LEGEND_COLUMNS) as f64,
+        H + 8.0 + 14.0 * spec.lines.len().div_ceil(legend_columns(spec)) as f64,
     )
 }
 
@@ -257,8 +281,15 @@ pub fn render(spec: &ChartSpec) -> String {
         escape(&spec.x_label),
         if spec.log_x { " (log scale)" } else { "" },
         (T + H - B) / 2.0,
-        escape(&spec.y_label)
+        if spec.y_label.chars().count() <= Y_LABEL_CHARS {
+            escape(&spec.y_label)
+        } else {
+            String::new()
+        }
     );
+    // Words beside a marker's line, read top to bottom; none where they would overlap the
+    // words of a marker already written.
+    let mut written: Vec<f64> = Vec::new();
     for marker in &spec.markers {
         if spec.log_x && (marker.x <= 0.0 || tx(marker.x) < x_lo || tx(marker.x) > x_hi) {
             continue;
@@ -267,11 +298,22 @@ pub fn render(spec: &ChartSpec) -> String {
         let _ = write!(
             s,
             "<line class=\"marker\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{T}\" y2=\"{}\" stroke=\"{}\" \
-             stroke-width=\"1\" stroke-dasharray=\"2 3\"><title>{}</title></line>",
+             stroke-width=\"1.5\" stroke-dasharray=\"3 3\"><title>{}</title></line>",
             H - B,
             marker.color,
             escape(&marker.label)
         );
+        if spec.marker_words && written.iter().all(|w| (w - x).abs() >= 12.0) {
+            written.push(x);
+            let (wx, wy) = (x + 3.0, T + 3.0);
+            let _ = write!(
+                s,
+                "<text class=\"marker-word\" x=\"{wx:.1}\" y=\"{wy:.1}\" transform=\"rotate(90 {wx:.1} {wy:.1})\" \
+                 font-size=\"10\" fill=\"#374151\" stroke=\"white\" stroke-width=\"3\" \
+                 paint-order=\"stroke\">{}</text>",
+                escape(&marker.word)
+            );
+        }
     }
     for line in &spec.lines {
         let visible = |x: f64| !spec.log_x || x > 0.0;
@@ -297,6 +339,7 @@ pub fn render(spec: &ChartSpec) -> String {
             );
         }
     }
+    let columns = legend_columns(spec);
     for (i, line) in spec.lines.iter().enumerate() {
         let on_screen: Vec<(f64, f64)> = line
             .points
@@ -321,9 +364,9 @@ pub fn render(spec: &ChartSpec) -> String {
             line.color,
             pts.join(" ")
         );
-        // Legend below the plot, two entries per row (room for "run: metric" in words).
-        let (row, col) = (i / LEGEND_COLUMNS, i % LEGEND_COLUMNS);
-        let lx = L + col as f64 * (W - L - R) / LEGEND_COLUMNS as f64;
+        // Legend below the plot, two entries per row where they fit ("run: metric" in words).
+        let (row, col) = (i / columns, i % columns);
+        let lx = L + col as f64 * (W - L - R) / columns as f64;
         let ly = H + 6.0 + 14.0 * row as f64;
         let _ = write!(
             s,
@@ -338,4 +381,125 @@ pub fn render(spec: &ChartSpec) -> String {
     }
     s.push_str("</svg>");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(label: &str, points: &[(f64, f64)]) -> Line {
+        Line {
+            label: label.into(),
+            color: PALETTE[0],
+            dashed: false,
+            points: points.to_vec(),
+            band: Vec::new(),
+        }
+    }
+
+    fn spec(lines: Vec<Line>, markers: Vec<Marker>) -> ChartSpec {
+        ChartSpec {
+            title: "accuracy".into(),
+            x_label: "training step".into(),
+            y_label: "accuracy".into(),
+            y_range: Some((0.0, 1.0)),
+            log_x: true,
+            log_y: false,
+            lines,
+            markers,
+            marker_words: true,
+        }
+    }
+
+    #[test]
+    fn ticks_are_round_and_cover_the_range() {
+        assert_eq!(
+            nice_ticks(0.0, 1.0, 5),
+            [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+        );
+        assert_eq!(nice_ticks(0.0, 950.0, 5), [0.0, 200.0, 400.0, 600.0, 800.0]);
+    }
+
+    #[test]
+    fn the_readout_is_at_the_recorded_step_nearest_the_pointer() {
+        let chart = spec(
+            vec![
+                line("train", &[(10.0, 0.1), (100.0, 0.5), (1000.0, 1.0)]),
+                line("validation", &[(10.0, 0.0), (100.0, 0.1), (1000.0, 0.9)]),
+            ],
+            Vec::new(),
+        );
+        let r = readout(&chart, 1.0).expect("a readout");
+        assert_eq!(r.x, 1000.0);
+        let values: Vec<f64> = r.rows.iter().map(|row| row.2).collect();
+        assert_eq!(values, [1.0, 0.9]);
+        assert_eq!(readout(&chart, 0.0).expect("a readout").x, 10.0);
+        assert!(readout(&spec(Vec::new(), Vec::new()), 0.5).is_none());
+    }
+
+    #[test]
+    fn markers_write_their_words_once_and_not_over_each_other() {
+        let marker = |x: f64, word: &str| Marker {
+            x,
+            color: PALETTE[1],
+            label: format!("{word} at step {x}"),
+            word: word.into(),
+        };
+        let chart = spec(
+            vec![line("validation", &[(10.0, 0.0), (10_000.0, 1.0)])],
+            vec![
+                marker(300.0, "baseline memorised"),
+                marker(310.0, "grokfast-ema memorised"),
+                marker(5000.0, "baseline generalised"),
+            ],
+        );
+        let svg = render(&chart);
+        assert_eq!(svg.matches("<line class=\"marker\"").count(), 3);
+        assert!(svg.contains(">baseline memorised</text>"));
+        // 310 sits a pixel from 300 on a log axis: its words would overlap.
+        assert!(!svg.contains(">grokfast-ema memorised</text>"));
+        assert!(svg.contains("<title>grokfast-ema memorised at step 310</title>"));
+        assert!(svg.contains(">baseline generalised</text>"));
+        let quiet = render(&ChartSpec {
+            marker_words: false,
+            ..chart
+        });
+        assert!(!quiet.contains("class=\"marker-word\""));
+    }
+
+    #[test]
+    fn long_legend_labels_take_a_row_each_and_long_axis_names_are_left_to_the_title() {
+        let short = spec(
+            vec![line("a", &[(1.0, 0.5)]), line("b", &[(1.0, 0.5)])],
+            Vec::new(),
+        );
+        assert_eq!(legend_columns(&short), 2);
+        let long = spec(
+            vec![
+                line(
+                    "baseline: share of the embeddings' power in the 5 strongest frequencies",
+                    &[(1.0, 0.5)],
+                ),
+                line("b", &[(1.0, 0.5)]),
+            ],
+            Vec::new(),
+        );
+        assert_eq!(legend_columns(&long), 1);
+        assert!(size(&long).1 > size(&short).1);
+        let named = render(&ChartSpec {
+            y_label: "embedding power in its 5 strongest Fourier frequencies".into(),
+            ..short
+        });
+        assert!(!named.contains(">embedding power in its 5 strongest Fourier frequencies</text>"));
+    }
+
+    #[test]
+    fn labels_are_escaped() {
+        let svg = render(&spec(
+            vec![line("<b>&", &[(1.0, 0.5), (10.0, 0.6)])],
+            Vec::new(),
+        ));
+        assert!(svg.contains("&lt;b&gt;&amp;"));
+        assert!(!svg.contains("<b>"));
+    }
 }

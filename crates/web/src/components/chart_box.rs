@@ -35,6 +35,9 @@ pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover) -> impl IntoView {
         let step = match ev.key().as_str() {
             "ArrowRight" => 1.0,
             "ArrowLeft" => -1.0,
+            // The first and the latest recorded point.
+            "Home" => -KEY_STEPS,
+            "End" => KEY_STEPS,
             "Escape" => {
                 hover.set(None);
                 return;
@@ -93,7 +96,7 @@ pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover) -> impl IntoView {
             class="chart-box"
             tabindex="0"
             role="group"
-            aria-label=format!("{title}: point at the chart, or use the left and right arrow keys, to read its values")
+            aria-label=format!("{title}: point at the chart, or use the arrow keys (Home and End for the first and latest step), to read its values")
             on:pointermove=at_pointer
             on:pointerdown=at_pointer
             on:pointerleave=move |ev: web_sys::PointerEvent| {

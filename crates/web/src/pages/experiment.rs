@@ -10,12 +10,16 @@ use wasm_bindgen::JsCast;
 use crate::components::chart::{self, ChartSpec, Line, Marker, PALETTE};
 use crate::components::chart_box::{ChartBox, Hover};
 use crate::components::controls::Controls;
+use crate::components::embed_builder::EmbedBuilder;
 use crate::components::gallery::GalleryView;
 use crate::components::problems::Problems;
 use crate::components::surface::SurfaceView;
 use crate::embed::{self, EmbedOptions};
 use crate::query;
 use crate::runner::{Runner, Status};
+
+/// Summary keys whose values are sentences, shown above the table rather than in it.
+const NOTES: [&str; 2] = ["why", "draws_note"];
 
 fn charts(experiment: Experiment, report: &Report) -> Vec<ChartSpec> {
     let several = report.runs.len() > 1;
@@ -30,13 +34,15 @@ fn charts(experiment: Experiment, report: &Report) -> Vec<ChartSpec> {
                     None => "#6b7280",
                 },
                 label: m.label,
+                word: m.word,
             })
             .collect()
     };
     experiment
         .panels_for(report)
         .iter()
-        .map(|panel| {
+        .enumerate()
+        .map(|(i, panel)| {
             let lines = panel
                 .curves(report)
                 .into_iter()
@@ -62,6 +68,8 @@ fn charts(experiment: Experiment, report: &Report) -> Vec<ChartSpec> {
                 } else {
                     Vec::new()
                 },
+                // The first chart writes the markers' words; the others draw their lines.
+                marker_words: i == 0,
             }
         })
         .collect()
@@ -331,10 +339,26 @@ pub fn ExperimentPage(
         let runner = runner.clone();
         move |_| runner.stop()
     };
-    {
+    // Slows training down so a class can watch a change happen (with Pause: WCAG 2.2.2).
+    let on_speed = {
         let runner = runner.clone();
+        move |ev: web_sys::Event| {
+            if let Ok(share) = event_target_value(&ev).parse::<f64>() {
+                runner.set_speed(share);
+            }
+        }
+    };
+    {
+        let (stopper, pauser) = (runner.clone(), runner.clone());
         let start = start.clone();
-        embed::install(&embed, info.id, view, start, move || runner.stop());
+        embed::install(
+            &embed,
+            info.id,
+            view,
+            start,
+            move || stopper.stop(),
+            move |paused| pauser.set_paused(paused),
+        );
     }
     {
         // Back/Forward: show the spec the address now names (stopping a run of another one).
@@ -418,9 +442,10 @@ pub fn ExperimentPage(
         .iter()
         .filter_map(|key| visible_knobs.iter().find(|k| k.key == *key).copied())
         .collect();
+    // `advanced_hide=1` (the embed builder's "the story's only") hides all of Advanced.
     let advanced_knobs: Vec<_> = visible_knobs
         .iter()
-        .filter(|k| !story_keys.contains(&k.key))
+        .filter(|k| !story_keys.contains(&k.key) && !embed.hides("advanced"))
         .copied()
         .collect();
     let advanced_open = {
@@ -476,7 +501,7 @@ pub fn ExperimentPage(
                 let mut keys: Vec<String> = Vec::new();
                 for run in &r.runs {
                     // Sentences are shown above the table (see `verdicts`).
-                    for k in run.summary.keys().filter(|k| *k != "why") {
+                    for k in run.summary.keys().filter(|k| !NOTES.contains(&k.as_str())) {
                         if !keys.contains(k) {
                             keys.push(k.clone());
                         }
@@ -552,7 +577,20 @@ pub fn ExperimentPage(
                         })
                     })
                     .collect_view();
-                view! { {filters}{runs} }
+                // Notes on a run's numbers (how far a mean is one draw's).
+                let notes = r
+                    .runs
+                    .iter()
+                    .filter_map(|run| {
+                        let note = run.summary.get("draws_note")?.as_str()?.to_string();
+                        Some(view! {
+                            <p class="note" data-run=run.label.clone()>
+                                <strong>{format!("{}:", run.label)}</strong>" "{note}
+                            </p>
+                        })
+                    })
+                    .collect_view();
+                view! { {filters}{runs}{notes} }
             })
         })
     };
@@ -688,6 +726,9 @@ pub fn ExperimentPage(
                     } />
                 </p>
             })}
+            {(!embedded).then(|| view! {
+                <EmbedBuilder link=Signal::derive(move || { spec.track(); page_url() }) title=info.title />
+            })}
             <div class="layout">
                 <section class="panel controls">
                     <div class="buttons">
@@ -698,6 +739,13 @@ pub fn ExperimentPage(
                         <button id="stop" disabled=move || !running.get() on:click=on_stop>"Stop"</button>
                         <button id="reset" on:click=on_reset>"Reset"</button>
                     </div>
+                    <label class="speed">"Speed "
+                        <select id="speed-control" on:change=on_speed>
+                            <option value="1" selected>"full"</option>
+                            <option value="0.25">"slow (a quarter)"</option>
+                            <option value="0.0625">"slower (a sixteenth)"</option>
+                        </select>
+                    </label>
                     <p class=status_class id="status">{status_text}</p>
                     <p class="progress" id="progress">
                         {move || format!("{} {} / {}", unit(), view.steps_done.get(), view.total_steps.get())}

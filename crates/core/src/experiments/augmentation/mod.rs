@@ -35,6 +35,7 @@ pub static INFO: Info = Info {
         ("Only small shifts", &[("kind", "shift")]),
         ("MNIST-1D instead of the digits", &[("dataset", "mnist1d")]),
     ],
+    marks: &[],
 };
 
 pub static PANELS: &[Panel] = &[
@@ -97,7 +98,6 @@ pub static COMPARISON: Comparison = Comparison {
     ratio_label: "fewer errors",
     unit: Unit::Percent,
     source: "paper",
-    marks_steps: false,
 };
 
 pub static KNOBS: &[Knob] = &[

@@ -248,6 +248,7 @@ fn gallery(spec: &AugmentationSpec, pool: &Pool, train: &[usize]) -> Gallery {
         columns: copies + 1,
         images,
         signed: spec.dataset.signed(),
+        axes: None,
     }
 }
 

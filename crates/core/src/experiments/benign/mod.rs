@@ -66,6 +66,7 @@ pub static INFO: Info = Info {
         ("The linear theorem's cases", &[("mode", "linear")]),
         ("See it in the plane", &[("mode", "plane")]),
     ],
+    marks: &[],
 };
 
 /// Charts of the `xor` mode (x: gradient-descent step, log scale).
@@ -188,7 +189,6 @@ pub static XOR_COMPARISON: Comparison = Comparison {
     ratio_label: "",
     unit: Unit::Percent,
     source: "theorem",
-    marks_steps: false,
 };
 
 /// The isotropic case's exact expected test error beside the measured one.
@@ -218,7 +218,6 @@ pub static LINEAR_COMPARISON: Comparison = Comparison {
     ratio_label: "",
     unit: Unit::Number,
     source: "theory",
-    marks_steps: false,
 };
 
 pub static KNOBS: &[Knob] = &[

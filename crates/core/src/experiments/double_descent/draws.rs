@@ -1,7 +1,10 @@
 //! Several independent random-feature maps swept side by side: draw k uses feature seed
 //! `init_seed + k` on the same data. Each grid point is solved for every draw before the next
 //! point starts, so the curve still grows point by point; a point's metrics are the draws'
-//! mean, with their spread as `<metric>_sd`.
+//! mean, with their spread as `<metric>_sd`. Near the threshold one nearly singular draw can
+//! outweigh the others by orders of magnitude, so the squared errors and the norm also record
+//! the draws' median, lowest and highest value (`<metric>_median`, `_min`, `_max`), which the
+//! charts draw in place of the mean.
 
 use burn::tensor::{Device, TensorData};
 
@@ -16,6 +19,20 @@ const SPREADS: &[(&str, &str)] = &[
     ("train_zero_one", "train_zero_one_sd"),
     ("test_zero_one", "test_zero_one_sd"),
     ("norm", "norm_sd"),
+];
+
+/// Metrics whose draws can be heavy-tailed, with the names of their median, lowest and highest
+/// draw (recorded when there are several draws).
+const HEAVY: &[(&str, [&str; 3])] = &[
+    (
+        "train_error",
+        ["train_error_median", "train_error_min", "train_error_max"],
+    ),
+    (
+        "test_error",
+        ["test_error_median", "test_error_min", "test_error_max"],
+    ),
+    ("norm", ["norm_median", "norm_min", "norm_max"]),
 ];
 
 /// Per run, its metrics at one grid point.
@@ -122,6 +139,17 @@ impl FeatureDraws {
                         if let Some(&(_, sd_name)) = SPREADS.iter().find(|(m, _)| *m == name) {
                             out.push((sd_name, sd));
                         }
+                        if let Some((_, [median_name, min_name, max_name])) =
+                            HEAVY.iter().find(|(m, _)| *m == name)
+                            && values.len() > 1
+                        {
+                            let (low, middle, high) = range_median(&values);
+                            out.extend([
+                                (*median_name, middle),
+                                (*min_name, low),
+                                (*max_name, high),
+                            ]);
+                        }
                     }
                     out
                 })
@@ -135,4 +163,20 @@ fn value(metrics: &[(&'static str, f64)], name: &str) -> f64 {
         .iter()
         .find(|(k, _)| *k == name)
         .map_or(f64::NAN, |(_, v)| *v)
+}
+
+/// The lowest, median and highest of `values`' finite values (NaN for each when none is).
+pub fn range_median(values: &[f64]) -> (f64, f64, f64) {
+    let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    finite.sort_by(f64::total_cmp);
+    let n = finite.len();
+    let median = if n % 2 == 1 {
+        finite[n / 2]
+    } else {
+        (finite[n / 2 - 1] + finite[n / 2]) / 2.0
+    };
+    (finite[0], median, finite[n - 1])
 }

@@ -82,6 +82,7 @@ pub static INFO: Info = Info {
         ("Clean labels: a lower peak", &[("label_noise", "0")]),
         ("More data can hurt", &[("mode", "samples")]),
     ],
+    marks: &[("threshold", "interpolation threshold")],
 };
 
 /// Charts of the `features` mode (x: feature count).
@@ -163,7 +164,6 @@ pub static WIDTH_COMPARISON: Comparison = Comparison {
     ratio_label: "",
     unit: Unit::Percent,
     source: "paper",
-    marks_steps: false,
 };
 
 /// The MNIST-1D notebook's published test errors (15% label noise, 4,000 training samples,
@@ -255,7 +255,9 @@ pub static KNOBS: &[Knob] = &[
         key: "draws",
         label: "Feature draws",
         help: "features mode: independent random feature maps (feature seed, seed + 1, ...) fitted \
-            to the same data; the curve is their mean and the band their spread.",
+            to the same data; the squared errors and norms are drawn as their median with a band \
+            from the lowest to the highest draw (one nearly singular draw can dwarf the rest), \
+            the classification errors as their mean ± one standard deviation.",
         kind: int(1, 20, false),
     },
     Knob {

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use burn::tensor::{TensorData, Transaction};
 use serde_json::{Map, Value};
 
+use super::draws::range_median;
 use super::{
-    DoubleDescentSpec, FeatureDraws, INFO, Mode, SampleSweep, Step, TwoScaleRun, WidthSweep,
+    DoubleDescentSpec, FeatureDraws, INFO, Mode, SampleSweep, Step, TwoScaleRun, Unit, WidthSweep,
 };
 use crate::report::{Report, RunReport, json_number};
 use crate::train::{Probe, RunError, Session};
@@ -148,6 +149,9 @@ impl DoubleDescentSession {
                 .collect();
             s.insert("draws".into(), Value::from(e.draws()));
             s.insert("peak_x_each".into(), Value::from(peaks));
+            if e.draws() > 1 {
+                self.median_peak(&mut s, &curve.x, &per_point);
+            }
         }
         let test = curve.metrics.get("test_error").cloned().unwrap_or_default();
         let train = curve
@@ -202,6 +206,54 @@ impl DoubleDescentSession {
             s.insert("final_test_error".into(), json_number(*last));
         }
         s
+    }
+
+    /// The peak of the draws' median curve, the lowest and highest draw there, and a sentence
+    /// on how far the mean is one draw's (a nearly singular draw can outweigh the rest).
+    fn median_peak(&self, s: &mut Map<String, Value>, x: &[usize], per_point: &[Vec<f64>]) {
+        let Some((i, (low, median, high))) = per_point
+            .iter()
+            .map(|draws| range_median(draws))
+            .enumerate()
+            .filter(|(_, (_, m, _))| m.is_finite())
+            .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
+        else {
+            return;
+        };
+        s.insert("peak_x_median".into(), Value::from(x[i]));
+        s.insert("peak_test_error_median".into(), json_number(median));
+        s.insert("peak_test_error_min".into(), json_number(low));
+        s.insert("peak_test_error_max".into(), json_number(high));
+        let draws: Vec<f64> = per_point[i]
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect();
+        let sum: f64 = draws.iter().sum();
+        let mean = sum / draws.len() as f64;
+        let number = |v: f64| Unit::Number.show(v);
+        let mean_words = if high > 0.5 * sum && draws.len() > 2 {
+            format!(
+                "the mean, {}, comes {:.0}% from the highest draw",
+                number(mean),
+                100.0 * high / sum
+            )
+        } else {
+            format!("the mean is {}", number(mean))
+        };
+        s.insert(
+            "draws_note".into(),
+            Value::from(format!(
+                "At {} {}, the {} draws' test errors run from {} to {} (median {}); {}.",
+                Unit::Count.show(x[i] as f64),
+                crate::terms::words(self.spec.mode.axis()),
+                draws.len(),
+                number(low),
+                number(high),
+                number(median),
+                mean_words,
+            )),
+        );
     }
 }
 
@@ -313,7 +365,7 @@ impl Session for DoubleDescentSession {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiments::double_descent::{Mode, grid};
+    use crate::experiments::double_descent::{FEATURE_PANELS, Mode, grid};
     use crate::spec::Preset;
 
     fn run(spec: DoubleDescentSpec) -> Report {
@@ -373,6 +425,62 @@ mod tests {
         );
         // Same spec, same curves.
         assert_eq!(run(spec), report);
+    }
+
+    #[test]
+    fn several_draws_are_drawn_as_their_median_and_range() {
+        let spec = DoubleDescentSpec {
+            n_train: 60,
+            n_test: 200,
+            points: 7,
+            draws: 4,
+            ..DoubleDescentSpec::preset(Preset::Ci)
+        };
+        let report = run(spec);
+        let run = &report.runs[0];
+        let (low, median, high) = (
+            run.column("test_error_min"),
+            run.column("test_error_median"),
+            run.column("test_error_max"),
+        );
+        let mean = run.column("test_error");
+        assert_eq!(median.len(), mean.len());
+        for i in 0..mean.len() {
+            assert!(low[i] <= median[i] && median[i] <= high[i]);
+            assert!(low[i] <= mean[i] && mean[i] <= high[i]);
+        }
+        // The squared-error chart draws the median, its band the draws' range.
+        let curves = FEATURE_PANELS[0].curves(&report);
+        let test = curves
+            .iter()
+            .find(|c| c.label == "min-norm: test error, median of the draws")
+            .expect("the median curve");
+        assert_eq!(test.points.iter().map(|p| p.1).collect::<Vec<_>>(), median);
+        assert_eq!(test.band.len(), mean.len());
+        assert!(test.band.iter().zip(&low).all(|(b, l)| b.1 == *l));
+        // The summary gives the median curve's peak and the draws there, in a sentence.
+        let s = &run.summary;
+        let peak = s["peak_test_error_median"].as_f64().expect("a median peak");
+        assert_eq!(peak, median.iter().copied().fold(f64::MIN, f64::max));
+        assert!(s["peak_test_error_min"].as_f64() <= Some(peak));
+        assert!(s["peak_test_error_max"].as_f64() >= Some(peak));
+        let note = s["draws_note"].as_str().expect("a note");
+        assert!(
+            note.starts_with("At ") && note.contains("the 4 draws' test errors"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn one_draw_records_no_median() {
+        let report = run(DoubleDescentSpec {
+            n_train: 40,
+            points: 5,
+            draws: 1,
+            ..DoubleDescentSpec::preset(Preset::Ci)
+        });
+        assert!(!report.runs[0].series.contains_key("test_error_median"));
+        assert!(!report.runs[0].summary.contains_key("draws_note"));
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub static INFO: Info = Info {
         ("Stronger dropout", &[("hidden_dropout", "0.8")]),
         ("MNIST-1D instead of the digits", &[("dataset", "mnist1d")]),
     ],
+    marks: &[],
 };
 
 pub static PANELS: &[Panel] = &[
@@ -109,7 +110,6 @@ pub static COMPARISON: Comparison = Comparison {
     ratio_label: "fewer errors",
     unit: Unit::Percent,
     source: "paper",
-    marks_steps: false,
 };
 
 pub static KNOBS: &[Knob] = &[

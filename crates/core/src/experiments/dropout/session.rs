@@ -189,6 +189,7 @@ impl Stepper for DropoutSession {
                 units,
             ),
             signed: true,
+            axes: None,
         })
         .collect()
     }

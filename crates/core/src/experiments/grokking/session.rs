@@ -24,9 +24,10 @@ use crate::models::embed_mlp::EmbedMlp;
 use crate::models::transformer::{Transformer, TransformerShape};
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
+use crate::terms::Unit;
 use crate::train::{
-    BatchOrder, Gallery, Member, RunError, Schedule, Series, StackUpdate, Stepper, join,
-    map_on_threads, weighted_loss_and_correct,
+    BatchOrder, Gallery, GalleryAxes, Member, RunError, Schedule, Series, StackUpdate, Stepper,
+    join, map_on_threads, weighted_loss_and_correct,
 };
 
 /// Makes every parameter a new leaf (same values and ids, no shared autodiff history): each
@@ -213,6 +214,36 @@ const KEY_FREQUENCIES: usize = 5;
 
 /// Evaluations drawn in a run's Fourier spectrogram.
 const SPECTROGRAM_ROWS: usize = 24;
+
+/// Labels for a spectrogram: frequencies 1–`frequencies` across (about six labelled), the
+/// steps of its first, middle and last rows down.
+fn spectrogram_axes(frequencies: usize, rows: &[&(usize, Vec<f64>)]) -> GalleryAxes {
+    let every = [1, 2, 5, 10, 20, 50]
+        .into_iter()
+        .find(|e| frequencies / e <= 6)
+        .unwrap_or(100);
+    let x_ticks = std::iter::once(1)
+        .chain(
+            (every..=frequencies)
+                .step_by(every)
+                .filter(|f| *f > 1 + every / 2),
+        )
+        .map(|f| (f - 1, f.to_string()))
+        .collect();
+    let last = rows.len().saturating_sub(1);
+    let mut picked = vec![0, last / 2, last];
+    picked.dedup();
+    let y_ticks = picked
+        .into_iter()
+        .map(|r| (r, Unit::Count.show(rows[r].0 as f64)))
+        .collect();
+    GalleryAxes {
+        x: "frequency".into(),
+        y: "training step".into(),
+        x_ticks,
+        y_ticks,
+    }
+}
 
 /// A `grokking` comparison in progress.
 pub struct GrokkingSession {
@@ -850,6 +881,7 @@ impl Stepper for GrokkingSession {
                     columns: 1,
                     images: vec![image],
                     signed: false,
+                    axes: Some(spectrogram_axes(self.frequencies, &picked)),
                 })
             })
             .collect()

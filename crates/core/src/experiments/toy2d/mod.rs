@@ -39,6 +39,7 @@ pub static INFO: Info = Info {
             &[("dataset", "spiral"), ("width", "32")],
         ),
     ],
+    marks: &[],
 };
 
 pub static PANELS: &[Panel] = &[

@@ -57,8 +57,7 @@
     frame.src = src;
     frame.title = div.getAttribute('data-title') || 'Overfit Lab experiment';
     frame.width = '100%';
-    var height = parseInt(div.getAttribute('data-height'), 10);
-    frame.height = String(height >= 200 && height <= 4000 ? height : 820);
+    frame.height = String(heightOf(div));
     frame.style.border = '0';
     // Scripts and its own origin (the app's wasm and its Web Workers), downloads (exports) and
     // new tabs (the papers); no top navigation, forms or modals.
@@ -68,8 +67,22 @@
     div.appendChild(frame);
   }
 
+  function heightOf(div) {
+    var height = parseInt(div.getAttribute('data-height'), 10);
+    return height >= 200 && height <= 4000 ? height : 820;
+  }
+
   function start() {
     var divs = Array.prototype.slice.call(document.querySelectorAll('div[data-overfit]'));
+    // Each div holds its widget's height before the widget is made, so the page keeps its
+    // layout and only the widgets near the reader's view are made (empty divs would all sit
+    // in view at once).
+    // A link that will be refused is refused at once, taking no room.
+    divs = divs.filter(function (d) {
+      try { widgetUrl(d.getAttribute('data-overfit')); } catch (e) { mount(d); return false; }
+      d.style.minHeight = heightOf(d) + 'px';
+      return true;
+    });
     if (!('IntersectionObserver' in window)) { divs.forEach(mount); return; }
     var seen = new IntersectionObserver(function (entries) {
       entries.forEach(function (e) {

@@ -465,6 +465,8 @@ await check('a widget on a course page holds its run while scrolled out of view,
   pages['/long.html'] = `<!doctype html><meta charset="utf-8"><title>long course page</title>
     <script src="${base}embed.js" defer></script>
     <div id="w" data-overfit="${base}?exp=toy2d&amp;steps=200000&amp;eval_every=100&amp;autorun=1" data-height="600"></div>
+    <div style="height: 450px"></div>
+    <div id="w2" data-overfit="${base}?exp=toy2d&amp;steps=200000&amp;eval_every=100&amp;autorun=1" data-height="600"></div>
     <div style="height: 4000px"></div><p id="end">The end of the page.</p>`;
   try {
     await page.goto(`${foreign}/long.html`);
@@ -476,8 +478,15 @@ await check('a widget on a course page holds its run while scrolled out of view,
       if (Date.now() > deadline) throw new Error(`the widget did not start (${await status()})`);
       await page.waitForTimeout(200);
     }
-    await page.locator('#end').scrollIntoViewIfNeeded();
     const frame = page.frames().find((f) => f.url().includes('exp=toy2d'));
+    // The widget just below the view is made (the loader's margin) but has started nothing,
+    // not even a worker, while no one sees it.
+    await page.frameLocator('#w2 iframe').locator('#status').waitFor({ timeout: 60_000 });
+    const lower = page.frames().find((f) => f !== frame && f.url().includes('exp=toy2d'));
+    await page.waitForTimeout(1000);
+    const [st, workers] = [await lower.locator('#status').textContent(), await lower.locator('#workers').getAttribute('data-workers')];
+    if (st !== 'ready' || workers !== '0') throw new Error(`an unseen autorun widget is ${st} on ${workers} workers`);
+    await page.locator('#end').scrollIntoViewIfNeeded();
     // Polled by time: a frame out of view gets no animation frames.
     await frame.waitForFunction(() => document.querySelector('#status')?.textContent === 'paused', null, { timeout: 10_000, polling: 200 });
     const notice = await frame.locator('.notice').textContent();
@@ -488,6 +497,9 @@ await check('a widget on a course page holds its run while scrolled out of view,
     await page.locator('#w').scrollIntoViewIfNeeded();
     await frame.waitForFunction(() => document.querySelector('#status')?.textContent === 'training', null, { timeout: 10_000, polling: 200 });
     if ((await frame.locator('.notice').textContent()).includes('out of view')) throw new Error('the notice stayed after the widget was seen again');
+    // Scrolled to, the lower widget's autorun starts.
+    await page.locator('#w2').scrollIntoViewIfNeeded();
+    await lower.waitForFunction(() => ['training', 'done'].includes(document.querySelector('#status')?.textContent), null, { timeout: 60_000, polling: 200 });
     console.log(`     held at ${held.split(' · ')[0]} out of view, training again in view`);
   } finally { course.close(); }
 }));

@@ -213,3 +213,40 @@ fn pause_when_unseen(view: RunView, set_paused: impl Fn(bool) + 'static) {
         }
     });
 }
+
+/// Calls `then` once, the first time the page is in view (at once if it is now): a widget's
+/// autorun waits for a reader.
+pub fn when_seen(then: impl Fn() + 'static) {
+    let then: std::rc::Rc<dyn Fn()> = std::rc::Rc::new(then);
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        then();
+        return;
+    };
+    let done = std::rc::Rc::new(std::cell::Cell::new(false));
+    let on_intersect = {
+        let then = then.clone();
+        Closure::<dyn Fn(js_sys::Array, web_sys::IntersectionObserver)>::new(
+            move |entries: js_sys::Array, observer: web_sys::IntersectionObserver| {
+                let seen = entries.iter().any(|e| {
+                    e.dyn_into::<web_sys::IntersectionObserverEntry>()
+                        .is_ok_and(|e| e.is_intersecting())
+                });
+                if seen && !done.replace(true) {
+                    observer.disconnect();
+                    then();
+                }
+            },
+        )
+    };
+    match web_sys::IntersectionObserver::new(on_intersect.as_ref().unchecked_ref()) {
+        Ok(observer) => {
+            observer.observe(&root);
+            on_intersect.forget();
+        }
+        // No way to tell: start as asked.
+        Err(_) => then(),
+    }
+}

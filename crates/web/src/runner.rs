@@ -197,11 +197,12 @@ fn worker_budget() -> usize {
 }
 
 impl Runner {
-    /// A runner with a worker already opening its device (the badge shows which); runs use at
+    /// A runner with a worker already opening its device (the badge shows which), or, when
+    /// `lazy` (a widget on a course page), none until the first run is asked for; runs use at
     /// most `max_workers` workers (default: [`workers_for`] the spec's runs on [`worker_budget`]
     /// cores, fewer when more would not fit the memory budget). `software_ok` (`backend=webgpu`)
     /// uses a software WebGPU adapter rather than the CPU.
-    pub fn new(force_cpu: bool, software_ok: bool, max_workers: Option<usize>) -> Self {
+    pub fn new(force_cpu: bool, software_ok: bool, max_workers: Option<usize>, lazy: bool) -> Self {
         let (webgpu, cpu_reason) = if force_cpu {
             (
                 false,
@@ -228,7 +229,9 @@ impl Runner {
             speed: Cell::new(1.0),
             view,
         });
-        Inner::respawn(&inner);
+        if !lazy {
+            Inner::respawn(&inner);
+        }
         Self { inner, view }
     }
 

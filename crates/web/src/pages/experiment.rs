@@ -272,10 +272,13 @@ pub fn ExperimentPage(
             "step"
         }
     };
+    // A widget on a course page starts no worker before its first run: a page of many
+    // widgets holds workers only for those a reader ran or scrolled to.
     let runner = Runner::new(
         backend == query::BackendChoice::Cpu,
         backend == query::BackendChoice::WebGpu,
         max_workers,
+        embed.enabled,
     );
     let view = runner.view;
     let running = Signal::derive(move || {
@@ -320,7 +323,13 @@ pub fn ExperimentPage(
             over_budget.set(None);
         }
     });
-    if autorun {
+    if autorun && embed.enabled {
+        // A widget's autorun waits until a reader can see it.
+        embed::when_seen({
+            let start = start.clone();
+            move || start()
+        });
+    } else if autorun {
         start();
     }
     let on_run = {

@@ -7,6 +7,7 @@
 //   iframe.contentWindow.postMessage({ type: 'overfit:start' }, widgetOrigin)
 // (also 'overfit:stop', 'overfit:state', 'overfit:metrics'); it answers with
 // { type: 'overfit:state', status, step, total } and { type: 'overfit:metrics', report }.
+// A widget holds its run (status 'paused') while it is out of the reader's view.
 //
 // Nothing in an attribute is trusted: only an http(s) link to the app this script came from
 // (its directory, or its index.html) becomes a widget (a relative link is taken relative to

@@ -457,7 +457,7 @@ await check('hostile data-overfit values run nothing and say why; only links to 
   await page.frameLocator('#good iframe').locator('#status').waitFor({ timeout: 60_000 });
   } finally { course.close(); }
 }));
-await check('a widget on a course page holds its run while scrolled out of view, says so, and goes on when seen again', () => withPage(cpuBrowser, 'embed-unseen', true, async (page) => {
+await check('a widget on a course page holds its run while scrolled out of view or in a hidden tab, says so, and goes on when seen again; one below the view starts nothing until seen', () => withPage(cpuBrowser, 'embed-unseen', true, async (page) => {
   // A course page on another origin: the widget's frame is cross-origin, as on a real site.
   const pages = {};
   const course = await serveHtml(pages);
@@ -497,6 +497,16 @@ await check('a widget on a course page holds its run while scrolled out of view,
     await page.locator('#w').scrollIntoViewIfNeeded();
     await frame.waitForFunction(() => document.querySelector('#status')?.textContent === 'training', null, { timeout: 10_000, polling: 200 });
     if ((await frame.locator('.notice').textContent()).includes('out of view')) throw new Error('the notice stayed after the widget was seen again');
+    // In a hidden tab (the course page's tab in the background) it holds too, and goes on
+    // when the tab is shown again.
+    const setHidden = (hidden) => frame.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+    await setHidden(true);
+    await frame.waitForFunction(() => document.querySelector('#status')?.textContent === 'paused', null, { timeout: 10_000, polling: 200 });
+    await setHidden(false);
+    await frame.waitForFunction(() => document.querySelector('#status')?.textContent === 'training', null, { timeout: 10_000, polling: 200 });
     // Scrolled to, the lower widget's autorun starts.
     await page.locator('#w2').scrollIntoViewIfNeeded();
     await lower.waitForFunction(() => ['training', 'done'].includes(document.querySelector('#status')?.textContent), null, { timeout: 60_000, polling: 200 });

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 /// The widget's height when none is chosen (the loader's default).
-const DEFAULT_HEIGHT: u32 = 820;
+pub const DEFAULT_HEIGHT: u32 = 820;
 
 /// `text` as an HTML attribute value.
 fn attribute(text: &str) -> String {

@@ -422,18 +422,14 @@ pub fn ExperimentPage(
     // The embed code uses the loader: it sandboxes the frame and tells the widget the course
     // page's origin, the one page allowed to drive it and read its state.
     let on_copy_embed = move |_| {
-        let link = page_url();
-        let site = link.split('?').next().unwrap_or_default();
-        let loader = format!("{}embed.js", &site[..site.rfind('/').map_or(0, |i| i + 1)]);
-        let attribute = |text: &str| text.replace('&', "&amp;").replace('"', "&quot;");
         copy(
             "embed code",
-            format!(
-                "<script src=\"{}\" defer></script><div data-overfit=\"{}\" \
-                 data-title=\"Overfit Lab: {}\"></div>",
-                attribute(&loader),
-                attribute(&link),
-                info.title
+            crate::components::embed_builder::code(
+                &page_url(),
+                "all",
+                false,
+                crate::components::embed_builder::DEFAULT_HEIGHT,
+                &format!("Overfit Lab: {}", info.title),
             ),
         )
     };

@@ -513,6 +513,61 @@ await check('a widget on a course page holds its run while scrolled out of view 
     console.log(`     held at ${held.split(' · ')[0]} out of view, training again in view`);
   } finally { course.close(); }
 }));
+await check('the widgets of one course page share its training places: one that finds them taken waits and says so, starts when one is freed, and one holding its run out of view gives its place to a widget in view', () => withPage(cpuBrowser, 'embed-places', true, async (page) => {
+  // A one-core laptop: one place for the whole page.
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { configurable: true, get: () => 1 }));
+  const pages = {};
+  const course = await serveHtml(pages);
+  const foreign = `http://127.0.0.1:${course.address().port}`;
+  const long = `${base}?exp=toy2d&amp;steps=200000&amp;eval_every=100`;
+  pages['/places.html'] = `<!doctype html><meta charset="utf-8"><title>three widgets</title>
+    <script src="${base}embed.js" defer></script>
+    <div id="a" data-overfit="${long}&amp;autorun=1" data-height="420"></div>
+    <div id="b" data-overfit="${long}&amp;autorun=1" data-height="420"></div>
+    <div style="height: 4000px"></div>
+    <div id="c" data-overfit="${long}&amp;autorun=1" data-height="420"></div><p id="end">The end.</p>`;
+  try {
+    await page.goto(`${foreign}/places.html`);
+    for (const id of ['a', 'b']) await page.frameLocator(`#${id} iframe`).locator('#status').waitFor({ timeout: 60_000 });
+    const frameOf = async (id) => (await page.locator(`#${id} iframe`).elementHandle()).contentFrame();
+    const [a, b] = [await frameOf('a'), await frameOf('b')];
+    const state = async (f) => [await f.locator('#status').textContent(), Number(await f.locator('#workers').getAttribute('data-workers'))];
+    // Both autoran: one trains on the one place, the other waits for it and says why.
+    let trainer; let waiter;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const [sa, sb] = [await state(a), await state(b)];
+      if (sa[0] === 'training' && sb[0].startsWith('queued')) { [trainer, waiter] = [a, b]; break; }
+      if (sb[0] === 'training' && sa[0].startsWith('queued')) { [trainer, waiter] = [b, a]; break; }
+      if (Date.now() > deadline) throw new Error(`expected one widget training and one queued: ${sa[0]} / ${sb[0]}`);
+      await page.waitForTimeout(200);
+    }
+    await page.waitForTimeout(1500);
+    const [st, sw] = [await state(trainer), await state(waiter)];
+    if (!sw[0].startsWith('queued') || sw[1] !== 0) throw new Error(`the waiting widget is ${sw[0]} on ${sw[1]} workers`);
+    if (st[1] !== 1) throw new Error(`the training widget uses ${st[1]} workers, not one`);
+    const notice = await waiter.locator('.notice').textContent();
+    if (!notice.includes('Waiting for a free place')) throw new Error(`the waiting widget does not say why: "${notice}"`);
+    // Stopped, the trainer frees its place (and its worker); the waiting widget starts.
+    await trainer.locator('#stop').click();
+    await waiter.waitForFunction(() => document.querySelector('#status')?.textContent === 'training', null, { timeout: 30_000, polling: 200 });
+    if ((await state(trainer))[1] !== 0) throw new Error('a stopped widget kept its worker');
+    await waiter.locator('#stop').click();
+    // A widget held out of view gives its place to one in view that waits for it.
+    await a.locator('#run').click();
+    await a.waitForFunction(() => document.querySelector('#status')?.textContent === 'training', null, { timeout: 30_000, polling: 200 });
+    await page.locator('#end').scrollIntoViewIfNeeded();
+    await page.frameLocator('#c iframe').locator('#status').waitFor({ timeout: 60_000 });
+    const c = await frameOf('c');
+    await c.waitForFunction(() => document.querySelector('#status')?.textContent === 'training', null, { timeout: 30_000, polling: 200 });
+    await a.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready', null, { timeout: 10_000, polling: 200 });
+    const gave = await a.locator('.notice').textContent();
+    if (!gave.includes('so that a widget in view could train')) throw new Error(`the widget out of view does not say why it stopped: "${gave}"`);
+    const total = (await state(a))[1] + (await state(b))[1] + (await state(c))[1];
+    if (total !== 1) throw new Error(`${total} training workers on a page of one place`);
+    console.log(`     one place: queued, started when freed, given up out of view`);
+  } finally { course.close(); }
+}));
 await check('the embed builder writes the code for what a teacher picks, and that code on a course page makes that widget', () => withPage(cpuBrowser, 'embed-builder', true, async (page) => {
   await page.goto(`${base}?exp=grokking&p=23`);
   await page.waitForSelector('#status', { timeout: 60_000 });

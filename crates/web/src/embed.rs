@@ -52,6 +52,7 @@ fn status_name(status: &Status) -> &'static str {
     match status {
         Status::Idle => "ready",
         Status::Waiting => "starting",
+        Status::Queued => "queued",
         Status::Running => "training",
         Status::Paused => "paused",
         Status::Done => "done",
@@ -81,7 +82,7 @@ pub fn install(
     view: RunView,
     start: impl Fn() + 'static,
     stop: impl Fn() + 'static,
-    set_paused: impl Fn(bool) + 'static,
+    hold_unseen: impl Fn(bool) + 'static,
 ) {
     let Some(window) = web_sys::window() else {
         return;
@@ -92,7 +93,7 @@ pub fn install(
     if js_sys::Object::is(&parent, &window) {
         return; // not framed
     }
-    pause_when_unseen(view, set_paused);
+    pause_when_unseen(view, hold_unseen);
     let allowed = options.origin.clone();
     let broadcast_to = allowed.clone().or_else(referrer_origin);
     let state = move || {
@@ -161,7 +162,7 @@ const UNSEEN: &str = "Paused while out of view: it goes on when you scroll back 
 /// A framed widget holds its run while no one can see it (scrolled out of the course page's
 /// view, or its tab hidden), says so, and goes on when it is seen again, so a page of many
 /// widgets trains only the ones in front of the reader.
-fn pause_when_unseen(view: RunView, set_paused: impl Fn(bool) + 'static) {
+fn pause_when_unseen(view: RunView, hold_unseen: impl Fn(bool) + 'static) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
@@ -201,12 +202,12 @@ fn pause_when_unseen(view: RunView, set_paused: impl Fn(bool) + 'static) {
         let status = view.status.get();
         if !seen && status == Status::Running {
             held.set(true);
-            set_paused(true);
+            hold_unseen(true);
             view.notice.set(Some(UNSEEN.to_string()));
         } else if seen && held.get() {
             held.set(false);
             // Whether or not the workers have confirmed the hold yet (a quick scroll back).
-            set_paused(false);
+            hold_unseen(false);
             if view.notice.with_untracked(|n| n.as_deref() == Some(UNSEEN)) {
                 view.notice.set(None);
             }

@@ -5,6 +5,7 @@ mod app;
 mod components;
 mod embed;
 mod pages;
+mod places;
 mod query;
 mod runner;
 mod worker;

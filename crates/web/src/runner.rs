@@ -28,6 +28,7 @@ use overfit_core::report::Report;
 use overfit_core::spec::{AnySpec, Preset, link};
 use overfit_core::train::Gallery;
 
+use crate::places::{Place, Places};
 use crate::worker::TrainingWorker;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -35,6 +36,8 @@ pub enum Status {
     Idle,
     /// A start waits for the worker's device, to be priced for it.
     Waiting,
+    /// A widget's start waits for a free training place on its course page.
+    Queued,
     Running,
     Paused,
     Done,
@@ -173,6 +176,12 @@ struct Inner {
     max_workers: Option<usize>,
     /// The share of the time the workers train (see `ToWorker::Speed`).
     speed: Cell<f64>,
+    /// A widget's share of the training places of its course page (see [`crate::places`]).
+    places: Option<Rc<Places>>,
+    /// The place this widget holds from the start of a run to its end.
+    place: RefCell<Option<Place>>,
+    /// A start waits for a place.
+    claiming: Cell<bool>,
     view: RunView,
 }
 
@@ -186,9 +195,16 @@ pub struct Runner {
 /// How long a worker may take to open its device before the page gives up on WebGPU.
 const DEVICE_TIMEOUT_MS: i32 = 30_000;
 
+/// What a widget says while every training place of its course page is taken.
+const NO_PLACE: &str = "Waiting for a free place: the widgets on this page train a few at a \
+                        time, and this one starts when another finishes or is scrolled away.";
+/// What a widget says after giving its place up to one in view.
+const GAVE_PLACE: &str = "Stopped while out of view, so that a widget in view could train: \
+                          Run starts it again.";
+
 /// Workers the browser can run side by side: its logical cores, less one for the page when
 /// there are four or more.
-fn worker_budget() -> usize {
+pub fn worker_budget() -> usize {
     let cores = web_sys::window()
         .map(|w| w.navigator().hardware_concurrency() as usize)
         .unwrap_or(1)
@@ -197,12 +213,20 @@ fn worker_budget() -> usize {
 }
 
 impl Runner {
-    /// A runner with a worker already opening its device (the badge shows which), or, when
-    /// `lazy` (a widget on a course page), none until the first run is asked for; runs use at
+    /// A runner with a worker already opening its device (the badge shows which); runs use at
     /// most `max_workers` workers (default: [`workers_for`] the spec's runs on [`worker_budget`]
     /// cores, fewer when more would not fit the memory budget). `software_ok` (`backend=webgpu`)
     /// uses a software WebGPU adapter rather than the CPU.
-    pub fn new(force_cpu: bool, software_ok: bool, max_workers: Option<usize>, lazy: bool) -> Self {
+    ///
+    /// A `widget` (on a course page) starts no worker before its first run, and trains on one
+    /// worker in one of the training places that all widgets of its page share
+    /// ([`crate::places`]): its worker is let go, and its place freed, when the run ends.
+    pub fn new(
+        force_cpu: bool,
+        software_ok: bool,
+        max_workers: Option<usize>,
+        widget: bool,
+    ) -> Self {
         let (webgpu, cpu_reason) = if force_cpu {
             (
                 false,
@@ -214,6 +238,12 @@ impl Runner {
             (true, None)
         };
         let view = RunView::new();
+        let places = widget.then(|| Places::new(worker_budget())).flatten();
+        let max_workers = if places.is_some() {
+            Some(1)
+        } else {
+            max_workers.map(|n| n.max(1))
+        };
         let inner = Rc::new(Inner {
             slots: RefCell::new(Vec::new()),
             active: Cell::new(0),
@@ -225,14 +255,49 @@ impl Runner {
             priced: Cell::new(None),
             approved: RefCell::new(None),
             software_ok,
-            max_workers: max_workers.map(|n| n.max(1)),
+            max_workers,
             speed: Cell::new(1.0),
+            places: places.clone(),
+            place: RefCell::new(None),
+            claiming: Cell::new(false),
             view,
         });
-        if !lazy {
+        if let Some(places) = places {
+            let weak = Rc::downgrade(&inner);
+            places.on_yield(move || {
+                if let Some(inner) = weak.upgrade() {
+                    Runner::stop_inner(&inner);
+                    inner.view.notice.set(Some(GAVE_PLACE.to_string()));
+                }
+            });
+            // A run that ended lets its worker and its place go.
+            let weak = Rc::downgrade(&inner);
+            Effect::new(move |_| {
+                let ended = matches!(
+                    view.status.get(),
+                    Status::Idle | Status::Done | Status::Failed(_)
+                );
+                if let Some(inner) = weak.upgrade()
+                    && ended
+                    && inner.place.borrow().is_some()
+                {
+                    Inner::let_go(&inner);
+                }
+            });
+        }
+        if !widget {
             Inner::respawn(&inner);
         }
         Self { inner, view }
+    }
+
+    /// The widget holds its run out of view (`true`) or is seen again: it pauses, and gives
+    /// its training place up to a widget in view that waits for one.
+    pub fn hold_unseen(&self, unseen: bool) {
+        self.set_paused(unseen);
+        if let Some(places) = &self.inner.places {
+            places.set_unseen(unseen);
+        }
     }
 
     /// Asks for `spec` to run from scratch (a new model and optimizer every time): priced for
@@ -263,13 +328,24 @@ impl Runner {
     /// Ends the run at once: its workers are terminated mid-step if need be; a start that
     /// waits for the device is dropped.
     pub fn stop(&self) {
-        self.inner.pending.set(false);
-        let status = self.view.status.get_untracked();
+        Self::stop_inner(&self.inner);
+    }
+
+    fn stop_inner(inner: &Rc<Inner>) {
+        inner.pending.set(false);
+        let status = inner.view.status.get_untracked();
         if matches!(status, Status::Running | Status::Paused) {
-            Inner::respawn(&self.inner);
+            if inner.places.is_some() {
+                Inner::let_go(inner);
+            } else {
+                Inner::respawn(inner);
+            }
         }
-        if matches!(status, Status::Running | Status::Paused | Status::Waiting) {
-            self.view.status.set(Status::Idle);
+        if matches!(
+            status,
+            Status::Running | Status::Paused | Status::Waiting | Status::Queued
+        ) {
+            inner.view.status.set(Status::Idle);
         }
     }
 
@@ -319,12 +395,70 @@ impl Inner {
         self.view.status.set(Status::Idle);
     }
 
+    /// A widget's workers end and its training place is freed.
+    fn let_go(this: &Rc<Self>) {
+        let old: Vec<Slot> = this.slots.borrow_mut().drain(..).collect();
+        for slot in old {
+            slot.worker.terminate();
+        }
+        this.active.set(0);
+        this.view.workers.set(0);
+        this.place.replace(None);
+    }
+
+    /// A widget without a place waits for one (see [`crate::places`]), then asks again for
+    /// the run last asked for, unless it was stopped meanwhile.
+    fn claim_place(this: &Rc<Self>, places: &Rc<Places>) {
+        this.view.status.set(Status::Queued);
+        if this.claiming.replace(true) {
+            return;
+        }
+        let weak = Rc::downgrade(this);
+        let places = places.clone();
+        let view = this.view;
+        wasm_bindgen_futures::spawn_local(async move {
+            let place = places
+                .claim(move || view.notice.set(Some(NO_PLACE.to_string())))
+                .await;
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
+            inner.claiming.set(false);
+            if view
+                .notice
+                .with_untracked(|n| n.as_deref() == Some(NO_PLACE))
+            {
+                view.notice.set(None);
+            }
+            if view.status.get_untracked() != Status::Queued {
+                return; // stopped while it waited: `place` is freed here
+            }
+            let Some(place) = place else {
+                view.status.set(Status::Failed(
+                    "this browser refused a training place to this widget".into(),
+                ));
+                return;
+            };
+            inner.place.replace(Some(place));
+            Self::reprice(&inner);
+        });
+    }
+
     /// See [`Runner::request`].
     fn request(this: &Rc<Self>, spec: AnySpec, preset: Preset) {
         let v = this.view;
         this.last.replace(Some((spec.clone(), preset)));
         v.over_budget.set(None);
         v.offer_cpu.set(false);
+        if let Some(places) = &this.places
+            && this.place.borrow().is_none()
+        {
+            if matches!(v.status.get_untracked(), Status::Running | Status::Paused) {
+                Self::let_go(this);
+            }
+            Self::claim_place(this, places);
+            return;
+        }
         let busy = matches!(
             v.status.get_untracked(),
             Status::Running | Status::Paused | Status::Failed(_)

@@ -284,7 +284,7 @@ pub fn ExperimentPage(
     let running = Signal::derive(move || {
         matches!(
             view.status.get(),
-            Status::Running | Status::Paused | Status::Waiting
+            Status::Running | Status::Paused | Status::Waiting | Status::Queued
         )
     });
 
@@ -366,7 +366,7 @@ pub fn ExperimentPage(
             view,
             start,
             move || stopper.stop(),
-            move |paused| pauser.set_paused(paused),
+            move |unseen| pauser.hold_unseen(unseen),
         );
     }
     {
@@ -481,6 +481,7 @@ pub fn ExperimentPage(
     let status_text = move || match view.status.get() {
         Status::Idle => "ready".to_string(),
         Status::Waiting => "waiting for the device (the run is priced for it first)".to_string(),
+        Status::Queued => "queued: another widget on this page is training".to_string(),
         Status::Running => "training".to_string(),
         Status::Paused => "paused".to_string(),
         Status::Done => "done".to_string(),

@@ -128,8 +128,8 @@ fn train_shares(spec: &overfit_core::spec::AnySpec, shares: &[&[usize]]) -> Repo
 /// Trains runs `runs` of `spec` to the end on Flex (a subset of a spec's independent runs).
 fn train_runs(spec: &overfit_core::spec::AnySpec, runs: &[usize]) -> Report {
     let device = burn::tensor::Device::flex();
-    let mut session =
-        overfit_core::experiments::start_runs(spec, &device, Some(runs), 1).expect("a valid spec");
+    let mut session = overfit_core::experiments::start_runs(spec, &device, Some(runs), 1, None)
+        .expect("a valid spec");
     while !session.is_finished() {
         if let Some(probe) = session.advance(64).expect("finite") {
             let data = probe.transaction.try_execute().expect("read back");

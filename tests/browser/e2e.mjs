@@ -568,6 +568,50 @@ await check('the widgets of one course page share its training places: one that 
     console.log(`     one place: queued, started when freed, given up out of view`);
   } finally { course.close(); }
 }));
+await check('your own CSV file: read and checked in the page, trained on by the worker, never sent over the network; its link says local and asks for a file', () => withPage(cpuBrowser, 'own-data', true, async (page) => {
+  // Two interleaved half-moons in centimetres, sorted by label; a marker column name that
+  // must never leave the page.
+  const marker = 'petal_zq7x';
+  let csv = `length_cm,${marker},species\n`;
+  for (const species of ['setosa', 'virginica']) {
+    for (let i = 0; i < 150; i++) {
+      const a = Math.PI * i / 149;
+      const [x, y] = species === 'setosa' ? [Math.cos(a), Math.sin(a)] : [1 - Math.cos(a), 0.5 - Math.sin(a)];
+      csv += `${(3 * x + 5).toFixed(3)},${(2 * y + 1).toFixed(3)},${species}\n`;
+    }
+  }
+  const sent = [];
+  page.on('request', (r) => sent.push(`${r.url()} ${r.postData() || ''}`));
+  await page.goto(`${base}?exp=toy2d&steps=1000`);
+  await page.waitForSelector('#data-file', { timeout: 60_000 });
+  await page.setInputFiles('#data-file', { name: 'moons.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.waitForFunction(() => (document.querySelector('#data-status')?.textContent || '').includes('moons.csv'), null, { timeout: 10_000 });
+  const status = await page.locator('#data-status').textContent();
+  if (!status.includes('300 rows') || !status.includes('setosa / virginica')) throw new Error(`the page does not say what it read: ${status}`);
+  const url = new URL(page.url());
+  if (url.searchParams.get('dataset') !== 'local' || url.searchParams.get('points') !== '300') throw new Error(`the link does not say local data: ${url.search}`);
+  await page.click('#run');
+  await waitDone(page);
+  const accuracy = await page.locator('table.summary tr', { hasText: 'Test accuracy at the end' }).locator('td').last().textContent();
+  if (!(parseFloat(accuracy) > 90)) throw new Error(`test accuracy on the moons file: ${accuracy}`);
+  if (!(await page.locator('#cli-command').textContent()).includes('--data FILE.csv')) throw new Error('the CLI command does not ask for the file');
+  const leaked = sent.filter((r) => r.includes(marker));
+  if (leaked.length) throw new Error(`the file went over the network: ${leaked[0].slice(0, 200)}`);
+  // A bad file is refused line by line and changes nothing.
+  await page.setInputFiles('#data-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(`x,y,label\n1,2,a\n1,oops,b\n1,2\n${'1,2,a\n'.repeat(30)}`) });
+  await page.waitForSelector('#data-problems', { timeout: 10_000 });
+  const problems = await page.locator('#data-problems').textContent();
+  if (!problems.includes('line 3, column y: "oops" is not a finite number') || !problems.includes('line 4 has 2 fields')) throw new Error(`problems: ${problems}`);
+  if (new URL(page.url()).searchParams.get('points') !== '300') throw new Error('a refused file changed the spec');
+  // The link, opened without the file, says what it needs, and a run says why it cannot.
+  await page.goto(url.toString());
+  await page.waitForSelector('#data-status.needs-file', { timeout: 60_000 });
+  await page.click('#run');
+  await page.waitForFunction(() => (document.querySelector('#status')?.textContent || '').startsWith('stopped'), null, { timeout: 60_000 });
+  const why = await page.locator('#status').textContent();
+  if (!why.includes('cannot carry')) throw new Error(`a run without the file says: ${why}`);
+  console.log(`     moons.csv: test accuracy ${accuracy.trim()}, ${sent.length} requests, none with the file`);
+}));
 await check('the embed builder writes the code for what a teacher picks, and that code on a course page makes that widget', () => withPage(cpuBrowser, 'embed-builder', true, async (page) => {
   await page.goto(`${base}?exp=grokking&p=23`);
   await page.waitForSelector('#status', { timeout: 60_000 });

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use burn::tensor::Device;
 
 use overfit_core::cost::Target;
+use overfit_core::data::table::Table;
 use overfit_core::device::{Backend, DeviceError, open_native};
 use overfit_core::experiments;
 use overfit_core::report::Report;
@@ -55,6 +56,19 @@ pub fn run_spec_jobs(
     preset: &str,
     backend: Backend,
     jobs: usize,
+    progress: impl FnMut(usize, usize),
+) -> Result<Outcome, DriveError> {
+    run_spec_on(spec, preset, backend, jobs, None, progress)
+}
+
+/// [`run_spec_jobs`] on the reader's own data `local` (for `dataset=local`; see
+/// `overfit_core::experiments::use_own_data`).
+pub fn run_spec_on(
+    spec: &AnySpec,
+    preset: &str,
+    backend: Backend,
+    jobs: usize,
+    local: Option<&Table>,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Outcome, DriveError> {
     let device = open_native(backend)?;
@@ -63,7 +77,9 @@ pub fn run_spec_jobs(
     let total = spec.total_steps();
     let started = Instant::now();
     let mut report = if let [_] = shares.as_slice() {
-        train(spec, &device, None, threads, |done| progress(done, total))?
+        train(spec, &device, None, threads, local, |done| {
+            progress(done, total)
+        })?
     } else {
         let done: Vec<AtomicUsize> = shares.iter().map(|_| AtomicUsize::new(0)).collect();
         let parts = std::thread::scope(|scope| {
@@ -73,7 +89,7 @@ pub fn run_spec_jobs(
                 .map(|(runs, done)| {
                     let device = device.clone();
                     scope.spawn(move || {
-                        train(spec, &device, Some(runs), threads, |n| {
+                        train(spec, &device, Some(runs), threads, local, |n| {
                             done.store(n, Ordering::Relaxed)
                         })
                     })
@@ -136,9 +152,10 @@ fn train(
     device: &Device,
     runs: Option<&[usize]>,
     threads: usize,
+    local: Option<&Table>,
     mut progress: impl FnMut(usize),
 ) -> Result<Report, DriveError> {
-    let mut session = experiments::start_runs(spec, device, runs, threads)?;
+    let mut session = experiments::start_runs(spec, device, runs, threads, local)?;
     while !session.is_finished() {
         if let Some(probe) = session.advance(64)? {
             let data = probe

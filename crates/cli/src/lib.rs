@@ -6,4 +6,4 @@ pub mod drive;
 pub mod output;
 pub mod summary;
 
-pub use drive::{DriveError, run_spec, run_spec_jobs};
+pub use drive::{DriveError, run_spec, run_spec_jobs, run_spec_on};

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use overfit_cli::output::{self, OUTPUTS, OutDir};
-use overfit_cli::run_spec_jobs;
+use overfit_cli::run_spec_on;
 use overfit_core::cost::Budget;
+use overfit_core::data::table::Table;
 use overfit_core::device::Backend;
-use overfit_core::experiments::Experiment;
+use overfit_core::experiments::{Experiment, use_own_data};
 use overfit_core::spec::{AnySpec, KnobKind, Preset, link};
 
 #[derive(Parser)]
@@ -86,6 +87,37 @@ struct RunArgs {
     /// results equal a serial run's. Default: the number of cores.
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    /// Train on your own CSV file: feature columns, then a label column (toy2d: x1, x2, label).
+    /// Sets dataset=local; a link of the run says it used local data.
+    #[arg(long, value_name = "FILE.csv")]
+    data: Option<PathBuf>,
+}
+
+/// Reads the reader's own CSV file for `spec`, and sets the spec to train on it.
+fn own_data(path: &std::path::Path, spec: &mut AnySpec) -> Result<Table, String> {
+    let experiment = spec.experiment();
+    let limits = experiment
+        .info()
+        .own_data
+        .ok_or_else(|| format!("{} does not train on a data file", experiment.id()))?;
+    let shown = path.display();
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read {shown}: {e}"))?
+        .len();
+    if size > limits.bytes as u64 {
+        return Err(format!(
+            "{shown} is {} kB; at most {} kB is read",
+            size.div_ceil(1000),
+            limits.bytes / 1000
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let name = path
+        .file_name()
+        .map_or_else(|| shown.to_string(), |n| n.to_string_lossy().into_owned());
+    let table = Table::parse_csv(&name, &text, &limits).map_err(|e| format!("in {shown}: {e}"))?;
+    use_own_data(spec, &table).map_err(|e| e.to_string())?;
+    Ok(table)
 }
 
 fn build_spec(args: &SpecArgs) -> Result<(AnySpec, Preset), String> {
@@ -129,7 +161,11 @@ fn progress_bar(total: usize) -> ProgressBar {
 }
 
 fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
-    let (spec, preset) = build_spec(&args.spec)?;
+    let (mut spec, preset) = build_spec(&args.spec)?;
+    let local = match &args.data {
+        Some(path) => Some(own_data(path, &mut spec)?),
+        None => None,
+    };
     let backend: Backend = args.backend.parse()?;
     let cost = spec.cost(backend.target());
     if args.dry_run {
@@ -167,9 +203,14 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
         Some(OutDir::prepare(&args.out, &OUTPUTS)?)
     };
     let bar = progress_bar(spec.total_steps());
-    let outcome = run_spec_jobs(&spec, preset.name(), backend, jobs, |done, _| {
-        bar.set_position(done as u64)
-    })
+    let outcome = run_spec_on(
+        &spec,
+        preset.name(),
+        backend,
+        jobs,
+        local.as_ref(),
+        |done, _| bar.set_position(done as u64),
+    )
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     if bench {

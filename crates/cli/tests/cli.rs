@@ -538,3 +538,100 @@ fn a_double_descent_sweep_writes_series_keyed_by_the_swept_size() {
     assert!(svg.contains("features (log scale)"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Two interleaved half-moons in centimetres, sorted by label (as files often are).
+fn moons_csv() -> String {
+    let mut text = String::from("length_cm,width_cm,species\n");
+    for species in ["setosa", "virginica"] {
+        for i in 0..150 {
+            let a = std::f64::consts::PI * f64::from(i) / 149.0;
+            let (x, y) = if species == "setosa" {
+                (a.cos(), a.sin())
+            } else {
+                (1.0 - a.cos(), 0.5 - a.sin())
+            };
+            text.push_str(&format!(
+                "{:.3},{:.3},{species}\n",
+                3.0 * x + 5.0,
+                2.0 * y + 1.0
+            ));
+        }
+    }
+    text
+}
+
+#[test]
+fn a_run_on_your_own_csv_learns_it_says_local_and_refuses_without_the_file() {
+    let dir = temp_dir("own-data");
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let csv = dir.join("moons.csv");
+    std::fs::write(&csv, moons_csv()).expect("write the file");
+    let out_dir = dir.join("out");
+    let run = |out: &std::path::Path| {
+        overfit(&[
+            "run",
+            "toy2d",
+            "--data",
+            csv.to_str().expect("utf-8"),
+            "--set",
+            "steps=600",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ])
+    };
+    let out = run(&out_dir);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("metrics.json")).expect("metrics.json"),
+    )
+    .expect("valid JSON");
+    assert_eq!(json["spec"]["dataset"], "local");
+    assert_eq!(json["spec"]["points"], 300);
+    let summary = &json["runs"][0]["summary"];
+    assert_eq!(summary["n_train"], 150, "{summary}");
+    // Half-moons are not linearly separable; the MLP learns them from the file's points.
+    let test_acc = summary["final_test_acc"].as_f64().expect("test accuracy");
+    assert!(
+        test_acc > 0.95,
+        "test accuracy {test_acc} on the moons file"
+    );
+    // The file and the spec reproduce the run exactly.
+    let again = dir.join("again");
+    assert!(run(&again).status.success());
+    assert_eq!(runs_of(&out_dir), runs_of(&again));
+    // Without the file, a dataset=local spec says what it needs.
+    let out = overfit(&[
+        "run",
+        "toy2d",
+        "--set",
+        "dataset=local",
+        "--out",
+        dir.join("x").to_str().expect("utf-8"),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr_of(&out).contains("--data FILE.csv"),
+        "{}",
+        stderr_of(&out)
+    );
+    // A bad file is refused line by line; an experiment without own data refuses any file.
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("x,y,label\n1,2,a\n1,oops,b\n{}", "1,2,a\n".repeat(30)),
+    )
+    .expect("write");
+    let out = overfit(&["run", "toy2d", "--data", bad.to_str().expect("utf-8")]);
+    assert!(
+        stderr_of(&out).contains("line 3, column y: \"oops\" is not a finite number"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = overfit(&["run", "grokking", "--data", csv.to_str().expect("utf-8")]);
+    assert!(
+        stderr_of(&out).contains("grokking does not train on a data file"),
+        "{}",
+        stderr_of(&out)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -32,10 +32,15 @@ pub enum ToWorker {
     /// Train the spec named by this share link (`?exp=…&v=…`) from scratch: all of it, or only
     /// the independent runs at `runs` (see `AnySpec::independent_runs`; other workers train
     /// the rest, and the page merges the reports).
+    ///
+    /// `data` is the reader's own table for a spec that trains on one (`dataset=local`): read
+    /// in the page, and sent only to the page's own workers.
     Start {
         link: String,
         #[serde(default)]
         runs: Option<Vec<usize>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        data: Option<crate::data::table::Table>,
     },
     /// Hold or resume between steps.
     Pause { paused: bool },
@@ -325,6 +330,7 @@ mod tests {
         let start = ToWorker::Start {
             link: "?exp=grokking&v=1&steps=30".into(),
             runs: Some(vec![0, 2]),
+            data: None,
         };
         assert_eq!(ToWorker::from_text(&start.to_text()), Ok(start));
         assert!(ToWorker::from_text("{\"type\":\"nope\"}").is_err());

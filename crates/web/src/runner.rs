@@ -22,7 +22,8 @@ use wasm_bindgen::JsCast;
 
 use leptos::prelude::*;
 use overfit_core::cost::{Budget, Target, tab_plan, workers_for};
-use overfit_core::experiments::Experiment;
+use overfit_core::data::table::Table;
+use overfit_core::experiments::{Experiment, trains_on_own_data};
 use overfit_core::live::{ComputeInfo, FromWorker, PROTOCOL, SurfaceImage, ToWorker};
 use overfit_core::report::Report;
 use overfit_core::spec::{AnySpec, Preset, link};
@@ -182,6 +183,8 @@ struct Inner {
     place: RefCell<Option<Place>>,
     /// A start waits for a place.
     claiming: Cell<bool>,
+    /// The reader's own data, for a spec that trains on it (`dataset=local`).
+    data: RefCell<Option<Table>>,
     view: RunView,
 }
 
@@ -260,6 +263,7 @@ impl Runner {
             places: places.clone(),
             place: RefCell::new(None),
             claiming: Cell::new(false),
+            data: RefCell::new(None),
             view,
         });
         if let Some(places) = places {
@@ -359,6 +363,12 @@ impl Runner {
         v.surface.set(None);
         v.galleries.set(Vec::new());
         v.notice.set(None);
+    }
+
+    /// The reader's own data that later runs of `dataset=local` train on (it never leaves this
+    /// page and its workers).
+    pub fn set_data(&self, data: Option<Table>) {
+        self.inner.data.replace(data);
     }
 
     /// Trains at `share` of full speed from now on (this run's workers and later runs').
@@ -546,6 +556,11 @@ impl Inner {
             slot.worker.post(&ToWorker::Start {
                 link: link.clone(),
                 runs: slot.runs.clone(),
+                data: this
+                    .data
+                    .borrow()
+                    .clone()
+                    .filter(|_| trains_on_own_data(&spec)),
             });
         }
     }

@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use burn::tensor::Device;
+use overfit_core::data::table::Table;
 use overfit_core::experiments;
 use overfit_core::live::{FromWorker, PROTOCOL, ReportPatch, SurfaceImage, ToWorker};
 use overfit_core::plot::gpu::SurfaceRenderer;
@@ -42,7 +43,7 @@ struct State {
     /// The share of the time spent training (see `ToWorker::Speed`).
     share: Cell<f64>,
     /// A start that arrived before the device was open.
-    waiting: RefCell<Option<(String, Option<Vec<usize>>)>>,
+    waiting: RefCell<Option<(String, Option<Vec<usize>>, Option<Table>)>>,
 }
 
 /// Listens for the page's messages. A panic is reported to the page before the module aborts,
@@ -87,16 +88,16 @@ fn handle(state: &Rc<State>, message: ToWorker) {
                     compute: compute.info.clone(),
                 });
                 state.compute.replace(Some(compute));
-                if let Some((link, runs)) = state.waiting.take() {
-                    start(&state, link, runs);
+                if let Some((link, runs, data)) = state.waiting.take() {
+                    start(&state, link, runs, data);
                 }
             });
         }
-        ToWorker::Start { link, runs } => {
+        ToWorker::Start { link, runs, data } => {
             if state.compute.borrow().is_none() {
-                state.waiting.replace(Some((link, runs)));
+                state.waiting.replace(Some((link, runs, data)));
             } else {
-                start(state, link, runs);
+                start(state, link, runs, data);
             }
         }
         ToWorker::Pause { paused } => state.paused.set(paused),
@@ -108,13 +109,13 @@ fn handle(state: &Rc<State>, message: ToWorker) {
     }
 }
 
-fn start(state: &Rc<State>, link: String, runs: Option<Vec<usize>>) {
+fn start(state: &Rc<State>, link: String, runs: Option<Vec<usize>>, data: Option<Table>) {
     let id = state.generation.get() + 1;
     state.generation.set(id);
     state.paused.set(false);
     let state = state.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(error) = train(&state, id, &link, runs.as_deref()).await {
+        if let Err(error) = train(&state, id, &link, runs.as_deref(), data.as_ref()).await {
             post(&FromWorker::Failed { error });
         }
     });
@@ -187,6 +188,7 @@ async fn train(
     id: u64,
     link: &str,
     runs: Option<&[usize]>,
+    data: Option<&Table>,
 ) -> Result<(), String> {
     let (spec, preset) = link::decode_strict(link).map_err(|e| e.to_string())?;
     let current = || state.generation.get() == id;
@@ -205,7 +207,7 @@ async fn train(
             compute.device.clone()
         };
         let mut session =
-            experiments::start_runs(&spec, &device, runs, 1).map_err(|e| e.to_string())?;
+            experiments::start_runs(&spec, &device, runs, 1, data).map_err(|e| e.to_string())?;
         post(&FromWorker::Started {
             total_steps: session.total_steps(),
             points: session.points(),

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::table::Table;
 use crate::rng::Stream;
 
 /// The shape of a 2-D data set.
@@ -21,6 +22,65 @@ pub enum Shape {
 
 impl Shape {
     pub const NAMES: &'static [&'static str] = &["circle", "xor", "gauss", "spiral"];
+}
+
+/// Where a `toy2d` run's points come from: a generated [`Shape`], or the reader's own CSV file
+/// (`local`: a link says so, and cannot carry the file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Circle,
+    Xor,
+    Gauss,
+    Spiral,
+    Local,
+}
+
+impl Source {
+    pub const NAMES: &'static [&'static str] = &["circle", "xor", "gauss", "spiral", "local"];
+
+    /// The shape generated, or `None` for the reader's own file.
+    pub fn shape(self) -> Option<Shape> {
+        match self {
+            Source::Circle => Some(Shape::Circle),
+            Source::Xor => Some(Shape::Xor),
+            Source::Gauss => Some(Shape::Gauss),
+            Source::Spiral => Some(Shape::Spiral),
+            Source::Local => None,
+        }
+    }
+}
+
+impl From<Shape> for Source {
+    fn from(shape: Shape) -> Self {
+        match shape {
+            Shape::Circle => Source::Circle,
+            Shape::Xor => Source::Xor,
+            Shape::Gauss => Source::Gauss,
+            Shape::Spiral => Source::Spiral,
+        }
+    }
+}
+
+/// Points from the reader's own table (two feature columns, two labels): each column scaled
+/// to [-1, 1], rows shuffled by `rng`, Gaussian input noise of standard deviation `noise`
+/// added, classes in the table's order.
+pub fn from_table(table: &Table, noise: f64, rng: &mut Stream) -> Points {
+    let table = table.scaled().shuffled(rng);
+    let mut points = Points::default();
+    for i in 0..table.rows() {
+        let row = table.row(i);
+        let mut jitter = || {
+            if noise > 0.0 {
+                (noise * rng.normal()) as f32
+            } else {
+                0.0
+            }
+        };
+        let xy = [row[0] + jitter(), row[1] + jitter()];
+        points.push(xy, table.y[i]);
+    }
+    points
 }
 
 /// A labelled point set.

@@ -233,10 +233,61 @@ pub struct Info {
     /// the report's axis (a step, a size), each with its word on the chart ("memorised",
     /// "generalised", "interpolation threshold").
     pub marks: &'static [(&'static str, &'static str)],
+    /// What a reader's own CSV file may hold, where the experiment trains on one
+    /// (`dataset=local`); `None` where it does not take one.
+    pub own_data: Option<crate::data::table::Limits>,
 }
 
 /// A change worth trying: its words, and the knob values it sets.
 pub type Suggestion = (&'static str, &'static [(&'static str, &'static str)]);
+
+/// Whether `spec` trains on the reader's own data (`dataset=local`), which a link cannot carry.
+pub fn trains_on_own_data(spec: &AnySpec) -> bool {
+    matches!(spec, AnySpec::Toy2d(s) if s.dataset == crate::data::toy2d::Source::Local)
+}
+
+/// Sets `spec` to train on the reader's own `table` (`dataset=local`, and its size), checked
+/// against what the experiment takes ([`Info::own_data`]).
+pub fn use_own_data(
+    spec: &mut AnySpec,
+    table: &crate::data::table::Table,
+) -> Result<(), SpecError> {
+    let experiment = spec.experiment();
+    let Some(limits) = experiment.info().own_data else {
+        return Err(SpecError::Inconsistent(format!(
+            "{} does not train on a data file",
+            experiment.id()
+        )));
+    };
+    let fits = |(lo, hi): (usize, usize), n: usize| (lo..=hi).contains(&n);
+    if !fits(limits.features, table.features())
+        || !fits(limits.rows, table.rows())
+        || !fits(limits.classes, table.classes.len())
+    {
+        return Err(SpecError::Inconsistent(format!(
+            "{} has {} feature columns, {} rows and {} labels; {} takes {}",
+            table.name,
+            table.features(),
+            table.rows(),
+            table.classes.len(),
+            experiment.id(),
+            limits.describe()
+        )));
+    }
+    match spec {
+        AnySpec::Toy2d(s) => {
+            s.dataset = crate::data::toy2d::Source::Local;
+            s.points = table.rows();
+        }
+        _ => {
+            return Err(SpecError::Inconsistent(format!(
+                "{} cannot take a data file yet",
+                experiment.id()
+            )));
+        }
+    }
+    spec.validate()
+}
 
 impl Experiment {
     pub const ALL: &'static [Experiment] = &[

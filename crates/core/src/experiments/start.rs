@@ -3,26 +3,35 @@
 use burn::tensor::Device;
 
 use super::{augmentation, benign, double_descent, dropout, grokking, toy2d};
+use crate::data::table::Table;
 use crate::spec::{AnySpec, SpecError};
 use crate::train::Session;
 
 /// Validates `spec` and starts a run on `device` (a plain device; autodiff is enabled here).
 pub fn start(spec: &AnySpec, device: &Device) -> Result<Box<dyn Session>, SpecError> {
-    start_runs(spec, device, None, 1)
+    start_runs(spec, device, None, 1, None)
 }
 
 /// [`start`], training only the independent runs `runs` (indices below
 /// [`AnySpec::independent_runs`]; `None`: all) with up to `threads` threads for one step where
 /// the experiment can use them (the grokking transformer's batch shards on the CPU). The
 /// session's report holds those runs, in that order, each exactly as it would be in the whole,
-/// and the same with any `threads`.
+/// and the same with any `threads`. `local` is the reader's own data for a spec that trains
+/// on it (`dataset=local`, see [`super::Info::own_data`]).
 pub fn start_runs(
     spec: &AnySpec,
     device: &Device,
     runs: Option<&[usize]>,
     threads: usize,
+    local: Option<&Table>,
 ) -> Result<Box<dyn Session>, SpecError> {
     spec.validate()?;
+    if local.is_some() && spec.experiment().info().own_data.is_none() {
+        return Err(SpecError::Inconsistent(format!(
+            "{} does not train on a data file",
+            spec.experiment().id()
+        )));
+    }
     if let Some(runs) = runs {
         let available = spec.independent_runs();
         if runs.is_empty() || runs.iter().any(|&r| r >= available) {
@@ -31,7 +40,7 @@ pub fn start_runs(
             )));
         }
         if available == 1 {
-            return start_runs(spec, device, None, threads);
+            return start_runs(spec, device, None, threads, local);
         }
     }
     Ok(match spec {
@@ -46,7 +55,7 @@ pub fn start_runs(
         AnySpec::Augmentation(s) => {
             Box::new(augmentation::AugmentationSession::new(s.clone(), device))
         }
-        AnySpec::Toy2d(s) => Box::new(toy2d::Toy2dSession::new(s.clone(), device)),
+        AnySpec::Toy2d(s) => Box::new(toy2d::Toy2dSession::start(s.clone(), local, device)?),
     })
 }
 

@@ -1,7 +1,10 @@
 //! One experiment: explanation and source, controls, Run/Pause/Reset, live charts, the decision
 //! surface, the run's summary, and exports.
 
+use std::rc::Rc;
+
 use leptos::prelude::*;
+use overfit_core::data::table::Table;
 use overfit_core::experiments::Experiment;
 use overfit_core::report::Report;
 use overfit_core::spec::{AnySpec, Preset};
@@ -12,6 +15,7 @@ use crate::components::chart_box::{ChartBox, Hover};
 use crate::components::controls::Controls;
 use crate::components::embed_builder::EmbedBuilder;
 use crate::components::gallery::GalleryView;
+use crate::components::own_data::OwnData;
 use crate::components::problems::Problems;
 use crate::components::surface::SurfaceView;
 use crate::embed::{self, EmbedOptions};
@@ -230,6 +234,15 @@ fn data_url(mime: &str, text: &str) -> String {
         "data:{mime};charset=utf-8,{}",
         String::from(js_sys::encode_uri_component(text))
     )
+}
+
+/// What a command line adds for a run on the reader's own file (which a link cannot carry).
+fn own_file(spec: &AnySpec) -> &'static str {
+    if overfit_core::experiments::trains_on_own_data(spec) {
+        " --data FILE.csv"
+    } else {
+        ""
+    }
 }
 
 /// Puts `search` in the address bar: a new history entry when `push` (a control changed), else
@@ -641,6 +654,15 @@ pub fn ExperimentPage(
                 .collect::<Vec<_>>()
         })
     };
+    // The reader's own CSV file, where the experiment takes one (`data_hide=1` hides it).
+    let own_data = info
+        .own_data
+        .filter(|_| !embed.hides("data"))
+        .map(|limits| {
+            let runner = runner.clone();
+            let set_data: Rc<dyn Fn(Option<Table>)> = Rc::new(move |table| runner.set_data(table));
+            view! { <OwnData limits=limits spec=spec disabled=running set_data=set_data /> }
+        });
     let cli_command = move || {
         let s = spec.get();
         let base = s.experiment().preset(preset).to_json();
@@ -658,12 +680,14 @@ pub fn ExperimentPage(
             })
             .collect();
         format!(
-            "overfit run {} --preset {}{sets}",
+            "overfit run {} --preset {}{sets}{}",
             s.experiment().id(),
-            preset.name()
+            preset.name(),
+            own_file(&s)
         )
     };
-    let cli_url_command = move || format!("overfit run --url '{}'", spec.with(|_| page_url()));
+    let cli_url_command =
+        move || spec.with(|s| format!("overfit run --url '{}'{}", page_url(), own_file(s)));
     // Three changes worth trying, each a link from the quick preset (priced: each fits a CPU
     // tab, see `Info::try_these`).
     let try_links = experiment
@@ -768,6 +792,7 @@ pub fn ExperimentPage(
                         <button id="run-on-cpu" on:click=on_cpu>"Run on the CPU"</button>
                     </p>
                     <Controls knobs=story_knobs spec=spec disabled=running />
+                    {own_data}
                     {(!advanced_knobs.is_empty()).then(|| view! {
                         <details class="advanced" open=advanced_open>
                             <summary>"Advanced settings"</summary>

@@ -67,6 +67,7 @@ pub static INFO: Info = Info {
         ("See it in the plane", &[("mode", "plane")]),
     ],
     marks: &[],
+    own_data: None,
 };
 
 /// Charts of the `xor` mode (x: gradient-descent step, log scale).
@@ -629,7 +630,7 @@ impl BenignSpec {
     /// The `plane` mode's run: the `toy2d` experiment's MLP, wide, trained full-batch.
     pub fn plane_spec(&self) -> Toy2dSpec {
         Toy2dSpec {
-            dataset: self.shape,
+            dataset: self.shape.into(),
             points: self.plane_points,
             train_fraction: 0.5,
             label_noise: self.flip,

@@ -7,7 +7,7 @@ use burn::tensor::{Device, TensorData};
 use serde_json::Value;
 
 use super::{BenignSpec, INFO};
-use crate::experiments::toy2d::Toy2dSession;
+use crate::experiments::toy2d::{Toy2dSession, generated};
 use crate::report::Report;
 use crate::train::{Probe, RunError, Session, Surface};
 
@@ -21,7 +21,7 @@ impl PlaneRun {
     pub fn new(spec: BenignSpec, device: &Device) -> Self {
         let toy = spec.plane_spec();
         Self {
-            inner: Toy2dSession::new(toy, device),
+            inner: Toy2dSession::on(toy.clone(), generated(&toy, spec.shape), device),
             spec,
         }
     }

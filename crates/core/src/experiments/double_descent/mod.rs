@@ -83,6 +83,7 @@ pub static INFO: Info = Info {
         ("More data can hurt", &[("mode", "samples")]),
     ],
     marks: &[("threshold", "interpolation threshold")],
+    own_data: None,
 };
 
 /// Charts of the `features` mode (x: feature count).

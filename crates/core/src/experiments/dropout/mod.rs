@@ -44,6 +44,7 @@ pub static INFO: Info = Info {
         ("MNIST-1D instead of the digits", &[("dataset", "mnist1d")]),
     ],
     marks: &[],
+    own_data: None,
 };
 
 pub static PANELS: &[Panel] = &[

@@ -58,6 +58,7 @@ pub static INFO: Info = Info {
         ("steps_to_train_acc_95", "memorised"),
         ("steps_to_val_acc_95", "generalised"),
     ],
+    own_data: None,
 };
 
 /// What the Grokfast paper reports for its setting: steps to 95% validation accuracy.

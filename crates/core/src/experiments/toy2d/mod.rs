@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Info, Panel};
-use crate::data::toy2d::Shape;
+use crate::data::table::Limits;
+use crate::data::toy2d::Source;
 use crate::models::mlp::Activation;
 use crate::spec::{Knob, KnobKind, Preset, SpecError};
 use crate::train::OptimizerKind;
@@ -12,7 +13,7 @@ mod cost;
 #[cfg(feature = "engine")]
 mod session;
 #[cfg(feature = "engine")]
-pub use session::Toy2dSession;
+pub use session::{Toy2dSession, generated, points};
 
 pub static INFO: Info = Info {
     id: "toy2d",
@@ -40,6 +41,16 @@ pub static INFO: Info = Info {
         ),
     ],
     marks: &[],
+    own_data: Some(OWN_DATA),
+};
+
+/// What a reader's own file may hold: two coordinates and two labels, as many points as the
+/// `points` knob allows.
+pub const OWN_DATA: Limits = Limits {
+    features: (2, 2),
+    rows: (20, 5000),
+    classes: (2, 2),
+    bytes: 1_000_000,
 };
 
 pub static PANELS: &[Panel] = &[
@@ -70,8 +81,8 @@ pub static KNOBS: &[Knob] = &[
     Knob {
         key: "dataset",
         label: "Data set",
-        help: "Shape of the two classes.",
-        kind: KnobKind::Choice(Shape::NAMES),
+        help: "Shape of the two classes, or local: your own CSV file (x1, x2, label).",
+        kind: KnobKind::Choice(Source::NAMES),
     },
     Knob {
         key: "points",
@@ -219,7 +230,7 @@ pub static KNOBS: &[Knob] = &[
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Toy2dSpec {
-    pub dataset: Shape,
+    pub dataset: Source,
     pub points: usize,
     pub train_fraction: f64,
     pub label_noise: f64,
@@ -247,7 +258,7 @@ impl Default for Toy2dSpec {
 impl Toy2dSpec {
     pub fn preset(preset: Preset) -> Self {
         let quick = Self {
-            dataset: Shape::Spiral,
+            dataset: Source::Spiral,
             points: 600,
             train_fraction: 0.5,
             label_noise: 0.0,
@@ -274,7 +285,7 @@ impl Toy2dSpec {
             },
             // TensorFlow Playground's opening setting: circle data, tanh, SGD lr 0.03, batch 10.
             Preset::Paper => Self {
-                dataset: Shape::Circle,
+                dataset: Source::Circle,
                 points: 500,
                 width: 4,
                 depth: 2,

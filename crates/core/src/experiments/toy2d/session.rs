@@ -6,10 +6,12 @@ use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde_json::{Map, Value};
 
 use super::{INFO, SURFACE_EXTENT, SURFACE_SIZE, Toy2dSpec};
-use crate::data::toy2d::{self, Points};
+use crate::data::table::Table;
+use crate::data::toy2d::{self, Points, Shape};
 use crate::models::mlp::Mlp;
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
+use crate::spec::SpecError;
 use crate::train::{
     BatchOrder, RunError, Schedule, Series, Stepper, Surface, build_optimizer, loss_and_correct,
     scalar,
@@ -61,11 +63,66 @@ fn grid_points() -> Vec<f32> {
     out
 }
 
+/// `spec`'s points generated as `shape` from its data seed.
+pub fn generated(spec: &Toy2dSpec, shape: Shape) -> Points {
+    let mut rng = Stream::new(spec.data_seed, "toy2d/points");
+    toy2d::generate(shape, spec.points, spec.input_noise, &mut rng)
+}
+
+/// What a run of `dataset=local` says when it has no file.
+const NEEDS_FILE: &str = "this run trains on a local CSV file (dataset=local), which a link \
+                          cannot carry: pick the file on the page, or give it to the CLI with \
+                          --data FILE.csv";
+
+/// The points a run trains and tests on: generated from its data seed, or read from the
+/// reader's own table (`dataset=local`; `points` must be its number of rows).
+pub fn points(spec: &Toy2dSpec, local: Option<&Table>) -> Result<Points, SpecError> {
+    let inconsistent = |s: String| Err(SpecError::Inconsistent(s));
+    match (spec.dataset.shape(), local) {
+        (Some(shape), None) => Ok(generated(spec, shape)),
+        (Some(_), Some(_)) => inconsistent(
+            "a data file was given, but this run generates its points: set dataset=local".into(),
+        ),
+        (None, None) => inconsistent(NEEDS_FILE.into()),
+        (None, Some(table)) => {
+            let limits = &super::OWN_DATA;
+            if table.features() != limits.features.0 || table.classes.len() != limits.classes.0 {
+                return inconsistent(format!(
+                    "{} has {} feature columns and {} labels; this experiment takes {}",
+                    table.name,
+                    table.features(),
+                    table.classes.len(),
+                    limits.describe()
+                ));
+            }
+            if table.rows() != spec.points {
+                return inconsistent(format!(
+                    "points={} but {} has {} rows",
+                    spec.points,
+                    table.name,
+                    table.rows()
+                ));
+            }
+            let mut rng = Stream::new(spec.data_seed, "toy2d/points");
+            Ok(toy2d::from_table(table, spec.input_noise, &mut rng))
+        }
+    }
+}
+
 impl Toy2dSession {
-    pub fn new(spec: Toy2dSpec, device: &Device) -> Self {
+    /// A run of `spec` on `local` (its own file, for `dataset=local`) or generated points.
+    pub fn start(
+        spec: Toy2dSpec,
+        local: Option<&Table>,
+        device: &Device,
+    ) -> Result<Self, SpecError> {
+        let points = points(&spec, local)?;
+        Ok(Self::on(spec, points, device))
+    }
+
+    /// A run of `spec` on these points (split for training and testing here).
+    pub fn on(spec: Toy2dSpec, points: Points, device: &Device) -> Self {
         let device = device.clone().autodiff();
-        let mut data_rng = Stream::new(spec.data_seed, "toy2d/points");
-        let points = toy2d::generate(spec.dataset, spec.points, spec.input_noise, &mut data_rng);
         let mut noise_rng = Stream::new(spec.data_seed, "toy2d/label-noise");
         let (train, test) = toy2d::split(
             points,

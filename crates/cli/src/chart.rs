@@ -8,7 +8,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 /// The project's palette (`overfit_core::plot::PALETTE`), colour `i`.
-fn color(i: usize) -> RGBColor {
+pub(crate) fn color(i: usize) -> RGBColor {
     let (r, g, b) = overfit_core::plot::palette_rgb(i);
     RGBColor(r, g, b)
 }

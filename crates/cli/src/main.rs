@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod sweep_cmd;
+
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use overfit_cli::output::{self, OUTPUTS, OutDir};
@@ -34,12 +36,14 @@ enum Command {
     Bench(RunArgs),
     /// Print the share link for a spec (open it in the app, or pass it to `run --url`).
     Link(LinkArgs),
+    /// Sweeps: plan a grid of runs, run them here or on Slurm, follow them, collect them.
+    #[command(subcommand)]
+    Sweep(sweep_cmd::SweepCommand),
 }
 
 #[derive(clap::Args)]
 struct SpecArgs {
     /// Experiment id (see `overfit list`).
-    #[arg(required_unless_present = "url")]
     experiment: Option<String>,
     /// Starting point: paper, quick (the default) or ci.
     #[arg(long)]
@@ -91,6 +95,13 @@ struct RunArgs {
     /// Sets dataset=local; a link of the run says it used local data.
     #[arg(long, value_name = "FILE.csv")]
     data: Option<PathBuf>,
+    /// Run one line of a sweep's manifest (see `overfit sweep plan`) into OUT/<id>/, unless
+    /// that run is finished already.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["experiment", "preset", "seed", "set", "url", "data", "dry_run"])]
+    manifest: Option<PathBuf>,
+    /// The manifest line (from 0); default: SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.
+    #[arg(long, value_name = "I", requires = "manifest")]
+    index: Option<usize>,
 }
 
 /// Reads the reader's own CSV file for `spec`, and sets the spec to train on it.
@@ -124,7 +135,10 @@ fn build_spec(args: &SpecArgs) -> Result<(AnySpec, Preset), String> {
     if let Some(url) = &args.url {
         return link::decode_strict(url).map_err(|e| format!("in --url: {e}"));
     }
-    let id = args.experiment.as_deref().unwrap_or_default();
+    let id = args
+        .experiment
+        .as_deref()
+        .ok_or("give an experiment id (see `overfit list`) or --url LINK")?;
     let experiment: Experiment = id.parse().map_err(|e| format!("{e}"))?;
     let preset: Preset = args
         .preset
@@ -161,6 +175,21 @@ fn progress_bar(total: usize) -> ProgressBar {
 }
 
 fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
+    if let Some(manifest) = &args.manifest {
+        if bench {
+            return Err("bench does not take --manifest".into());
+        }
+        let jobs = args.jobs.unwrap_or(1).max(1);
+        let backend: Backend = args.backend.parse()?;
+        return sweep_cmd::run_index(
+            manifest,
+            args.index,
+            &args.out,
+            backend,
+            jobs,
+            args.allow_large,
+        );
+    }
     let (mut spec, preset) = build_spec(&args.spec)?;
     let local = match &args.data {
         Some(path) => Some(own_data(path, &mut spec)?),
@@ -255,7 +284,7 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
 
 /// Writes to stdout; a closed pipe (`overfit list | head`) ends the output quietly instead of
 /// panicking like `println!`.
-fn say(text: &str) {
+pub(crate) fn say(text: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = out
@@ -264,7 +293,7 @@ fn say(text: &str) {
 }
 
 /// Writes a line to stderr; a closed stderr is not a panic (`eprintln!` would be).
-fn tell(text: &str) {
+pub(crate) fn tell(text: &str) {
     use std::io::Write;
     let mut err = std::io::stderr().lock();
     let _ = err
@@ -319,6 +348,7 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => run(args, false),
         Command::Bench(args) => run(args, true),
+        Command::Sweep(command) => sweep_cmd::sweep(command),
         Command::Link(args) => build_spec(&args.spec)
             .map(|(spec, preset)| say(&format!("{}{}", args.base, link::encode(&spec, preset)))),
     };

@@ -60,7 +60,8 @@ impl OutDir {
                 Ok(meta) if meta.is_file() || meta.file_type().is_symlink() => {}
                 Ok(_) => {
                     return Err(format!(
-                        "{} is in the way: it is not a file, so the run's {name} could not                          replace it; move it or choose another --out",
+                        "{} is in the way: it is not a file, so the run's {name} could not \
+                         replace it; move it or choose another --out",
                         target.display()
                     ));
                 }

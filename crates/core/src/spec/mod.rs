@@ -454,7 +454,7 @@ mod tests {
             (
                 "dataset",
                 "moons",
-                "dataset=moons is not one of: circle, xor, gauss, spiral",
+                "dataset=moons is not one of: circle, xor, gauss, spiral, local",
             ),
             (
                 "data_seed",

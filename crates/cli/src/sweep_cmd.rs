@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use overfit_cli::output::OutDir;
 use overfit_cli::sweep::{
-    self, Axis, ChartRequest, MANIFEST, SEED_AXIS, SlurmOptions, TaskOutcome,
+    self, Axis, ChartRequest, K8sOptions, MANIFEST, SEED_AXIS, SlurmOptions, TaskOutcome,
 };
 use overfit_core::cost::duration;
 use overfit_core::device::Backend;
@@ -27,6 +27,10 @@ pub enum SweepCommand {
     /// Write DIR/sweep.sbatch, a Slurm job array of the runs not finished, with per-task memory
     /// and time from the cost model; --submit submits it with sbatch.
     Slurm(SlurmArgs),
+    /// Write DIR/sweep-job.yaml, a Kubernetes Indexed Job of every run (one pod per index,
+    /// from the image the repository's Dockerfile builds), with memory and a deadline per pod
+    /// from the cost model.
+    K8s(K8sArgs),
     /// Merge every finished run of DIR into DIR/collected.json and DIR/collected.csv (one row
     /// per run, with its grid values), and with --x and --y a chart, DIR/collected.svg.
     Collect(CollectArgs),
@@ -87,6 +91,26 @@ pub struct SlurmArgs {
 }
 
 #[derive(Args)]
+pub struct K8sArgs {
+    dir: PathBuf,
+    /// The image with `overfit` on its PATH (see the repository's Dockerfile).
+    #[arg(long)]
+    image: String,
+    /// The PersistentVolumeClaim that holds the sweep directory (copy DIR onto it first).
+    #[arg(long)]
+    claim: String,
+    /// Where each pod mounts the claim.
+    #[arg(long, default_value = "/sweep")]
+    mount: String,
+    /// Pods at once.
+    #[arg(long, default_value_t = 8)]
+    parallel: usize,
+    /// Retries of one index before it counts as failed (backoffLimitPerIndex).
+    #[arg(long, default_value_t = 2)]
+    retries: usize,
+}
+
+#[derive(Args)]
 pub struct CollectArgs {
     dir: PathBuf,
     /// The grid axis across the chart (needs --y).
@@ -113,6 +137,21 @@ pub fn sweep(command: &SweepCommand) -> Result<(), String> {
             Ok(())
         }
         SweepCommand::Slurm(args) => slurm(args),
+        SweepCommand::K8s(args) => {
+            let options = K8sOptions {
+                image: args.image.clone(),
+                claim: args.claim.clone(),
+                mount: args.mount.clone(),
+                parallelism: args.parallel,
+                retries: args.retries,
+            };
+            let (path, count) = sweep::k8s_job(&args.dir, &options)?;
+            say(&format!(
+                "wrote {} (an Indexed Job of {count} pods): kubectl apply -f it",
+                path.display()
+            ));
+            Ok(())
+        }
         SweepCommand::Collect(args) => {
             let chart = match (&args.x, &args.y) {
                 (Some(x), Some(y)) => Some(ChartRequest {

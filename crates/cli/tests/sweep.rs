@@ -272,3 +272,57 @@ fn a_slurm_array_script_prices_its_tasks_and_resubmits_only_what_failed_or_stopp
     assert!(text(&out).contains("index 9 is not in"), "{}", text(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_kubernetes_indexed_job_runs_every_line_with_the_cost_models_memory() {
+    let dir = temp_dir("sweep-k8s");
+    let out = overfit(&[
+        "sweep",
+        "plan",
+        "toy2d",
+        "--preset",
+        "ci",
+        "--grid",
+        "width=8,16",
+        "--seeds",
+        "3",
+        "--out",
+        s(&dir),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = overfit(&[
+        "sweep",
+        "k8s",
+        s(&dir),
+        "--image",
+        "registry.example/overfit:1",
+        "--claim",
+        "sweeps",
+        "--parallel",
+        "4",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let job = std::fs::read_to_string(dir.join("sweep-job.yaml")).expect("the Job");
+    for line in [
+        "kind: Job",
+        "completionMode: Indexed",
+        "completions: 6",
+        "parallelism: 4",
+        "backoffLimitPerIndex: 2",
+        "image: \"registry.example/overfit:1\"",
+        "claimName: \"sweeps\"",
+        "\"--manifest\", \"/sweep/manifest.jsonl\", \"--out\", \"/sweep\"",
+        "activeDeadlineSeconds: 600",
+    ] {
+        assert!(job.contains(line), "missing {line:?} in:\n{job}");
+    }
+    // The same memory as the Slurm array's tasks (one manifest, one price).
+    assert!(overfit(&["sweep", "slurm", s(&dir)]).status.success());
+    let script = std::fs::read_to_string(dir.join("sweep.sbatch")).expect("the script");
+    let mb = script
+        .lines()
+        .find_map(|l| l.strip_prefix("#SBATCH --mem=")?.strip_suffix('M'))
+        .expect("a memory line");
+    assert!(job.contains(&format!("memory: {mb}Mi")), "{job}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -10,6 +10,7 @@
 //! and no result directory; a result directory appears whole or not at all.
 
 mod collect;
+mod k8s;
 mod slurm;
 mod status;
 mod task;
@@ -22,6 +23,7 @@ use overfit_core::spec::{AnySpec, KnobKind, Preset, link};
 use serde::{Deserialize, Serialize};
 
 pub use collect::{ChartRequest, collect};
+pub use k8s::{K8sOptions, k8s_job};
 pub use slurm::{SlurmOptions, slurm_script};
 pub use status::{Progress, Status, run_local, status};
 pub use task::{TaskOutcome, index_from_env, run_task};
@@ -114,6 +116,12 @@ fn hash_hex(text: &str) -> String {
 pub fn task_id(spec: &AnySpec) -> String {
     let fields = serde_json::Value::Object(spec.to_json()).to_string();
     hash_hex(&format!("{}:{fields}", spec.experiment().id()))
+}
+
+/// Eight hex digits naming a whole plan (its ids in order): a Job's name.
+fn task_id_short(tasks: &[Task]) -> String {
+    let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    hash_hex(&ids.join(","))[..8].to_string()
 }
 
 /// Sets one grid value on `spec`.

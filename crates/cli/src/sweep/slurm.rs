@@ -36,13 +36,13 @@ fn wall_time(seconds: f64) -> String {
 
 /// Per-task memory in MB: the largest peak the cost model gives the array's runs, with a
 /// quarter more and 256 MB for the process itself.
-fn memory_mb(peak_bytes: f64) -> u64 {
+pub(super) fn memory_mb(peak_bytes: f64) -> u64 {
     ((peak_bytes * 1.25) / 1e6).ceil() as u64 + 256
 }
 
 /// Per-task time: four times the cost model's estimate for the longest run on one core (its
 /// speeds are typical, not this cluster's), and at least ten minutes.
-fn task_seconds(cpu_seconds: f64) -> f64 {
+pub(super) fn task_seconds(cpu_seconds: f64) -> f64 {
     (cpu_seconds * 4.0 + 120.0).max(600.0)
 }
 

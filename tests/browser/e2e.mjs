@@ -612,6 +612,50 @@ await check('your own CSV file: read and checked in the page, trained on by the 
   if (!why.includes('cannot carry')) throw new Error(`a run without the file says: ${why}`);
   console.log(`     moons.csv: test accuracy ${accuracy.trim()}, ${sent.length} requests, none with the file`);
 }));
+await check('a collected sweep opens from a file: the median over seeds with its range, a curve per series value, a readout, failures listed; a wrong file says why', () => withPage(cpuBrowser, 'sweep-page', true, async (page) => {
+  // The layout `overfit sweep collect` writes (its Rust type round-trips it in the CLI tests).
+  const rows = [];
+  let index = 0;
+  for (const wd of ['0.001', '0.01']) {
+    for (const fraction of ['0.3', '0.5', '0.7']) {
+      for (const seed of ['1', '2', '3']) {
+        const steps = wd === '0.01' ? Number(fraction) * 1000 * Number(seed) : null;
+        rows.push({ index, id: `id${index}`, grid: { train_fraction: fraction, weight_decay: wd, seed }, run: 'baseline', summary: { steps_to_val_acc_95: steps, final_val_acc: 0.5 + Number(fraction) / 2, key_frequencies: '1 (2%)' } });
+        index += 1;
+      }
+    }
+  }
+  const collected = { schema: 1, experiment: 'grokking', axes: ['seed', 'train_fraction', 'weight_decay'], runs_planned: 19, finished: 18, failed: [{ index: 18, error: 'training diverged at step 12' }], missing: [], rows };
+  const sent = [];
+  page.on('request', (r) => sent.push(r.url()));
+  await page.goto(`${base}`);
+  await page.click('#open-sweep');
+  await page.waitForSelector('#sweep-file', { timeout: 60_000 });
+  await page.setInputFiles('#sweep-file', { name: 'collected.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(collected)) });
+  await page.waitForSelector('.chart-box svg', { timeout: 10_000 });
+  if (await page.locator('#sweep-x').inputValue() !== 'train_fraction' || await page.locator('#sweep-y').inputValue() !== 'steps_to_val_acc_95' || await page.locator('#sweep-series').inputValue() !== 'weight_decay') throw new Error('the first choices are not fraction, steps to generalise, weight decay');
+  const counts = await page.locator('#sweep-counts').textContent();
+  if (!counts.includes('18 of 19 runs finished, 1 failed') || !counts.includes('9 runs never reached')) throw new Error(`counts: ${counts}`);
+  if (!(await page.locator('#sweep-failed').textContent()).includes('run 18: training diverged')) throw new Error('the failed run is not listed');
+  // One curve (weight decay 0.01; 0.001 never generalised): the readout at the left edge
+  // reads the median of seeds 1-3 at fraction 0.3: 300, 600, 900 -> 600.
+  const box = page.locator('.chart-box').first();
+  await box.focus();
+  await page.keyboard.press('Home');
+  const readout = await page.locator('.readout').first().textContent();
+  if (!readout.includes('600') || !readout.includes('weight_decay=0.01, baseline')) throw new Error(`readout: ${readout}`);
+  // Another figure up the chart: the final validation accuracy, both weight decays.
+  await page.selectOption('#sweep-y', 'final_val_acc');
+  await page.waitForFunction(() => document.querySelectorAll('.chart-box .legend text, .chart-box text').length > 0);
+  const legend = await page.locator('.chart-box').first().textContent();
+  if (!legend.includes('weight_decay=0.001') || !legend.includes('weight_decay=0.01')) throw new Error('both weight decays should be drawn for the final accuracy');
+  if (sent.some((u) => u.includes('collected'))) throw new Error('the sweep went over the network');
+  // A file that is not a collected sweep is refused with a reason.
+  await page.setInputFiles('#sweep-file', { name: 'metrics.json', mimeType: 'application/json', buffer: Buffer.from('{"schema": 1, "experiment": "toy2d", "runs": []}') });
+  await page.waitForFunction(() => !document.querySelector('#sweep-problem')?.hidden);
+  const why = await page.locator('#sweep-problem').textContent();
+  if (!why.includes('is not a collected sweep')) throw new Error(`a wrong file says: ${why}`);
+}));
 await check('the embed builder writes the code for what a teacher picks, and that code on a course page makes that widget', () => withPage(cpuBrowser, 'embed-builder', true, async (page) => {
   await page.goto(`${base}?exp=grokking&p=23`);
   await page.waitForSelector('#status', { timeout: 60_000 });

@@ -164,6 +164,13 @@ fn a_sweep_is_planned_idempotently_run_resumed_and_collected_with_failures_liste
         "{header}"
     );
     assert!(header.contains("final_test_acc"), "{header}");
+    let columns: Vec<&str> = header.split(',').collect();
+    let distinct: std::collections::BTreeSet<&&str> = columns.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        columns.len(),
+        "a column named twice: {header}"
+    );
     assert_eq!(csv.lines().count(), 5);
     let svg = std::fs::read_to_string(dir.join("collected.svg")).expect("svg");
     assert!(

@@ -33,6 +33,7 @@ pub mod plot;
 pub mod report;
 pub mod rng;
 pub mod spec;
+pub mod sweep;
 pub mod terms;
 pub mod train;
 

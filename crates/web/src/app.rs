@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::pages::{experiment::ExperimentPage, home::Home};
+use crate::pages::{experiment::ExperimentPage, home::Home, sweep::SweepPage};
 use crate::query;
 
 #[component]
@@ -11,7 +11,13 @@ pub fn App() -> AnyView {
     let page = query::parse(&query::current_search());
     let backend = page.backend;
     let embedded = page.embed.enabled;
+    // `?view=sweep`: a collected sweep, opened from a file.
+    let sweep = query::current_search()
+        .trim_start_matches('?')
+        .split('&')
+        .any(|pair| pair == "view=sweep");
     let body = match (page.experiment, page.spec.clone()) {
+        _ if sweep => view! { <SweepPage /> }.into_any(),
         (Some(experiment), Some(spec)) => view! {
             <ExperimentPage experiment=experiment spec=spec preset=page.preset autorun=page.autorun
                 problems=page.problems.clone() backend=backend max_workers=page.max_workers embed=page.embed.clone() />

@@ -3,12 +3,13 @@
 //! the other axes' values (seeds) with their range shaded, one curve per value of a series axis
 //! and per run label.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use overfit_core::report::Report;
+use overfit_core::sweep::{Collected, Failed, Row, SCHEMA};
 use plotters::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::status::status;
 use super::{manifest_of, read_manifest};
@@ -18,15 +19,6 @@ use crate::output::OutDir;
 pub const COLLECTED: [&str; 2] = ["collected.json", "collected.csv"];
 /// The chart's file name.
 pub const CHART: &str = "collected.svg";
-
-/// One row: one run (a report's run label) of one finished spec.
-struct Row {
-    index: usize,
-    id: String,
-    grid: BTreeMap<String, String>,
-    run: String,
-    summary: serde_json::Map<String, Value>,
-}
 
 /// What to draw: `y` (a summary key) against grid axis `x`, a curve per value of `series`.
 pub struct ChartRequest {
@@ -64,33 +56,38 @@ pub fn collect(dir: &Path, chart: Option<&ChartRequest>) -> Result<String, Strin
         .first()
         .map(|t| t.grid.keys().cloned().collect())
         .unwrap_or_default();
-    let json = json!({
-        "schema": 1,
-        "experiment": experiment,
-        "axes": axes,
-        "runs_planned": state.total,
-        "finished": state.finished.len(),
-        "failed": state.failed.iter().map(|(i, why)| json!({"index": i, "error": why})).collect::<Vec<_>>(),
-        "missing": state.missing,
-        "rows": rows.iter().map(|r| json!({
-            "index": r.index, "id": r.id, "grid": r.grid, "run": r.run, "summary": r.summary,
-        })).collect::<Vec<_>>(),
-    });
-    let json = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
-    let csv = csv_text(&axes, &rows);
+    let collected = Collected {
+        schema: SCHEMA,
+        experiment,
+        axes,
+        runs_planned: state.total,
+        finished: state.finished.len(),
+        failed: state
+            .failed
+            .iter()
+            .map(|(index, error)| Failed {
+                index: *index,
+                error: error.clone(),
+            })
+            .collect(),
+        missing: state.missing.clone(),
+        rows,
+    };
+    let json = serde_json::to_string_pretty(&collected).map_err(|e| e.to_string())?;
+    let csv = csv_text(&collected.axes, &collected.rows);
     let out = OutDir::prepare(dir, &[COLLECTED[0], COLLECTED[1], CHART])?;
     let mut files: Vec<(&str, Vec<u8>)> = vec![
         (COLLECTED[0], json.into_bytes()),
         (COLLECTED[1], csv.into_bytes()),
     ];
     if let Some(request) = chart {
-        files.push((CHART, chart_svg(&experiment, &rows, request)?.into_bytes()));
+        files.push((CHART, chart_svg(&collected, request)?.into_bytes()));
     }
     let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
     out.write_set(&borrowed)?;
     Ok(format!(
         "collected {} runs of {} finished specs ({} planned, {} failed, {} missing) into {}",
-        rows.len(),
+        collected.rows.len(),
         state.finished.len(),
         state.total,
         state.failed.len(),
@@ -113,12 +110,16 @@ fn field(text: &str) -> String {
 }
 
 /// One row per run: index, id, the grid values, the run's label, then every scalar summary
-/// figure (lists and tables stay in the JSON).
+/// figure (lists and tables stay in the JSON; a figure named like a grid axis, such as the
+/// training fraction a run echoes, is that axis's column).
 fn csv_text(axes: &[String], rows: &[Row]) -> String {
+    let taken = |k: &String| axes.contains(k) || ["index", "id", "run"].contains(&k.as_str());
     let keys: BTreeSet<&String> = rows
         .iter()
         .flat_map(|r| r.summary.iter())
-        .filter(|(_, v)| matches!(v, Value::Number(_) | Value::String(_) | Value::Bool(_)))
+        .filter(|(k, v)| {
+            !taken(k) && matches!(v, Value::Number(_) | Value::String(_) | Value::Bool(_))
+        })
         .map(|(k, _)| k)
         .collect();
     let mut out = String::from("index,id");
@@ -152,83 +153,13 @@ fn csv_text(axes: &[String], rows: &[Row]) -> String {
     out
 }
 
-/// Median, lowest and highest of `values` (not empty).
-fn spread(values: &mut [f64]) -> (f64, f64, f64) {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    let median = if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    };
-    (median, values[0], values[n - 1])
-}
-
-/// A curve of the chart: its label and `(x, median, low, high, count)` points.
-type Points = Vec<(f64, f64, f64, f64, usize)>;
-
-fn chart_svg(experiment: &str, rows: &[Row], request: &ChartRequest) -> Result<String, String> {
-    let number = |text: &str| text.parse::<f64>().ok().filter(|v| v.is_finite());
-    // (series value, run label) -> x -> values
-    let mut groups: BTreeMap<(String, String), BTreeMap<String, Vec<f64>>> = BTreeMap::new();
-    let mut unreached = 0usize;
-    for row in rows {
-        let x = row
-            .grid
-            .get(&request.x)
-            .ok_or_else(|| format!("--x {}: not a grid axis of this sweep", request.x))?;
-        let series = match &request.series {
-            Some(key) => row
-                .grid
-                .get(key)
-                .map(|v| format!("{key}={v}"))
-                .ok_or_else(|| format!("--series {key}: not a grid axis of this sweep"))?,
-            None => String::new(),
-        };
-        let entry = groups
-            .entry((series, row.run.clone()))
-            .or_default()
-            .entry(x.clone())
-            .or_default();
-        match row.summary.get(&request.y) {
-            Some(Value::Number(n)) => entry.extend(n.as_f64()),
-            Some(Value::Null) => unreached += 1,
-            Some(_) => return Err(format!("--y {}: not a number in the summaries", request.y)),
-            None => {}
-        }
-    }
-    let curves: Vec<(String, Points)> = groups
-        .into_iter()
-        .map(|((series, run), by_x)| {
-            let mut points: Points = by_x
-                .into_iter()
-                .filter_map(|(x, mut values)| {
-                    let x = number(&x)?;
-                    (!values.is_empty()).then(|| {
-                        let (m, lo, hi) = spread(&mut values);
-                        (x, m, lo, hi, values.len())
-                    })
-                })
-                .collect();
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let label = [series, run]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(", ");
-            (label, points)
-        })
-        .filter(|(_, p)| !p.is_empty())
-        .collect();
-    if curves.is_empty() {
-        return Err(format!(
-            "no finished run has a number for {} against {}",
-            request.y, request.x
-        ));
-    }
-    let all = || curves.iter().flat_map(|(_, p)| p.iter());
-    let (x_lo, x_hi) = all().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
-    let y_hi = all().map(|p| p.3).fold(f64::MIN, f64::max);
+fn chart_svg(collected: &Collected, request: &ChartRequest) -> Result<String, String> {
+    let found = collected.curves(&request.x, &request.y, request.series.as_deref())?;
+    let (curves, unreached) = (found.curves, found.unreached);
+    let experiment = &collected.experiment;
+    let all = || curves.iter().flat_map(|c| c.points.iter());
+    let (x_lo, x_hi) = all().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.x), b.max(p.x)));
+    let y_hi = all().map(|p| p.high).fold(f64::MIN, f64::max);
     let pad = ((x_hi - x_lo) * 0.05).max(1e-9);
     let mut svg = String::new();
     {
@@ -261,13 +192,14 @@ fn chart_svg(experiment: &str, rows: &[Row], request: &ChartRequest) -> Result<S
                     overfit_core::terms::words(&request.y)
                 ))
                 .draw()?;
-            for (i, (label, points)) in curves.iter().enumerate() {
+            for (i, curve) in curves.iter().enumerate() {
+                let (label, points) = (&curve.label, &curve.points);
                 let colour = crate::chart::color(i);
                 if points.len() >= 2 {
                     let outline: Vec<(f64, f64)> = points
                         .iter()
-                        .map(|p| (p.0, p.3))
-                        .chain(points.iter().rev().map(|p| (p.0, p.2)))
+                        .map(|p| (p.x, p.high))
+                        .chain(points.iter().rev().map(|p| (p.x, p.low)))
                         .collect();
                     chart.draw_series(std::iter::once(Polygon::new(
                         outline,
@@ -276,13 +208,16 @@ fn chart_svg(experiment: &str, rows: &[Row], request: &ChartRequest) -> Result<S
                 }
                 let style = colour.stroke_width(2);
                 chart
-                    .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), style))?
+                    .draw_series(LineSeries::new(
+                        points.iter().map(|p| (p.x, p.median)),
+                        style,
+                    ))?
                     .label(label.clone())
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
                 chart.draw_series(
                     points
                         .iter()
-                        .map(|p| Circle::new((p.0, p.1), 3, colour.filled())),
+                        .map(|p| Circle::new((p.x, p.median), 3, colour.filled())),
                 )?;
             }
             chart

@@ -27,5 +27,7 @@ pub fn Home(problems: Vec<String>) -> impl IntoView {
             <p>"Each experiment trains real models in your browser and shows the published number beside yours."</p>
         </section>
         <section class="cards" id="experiments">{cards}</section>
+        <p class="sweep-link">"Ran a sweep of many runs with the CLI? "
+            <a href="?view=sweep" id="open-sweep">"Open its collected.json"</a>" to draw it here."</p>
     }
 }

@@ -1,2 +1,3 @@
 pub mod experiment;
 pub mod home;
+pub mod sweep;

@@ -1,0 +1,270 @@
+//! A collected sweep: every finished run of a grid of specs, one row per run label of each
+//! spec with its grid values and summary (`collected.json`, written by `overfit sweep collect`
+//! and opened by the page), and the curves that summarise it: one summary figure against one
+//! grid axis, the median over the other axes' values (seeds) with their range.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The version of the collected file's layout.
+pub const SCHEMA: u32 = 1;
+
+/// A whole collected sweep.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Collected {
+    pub schema: u32,
+    pub experiment: String,
+    /// The grid's axes (knobs, or `seed`), in name order.
+    pub axes: Vec<String>,
+    pub runs_planned: usize,
+    pub finished: usize,
+    #[serde(default)]
+    pub failed: Vec<Failed>,
+    #[serde(default)]
+    pub missing: Vec<usize>,
+    pub rows: Vec<Row>,
+}
+
+/// A run that failed, and the last line of its error.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Failed {
+    pub index: usize,
+    pub error: String,
+}
+
+/// One run label (grokking's baseline, a filter…) of one finished spec.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub index: usize,
+    pub id: String,
+    pub grid: BTreeMap<String, String>,
+    pub run: String,
+    pub summary: Map<String, Value>,
+}
+
+/// A point of a curve: the median of the values at `x`, their range and how many there were.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub x: f64,
+    pub median: f64,
+    pub low: f64,
+    pub high: f64,
+    pub count: usize,
+}
+
+/// One curve: a value of the series axis and a run label.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Curve {
+    pub label: String,
+    pub points: Vec<Point>,
+}
+
+/// The curves of `y` against `x`, and how many runs never reached `y` (a null: "steps to
+/// 95%" of a run that did not get there), which are left out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Curves {
+    pub curves: Vec<Curve>,
+    pub unreached: usize,
+}
+
+fn number(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Median, lowest and highest of `values` (not empty).
+fn spread(values: &mut [f64]) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let median = if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    };
+    (median, values[0], values[n - 1])
+}
+
+impl Collected {
+    /// The grid axes that take two values or more in the finished runs (a knob the plan set
+    /// once is a constant of the sweep, not an axis to draw).
+    pub fn varying_axes(&self) -> Vec<String> {
+        self.axes
+            .iter()
+            .filter(|axis| {
+                let values: std::collections::BTreeSet<Option<&String>> =
+                    self.rows.iter().map(|r| r.grid.get(*axis)).collect();
+                values.len() > 1
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The varying grid axes whose values are all numbers (what can go across a chart).
+    pub fn numeric_axes(&self) -> Vec<String> {
+        self.varying_axes()
+            .into_iter()
+            .filter(|axis| {
+                self.rows
+                    .iter()
+                    .all(|r| r.grid.get(axis).is_some_and(|v| number(v).is_some()))
+            })
+            .collect()
+    }
+
+    /// The summary keys that hold a number (or a null) in every row that has them, and a
+    /// number in at least one: what can go up a chart.
+    pub fn numeric_figures(&self) -> Vec<String> {
+        let mut keys: BTreeMap<&str, bool> = BTreeMap::new();
+        for row in &self.rows {
+            for (key, value) in &row.summary {
+                let ok = keys.entry(key).or_insert(true);
+                *ok &= matches!(value, Value::Number(_) | Value::Null);
+            }
+        }
+        keys.into_iter()
+            .filter(|(key, ok)| {
+                *ok && self
+                    .rows
+                    .iter()
+                    .any(|r| matches!(r.summary.get(*key), Some(Value::Number(_))))
+            })
+            .map(|(key, _)| key.to_string())
+            .collect()
+    }
+
+    /// `y` (a summary key) against grid axis `x`: a curve per value of `series` (a grid axis)
+    /// and run label, each point the median over the rows that share its x (the other axes:
+    /// seeds) with their range.
+    pub fn curves(&self, x: &str, y: &str, series: Option<&str>) -> Result<Curves, String> {
+        if !self.axes.iter().any(|a| a == x) {
+            return Err(format!("--x {x}: not a grid axis of this sweep"));
+        }
+        if let Some(s) = series
+            && !self.axes.iter().any(|a| a == s)
+        {
+            return Err(format!("--series {s}: not a grid axis of this sweep"));
+        }
+        let mut groups: BTreeMap<(String, String), BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+        let mut unreached = 0;
+        for row in &self.rows {
+            let at = row.grid.get(x).cloned().unwrap_or_default();
+            let series = series
+                .and_then(|key| row.grid.get(key).map(|v| format!("{key}={v}")))
+                .unwrap_or_default();
+            let values = groups
+                .entry((series, row.run.clone()))
+                .or_default()
+                .entry(at)
+                .or_default();
+            match row.summary.get(y) {
+                Some(Value::Number(n)) => values.extend(n.as_f64()),
+                Some(Value::Null) => unreached += 1,
+                Some(_) => return Err(format!("--y {y}: not a number in the summaries")),
+                None => {}
+            }
+        }
+        let curves: Vec<Curve> = groups
+            .into_iter()
+            .map(|((series, run), by_x)| {
+                let mut points: Vec<Point> = by_x
+                    .into_iter()
+                    .filter_map(|(at, mut values)| {
+                        let x = number(&at)?;
+                        (!values.is_empty()).then(|| {
+                            let (median, low, high) = spread(&mut values);
+                            Point {
+                                x,
+                                median,
+                                low,
+                                high,
+                                count: values.len(),
+                            }
+                        })
+                    })
+                    .collect();
+                points.sort_by(|a, b| a.x.total_cmp(&b.x));
+                let label = [series, run]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Curve { label, points }
+            })
+            .filter(|c| !c.points.is_empty())
+            .collect();
+        if curves.is_empty() {
+            return Err(format!("no finished run has a number for {y} against {x}"));
+        }
+        Ok(Curves { curves, unreached })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(fraction: &str, wd: &str, seed: &str, steps: Value) -> Row {
+        let mut summary = Map::new();
+        summary.insert("steps".into(), steps);
+        summary.insert("note".into(), Value::from("text"));
+        Row {
+            index: 0,
+            id: String::new(),
+            grid: [("fraction", fraction), ("wd", wd), ("seed", seed)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            run: "baseline".into(),
+            summary,
+        }
+    }
+
+    #[test]
+    fn curves_take_the_median_and_range_over_seeds_and_count_the_unreached() {
+        let collected = Collected {
+            schema: SCHEMA,
+            axes: vec!["fraction".into(), "seed".into(), "wd".into()],
+            rows: vec![
+                row("0.3", "1", "1", Value::from(900)),
+                row("0.3", "1", "2", Value::from(100)),
+                row("0.3", "1", "3", Value::from(300)),
+                row("0.5", "1", "1", Value::from(50)),
+                row("0.5", "1", "2", Value::Null),
+                row("0.3", "2", "1", Value::from(10)),
+            ],
+            ..Collected::default()
+        };
+        let c = collected
+            .curves("fraction", "steps", Some("wd"))
+            .expect("curves");
+        assert_eq!(c.unreached, 1);
+        assert_eq!(c.curves.len(), 2);
+        assert_eq!(c.curves[0].label, "wd=1, baseline");
+        let first = c.curves[0].points[0];
+        assert_eq!(
+            (first.x, first.median, first.low, first.high, first.count),
+            (0.3, 300.0, 100.0, 900.0, 3)
+        );
+        assert_eq!(c.curves[0].points[1].count, 1);
+        assert_eq!(collected.numeric_axes(), ["fraction", "seed", "wd"]);
+        let mut constant = collected.clone();
+        for row in &mut constant.rows {
+            row.grid.insert("model".into(), "mlp".into());
+            row.grid.insert("p".into(), "47".into());
+        }
+        constant.axes = vec![
+            "fraction".into(),
+            "model".into(),
+            "p".into(),
+            "seed".into(),
+            "wd".into(),
+        ];
+        assert_eq!(constant.varying_axes(), ["fraction", "seed", "wd"]);
+        assert_eq!(constant.numeric_axes(), ["fraction", "seed", "wd"]);
+        assert_eq!(collected.numeric_figures(), ["steps"]);
+        assert!(collected.curves("width", "steps", None).is_err());
+        assert!(collected.curves("fraction", "note", None).is_err());
+        assert!(collected.curves("fraction", "absent", None).is_err());
+    }
+}

@@ -1,0 +1,243 @@
+//! A collected sweep (`collected.json` from `overfit sweep collect`), opened from a file picked
+//! or dropped on the page and drawn with the experiment pages' charts (readout included): one
+//! summary figure against one grid axis, the median over seeds with their range, a curve per
+//! value of a series axis and per run. Nothing is uploaded.
+
+use leptos::prelude::*;
+use overfit_core::sweep::{Collected, SCHEMA};
+use overfit_core::terms::words;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::components::chart::{ChartSpec, Line, PALETTE};
+use crate::components::chart_box::{ChartBox, Hover};
+
+/// The largest collected file read (a sweep of thousands of runs is a few MB).
+const MAX_BYTES: f64 = 50e6;
+
+async fn read(file: web_sys::File) -> Result<Collected, String> {
+    if file.size() > MAX_BYTES {
+        return Err(format!(
+            "{} is {:.0} MB; at most {:.0} MB is read",
+            file.name(),
+            file.size() / 1e6,
+            MAX_BYTES / 1e6
+        ));
+    }
+    let text = JsFuture::from(file.text())
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| format!("{} could not be read as text", file.name()))?;
+    let collected: Collected = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not a collected sweep (collected.json from `overfit sweep collect`): {e}",
+            file.name()
+        )
+    })?;
+    if collected.schema != SCHEMA {
+        return Err(format!(
+            "{} is a collected sweep of layout {}; this page reads layout {SCHEMA}",
+            file.name(),
+            collected.schema
+        ));
+    }
+    if collected.rows.is_empty() {
+        return Err(format!("{} holds no finished run", file.name()));
+    }
+    Ok(collected)
+}
+
+/// The first choices: across, a numeric axis other than the seed; up, a "steps to" figure if
+/// there is one; a curve per value of another axis other than the seed.
+fn defaults(c: &Collected) -> (String, String, String) {
+    let axes = c.numeric_axes();
+    let x = axes
+        .iter()
+        .find(|a| *a != "seed")
+        .or(axes.first())
+        .cloned()
+        .unwrap_or_default();
+    let figures = c.numeric_figures();
+    let y = figures
+        .iter()
+        .find(|f| f.starts_with("steps_to_val"))
+        .or_else(|| figures.iter().find(|f| f.contains("test")))
+        .or(figures.first())
+        .cloned()
+        .unwrap_or_default();
+    let series = c
+        .varying_axes()
+        .into_iter()
+        .find(|a| *a != x && a != "seed")
+        .unwrap_or_default();
+    (x, y, series)
+}
+
+fn select(
+    id: &'static str,
+    label: &'static str,
+    choices: Vec<String>,
+    none: Option<&'static str>,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let options = none
+        .map(|n| view! { <option value="" selected=move || value.get().is_empty()>{n}</option> })
+        .into_iter()
+        .collect_view();
+    let choices = choices
+        .into_iter()
+        .map(|c| {
+            let shown = format!("{} ({c})", words(&c));
+            let key = c.clone();
+            view! { <option value=c selected=move || value.get() == key>{shown}</option> }
+        })
+        .collect_view();
+    view! {
+        <label class="control">
+            <span class="label">{label}</span>
+            <select id=id on:change=move |ev| value.set(event_target_value(&ev))>{options}{choices}</select>
+        </label>
+    }
+}
+
+#[component]
+pub fn SweepPage() -> impl IntoView {
+    let collected: RwSignal<Option<Collected>> = RwSignal::new(None);
+    let problem: RwSignal<Option<String>> = RwSignal::new(None);
+    let (x, y, series) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let take = move |file: web_sys::File| {
+        wasm_bindgen_futures::spawn_local(async move {
+            match read(file).await {
+                Ok(c) => {
+                    let (dx, dy, ds) = defaults(&c);
+                    x.set(dx);
+                    y.set(dy);
+                    series.set(ds);
+                    problem.set(None);
+                    collected.set(Some(c));
+                }
+                Err(e) => problem.set(Some(e)),
+            }
+        });
+    };
+    let on_change = move |ev: web_sys::Event| {
+        let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
+        if let Some(file) = input.and_then(|i| i.files()).and_then(|f| f.get(0)) {
+            take(file);
+        }
+    };
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        if let Some(file) = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
+            take(file);
+        }
+    };
+    let hover: Hover = RwSignal::new(None);
+    let chosen = move || {
+        collected.with(|c| {
+            let c = c.as_ref()?;
+            let series = series.get();
+            let found = c.curves(
+                &x.get(),
+                &y.get(),
+                (!series.is_empty()).then_some(series.as_str()),
+            );
+            Some((c.clone(), found))
+        })
+    };
+    let body = move || {
+        let (c, found) = chosen()?;
+        let controls = view! {
+            <div class="sweep-controls">
+                {select("sweep-x", "Across", c.numeric_axes(), None, x)}
+                {select("sweep-y", "Up", c.numeric_figures(), None, y)}
+                {select("sweep-series", "A curve per", c.varying_axes(), Some("(none: one curve per run)"), series)}
+            </div>
+        };
+        let counts = format!(
+            "{}: {} of {} runs finished, {} failed, {} missing.",
+            c.experiment,
+            c.finished,
+            c.runs_planned,
+            c.failed.len(),
+            c.missing.len()
+        );
+        let chart = match found {
+            Ok(found) => {
+                let (xk, yk) = (x.get_untracked(), y.get_untracked());
+                let note = (found.unreached > 0).then(|| {
+                    format!(
+                        " {} runs never reached {}: they are left out.",
+                        found.unreached,
+                        words(&yk)
+                    )
+                });
+                let spec = ChartSpec {
+                    title: format!("{} by {}", words(&yk), words(&xk)),
+                    x_label: words(&xk).to_string(),
+                    y_label: format!("{} (median; range shaded)", words(&yk)),
+                    y_range: None,
+                    log_x: false,
+                    log_y: false,
+                    lines: found
+                        .curves
+                        .iter()
+                        .enumerate()
+                        .map(|(i, curve)| Line {
+                            label: curve.label.clone(),
+                            color: PALETTE[i % PALETTE.len()],
+                            dashed: false,
+                            points: curve.points.iter().map(|p| (p.x, p.median)).collect(),
+                            band: curve.points.iter().map(|p| (p.x, p.low, p.high)).collect(),
+                        })
+                        .collect(),
+                    markers: Vec::new(),
+                    marker_words: false,
+                };
+                view! {
+                    <p class="sweep-counts" id="sweep-counts">{counts}{note}</p>
+                    <div class="charts"><ChartBox index=0 spec=spec hover=hover /></div>
+                }
+                .into_any()
+            }
+            Err(e) => view! {
+                <p class="sweep-counts" id="sweep-counts">{counts}</p>
+                <p class="problems" role="alert">{e}</p>
+            }
+            .into_any(),
+        };
+        let failures = c
+            .failed
+            .iter()
+            .take(20)
+            .map(|f| view! { <li>{format!("run {}: {}", f.index, f.error)}</li> })
+            .collect_view();
+        Some(view! {
+            {controls}
+            {chart}
+            <ul class="sweep-failed" id="sweep-failed">{failures}</ul>
+        })
+    };
+    view! {
+        <section class="panel sweep" on:drop=on_drop on:dragover=|ev: web_sys::DragEvent| ev.prevent_default()>
+            <h1>"A collected sweep"</h1>
+            <p>"Open the "<code>"collected.json"</code>" that "<code>"overfit sweep collect DIR"</code>
+               " writes (or drop it here): every finished run of a grid, drawn as one figure against one grid axis. It is read in this page only."</p>
+            <label class="control" for="sweep-file">
+                <span class="label">"Collected sweep (JSON)"</span>
+                <input type="file" id="sweep-file" accept=".json,application/json" on:change=on_change />
+            </label>
+            <p class="problems" id="sweep-problem" role="alert" hidden=move || problem.with(Option::is_none)>{move || problem.get()}</p>
+            {body}
+        </section>
+    }
+}

@@ -10,7 +10,8 @@
 
 use burn::tensor::Device;
 use overfit_core::cost::Target;
-use overfit_core::experiments::{Experiment, start};
+use overfit_core::data::table::Table;
+use overfit_core::experiments::{Experiment, start_runs, trains_on_own_data};
 use overfit_core::spec::link::{decode_lenient, decode_strict, encode, percent_encode};
 use overfit_core::spec::{AnySpec, KnobKind, Preset};
 use overfit_core::train::RunError;
@@ -200,8 +201,41 @@ fn valid_affordable_generated_specs_start_and_train() {
 
 /// Starts `spec` and takes up to three chunks of steps, reading back each probe. A divergence
 /// is an outcome (reported to the user), not a failure.
+/// For a spec that trains on the reader's own file (`dataset=local`), a file as a reader
+/// would give it: as many rows as the spec says, read by the page's and the CLI's reader.
+fn own_file(spec: &AnySpec) -> Result<Option<Table>, String> {
+    if !trains_on_own_data(spec) {
+        return Ok(None);
+    }
+    let limits = spec
+        .experiment()
+        .info()
+        .own_data
+        .ok_or("dataset=local on an experiment that takes no file")?;
+    let rows = spec
+        .to_json()
+        .get("points")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or("dataset=local without points")?;
+    let mut text = String::from("x,y,label\n");
+    for i in 0..rows {
+        let t = i as f32;
+        text.push_str(&format!(
+            "{},{},{}\n",
+            (0.37 * t).sin(),
+            (0.91 * t).cos(),
+            i % 2
+        ));
+    }
+    Table::parse_csv("fuzz.csv", &text, &limits)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
 fn train_a_little(spec: &AnySpec, device: &Device) -> Result<(), String> {
-    let mut session = start(spec, device).map_err(|e| e.to_string())?;
+    let file = own_file(spec)?;
+    let mut session =
+        start_runs(spec, device, None, 1, file.as_ref()).map_err(|e| e.to_string())?;
     for _ in 0..3 {
         if session.is_finished() {
             break;

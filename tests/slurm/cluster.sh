@@ -39,7 +39,8 @@ stop() {
 trap stop EXIT
 
 # munge: the distribution's key; its daemon unless one already runs.
-if ! pgrep -x munged >/dev/null; then
+# (A munged that answers is used; pgrep would also count one that died unreaped.)
+if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
   mkdir -p /run/munge && chown munge:munge /run/munge
   rm -f /run/munge/munged.pid
   # --force: a socket left by a daemon that died is taken over.

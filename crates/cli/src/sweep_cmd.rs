@@ -85,6 +85,11 @@ pub struct SlurmArgs {
     program: Option<PathBuf>,
     #[arg(long, default_value = "flex", value_parser = ["flex", "wgpu"])]
     backend: String,
+    /// Consecutive runs one array task runs, one after the other: for runs of seconds, which
+    /// a scheduler starts more slowly than they train (and for sweeps of more runs than the
+    /// cluster's MaxArraySize, 1,001 by default).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    per_task: usize,
     /// Submit the script with `sbatch` and print the job id.
     #[arg(long)]
     submit: bool,
@@ -270,17 +275,21 @@ fn slurm(args: &SlurmArgs) -> Result<(), String> {
         only_failed: args.only_failed,
         partition: args.partition.clone(),
         backend: args.backend.parse()?,
+        per_task: args.per_task,
     };
-    let Some((script, indices)) = sweep::slurm_script(&args.dir, &options)? else {
+    let Some(array) = sweep::slurm_script(&args.dir, &options)? else {
         say("nothing to run: every run of this sweep is finished (or none failed)");
         return Ok(());
     };
     say(&format!(
-        "wrote {} ({} array tasks: {})",
-        script.display(),
-        indices.len(),
-        sweep::ranges(&indices)
+        "wrote {} ({} array tasks: {}; {} runs: {})",
+        array.script.display(),
+        array.tasks.len(),
+        sweep::ranges(&array.tasks),
+        array.indices.len(),
+        sweep::ranges(&array.indices)
     ));
+    let script = array.script;
     if args.submit {
         let out = std::process::Command::new("sbatch")
             .arg("--parsable")

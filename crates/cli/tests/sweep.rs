@@ -277,6 +277,48 @@ fn a_slurm_array_script_prices_its_tasks_and_resubmits_only_what_failed_or_stopp
         s(&dir),
     ]);
     assert!(text(&out).contains("index 9 is not in"), "{}", text(&out));
+    // Four lines a task: the 5 runs left (2 is finished) make tasks 0 and 1; each loops over
+    // its lines and logs under a name that says how many it had.
+    let out = overfit(&[
+        "sweep",
+        "slurm",
+        s(&dir),
+        "--per-task",
+        "4",
+        "--program",
+        "/opt/overfit",
+    ]);
+    assert!(
+        text(&out).contains("2 array tasks: 0-1; 5 runs: 0-1,3-5"),
+        "{}",
+        text(&out)
+    );
+    let script = std::fs::read_to_string(dir.join("sweep.sbatch")).expect("the script");
+    assert!(script.contains("#SBATCH --array=0-1\n"), "{script}");
+    assert!(
+        script.contains("first=$(( SLURM_ARRAY_TASK_ID * 4 ))"),
+        "{script}"
+    );
+    assert!(script.contains("[ \"$index\" -lt 6 ] || break"), "{script}");
+    assert!(script.contains("%A_%a.n4.out"), "{script}");
+    // Task 1 of that array started (lines 4 and 5) and did not finish: --only-failed takes it
+    // (and not line 0, 1 or 3, which no array started).
+    std::fs::write(dir.join("logs").join("78_1.n4.out"), "killed").expect("a log");
+    let out = overfit(&[
+        "sweep",
+        "slurm",
+        s(&dir),
+        "--only-failed",
+        "--per-task",
+        "4",
+        "--program",
+        "/opt/overfit",
+    ]);
+    assert!(
+        text(&out).contains("1 array tasks: 1; 2 runs: 4-5"),
+        "{}",
+        text(&out)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 pub use collect::{ChartRequest, collect};
 pub use k8s::{K8sOptions, k8s_job};
-pub use slurm::{SlurmOptions, slurm_script};
+pub use slurm::{Array, SlurmOptions, slurm_script};
 pub use status::{Progress, Status, run_local, status};
 pub use task::{TaskOutcome, index_from_env, run_task};
 

@@ -1,5 +1,7 @@
-//! A Slurm job array for a sweep: one array task per run left, each running its manifest line
-//! with the memory and time the cost model gives it.
+//! A Slurm job array for a sweep: one array task per run left (or per group of `per_task`
+//! consecutive lines: a scheduler starts tasks at its own pace, about one a second or more,
+//! which dominates runs of a second), each running its manifest lines with the memory and time
+//! the cost model gives them.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +23,17 @@ pub struct SlurmOptions {
     pub only_failed: bool,
     pub partition: Option<String>,
     pub backend: Backend,
+    /// Consecutive manifest lines one array task runs, one after the other (1: a task a run).
+    pub per_task: usize,
+}
+
+/// What a written array runs.
+pub struct Array {
+    pub script: PathBuf,
+    /// The manifest lines to run.
+    pub indices: Vec<usize>,
+    /// The array's task ids: line `i` is in task `i / per_task`.
+    pub tasks: Vec<usize>,
 }
 
 /// A path as one single-quoted shell word.
@@ -46,16 +59,23 @@ pub(super) fn task_seconds(cpu_seconds: f64) -> f64 {
     (cpu_seconds * 4.0 + 120.0).max(600.0)
 }
 
-/// The array indices that left a log (`<job>_<index>.out`) in `logs`.
+/// The manifest lines an earlier array started: each task's log is `<job>_<task>.out` (a line a
+/// task) or `<job>_<task>.n<N>.out` (N lines a task, lines task·N to task·N + N − 1).
 fn started_indices(logs: &Path) -> std::collections::BTreeSet<usize> {
+    let lines = |name: String| -> Option<std::ops::Range<usize>> {
+        let stem = name.strip_suffix(".out")?;
+        let (stem, per_task) = match stem.rsplit_once(".n") {
+            Some((stem, n)) => (stem, n.parse::<usize>().ok()?.max(1)),
+            None => (stem, 1),
+        };
+        let task: usize = stem.rsplit_once('_')?.1.parse().ok()?;
+        Some(task * per_task..(task + 1) * per_task)
+    };
     std::fs::read_dir(logs)
         .map(|entries| {
             entries
-                .filter_map(|e| {
-                    let name = e.ok()?.file_name().into_string().ok()?;
-                    let stem = name.strip_suffix(".out")?;
-                    stem.rsplit_once('_')?.1.parse().ok()
-                })
+                .filter_map(|e| lines(e.ok()?.file_name().into_string().ok()?))
+                .flatten()
                 .collect()
         })
         .unwrap_or_default()
@@ -63,12 +83,8 @@ fn started_indices(logs: &Path) -> std::collections::BTreeSet<usize> {
 
 /// Writes `DIR/sweep.sbatch` for the runs of sweep `dir` not finished (or, `only_failed`,
 /// only those that failed or that an earlier array started and did not finish: timed out,
-/// preempted, killed). Returns the script's path and the indices
-/// it runs; `None` when nothing is left.
-pub fn slurm_script(
-    dir: &Path,
-    options: &SlurmOptions,
-) -> Result<Option<(PathBuf, Vec<usize>)>, String> {
+/// preempted, killed). Returns what it runs; `None` when nothing is left.
+pub fn slurm_script(dir: &Path, options: &SlurmOptions) -> Result<Option<Array>, String> {
     let dir = dir
         .canonicalize()
         .map_err(|e| format!("cannot use {}: {e}", dir.display()))?;
@@ -89,12 +105,51 @@ pub fn slurm_script(
     if indices.is_empty() {
         return Ok(None);
     }
-    let (peak, seconds) = indices.iter().fold((0.0f64, 0.0f64), |(p, s), &i| {
-        (
-            p.max(tasks[i].cost.peak_bytes),
-            s.max(tasks[i].cost.cpu_seconds),
+    let per_task = options.per_task.max(1);
+    let mut groups: std::collections::BTreeMap<usize, f64> = std::collections::BTreeMap::new();
+    for &i in &indices {
+        *groups.entry(i / per_task).or_default() += tasks[i].cost.cpu_seconds;
+    }
+    let peak = indices
+        .iter()
+        .map(|&i| tasks[i].cost.peak_bytes)
+        .fold(0.0, f64::max);
+    // A task's time: the lines of its group run one after the other.
+    let seconds = groups.values().copied().fold(0.0, f64::max);
+    let array: Vec<usize> = groups.keys().copied().collect();
+    let run = |index: &str| {
+        format!(
+            "{} run --manifest {} --index {index} --out {} --jobs 1 --backend {}",
+            quoted(&options.program),
+            quoted(&manifest_of(&dir)),
+            quoted(&dir),
+            options.backend.name()
         )
-    });
+    };
+    let (log, body) = if per_task == 1 {
+        (
+            "%A_%a.out".to_string(),
+            format!("set -eu\nexec {}\n", run("\"$SLURM_ARRAY_TASK_ID\"")),
+        )
+    } else {
+        (
+            format!("%A_%a.n{per_task}.out"),
+            format!(
+                "set -u\n\
+                 # Lines task*{per_task} to task*{per_task}+{last}; a finished one is skipped.\n\
+                 first=$(( SLURM_ARRAY_TASK_ID * {per_task} ))\n\
+                 failed=0\n\
+                 for index in $(seq \"$first\" $(( first + {last} ))); do\n  \
+                   [ \"$index\" -lt {total} ] || break\n  \
+                   {} || failed=1\n\
+                 done\n\
+                 exit \"$failed\"\n",
+                run("\"$index\""),
+                last = per_task - 1,
+                total = tasks.len(),
+            ),
+        )
+    };
     std::fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
     let throttle = options
         .parallel
@@ -106,7 +161,7 @@ pub fn slurm_script(
     let script = format!(
         "#!/bin/bash\n\
          # {count} runs of {manifest} (written by `overfit sweep slurm`; memory and time per\n\
-         # task from the cost model). Each task runs one manifest line into {dir}/<id>/;\n\
+         # task from the cost model), {per_task} line(s) a task, each into {dir}/<id>/;\n\
          # a finished id is skipped, so resubmitting is safe.\n\
          #SBATCH --job-name=overfit-sweep\n\
          #SBATCH --array={array}{throttle}\n\
@@ -114,25 +169,24 @@ pub fn slurm_script(
          #SBATCH --cpus-per-task=1\n\
          #SBATCH --mem={mem}M\n\
          #SBATCH --time={time}\n\
-         #SBATCH --output={logs}/%A_%a.out\n\
+         #SBATCH --output={logs}/{log}\n\
          {partition}\
-         set -eu\n\
-         exec {program} run --manifest {manifest_q} --index \"$SLURM_ARRAY_TASK_ID\" --out {dir_q} --jobs 1 --backend {backend}\n",
+         {body}",
         count = indices.len(),
         manifest = manifest_of(&dir).display(),
         dir = dir.display(),
-        array = ranges(&indices),
+        array = ranges(&array),
         mem = memory_mb(peak),
         time = wall_time(task_seconds(seconds)),
         logs = logs.display(),
-        program = quoted(&options.program),
-        manifest_q = quoted(&manifest_of(&dir)),
-        dir_q = quoted(&dir),
-        backend = options.backend.name(),
     );
     let path = dir.join(SCRIPT);
     crate::output::OutDir::prepare(&dir, &[SCRIPT])?.write(SCRIPT, script.as_bytes())?;
-    Ok(Some((path, indices)))
+    Ok(Some(Array {
+        script: path,
+        indices,
+        tasks: array,
+    }))
 }
 
 #[cfg(test)]

@@ -583,7 +583,10 @@ await check('your own CSV file: read and checked in the page, trained on by the 
   const sent = [];
   page.on('request', (r) => sent.push(`${r.url()} ${r.postData() || ''}`));
   await page.goto(`${base}?exp=toy2d&steps=1000`);
-  await page.waitForSelector('#data-file', { timeout: 60_000 });
+  await page.waitForSelector('#status', { timeout: 60_000 });
+  // Folded under the story's controls, like Advanced.
+  if (await page.locator('#data-file').isVisible()) throw new Error('the file picker is not folded away');
+  await page.click('details.own-data > summary');
   await page.setInputFiles('#data-file', { name: 'moons.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.waitForFunction(() => (document.querySelector('#data-status')?.textContent || '').includes('moons.csv'), null, { timeout: 10_000 });
   const status = await page.locator('#data-status').textContent();

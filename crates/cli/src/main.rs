@@ -131,6 +131,16 @@ fn own_data(path: &std::path::Path, spec: &mut AnySpec) -> Result<Table, String>
     Ok(table)
 }
 
+/// Experiment `id`'s preset `preset` (quick when not given), and the preset.
+pub(crate) fn preset_of(id: &str, preset: Option<&str>) -> Result<(AnySpec, Preset), String> {
+    let experiment: Experiment = id.parse().map_err(|e| format!("{e}"))?;
+    let preset: Preset = preset
+        .unwrap_or("quick")
+        .parse()
+        .map_err(|e| format!("{e}"))?;
+    Ok((experiment.preset(preset), preset))
+}
+
 fn build_spec(args: &SpecArgs) -> Result<(AnySpec, Preset), String> {
     if let Some(url) = &args.url {
         return link::decode_strict(url).map_err(|e| format!("in --url: {e}"));
@@ -139,14 +149,8 @@ fn build_spec(args: &SpecArgs) -> Result<(AnySpec, Preset), String> {
         .experiment
         .as_deref()
         .ok_or("give an experiment id (see `overfit list`) or --url LINK")?;
-    let experiment: Experiment = id.parse().map_err(|e| format!("{e}"))?;
-    let preset: Preset = args
-        .preset
-        .as_deref()
-        .unwrap_or("quick")
-        .parse()
-        .map_err(|e| format!("{e}"))?;
-    let mut spec = experiment.preset(preset);
+    let (mut spec, preset) = preset_of(id, args.preset.as_deref())?;
+    let experiment = spec.experiment();
     if let Some(seed) = args.seed {
         for knob in experiment
             .knobs()

@@ -9,8 +9,7 @@ use overfit_cli::sweep::{
 };
 use overfit_core::cost::duration;
 use overfit_core::device::Backend;
-use overfit_core::experiments::Experiment;
-use overfit_core::spec::{Preset, link};
+use overfit_core::spec::link;
 
 use crate::{say, tell};
 
@@ -176,14 +175,7 @@ fn plan(args: &PlanArgs) -> Result<(), String> {
     let (spec, preset) = if args.base.contains("exp=") {
         link::decode_strict(&args.base).map_err(|e| format!("in the link: {e}"))?
     } else {
-        let experiment: Experiment = args.base.parse().map_err(|e| format!("{e}"))?;
-        let preset: Preset = args
-            .preset
-            .as_deref()
-            .unwrap_or("quick")
-            .parse()
-            .map_err(|e| format!("{e}"))?;
-        (experiment.preset(preset), preset)
+        crate::preset_of(&args.base, args.preset.as_deref())?
     };
     let mut axes = args
         .grid

@@ -199,6 +199,22 @@ fn push_csv_row(out: &mut String, fields: &[&str]) {
     out.push('\n');
 }
 
+/// The lowest, median and highest of `values`' finite values (NaN for each when none is).
+pub fn range_median(values: &[f64]) -> (f64, f64, f64) {
+    let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    finite.sort_by(f64::total_cmp);
+    let n = finite.len();
+    let median = if n % 2 == 1 {
+        finite[n / 2]
+    } else {
+        (finite[n / 2 - 1] + finite[n / 2]) / 2.0
+    };
+    (finite[0], median, finite[n - 1])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::report::range_median;
+
 /// The version of the collected file's layout.
 pub const SCHEMA: u32 = 1;
 
@@ -71,18 +73,6 @@ pub struct Curves {
 
 fn number(text: &str) -> Option<f64> {
     text.parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
-/// Median, lowest and highest of `values` (not empty).
-fn spread(values: &mut [f64]) -> (f64, f64, f64) {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    let median = if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    };
-    (median, values[0], values[n - 1])
 }
 
 impl Collected {
@@ -169,10 +159,10 @@ impl Collected {
             .map(|((series, run), by_x)| {
                 let mut points: Vec<Point> = by_x
                     .into_iter()
-                    .filter_map(|(at, mut values)| {
+                    .filter_map(|(at, values)| {
                         let x = number(&at)?;
                         (!values.is_empty()).then(|| {
-                            let (median, low, high) = spread(&mut values);
+                            let (low, median, high) = range_median(&values);
                             Point {
                                 x,
                                 median,

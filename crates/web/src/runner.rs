@@ -405,14 +405,19 @@ impl Inner {
         self.view.status.set(Status::Idle);
     }
 
-    /// A widget's workers end and its training place is freed.
-    fn let_go(this: &Rc<Self>) {
-        let old: Vec<Slot> = this.slots.borrow_mut().drain(..).collect();
+    /// Every worker ends, whatever it was doing.
+    fn end_workers(&self) {
+        let old: Vec<Slot> = self.slots.borrow_mut().drain(..).collect();
         for slot in old {
             slot.worker.terminate();
         }
-        this.active.set(0);
-        this.view.workers.set(0);
+        self.active.set(0);
+        self.view.workers.set(0);
+    }
+
+    /// A widget's workers end and its training place is freed.
+    fn let_go(this: &Rc<Self>) {
+        this.end_workers();
         this.place.replace(None);
     }
 
@@ -578,12 +583,7 @@ impl Inner {
     /// Replaces every worker (ending whatever they were doing) by one fresh worker opening
     /// its device.
     fn respawn(this: &Rc<Self>) {
-        let old: Vec<Slot> = this.slots.borrow_mut().drain(..).collect();
-        for slot in old {
-            slot.worker.terminate();
-        }
-        this.active.set(0);
-        this.view.workers.set(0);
+        this.end_workers();
         Self::spawn(this);
     }
 

@@ -122,14 +122,18 @@ pub fn OwnData(
         .into_any(),
         _ => ().into_any(),
     };
+    // Folded like Advanced (the story's controls come first), open where the run trains on a
+    // file: a link of `dataset=local` asks for one at once.
+    let open = spec.with_untracked(trains_on_own_data);
     view! {
-        <div class="own-data" on:drop=on_drop on:dragover=on_drag_over>
+        <details class="own-data" open=open on:drop=on_drop on:dragover=on_drag_over>
+            <summary>"Your own data (CSV)"</summary>
             <label class="control" for="data-file">
-                <span class="label">"Your own data (CSV)"</span>
+                <span class="label">"A CSV file"</span>
                 <input type="file" id="data-file" accept=".csv,.tsv,.txt,text/csv" disabled=disabled on:change=on_change />
             </label>
             <p class="hint">{format!("Pick or drop a file: {}. It stays on this computer; a link to the run says it used local data.", limits.describe())}</p>
             {message}
-        </div>
+        </details>
     }
 }

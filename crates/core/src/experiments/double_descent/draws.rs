@@ -10,6 +10,7 @@ use burn::tensor::{Device, TensorData};
 
 use super::{DoubleDescentSpec, FeatureSweep, Step};
 use crate::experiments::ensemble::mean_sd;
+use crate::report::range_median;
 use crate::train::RunError;
 
 /// Every metric a solve reports, with the name of its spread.
@@ -163,20 +164,4 @@ fn value(metrics: &[(&'static str, f64)], name: &str) -> f64 {
         .iter()
         .find(|(k, _)| *k == name)
         .map_or(f64::NAN, |(_, v)| *v)
-}
-
-/// The lowest, median and highest of `values`' finite values (NaN for each when none is).
-pub fn range_median(values: &[f64]) -> (f64, f64, f64) {
-    let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    if finite.is_empty() {
-        return (f64::NAN, f64::NAN, f64::NAN);
-    }
-    finite.sort_by(f64::total_cmp);
-    let n = finite.len();
-    let median = if n % 2 == 1 {
-        finite[n / 2]
-    } else {
-        (finite[n / 2 - 1] + finite[n / 2]) / 2.0
-    };
-    (finite[0], median, finite[n - 1])
 }

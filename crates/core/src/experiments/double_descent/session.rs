@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use burn::tensor::{TensorData, Transaction};
 use serde_json::{Map, Value};
 
-use super::draws::range_median;
 use super::{
     DoubleDescentSpec, FeatureDraws, INFO, Mode, SampleSweep, Step, TwoScaleRun, Unit, WidthSweep,
 };
+use crate::report::range_median;
 use crate::report::{Report, RunReport, json_number};
 use crate::train::{Probe, RunError, Session};
 

@@ -212,20 +212,28 @@ fn own_file(spec: &AnySpec) -> Result<Option<Table>, String> {
         .info()
         .own_data
         .ok_or("dataset=local on an experiment that takes no file")?;
-    let rows = spec
-        .to_json()
-        .get("points")
-        .and_then(serde_json::Value::as_u64)
-        .ok_or("dataset=local without points")?;
-    let mut text = String::from("x,y,label\n");
+    // As many rows as the spec's points, or enough for its largest training set beside the
+    // quarter of the file held out to test.
+    let json = spec.to_json();
+    let count = |key: &str| json.get(key).and_then(serde_json::Value::as_u64);
+    let rows = match count("points") {
+        Some(points) => points,
+        None => {
+            let largest = count("n_large")
+                .or_else(|| count("n_train"))
+                .ok_or("dataset=local without points or a training-set size")?;
+            (largest * 4).div_ceil(3) + 1
+        }
+    }
+    .clamp(limits.rows.0 as u64, limits.rows.1 as u64);
+    let features = limits.features.0.max(2).min(limits.features.1);
+    let mut text = (1..=features).map(|c| format!("x{c},")).collect::<String>() + "label\n";
     for i in 0..rows {
         let t = i as f32;
-        text.push_str(&format!(
-            "{},{},{}\n",
-            (0.37 * t).sin(),
-            (0.91 * t).cos(),
-            i % 2
-        ));
+        for c in 0..features {
+            text.push_str(&format!("{},", ((0.37 + c as f32) * t).sin()));
+        }
+        text.push_str(&format!("{}\n", i % limits.classes.0 as u64));
     }
     Table::parse_csv("fuzz.csv", &text, &limits)
         .map(Some)

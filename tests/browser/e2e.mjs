@@ -568,6 +568,40 @@ await check('the widgets of one course page share its training places: one that 
     console.log(`     one place: queued, started when freed, given up out of view`);
   } finally { course.close(); }
 }));
+// A collected grokking sweep in the layout `overfit sweep collect` writes (its Rust type
+// round-trips it in the CLI tests): two weight decays × three fractions × three seeds, one
+// run failed.
+function collectedSweep() {
+  const rows = [];
+  let index = 0;
+  for (const wd of ['0.001', '0.01']) {
+    for (const fraction of ['0.3', '0.5', '0.7']) {
+      for (const seed of ['1', '2', '3']) {
+        const steps = wd === '0.01' ? Number(fraction) * 1000 * Number(seed) : null;
+        rows.push({ index, id: `id${index}`, grid: { train_fraction: fraction, weight_decay: wd, seed }, run: 'baseline', summary: { steps_to_val_acc_95: steps, final_val_acc: 0.5 + Number(fraction) / 2, key_frequencies: '1 (2%)' } });
+        index += 1;
+      }
+    }
+  }
+  return { schema: 1, experiment: 'grokking', axes: ['seed', 'train_fraction', 'weight_decay'], runs_planned: 19, finished: 18, failed: [{ index: 18, error: 'training diverged at step 12' }], missing: [], rows };
+}
+// Opens the collected sweep on the page's sweep view.
+async function openCollected(page) {
+  await page.goto(`${base}?view=sweep`);
+  await page.waitForSelector('#sweep-file', { timeout: 60_000 });
+  await page.setInputFiles('#sweep-file', { name: 'collected.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(collectedSweep())) });
+  await page.waitForSelector('.chart-box svg', { timeout: 10_000 });
+}
+// A file of four columns and three labels, picked on an experiment page's own-data panel.
+async function pickSpeciesFile(page) {
+  await page.click('details.own-data > summary');
+  let csv = 'sepal_l,sepal_w,petal_l,petal_w,species\n';
+  for (const [species, centre] of Object.entries({ setosa: [5.0, 3.4, 1.5, 0.2], versicolor: [5.9, 2.8, 4.3, 1.3], virginica: [6.6, 3.0, 5.6, 2.0] })) {
+    for (let i = 0; i < 100; i++) csv += `${centre.map((v, c) => (v + 0.3 * Math.sin(i * (1.7 + c))).toFixed(2)).join(',')},${species}\n`;
+  }
+  await page.setInputFiles('#data-file', { name: 'species.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.waitForFunction(() => (document.querySelector('#data-status')?.textContent || '').includes('species.csv'), null, { timeout: 10_000 });
+}
 await check('your own CSV file: read and checked in the page, trained on by the worker, never sent over the network; its link says local and asks for a file', () => withPage(cpuBrowser, 'own-data', true, async (page) => {
   // Two interleaved half-moons in centimetres, sorted by label; a marker column name that
   // must never leave the page.
@@ -615,20 +649,23 @@ await check('your own CSV file: read and checked in the page, trained on by the 
   if (!why.includes('cannot carry')) throw new Error(`a run without the file says: ${why}`);
   console.log(`     moons.csv: test accuracy ${accuracy.trim()}, ${sent.length} requests, none with the file`);
 }));
+await check('your own table on the dropout page: four columns and three labels, sizes fitted to the file and said in words, trained on by the worker', () => withPage(cpuBrowser, 'own-table', true, async (page) => {
+  await page.goto(`${base}?exp=dropout&steps=300&eval_every=100`);
+  await page.waitForSelector('#status', { timeout: 60_000 });
+  await pickSpeciesFile(page);
+  const status = await page.locator('#data-status').textContent();
+  if (!status.includes('300 rows') || !status.includes('setosa / versicolor / virginica') || !status.includes('Training examples 300 → 225')) throw new Error(`the page does not say what it read and fitted: ${status}`);
+  const url = new URL(page.url());
+  if (url.searchParams.get('dataset') !== 'local' || url.searchParams.get('n_train') !== '225') throw new Error(`the link: ${url.search}`);
+  await page.click('#run');
+  await waitDone(page);
+  if (await page.locator('#status').textContent() !== 'done') throw new Error(`the run: ${await page.locator('#status').textContent()}`);
+  const accuracy = await page.locator('table.summary tr', { hasText: /test accuracy/i }).first().locator('td').last().textContent();
+  if (!(parseFloat(accuracy) > 85)) throw new Error(`test accuracy on the species file: ${accuracy}`);
+  console.log(`     species.csv on the dropout page: ${status.slice(status.indexOf('Set to fit'))} test accuracy ${accuracy.trim()}`);
+}));
 await check('a collected sweep opens from a file: the median over seeds with its range, a curve per series value, a readout, failures listed; a wrong file says why', () => withPage(cpuBrowser, 'sweep-page', true, async (page) => {
-  // The layout `overfit sweep collect` writes (its Rust type round-trips it in the CLI tests).
-  const rows = [];
-  let index = 0;
-  for (const wd of ['0.001', '0.01']) {
-    for (const fraction of ['0.3', '0.5', '0.7']) {
-      for (const seed of ['1', '2', '3']) {
-        const steps = wd === '0.01' ? Number(fraction) * 1000 * Number(seed) : null;
-        rows.push({ index, id: `id${index}`, grid: { train_fraction: fraction, weight_decay: wd, seed }, run: 'baseline', summary: { steps_to_val_acc_95: steps, final_val_acc: 0.5 + Number(fraction) / 2, key_frequencies: '1 (2%)' } });
-        index += 1;
-      }
-    }
-  }
-  const collected = { schema: 1, experiment: 'grokking', axes: ['seed', 'train_fraction', 'weight_decay'], runs_planned: 19, finished: 18, failed: [{ index: 18, error: 'training diverged at step 12' }], missing: [], rows };
+  const collected = collectedSweep();
   const sent = [];
   page.on('request', (r) => sent.push(r.url()));
   await page.goto(`${base}`);
@@ -920,8 +957,15 @@ await check('no page scrolls sideways, from a 360 px phone to a 1920 px projecto
   await waitDone(page);
   const extra = await overflow();
   if (extra > 0) wide.push(`grokking with results at 360 px: ${extra} px too wide`);
+  // A collected sweep drawn, and a file taken on the own-data panel.
+  await openCollected(page);
+  if ((await overflow()) > 0) wide.push(`a collected sweep at 360 px: ${await overflow()} px too wide`);
+  await page.goto(`${base}?exp=dropout`);
+  await page.waitForSelector('#status', { timeout: 60_000 });
+  await pickSpeciesFile(page);
+  if ((await overflow()) > 0) wide.push(`a file taken at 360 px: ${await overflow()} px too wide`);
   if (wide.length) throw new Error(wide.join('; '));
-  console.log(`     ${ids.length + 1} pages × 4 widths and a finished run at 360 px: none wider than the screen`);
+  console.log(`     ${ids.length + 1} pages × 4 widths; at 360 px a finished run, a collected sweep and a file taken: none wider than the screen`);
 }));
 await check('a chart reads out every curve at the pointer and by keyboard, at a recorded step', () => withPage(cpuBrowser, 'readout', true, async (page) => {
   await page.goto(`${base}?exp=toy2d&${tiny}&autorun=1`);
@@ -1039,7 +1083,8 @@ await check('both themes follow the system setting, and every text on a finished
   }
 });
 // axe-core's audit (WCAG 2.2 A and AA rules): no serious or critical violation on any page, in
-// either theme: the home page, every experiment with Advanced open, a finished run, the course page.
+// either theme: the home page, every experiment with Advanced open, a finished run, the course page,
+// a collected sweep, a file taken and a file refused.
 const axeSource = fs.readFileSync(path.join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 async function axeAudit(target) {
   await target.evaluate(axeSource);
@@ -1085,6 +1130,15 @@ await check('axe-core finds no serious or critical accessibility violation on an
       await frame.locator('#status').waitFor({ timeout: 60_000 });
       await audit('course page');
       await audit('course widget', page.frames().find((f) => f !== page.mainFrame() && f.url().includes('exp=')));
+      await openCollected(page);
+      await audit('a collected sweep');
+      await page.goto(`${base}?exp=dropout`);
+      await page.waitForSelector('#status', { timeout: 60_000 });
+      await pickSpeciesFile(page);
+      await audit('dropout, a file taken');
+      await page.setInputFiles('#data-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('x,label\n1,a\noops,b\n') });
+      await page.waitForSelector('#data-problems', { timeout: 10_000 });
+      await audit('dropout, a file refused');
       if (found.length) throw new Error(`${colorScheme}: ${found.slice(0, 12).join('; ')}`);
       console.log(`     ${colorScheme}: ${audited} pages and states, no serious or critical violation`);
     } catch (err) {

@@ -9,7 +9,7 @@
 //! The crate has two halves. Without the `engine` feature (on by default) it is burn-free:
 //! specs, knobs, presets, share links, reports, panels, comparisons, the experiment registry's
 //! metadata, the data types a run sends back ([`train::Surface`], [`train::Gallery`],
-//! [`train::Series`]), the colour map and [`device::Backend`]; this is all the page's wasm
+//! [`series::Series`]), the colour map and [`device::Backend`]; this is all the page's wasm
 //! links, since training runs in a Web Worker and the page only renders. The `engine` feature
 //! adds the training engine (burn models, sessions, trainers, the nalgebra closed-form
 //! solves); every module or file that needs burn or nalgebra sits behind it, so the burn-free
@@ -32,6 +32,7 @@ pub mod models;
 pub mod plot;
 pub mod report;
 pub mod rng;
+pub mod series;
 pub mod spec;
 pub mod sweep;
 pub mod terms;

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::train::Series;
+use crate::series::Series;
 
 pub const SCHEMA: u32 = 1;
 

@@ -48,11 +48,7 @@ impl Term {
 
     /// The words with a capital first letter, for a row or an axis.
     pub fn title(&self) -> String {
-        let mut chars = self.words.chars();
-        match chars.next() {
-            Some(first) => first.to_uppercase().chain(chars).collect(),
-            None => String::new(),
-        }
+        capitalise(&self.words)
     }
 
     /// `value` as this term shows it: a percentage, a whole number or four significant digits.
@@ -353,6 +349,15 @@ fn knob_term(key: &str) -> Option<Term> {
         first.to_lowercase().chain(chars).collect()
     };
     Some(Term::new(words, unit))
+}
+
+/// `text` with a capital first letter.
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// `key` in words with a capital first letter, or the key itself where it has none.

@@ -3,6 +3,7 @@
 
 mod app;
 mod components;
+mod download;
 mod embed;
 mod pages;
 mod places;

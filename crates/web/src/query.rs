@@ -129,6 +129,25 @@ pub fn encode(spec: &AnySpec, preset: Preset, backend: BackendChoice) -> String 
     out
 }
 
+/// Puts `search` in the address bar: a new history entry when `push` (a control changed), else
+/// in place. Nothing happens when the address already says it (e.g. after Back).
+pub fn set_url(search: &str, push: bool) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if window.location().search().ok().as_deref() == Some(search) {
+        return;
+    }
+    if let Ok(history) = window.history() {
+        let null = wasm_bindgen::JsValue::NULL;
+        let _ = if push {
+            history.push_state_with_url(&null, "", Some(search))
+        } else {
+            history.replace_state_with_url(&null, "", Some(search))
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -147,6 +147,23 @@ impl Augment {
     }
 }
 
+impl Augment {
+    /// A copy of a table's row (columns scaled to [-1, 1]) with Gaussian noise of standard
+    /// deviation `2·noise` on each value, as on an MNIST-1D signal; the geometric kinds do
+    /// not apply to columns.
+    pub fn apply_noise(&self, row: &[f32], rng: &mut Stream) -> Vec<f32> {
+        row.iter()
+            .map(|&v| {
+                if self.noise > 0.0 {
+                    v + 2.0 * self.noise * rng.normal() as f32
+                } else {
+                    v
+                }
+            })
+            .collect()
+    }
+}
+
 /// `image` rotated by `angle` (radians, counter-clockwise as drawn), scaled by `scale` about
 /// the centre, then shifted by `(dx, dy)` pixels (right, down); bilinear interpolation, zero
 /// outside the image.

@@ -199,10 +199,20 @@ pub fn generate(n: usize, seed: u64) -> Samples {
 /// double-descent setting does (a replacement may draw the same class). Returns which labels
 /// were redrawn.
 pub fn resample_labels(y: &mut [u8], fraction: f64, rng: &mut Stream) -> Vec<bool> {
+    resample_labels_among(y, fraction, CLASSES, rng)
+}
+
+/// [`resample_labels`] for labels of `classes` classes (a reader's own table).
+pub fn resample_labels_among(
+    y: &mut [u8],
+    fraction: f64,
+    classes: usize,
+    rng: &mut Stream,
+) -> Vec<bool> {
     let count = ((y.len() as f64) * fraction).round() as usize;
     let mut redrawn = vec![false; y.len()];
     for &i in rng.permutation(y.len()).iter().take(count) {
-        y[i] = rng.below(CLASSES) as u8;
+        y[i] = rng.below(classes) as u8;
         redrawn[i] = true;
     }
     redrawn

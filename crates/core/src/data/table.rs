@@ -21,6 +21,27 @@ pub struct Table {
     pub classes: Vec<String>,
 }
 
+/// What a run of `dataset=local` says when it has no file.
+pub const NEEDS_FILE: &str = "this run trains on a local CSV file (dataset=local), which a link \
+                              cannot carry: pick the file on the page, or give it to the CLI \
+                              with --data FILE.csv";
+
+/// What a reader's own file of feature columns may hold where the features are not points on
+/// a plane (double descent, dropout, augmentation): up to 64 feature columns (the digits'
+/// pixels) and 10 labels. A run is priced at these limits, so a file within them never costs
+/// more than its spec's price.
+pub const OWN_TABLE: Limits = Limits {
+    features: (1, 64),
+    rows: (40, 5000),
+    classes: (2, 10),
+    bytes: 2_000_000,
+};
+
+/// Rows of a table of `rows` held out to test on: a quarter.
+pub fn test_rows(rows: usize) -> usize {
+    rows / 4
+}
+
 /// What a file may hold for one experiment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -53,6 +74,28 @@ impl Limits {
             self.rows.1,
             self.bytes / 1000
         )
+    }
+}
+
+impl Limits {
+    /// Whether `table` is within these limits; if not, what it holds and what they take, in
+    /// words (for `who`, e.g. "dropout").
+    pub fn check(&self, table: &Table, who: &str) -> Result<(), String> {
+        let fits = |(lo, hi): (usize, usize), n: usize| (lo..=hi).contains(&n);
+        if fits(self.features, table.features())
+            && fits(self.rows, table.rows())
+            && fits(self.classes, table.classes.len())
+        {
+            return Ok(());
+        }
+        Err(format!(
+            "{} has {} feature columns, {} rows and {} labels; {who} takes {}",
+            table.name,
+            table.features(),
+            table.rows(),
+            table.classes.len(),
+            self.describe()
+        ))
     }
 }
 
@@ -296,6 +339,24 @@ fn shorten(field: &str) -> &str {
         Some((end, _)) => &field[..end],
         None => field,
     }
+}
+
+/// A table of `classes` clusters of `rows` rows in `features` columns (sorted by label, as
+/// files often are): each class's centre is one apart from the others, each value wobbles by
+/// at most ±0.35 about it. For tests of the experiments that take one.
+#[cfg(test)]
+pub(crate) fn clusters(rows: usize, features: usize, classes: usize) -> Table {
+    let mut text = (1..=features).map(|c| format!("f{c},")).collect::<String>() + "label\n";
+    for i in 0..rows {
+        let class = i * classes / rows;
+        for c in 0..features {
+            let centre = if c % classes == class { 1.0 } else { 0.0 };
+            let wobble = 0.35 * ((i * (c + 3)) as f64 * 0.77).sin();
+            text.push_str(&format!("{:.3},", centre + wobble));
+        }
+        text.push_str(&format!("c{class}\n"));
+    }
+    Table::parse_csv("clusters.csv", &text, &OWN_TABLE).expect("a valid table")
 }
 
 #[cfg(test)]

@@ -17,9 +17,18 @@ pub mod toy2d;
 
 use serde_json::Value;
 
+use crate::data::augment::Kind;
 use crate::report::{Report, RunReport};
 use crate::spec::{AnySpec, Knob, Preset, SpecError};
 
+mod comparison;
+mod own_data;
+mod panel;
+
+pub use crate::terms::Unit;
+pub use comparison::{Comparison, PaperRow};
+pub use own_data::{trains_on_own_data, use_own_data};
+pub use panel::{Curve, Mark, Panel};
 #[cfg(feature = "engine")]
 pub use start::{start, start_runs};
 
@@ -32,181 +41,6 @@ pub enum Experiment {
     Dropout,
     Augmentation,
     Toy2d,
-}
-
-/// One chart of a report: which metrics it overlays (for every run) and how its axes scale.
-/// The web page and the CLI's chart.svg draw the same panels.
-#[derive(Clone, Copy, Debug)]
-pub struct Panel {
-    pub title: &'static str,
-    /// Metric names drawn in this panel (those a run lacks are skipped).
-    pub metrics: &'static [&'static str],
-    /// A fixed y range, or `None` to fit the data.
-    pub y_range: Option<(f64, f64)>,
-    pub log_x: bool,
-    pub log_y: bool,
-    /// The series column on the x axis, when not the report's axis (e.g. `width` for a
-    /// summary over trained widths). Runs without that column are not drawn in the panel.
-    pub x: Option<&'static str>,
-}
-
-/// One curve of a panel for one run.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Curve {
-    /// The metric in words (`overfit_core::terms`), after `run: ` when the report has several
-    /// runs.
-    pub label: String,
-    /// Index into a palette: the run's (among the panel's runs) when there are several, else
-    /// the metric's.
-    pub colour: usize,
-    /// A training-set metric (drawn dashed).
-    pub training: bool,
-    /// `(x, value)` as recorded (non-finite values included); x is the panel's axis.
-    pub points: Vec<(f64, f64)>,
-    /// `(x, low, high)`: mean ± one standard deviation over seeds, where the run records the
-    /// metric's spread as `<metric>_sd`; the lowest and highest draw where it records the
-    /// draws' median (then the curve's points); empty otherwise.
-    pub band: Vec<(f64, f64, f64)>,
-}
-
-impl Panel {
-    /// The panel's curves for `report`: one per run and metric the run records.
-    pub fn curves(&self, report: &Report) -> Vec<Curve> {
-        let axis = self.x_label(report);
-        // Runs recorded against the panel's x column; colours count among them, so a
-        // summary panel's first run shares the colour of the step panels' first run.
-        let drawn: Vec<&RunReport> = report
-            .runs
-            .iter()
-            .filter(|run| run.series.contains_key(axis))
-            .collect();
-        let several = drawn.len() > 1;
-        let mut out = Vec::new();
-        for (r, run) in drawn.into_iter().enumerate() {
-            let steps = run.column(axis);
-            for (m, metric) in self.metrics.iter().enumerate() {
-                if !run.series.contains_key(*metric) {
-                    continue;
-                }
-                // Where the run records the median and range of its draws (heavy-tailed
-                // values), the curve is the median and the band the range; else the mean and
-                // one standard deviation either side.
-                let median = format!("{metric}_median");
-                let (shown, band) = if run.series.contains_key(&median) {
-                    let low = run.column(&format!("{metric}_min"));
-                    let high = run.column(&format!("{metric}_max"));
-                    let band = steps
-                        .iter()
-                        .zip(low.iter().zip(&high))
-                        .filter(|(_, (l, h))| l.is_finite() && h.is_finite())
-                        .map(|(x, (l, h))| (*x, *l, *h))
-                        .collect();
-                    (median.as_str(), band)
-                } else {
-                    let values = run.column(metric);
-                    let sd = run.column(&format!("{metric}_sd"));
-                    let band = steps
-                        .iter()
-                        .zip(&values)
-                        .zip(&sd)
-                        .filter(|((_, v), d)| v.is_finite() && d.is_finite())
-                        .map(|((x, v), d)| (*x, v - d, v + d))
-                        .collect();
-                    (*metric, band)
-                };
-                let values = run.column(shown);
-                let words = crate::terms::words(shown);
-                out.push(Curve {
-                    label: if several {
-                        format!("{}: {words}", run.label)
-                    } else {
-                        words
-                    },
-                    colour: if several { r } else { m },
-                    training: metric.starts_with("train"),
-                    points: steps.iter().copied().zip(values).collect(),
-                    band,
-                });
-            }
-        }
-        out
-    }
-
-    /// The name of the panel's x column.
-    pub fn x_label<'a>(&self, report: &'a Report) -> &'a str {
-        self.x.unwrap_or(&report.axis)
-    }
-}
-
-/// A vertical line on every chart of a report.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Mark {
-    pub x: f64,
-    /// The run it belongs to (drawn in its colour), or `None` for the whole report.
-    pub run: Option<usize>,
-    /// The whole sentence (a tooltip, a screen reader's text).
-    pub label: String,
-    /// The few words written beside the line ("baseline generalised").
-    pub word: String,
-}
-
-/// Published numbers beside the user's: one row per number, each read from a run's summary.
-#[derive(Clone, Copy, Debug)]
-pub struct Comparison {
-    /// What the numbers are, for people.
-    pub caption: &'static str,
-    /// The published setting the numbers belong to.
-    pub setting: &'static str,
-    /// The preset that reproduces that setting...
-    pub preset: Preset,
-    /// ...with these knobs set on top (e.g. a sweep's mode).
-    pub set: &'static [(&'static str, &'static str)],
-    pub rows: &'static [PaperRow],
-    /// Ratios are shown relative to this row's value (`reference / row`)...
-    pub ratio_to: Option<&'static str>,
-    /// ...under this heading ("speed-up", "fewer errors").
-    pub ratio_label: &'static str,
-    /// How the values are shown.
-    pub unit: Unit,
-    /// Where the reference numbers come from, as a column heading ("paper", "theory").
-    pub source: &'static str,
-}
-
-/// How a number is shown (see [`crate::terms`]).
-pub use crate::terms::Unit;
-
-/// One published number and where the user's counterpart is.
-#[derive(Clone, Copy, Debug)]
-pub struct PaperRow {
-    pub label: &'static str,
-    /// The run whose summary holds the user's number.
-    pub run: &'static str,
-    /// The summary key.
-    pub key: &'static str,
-    pub paper: f64,
-}
-
-impl Comparison {
-    /// The spec of the published setting.
-    pub fn spec(&self, experiment: Experiment) -> AnySpec {
-        let mut spec = experiment.preset(self.preset);
-        for (key, value) in self.set {
-            // The table's own pairs are valid for its experiment (checked by a test).
-            let _ = spec.set(key, value);
-        }
-        spec
-    }
-
-    /// The user's number for `row` in `report`, if the run recorded it yet.
-    pub fn yours(&self, row: &PaperRow, report: &Report) -> Option<f64> {
-        report
-            .runs
-            .iter()
-            .find(|r| r.label == row.run)?
-            .summary
-            .get(row.key)?
-            .as_f64()
-    }
 }
 
 /// What a person needs to know about an experiment before running it.
@@ -240,54 +74,6 @@ pub struct Info {
 
 /// A change worth trying: its words, and the knob values it sets.
 pub type Suggestion = (&'static str, &'static [(&'static str, &'static str)]);
-
-/// Whether `spec` trains on the reader's own data (`dataset=local`), which a link cannot carry.
-pub fn trains_on_own_data(spec: &AnySpec) -> bool {
-    matches!(spec, AnySpec::Toy2d(s) if s.dataset == crate::data::toy2d::Source::Local)
-}
-
-/// Sets `spec` to train on the reader's own `table` (`dataset=local`, and its size), checked
-/// against what the experiment takes ([`Info::own_data`]).
-pub fn use_own_data(
-    spec: &mut AnySpec,
-    table: &crate::data::table::Table,
-) -> Result<(), SpecError> {
-    let experiment = spec.experiment();
-    let Some(limits) = experiment.info().own_data else {
-        return Err(SpecError::Inconsistent(format!(
-            "{} does not train on a data file",
-            experiment.id()
-        )));
-    };
-    let fits = |(lo, hi): (usize, usize), n: usize| (lo..=hi).contains(&n);
-    if !fits(limits.features, table.features())
-        || !fits(limits.rows, table.rows())
-        || !fits(limits.classes, table.classes.len())
-    {
-        return Err(SpecError::Inconsistent(format!(
-            "{} has {} feature columns, {} rows and {} labels; {} takes {}",
-            table.name,
-            table.features(),
-            table.rows(),
-            table.classes.len(),
-            experiment.id(),
-            limits.describe()
-        )));
-    }
-    match spec {
-        AnySpec::Toy2d(s) => {
-            s.dataset = crate::data::toy2d::Source::Local;
-            s.points = table.rows();
-        }
-        _ => {
-            return Err(SpecError::Inconsistent(format!(
-                "{} cannot take a data file yet",
-                experiment.id()
-            )));
-        }
-    }
-    spec.validate()
-}
 
 impl Experiment {
     pub const ALL: &'static [Experiment] = &[

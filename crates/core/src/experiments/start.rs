@@ -49,12 +49,14 @@ pub fn start_runs(
         }
         // Closed-form sweeps solve on the host in f64 (the features mode's Gram products on
         // the device when it is a GPU); the trained modes train on the device.
-        AnySpec::DoubleDescent(s) => double_descent::start(s, device),
+        AnySpec::DoubleDescent(s) => double_descent::start(s, device, local)?,
         AnySpec::BenignOverfitting(s) => benign::start(s, device),
-        AnySpec::Dropout(s) => Box::new(dropout::DropoutSession::new(s.clone(), device)),
-        AnySpec::Augmentation(s) => {
-            Box::new(augmentation::AugmentationSession::new(s.clone(), device))
-        }
+        AnySpec::Dropout(s) => Box::new(dropout::DropoutSession::new(s.clone(), local, device)?),
+        AnySpec::Augmentation(s) => Box::new(augmentation::AugmentationSession::new(
+            s.clone(),
+            local,
+            device,
+        )?),
         AnySpec::Toy2d(s) => Box::new(toy2d::Toy2dSession::start(s.clone(), local, device)?),
     })
 }

@@ -12,7 +12,6 @@ mod optim;
 mod order;
 #[cfg(feature = "engine")]
 mod schedule;
-mod series;
 #[cfg(feature = "engine")]
 mod session;
 #[cfg(feature = "engine")]
@@ -20,6 +19,7 @@ mod threads;
 #[cfg(feature = "engine")]
 mod update;
 
+pub use crate::series::Series;
 pub use optim::OptimizerKind;
 #[cfg(feature = "engine")]
 pub use optim::build_optimizer;
@@ -27,7 +27,6 @@ pub use optim::build_optimizer;
 pub use order::BatchOrder;
 #[cfg(feature = "engine")]
 pub use schedule::{Schedule, Stepper, advance};
-pub use series::Series;
 #[cfg(all(test, feature = "engine"))]
 pub(crate) use session::run_to_end;
 #[cfg(feature = "engine")]

@@ -1,5 +1,6 @@
 pub mod chart;
 pub mod chart_box;
+pub mod comparison;
 pub mod controls;
 pub mod embed_builder;
 pub mod gallery;

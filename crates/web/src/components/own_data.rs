@@ -38,6 +38,33 @@ async fn read(file: web_sys::File, limits: Limits) -> Result<Table, Vec<String>>
     Table::parse_csv(&file.name(), &text, &limits).map_err(|e| e.problems)
 }
 
+/// What taking the file changed besides the data set, in the knobs' words: " Set to fit it:
+/// training examples 1000 → 225." (empty when nothing else changed).
+fn fitted(before: &AnySpec, after: &AnySpec) -> String {
+    let (old, new) = (before.to_json(), after.to_json());
+    let experiment = after.experiment();
+    let changes: Vec<String> = new
+        .iter()
+        .filter(|(key, value)| {
+            !matches!(key.as_str(), "dataset" | "points") && old.get(*key) != Some(*value)
+        })
+        .map(|(key, value)| {
+            let label = experiment.knob(key).map_or(key.as_ref(), |k| k.label);
+            let shown = |v: Option<&serde_json::Value>| match v {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(v) => v.to_string(),
+                None => "–".into(),
+            };
+            format!("{label} {} → {}", shown(old.get(key)), shown(Some(value)))
+        })
+        .collect();
+    if changes.is_empty() {
+        String::new()
+    } else {
+        format!(" Set to fit it: {}.", changes.join("; "))
+    }
+}
+
 /// The file picker and what it says. `set_data` hands a taken table to the runner.
 #[component]
 pub fn OwnData(
@@ -52,17 +79,19 @@ pub fn OwnData(
         wasm_bindgen_futures::spawn_local(async move {
             match read(file, limits).await {
                 Ok(table) => {
-                    let mut next = spec.get_untracked();
+                    let before = spec.get_untracked();
+                    let mut next = before.clone();
                     match use_own_data(&mut next, &table) {
                         Ok(()) => {
                             let classes = table.classes.join(" / ");
                             state.set(Read::Taken(format!(
                                 "Training on your file {}: {} rows; columns {}; labels {}. \
-                                 Each column is scaled to −1…1.",
+                                 Each column is scaled to −1…1.{}",
                                 table.name,
                                 table.rows(),
                                 table.columns.join(", "),
-                                classes
+                                classes,
+                                fitted(&before, &next)
                             )));
                             set_data(Some(table));
                             spec.set(next);

@@ -6,18 +6,19 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use overfit_core::data::table::Table;
 use overfit_core::experiments::Experiment;
-use overfit_core::report::Report;
 use overfit_core::spec::{AnySpec, Preset};
 use wasm_bindgen::JsCast;
 
-use crate::components::chart::{self, ChartSpec, Line, Marker, PALETTE};
+use crate::components::chart;
 use crate::components::chart_box::{ChartBox, Hover};
+use crate::components::comparison::PaperComparison;
 use crate::components::controls::Controls;
 use crate::components::embed_builder::EmbedBuilder;
 use crate::components::gallery::GalleryView;
 use crate::components::own_data::OwnData;
 use crate::components::problems::Problems;
 use crate::components::surface::SurfaceView;
+use crate::download::{data_url, download, download_png};
 use crate::embed::{self, EmbedOptions};
 use crate::query;
 use crate::runner::{Runner, Status};
@@ -25,242 +26,12 @@ use crate::runner::{Runner, Status};
 /// Summary keys whose values are sentences, shown above the table rather than in it.
 const NOTES: [&str; 2] = ["why", "draws_note"];
 
-fn charts(experiment: Experiment, report: &Report) -> Vec<ChartSpec> {
-    let several = report.runs.len() > 1;
-    let markers = || -> Vec<Marker> {
-        experiment
-            .markers(report)
-            .into_iter()
-            .map(|m| Marker {
-                x: m.x,
-                color: match m.run {
-                    Some(r) => PALETTE[(if several { r } else { 1 }) % PALETTE.len()],
-                    None => "#6b7280",
-                },
-                label: m.label,
-                word: m.word,
-            })
-            .collect()
-    };
-    experiment
-        .panels_for(report)
-        .iter()
-        .enumerate()
-        .map(|(i, panel)| {
-            let lines = panel
-                .curves(report)
-                .into_iter()
-                .map(|c| Line {
-                    label: c.label,
-                    color: PALETTE[c.colour % PALETTE.len()],
-                    dashed: c.training,
-                    points: c.points,
-                    band: c.band,
-                })
-                .collect();
-            ChartSpec {
-                title: panel.title.into(),
-                x_label: overfit_core::terms::words(panel.x_label(report)),
-                y_label: panel.title.into(),
-                y_range: panel.y_range,
-                log_x: panel.log_x,
-                log_y: panel.log_y,
-                lines,
-                // Markers sit on the report's axis.
-                markers: if panel.x.is_none() {
-                    markers()
-                } else {
-                    Vec::new()
-                },
-                // The first chart writes the markers' words; the others draw their lines.
-                marker_words: i == 0,
-            }
-        })
-        .collect()
-}
-
-fn capitalise(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
-/// The paper's numbers beside the user's: one row per published number, with ratios (speed-ups, fewer errors) to
-/// the reference row where the comparison has one. Shown only for specs it applies to.
-#[component]
-fn PaperComparison(
-    experiment: Experiment,
-    preset: Preset,
-    spec: RwSignal<AnySpec>,
-    report: Signal<Option<Report>>,
-) -> impl IntoView {
-    move || {
-        let c = spec.with(|s| experiment.comparison_for(s))?;
-        let paper_spec = c.spec(experiment);
-        let same_setting = spec.with(|s| *s == paper_spec);
-        let shown = move |v: f64| c.unit.show(v);
-        let rows = report.with(|r| {
-            let yours = |label: &str| -> Option<f64> {
-                let row = c.rows.iter().find(|row| row.label == label)?;
-                c.yours(row, r.as_ref()?)
-            };
-            let ran = |run: &str| -> bool {
-                r.as_ref()
-                    .is_some_and(|r| r.runs.iter().any(|x| x.label == run))
-            };
-            let paper_ref = c
-                .ratio_to
-                .and_then(|l| c.rows.iter().find(|row| row.label == l))
-                .map(|row| row.paper);
-            let your_ref = c.ratio_to.and_then(yours);
-            c.rows
-                .iter()
-                .map(|row| {
-                    let you = yours(row.label);
-                    let you_text = match you {
-                        Some(v) => shown(v),
-                        None if ran(row.run) => "not yet".to_string(),
-                        None => "—".to_string(),
-                    };
-                    let ratio = |reference: Option<f64>, value: Option<f64>| match (
-                        c.ratio_to, reference, value,
-                    ) {
-                        (Some(to), Some(a), Some(b)) if b > 0.0 && to != row.label => {
-                            format!("×{:.1}", a / b)
-                        }
-                        _ => String::new(),
-                    };
-                    view! {
-                        <tr data-run=row.run data-key=row.key>
-                            <td>{row.label}</td>
-                            <td class="num">{shown(row.paper)}</td>
-                            {c.ratio_to.is_some().then(|| view! { <td class="num">{ratio(paper_ref, Some(row.paper))}</td> })}
-                            <td class="num you">{you_text}</td>
-                            {c.ratio_to.is_some().then(|| view! { <td class="num">{ratio(your_ref, you)}</td> })}
-                        </tr>
-                    }
-                })
-                .collect_view()
-        });
-        let mut preset_href = format!("?exp={}&preset={}", experiment.id(), c.preset.name());
-        for (key, value) in c.set {
-            preset_href.push_str(&format!("&{key}={value}"));
-        }
-        let head = if c.ratio_to.is_some() {
-            view! { <tr><th>"run"</th><th>{c.source}</th><th>{c.ratio_label}</th><th>"you"</th><th>{c.ratio_label}</th></tr> }.into_any()
-        } else {
-            view! { <tr><th>""</th><th>{c.source}</th><th>"you"</th></tr> }.into_any()
-        };
-        Some(view! {
-            <section class="comparison" id="comparison">
-                <h2>{format!("{} vs you: {}", capitalise(c.source), c.caption)}</h2>
-                <div class="table-scroll">
-                    <table>
-                        <thead>{head}</thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                </div>
-                <p class="setting">
-                    {format!("{} setting: {}. ", capitalise(c.source), c.setting)}
-                    {if same_setting {
-                        view! { <span>"You are running exactly this setting."</span> }.into_any()
-                    } else {
-                        view! { <span>"Your settings differ (preset "{preset.name()}"); the "<a href=preset_href>{c.preset.name()}" preset"</a>" reproduces it."</span> }.into_any()
-                    }}
-                </p>
-            </section>
-        })
-    }
-}
-
-/// Rasterises an SVG chart (twice its size, for sharp slides) and downloads it as a PNG.
-/// Saves `url` (a data URL) as a file called `name`.
-fn download(name: &str, url: &str) {
-    let link = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.create_element("a").ok())
-        .and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok());
-    if let Some(link) = link {
-        let _ = link.set_attribute("href", url);
-        let _ = link.set_attribute("download", name);
-        link.click();
-    }
-}
-
-fn download_png(svg: &str, width: f64, height: f64, name: &'static str) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let Ok(image) = web_sys::HtmlImageElement::new() else {
-        return;
-    };
-    let loaded = image.clone();
-    let on_load = wasm_bindgen::prelude::Closure::once_into_js(move || {
-        let Some(canvas) = document
-            .create_element("canvas")
-            .ok()
-            .and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok())
-        else {
-            return;
-        };
-        canvas.set_width((2.0 * width) as u32);
-        canvas.set_height((2.0 * height) as u32);
-        let context = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok());
-        if let Some(context) = context {
-            let _ = context.draw_image_with_html_image_element_and_dw_and_dh(
-                &loaded,
-                0.0,
-                0.0,
-                2.0 * width,
-                2.0 * height,
-            );
-        }
-        if let Ok(url) = canvas.to_data_url_with_type("image/png") {
-            download(name, &url);
-        }
-    });
-    image.set_onload(Some(on_load.unchecked_ref()));
-    image.set_src(&data_url("image/svg+xml", svg));
-}
-
-fn data_url(mime: &str, text: &str) -> String {
-    format!(
-        "data:{mime};charset=utf-8,{}",
-        String::from(js_sys::encode_uri_component(text))
-    )
-}
-
 /// What a command line adds for a run on the reader's own file (which a link cannot carry).
 fn own_file(spec: &AnySpec) -> &'static str {
     if overfit_core::experiments::trains_on_own_data(spec) {
         " --data FILE.csv"
     } else {
         ""
-    }
-}
-
-/// Puts `search` in the address bar: a new history entry when `push` (a control changed), else
-/// in place. Nothing happens when the address already says it (e.g. after Back).
-fn set_url(search: &str, push: bool) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    if window.location().search().ok().as_deref() == Some(search) {
-        return;
-    }
-    if let Ok(history) = window.history() {
-        let null = wasm_bindgen::JsValue::NULL;
-        let _ = if push {
-            history.push_state_with_url(&null, "", Some(search))
-        } else {
-            history.replace_state_with_url(&null, "", Some(search))
-        };
     }
 }
 
@@ -306,7 +77,7 @@ pub fn ExperimentPage(
     let kept = query::kept_controls(&query::current_search());
     Effect::new(move |first: Option<()>| {
         let search = format!("{}{kept}", query::encode(&spec.get(), preset, backend));
-        set_url(&search, first.is_some());
+        query::set_url(&search, first.is_some());
     });
 
     // Priced before it runs, for the device the worker opened: a spec over that budget
@@ -508,7 +279,7 @@ pub fn ExperimentPage(
     let chart_specs = move || {
         view.report.with(|r| {
             r.as_ref()
-                .map(|r| charts(experiment, r))
+                .map(|r| chart::for_report(experiment, r))
                 .unwrap_or_default()
         })
     };
@@ -619,7 +390,7 @@ pub fn ExperimentPage(
             let Some(r) = r else {
                 return;
             };
-            let first = charts(experiment, r).into_iter().next();
+            let first = chart::for_report(experiment, r).into_iter().next();
             let svg = || first.as_ref().map(chart::render).unwrap_or_default();
             match name {
                 "metrics.json" => download(

@@ -1,6 +1,6 @@
-//! `augmentation`: MLPs on small training sets of the 8×8 digits (or MNIST-1D), with and
-//! without random shifts, rotations, scalings and pixel noise (MNIST-1D: translation, stretch,
-//! shear, noise), at three training-set sizes and over a range of augmentation strengths,
+//! `augmentation`: MLPs on small training sets of the 8×8 digits (or MNIST-1D, or the reader's
+//! own table), with and without random shifts, rotations, scalings and pixel noise (MNIST-1D:
+//! translation, stretch, shear, noise; a table: noise alone), at three training-set sizes and over a range of augmentation strengths,
 //! several seeds each (mean ± spread), every model trained at once.
 
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,7 @@ pub static INFO: Info = Info {
         ("MNIST-1D instead of the digits", &[("dataset", "mnist1d")]),
     ],
     marks: &[],
-    own_data: None,
+    own_data: Some(crate::data::table::OWN_TABLE),
 };
 
 pub static PANELS: &[Panel] = &[
@@ -105,8 +105,9 @@ pub static KNOBS: &[Knob] = &[
     Knob {
         key: "dataset",
         label: "Data set",
-        help: "The 8×8 digits (shifts, rotations, scalings, noise) or MNIST-1D (translation, \
-            stretching, shear, noise).",
+        help: "The 8×8 digits (shifts, rotations, scalings, noise), MNIST-1D (translation, \
+            stretching, shear, noise), or local: your own CSV file (feature columns, then a \
+            label; noise alone, a quarter of its rows held out to test).",
         kind: KnobKind::Choice(Dataset::NAMES),
     },
     Knob {
@@ -302,6 +303,13 @@ impl AugmentationSpec {
     pub(crate) fn validate_rules(&self) -> Result<(), SpecError> {
         crate::spec::evaluates(self.eval_every, self.steps, "steps")?;
         self.dataset.check("n_large", self.n_large)?;
+        if self.dataset == Dataset::Local && !matches!(self.kind, Kind::All | Kind::Noise) {
+            return Err(SpecError::Inconsistent(format!(
+                "kind={} moves values along an image or a signal; a table's columns have no \
+                 such order: use kind=noise (or all, which is noise alone on a table)",
+                self.kind.name()
+            )));
+        }
         if !(self.n_small < self.n_medium && self.n_medium < self.n_large) {
             return Err(SpecError::Inconsistent(format!(
                 "training sets must grow: n_small={} < n_medium={} < n_large={}",
@@ -328,9 +336,15 @@ impl AugmentationSpec {
 
     /// Validation examples per model: held out of every training set and of the test set,
     /// they choose the best strength of the sweep (the test set only reports it). At most
-    /// [`VALIDATION`], and what the largest training set leaves of the data set.
+    /// [`VALIDATION`], and what the largest training set leaves of the data set (for an own
+    /// file, of the largest one allowed: see [`AugmentationSpec::validation_in`]).
     pub fn validation(&self) -> usize {
-        VALIDATION.min(self.dataset.max_train().saturating_sub(self.n_large))
+        self.validation_in(self.dataset.max_train())
+    }
+
+    /// [`AugmentationSpec::validation`] in a data set of `max_train` training examples.
+    pub fn validation_in(&self, max_train: usize) -> usize {
+        VALIDATION.min(max_train.saturating_sub(self.n_large))
     }
 
     /// The augmented runs' label, e.g. `aug-all`.

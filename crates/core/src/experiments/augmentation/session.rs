@@ -5,11 +5,13 @@ use serde_json::{Map, Value};
 
 use super::{AugmentationSpec, INFO};
 use crate::data::augment::Augment;
+use crate::data::table::Table;
 use crate::experiments::ensemble::{
     Dataset, Ensemble, Group, Member, Paired, Pool, Settings, mean_sd,
 };
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
+use crate::spec::SpecError;
 use crate::train::{Gallery, RunError, Schedule, Stepper};
 
 /// What a member of the single group is.
@@ -31,7 +33,14 @@ pub struct AugmentationSession {
 }
 
 impl AugmentationSession {
-    pub fn new(spec: AugmentationSpec, device: &Device) -> Self {
+    /// A run of `spec`; `local` is the reader's own table for `dataset=local`.
+    pub fn new(
+        spec: AugmentationSpec,
+        local: Option<&Table>,
+        device: &Device,
+    ) -> Result<Self, SpecError> {
+        let pool = Pool::new(spec.dataset, spec.data_seed, local)?;
+        pool.check("n_large", spec.n_large)?;
         let mut roles = Vec::new();
         let mut members = Vec::new();
         let member = |k: usize, n_train: usize, augment: Augment| Member {
@@ -66,7 +75,7 @@ impl AugmentationSession {
             weight_decay: spec.weight_decay,
             batch: spec.batch,
             removed: None,
-            validation: spec.validation(),
+            validation: spec.validation_in(pool.max_train()),
             weight_images: 0,
         };
         let group = Group {
@@ -75,14 +84,19 @@ impl AugmentationSession {
             hidden_dropout: 0.0,
             members,
         };
-        let ensemble = Ensemble::new(settings, spec.dataset, vec![group], device);
-        Self {
+        let ensemble = Ensemble::new(settings, pool, vec![group], device);
+        Ok(Self {
             gallery: gallery(&spec, ensemble.pool(), ensemble.training_set(0, 0)),
             ensemble,
             roles,
             schedule: Schedule::new(spec.steps, spec.eval_every),
             spec,
-        }
+        })
+    }
+
+    /// Validation examples per model in this run's data set.
+    fn validation(&self) -> usize {
+        self.spec.validation_in(self.ensemble.pool().max_train())
     }
 
     fn members(&self, role: Role) -> Vec<usize> {
@@ -176,7 +190,7 @@ impl AugmentationSession {
             points.push((strength, self.members(Role::Sweep { k })));
         }
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let validated = self.spec.validation() > 0;
+        let validated = self.validation() > 0;
         let mut cols: Vec<Vec<f64>> = vec![Vec::new(); if validated { 5 } else { 3 }];
         for (strength, of) in &points {
             let (acc, sd) = self.latest_acc(of);
@@ -191,7 +205,7 @@ impl AugmentationSession {
         }
         let mut s = Map::new();
         s.insert("n_train".into(), Value::from(self.spec.n_small));
-        s.insert("validation".into(), Value::from(self.spec.validation()));
+        s.insert("validation".into(), Value::from(self.validation()));
         if self.ensemble.latest().is_some() {
             if validated {
                 let best = (0..points.len()).max_by(|&a, &b| cols[3][a].total_cmp(&cols[3][b]));
@@ -224,7 +238,7 @@ impl AugmentationSession {
 /// strength and kind (what the models see).
 fn gallery(spec: &AugmentationSpec, pool: &Pool, train: &[usize]) -> Gallery {
     const ROWS: usize = 6;
-    let copies = if spec.dataset == Dataset::Digits {
+    let copies = if pool.dataset == Dataset::Digits {
         7
     } else {
         2
@@ -236,7 +250,7 @@ fn gallery(spec: &AugmentationSpec, pool: &Pool, train: &[usize]) -> Gallery {
         images.push(pool.row(i).to_vec());
         images.extend((0..copies).map(|_| pool.augmented(i, &augment, &mut rng)));
     }
-    let (width, height) = spec.dataset.picture();
+    let (width, height) = pool.picture();
     Gallery {
         title: format!(
             "training examples (left) and augmented copies: {}, strength {}",
@@ -247,7 +261,7 @@ fn gallery(spec: &AugmentationSpec, pool: &Pool, train: &[usize]) -> Gallery {
         height,
         columns: copies + 1,
         images,
-        signed: spec.dataset.signed(),
+        signed: pool.signed(),
         axes: None,
     }
 }
@@ -309,8 +323,9 @@ mod tests {
             batch: 8,
             ..AugmentationSpec::preset(Preset::Ci)
         };
-        let mut session: Box<dyn crate::train::Session> =
-            Box::new(AugmentationSession::new(spec, &Device::flex()));
+        let mut session: Box<dyn crate::train::Session> = Box::new(
+            AugmentationSession::new(spec, None, &Device::flex()).expect("the spec starts"),
+        );
         let gallery = &session.galleries()[0];
         assert_eq!(gallery.images.len(), 6 * 8);
         assert_ne!(
@@ -366,8 +381,9 @@ mod tests {
             batch: 8,
             ..AugmentationSpec::preset(Preset::Ci)
         };
-        let mut session: Box<dyn crate::train::Session> =
-            Box::new(AugmentationSession::new(spec.clone(), &Device::flex()));
+        let mut session: Box<dyn crate::train::Session> = Box::new(
+            AugmentationSession::new(spec.clone(), None, &Device::flex()).expect("starts"),
+        );
         let gallery = &session.galleries()[0];
         assert_eq!((gallery.width, gallery.height), (40, 1));
         assert!(gallery.signed);
@@ -391,5 +407,53 @@ mod tests {
                 .contains("1297 training examples digits has"),
             "{err}"
         );
+    }
+
+    /// A reader's own table: noise alone (the geometric kinds are refused or, from a picked
+    /// file, replaced), rows drawn as signed strips of its columns, its sizes checked.
+    #[test]
+    fn a_table_takes_noise_alone_and_is_drawn_as_strips() {
+        use crate::data::augment::Kind;
+        use crate::spec::AnySpec;
+        let table = crate::data::table::clusters(200, 5, 4);
+        let mut spec = AnySpec::Augmentation(AugmentationSpec {
+            kind: Kind::Rotate,
+            width: 8,
+            seeds: 1,
+            sweep: 1,
+            steps: 2,
+            eval_every: 2,
+            batch: 8,
+            ..AugmentationSpec::preset(Preset::Ci)
+        });
+        crate::experiments::use_own_data(&mut spec, &table).expect("fits");
+        let AnySpec::Augmentation(spec) = spec else {
+            unreachable!("the same experiment")
+        };
+        assert_eq!((spec.dataset, spec.kind), (Dataset::Local, Kind::Noise));
+        let shifted = AugmentationSpec {
+            kind: Kind::Shift,
+            ..spec.clone()
+        };
+        let err = shifted.validate_rules().expect_err("no shifts of columns");
+        assert!(err.to_string().contains("kind=shift"), "{err}");
+        let too_big = AugmentationSpec {
+            n_large: 151,
+            ..spec.clone()
+        };
+        let err = AugmentationSession::new(too_big, Some(&table), &Device::flex())
+            .err()
+            .expect("150 rows to train on");
+        assert!(err.to_string().contains("n_large=151"), "{err}");
+        let mut session: Box<dyn crate::train::Session> = Box::new(
+            AugmentationSession::new(spec, Some(&table), &Device::flex()).expect("starts"),
+        );
+        let gallery = &session.galleries()[0];
+        assert_eq!((gallery.width, gallery.height), (5, 1));
+        assert!(gallery.signed);
+        assert_ne!(gallery.images[0], gallery.images[1], "a noisy copy");
+        crate::train::run_to_end(session.as_mut()).expect("finite");
+        let acc = session.report().runs[0].summary["test_acc"].as_f64();
+        assert!(acc.is_some_and(|a| (0.0..=1.0).contains(&a)), "{acc:?}");
     }
 }

@@ -4,7 +4,7 @@ use super::{DoubleDescentSpec, Mode, grid};
 use crate::cost::{Cost, F32, F64, Tally, Target, evaluations};
 use crate::models::bank_plan::partition;
 
-/// Inputs per example: MNIST-1D's 40 points and the features' input dimension.
+/// Inputs per example of the trained modes: MNIST-1D's 40 points.
 const INPUTS: f64 = 40.0;
 /// Classes of MNIST-1D.
 const CLASSES: f64 = 10.0;
@@ -27,6 +27,8 @@ impl DoubleDescentSpec {
         let ridges = if self.ridge > 0.0 { 2.0 } else { 1.0 };
         match self.mode {
             Mode::Features => {
+                // The features' input dimension (an own file priced at the most it may have).
+                let inputs = self.dataset.dim() as f64;
                 let n = self.n_train as f64;
                 let nt = self.n_test as f64;
                 let sizes = grid::sizes(self.n_train, self.ratio_min, self.ratio_max, self.points);
@@ -36,10 +38,10 @@ impl DoubleDescentSpec {
                 // matrices; the kept feature blocks share one budget.
                 let draws = self.draws.max(1) as f64;
                 tally
-                    .hold(draws * (n + nt) * INPUTS, F32)
-                    .hold(draws * most * INPUTS, F32)
+                    .hold(draws * (n + nt) * inputs, F32)
+                    .hold(draws * most * inputs, F32)
                     .hold(draws * ((n + nt) * kept + kept * kept), F64);
-                tally.work(draws * (INPUTS * most * (n + nt) + n * kept * kept / 2.0));
+                tally.work(draws * (inputs * most * (n + nt) + n * kept * kept / 2.0));
                 if most > n {
                     tally.hold(draws * n * n, F64);
                     tally.hold(

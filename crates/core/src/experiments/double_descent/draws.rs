@@ -9,8 +9,10 @@
 use burn::tensor::{Device, TensorData};
 
 use super::{DoubleDescentSpec, FeatureSweep, Step};
+use crate::data::table::Table;
 use crate::experiments::ensemble::mean_sd;
 use crate::report::range_median;
+use crate::spec::SpecError;
 use crate::train::RunError;
 
 /// Every metric a solve reports, with the name of its spread.
@@ -53,7 +55,12 @@ pub struct FeatureDraws {
 impl FeatureDraws {
     /// `spec.draws` sweeps (at least one); together they keep at most the feature values one
     /// sweep alone would.
-    pub fn new(spec: &DoubleDescentSpec, gpu: Option<&Device>) -> Self {
+    /// `local` is the reader's own table for `dataset=local`.
+    pub fn new(
+        spec: &DoubleDescentSpec,
+        gpu: Option<&Device>,
+        local: Option<&Table>,
+    ) -> Result<Self, SpecError> {
         let draws = spec.draws.max(1);
         let sweeps = (0..draws as u64)
             .map(|k| {
@@ -61,17 +68,17 @@ impl FeatureDraws {
                     init_seed: spec.init_seed.wrapping_add(k),
                     ..spec.clone()
                 };
-                let mut sweep = FeatureSweep::new(&spec, gpu);
+                let mut sweep = FeatureSweep::new(&spec, gpu, local)?;
                 sweep.share_kept(draws);
-                sweep
+                Ok(sweep)
             })
-            .collect();
-        Self {
+            .collect::<Result<_, SpecError>>()?;
+        Ok(Self {
             sweeps,
             current: 0,
             solved: Vec::new(),
             test_errors: Vec::new(),
-        }
+        })
     }
 
     pub fn grid(&self) -> &[usize] {

@@ -6,11 +6,13 @@
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 use nalgebra::DMatrix;
 
-use super::{COLUMN_CHUNK, DoubleDescentSpec, grid};
+use super::{COLUMN_CHUNK, DoubleDescentSpec, Source, grid};
 use crate::data::mnist1d::{self, CLASSES, LENGTH};
+use crate::data::table::{NEEDS_FILE, OWN_TABLE, Table};
 use crate::linalg::{add_gram_single, solve_spd};
 use crate::models::random_features::RandomFeatures;
 use crate::rng::Stream;
+use crate::spec::SpecError;
 use crate::train::RunError;
 
 /// Most feature values (f32) a sweep keeps for its test predictions: 128 MB, every feature of
@@ -92,8 +94,65 @@ pub struct FeatureSweep {
     device: Option<DeviceGram>,
 }
 
-fn to_matrix(samples: &mnist1d::Samples) -> DMatrix<f32> {
-    DMatrix::from_row_slice(samples.len(), LENGTH, &samples.x)
+/// A sweep's samples before label noise: inputs as rows, labels as classes.
+struct Data {
+    train_x: DMatrix<f32>,
+    train_y: Vec<u8>,
+    test_x: DMatrix<f32>,
+    test_y: Vec<u8>,
+    /// Classes the labels take (and noise redraws among).
+    classes: usize,
+}
+
+impl Data {
+    /// MNIST-1D generated from the data seed (its first `n_train` samples train), or the
+    /// reader's own table (`dataset=local`): columns scaled to [-1, 1], rows in the data
+    /// seed's order, the first `n_train` training and the next `n_test` testing.
+    fn new(spec: &DoubleDescentSpec, local: Option<&Table>) -> Result<Self, SpecError> {
+        let (n, n_test) = (spec.n_train, spec.n_test);
+        let rows = |x: &[f32], dim: usize, from: usize, count: usize| {
+            DMatrix::from_row_slice(count, dim, &x[from * dim..(from + count) * dim])
+        };
+        match (spec.dataset, local) {
+            (Source::Mnist1d, None) => {
+                let all = mnist1d::generate(n + n_test, spec.data_seed);
+                Ok(Self {
+                    train_x: rows(&all.x, LENGTH, 0, n),
+                    train_y: all.y[..n].to_vec(),
+                    test_x: rows(&all.x, LENGTH, n, n_test),
+                    test_y: all.y[n..].to_vec(),
+                    classes: CLASSES,
+                })
+            }
+            (Source::Local, Some(table)) => {
+                OWN_TABLE
+                    .check(table, "double-descent")
+                    .map_err(SpecError::Inconsistent)?;
+                if n + n_test > table.rows() {
+                    return Err(SpecError::Inconsistent(format!(
+                        "n_train={n} and n_test={n_test} need {} rows; {} has {}",
+                        n + n_test,
+                        table.name,
+                        table.rows()
+                    )));
+                }
+                let mut rng = Stream::new(spec.data_seed, "local/split");
+                let t = table.scaled().shuffled(&mut rng);
+                let dim = t.features();
+                Ok(Self {
+                    train_x: rows(&t.x, dim, 0, n),
+                    train_y: t.y[..n].to_vec(),
+                    test_x: rows(&t.x, dim, n, n_test),
+                    test_y: t.y[n..n + n_test].to_vec(),
+                    classes: t.classes.len(),
+                })
+            }
+            (Source::Local, None) => Err(SpecError::Inconsistent(NEEDS_FILE.into())),
+            (Source::Mnist1d, Some(_)) => Err(SpecError::Inconsistent(
+                "a data file was given, but this sweep fits MNIST-1D: set dataset=local".into(),
+            )),
+        }
+    }
 }
 
 fn one_hot(labels: &[u8]) -> DMatrix<f64> {
@@ -124,18 +183,22 @@ fn zero_one(pred: &DMatrix<f64>, labels: &[u8]) -> f64 {
 impl FeatureSweep {
     /// A sweep on the host; with `gpu`, the training Gram products (most of the arithmetic
     /// above the threshold) run on that device, the solves and test predictions on the host.
-    pub fn new(spec: &DoubleDescentSpec, gpu: Option<&Device>) -> Self {
+    /// `local` is the reader's own table for `dataset=local`.
+    pub fn new(
+        spec: &DoubleDescentSpec,
+        gpu: Option<&Device>,
+        local: Option<&Table>,
+    ) -> Result<Self, SpecError> {
         let n = spec.n_train;
-        let all = mnist1d::generate(n + spec.n_test, spec.data_seed);
-        let (train, test) = all.split_at(n);
-        let mut labels = train.y.clone();
+        let data = Data::new(spec, local)?;
+        let mut labels = data.train_y;
         let mut noise_rng = Stream::new(spec.data_seed, "double-descent/label-noise");
-        mnist1d::resample_labels(&mut labels, spec.label_noise, &mut noise_rng);
+        mnist1d::resample_labels_among(&mut labels, spec.label_noise, data.classes, &mut noise_rng);
         let grid = grid::sizes(n, spec.ratio_min, spec.ratio_max, spec.points);
         let n_max = *grid.last().expect("the grid has at least one size");
         let map = RandomFeatures::new(
             spec.features,
-            LENGTH,
+            data.train_x.ncols(),
             n_max,
             &mut Stream::new(spec.init_seed, "double-descent/features"),
         );
@@ -155,16 +218,16 @@ impl FeatureSweep {
         if spec.ridge > 0.0 {
             ridges.push(spec.ridge);
         }
-        Self {
+        Ok(Self {
             plan,
             next: 0,
             ridges,
-            x_train: to_matrix(&train),
-            x_test: to_matrix(&test),
+            x_train: data.train_x,
+            x_test: data.test_x,
             targets: one_hot(&labels),
             labels,
-            test_targets: one_hot(&test.y),
-            test_labels: test.y.clone(),
+            test_targets: one_hot(&data.test_y),
+            test_labels: data.test_y,
             phi_train: DMatrix::zeros(n, kept),
             phi_test: DMatrix::zeros(spec.n_test, kept),
             primal_gram: DMatrix::zeros(kept, kept),
@@ -178,7 +241,7 @@ impl FeatureSweep {
             }),
             map,
             grid,
-        }
+        })
     }
 
     /// Keeps a `1/ways` share of [`KEPT_VALUES`]: for sweeps that run side by side.
@@ -429,7 +492,7 @@ mod tests {
             }
             points
         };
-        let mut sweep = FeatureSweep::new(&spec, None);
+        let mut sweep = FeatureSweep::new(&spec, None, None).expect("starts");
         let points = run(&mut sweep);
         assert_eq!(
             sweep.blocks.last().map(|b| b.to),
@@ -437,7 +500,7 @@ mod tests {
         );
         // Keeping only the first few feature blocks (computing the rest again for each test
         // prediction) changes nothing.
-        let mut short = FeatureSweep::new(&spec, None);
+        let mut short = FeatureSweep::new(&spec, None, None).expect("starts");
         short.keep_limit = 3 * COLUMN_CHUNK * (spec.n_train + spec.n_test);
         assert_eq!(run(&mut short), points);
         assert!(short.blocks.len() < sweep.blocks.len());

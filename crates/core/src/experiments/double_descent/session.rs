@@ -7,10 +7,13 @@ use burn::tensor::{TensorData, Transaction};
 use serde_json::{Map, Value};
 
 use super::{
-    DoubleDescentSpec, FeatureDraws, INFO, Mode, SampleSweep, Step, TwoScaleRun, Unit, WidthSweep,
+    DoubleDescentSpec, FeatureDraws, INFO, Mode, SampleSweep, Source, Step, TwoScaleRun, Unit,
+    WidthSweep,
 };
+use crate::data::table::Table;
 use crate::report::range_median;
 use crate::report::{Report, RunReport, json_number};
+use crate::spec::SpecError;
 use crate::train::{Probe, RunError, Session};
 
 enum Engine {
@@ -65,16 +68,26 @@ struct Curve {
 }
 
 /// Starts a sweep: the trained modes on `device`; the closed-form modes on the host, the
-/// features mode's Gram products on `device` when it is a GPU.
-pub fn start(spec: &DoubleDescentSpec, device: &burn::tensor::Device) -> Box<dyn Session> {
-    match spec.mode {
+/// features mode's Gram products on `device` when it is a GPU. `local` is the reader's own
+/// table for `dataset=local` (the features mode).
+pub fn start(
+    spec: &DoubleDescentSpec,
+    device: &burn::tensor::Device,
+    local: Option<&Table>,
+) -> Result<Box<dyn Session>, SpecError> {
+    if local.is_some() && spec.dataset != Source::Local {
+        return Err(SpecError::Inconsistent(
+            "a data file was given, but this sweep makes its own data: set dataset=local".into(),
+        ));
+    }
+    Ok(match spec.mode {
         Mode::Width | Mode::Epochs => Box::new(WidthSweep::new(spec.clone(), device)),
         Mode::TwoScale => Box::new(TwoScaleRun::new(spec.clone(), device)),
         Mode::Features | Mode::Samples => {
             let gpu = (*device != burn::tensor::Device::flex()).then_some(device);
-            Box::new(DoubleDescentSession::new(spec.clone(), gpu))
+            Box::new(DoubleDescentSession::new(spec.clone(), gpu, local)?)
         }
-    }
+    })
 }
 
 /// A grid point between its probe and the probe's absorption.
@@ -94,12 +107,16 @@ pub struct DoubleDescentSession {
 impl DoubleDescentSession {
     /// A closed-form sweep (`features` or `samples`; [`start`] routes the trained modes), the
     /// Gram products on `gpu` if given.
-    fn new(spec: DoubleDescentSpec, gpu: Option<&burn::tensor::Device>) -> Self {
+    fn new(
+        spec: DoubleDescentSpec,
+        gpu: Option<&burn::tensor::Device>,
+        local: Option<&Table>,
+    ) -> Result<Self, SpecError> {
         let engine = match spec.mode {
             Mode::Samples => Engine::Samples(SampleSweep::new(&spec)),
             // The trained modes train (see `start`); a closed-form session never gets them.
             Mode::Features | Mode::Width | Mode::Epochs | Mode::TwoScale => {
-                Engine::Features(Box::new(FeatureDraws::new(&spec, gpu)))
+                Engine::Features(Box::new(FeatureDraws::new(&spec, gpu, local)?))
             }
         };
         let curves = engine
@@ -112,13 +129,13 @@ impl DoubleDescentSession {
                 metrics: BTreeMap::new(),
             })
             .collect();
-        Self {
+        Ok(Self {
             spec,
             engine,
             curves,
             pending: None,
             points_done: 0,
-        }
+        })
     }
 
     /// The summary of run `run`, whose curve is `curve`.
@@ -369,7 +386,7 @@ mod tests {
     use crate::spec::Preset;
 
     fn run(spec: DoubleDescentSpec) -> Report {
-        let mut session = DoubleDescentSession::new(spec.clone(), None);
+        let mut session = DoubleDescentSession::new(spec.clone(), None, None).expect("starts");
         assert_eq!(session.total_steps(), spec.units());
         while !session.is_finished() {
             if let Some(probe) = session.advance(7).expect("advance") {
@@ -503,11 +520,65 @@ mod tests {
         assert!((0.25..0.35).contains(&last), "{last}");
     }
 
+    /// A reader's own table: the features mode fits its columns (the sizes fitted to the
+    /// file), (nearly) interpolates its training rows past N = n, and with noisy labels its
+    /// minimum-norm test error peaks there, as on MNIST-1D.
+    #[test]
+    fn a_feature_sweep_fits_your_own_table_and_peaks_at_its_threshold() {
+        let table = crate::data::table::clusters(400, 6, 3);
+        let mut spec = crate::spec::AnySpec::DoubleDescent(DoubleDescentSpec {
+            mode: Mode::Width,
+            ..DoubleDescentSpec::preset(Preset::Ci)
+        });
+        crate::experiments::use_own_data(&mut spec, &table).expect("the file fits");
+        let crate::spec::AnySpec::DoubleDescent(spec) = spec else {
+            unreachable!("the same experiment")
+        };
+        assert_eq!((spec.mode, spec.dataset), (Mode::Features, Source::Local));
+        assert_eq!((spec.n_train, spec.n_test), (300, 100));
+        let device = burn::tensor::Device::flex();
+        let err = start(&spec, &device, None).err().expect("needs the file");
+        assert!(err.to_string().contains("--data FILE.csv"), "{err}");
+        let mut session = start(&spec, &device, Some(&table)).expect("starts");
+        crate::train::run_to_end(session.as_mut()).expect("finite");
+        let report = session.report();
+        let summary = &report.runs[0].summary;
+        let peak = summary["peak_x"].as_f64().expect("a peak");
+        assert!(
+            (210.0..=420.0).contains(&peak),
+            "peak at N = {peak}, n = 300"
+        );
+        let sizes = column(&report, "min-norm", "features");
+        let train = column(&report, "min-norm", "train_error");
+        // A few columns make an ill-conditioned kernel (the solves add a tiny jitter), so the
+        // fit only nearly interpolates past N = n: its training error falls a hundredfold.
+        for (x, e) in sizes.iter().zip(&train) {
+            if *x >= 900.0 {
+                assert!(*e < 1e-3, "train error {e} at N = {x}");
+            }
+        }
+        assert!(train[train.len() - 1] < 0.01 * train[0], "{train:?}");
+        // Three classes (chance: two errors in three): even fitting 30% wrong labels exactly,
+        // the widest fits have learned the clusters.
+        let errors = column(&report, "min-norm", "test_zero_one");
+        let last = errors.last().copied().expect("a point");
+        assert!(
+            last < 0.4,
+            "{last} of the test rows wrong at N = {:?}",
+            sizes.last()
+        );
+    }
+
     #[test]
     fn units_match_the_plan() {
         for preset in Preset::ALL {
             let spec = DoubleDescentSpec::preset(preset);
-            assert_eq!(FeatureDraws::new(&spec, None).units(), spec.units());
+            assert_eq!(
+                FeatureDraws::new(&spec, None, None)
+                    .expect("starts")
+                    .units(),
+                spec.units()
+            );
             let spec = DoubleDescentSpec {
                 mode: Mode::Samples,
                 ..spec

@@ -1,4 +1,5 @@
-//! `dropout`: an MLP on a small training set of the 8×8 digits (or MNIST-1D), with and
+//! `dropout`: an MLP on a small training set of the 8×8 digits (or MNIST-1D, or the reader's
+//! own table), with and
 //! without dropout on its inputs and hidden units, several seeds trained together (mean ± spread), the dropout
 //! stability of the trained networks (remove a fraction of hidden units, rescale the rest,
 //! watch the test loss) at several widths, and the first-layer weights as images.
@@ -44,7 +45,7 @@ pub static INFO: Info = Info {
         ("MNIST-1D instead of the digits", &[("dataset", "mnist1d")]),
     ],
     marks: &[],
-    own_data: None,
+    own_data: Some(crate::data::table::OWN_TABLE),
 };
 
 pub static PANELS: &[Panel] = &[
@@ -117,8 +118,9 @@ pub static KNOBS: &[Knob] = &[
     Knob {
         key: "dataset",
         label: "Data set",
-        help: "The 8×8 digits (1,797 images) or MNIST-1D (40-point signals, 4,000 for \
-            training and 1,000 for testing).",
+        help: "The 8×8 digits (1,797 images), MNIST-1D (40-point signals, 4,000 for \
+            training and 1,000 for testing), or local: your own CSV file (feature columns, \
+            then a label; a quarter of its rows held out to test).",
         kind: KnobKind::Choice(Dataset::NAMES),
     },
     Knob {

@@ -5,10 +5,12 @@ use serde_json::{Map, Value};
 
 use super::{DropoutSpec, INFO};
 use crate::data::augment::Augment;
+use crate::data::table::Table;
 use crate::experiments::ensemble::{
-    self, Dataset, Ensemble, Group, Member, Paired, Settings, mean_sd,
+    self, Dataset, Ensemble, Group, Member, Paired, Pool, Settings, mean_sd,
 };
 use crate::report::{Report, RunReport};
+use crate::spec::SpecError;
 use crate::train::{Gallery, RunError, Schedule, Stepper};
 
 /// First-layer weight images shown per model.
@@ -22,7 +24,14 @@ pub struct DropoutSession {
 }
 
 impl DropoutSession {
-    pub fn new(spec: DropoutSpec, device: &Device) -> Self {
+    /// A run of `spec`; `local` is the reader's own table for `dataset=local`.
+    pub fn new(
+        spec: DropoutSpec,
+        local: Option<&Table>,
+        device: &Device,
+    ) -> Result<Self, SpecError> {
+        let pool = Pool::new(spec.dataset, spec.data_seed, local)?;
+        pool.check("n_train", spec.n_train)?;
         let members: Vec<Member> = (0..spec.seeds as u64)
             .map(|k| Member {
                 data_seed: spec.splits.data_seed(spec.data_seed, k),
@@ -54,11 +63,11 @@ impl DropoutSession {
             validation: 0,
             weight_images: WEIGHT_IMAGES.min(spec.width),
         };
-        Self {
-            ensemble: Ensemble::new(settings, spec.dataset, groups, device),
+        Ok(Self {
+            ensemble: Ensemble::new(settings, pool, groups, device),
             schedule: Schedule::new(spec.steps, spec.eval_every),
             spec,
-        }
+        })
     }
 
     /// The groups of the main width: (no dropout, dropout).
@@ -176,8 +185,8 @@ impl Stepper for DropoutSession {
                 "{name}: first-layer weights of {units} hidden units (seed {})",
                 self.spec.seed
             ),
-            width: self.spec.dataset.picture().0,
-            height: self.spec.dataset.picture().1,
+            width: self.ensemble.pool().picture().0,
+            height: self.ensemble.pool().picture().1,
             columns: if self.spec.dataset == Dataset::Digits {
                 8
             } else {
@@ -185,7 +194,7 @@ impl Stepper for DropoutSession {
             },
             images: ensemble::weight_images(
                 &self.ensemble.weights[g],
-                self.spec.dataset.dim(),
+                self.ensemble.pool().dim,
                 units,
             ),
             signed: true,
@@ -214,7 +223,7 @@ mod tests {
             ..DropoutSpec::preset(Preset::Ci)
         };
         let mut session: Box<dyn crate::train::Session> =
-            Box::new(DropoutSession::new(spec, &Device::flex()));
+            Box::new(DropoutSession::new(spec, None, &Device::flex()).expect("the spec starts"));
         let p = session
             .advance(1)
             .expect("probe")
@@ -239,7 +248,7 @@ mod tests {
             ..DropoutSpec::preset(Preset::Ci)
         };
         let mut session: Box<dyn crate::train::Session> =
-            Box::new(DropoutSession::new(spec, &Device::flex()));
+            Box::new(DropoutSession::new(spec, None, &Device::flex()).expect("the spec starts"));
         crate::train::run_to_end(session.as_mut()).expect("finite");
         let report = session.report();
         let labels: Vec<&str> = report.runs.iter().map(|r| r.label.as_str()).collect();

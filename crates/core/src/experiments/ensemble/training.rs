@@ -62,11 +62,10 @@ fn int_tensor<const D: usize>(
 }
 
 impl Ensemble {
-    /// Builds every group's stack on `device` (autodiff is enabled here). Members must have
-    /// `n_train ≤ dataset.max_train()` (the specs' rules guarantee it). The first member's
-    /// data seed generates MNIST-1D; members with other data seeds draw their own split of
-    /// the same samples.
-    pub fn new(settings: Settings, dataset: Dataset, groups: Vec<Group>, device: &Device) -> Self {
+    /// Builds every group's stack on `device` (autodiff is enabled here) over `pool` (see
+    /// [`Pool::new`]). Members must have `n_train ≤ pool.max_train()`
+    /// ([`Pool::check`]).
+    pub fn new(settings: Settings, pool: Pool, groups: Vec<Group>, device: &Device) -> Self {
         let device = device.clone().autodiff();
         // Dropout draws its masks from the device's generator.
         device.seed(
@@ -75,12 +74,7 @@ impl Ensemble {
                 .and_then(|g| g.members.first())
                 .map_or(0, |m| m.seed),
         );
-        let data_seed = groups
-            .first()
-            .and_then(|g| g.members.first())
-            .map_or(0, |m| m.data_seed);
-        let pool = Pool::new(dataset, data_seed);
-        let (dim, test_n) = (dataset.dim(), dataset.test());
+        let (dim, test_n) = (pool.dim, pool.test);
         let pool_x = Tensor::from_data(TensorData::new(pool.x.clone(), [pool.len(), dim]), &device);
         let label = |i: usize| i64::from(pool.y[i]);
         let stacks = groups
@@ -129,9 +123,10 @@ impl Ensemble {
                         let mut y: Vec<u8> = train.iter().map(|&i| pool.y[i]).collect();
                         if mem.label_noise > 0.0 {
                             let mut rng = Stream::new(mem.data_seed, "ensemble/label-noise");
-                            crate::data::mnist1d::resample_labels(
+                            crate::data::mnist1d::resample_labels_among(
                                 &mut y,
                                 mem.label_noise,
+                                pool.classes,
                                 &mut rng,
                             );
                         }
@@ -252,7 +247,7 @@ impl Ensemble {
 
     /// One optimizer step of every model, each on its own minibatch.
     pub fn train_step(&mut self) {
-        let dim = self.pool.dataset.dim();
+        let dim = self.pool.dim;
         for (g, stack) in self.stacks.iter_mut().enumerate() {
             let members = &self.groups[g].members;
             let (m, b) = (members.len(), stack.batch);
@@ -311,7 +306,7 @@ impl Ensemble {
     /// (`[members]`) and the first member's first-layer weights where the settings ask for
     /// them.
     pub fn evaluate(&self) -> Transaction {
-        let (dim, test_n) = (self.pool.dataset.dim(), self.pool.dataset.test());
+        let (dim, test_n) = (self.pool.dim, self.pool.test);
         let mut t = Transaction::default();
         for (g, stack) in self.stacks.iter().enumerate() {
             let m = self.groups[g].members.len();

@@ -69,11 +69,6 @@ pub fn generated(spec: &Toy2dSpec, shape: Shape) -> Points {
     toy2d::generate(shape, spec.points, spec.input_noise, &mut rng)
 }
 
-/// What a run of `dataset=local` says when it has no file.
-const NEEDS_FILE: &str = "this run trains on a local CSV file (dataset=local), which a link \
-                          cannot carry: pick the file on the page, or give it to the CLI with \
-                          --data FILE.csv";
-
 /// The points a run trains and tests on: generated from its data seed, or read from the
 /// reader's own table (`dataset=local`; `points` must be its number of rows).
 pub fn points(spec: &Toy2dSpec, local: Option<&Table>) -> Result<Points, SpecError> {
@@ -83,18 +78,11 @@ pub fn points(spec: &Toy2dSpec, local: Option<&Table>) -> Result<Points, SpecErr
         (Some(_), Some(_)) => inconsistent(
             "a data file was given, but this run generates its points: set dataset=local".into(),
         ),
-        (None, None) => inconsistent(NEEDS_FILE.into()),
+        (None, None) => inconsistent(crate::data::table::NEEDS_FILE.into()),
         (None, Some(table)) => {
-            let limits = &super::OWN_DATA;
-            if table.features() != limits.features.0 || table.classes.len() != limits.classes.0 {
-                return inconsistent(format!(
-                    "{} has {} feature columns and {} labels; this experiment takes {}",
-                    table.name,
-                    table.features(),
-                    table.classes.len(),
-                    limits.describe()
-                ));
-            }
+            super::OWN_DATA
+                .check(table, "this experiment")
+                .map_err(SpecError::Inconsistent)?;
             if table.rows() != spec.points {
                 return inconsistent(format!(
                     "points={} but {} has {} rows",

@@ -1,0 +1,427 @@
+//! The runner's workers: claiming a training place, pricing and launching a spec on the
+//! workers, watching their device, and merging what they send back.
+
+use super::*;
+
+impl Inner {
+    /// How the device the first worker opened is priced; `None` while it is opening.
+    pub(super) fn pricing(&self) -> Option<Pricing> {
+        self.view
+            .compute
+            .with_untracked(|c| c.as_ref().map(Pricing::of))
+    }
+
+    pub(super) fn use_cpu(&self, reason: &str) {
+        self.webgpu.set(false);
+        self.cpu_reason.replace(Some(reason.to_string()));
+        self.pending.set(false);
+        self.view.offer_cpu.set(false);
+        self.view.compute.set(None);
+        self.view.status.set(Status::Idle);
+    }
+
+    /// Every worker ends, whatever it was doing.
+    pub(super) fn end_workers(&self) {
+        let old: Vec<Slot> = self.slots.borrow_mut().drain(..).collect();
+        for slot in old {
+            slot.worker.terminate();
+        }
+        self.active.set(0);
+        self.view.workers.set(0);
+    }
+
+    /// A widget's workers end and its training place is freed.
+    pub(super) fn let_go(this: &Rc<Self>) {
+        this.end_workers();
+        this.place.replace(None);
+    }
+
+    /// A widget without a place waits for one (see [`crate::places`]), then asks again for
+    /// the run last asked for, unless it was stopped meanwhile.
+    pub(super) fn claim_place(this: &Rc<Self>, places: &Rc<Places>) {
+        this.view.status.set(Status::Queued);
+        if this.claiming.replace(true) {
+            return;
+        }
+        let weak = Rc::downgrade(this);
+        let places = places.clone();
+        let view = this.view;
+        wasm_bindgen_futures::spawn_local(async move {
+            let place = places
+                .claim(move || view.notice.set(Some(NO_PLACE.to_string())))
+                .await;
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
+            inner.claiming.set(false);
+            if view
+                .notice
+                .with_untracked(|n| n.as_deref() == Some(NO_PLACE))
+            {
+                view.notice.set(None);
+            }
+            if view.status.get_untracked() != Status::Queued {
+                return; // stopped while it waited: `place` is freed here
+            }
+            let Some(place) = place else {
+                view.status.set(Status::Failed(
+                    "this browser refused a training place to this widget".into(),
+                ));
+                return;
+            };
+            inner.place.replace(Some(place));
+            Self::reprice(&inner);
+        });
+    }
+
+    /// See [`Runner::request`].
+    pub(super) fn request(this: &Rc<Self>, spec: AnySpec, preset: Preset) {
+        let v = this.view;
+        this.last.replace(Some((spec.clone(), preset)));
+        v.over_budget.set(None);
+        v.offer_cpu.set(false);
+        if let Some(places) = &this.places
+            && this.place.borrow().is_none()
+        {
+            if matches!(v.status.get_untracked(), Status::Running | Status::Paused) {
+                Self::let_go(this);
+            }
+            Self::claim_place(this, places);
+            return;
+        }
+        let busy = matches!(
+            v.status.get_untracked(),
+            Status::Running | Status::Paused | Status::Failed(_)
+        );
+        let Some(pricing) = this.pricing() else {
+            // Priced when the first worker reports its device.
+            if busy || this.slots.borrow().is_empty() {
+                Self::respawn(this);
+            }
+            this.pending.set(true);
+            v.status.set(Status::Waiting);
+            return;
+        };
+        this.pending.set(false);
+        let budget = pricing.budget();
+        let target = pricing.target(&spec);
+        let wanted = this
+            .max_workers
+            .unwrap_or_else(|| workers_for(spec.independent_runs(), worker_budget()));
+        let plan = tab_plan(&spec, target, wanted, &budget);
+        let approved = this
+            .approved
+            .borrow()
+            .as_ref()
+            .is_some_and(|(s, p)| *s == spec && *p == pricing);
+        if !approved && let Err(over) = budget.check(plan.cost) {
+            if busy {
+                Self::respawn(this);
+            }
+            v.status.set(Status::Idle);
+            v.over_budget.set(Some(over.to_string()));
+            return;
+        }
+        this.priced.set(Some(pricing));
+        let capped =
+            target == Target::Cpu && plan.shares.len() < wanted.min(spec.independent_runs());
+        Self::launch(this, spec, preset, plan.shares, busy);
+        if capped {
+            v.notice.set(Some(format!(
+                "{} worker{} instead of {}: each worker holds its own copy of the engine and \
+                 the data, and more would not fit this tab's memory",
+                this.active.get(),
+                if this.active.get() == 1 { "" } else { "s" },
+                wanted
+            )));
+        }
+    }
+
+    /// Starts `spec` on workers, one per share of its independent runs.
+    pub(super) fn launch(
+        this: &Rc<Self>,
+        spec: AnySpec,
+        preset: Preset,
+        shares: Vec<Vec<usize>>,
+        busy: bool,
+    ) {
+        let v = this.view;
+        if busy || this.slots.borrow().is_empty() {
+            Self::respawn(this);
+        }
+        while this.slots.borrow().len() < shares.len() {
+            Self::spawn(this);
+        }
+        // Spare workers hold a whole module's memory each: let them go.
+        let spare: Vec<Slot> = this.slots.borrow_mut().drain(shares.len()..).collect();
+        for slot in spare {
+            slot.worker.terminate();
+        }
+        v.status.set(Status::Running);
+        v.steps_done.set(0);
+        v.total_steps.set(spec.total_steps());
+        v.steps_per_second.set(0.0);
+        v.notice.set(None);
+        v.report.set(None);
+        v.surface.set(None);
+        v.workers.set(shares.len());
+        this.active.set(shares.len());
+        let link = link::encode(&spec, preset);
+        let whole = shares.len() == 1;
+        for (slot, runs) in this.slots.borrow_mut().iter_mut().zip(shares) {
+            slot.runs = (!whole).then_some(runs);
+            slot.report = None;
+            slot.galleries = Vec::new();
+            slot.steps_done = 0;
+            slot.steps_per_second = 0.0;
+            slot.held = false;
+            slot.done = false;
+            slot.worker.post(&ToWorker::Speed {
+                share: this.speed.get(),
+            });
+            slot.worker.post(&ToWorker::Start {
+                link: link.clone(),
+                runs: slot.runs.clone(),
+                data: this
+                    .data
+                    .borrow()
+                    .clone()
+                    .filter(|_| trains_on_own_data(&spec)),
+            });
+        }
+    }
+
+    /// Asks again for the run last asked for (after the device changed), if one is waiting or
+    /// running.
+    pub(super) fn reprice(this: &Rc<Self>) {
+        // The borrow ends before `request`, which records the run again.
+        let last = this.last.borrow().clone();
+        if let Some((spec, preset)) = last {
+            Self::request(this, spec, preset);
+        }
+    }
+
+    /// Replaces every worker (ending whatever they were doing) by one fresh worker opening
+    /// its device.
+    pub(super) fn respawn(this: &Rc<Self>) {
+        this.end_workers();
+        Self::spawn(this);
+    }
+
+    /// Adds a worker and asks it to open its device; one that has not opened it within
+    /// [`DEVICE_TIMEOUT_MS`] is given up on, and the page goes on with CPU workers.
+    pub(super) fn spawn(this: &Rc<Self>) {
+        let index = this.slots.borrow().len();
+        let id = this.spawned.get() + 1;
+        this.spawned.set(id);
+        let weak: Weak<Self> = Rc::downgrade(this);
+        let spawned = TrainingWorker::spawn(move |message| {
+            if let Some(inner) = weak.upgrade() {
+                Self::receive(&inner, index, message);
+            }
+        });
+        match spawned {
+            Ok(worker) => {
+                let webgpu = this.webgpu.get();
+                worker.post(&ToWorker::Open {
+                    webgpu,
+                    cpu_reason: this.cpu_reason.borrow().clone(),
+                    software_ok: this.software_ok,
+                });
+                if webgpu {
+                    Self::watch_device(this, id);
+                }
+                this.slots.borrow_mut().push(Slot {
+                    id,
+                    worker,
+                    runs: None,
+                    report: None,
+                    steps_done: 0,
+                    steps_per_second: 0.0,
+                    held: false,
+                    done: false,
+                    compute: None,
+                    galleries: Vec::new(),
+                });
+            }
+            Err(error) => this.view.status.set(Status::Failed(error)),
+        }
+    }
+
+    /// After [`DEVICE_TIMEOUT_MS`], if worker `id` is still opening its GPU: switch this page to
+    /// the CPU, say why, and ask again for the run that was waiting for it (priced for the CPU
+    /// once the CPU worker is ready).
+    pub(super) fn watch_device(this: &Rc<Self>, id: u64) {
+        let weak = Rc::downgrade(this);
+        let check = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
+            let stuck = inner
+                .slots
+                .borrow()
+                .iter()
+                .any(|slot| slot.id == id && slot.compute.is_none());
+            if !stuck {
+                return;
+            }
+            let reason = format!(
+                "WebGPU did not start within {} s; training on the CPU",
+                DEVICE_TIMEOUT_MS / 1000
+            );
+            let waiting = matches!(
+                inner.view.status.get_untracked(),
+                Status::Running | Status::Waiting
+            );
+            inner.use_cpu(&reason);
+            Self::respawn(&inner);
+            inner.view.notice.set(Some(reason));
+            if waiting {
+                Self::reprice(&inner);
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                check.unchecked_ref(),
+                DEVICE_TIMEOUT_MS,
+            );
+        }
+    }
+
+    /// Takes one message of worker `index`.
+    pub(super) fn receive(this: &Rc<Self>, index: usize, message: FromWorker) {
+        let ready = matches!(message, FromWorker::Ready { .. });
+        this.take(index, message);
+        if ready && index == 0 {
+            // The device is known now: a waiting start is priced for it, and a run priced for
+            // another device (this worker fell back) is priced again.
+            let running = matches!(
+                this.view.status.get_untracked(),
+                Status::Running | Status::Paused
+            );
+            let moved = running && this.priced.get() != this.pricing();
+            if this.pending.get() || moved {
+                Self::reprice(this);
+            }
+        }
+    }
+
+    pub(super) fn take(&self, index: usize, message: FromWorker) {
+        let v = self.view;
+        let active = self.active.get();
+        let mut slots = self.slots.borrow_mut();
+        let Some(slot) = slots.get_mut(index) else {
+            return;
+        };
+        match message {
+            FromWorker::Loaded => {}
+            FromWorker::Ready { protocol, compute } => {
+                if protocol != PROTOCOL {
+                    v.status.set(Status::Failed(
+                        "the training worker is from another version of this page: reload".into(),
+                    ));
+                }
+                slot.compute = Some(compute.clone());
+                if index == 0 {
+                    v.compute.set(Some(compute));
+                }
+            }
+            FromWorker::Started {
+                points, galleries, ..
+            } => {
+                if index == 0 {
+                    v.points.set(points);
+                }
+                slot.galleries = galleries;
+                publish_galleries(&v, &slots, active);
+            }
+            FromWorker::Progress {
+                steps_done,
+                steps_per_second,
+                report,
+                surface,
+                galleries,
+            } => {
+                slot.steps_done = steps_done;
+                slot.steps_per_second = steps_per_second;
+                if let Some(patch) = report {
+                    slot.report = Some(patch.apply(slot.report.take()));
+                    drop(slots);
+                    self.publish_report();
+                    slots = self.slots.borrow_mut();
+                }
+                if surface.is_some() {
+                    v.surface.set(surface);
+                }
+                if let Some(g) = galleries {
+                    slots[index].galleries = g;
+                    publish_galleries(&v, &slots, active);
+                }
+                // The run is as far along, and as fast, as its slowest worker.
+                let running = slots.iter().take(active);
+                v.steps_done
+                    .set(running.clone().map(|s| s.steps_done).min().unwrap_or(0));
+                let rate = running.map(|s| s.steps_per_second).reduce(f64::min);
+                v.steps_per_second.set(rate.unwrap_or(0.0));
+            }
+            FromWorker::Held { paused } => {
+                slot.held = paused;
+                let all_held = slots.iter().take(active).all(|s| s.held);
+                let status = v.status.get_untracked();
+                if all_held && status == Status::Running {
+                    v.status.set(Status::Paused);
+                } else if !paused && status == Status::Paused {
+                    v.status.set(Status::Running);
+                }
+            }
+            FromWorker::Notice { text, compute } => {
+                v.notice.set(Some(text));
+                slot.compute = Some(compute.clone());
+                if index == 0 {
+                    v.compute.set(Some(compute));
+                }
+            }
+            FromWorker::Done => {
+                slot.done = true;
+                if slots.iter().take(active).all(|s| s.done) {
+                    v.status.set(Status::Done);
+                }
+            }
+            FromWorker::Failed { error } => {
+                // On a GPU the run may fit the CPU: the page offers it (priced first).
+                let diverged = error.starts_with("training diverged");
+                if !diverged && slot.compute.as_ref().is_some_and(|c| c.gpu) {
+                    v.offer_cpu.set(true);
+                }
+                v.status.set(Status::Failed(if active > 1 {
+                    format!("worker {} of {active}: {error}", index + 1)
+                } else {
+                    error
+                }));
+            }
+        }
+    }
+
+    /// Shows the workers' reports as one, once each has sent its first.
+    pub(super) fn publish_report(&self) {
+        let slots = self.slots.borrow();
+        let active = &slots[..self.active.get().min(slots.len())];
+        let mut report = match active {
+            [only] => only.report.clone(),
+            _ => active
+                .iter()
+                .map(|s| Some((s.runs.clone()?, s.report.clone()?)))
+                .collect::<Option<Vec<_>>>()
+                .and_then(Report::merge),
+        };
+        // What the runs say together (e.g. steps to generalise by training fraction).
+        if let Some(r) = &mut report
+            && let Ok(experiment) = r.experiment.parse::<Experiment>()
+        {
+            experiment.derive(r);
+        }
+        if report.is_some() {
+            self.view.report.set(report);
+        }
+    }
+}

@@ -4,4 +4,5 @@ mod fuzz;
 mod parallel;
 mod parity;
 mod phenomena;
+mod registry;
 mod shaders;

@@ -19,13 +19,15 @@ import { serve, SUB, BASE_FLAGS, WEBGPU_FLAGS, executablePath } from './serve.mj
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const opt = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
-const ALL = ['grokking', 'double-descent', 'benign-overfitting', 'dropout', 'augmentation', 'toy2d'];
+const overfit = process.env.OVERFIT
+  || path.join(process.env.CARGO_TARGET_DIR || path.join(here, '../../target'), 'debug/overfit');
+// Every experiment the registry holds, as `overfit list` names them.
+const ALL = execFileSync(overfit, ['list'], { encoding: 'utf8' })
+  .split('\n').map((l) => l.match(/^(\S+)\s+—/)).filter(Boolean).map((m) => m[1]);
 const only = opt('--only', ALL.join(',')).split(',');
 const cap = Number(opt('--cap', '600'));
 const withGpu = !args.includes('--no-gpu');
 const extra = opt('--query', '');
-const overfit = process.env.OVERFIT
-  || path.join(process.env.CARGO_TARGET_DIR || path.join(here, '../../target'), 'debug/overfit');
 
 function native(id) {
   const started = process.hrtime.bigint();

@@ -3,6 +3,7 @@
 // training worker on WebGPU (SwiftShader) and on the CPU fallback, controls mid-run (Stop
 // terminating a worker mid-step), links, embeds and a malformed link. Any console error or page
 // error, the page's or a worker's, fails the test. Screenshots of failures go to tests/browser/artifacts/.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,11 @@ import { chromium } from 'playwright-core';
 import { serve, serveHtml, dist, SUB, BASE_FLAGS, executablePath } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// Every experiment the registry holds, as the CLI `cargo test` built names them (`overfit list`).
+const overfitBin = process.env.OVERFIT
+  || path.join(process.env.CARGO_TARGET_DIR || path.join(here, '../../target'), 'debug/overfit');
+const EXPERIMENTS = execFileSync(overfitBin, ['list'], { encoding: 'utf8' })
+  .split('\n').map((l) => l.match(/^(\S+)\s+—/)).filter(Boolean).map((m) => m[1]);
 const artifacts = path.join(here, 'artifacts');
 
 let failures = 0;
@@ -155,11 +161,14 @@ await check('the page module carries no training code: burn is only in the worke
   console.log(`     ${page}: ${(size(page) / 1e6).toFixed(2)} MB, ${worker}: ${(size(worker) / 1e6).toFixed(2)} MB (raw)`);
 });
 const gpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS, '--enable-unsafe-webgpu'] });
-await check('home page lists every experiment', () => withPage(gpuBrowser, 'home', false, async (page) => {
+await check('home page lists every experiment of the registry', () => withPage(gpuBrowser, 'home', false, async (page) => {
   await page.goto(base);
-  for (const id of ['grokking', 'double-descent', 'benign-overfitting', 'dropout', 'augmentation', 'toy2d']) {
+  if (EXPERIMENTS.length < 6) throw new Error(`overfit list names ${EXPERIMENTS.length} experiments`);
+  for (const id of EXPERIMENTS) {
     await page.waitForSelector(`a.card[data-experiment="${id}"]`, { timeout: 60_000 });
   }
+  const cards = await page.locator('a.card[data-experiment]').count();
+  if (cards !== EXPERIMENTS.length) throw new Error(`${cards} cards for ${EXPERIMENTS.length} experiments`);
 }));
 // SwiftShader is a software adapter: the page prefers the CPU to it unless the link asks for
 // WebGPU by name (backend=webgpu), which these checks do to exercise the WebGPU path.

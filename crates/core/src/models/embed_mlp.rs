@@ -4,6 +4,7 @@
 //! forward pass, one backward pass and one optimizer step train them all, each on its own
 //! batch.
 
+use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Int, Tensor, TensorData, activation};
 
@@ -25,17 +26,27 @@ fn param(values: Vec<f32>, shape: [usize; 3], device: &Device) -> Param<Tensor<3
     Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), device))
 }
 
-impl EmbedMlp {
+/// The shape of an [`EmbedMlp`]'s members.
+#[derive(Config, Debug)]
+pub struct EmbedMlpConfig {
+    /// Tokens (numbers and operation symbols); also the classes of the output.
+    pub vocabulary: usize,
+    /// Width of a token's embedding.
+    pub d_embed: usize,
+    /// Hidden units.
+    pub width: usize,
+}
+
+impl EmbedMlpConfig {
     /// One member per stream in `inits`. Each member draws, in order, its embedding (standard
     /// normal), then each linear layer's weights and biases (uniform within ±1/√fan-in, the
     /// usual fully connected default): the same stream gives the same network in any stack.
-    pub fn new(
-        vocabulary: usize,
-        d_embed: usize,
-        width: usize,
-        inits: &mut [Stream],
-        device: &Device,
-    ) -> Self {
+    pub fn init(&self, inits: &mut [Stream], device: &Device) -> EmbedMlp {
+        let Self {
+            vocabulary,
+            d_embed,
+            width,
+        } = *self;
         let members = inits.len();
         let mut embedding = Vec::with_capacity(members * vocabulary * d_embed);
         let layers = [(2 * d_embed, width), (width, vocabulary)];
@@ -51,7 +62,7 @@ impl EmbedMlp {
         }
         let [w0, w1] = weights;
         let [b0, b1] = biases;
-        Self {
+        EmbedMlp {
             embedding: param(embedding, [members, vocabulary, d_embed], device),
             hidden_weight: param(w0, [members, 2 * d_embed, width], device),
             hidden_bias: param(b0, [members, 1, width], device),
@@ -59,7 +70,9 @@ impl EmbedMlp {
             output_bias: param(b1, [members, 1, vocabulary], device),
         }
     }
+}
 
+impl EmbedMlp {
     pub fn members(&self) -> usize {
         self.embedding.dims()[0]
     }
@@ -152,8 +165,8 @@ mod tests {
     fn members_are_independent_networks() {
         let device = Device::flex();
         let (v, d, w) = (7, 4, 6);
-        let stack = EmbedMlp::new(v, d, w, &mut streams(&[3, 5]), &device);
-        let lone = EmbedMlp::new(v, d, w, &mut streams(&[5]), &device);
+        let stack = EmbedMlpConfig::new(v, d, w).init(&mut streams(&[3, 5]), &device);
+        let lone = EmbedMlpConfig::new(v, d, w).init(&mut streams(&[5]), &device);
         assert_eq!(stack.members(), 2);
         assert_eq!(
             lone.parameters_per_member(),

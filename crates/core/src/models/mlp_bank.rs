@@ -3,6 +3,7 @@
 //! pass, one backward pass and one optimizer step train every width at once, and a GPU sees a
 //! handful of large kernels per step instead of a few per model.
 
+use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor, TensorData, activation};
 
@@ -140,21 +141,30 @@ pub struct GroupedBank {
 #[derive(Clone, Debug)]
 pub struct GroupedMasks(Vec<BankMasks>);
 
-impl GroupedBank {
-    pub fn new(
-        d_in: usize,
-        widths: &[usize],
-        classes: usize,
-        rng: &mut Stream,
-        device: &Device,
-    ) -> (Self, GroupedMasks) {
-        let (banks, masks) = partition(widths)
-            .into_iter()
-            .map(|g| MlpBank::new(d_in, &widths[g], classes, rng, device))
-            .unzip();
-        (Self { banks }, GroupedMasks(masks))
-    }
+/// The models of a [`GroupedBank`]: MLPs `d_in → h → h → classes`, one per width.
+#[derive(Config, Debug)]
+pub struct GroupedBankConfig {
+    /// Inputs per example.
+    pub d_in: usize,
+    /// Each model's hidden width, ascending.
+    pub widths: Vec<usize>,
+    /// Outputs (classes) of each model.
+    pub classes: usize,
+}
 
+impl GroupedBankConfig {
+    /// The banks (see [`MlpBank::new`]) and their constant masks, every initial weight drawn
+    /// on the host from `rng` in width order.
+    pub fn init(&self, rng: &mut Stream, device: &Device) -> (GroupedBank, GroupedMasks) {
+        let (banks, masks) = partition(&self.widths)
+            .into_iter()
+            .map(|g| MlpBank::new(self.d_in, &self.widths[g], self.classes, rng, device))
+            .unzip();
+        (GroupedBank { banks }, GroupedMasks(masks))
+    }
+}
+
+impl GroupedBank {
     /// Logits of every model, in width order.
     ///
     /// # Shapes
@@ -265,7 +275,8 @@ mod tests {
     fn a_grouped_bank_keeps_width_order() {
         let device = Device::flex();
         let widths = [2, 3, 200, 300];
-        let (bank, masks) = GroupedBank::new(4, &widths, 3, &mut Stream::new(3, "bank"), &device);
+        let (bank, masks) = GroupedBankConfig::new(4, widths.to_vec(), 3)
+            .init(&mut Stream::new(3, "bank"), &device);
         assert!(bank.banks() >= 2);
         let x = tensor2(vec![0.1; 8], [2, 4], &device);
         assert_eq!(bank.forward(x, &masks, 3).dims(), [2, 4, 3]);

@@ -4,6 +4,7 @@
 //! minibatch. Dropout (burn's module) drops inputs and hidden units independently per model
 //! and per example.
 
+use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::{Dropout, DropoutConfig};
 use burn::tensor::{Device, Tensor, TensorData, activation};
@@ -28,21 +29,38 @@ pub enum Pass {
     Eval,
 }
 
-impl MlpStack {
+/// The shape of an [`MlpStack`]'s models and their dropout rates.
+#[derive(Config, Debug)]
+pub struct MlpStackConfig {
+    /// Inputs per example.
+    pub d_in: usize,
+    /// Hidden units per layer.
+    pub width: usize,
+    /// Hidden layers.
+    pub depth: usize,
+    /// Outputs (classes).
+    pub classes: usize,
+    /// Share of inputs dropped in training, in [0, 1).
+    #[config(default = 0.0)]
+    pub input_dropout: f64,
+    /// Share of hidden units dropped in training, in [0, 1).
+    #[config(default = 0.0)]
+    pub hidden_dropout: f64,
+}
+
+impl MlpStackConfig {
     /// One model per seed stream in `inits`, each drawn on the host with uniform ±1/√fan-in
     /// weights and biases (the usual fully connected default), so the same seed gives the same
-    /// initial model in every stack and on every backend. Rates must lie in [0, 1).
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        d_in: usize,
-        width: usize,
-        depth: usize,
-        classes: usize,
-        input_dropout: f64,
-        hidden_dropout: f64,
-        inits: &mut [Stream],
-        device: &Device,
-    ) -> Self {
+    /// initial model in every stack and on every backend.
+    pub fn init(&self, inits: &mut [Stream], device: &Device) -> MlpStack {
+        let Self {
+            d_in,
+            width,
+            depth,
+            classes,
+            input_dropout,
+            hidden_dropout,
+        } = *self;
         let models = inits.len();
         let mut dims = vec![d_in];
         dims.extend(std::iter::repeat_n(width, depth));
@@ -67,14 +85,16 @@ impl MlpStack {
                 device,
             )));
         }
-        Self {
+        MlpStack {
             weights,
             biases,
             input_dropout: DropoutConfig::new(input_dropout).init(),
             hidden_dropout: DropoutConfig::new(hidden_dropout).init(),
         }
     }
+}
 
+impl MlpStack {
     /// Logits of every model on its own inputs. `keep`, when given, holds one `[models, 1,
     /// width]` 0/1 mask per hidden layer: units at 0 are removed after training (the rest are
     /// not rescaled here; the caller scales the mask).
@@ -137,8 +157,11 @@ mod tests {
     #[test]
     fn a_stack_is_independent_models() {
         let device = Device::flex();
-        let stack = MlpStack::new(4, 5, 2, 3, 0.0, 0.0, &mut streams(&[7, 8]), &device);
-        let other = MlpStack::new(4, 5, 2, 3, 0.5, 0.5, &mut streams(&[9, 8]), &device);
+        let stack = MlpStackConfig::new(4, 5, 2, 3).init(&mut streams(&[7, 8]), &device);
+        let other = MlpStackConfig::new(4, 5, 2, 3)
+            .with_input_dropout(0.5)
+            .with_hidden_dropout(0.5)
+            .init(&mut streams(&[9, 8]), &device);
         assert_eq!(stack.models(), 2);
         assert_eq!(
             stack.parameters_per_model(),
@@ -179,7 +202,10 @@ mod tests {
     #[test]
     fn dropout_only_while_training() {
         let device = Device::flex().autodiff();
-        let stack = MlpStack::new(16, 64, 1, 2, 0.5, 0.5, &mut streams(&[1]), &device);
+        let stack = MlpStackConfig::new(16, 64, 1, 2)
+            .with_input_dropout(0.5)
+            .with_hidden_dropout(0.5)
+            .init(&mut streams(&[1]), &device);
         let x = Tensor::<3>::ones([1, 8, 16], &device);
         let a = stack.forward(x.clone(), Pass::Eval, None);
         let b = stack.forward(x.clone(), Pass::Eval, None);
@@ -197,7 +223,10 @@ mod tests {
     #[test]
     fn input_dropout_drops_its_rate() {
         let device = Device::flex().autodiff();
-        let stack = MlpStack::new(4000, 4, 1, 2, 0.2, 0.5, &mut streams(&[5]), &device);
+        let stack = MlpStackConfig::new(4000, 4, 1, 2)
+            .with_input_dropout(0.2)
+            .with_hidden_dropout(0.5)
+            .init(&mut streams(&[5]), &device);
         let x = Tensor::<3>::ones([2, 5, 4000], &device);
         let dropped = stack.input_dropout.forward(x);
         let zeros: f32 = dropped
@@ -216,7 +245,7 @@ mod tests {
     #[test]
     fn removing_every_unit_leaves_the_bias() {
         let device = Device::flex();
-        let stack = MlpStack::new(3, 4, 1, 2, 0.0, 0.0, &mut streams(&[3]), &device);
+        let stack = MlpStackConfig::new(3, 4, 1, 2).init(&mut streams(&[3]), &device);
         let x = Tensor::<3>::ones([1, 2, 3], &device);
         let none = [Tensor::<3>::zeros([1, 1, 4], &device)];
         let out = stack.forward(x, Pass::Eval, Some(&none));

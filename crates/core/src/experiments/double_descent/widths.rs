@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::{DoubleDescentSpec, INFO, Mode, PAPER_POINTS};
 use crate::data::mnist1d::{self, CLASSES, LENGTH};
-use crate::models::mlp_bank::{GroupedBank, GroupedMasks, parameter_count};
+use crate::models::mlp_bank::{GroupedBank, GroupedBankConfig, GroupedMasks, parameter_count};
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
 use crate::train::{BatchOrder, RunError, Schedule, Stepper};
@@ -82,10 +82,7 @@ impl WidthSweep {
         let mut noise_rng = Stream::new(spec.data_seed, "double-descent/label-noise");
         mnist1d::resample_labels(&mut train.y, spec.label_noise, &mut noise_rng);
         let widths = spec.widths();
-        let (model, masks) = GroupedBank::new(
-            LENGTH,
-            &widths,
-            CLASSES,
+        let (model, masks) = GroupedBankConfig::new(LENGTH, widths.clone(), CLASSES).init(
             &mut Stream::new(spec.init_seed, "double-descent/mlp-init"),
             &device,
         );

@@ -6,7 +6,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde_json::{Map, Value};
 
 use super::{CLASSES, Dataset, Group, Measure, Pool, Settings, mean_sd};
-use crate::models::mlp_stack::{MlpStack, Pass};
+use crate::models::mlp_stack::{MlpStack, MlpStackConfig, Pass};
 use crate::report::json_number;
 use crate::rng::Stream;
 use crate::train::{
@@ -91,16 +91,10 @@ impl Ensemble {
                     .iter()
                     .map(|mem| Stream::new(mem.seed, "ensemble/init"))
                     .collect();
-                let model = MlpStack::new(
-                    dim,
-                    g.width,
-                    settings.depth,
-                    CLASSES,
-                    g.input_dropout,
-                    g.hidden_dropout,
-                    &mut inits,
-                    &device,
-                );
+                let model = MlpStackConfig::new(dim, g.width, settings.depth, CLASSES)
+                    .with_input_dropout(g.input_dropout)
+                    .with_hidden_dropout(g.hidden_dropout)
+                    .init(&mut inits, &device);
                 let smallest = g.members.iter().map(|mem| mem.n_train).min().unwrap_or(1);
                 let batch = settings.batch.clamp(1, smallest.max(1));
                 let orders = g

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::{INFO, SURFACE_EXTENT, SURFACE_SIZE, Toy2dSpec};
 use crate::data::table::Table;
 use crate::data::toy2d::{self, Points, Shape};
-use crate::models::mlp::Mlp;
+use crate::models::mlp::{Mlp, MlpConfig};
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
 use crate::spec::SpecError;
@@ -137,15 +137,9 @@ impl Toy2dSession {
             &device,
         );
         let mut init_rng = Stream::new(spec.init_seed, "toy2d/init");
-        let model = Mlp::new(
-            2,
-            spec.width,
-            spec.depth,
-            2,
-            spec.activation,
-            &mut init_rng,
-            &device,
-        );
+        let model = MlpConfig::new(2, spec.width, spec.depth, 2)
+            .with_activation(spec.activation)
+            .init(&mut init_rng, &device);
         let params = model.parameter_count();
         let optim = build_optimizer(spec.optimizer, spec.weight_decay, (0.9, 0.999));
         let order = BatchOrder::new(

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "engine")]
 mod network;
 #[cfg(feature = "engine")]
-pub use network::Mlp;
+pub use network::{Mlp, MlpConfig};
 
 /// Hidden-layer non-linearity.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

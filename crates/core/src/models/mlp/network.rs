@@ -1,5 +1,6 @@
 //! The MLP itself (engine only).
 
+use burn::config::Config;
 use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, activation};
@@ -15,17 +16,32 @@ pub struct Mlp {
     activation: Activation,
 }
 
-impl Mlp {
-    /// A new MLP with seeded host-side initial weights.
-    pub fn new(
-        d_in: usize,
-        width: usize,
-        depth: usize,
-        d_out: usize,
-        activation: Activation,
-        rng: &mut Stream,
-        device: &Device,
-    ) -> Self {
+/// The shape of an [`Mlp`].
+#[derive(Config, Debug)]
+pub struct MlpConfig {
+    /// Inputs per example.
+    pub d_in: usize,
+    /// Hidden units per layer.
+    pub width: usize,
+    /// Hidden layers.
+    pub depth: usize,
+    /// Outputs (logits).
+    pub d_out: usize,
+    /// The hidden layers' non-linearity.
+    #[config(default = "Activation::Relu")]
+    pub activation: Activation,
+}
+
+impl MlpConfig {
+    /// A new MLP, its initial weights drawn on the host from `rng`.
+    pub fn init(&self, rng: &mut Stream, device: &Device) -> Mlp {
+        let Self {
+            d_in,
+            width,
+            depth,
+            d_out,
+            activation,
+        } = *self;
         let mut dims = vec![d_in];
         dims.extend(std::iter::repeat_n(width, depth));
         dims.push(d_out);
@@ -33,9 +49,11 @@ impl Mlp {
             .windows(2)
             .map(|w| crate::models::init::linear(w[0], w[1], rng, device))
             .collect();
-        Self { layers, activation }
+        Mlp { layers, activation }
     }
+}
 
+impl Mlp {
     /// # Shapes
     /// - input: `[batch, d_in]`
     /// - output: `[batch, d_out]` (logits)

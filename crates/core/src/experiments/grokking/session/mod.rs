@@ -20,7 +20,7 @@ use super::{
 };
 use crate::cost::Target;
 use crate::data::modular::{self, Equation, Op};
-use crate::models::embed_mlp::EmbedMlp;
+use crate::models::embed_mlp::{EmbedMlp, EmbedMlpConfig};
 use crate::models::transformer::{Transformer, TransformerShape};
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
@@ -186,13 +186,9 @@ impl GrokkingSession {
         let init = |member: usize| Stream::new(seed_of(member, spec.init_seed), "grokking/init");
         let mut inits: Vec<Stream> = (0..members.len()).map(init).collect();
         let model = match spec.model {
-            Architecture::Mlp => Model::Mlp(EmbedMlp::new(
-                vocabulary,
-                spec.d_model,
-                spec.width,
-                &mut inits,
-                &device,
-            )),
+            Architecture::Mlp => Model::Mlp(
+                EmbedMlpConfig::new(vocabulary, spec.d_model, spec.width).init(&mut inits, &device),
+            ),
             Architecture::Transformer => {
                 let shape = TransformerShape {
                     vocabulary,
@@ -202,7 +198,7 @@ impl GrokkingSession {
                     layers: spec.layers,
                     xavier_attention: spec.attention_init == AttentionInit::Xavier,
                 };
-                Model::Transformer(Transformer::new(shape, &mut inits, &device))
+                Model::Transformer(shape.init(&mut inits, &device))
             }
         };
         let parameters = match &model {

@@ -12,14 +12,7 @@ use std::fmt;
 
 use crate::spec::AnySpec;
 
-/// Where a run executes: its memory and speed differ.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
-    /// burn's Flex backend: natively, or in a tab without WebGPU.
-    Cpu,
-    /// burn's wgpu backend: natively, or WebGPU in a tab.
-    Gpu,
-}
+pub use crate::device::Target;
 
 /// A run's estimated peak memory and total work.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

@@ -4,6 +4,15 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Where a run executes, as the cost model prices it: its memory and speed differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// burn's Flex backend: natively, or in a tab without WebGPU.
+    Cpu,
+    /// burn's wgpu backend: natively, or WebGPU in a tab.
+    Gpu,
+}
+
 /// A compute backend a spec can be run on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -16,10 +25,10 @@ pub enum Backend {
 
 impl Backend {
     /// What the cost model prices a run on this backend as.
-    pub fn target(self) -> crate::cost::Target {
+    pub fn target(self) -> Target {
         match self {
-            Backend::Flex => crate::cost::Target::Cpu,
-            Backend::Wgpu => crate::cost::Target::Gpu,
+            Backend::Flex => Target::Cpu,
+            Backend::Wgpu => Target::Gpu,
         }
     }
 

@@ -380,7 +380,7 @@ impl AnySpec {
 
     /// How many threads one independent run's step can keep busy on `target` (see
     /// [`GrokkingSpec::step_threads`]); more would idle. The numbers never depend on it.
-    pub fn step_threads(&self, target: crate::cost::Target) -> usize {
+    pub fn step_threads(&self, target: crate::device::Target) -> usize {
         match self {
             AnySpec::Grokking(s) => s.step_threads(target),
             _ => 1,

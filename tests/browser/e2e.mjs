@@ -220,7 +220,7 @@ await check('a tiny dropout run (two seeds, two widths) trains on WebGPU, with e
   const rows = await page.locator('#comparison tbody tr').count();
   if (rows !== 2) throw new Error(`expected 2 rows beside the paper, found ${rows}`);
   const verdict = await page.locator('.verdict[data-run="dropout-0.5"]').textContent();
-  if (!/^dropout-0.5: (dropout helps|within the noise|dropout hurts here)\. Dropout/.test(verdict)) throw new Error(`verdict: ${verdict}`);
+  if (!/^dropout-0.5: (dropout helps|within the noise|dropout hurts here|no difference)\. Dropout/.test(verdict)) throw new Error(`verdict: ${verdict}`);
   console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · ${verdict.slice(0, 60)}…`);
 }));
 // The paper preset (about 3.9e14 operations: a day on a CPU tab) must never autorun where the

@@ -381,6 +381,10 @@ mod tests {
             verdict(&[0.85, 0.95, 0.90], &[0.82, 0.92, 0.87]).0,
             "dropout helps"
         );
+        // Every seed at 100% both ways: no gain to weigh, and no "-0.0 points".
+        let (same, why) = verdict(&[1.0, 1.0, 1.0], &[1.0, 1.0, 1.0]);
+        assert_eq!(same, "no difference");
+        assert!(!why.contains("-0.0"), "{why}");
         assert_eq!(verdict(&[0.95], &[0.9]).0, "one seed: no error bar");
         assert!(
             verdict(&[0.95, 0.96, 0.94], &[0.91, 0.92, 0.90])

@@ -384,6 +384,16 @@ impl Paired {
             );
         }
         let spread = points(self.gain_sd);
+        if self.gain.abs() < 0.0005 {
+            // Less than a twentieth of a point either way: what is shown is 0.0.
+            return (
+                "no difference".into(),
+                format!(
+                    "{what} left mean test accuracy where it was (spread of the per-seed gains \
+                     {spread} points)."
+                ),
+            );
+        }
         if self.gain > self.gain_sd {
             (
                 format!("{lower} helps"),

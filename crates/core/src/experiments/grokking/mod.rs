@@ -478,6 +478,14 @@ mod tests {
     }
 
     #[test]
+    fn verdicts_group_steps_by_thousands_and_leave_decimals() {
+        assert_eq!(
+            verdicts::thousands("at step 12500, within 1000000 steps: 4.7× (0.0001, 0.003). 950."),
+            "at step 12,500, within 1,000,000 steps: 4.7× (0.0001, 0.003). 950."
+        );
+    }
+
+    #[test]
     fn verdicts_say_how_much_of_the_gain_is_the_filter() {
         use crate::report::RunReport;
         use crate::train::Series;
@@ -504,7 +512,7 @@ mod tests {
         let verdicts = filter_verdicts(&report);
         assert_eq!(verdicts.len(), 2, "{verdicts:?}");
         assert!(
-            verdicts[0].contains("did not within 3000 steps"),
+            verdicts[0].contains("did not within 3,000 steps"),
             "{}",
             verdicts[0]
         );
@@ -528,7 +536,7 @@ mod tests {
         swept.runs.push(run("wd-1e-3", None));
         let verdicts = filter_verdicts(&swept);
         assert!(
-            verdicts[0].contains("(0.003) took until step 2000")
+            verdicts[0].contains("(0.003) took until step 2,000")
                 && verdicts[0].contains("the filter is 1.6× sooner"),
             "{}",
             verdicts[0]
@@ -545,8 +553,8 @@ mod tests {
         assert_eq!(verdicts.len(), 2, "{verdicts:?}");
         assert!(
             verdicts[0].starts_with(
-                "Grokfast-EMA reached 95% validation accuracy at step 1250, the baseline at step \
-                 5900: 4.7× sooner. But it also trains with 200× the baseline's weight decay \
+                "Grokfast-EMA reached 95% validation accuracy at step 1,250, the baseline at step \
+                 5,900: 4.7× sooner. But it also trains with 200× the baseline's weight decay \
                  (0.02 against 0.0001)"
             ) && verdicts[0].contains("cannot tell the filter's share from the weight decay's"),
             "{}",

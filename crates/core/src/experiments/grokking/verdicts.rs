@@ -250,5 +250,39 @@ pub fn filter_verdicts(report: &Report) -> Vec<String> {
         };
         out.push(sentence + &baseline + &tuned);
     }
+    out.into_iter().map(|s| thousands(&s)).collect()
+}
+
+/// `sentence` with every whole number of four or more digits grouped by thousands ("step
+/// 12,500"); decimals ("0.0001", "4.7×") are left as they are.
+pub(super) fn thousands(sentence: &str) -> String {
+    let chars: Vec<char> = sentence.chars().collect();
+    let mut out = String::with_capacity(sentence.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        let run: String = chars[start..i].iter().collect();
+        let after_point = start > 0 && chars[start - 1] == '.';
+        let before_decimals =
+            i + 1 < chars.len() && chars[i] == '.' && chars[i + 1].is_ascii_digit();
+        if run.len() < 4 || after_point || before_decimals {
+            out.push_str(&run);
+            continue;
+        }
+        for (k, c) in run.chars().enumerate() {
+            if k > 0 && (run.len() - k).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+    }
     out
 }

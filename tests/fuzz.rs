@@ -11,9 +11,10 @@
 use burn::tensor::Device;
 use overfit_core::cost::Target;
 use overfit_core::data::table::Table;
+use overfit_core::experiments::AnySpec;
 use overfit_core::experiments::{Experiment, start_runs, trains_on_own_data};
-use overfit_core::spec::link::{decode_lenient, decode_strict, encode, percent_encode};
-use overfit_core::spec::{AnySpec, KnobKind, Preset};
+use overfit_core::link::{decode_lenient, decode_strict, encode, percent_encode};
+use overfit_core::spec::{KnobKind, Preset};
 use overfit_core::train::RunError;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

@@ -69,7 +69,7 @@ static ALLOCATOR: Counting = Counting;
 
 /// Runs `spec` to the end as `overfit run` does, its metrics.json, metrics.csv and chart.svg
 /// made, and returns the most heap it held at once beyond what was live before it started.
-fn peak_of(spec: &overfit_core::spec::AnySpec) -> f64 {
+fn peak_of(spec: &overfit_core::experiments::AnySpec) -> f64 {
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
     let outcome = run_spec(spec, "test", Backend::Flex, |_, _| {}).expect("the run finishes");
@@ -200,7 +200,7 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
 const CASE: &str = "OVERFIT_MEMORY_CASE";
 const MEASURED: &str = "measured peak bytes: ";
 
-fn spec_of(id: &str, pairs: &[&str]) -> overfit_core::spec::AnySpec {
+fn spec_of(id: &str, pairs: &[&str]) -> overfit_core::experiments::AnySpec {
     let mut spec = id
         .parse::<Experiment>()
         .expect("an experiment")

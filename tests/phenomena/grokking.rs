@@ -13,7 +13,7 @@ fn grokking_ci_grokfast_ema_beats_the_best_swept_weight_decay_and_its_own_contro
     spec.set_all(["compare=sweep", "steps=6000"])
         .expect("valid values");
     let labels: Vec<String> = match &spec {
-        overfit_core::spec::AnySpec::Grokking(g) => {
+        overfit_core::experiments::AnySpec::Grokking(g) => {
             g.runs().iter().map(|r| r.label.clone()).collect()
         }
         _ => unreachable!("a grokking spec"),

@@ -16,7 +16,7 @@ mod toy2d;
 /// Runs `spec` as `overfit run` does, and checks that every series column and summary key of
 /// its report has words for people (`overfit_core::terms`): what the page and the CLI show.
 fn run_in_words(
-    spec: &overfit_core::spec::AnySpec,
+    spec: &overfit_core::experiments::AnySpec,
 ) -> Result<overfit_cli::drive::Outcome, overfit_cli::DriveError> {
     let outcome = run_spec(spec, "ci", Backend::Flex, |_, _| {})?;
     in_words(&outcome.report);
@@ -57,7 +57,7 @@ fn value_at(run: &RunReport, metric: &str, step: f64) -> f64 {
 
 /// Trains `shares` of `spec`'s independent runs on a thread each (Flex) and merges them: the
 /// runs equal those of one session (see tests/parallel.rs).
-fn train_shares(spec: &overfit_core::spec::AnySpec, shares: &[&[usize]]) -> Report {
+fn train_shares(spec: &overfit_core::experiments::AnySpec, shares: &[&[usize]]) -> Report {
     let parts: Vec<Report> = std::thread::scope(|scope| {
         let handles: Vec<_> = shares
             .iter()
@@ -74,7 +74,7 @@ fn train_shares(spec: &overfit_core::spec::AnySpec, shares: &[&[usize]]) -> Repo
 }
 
 /// Trains runs `runs` of `spec` to the end on Flex (a subset of a spec's independent runs).
-fn train_runs(spec: &overfit_core::spec::AnySpec, runs: &[usize]) -> Report {
+fn train_runs(spec: &overfit_core::experiments::AnySpec, runs: &[usize]) -> Report {
     let device = burn::tensor::Device::flex();
     let mut session = overfit_core::experiments::start_runs(spec, &device, Some(runs), 1, None)
         .expect("a valid spec");

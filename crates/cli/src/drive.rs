@@ -9,8 +9,9 @@ use overfit_core::cost::Target;
 use overfit_core::data::table::Table;
 use overfit_core::device::{Backend, DeviceError, open_native};
 use overfit_core::experiments;
+use overfit_core::experiments::AnySpec;
 use overfit_core::report::Report;
-use overfit_core::spec::{AnySpec, SpecError, share_runs};
+use overfit_core::spec::{SpecError, share_runs};
 use overfit_core::train::RunError;
 
 /// Why a native run stopped early.

@@ -12,8 +12,10 @@ use overfit_cli::run_spec_on;
 use overfit_core::cost::Budget;
 use overfit_core::data::table::Table;
 use overfit_core::device::Backend;
+use overfit_core::experiments::AnySpec;
 use overfit_core::experiments::{Experiment, use_own_data};
-use overfit_core::spec::{AnySpec, KnobKind, Preset, link};
+use overfit_core::link;
+use overfit_core::spec::{KnobKind, Preset};
 
 #[derive(Parser)]
 #[command(
@@ -273,10 +275,8 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
         .collect();
     out.write_set(&files)?;
     say(overfit_cli::summary::in_words(&outcome.report).trim_end());
-    if spec.experiment() == Experiment::Grokking {
-        for sentence in overfit_core::experiments::grokking::filter_verdicts(&outcome.report) {
-            say(&sentence);
-        }
+    for sentence in spec.experiment().notes(&outcome.report) {
+        say(&sentence);
     }
     tell(&format!(
         "wrote {}/metrics.json, metrics.csv, chart.svg ({:.1} s)",

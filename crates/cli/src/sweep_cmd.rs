@@ -9,7 +9,7 @@ use overfit_cli::sweep::{
 };
 use overfit_core::cost::duration;
 use overfit_core::device::Backend;
-use overfit_core::spec::link;
+use overfit_core::link;
 
 use crate::{say, tell};
 

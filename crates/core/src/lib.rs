@@ -1,13 +1,13 @@
 //! Overfit Lab's experiment engine.
 //!
 //! One experiment spec, two runtimes: the browser app and the `overfit` CLI hand the same
-//! [`spec::AnySpec`] to `experiments::start` and drive the returned `train::Session` one
+//! [`experiments::AnySpec`] to `experiments::start` and drive the returned `train::Session` one
 //! chunk of steps at a time. The engine never reads a tensor back synchronously: each
 //! evaluation is a `train::Probe` whose transaction the shell executes (awaiting it in the
 //! browser) and hands back to `train::Session::absorb`.
 //!
 //! The crate has two halves. Without the `engine` feature (on by default) it is burn-free:
-//! specs, knobs, presets, share links, reports, panels, comparisons, the experiment registry's
+//! specs, knobs, presets, share links ([`link`]), reports, panels, comparisons, the experiment registry's
 //! metadata, the data types a run sends back ([`train::Surface`], [`train::Gallery`],
 //! [`series::Series`]), the colour map and [`device::Backend`]; this is all the page's wasm
 //! links, since training runs in a Web Worker and the page only renders. The `engine` feature
@@ -27,6 +27,7 @@ pub mod device;
 pub mod experiments;
 #[cfg(feature = "engine")]
 pub mod linalg;
+pub mod link;
 pub mod live;
 pub mod models;
 pub mod plot;
@@ -35,8 +36,10 @@ pub mod rng;
 pub mod series;
 pub mod spec;
 pub mod sweep;
-pub mod terms;
 pub mod train;
+
+/// Words for what runs report (the registry's vocabulary, with every knob's words).
+pub use experiments::terms;
 
 #[cfg(feature = "engine")]
 pub use burn;

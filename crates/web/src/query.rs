@@ -1,10 +1,11 @@
-//! The page URL is the experiment: the share-link codec of `overfit_core::spec::link`, plus the
+//! The page URL is the experiment: the share-link codec of `overfit_core::link`, plus the
 //! page-only keys (`backend`, `workers`, `autorun`). Reading it never fails: bad pairs are collected as
 //! messages and skipped.
 
+use overfit_core::experiments::AnySpec;
 use overfit_core::experiments::Experiment;
-use overfit_core::spec::link;
-use overfit_core::spec::{AnySpec, Preset, clip};
+use overfit_core::link;
+use overfit_core::spec::{Preset, clip};
 
 use crate::embed::EmbedOptions;
 

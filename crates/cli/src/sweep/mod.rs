@@ -19,7 +19,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use overfit_core::cost::{Budget, Target};
-use overfit_core::spec::{AnySpec, KnobKind, Preset, link};
+use overfit_core::experiments::AnySpec;
+use overfit_core::link;
+use overfit_core::spec::{KnobKind, Preset};
 use serde::{Deserialize, Serialize};
 
 pub use collect::{ChartRequest, collect};

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use overfit_core::cost::Budget;
 use overfit_core::device::Backend;
-use overfit_core::spec::link;
+use overfit_core::link;
 
 use super::{Task, read_manifest, task_id};
 use crate::output::{self, OUTPUTS, OutDir};

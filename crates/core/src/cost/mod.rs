@@ -10,8 +10,6 @@
 
 use std::fmt;
 
-use crate::spec::AnySpec;
-
 pub use crate::device::Target;
 
 /// A run's estimated peak memory and total work.
@@ -303,17 +301,23 @@ pub struct TabPlan {
     pub cost: Cost,
 }
 
-/// Plans `spec` in a tab on `target`: on a GPU one worker trains every run (they share the
-/// device); on the CPU the runs are shared out to `wanted` workers, fewer when the workers'
-/// memory together would pass the budget's (each worker holds its own module and its own copy
-/// of the data), never fewer than one.
-pub fn tab_plan(spec: &AnySpec, target: Target, wanted: usize, budget: &Budget) -> TabPlan {
-    let runs = spec.independent_runs();
+/// Plans `runs` independent runs in a tab on `target`, a share of them costing
+/// `cost_of_runs(share)` (see `AnySpec::tab_plan`): on a GPU one worker trains every run (they
+/// share the device); on the CPU the runs are shared out to `wanted` workers, fewer when the
+/// workers' memory together would pass the budget's (each worker holds its own module and its
+/// own copy of the data), never fewer than one.
+pub fn tab_plan(
+    runs: usize,
+    cost_of_runs: impl Fn(&[usize]) -> Cost,
+    target: Target,
+    wanted: usize,
+    budget: &Budget,
+) -> TabPlan {
     let plan = |workers: usize| {
         let shares = crate::spec::share_runs(runs, workers);
         let mut cost = Cost::default();
         for share in &shares {
-            let part = spec.cost_of_runs(target, Some(share));
+            let part = cost_of_runs(share);
             cost.bytes += part.bytes + WORKER_BYTES;
             cost.flops += part.flops;
             cost.recorded += part.recorded;
@@ -343,29 +347,6 @@ pub fn workers_for(runs: usize, cores: usize) -> usize {
     (1..=runs.min(2 * cores))
         .min_by(|a, b| time(*a).total_cmp(&time(*b)))
         .unwrap_or(1)
-}
-
-impl AnySpec {
-    /// What training only the independent runs at `runs` (all when `None`; see
-    /// [`AnySpec::independent_runs`]) costs in one session.
-    pub fn cost_of_runs(&self, target: Target, runs: Option<&[usize]>) -> Cost {
-        match (self, runs) {
-            (AnySpec::Grokking(s), Some(runs)) => s.cost_of(&s.shape(Some(runs))),
-            _ => self.cost(target),
-        }
-    }
-
-    /// The run's estimated peak memory and work on `target`; computed from the spec alone.
-    pub fn cost(&self, target: Target) -> Cost {
-        match self {
-            AnySpec::Grokking(s) => s.cost(),
-            AnySpec::DoubleDescent(s) => s.cost(target),
-            AnySpec::BenignOverfitting(s) => s.cost(),
-            AnySpec::Dropout(s) => s.cost(),
-            AnySpec::Augmentation(s) => s.cost(),
-            AnySpec::Toy2d(s) => s.cost(),
-        }
-    }
 }
 
 #[cfg(test)]

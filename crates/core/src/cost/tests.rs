@@ -1,5 +1,5 @@
 use super::*;
-use crate::experiments::Experiment;
+use crate::experiments::{AnySpec, Experiment};
 use crate::spec::Preset;
 
 #[test]
@@ -190,8 +190,8 @@ fn workers_are_priced_and_capped_by_the_budget() {
         .expect("valid");
     spec.validate().expect("valid spec");
     let budget = Budget::page(Target::Cpu);
-    let two = tab_plan(&spec, Target::Cpu, 2, &budget);
-    let many = tab_plan(&spec, Target::Cpu, 64, &budget);
+    let two = spec.tab_plan(Target::Cpu, 2, &budget);
+    let many = spec.tab_plan(Target::Cpu, 64, &budget);
     assert_eq!(two.shares.len(), 2);
     assert!(many.shares.len() > 2 && many.shares.len() <= spec.independent_runs());
     assert!(many.cost.bytes >= two.cost.bytes + (many.shares.len() - 2) as f64 * WORKER_BYTES);
@@ -202,7 +202,7 @@ fn workers_are_priced_and_capped_by_the_budget() {
     assert_eq!(runs, (0..spec.independent_runs()).collect::<Vec<_>>());
     // A GPU trains every run in one worker.
     assert_eq!(
-        tab_plan(&spec, Target::Gpu, 64, &Budget::page(Target::Gpu))
+        spec.tab_plan(Target::Gpu, 64, &Budget::page(Target::Gpu))
             .shares
             .len(),
         1
@@ -212,7 +212,7 @@ fn workers_are_priced_and_capped_by_the_budget() {
         bytes: two.cost.bytes / 2.0,
         ..budget
     };
-    assert_eq!(tab_plan(&spec, Target::Cpu, 64, &tight).shares.len(), 1);
+    assert_eq!(spec.tab_plan(Target::Cpu, 64, &tight).shares.len(), 1);
 }
 
 /// What grows with evaluations is priced: the review's small sweep evaluated at each of

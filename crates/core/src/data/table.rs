@@ -42,6 +42,11 @@ pub fn test_rows(rows: usize) -> usize {
     rows / 4
 }
 
+/// Rows of a table of `rows` a model may train on: the rest.
+pub fn train_rows(rows: usize) -> usize {
+    rows - test_rows(rows)
+}
+
 /// What a file may hold for one experiment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {

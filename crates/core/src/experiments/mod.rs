@@ -1,9 +1,8 @@
-//! The experiment registry. One enum drives the CLI (`overfit list`, `overfit run <id>`), the
-//! web app's routes and home page, and the smoke tests.
-//!
-//! Each experiment's module holds its burn-free declaration (info, knobs, panels, comparison,
-//! spec and presets); its training sessions sit in a `session` file (the ensembles' shared
-//! trainer in `ensemble/training.rs`) behind the `engine` feature, as does `start`.
+//! The experiments. Each has one module: its burn-free declaration (a spec type implementing
+//! [`Declaration`]: info, knobs, presets, rules, panels, comparison, cost), and its training
+//! sessions in a `session` file behind the `engine` feature. [`registry`] lists them, one line
+//! each; [`Experiment`] and [`AnySpec`] come from that list and drive the CLI (`overfit list`,
+//! `overfit run <id>`), the web app's routes and home page, links and the tests.
 
 pub mod augmentation;
 pub mod benign;
@@ -13,35 +12,27 @@ pub mod ensemble;
 pub mod grokking;
 #[cfg(feature = "engine")]
 mod start;
+pub mod terms;
 pub mod toy2d;
 
-use serde_json::Value;
-
-use crate::data::augment::Kind;
 use crate::report::{Report, RunReport};
-use crate::spec::{AnySpec, Knob, Preset, SpecError};
+use crate::spec::{Knob, Preset, SpecError};
 
+mod any_spec;
 mod comparison;
+mod declaration;
 mod own_data;
 mod panel;
+mod registry;
 
-pub use crate::terms::Unit;
 pub use comparison::{Comparison, PaperRow};
+pub use declaration::Declaration;
 pub use own_data::{trains_on_own_data, use_own_data};
 pub use panel::{Curve, Mark, Panel};
+pub use registry::{AnySpec, Experiment};
 #[cfg(feature = "engine")]
 pub use start::{start, start_runs};
-
-/// Every experiment Overfit Lab ships.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Experiment {
-    Grokking,
-    DoubleDescent,
-    BenignOverfitting,
-    Dropout,
-    Augmentation,
-    Toy2d,
-}
+pub use terms::Unit;
 
 /// What a person needs to know about an experiment before running it.
 #[derive(Clone, Copy, Debug)]
@@ -76,26 +67,6 @@ pub struct Info {
 pub type Suggestion = (&'static str, &'static [(&'static str, &'static str)]);
 
 impl Experiment {
-    pub const ALL: &'static [Experiment] = &[
-        Experiment::Grokking,
-        Experiment::DoubleDescent,
-        Experiment::BenignOverfitting,
-        Experiment::Dropout,
-        Experiment::Augmentation,
-        Experiment::Toy2d,
-    ];
-
-    pub fn info(self) -> &'static Info {
-        match self {
-            Experiment::Grokking => &grokking::INFO,
-            Experiment::DoubleDescent => &double_descent::INFO,
-            Experiment::BenignOverfitting => &benign::INFO,
-            Experiment::Dropout => &dropout::INFO,
-            Experiment::Augmentation => &augmentation::INFO,
-            Experiment::Toy2d => &toy2d::INFO,
-        }
-    }
-
     /// The quick preset with `pairs` set, validated (see [`Info::try_these`]).
     pub fn suggested(self, pairs: &[(&str, &str)]) -> Result<AnySpec, SpecError> {
         let mut spec = self.preset(Preset::Quick);
@@ -111,90 +82,34 @@ impl Experiment {
         self.info().id
     }
 
-    pub fn knobs(self) -> &'static [Knob] {
-        match self {
-            Experiment::Grokking => grokking::KNOBS,
-            Experiment::DoubleDescent => double_descent::KNOBS,
-            Experiment::BenignOverfitting => benign::KNOBS,
-            Experiment::Dropout => dropout::KNOBS,
-            Experiment::Augmentation => augmentation::KNOBS,
-            Experiment::Toy2d => toy2d::KNOBS,
-        }
-    }
-
-    /// The charts of this experiment's report (with its default spec).
-    pub fn panels(self) -> &'static [Panel] {
-        match self {
-            Experiment::Grokking => grokking::PANELS,
-            Experiment::DoubleDescent => double_descent::Mode::Features.panels(),
-            Experiment::BenignOverfitting => benign::Mode::Xor.panels(),
-            Experiment::Dropout => dropout::PANELS,
-            Experiment::Augmentation => augmentation::PANELS,
-            Experiment::Toy2d => toy2d::PANELS,
-        }
-    }
-
-    /// The paper's numbers to show beside the user's, where the experiment has them.
-    pub fn comparison(self) -> Option<&'static Comparison> {
-        match self {
-            Experiment::Grokking => Some(&grokking::COMPARISON),
-            Experiment::DoubleDescent => Some(&double_descent::WIDTH_COMPARISON),
-            Experiment::BenignOverfitting => benign::Mode::Xor.comparison(),
-            Experiment::Dropout => Some(&dropout::COMPARISON),
-            Experiment::Augmentation => Some(&augmentation::COMPARISON),
-            Experiment::Toy2d => None,
-        }
-    }
-
     /// The comparison that applies to `spec` (e.g. only the trained sweep has published numbers).
     pub fn comparison_for(self, spec: &AnySpec) -> Option<&'static Comparison> {
-        match spec {
-            AnySpec::DoubleDescent(s) if s.mode != double_descent::Mode::Width => None,
-            AnySpec::BenignOverfitting(s) => s.mode.comparison(),
-            _ => self.comparison(),
-        }
+        spec.declared().comparison_here()
     }
 
     /// The charts of a report of this experiment (some depend on the spec, e.g. a sweep's mode).
     pub fn panels_for(self, report: &Report) -> &'static [Panel] {
-        match self {
-            Experiment::DoubleDescent => double_descent::Mode::of_report(&report.spec)
-                .unwrap_or(double_descent::Mode::Features)
-                .panels(),
-            Experiment::BenignOverfitting => {
-                match report.spec.get("mode").and_then(Value::as_str) {
-                    Some("linear") => benign::Mode::Linear.panels(),
-                    Some("plane") => benign::Mode::Plane.panels(),
-                    _ => benign::Mode::Xor.panels(),
-                }
-            }
-            Experiment::Grokking
-                if report.spec.get("compare").and_then(Value::as_str) == Some("fractions") =>
-            {
-                grokking::FRACTION_PANELS
-            }
-            _ => self.panels(),
-        }
+        self.spec_of(report).declared().panels()
     }
 
-    /// Adds what a report's runs say together, once every run is in it (after runs trained
-    /// apart are merged): `compare=fractions`' steps to generalise by training fraction.
-    /// Replaces what an earlier call added, so a live report can be derived at every update.
-    pub fn derive(self, report: &mut Report) {
-        if self == Experiment::Grokking
-            && report.spec.get("compare").and_then(Value::as_str) == Some("fractions")
-        {
-            report.runs.retain(|r| !r.label.ends_with(" by fraction"));
-            let derived = grokking::fraction_runs(report);
-            report.runs.extend(derived);
+    /// The spec a report was trained with: its recorded settings over the quick preset (a
+    /// report's spec holds every knob; anything missing or unreadable keeps the preset's).
+    pub fn spec_of(self, report: &Report) -> AnySpec {
+        let preset = self.preset(Preset::Quick);
+        let mut map = preset.to_json();
+        for (key, value) in &report.spec {
+            if map.contains_key(key) {
+                map.insert(key.clone(), value.clone());
+            }
         }
+        self.spec_from_json(map).unwrap_or(preset)
     }
 
     /// Vertical markers for a report's charts, from [`Info::marks`]: each run's (memorised at
     /// step …, generalised at step …), or one for the report where every run has the same
     /// (a sweep's interpolation threshold).
     pub fn markers(self, report: &Report) -> Vec<Mark> {
-        let axis = crate::terms::words(&report.axis);
+        let axis = crate::experiments::terms::words(&report.axis);
         let mut out = Vec::new();
         for &(key, word) in self.info().marks {
             let at: Vec<(usize, f64)> = report
@@ -206,7 +121,7 @@ impl Experiment {
             let Some(&(_, first)) = at.first() else {
                 continue;
             };
-            let shown = |x: f64| crate::terms::format_value(x, Unit::Count);
+            let shown = |x: f64| crate::experiments::terms::format_value(x, Unit::Count);
             if report.runs.len() > 1
                 && at.len() == report.runs.len()
                 && at.iter().all(|(_, x)| *x == first)
@@ -238,23 +153,6 @@ impl Experiment {
 
     pub fn knob(self, key: &str) -> Option<&'static Knob> {
         self.knobs().iter().find(|k| k.key == key)
-    }
-
-    pub fn preset(self, preset: Preset) -> AnySpec {
-        match self {
-            Experiment::Grokking => AnySpec::Grokking(grokking::GrokkingSpec::preset(preset)),
-            Experiment::DoubleDescent => {
-                AnySpec::DoubleDescent(double_descent::DoubleDescentSpec::preset(preset))
-            }
-            Experiment::BenignOverfitting => {
-                AnySpec::BenignOverfitting(benign::BenignSpec::preset(preset))
-            }
-            Experiment::Dropout => AnySpec::Dropout(dropout::DropoutSpec::preset(preset)),
-            Experiment::Augmentation => {
-                AnySpec::Augmentation(augmentation::AugmentationSpec::preset(preset))
-            }
-            Experiment::Toy2d => AnySpec::Toy2d(toy2d::Toy2dSpec::preset(preset)),
-        }
     }
 }
 

@@ -84,7 +84,7 @@ impl Panel {
                     (*metric, band)
                 };
                 let values = run.column(shown);
-                let words = crate::terms::words(shown);
+                let words = crate::experiments::terms::words(shown);
                 out.push(Curve {
                     label: if several {
                         format!("{}: {words}", run.label)

@@ -2,9 +2,9 @@
 
 use burn::tensor::Device;
 
-use super::{augmentation, benign, double_descent, dropout, grokking, toy2d};
+use super::AnySpec;
 use crate::data::table::Table;
-use crate::spec::{AnySpec, SpecError};
+use crate::spec::SpecError;
 use crate::train::Session;
 
 /// Validates `spec` and starts a run on `device` (a plain device; autodiff is enabled here).
@@ -43,22 +43,7 @@ pub fn start_runs(
             return start_runs(spec, device, None, threads, local);
         }
     }
-    Ok(match spec {
-        AnySpec::Grokking(s) => {
-            Box::new(grokking::GrokkingSession::new(s.clone(), runs, device).with_threads(threads))
-        }
-        // Closed-form sweeps solve on the host in f64 (the features mode's Gram products on
-        // the device when it is a GPU); the trained modes train on the device.
-        AnySpec::DoubleDescent(s) => double_descent::start(s, device, local)?,
-        AnySpec::BenignOverfitting(s) => benign::start(s, device),
-        AnySpec::Dropout(s) => Box::new(dropout::DropoutSession::new(s.clone(), local, device)?),
-        AnySpec::Augmentation(s) => Box::new(augmentation::AugmentationSession::new(
-            s.clone(),
-            local,
-            device,
-        )?),
-        AnySpec::Toy2d(s) => Box::new(toy2d::Toy2dSession::start(s.clone(), local, device)?),
-    })
+    spec.declared().start(device, runs, threads, local)
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //! (speed-ups, fewer errors) to the reference row where the comparison has one.
 
 use leptos::prelude::*;
+use overfit_core::experiments::AnySpec;
 use overfit_core::experiments::Experiment;
 use overfit_core::report::Report;
-use overfit_core::spec::{AnySpec, Preset};
+use overfit_core::spec::Preset;
 use overfit_core::terms::capitalise;
 
 /// The paper's numbers beside the user's: one row per published number, with ratios (speed-ups, fewer errors) to

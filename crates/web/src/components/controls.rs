@@ -1,7 +1,8 @@
 //! Controls generated from an experiment's knob table: the same limits the CLI and links use.
 
 use leptos::prelude::*;
-use overfit_core::spec::{AnySpec, Knob, KnobKind};
+use overfit_core::experiments::AnySpec;
+use overfit_core::spec::{Knob, KnobKind};
 use serde_json::Value;
 
 fn text_of(value: Option<&Value>) -> String {

@@ -6,8 +6,8 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use overfit_core::data::table::{Limits, Table};
+use overfit_core::experiments::AnySpec;
 use overfit_core::experiments::{trains_on_own_data, use_own_data};
-use overfit_core::spec::AnySpec;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 

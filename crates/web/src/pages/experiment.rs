@@ -5,8 +5,9 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use overfit_core::data::table::Table;
+use overfit_core::experiments::AnySpec;
 use overfit_core::experiments::Experiment;
-use overfit_core::spec::{AnySpec, Preset};
+use overfit_core::spec::Preset;
 use wasm_bindgen::JsCast;
 
 use crate::components::chart;
@@ -339,12 +340,8 @@ pub fn ExperimentPage(
     let verdicts = move || {
         view.report.with(|r| {
             r.as_ref().map(|r| {
-                let filters = if experiment == Experiment::Grokking {
-                    overfit_core::experiments::grokking::filter_verdicts(r)
-                } else {
-                    Vec::new()
-                };
-                let filters = filters
+                let filters = experiment
+                    .notes(r)
                     .into_iter()
                     .map(|text| view! { <p class="verdict filter">{text}</p> })
                     .collect_view();

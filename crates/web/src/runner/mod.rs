@@ -21,12 +21,14 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::JsCast;
 
 use leptos::prelude::*;
-use overfit_core::cost::{Budget, Target, tab_plan, workers_for};
+use overfit_core::cost::{Budget, Target, workers_for};
 use overfit_core::data::table::Table;
+use overfit_core::experiments::AnySpec;
 use overfit_core::experiments::{Experiment, trains_on_own_data};
+use overfit_core::link;
 use overfit_core::live::{ComputeInfo, FromWorker, PROTOCOL, SurfaceImage, ToWorker};
 use overfit_core::report::Report;
-use overfit_core::spec::{AnySpec, Preset, link};
+use overfit_core::spec::Preset;
 use overfit_core::train::Gallery;
 
 use crate::places::{Place, Places};

@@ -108,7 +108,7 @@ impl Inner {
         let wanted = this
             .max_workers
             .unwrap_or_else(|| workers_for(spec.independent_runs(), worker_budget()));
-        let plan = tab_plan(&spec, target, wanted, &budget);
+        let plan = spec.tab_plan(target, wanted, &budget);
         let approved = this
             .approved
             .borrow()

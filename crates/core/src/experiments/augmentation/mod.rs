@@ -7,8 +7,15 @@ use serde::{Deserialize, Serialize};
 
 use super::ensemble::{Dataset, Splits};
 use super::{Comparison, Info, Panel, PaperRow, Unit};
+use crate::cost::Cost;
 use crate::data::augment::{Augment, Kind};
+use crate::data::table::Table;
+use crate::device::Target;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
+#[cfg(feature = "engine")]
+use crate::train::Session;
+#[cfg(feature = "engine")]
+use burn::tensor::Device;
 
 mod cost;
 #[cfg(feature = "engine")]
@@ -355,6 +362,89 @@ impl AugmentationSpec {
     /// The augmentation of this spec's kind at `strength`.
     pub fn augment(&self, strength: f64) -> Augment {
         Augment::of(self.kind, strength as f32)
+    }
+}
+
+impl super::Declaration for AugmentationSpec {
+    fn info() -> &'static Info {
+        &INFO
+    }
+
+    fn knobs() -> &'static [Knob] {
+        KNOBS
+    }
+
+    fn preset(preset: Preset) -> Self {
+        AugmentationSpec::preset(preset)
+    }
+
+    fn comparison() -> Option<&'static Comparison> {
+        Some(&COMPARISON)
+    }
+
+    /// Before v3 every seed trained on one shared split.
+    fn as_of(&mut self, _preset: Preset, version: u32) {
+        if version < 3 {
+            self.splits = Splits::Shared;
+        }
+    }
+
+    fn validate_rules(&self) -> Result<(), SpecError> {
+        AugmentationSpec::validate_rules(self)
+    }
+
+    fn total_steps(&self) -> usize {
+        self.steps
+    }
+
+    fn cost(&self, _target: Target) -> Cost {
+        AugmentationSpec::cost(self)
+    }
+
+    fn panels(&self) -> &'static [Panel] {
+        PANELS
+    }
+
+    fn comparison_here(&self) -> Option<&'static Comparison> {
+        Some(&COMPARISON)
+    }
+
+    fn on_own_data(&self) -> bool {
+        self.dataset == Dataset::Local
+    }
+
+    /// A table takes noise alone (it has no picture to shift, rotate or scale); the three
+    /// training sets fit beside the file's test quarter with a fifth of the rest left to
+    /// validate, shrunk in proportion.
+    fn fit_to(&mut self, table: &Table) -> Result<(), SpecError> {
+        self.dataset = Dataset::Local;
+        if !matches!(self.kind, Kind::All | Kind::Noise) {
+            self.kind = Kind::Noise;
+        }
+        let cap = crate::data::table::train_rows(table.rows()) * 4 / 5;
+        if self.n_large > cap {
+            let scale = |n: usize| (n as f64 * cap as f64 / self.n_large as f64).round() as usize;
+            let medium = scale(self.n_medium).clamp(11, cap - 1);
+            self.n_small = scale(self.n_small).clamp(10, medium - 1);
+            self.n_medium = medium;
+            self.n_large = cap;
+        }
+        Ok(())
+    }
+
+    #[cfg(feature = "engine")]
+    fn start(
+        &self,
+        device: &Device,
+        _runs: Option<&[usize]>,
+        _threads: usize,
+        local: Option<&Table>,
+    ) -> Result<Box<dyn Session>, SpecError> {
+        Ok(Box::new(AugmentationSession::new(
+            self.clone(),
+            local,
+            device,
+        )?))
     }
 }
 

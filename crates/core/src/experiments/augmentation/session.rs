@@ -414,7 +414,7 @@ mod tests {
     #[test]
     fn a_table_takes_noise_alone_and_is_drawn_as_strips() {
         use crate::data::augment::Kind;
-        use crate::spec::AnySpec;
+        use crate::experiments::AnySpec;
         let table = crate::data::table::clusters(200, 5, 4);
         let mut spec = AnySpec::Augmentation(AugmentationSpec {
             kind: Kind::Rotate,

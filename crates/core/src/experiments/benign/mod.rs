@@ -29,11 +29,19 @@ mod xor;
 use serde::{Deserialize, Serialize};
 
 use super::{Comparison, Info, Panel, PaperRow, Unit};
+use crate::cost::Cost;
+#[cfg(feature = "engine")]
+use crate::data::table::Table;
 use crate::data::toy2d::Shape;
+use crate::device::Target;
 use crate::experiments::toy2d::Toy2dSpec;
 use crate::models::mlp::Activation;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 use crate::train::OptimizerKind;
+#[cfg(feature = "engine")]
+use crate::train::Session;
+#[cfg(feature = "engine")]
+use burn::tensor::Device;
 
 #[cfg(feature = "engine")]
 pub use linear::LinearSweep;
@@ -344,6 +352,71 @@ pub fn verdict(test_over_noise: f64) -> &'static str {
         "tempered"
     } else {
         "catastrophic"
+    }
+}
+
+impl super::Declaration for BenignSpec {
+    fn info() -> &'static Info {
+        &INFO
+    }
+
+    fn knobs() -> &'static [Knob] {
+        KNOBS
+    }
+
+    fn preset(preset: Preset) -> Self {
+        BenignSpec::preset(preset)
+    }
+
+    fn comparison() -> Option<&'static Comparison> {
+        Some(&XOR_COMPARISON)
+    }
+
+    fn validate_rules(&self) -> Result<(), SpecError> {
+        BenignSpec::validate_rules(self)
+    }
+
+    fn total_steps(&self) -> usize {
+        self.units()
+    }
+
+    fn cost(&self, _target: Target) -> Cost {
+        BenignSpec::cost(self)
+    }
+
+    fn panels(&self) -> &'static [Panel] {
+        self.mode.panels()
+    }
+
+    fn comparison_here(&self) -> Option<&'static Comparison> {
+        self.mode.comparison()
+    }
+
+    fn note(&self) -> Option<&'static str> {
+        Some(self.mode_note())
+    }
+
+    fn uses(&self, key: &str) -> bool {
+        BenignSpec::uses(self, key)
+    }
+
+    fn is_sweep(&self) -> bool {
+        self.mode == Mode::Linear
+    }
+
+    fn draws_surface(&self) -> bool {
+        self.mode == Mode::Plane
+    }
+
+    #[cfg(feature = "engine")]
+    fn start(
+        &self,
+        device: &Device,
+        _runs: Option<&[usize]>,
+        _threads: usize,
+        _local: Option<&Table>,
+    ) -> Result<Box<dyn Session>, SpecError> {
+        Ok(start(self, device))
     }
 }
 

@@ -43,8 +43,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{Comparison, Info, Panel, PaperRow, Unit};
+use crate::cost::Cost;
+use crate::data::table::Table;
+use crate::device::Target;
 use crate::models::random_features::FeatureKind;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
+#[cfg(feature = "engine")]
+use crate::train::Session;
+#[cfg(feature = "engine")]
+use burn::tensor::Device;
 
 #[cfg(feature = "engine")]
 pub use draws::FeatureDraws;
@@ -452,6 +459,93 @@ impl DoubleDescentSpec {
         out.sort_unstable();
         out.dedup();
         out
+    }
+}
+
+impl super::Declaration for DoubleDescentSpec {
+    fn info() -> &'static Info {
+        &INFO
+    }
+
+    fn knobs() -> &'static [Knob] {
+        KNOBS
+    }
+
+    fn preset(preset: Preset) -> Self {
+        DoubleDescentSpec::preset(preset)
+    }
+
+    fn comparison() -> Option<&'static Comparison> {
+        Some(&WIDTH_COMPARISON)
+    }
+
+    /// Before v3 a feature sweep drew its features once.
+    fn as_of(&mut self, _preset: Preset, version: u32) {
+        if version < 3 {
+            self.draws = 1;
+        }
+    }
+
+    fn validate_rules(&self) -> Result<(), SpecError> {
+        DoubleDescentSpec::validate_rules(self)
+    }
+
+    fn total_steps(&self) -> usize {
+        self.units()
+    }
+
+    fn cost(&self, target: Target) -> Cost {
+        DoubleDescentSpec::cost(self, target)
+    }
+
+    fn panels(&self) -> &'static [Panel] {
+        self.mode.panels()
+    }
+
+    /// Only the trained width sweep has published numbers.
+    fn comparison_here(&self) -> Option<&'static Comparison> {
+        (self.mode == Mode::Width).then_some(&WIDTH_COMPARISON)
+    }
+
+    fn note(&self) -> Option<&'static str> {
+        Some(self.mode_note())
+    }
+
+    fn uses(&self, key: &str) -> bool {
+        DoubleDescentSpec::uses(self, key)
+    }
+
+    fn is_sweep(&self) -> bool {
+        matches!(self.mode, Mode::Features | Mode::Samples)
+    }
+
+    fn on_own_data(&self) -> bool {
+        self.dataset == Source::Local
+    }
+
+    /// The feature sweep (the mode that fits data), its test set a quarter of the file, its
+    /// threshold n the rest (or less).
+    fn fit_to(&mut self, table: &Table) -> Result<(), SpecError> {
+        self.mode = Mode::Features;
+        self.dataset = Source::Local;
+        self.n_test = crate::data::table::test_rows(table.rows());
+        self.n_train = self
+            .n_train
+            .min(crate::data::table::train_rows(table.rows()));
+        Ok(())
+    }
+
+    /// Closed-form sweeps solve on the host in f64 (the features mode's Gram products on the
+    /// device when it is a GPU); the trained modes train on the device.
+    #[cfg(feature = "engine")]
+    fn start(
+        &self,
+        device: &Device,
+        _runs: Option<&[usize]>,
+        _threads: usize,
+        local: Option<&Table>,
+    ) -> Result<Box<dyn Session>, SpecError> {
+        start(self, device, local)
     }
 }
 

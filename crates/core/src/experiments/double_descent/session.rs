@@ -263,7 +263,7 @@ impl DoubleDescentSession {
             Value::from(format!(
                 "At {} {}, the {} draws' test errors run from {} to {} (median {}); {}.",
                 Unit::Count.show(x[i] as f64),
-                crate::terms::words(self.spec.mode.axis()),
+                crate::experiments::terms::words(self.spec.mode.axis()),
                 draws.len(),
                 number(low),
                 number(high),
@@ -526,12 +526,12 @@ mod tests {
     #[test]
     fn a_feature_sweep_fits_your_own_table_and_peaks_at_its_threshold() {
         let table = crate::data::table::clusters(400, 6, 3);
-        let mut spec = crate::spec::AnySpec::DoubleDescent(DoubleDescentSpec {
+        let mut spec = crate::experiments::AnySpec::DoubleDescent(DoubleDescentSpec {
             mode: Mode::Width,
             ..DoubleDescentSpec::preset(Preset::Ci)
         });
         crate::experiments::use_own_data(&mut spec, &table).expect("the file fits");
-        let crate::spec::AnySpec::DoubleDescent(spec) = spec else {
+        let crate::experiments::AnySpec::DoubleDescent(spec) = spec else {
             unreachable!("the same experiment")
         };
         assert_eq!((spec.mode, spec.dataset), (Mode::Features, Source::Local));

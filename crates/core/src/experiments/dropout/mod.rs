@@ -8,7 +8,14 @@ use serde::{Deserialize, Serialize};
 
 use super::ensemble::{Dataset, Splits};
 use super::{Comparison, Info, Panel, PaperRow, Unit};
+use crate::cost::Cost;
+use crate::data::table::Table;
+use crate::device::Target;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
+#[cfg(feature = "engine")]
+use crate::train::Session;
+#[cfg(feature = "engine")]
+use burn::tensor::Device;
 
 mod cost;
 #[cfg(feature = "engine")]
@@ -340,6 +347,79 @@ impl DropoutSpec {
     /// The label of the dropout runs, e.g. `dropout-0.5`.
     pub fn dropout_label(&self) -> String {
         format!("dropout-{}", self.hidden_dropout)
+    }
+}
+
+impl super::Declaration for DropoutSpec {
+    fn info() -> &'static Info {
+        &INFO
+    }
+
+    fn knobs() -> &'static [Knob] {
+        KNOBS
+    }
+
+    fn preset(preset: Preset) -> Self {
+        DropoutSpec::preset(preset)
+    }
+
+    fn comparison() -> Option<&'static Comparison> {
+        Some(&COMPARISON)
+    }
+
+    /// Before v3 every seed trained on one shared split.
+    fn as_of(&mut self, _preset: Preset, version: u32) {
+        if version < 3 {
+            self.splits = Splits::Shared;
+        }
+    }
+
+    fn validate_rules(&self) -> Result<(), SpecError> {
+        DropoutSpec::validate_rules(self)
+    }
+
+    fn total_steps(&self) -> usize {
+        self.steps
+    }
+
+    fn cost(&self, _target: Target) -> Cost {
+        DropoutSpec::cost(self)
+    }
+
+    fn panels(&self) -> &'static [Panel] {
+        PANELS
+    }
+
+    fn comparison_here(&self) -> Option<&'static Comparison> {
+        Some(&COMPARISON)
+    }
+
+    fn note(&self) -> Option<&'static str> {
+        Some(DropoutSpec::note(self))
+    }
+
+    fn on_own_data(&self) -> bool {
+        self.dataset == Dataset::Local
+    }
+
+    /// The training set fits beside the quarter of the file held out to test.
+    fn fit_to(&mut self, table: &Table) -> Result<(), SpecError> {
+        self.dataset = Dataset::Local;
+        self.n_train = self
+            .n_train
+            .min(crate::data::table::train_rows(table.rows()));
+        Ok(())
+    }
+
+    #[cfg(feature = "engine")]
+    fn start(
+        &self,
+        device: &Device,
+        _runs: Option<&[usize]>,
+        _threads: usize,
+        local: Option<&Table>,
+    ) -> Result<Box<dyn Session>, SpecError> {
+        Ok(Box::new(DropoutSession::new(self.clone(), local, device)?))
     }
 }
 

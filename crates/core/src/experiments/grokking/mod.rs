@@ -10,11 +10,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Comparison, Info, Panel, PaperRow, Unit};
+use crate::cost::Cost;
 use crate::data::modular::{self, Op};
+#[cfg(feature = "engine")]
+use crate::data::table::Table;
+use crate::device::Target;
 use crate::report::{Report, RunReport};
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 use crate::train::OptimizerKind;
+#[cfg(feature = "engine")]
+use crate::train::Session;
 use crate::train::grokfast::Filter;
+#[cfg(feature = "engine")]
+use burn::tensor::Device;
 
 mod cost;
 #[cfg(feature = "engine")]
@@ -444,131 +452,111 @@ impl GrokkingSpec {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rules_name_the_bad_field() {
-        let ci = GrokkingSpec::preset(Preset::Ci);
-        let not_prime = GrokkingSpec {
-            p: 91,
-            ..ci.clone()
-        };
-        assert!(
-            not_prime
-                .validate_rules()
-                .expect_err("91 = 7 x 13")
-                .to_string()
-                .contains("p=91 is not prime")
-        );
-        let heads = GrokkingSpec {
-            d_model: 30,
-            heads: 4,
-            ..ci.clone()
-        };
-        assert!(
-            heads
-                .validate_rules()
-                .expect_err("30 % 4")
-                .to_string()
-                .contains("d_model=30 is not a multiple of heads=4")
-        );
-        assert!(ci.validate_rules().is_ok());
+impl super::Declaration for GrokkingSpec {
+    fn info() -> &'static Info {
+        &INFO
     }
 
-    #[test]
-    fn verdicts_group_steps_by_thousands_and_leave_decimals() {
-        assert_eq!(
-            verdicts::thousands("at step 12500, within 1000000 steps: 4.7× (0.0001, 0.003). 950."),
-            "at step 12,500, within 1,000,000 steps: 4.7× (0.0001, 0.003). 950."
-        );
+    fn knobs() -> &'static [Knob] {
+        KNOBS
     }
 
-    #[test]
-    fn verdicts_say_how_much_of_the_gain_is_the_filter() {
-        use crate::report::RunReport;
-        use crate::train::Series;
-        let run = |label: &str, val95: Option<usize>| {
-            let mut series = Series::default();
-            series.push(0, &[("val_acc", 0.0)]);
-            series.push(3000, &[("val_acc", 0.5)]);
-            let mut summary = serde_json::Map::new();
-            summary.insert(
-                "steps_to_val_acc_95".into(),
-                val95.map(Value::from).unwrap_or(Value::Null),
-            );
-            RunReport::new(label, &series, summary)
-        };
-        let spec = GrokkingSpec::preset(Preset::Ci);
-        let runs = vec![
-            run("baseline", Some(5900)),
-            run("grokfast-ema", Some(1250)),
-            run("wd-only-ema", None),
-            run("grokfast-ma", Some(5900)),
-            run("wd-only-ma", Some(2950)),
-        ];
-        let report = Report::new("grokking", &spec, "step", runs);
-        let verdicts = filter_verdicts(&report);
-        assert_eq!(verdicts.len(), 2, "{verdicts:?}");
-        assert!(
-            verdicts[0].contains("did not within 3,000 steps"),
-            "{}",
-            verdicts[0]
-        );
-        assert!(
-            verdicts[0].contains("more than 2.4× sooner"),
-            "{}",
-            verdicts[0]
-        );
-        assert!(verdicts[0].contains("that is 4.7×"), "{}", verdicts[0]);
-        assert!(
-            verdicts[1].contains("the weight decay does it, not the filter"),
-            "{}",
-            verdicts[1]
-        );
-        // With a sweep, the best unfiltered run is named, whichever it is.
-        let mut swept = report.clone();
-        let mut wd3 = run("wd-3e-3", Some(2000));
-        wd3.summary
-            .insert("weight_decay".into(), Value::from(0.003));
-        swept.runs.push(wd3);
-        swept.runs.push(run("wd-1e-3", None));
-        let verdicts = filter_verdicts(&swept);
-        assert!(
-            verdicts[0].contains("(0.003) took until step 2,000")
-                && verdicts[0].contains("the filter is 1.6× sooner"),
-            "{}",
-            verdicts[0]
-        );
-        assert!(
-            verdicts[1].contains("a tuned weight decay does as well as the filter"),
-            "{}",
-            verdicts[1]
-        );
-        // Without controls the sentence says what the weight decay may contribute.
-        let mut all = report.clone();
-        all.runs.retain(|r| !r.label.starts_with("wd-only"));
-        let verdicts = filter_verdicts(&all);
-        assert_eq!(verdicts.len(), 2, "{verdicts:?}");
-        assert!(
-            verdicts[0].starts_with(
-                "Grokfast-EMA reached 95% validation accuracy at step 1,250, the baseline at step \
-                 5,900: 4.7× sooner. But it also trains with 200× the baseline's weight decay \
-                 (0.02 against 0.0001)"
-            ) && verdicts[0].contains("cannot tell the filter's share from the weight decay's"),
-            "{}",
-            verdicts[0]
-        );
-        assert!(verdicts[1].contains("no sooner"), "{}", verdicts[1]);
-        // A filter at the baseline's weight decay: the gain is the filter's.
-        let mut same = all.clone();
-        same.spec
-            .insert("ema_weight_decay".into(), Value::from(0.0001));
-        assert!(
-            filter_verdicts(&same)[0].ends_with("the gain is the filter's."),
-            "{:?}",
-            filter_verdicts(&same)
-        );
+    fn preset(preset: Preset) -> Self {
+        GrokkingSpec::preset(preset)
+    }
+
+    fn comparison() -> Option<&'static Comparison> {
+        Some(&COMPARISON)
+    }
+
+    /// `compare=fractions`: steps to generalise by training fraction, one run a filter.
+    fn derive(report: &mut Report) {
+        if report.spec.get("compare").and_then(Value::as_str) == Some("fractions") {
+            report.runs.retain(|r| !r.label.ends_with(" by fraction"));
+            let derived = fraction_runs(report);
+            report.runs.extend(derived);
+        }
+    }
+
+    /// How much of each filter's speed-up is the filter (against its weight-decay control).
+    fn notes(report: &Report) -> Vec<String> {
+        filter_verdicts(report)
+    }
+
+    /// v1 trained one seed a run; before v3 every preset kept y = 0 and started attention
+    /// uniform, and the quick and ci presets averaged Grokfast-MA over 50 steps.
+    fn as_of(&mut self, preset: Preset, version: u32) {
+        if version < 3 {
+            if version < 2 {
+                self.seeds = 1;
+            }
+            self.zero_operand = ZeroOperand::Keep;
+            self.attention_init = AttentionInit::Uniform;
+            if preset != Preset::Paper {
+                self.ma_window = 50;
+            }
+        }
+    }
+
+    fn validate_rules(&self) -> Result<(), SpecError> {
+        GrokkingSpec::validate_rules(self)
+    }
+
+    fn total_steps(&self) -> usize {
+        self.steps
+    }
+
+    fn cost(&self, _target: Target) -> Cost {
+        GrokkingSpec::cost(self)
+    }
+
+    fn cost_of_runs(&self, _target: Target, runs: &[usize]) -> Cost {
+        self.cost_of(&self.shape(Some(runs)))
+    }
+
+    fn panels(&self) -> &'static [Panel] {
+        if self.compare == Compare::Fractions {
+            FRACTION_PANELS
+        } else {
+            PANELS
+        }
+    }
+
+    fn comparison_here(&self) -> Option<&'static Comparison> {
+        Some(&COMPARISON)
+    }
+
+    fn note(&self) -> Option<&'static str> {
+        GrokkingSpec::note(self)
+    }
+
+    fn uses(&self, key: &str) -> bool {
+        GrokkingSpec::uses(self, key)
+    }
+
+    /// Every run has its own model (from the same init seed), optimizer, filter and batch
+    /// order; nothing is shared but the data.
+    fn independent_runs(&self) -> usize {
+        self.runs().len()
+    }
+
+    fn step_threads(&self, target: Target) -> usize {
+        GrokkingSpec::step_threads(self, target)
+    }
+
+    #[cfg(feature = "engine")]
+    fn start(
+        &self,
+        device: &Device,
+        runs: Option<&[usize]>,
+        threads: usize,
+        _local: Option<&Table>,
+    ) -> Result<Box<dyn Session>, SpecError> {
+        Ok(Box::new(
+            GrokkingSession::new(self.clone(), runs, device).with_threads(threads),
+        ))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,11 +3,18 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Info, Panel};
+use crate::cost::Cost;
 use crate::data::table::Limits;
+use crate::data::table::Table;
 use crate::data::toy2d::Source;
+use crate::device::Target;
 use crate::models::mlp::Activation;
 use crate::spec::{Knob, KnobKind, Preset, SpecError};
 use crate::train::OptimizerKind;
+#[cfg(feature = "engine")]
+use crate::train::Session;
+#[cfg(feature = "engine")]
+use burn::tensor::Device;
 
 mod cost;
 #[cfg(feature = "engine")]
@@ -302,5 +309,61 @@ impl Toy2dSpec {
 
     pub(crate) fn validate_rules(&self) -> Result<(), SpecError> {
         crate::spec::evaluates(self.eval_every, self.steps, "steps")
+    }
+}
+
+impl super::Declaration for Toy2dSpec {
+    fn info() -> &'static Info {
+        &INFO
+    }
+
+    fn knobs() -> &'static [Knob] {
+        KNOBS
+    }
+
+    fn preset(preset: Preset) -> Self {
+        Toy2dSpec::preset(preset)
+    }
+
+    fn validate_rules(&self) -> Result<(), SpecError> {
+        Toy2dSpec::validate_rules(self)
+    }
+
+    fn total_steps(&self) -> usize {
+        self.steps
+    }
+
+    fn cost(&self, _target: Target) -> Cost {
+        Toy2dSpec::cost(self)
+    }
+
+    fn panels(&self) -> &'static [Panel] {
+        PANELS
+    }
+
+    fn draws_surface(&self) -> bool {
+        true
+    }
+
+    fn on_own_data(&self) -> bool {
+        self.dataset == Source::Local
+    }
+
+    /// Every row of the file is a point.
+    fn fit_to(&mut self, table: &Table) -> Result<(), SpecError> {
+        self.dataset = Source::Local;
+        self.points = table.rows();
+        Ok(())
+    }
+
+    #[cfg(feature = "engine")]
+    fn start(
+        &self,
+        device: &Device,
+        _runs: Option<&[usize]>,
+        _threads: usize,
+        local: Option<&Table>,
+    ) -> Result<Box<dyn Session>, SpecError> {
+        Ok(Box::new(Toy2dSession::start(self.clone(), local, device)?))
     }
 }

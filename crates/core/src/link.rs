@@ -5,10 +5,8 @@
 //! every valid pair and lists what it ignored. The CLI uses [`decode_strict`]: it runs nothing
 //! it had to repair, so any unknown key, bad value, or newer schema version is an error.
 
-use super::{AnySpec, Preset, SpecError};
-use crate::experiments::Experiment;
-use crate::experiments::ensemble::Splits;
-use crate::experiments::grokking::{AttentionInit, ZeroOperand};
+use crate::experiments::{AnySpec, Experiment};
+use crate::spec::{Preset, SpecError, clip};
 
 /// The link schema this build writes and reads. Bump when a key or a preset changes meaning,
 /// and teach [`preset_as_of`] what the old version meant.
@@ -31,22 +29,7 @@ pub const LINK_VERSION: u32 = 3;
 /// written, so an old link still decodes to the spec it encoded.
 pub fn preset_as_of(experiment: Experiment, preset: Preset, version: u32) -> AnySpec {
     let mut spec = experiment.preset(preset);
-    match &mut spec {
-        AnySpec::Grokking(s) if version < 3 => {
-            if version < 2 {
-                s.seeds = 1;
-            }
-            s.zero_operand = ZeroOperand::Keep;
-            s.attention_init = AttentionInit::Uniform;
-            if preset != Preset::Paper {
-                s.ma_window = 50;
-            }
-        }
-        AnySpec::DoubleDescent(s) if version < 3 => s.draws = 1,
-        AnySpec::Dropout(s) if version < 3 => s.splits = Splits::Shared,
-        AnySpec::Augmentation(s) if version < 3 => s.splits = Splits::Shared,
-        _ => {}
-    }
+    spec.declared_mut().as_of(preset, version);
     spec
 }
 
@@ -213,7 +196,7 @@ pub fn decode_lenient(link: &str) -> PageLink {
         for (key, _, times) in knobs.iter().filter(|(_, _, times)| *times > 1) {
             problems.push(format!(
                 "{} is given {times} times; using the last value",
-                super::clip(key)
+                clip(key)
             ));
         }
         for err in spec.apply_leniently(knobs.iter().map(|(k, v, _)| (*k, *v))) {

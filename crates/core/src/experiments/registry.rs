@@ -1,0 +1,124 @@
+//! The registry: every experiment Overfit Lab ships, one line each (its name and its spec
+//! type, which implements [`Declaration`]). The lines make [`Experiment`] and [`AnySpec`]; all
+//! that differs between experiments is read through the declaration, so adding one is its
+//! module and a line here.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{Comparison, Declaration, Info};
+use crate::report::Report;
+use crate::spec::{Knob, Preset};
+
+macro_rules! registry {
+    ($($(#[$doc:meta])* $name:ident($spec:ty),)+) => {
+        /// Every experiment Overfit Lab ships, in the order the CLI and the home page list
+        /// them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Experiment {
+            $($(#[$doc])* $name,)+
+        }
+
+        /// A spec of any registered experiment: serialised as its own flat object (the keys
+        /// of its knobs).
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum AnySpec {
+            $($name($spec),)+
+        }
+
+        impl Experiment {
+            pub const ALL: &'static [Experiment] = &[$(Experiment::$name,)+];
+
+            pub fn info(self) -> &'static Info {
+                match self {
+                    $(Experiment::$name => <$spec as Declaration>::info(),)+
+                }
+            }
+
+            pub fn knobs(self) -> &'static [Knob] {
+                match self {
+                    $(Experiment::$name => <$spec as Declaration>::knobs(),)+
+                }
+            }
+
+            pub fn preset(self, preset: Preset) -> AnySpec {
+                match self {
+                    $(Experiment::$name => AnySpec::$name(<$spec as Declaration>::preset(preset)),)+
+                }
+            }
+
+            /// The paper's numbers to show beside the user's, where the experiment has them.
+            pub fn comparison(self) -> Option<&'static Comparison> {
+                match self {
+                    $(Experiment::$name => <$spec as Declaration>::comparison(),)+
+                }
+            }
+
+            /// Adds what a report's runs say together, once every run is in it (see
+            /// [`Declaration::derive`]).
+            pub fn derive(self, report: &mut Report) {
+                match self {
+                    $(Experiment::$name => <$spec as Declaration>::derive(report),)+
+                }
+            }
+
+            /// What a finished report says beyond each run's verdict (see
+            /// [`Declaration::notes`]).
+            pub fn notes(self, report: &Report) -> Vec<String> {
+                match self {
+                    $(Experiment::$name => <$spec as Declaration>::notes(report),)+
+                }
+            }
+
+            /// The spec whose fields are `map`'s (every knob present, as
+            /// [`AnySpec::to_json`] writes them).
+            pub(crate) fn spec_from_json(
+                self,
+                map: Map<String, Value>,
+            ) -> Result<AnySpec, serde_json::Error> {
+                let value = Value::Object(map);
+                Ok(match self {
+                    $(Experiment::$name => AnySpec::$name(serde_json::from_value(value)?),)+
+                })
+            }
+        }
+
+        impl AnySpec {
+            pub fn experiment(&self) -> Experiment {
+                match self {
+                    $(AnySpec::$name(_) => Experiment::$name,)+
+                }
+            }
+
+            /// The spec's own declaration.
+            pub fn declared(&self) -> &dyn Declaration {
+                match self {
+                    $(AnySpec::$name(s) => s,)+
+                }
+            }
+
+            pub(crate) fn declared_mut(&mut self) -> &mut dyn Declaration {
+                match self {
+                    $(AnySpec::$name(s) => s,)+
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    /// Grokking, and Grokfast's speed-up of it (Power et al.; Lee et al.).
+    Grokking(super::grokking::GrokkingSpec),
+    /// Double descent of test error in model size and samples (Belkin et al.; Nakkiran et al.).
+    DoubleDescent(super::double_descent::DoubleDescentSpec),
+    /// Benign overfitting of noisy labels (Bartlett et al.; Xu et al.).
+    BenignOverfitting(super::benign::BenignSpec),
+    /// Dropout against overfitting (Hinton et al.; Srivastava et al.).
+    Dropout(super::dropout::DropoutSpec),
+    /// Data augmentation against overfitting (Simard, Steinkraus & Platt).
+    Augmentation(super::augmentation::AugmentationSpec),
+    /// A small network on a 2-D data set, its decision surface drawn live (TensorFlow
+    /// Playground).
+    Toy2d(super::toy2d::Toy2dSpec),
+}

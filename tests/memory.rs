@@ -143,6 +143,12 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
             "double-descent",
             &["mode=width", "epochs=2", "eval_every=1"],
         ),
+        ("intrinsic-dimension", &["steps=10", "eval_every=5"]),
+        // Projections (a column and a value per entry) outweigh the network.
+        (
+            "intrinsic-dimension",
+            &["width=256", "nonzeros=16", "steps=4", "eval_every=2"],
+        ),
         // Long runs evaluated at every step: what they record, not what they train, is most
         // of their memory.
         (
@@ -166,6 +172,14 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
             &["n_train=100", "width=16", "steps=2000", "eval_every=1"],
         ),
     ];
+    // Every experiment is priced somewhere in the spread.
+    for e in Experiment::ALL {
+        assert!(
+            cases.iter().any(|(id, _)| *id == e.id()),
+            "no memory case for {}",
+            e.id()
+        );
+    }
     // Each case is measured in a fresh process (this test binary run again for that case
     // alone): caches and pools a previous run left behind, freed during the next, would
     // otherwise hide part of its peak.

@@ -223,6 +223,21 @@ await check('a tiny dropout run (two seeds, two widths) trains on WebGPU, with e
   if (!/^dropout-0.5: (dropout helps|within the noise|dropout hurts here|no difference)\. Dropout/.test(verdict)) throw new Error(`verdict: ${verdict}`);
   console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · ${verdict.slice(0, 60)}…`);
 }));
+await check('a tiny intrinsic-dimension sweep trains its subspaces and the direct network as one batch on WebGPU, with d_int90 in words', () => withPage(gpuBrowser, 'intrinsic-webgpu', false, async (page) => {
+  await page.goto(`${base}?exp=intrinsic-dimension&n_train=200&width=16&d_min=10&d_max=400&dims=4&steps=60&eval_every=30&autorun=1&${webgpu}`);
+  await waitDone(page);
+  const badge = await page.locator('#backend').textContent();
+  if (!badge.startsWith('WebGPU')) throw new Error(`expected a WebGPU badge, got "${badge}"`);
+  const panels = await page.locator('.chart-box svg').count();
+  // Accuracy and loss by d: training and test curves of the subspaces and the direct network's level lines.
+  const lines = await page.locator('.chart-box polyline').count();
+  if (panels !== 2 || lines !== 8) throw new Error(`expected 2 charts and 8 curves, got ${panels} / ${lines}`);
+  const rows = await page.locator('#comparison tbody tr').count();
+  if (rows !== 1) throw new Error(`expected the paper's d_int90 beside yours, found ${rows} rows`);
+  const verdict = await page.locator('.verdict[data-run="subspace"]').textContent();
+  if (!/^subspace: (d_int90 ≈ [\d,]+, [\d.]+% of the 1,482 parameters|d_int90 is at most 10|no subspace up to d = 400 reaches 90% yet)\. /.test(verdict)) throw new Error(`verdict: ${verdict}`);
+  console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · ${verdict.slice(0, 70)}…`);
+}));
 // The paper preset (about 3.9e14 operations: a day on a CPU tab) must never autorun where the
 // worker trains on the CPU, whatever the page itself sees.
 const paperLink = '?exp=grokking&preset=paper&autorun=1';

@@ -11,6 +11,7 @@ mod benign;
 mod double_descent;
 mod ensemble;
 mod grokking;
+mod intrinsic_dimension;
 mod toy2d;
 
 /// Runs `spec` as `overfit run` does, and checks that every series column and summary key of

@@ -10,6 +10,7 @@ pub mod double_descent;
 pub mod dropout;
 pub mod ensemble;
 pub mod grokking;
+pub mod intrinsic_dimension;
 #[cfg(feature = "engine")]
 mod start;
 pub mod terms;

@@ -121,4 +121,6 @@ registry! {
     /// A small network on a 2-D data set, its decision surface drawn live (TensorFlow
     /// Playground).
     Toy2d(super::toy2d::Toy2dSpec),
+    /// Training in random subspaces of a network's parameters (Li, Farkhoor, Liu & Yosinski).
+    IntrinsicDimension(super::intrinsic_dimension::IntrinsicDimensionSpec),
 }

@@ -77,6 +77,7 @@ const WORDS: &[(&str, &str, Unit)] = &[
     ("features", "random features", Count),
     ("strength", "augmentation strength", Number),
     ("ratio", "features per training example", Number),
+    ("d", "subspace dimension d", Count),
     // Accuracy, loss and error.
     ("train_acc", "training accuracy", Percent),
     ("val_acc", "validation accuracy", Percent),
@@ -265,6 +266,22 @@ const WORDS: &[(&str, &str, Unit)] = &[
     ("n_over_R_k", "training examples per R_k", Number),
     ("source", "source", Text),
     ("mode", "mode", Text),
+    (
+        "d_int90",
+        "intrinsic dimension d_int90 (the smallest d at 90% of the direct network)",
+        Count,
+    ),
+    (
+        "d_int90_share",
+        "share of the parameters d_int90 is",
+        Percent,
+    ),
+    ("direct_test_acc", "test accuracy trained directly", Percent),
+    (
+        "threshold_acc",
+        "90% of the direct network's test accuracy",
+        Percent,
+    ),
     ("verdict", "verdict", Text),
     ("why", "why", Text),
 ];

@@ -16,4 +16,6 @@ pub mod mlp_bank;
 pub mod mlp_stack;
 pub mod random_features;
 #[cfg(feature = "engine")]
+pub mod subspace;
+#[cfg(feature = "engine")]
 pub mod transformer;

@@ -1,0 +1,286 @@
+//! `intrinsic-dimension`: a network trained only inside a random d-dimensional subspace of
+//! its parameters (θ = θ₀ + P·z, only z trains), for d on a log grid, beside the same network
+//! trained directly. d_int90, the smallest d that reaches 90% of the direct network's test
+//! accuracy, measures the problem more than the network (Li et al. 2018).
+//!
+//! Here: the spec, its grid and d_int90. `page` holds the story, knobs, charts and the paper's
+//! number; `cost` the price; `session` the training (engine only), on the subspace model of
+//! `crate::models::subspace`.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Comparison, Info, Panel};
+use crate::cost::Cost;
+#[cfg(feature = "engine")]
+use crate::data::table::Table;
+use crate::device::Target;
+use crate::experiments::ensemble::{CLASSES, Dataset};
+use crate::spec::{Knob, Preset, SpecError};
+#[cfg(feature = "engine")]
+use crate::train::Session;
+#[cfg(feature = "engine")]
+use burn::tensor::Device;
+
+mod cost;
+mod page;
+#[cfg(feature = "engine")]
+mod session;
+
+pub use page::{COMPARISON, INFO, KNOBS, PANELS};
+#[cfg(feature = "engine")]
+pub use session::IntrinsicDimensionSession;
+
+/// The data the networks learn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The UCI 8×8 digits.
+    #[default]
+    Digits,
+    /// MNIST-1D, generated from the data seed.
+    Mnist1d,
+}
+
+impl Source {
+    pub const NAMES: &'static [&'static str] = &["digits", "mnist1d"];
+
+    /// The same data as the ensemble experiments load it.
+    pub fn dataset(self) -> Dataset {
+        match self {
+            Source::Digits => Dataset::Digits,
+            Source::Mnist1d => Dataset::Mnist1d,
+        }
+    }
+}
+
+/// Everything that defines an `intrinsic-dimension` run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntrinsicDimensionSpec {
+    pub dataset: Source,
+    pub n_train: usize,
+    pub width: usize,
+    pub depth: usize,
+    /// The grid of subspace dimensions: `dims` values from `d_min` to `d_max`, evenly spaced
+    /// on a log scale.
+    pub d_min: usize,
+    pub d_max: usize,
+    pub dims: usize,
+    /// Nonzeros per row of each projection.
+    pub nonzeros: usize,
+    pub lr: f64,
+    pub batch: usize,
+    pub steps: usize,
+    pub eval_every: usize,
+    pub data_seed: u64,
+    pub init_seed: u64,
+    pub projection_seed: u64,
+    pub order_seed: u64,
+}
+
+impl Default for IntrinsicDimensionSpec {
+    fn default() -> Self {
+        Self::preset(Preset::Quick)
+    }
+}
+
+impl IntrinsicDimensionSpec {
+    pub fn preset(preset: Preset) -> Self {
+        let quick = Self {
+            dataset: Source::Digits,
+            n_train: 1000,
+            width: 64,
+            depth: 2,
+            d_min: 10,
+            d_max: 1000,
+            dims: 11,
+            nonzeros: 4,
+            lr: 0.01,
+            batch: 128,
+            steps: 1500,
+            eval_every: 100,
+            data_seed: 1,
+            init_seed: 1,
+            projection_seed: 1,
+            order_seed: 1,
+        };
+        match preset {
+            Preset::Quick => quick,
+            Preset::Ci => Self {
+                steps: 1000,
+                ..quick
+            },
+            // The paper's fully connected network, two hidden layers of 200, on the data sets
+            // a browser holds (the paper's MNIST has 784 inputs, 199,210 parameters).
+            Preset::Paper => Self {
+                width: 200,
+                d_min: 10,
+                d_max: 5000,
+                dims: 19,
+                n_train: 1297,
+                steps: 4000,
+                eval_every: 200,
+                ..quick
+            },
+        }
+    }
+
+    /// Parameters of the network (D): the most a subspace can have.
+    pub fn parameters(&self) -> usize {
+        let w = self.width;
+        let d_in = self.dataset.dataset().dim();
+        d_in * w + w + (self.depth - 1) * (w * w + w) + w * CLASSES + CLASSES
+    }
+
+    /// The subspace dimensions trained, smallest first: `dims` values evenly spaced on a log
+    /// scale from `d_min` to `d_max`, rounded, without repeats.
+    pub fn grid(&self) -> Vec<usize> {
+        let (lo, hi) = (self.d_min as f64, self.d_max as f64);
+        let n = self.dims.max(2);
+        let mut out: Vec<usize> = (0..n)
+            .map(|k| (lo * (hi / lo).powf(k as f64 / (n - 1) as f64)).round() as usize)
+            .collect();
+        out.dedup();
+        out
+    }
+
+    pub(crate) fn validate_rules(&self) -> Result<(), SpecError> {
+        crate::spec::evaluates(self.eval_every, self.steps, "steps")?;
+        self.dataset.dataset().check("n_train", self.n_train)?;
+        if self.d_min >= self.d_max {
+            return Err(SpecError::Inconsistent(format!(
+                "d_min={} is not below d_max={}",
+                self.d_min, self.d_max
+            )));
+        }
+        let parameters = self.parameters();
+        if self.d_max > parameters {
+            return Err(SpecError::Inconsistent(format!(
+                "d_max={} is more than the network's {parameters} parameters (a subspace of \
+                 them has at most that many dimensions)",
+                self.d_max
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Where the subspace accuracies first reach `threshold`: the smallest d on the grid whose
+/// accuracy does, interpolated on log d from the grid point before it (accuracies rise with d,
+/// roughly linearly in log d). `None` when no d reaches it; the first d when it already does.
+pub fn crossing(grid: &[usize], accuracy: &[f64], threshold: f64) -> Option<f64> {
+    let first = accuracy.iter().position(|a| *a >= threshold)?;
+    if first == 0 {
+        return Some(grid[0] as f64);
+    }
+    let (d0, d1) = ((grid[first - 1] as f64).ln(), (grid[first] as f64).ln());
+    let (a0, a1) = (accuracy[first - 1], accuracy[first]);
+    let t = ((threshold - a0) / (a1 - a0)).clamp(0.0, 1.0);
+    Some((d0 + t * (d1 - d0)).exp())
+}
+
+/// The share of the direct network's accuracy that defines d_int90.
+pub const SHARE: f64 = 0.9;
+
+impl super::Declaration for IntrinsicDimensionSpec {
+    fn info() -> &'static Info {
+        &INFO
+    }
+
+    fn knobs() -> &'static [Knob] {
+        KNOBS
+    }
+
+    fn preset(preset: Preset) -> Self {
+        IntrinsicDimensionSpec::preset(preset)
+    }
+
+    fn comparison() -> Option<&'static Comparison> {
+        Some(&COMPARISON)
+    }
+
+    fn validate_rules(&self) -> Result<(), SpecError> {
+        IntrinsicDimensionSpec::validate_rules(self)
+    }
+
+    fn total_steps(&self) -> usize {
+        self.steps
+    }
+
+    fn cost(&self, _target: Target) -> Cost {
+        IntrinsicDimensionSpec::cost(self)
+    }
+
+    fn panels(&self) -> &'static [Panel] {
+        PANELS
+    }
+
+    fn comparison_here(&self) -> Option<&'static Comparison> {
+        Some(&COMPARISON)
+    }
+
+    #[cfg(feature = "engine")]
+    fn start(
+        &self,
+        device: &Device,
+        _runs: Option<&[usize]>,
+        _threads: usize,
+        _local: Option<&Table>,
+    ) -> Result<Box<dyn Session>, SpecError> {
+        Ok(Box::new(IntrinsicDimensionSession::new(
+            self.clone(),
+            device,
+        )?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grid_is_log_spaced_and_the_crossing_interpolates_on_log_d() {
+        let spec = IntrinsicDimensionSpec::preset(Preset::Quick);
+        let grid = spec.grid();
+        assert_eq!(grid.first(), Some(&10));
+        assert_eq!(grid.last(), Some(&1000));
+        assert_eq!(grid.len(), 11);
+        assert_eq!(grid[5], 100);
+        let grid = [10, 100, 1000];
+        // Halfway in accuracy between 10 and 100: √(10·100).
+        let d = crossing(&grid, &[0.2, 0.6, 0.9], 0.4).expect("crosses");
+        assert!((d - 1000f64.sqrt()).abs() < 1e-9, "{d}");
+        assert_eq!(crossing(&grid, &[0.5, 0.6, 0.9], 0.4), Some(10.0));
+        assert_eq!(crossing(&grid, &[0.1, 0.2, 0.3], 0.4), None);
+    }
+
+    #[test]
+    fn presets_validate_and_a_subspace_cannot_outgrow_the_network() {
+        for p in Preset::ALL {
+            IntrinsicDimensionSpec::preset(p)
+                .validate_rules()
+                .unwrap_or_else(|e| panic!("{}: {e}", p.name()));
+        }
+        let quick = IntrinsicDimensionSpec::preset(Preset::Quick);
+        assert_eq!(
+            quick.parameters(),
+            64 * 64 + 64 + 64 * 64 + 64 + 64 * 10 + 10
+        );
+        let too_big = IntrinsicDimensionSpec {
+            width: 8,
+            depth: 1,
+            ..quick.clone()
+        };
+        let err = too_big.validate_rules().expect_err("d_max > D").to_string();
+        assert!(
+            err.contains("more than the network's 610 parameters"),
+            "{err}"
+        );
+        let upside_down = IntrinsicDimensionSpec {
+            d_min: 1000,
+            d_max: 10,
+            ..quick
+        };
+        assert!(upside_down.validate_rules().is_err());
+    }
+}

@@ -1,0 +1,316 @@
+//! Training every subspace and the direct network as one module (engine only).
+
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
+use serde_json::{Map, Value};
+
+use super::{INFO, IntrinsicDimensionSpec, SHARE, crossing};
+use crate::experiments::ensemble::Pool;
+use crate::experiments::terms::{Unit, format_value};
+use crate::models::subspace::{Coordinates, Projection, Subspaces, layers};
+use crate::report::{Report, RunReport, json_number};
+use crate::rng::Stream;
+use crate::spec::SpecError;
+use crate::train::{
+    BatchOrder, OptimizerKind, RunError, Schedule, Stepper, build_optimizer,
+    weighted_loss_and_correct,
+};
+
+/// One evaluation of one member.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Measure {
+    train_acc: f64,
+    test_acc: f64,
+    train_loss: f64,
+    test_loss: f64,
+}
+
+/// A set of examples on the device, with what an evaluation of every member needs.
+struct Examples {
+    x: Tensor<2>,
+    y: Tensor<1, Int>,
+    /// The labels once per member, `[members, n, 1]`.
+    targets: Tensor<3, Int>,
+    /// 1/n for every member and example, `[members, n]`.
+    weights: Tensor<2>,
+}
+
+impl Examples {
+    fn new(pool: &Pool, rows: &[usize], members: usize, device: &Device) -> Self {
+        let n = rows.len();
+        let x: Vec<f32> = rows.iter().flat_map(|&i| pool.row(i).to_vec()).collect();
+        let y: Vec<i64> = rows.iter().map(|&i| i64::from(pool.y[i])).collect();
+        let y = Tensor::<1, Int>::from_data(TensorData::new(y, [n]), device);
+        Self {
+            x: Tensor::from_data(TensorData::new(x, [n, pool.dim]), device),
+            targets: y.clone().reshape([1, n, 1]).repeat_dim(0, members),
+            y,
+            weights: Tensor::ones([members, n], device) / n as f64,
+        }
+    }
+}
+
+/// An intrinsic-dimension run in progress: one member per subspace dimension of the grid, and
+/// the network trained directly, last.
+pub struct IntrinsicDimensionSession {
+    spec: IntrinsicDimensionSpec,
+    device: Device,
+    grid: Vec<usize>,
+    subspaces: Subspaces,
+    coordinates: Coordinates,
+    optim: ModuleOptimizer,
+    order: BatchOrder,
+    train: Examples,
+    test: Examples,
+    schedule: Schedule,
+    /// The latest evaluation of every member.
+    latest: Vec<Measure>,
+}
+
+impl IntrinsicDimensionSession {
+    pub fn new(spec: IntrinsicDimensionSpec, device: &Device) -> Result<Self, SpecError> {
+        let device = device.clone().autodiff();
+        let pool = Pool::new(spec.dataset.dataset(), spec.data_seed, None)?;
+        pool.check("n_train", spec.n_train)?;
+        let (train_rows, test_rows) = pool.split(spec.n_train, spec.data_seed);
+        let layers = layers(pool.dim, spec.width, spec.depth, pool.classes);
+        let parameters = crate::models::subspace::parameter_count(&layers);
+        let grid = spec.grid();
+        // Each d's projection from its own stream: the same whatever else the grid holds.
+        let mut projections: Vec<Projection> = grid
+            .iter()
+            .map(|&d| {
+                let mut rng = Stream::new(spec.projection_seed, &format!("intrinsic/P/{d}"));
+                Projection::random(parameters, d, spec.nonzeros, &mut rng)
+            })
+            .collect();
+        projections.push(Projection::identity(parameters, spec.nonzeros));
+        let members = projections.len();
+        let (subspaces, coordinates) = Subspaces::new(
+            layers,
+            &projections,
+            &mut Stream::new(spec.init_seed, "intrinsic/init"),
+            &device,
+        );
+        drop(projections);
+        Ok(Self {
+            optim: build_optimizer(OptimizerKind::Adam, 0.0, (0.9, 0.999)),
+            order: BatchOrder::new(
+                spec.n_train,
+                spec.batch,
+                Stream::new(spec.order_seed, "intrinsic/order"),
+            ),
+            train: Examples::new(&pool, &train_rows, members, &device),
+            test: Examples::new(&pool, &test_rows, members, &device),
+            schedule: Schedule::new(spec.steps, spec.eval_every),
+            grid,
+            subspaces,
+            coordinates,
+            device,
+            spec,
+            latest: Vec::new(),
+        })
+    }
+
+    /// The network trained directly (the last member).
+    fn direct(&self) -> Option<Measure> {
+        self.latest.last().copied()
+    }
+
+    fn summary(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        let parameters = self.subspaces.parameter_count();
+        m.insert("steps".into(), Value::from(self.schedule.step()));
+        m.insert("parameters".into(), Value::from(parameters));
+        m.insert("n_train".into(), Value::from(self.spec.n_train));
+        let Some(direct) = self.direct() else {
+            return m;
+        };
+        let threshold = SHARE * direct.test_acc;
+        m.insert("direct_test_acc".into(), json_number(direct.test_acc));
+        m.insert("threshold_acc".into(), json_number(threshold));
+        let accuracy: Vec<f64> = self.latest[..self.grid.len()]
+            .iter()
+            .map(|x| x.test_acc)
+            .collect();
+        let found = crossing(&self.grid, &accuracy, threshold);
+        let count = |x: f64| format_value(x, Unit::Count);
+        let percent = |x: f64| format_value(x, Unit::Percent);
+        let (verdict, why) = match found {
+            Some(d) if d <= self.grid[0] as f64 => (
+                format!("d_int90 is at most {}", count(d)),
+                format!(
+                    "Even the smallest subspace, d = {}, reaches 90% of the direct network's \
+                     test accuracy ({} against {}): lower d_min to find where it falls short.",
+                    count(d),
+                    percent(accuracy[0]),
+                    percent(direct.test_acc)
+                ),
+            ),
+            Some(d) => {
+                let d = d.round();
+                let share = d / parameters as f64;
+                m.insert("d_int90".into(), json_number(d));
+                m.insert("d_int90_share".into(), json_number(share));
+                let above = accuracy.iter().position(|a| *a >= threshold).unwrap_or(0);
+                (
+                    format!(
+                        "d_int90 ≈ {}, {} of the {} parameters",
+                        count(d),
+                        percent(share),
+                        count(parameters as f64)
+                    ),
+                    format!(
+                        "Training only {} random directions reaches 90% of the test accuracy \
+                         the network reaches trained directly ({} of {}); the subspaces cross \
+                         it between d = {} and d = {}.",
+                        count(d),
+                        percent(threshold),
+                        percent(direct.test_acc),
+                        count(self.grid[above.saturating_sub(1)] as f64),
+                        count(self.grid[above] as f64)
+                    ),
+                )
+            }
+            None => (
+                format!(
+                    "no subspace up to d = {} reaches 90% yet",
+                    count(self.spec.d_max as f64)
+                ),
+                format!(
+                    "The best subspace reaches {} test accuracy against {} trained directly: \
+                     raise d_max or train longer.",
+                    percent(accuracy.iter().copied().fold(0.0, f64::max)),
+                    percent(direct.test_acc)
+                ),
+            ),
+        };
+        m.insert("verdict".into(), Value::from(verdict));
+        m.insert("why".into(), Value::from(why));
+        m
+    }
+}
+
+impl Stepper for IntrinsicDimensionSession {
+    fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn schedule_mut(&mut self) -> &mut Schedule {
+        &mut self.schedule
+    }
+
+    fn train_step(&mut self) {
+        let members = self.subspaces.members();
+        let idx = self.order.next_batch_tensor(&self.device);
+        let batch = idx.dims()[0];
+        let x = self.train.x.clone().select(0, idx.clone());
+        let targets = self
+            .train
+            .y
+            .clone()
+            .select(0, idx)
+            .reshape([1, batch, 1])
+            .repeat_dim(0, members);
+        let theta = self.subspaces.parameters(&self.coordinates);
+        let logits = self.subspaces.forward(&theta, x);
+        // Each member's mean cross-entropy, summed: every member's coordinates get the
+        // gradient of its own loss.
+        let loss = activation::log_softmax(logits, 2)
+            .gather(2, targets)
+            .sum()
+            .neg()
+            / batch as f64;
+        let grads = GradientsParams::from_grads(loss.backward(), &self.coordinates);
+        self.coordinates = self
+            .optim
+            .step(self.spec.lr, self.coordinates.clone(), grads);
+    }
+
+    fn evaluate(&mut self) -> Transaction {
+        let theta = self.subspaces.parameters(&self.coordinates).detach();
+        let mut transaction = Transaction::default();
+        for set in [&self.train, &self.test] {
+            let logits = self.subspaces.forward(&theta, set.x.clone());
+            let (loss, correct) =
+                weighted_loss_and_correct(logits, set.targets.clone(), set.weights.clone());
+            transaction = transaction.register(loss).register(correct);
+        }
+        transaction
+    }
+
+    fn record(&mut self, step: usize, data: Vec<TensorData>) -> Result<(), RunError> {
+        let members = self.subspaces.members();
+        let values: Vec<Vec<f64>> = data.iter().map(|d| d.iter::<f64>().collect()).collect();
+        if values.len() != 4 || values.iter().any(|v| v.len() != members) {
+            return Err(RunError::Readback(format!(
+                "expected 4 tensors of {members} values"
+            )));
+        }
+        self.latest = (0..members)
+            .map(|m| Measure {
+                train_loss: values[0][m],
+                train_acc: values[1][m],
+                test_loss: values[2][m],
+                test_acc: values[3][m],
+            })
+            .collect();
+        for (m, measure) in self.latest.iter().enumerate() {
+            let what = match self.grid.get(m) {
+                Some(d) => format!("training loss at d = {d}"),
+                None => "training loss trained directly".to_string(),
+            };
+            RunError::unless_finite(step, &what, measure.train_loss)?;
+        }
+        Ok(())
+    }
+
+    fn report(&self) -> Report {
+        let numbers = |f: fn(&Measure) -> f64| {
+            Value::from(
+                self.latest[..self.latest.len().min(self.grid.len())]
+                    .iter()
+                    .map(|x| json_number(f(x)))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let mut series = Map::new();
+        let shown = self.grid.len().min(self.latest.len());
+        series.insert("d".into(), Value::from(self.grid[..shown].to_vec()));
+        series.insert("train_acc".into(), numbers(|x| x.train_acc));
+        series.insert("test_acc".into(), numbers(|x| x.test_acc));
+        series.insert("train_loss".into(), numbers(|x| x.train_loss));
+        series.insert("test_loss".into(), numbers(|x| x.test_loss));
+        let mut runs = vec![RunReport {
+            label: "subspace".into(),
+            series,
+            summary: self.summary(),
+        }];
+        // The network trained directly: its measures as level lines across the grid.
+        if let Some(direct) = self.direct() {
+            let level = |x: f64| Value::from(vec![json_number(x), json_number(x)]);
+            let mut series = Map::new();
+            series.insert(
+                "d".into(),
+                Value::from(vec![self.spec.d_min, self.spec.d_max]),
+            );
+            series.insert("train_acc".into(), level(direct.train_acc));
+            series.insert("test_acc".into(), level(direct.test_acc));
+            series.insert("train_loss".into(), level(direct.train_loss));
+            series.insert("test_loss".into(), level(direct.test_loss));
+            let mut summary = Map::new();
+            summary.insert(
+                "parameters".into(),
+                Value::from(self.subspaces.parameter_count()),
+            );
+            summary.insert("final_train_acc".into(), json_number(direct.train_acc));
+            summary.insert("final_test_acc".into(), json_number(direct.test_acc));
+            runs.push(RunReport {
+                label: "direct".into(),
+                series,
+                summary,
+            });
+        }
+        Report::new(INFO.id, &self.spec, "d", runs)
+    }
+}

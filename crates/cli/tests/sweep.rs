@@ -174,8 +174,8 @@ fn a_sweep_is_planned_idempotently_run_resumed_and_collected_with_failures_liste
     assert_eq!(csv.lines().count(), 5);
     let svg = std::fs::read_to_string(dir.join("collected.svg")).expect("svg");
     assert!(
-        svg.contains("<svg") && svg.contains("label_noise"),
-        "the chart names its axis"
+        svg.contains("<svg") && svg.contains(">label noise<"),
+        "the chart names its axis in words"
     );
     // A chart of an axis the sweep does not have is refused by name.
     let out = overfit(&[

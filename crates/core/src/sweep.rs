@@ -71,6 +71,37 @@ pub struct Curves {
     pub unreached: usize,
 }
 
+impl Curves {
+    /// The chart of these curves of `y` against `x`: each curve's median, its range shaded
+    /// (what the sweep page draws and `overfit sweep collect` writes).
+    pub fn chart(&self, x: &str, y: &str) -> crate::plot::chart::ChartSpec {
+        use crate::experiments::terms::words;
+        use crate::plot::PALETTE;
+        crate::plot::chart::ChartSpec {
+            title: format!("{} by {}", words(y), words(x)),
+            x_label: words(x),
+            y_label: format!("{} (median; range shaded)", words(y)),
+            y_range: None,
+            log_x: false,
+            log_y: false,
+            lines: self
+                .curves
+                .iter()
+                .enumerate()
+                .map(|(i, curve)| crate::plot::chart::Line {
+                    label: curve.label.clone(),
+                    color: PALETTE[i % PALETTE.len()],
+                    dashed: false,
+                    points: curve.points.iter().map(|p| (p.x, p.median)).collect(),
+                    band: curve.points.iter().map(|p| (p.x, p.low, p.high)).collect(),
+                })
+                .collect(),
+            markers: Vec::new(),
+            marker_words: false,
+        }
+    }
+}
+
 fn number(text: &str) -> Option<f64> {
     text.parse::<f64>().ok().filter(|v| v.is_finite())
 }

@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use overfit_core::plot::chart::render;
 use overfit_core::report::Report;
 use overfit_core::sweep::{Collected, Failed, Row, SCHEMA};
-use plotters::prelude::*;
 use serde_json::Value;
 
 use super::status::status;
@@ -155,80 +155,13 @@ fn csv_text(axes: &[String], rows: &[Row]) -> String {
 
 fn chart_svg(collected: &Collected, request: &ChartRequest) -> Result<String, String> {
     let found = collected.curves(&request.x, &request.y, request.series.as_deref())?;
-    let (curves, unreached) = (found.curves, found.unreached);
-    let experiment = &collected.experiment;
-    let all = || curves.iter().flat_map(|c| c.points.iter());
-    let (x_lo, x_hi) = all().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.x), b.max(p.x)));
-    let y_hi = all().map(|p| p.high).fold(f64::MIN, f64::max);
-    let pad = ((x_hi - x_lo) * 0.05).max(1e-9);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (760, 480)).into_drawing_area();
-        let draw = || -> Result<(), Box<dyn std::error::Error>> {
-            root.fill(&WHITE)?;
-            let note = if unreached > 0 {
-                format!(" ({unreached} runs never reached it: left out)")
-            } else {
-                String::new()
-            };
-            let mut chart = ChartBuilder::on(&root)
-                .caption(
-                    format!(
-                        "{experiment}: {} by {}{note}",
-                        overfit_core::terms::words(&request.y),
-                        request.x
-                    ),
-                    ("sans-serif", 16),
-                )
-                .margin(14)
-                .x_label_area_size(40)
-                .y_label_area_size(64)
-                .build_cartesian_2d(x_lo - pad..x_hi + pad, 0.0..(y_hi * 1.08).max(1e-9))?;
-            chart
-                .configure_mesh()
-                .x_desc(request.x.as_str())
-                .y_desc(format!(
-                    "{} (median, range shaded)",
-                    overfit_core::terms::words(&request.y)
-                ))
-                .draw()?;
-            for (i, curve) in curves.iter().enumerate() {
-                let (label, points) = (&curve.label, &curve.points);
-                let colour = crate::chart::color(i);
-                if points.len() >= 2 {
-                    let outline: Vec<(f64, f64)> = points
-                        .iter()
-                        .map(|p| (p.x, p.high))
-                        .chain(points.iter().rev().map(|p| (p.x, p.low)))
-                        .collect();
-                    chart.draw_series(std::iter::once(Polygon::new(
-                        outline,
-                        colour.mix(0.15).filled(),
-                    )))?;
-                }
-                let style = colour.stroke_width(2);
-                chart
-                    .draw_series(LineSeries::new(
-                        points.iter().map(|p| (p.x, p.median)),
-                        style,
-                    ))?
-                    .label(label.clone())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
-                chart.draw_series(
-                    points
-                        .iter()
-                        .map(|p| Circle::new((p.x, p.median), 3, colour.filled())),
-                )?;
-            }
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()?;
-            root.present()?;
-            Ok(())
-        };
-        draw().map_err(|e| e.to_string())?;
+    let mut chart = found.chart(&request.x, &request.y);
+    chart.title = format!("{}: {}", collected.experiment, chart.title);
+    if found.unreached > 0 {
+        chart.title.push_str(&format!(
+            " ({} runs never reached it: left out)",
+            found.unreached
+        ));
     }
-    Ok(svg)
+    Ok(render(&chart))
 }

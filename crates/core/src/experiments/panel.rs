@@ -2,6 +2,8 @@
 //! phenomenon happens.
 
 use super::*;
+use crate::plot::PALETTE;
+use crate::plot::chart::{ChartSpec, Line, Marker};
 
 /// One chart of a report: which metrics it overlays (for every run) and how its axes scale.
 /// The web page and the CLI's chart.svg draw the same panels.
@@ -117,4 +119,64 @@ pub struct Mark {
     pub label: String,
     /// The few words written beside the line ("baseline generalised").
     pub word: String,
+}
+
+impl Experiment {
+    /// The charts of `report`: one per panel of the experiment, its curves in the palette's
+    /// colours (training curves dashed), the phenomenon's markers on the report's axis. What the
+    /// page draws and the CLI writes to chart.svg.
+    pub fn charts(self, report: &Report) -> Vec<ChartSpec> {
+        let experiment = self;
+        let several = report.runs.len() > 1;
+        let markers = || -> Vec<Marker> {
+            experiment
+                .markers(report)
+                .into_iter()
+                .map(|m| Marker {
+                    x: m.x,
+                    color: match m.run {
+                        Some(r) => PALETTE[(if several { r } else { 1 }) % PALETTE.len()],
+                        None => "#6b7280",
+                    },
+                    label: m.label,
+                    word: m.word,
+                })
+                .collect()
+        };
+        experiment
+            .panels_for(report)
+            .iter()
+            .enumerate()
+            .map(|(i, panel)| {
+                let lines = panel
+                    .curves(report)
+                    .into_iter()
+                    .map(|c| Line {
+                        label: c.label,
+                        color: PALETTE[c.colour % PALETTE.len()],
+                        dashed: c.training,
+                        points: c.points,
+                        band: c.band,
+                    })
+                    .collect();
+                ChartSpec {
+                    title: panel.title.into(),
+                    x_label: terms::words(panel.x_label(report)),
+                    y_label: panel.title.into(),
+                    y_range: panel.y_range,
+                    log_x: panel.log_x,
+                    log_y: panel.log_y,
+                    lines,
+                    // Markers sit on the report's axis.
+                    markers: if panel.x.is_none() {
+                        markers()
+                    } else {
+                        Vec::new()
+                    },
+                    // The first chart writes the markers' words; the others draw their lines.
+                    marker_words: i == 0,
+                }
+            })
+            .collect()
+    }
 }

@@ -1,6 +1,8 @@
-//! What the app draws: the decision-surface colour map (a CPU reference) and its WGSL renderer,
+//! What the app draws: charts ([`chart`]: one description, rendered to SVG for every screen),
+//! the decision-surface colour map (a CPU reference) and its WGSL renderer,
 //! and what keeps charts cheap and safe: curves thinned to the pixel grid, escaped text.
 
+pub mod chart;
 #[cfg(any(feature = "wgpu", feature = "webgpu"))]
 pub mod gpu;
 

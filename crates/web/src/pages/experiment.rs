@@ -278,11 +278,8 @@ pub fn ExperimentPage(
         _ => "status",
     };
     let chart_specs = move || {
-        view.report.with(|r| {
-            r.as_ref()
-                .map(|r| chart::for_report(experiment, r))
-                .unwrap_or_default()
-        })
+        view.report
+            .with(|r| r.as_ref().map(|r| experiment.charts(r)).unwrap_or_default())
     };
     let hover: Hover = RwSignal::new(None);
     // One row per summary key, one column per run.
@@ -387,7 +384,7 @@ pub fn ExperimentPage(
             let Some(r) = r else {
                 return;
             };
-            let first = chart::for_report(experiment, r).into_iter().next();
+            let first = experiment.charts(r).into_iter().next();
             let svg = || first.as_ref().map(chart::render).unwrap_or_default();
             match name {
                 "metrics.json" => download(

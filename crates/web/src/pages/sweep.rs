@@ -9,7 +9,6 @@ use overfit_core::terms::words;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::components::chart::{ChartSpec, Line, PALETTE};
 use crate::components::chart_box::{ChartBox, Hover};
 
 /// The largest collected file read (a sweep of thousands of runs is a few MB).
@@ -181,28 +180,7 @@ pub fn SweepPage() -> impl IntoView {
                         words(&yk)
                     )
                 });
-                let spec = ChartSpec {
-                    title: format!("{} by {}", words(&yk), words(&xk)),
-                    x_label: words(&xk).to_string(),
-                    y_label: format!("{} (median; range shaded)", words(&yk)),
-                    y_range: None,
-                    log_x: false,
-                    log_y: false,
-                    lines: found
-                        .curves
-                        .iter()
-                        .enumerate()
-                        .map(|(i, curve)| Line {
-                            label: curve.label.clone(),
-                            color: PALETTE[i % PALETTE.len()],
-                            dashed: false,
-                            points: curve.points.iter().map(|p| (p.x, p.median)).collect(),
-                            band: curve.points.iter().map(|p| (p.x, p.low, p.high)).collect(),
-                        })
-                        .collect(),
-                    markers: Vec::new(),
-                    marker_words: false,
-                };
+                let spec = found.chart(&xk, &yk);
                 view! {
                     <p class="sweep-counts" id="sweep-counts">{counts}{note}</p>
                     <div class="charts"><ChartBox index=0 spec=spec hover=hover /></div>

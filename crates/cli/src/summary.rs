@@ -3,7 +3,7 @@
 //! run's verdict as a sentence. Reports with too many runs to sit side by side get one block
 //! a run instead.
 
-use overfit_core::report::{Report, RunReport};
+use overfit_core::report::{Report, RunReport, Verdict};
 use overfit_core::terms;
 
 /// Widest table printed side by side, in characters.
@@ -12,20 +12,17 @@ const MAX_WIDTH: usize = 120;
 /// Cells longer than this are listed below the table.
 const LONG_CELL: usize = 20;
 
-/// Keys shown as sentences below the table rather than in it.
-const SENTENCES: [&str; 2] = ["verdict", "why"];
-
 /// `report`'s summaries as a table in words, and its runs' verdicts as sentences.
 pub fn in_words(report: &Report) -> String {
     let runs: Vec<&RunReport> = report
         .runs
         .iter()
-        .filter(|run| run.summary.keys().any(|k| !SENTENCES.contains(&k.as_str())))
+        .filter(|run| run.summary.keys().any(|k| !Verdict::is_sentence(k)))
         .collect();
     let mut keys: Vec<&str> = Vec::new();
     for run in &runs {
         for key in run.summary.keys() {
-            if !SENTENCES.contains(&key.as_str()) && !keys.contains(&key.as_str()) {
+            if !Verdict::is_sentence(key) && !keys.contains(&key.as_str()) {
                 keys.push(key);
             }
         }
@@ -96,8 +93,7 @@ pub fn in_words(report: &Report) -> String {
         }
     }
     for run in &report.runs {
-        if let Some(verdict) = run.summary.get("verdict").and_then(|v| v.as_str()) {
-            let why = run.summary.get("why").and_then(|v| v.as_str());
+        if let Some(Verdict { verdict, why }) = Verdict::of(&run.summary) {
             out.push_str(&format!("{}: {verdict}.", run.label));
             if let Some(why) = why {
                 out.push_str(&format!(" {why}"));

@@ -32,6 +32,47 @@ fn step_axis() -> String {
     "step".into()
 }
 
+/// What a run's summary says in words: its verdict (a few words: "benign", "dropout helps") and
+/// the sentence that says why. Experiments write it with [`Verdict::write`]; the CLI and the
+/// page read it with [`Verdict::of`]. In `metrics.json` they stay the summary keys `verdict`
+/// and `why` (the public format).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    pub verdict: String,
+    pub why: Option<String>,
+}
+
+impl Verdict {
+    const VERDICT: &str = "verdict";
+    const WHY: &str = "why";
+
+    /// Puts a verdict and the sentence that says why into `summary`.
+    pub fn write(
+        verdict: impl Into<String>,
+        why: impl Into<String>,
+        summary: &mut Map<String, Value>,
+    ) {
+        summary.insert(Self::VERDICT.into(), Value::from(verdict.into()));
+        summary.insert(Self::WHY.into(), Value::from(why.into()));
+    }
+
+    /// The verdict `summary` holds, if any.
+    pub fn of(summary: &Map<String, Value>) -> Option<Verdict> {
+        let verdict = summary.get(Self::VERDICT)?.as_str()?.to_string();
+        let why = summary
+            .get(Self::WHY)
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Some(Verdict { verdict, why })
+    }
+
+    /// Whether a summary key holds the verdict's words rather than a figure (a table shows
+    /// them below itself, as sentences).
+    pub fn is_sentence(key: &str) -> bool {
+        key == Self::VERDICT || key == Self::WHY
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
     pub label: String,
@@ -218,6 +259,27 @@ pub fn range_median(values: &[f64]) -> (f64, f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verdict_is_written_and_read_under_the_public_keys() {
+        let mut summary = Map::new();
+        assert_eq!(Verdict::of(&summary), None);
+        Verdict::write(
+            "benign",
+            "The test error stays near the noise.",
+            &mut summary,
+        );
+        assert_eq!(summary["verdict"], "benign");
+        assert_eq!(summary["why"], "The test error stays near the noise.");
+        assert_eq!(
+            Verdict::of(&summary),
+            Some(Verdict {
+                verdict: "benign".into(),
+                why: Some("The test error stays near the noise.".into()),
+            })
+        );
+        assert!(Verdict::is_sentence("why") && !Verdict::is_sentence("d_int90"));
+    }
 
     fn report(labels: &[&str]) -> Report {
         let runs = labels

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use overfit_core::data::table::Table;
 use overfit_core::experiments::AnySpec;
 use overfit_core::experiments::Experiment;
+use overfit_core::report::Verdict;
 use overfit_core::spec::Preset;
 use wasm_bindgen::JsCast;
 
@@ -346,13 +347,8 @@ pub fn ExperimentPage(
                     .runs
                     .iter()
                     .filter_map(|run| {
-                        let verdict = run.summary.get("verdict")?.as_str()?.to_string();
-                        let why = run
-                            .summary
-                            .get("why")
-                            .and_then(|w| w.as_str())
-                            .unwrap_or_default()
-                            .to_string();
+                        let Verdict { verdict, why } = Verdict::of(&run.summary)?;
+                        let why = why.unwrap_or_default();
                         let class = format!("verdict {verdict}");
                         Some(view! {
                             <p class=class data-run=run.label.clone()>

@@ -103,8 +103,7 @@ impl LinearSession {
             summary.insert("test_over_noise".into(), json_number(ratio));
             summary.insert("norm".into(), json_number(norm));
             summary.insert("jitter".into(), json_number(self.sweep.jitters[index]));
-            summary.insert("verdict".into(), Value::from(verdict(ratio)));
-            summary.insert("why".into(), Value::from(why(case, n, ratio, train)));
+            crate::report::Verdict::write(verdict(ratio), why(case, n, ratio, train), &mut summary);
         } else {
             series.insert("noise".into(), Value::from(Vec::<f64>::new()));
         }

@@ -160,8 +160,7 @@ impl XorRun {
                 .map_or(Value::Null, Value::from),
         );
         if let Some((verdict, why)) = self.verdict() {
-            m.insert("verdict".into(), Value::from(verdict));
-            m.insert("why".into(), Value::from(why));
+            crate::report::Verdict::write(verdict, why, &mut m);
         }
         m.insert(
             "steps_to_test_clean_90".into(),

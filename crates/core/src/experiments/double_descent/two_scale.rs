@@ -261,10 +261,10 @@ fn describe_two_descents(s: &mut Map<String, Value>, xs: &[usize], test: &[f64])
             s.insert("first_min_x".into(), Value::from(xs[m]));
             s.insert("first_min_test_error".into(), json_number(test[m]));
         }
-        s.insert("verdict".into(), Value::from("no second descent"));
-        s.insert(
-            "why".into(),
-            Value::from("The test error has no peak between two lower points (yet)."),
+        crate::report::Verdict::write(
+            "no second descent",
+            "The test error has no peak between two lower points (yet).",
+            s,
         );
         return;
     };
@@ -279,14 +279,14 @@ fn describe_two_descents(s: &mut Map<String, Value>, xs: &[usize], test: &[f64])
     } else {
         "only a faint bump"
     };
-    s.insert("verdict".into(), Value::from(verdict));
-    s.insert(
-        "why".into(),
-        Value::from(format!(
+    crate::report::Verdict::write(
+        verdict,
+        format!(
             "The test error fell to {:.3} at epoch {}, rose to {:.3} at epoch {} and fell again \
              to {:.3} at epoch {}.",
             test[a], xs[a], test[p], xs[p], test[b], xs[b]
-        )),
+        ),
+        s,
     );
 }
 

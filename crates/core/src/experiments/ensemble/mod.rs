@@ -83,10 +83,16 @@ impl Dataset {
     /// `n_train` fits beside the test set.
     pub fn check(self, key: &str, n_train: usize) -> Result<(), crate::spec::SpecError> {
         if n_train > self.max_train() {
+            let what = match self {
+                Dataset::Local => format!(
+                    "the largest file allowed has ({} rows, a quarter of them held out to test)",
+                    OWN_TABLE.rows.1
+                ),
+                _ => format!("{} has", self.name()),
+            };
             return Err(crate::spec::SpecError::Inconsistent(format!(
-                "{key}={n_train} is more than the {} training examples {} has",
-                self.max_train(),
-                self.name()
+                "{key}={n_train} is more than the {} training examples {what}",
+                self.max_train()
             )));
         }
         Ok(())
@@ -357,8 +363,7 @@ impl Paired {
             s.insert(key.into(), json_number(v));
         }
         let (verdict, why) = self.verdict(what);
-        s.insert("verdict".into(), Value::from(verdict));
-        s.insert("why".into(), Value::from(why));
+        crate::report::Verdict::write(verdict, why, s);
     }
 
     /// Whether the treatment helped beyond the noise between seeds, in words. Seed k of both

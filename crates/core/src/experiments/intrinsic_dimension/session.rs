@@ -185,8 +185,7 @@ impl IntrinsicDimensionSession {
                 ),
             ),
         };
-        m.insert("verdict".into(), Value::from(verdict));
-        m.insert("why".into(), Value::from(why));
+        crate::report::Verdict::write(verdict, why, &mut m);
         m
     }
 }

@@ -5,6 +5,7 @@
 #[cfg(feature = "engine")]
 use burn::tensor::Device;
 
+use super::terms::Word;
 use super::{Comparison, Info, Panel};
 use crate::cost::Cost;
 use crate::data::table::Table;
@@ -32,6 +33,15 @@ pub trait Declaration: Send + Sync + 'static {
     fn preset(preset: Preset) -> Self
     where
         Self: Sized;
+
+    /// The words and units of the series columns and summary keys only this experiment
+    /// reports (the shared ones, `train_acc` and the like, are in [`super::terms`]).
+    fn words() -> &'static [Word]
+    where
+        Self: Sized,
+    {
+        &[]
+    }
 
     /// The paper's numbers to show beside a run, where the experiment has them (for the
     /// setting [`Comparison::set`] names; see [`Declaration::comparison_here`]).

@@ -6,6 +6,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::terms::Word;
 use super::{Comparison, Declaration, Info};
 use crate::report::Report;
 use crate::spec::{Knob, Preset};
@@ -39,6 +40,13 @@ macro_rules! registry {
             pub fn knobs(self) -> &'static [Knob] {
                 match self {
                     $(Experiment::$name => <$spec as Declaration>::knobs(),)+
+                }
+            }
+
+            /// The words of the keys only this experiment reports.
+            pub fn words(self) -> &'static [Word] {
+                match self {
+                    $(Experiment::$name => <$spec as Declaration>::words(),)+
                 }
             }
 

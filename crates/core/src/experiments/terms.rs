@@ -23,6 +23,9 @@ pub enum Unit {
     Text,
 }
 
+/// A result key an experiment reports, its words and the unit its values are shown in.
+pub type Word = (&'static str, &'static str, Unit);
+
 /// A key in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Term {
@@ -57,10 +60,12 @@ impl Term {
     }
 }
 
+use super::Experiment;
 use Unit::{Count, Number, Percent, Text};
 
-/// Keys in words, whole.
-const WORDS: &[(&str, &str, Unit)] = &[
+/// Keys in words, whole: the vocabulary the experiments share (each adds its own keys' words
+/// in its declaration, [`super::Declaration::words`]).
+const WORDS: &[Word] = &[
     // Series columns: what a curve is drawn against.
     ("step", "training step", Count),
     ("epoch", "epoch", Count),
@@ -77,7 +82,6 @@ const WORDS: &[(&str, &str, Unit)] = &[
     ("features", "random features", Count),
     ("strength", "augmentation strength", Number),
     ("ratio", "features per training example", Number),
-    ("d", "subspace dimension d", Count),
     // Accuracy, loss and error.
     ("train_acc", "training accuracy", Percent),
     ("val_acc", "validation accuracy", Percent),
@@ -266,29 +270,17 @@ const WORDS: &[(&str, &str, Unit)] = &[
     ("n_over_R_k", "training examples per R_k", Number),
     ("source", "source", Text),
     ("mode", "mode", Text),
-    (
-        "d_int90",
-        "intrinsic dimension d_int90 (the smallest d at 90% of the direct network)",
-        Count,
-    ),
-    (
-        "d_int90_share",
-        "share of the parameters d_int90 is",
-        Percent,
-    ),
-    ("direct_test_acc", "test accuracy trained directly", Percent),
-    (
-        "threshold_acc",
-        "90% of the direct network's test accuracy",
-        Percent,
-    ),
     ("verdict", "verdict", Text),
     ("why", "why", Text),
 ];
 
 /// `key` in words, or `None` for a key no experiment reports.
 pub fn term(key: &str) -> Option<Term> {
-    if let Some(&(_, words, unit)) = WORDS.iter().find(|(k, _, _)| *k == key) {
+    if let Some(&(_, words, unit)) = WORDS
+        .iter()
+        .chain(Experiment::ALL.iter().flat_map(|e| e.words()))
+        .find(|(k, _, _)| *k == key)
+    {
         return Some(Term::new(words, unit));
     }
     if let Some(t) = knob_term(key) {
@@ -346,7 +338,7 @@ pub fn term(key: &str) -> Option<Term> {
 /// A setting a summary repeats, in the words of its control on the page.
 fn knob_term(key: &str) -> Option<Term> {
     use crate::spec::KnobKind;
-    let knob = crate::experiments::Experiment::ALL
+    let knob = Experiment::ALL
         .iter()
         .flat_map(|e| e.knobs())
         .find(|k| k.key == key)?;
@@ -482,6 +474,19 @@ mod tests {
         assert_eq!(term("no_such_metric"), None);
         assert_eq!(title("no_such_metric"), "no_such_metric");
         assert_eq!(term("steps_to_val_acc_x"), None);
+    }
+
+    #[test]
+    fn an_experiments_own_words_are_found_and_never_shadow_shared_ones() {
+        assert_eq!(words("d_int90_share"), "share of the parameters d_int90 is");
+        assert_eq!(title("d"), "Subspace dimension d");
+        let mut seen: Vec<&str> = WORDS.iter().map(|w| w.0).collect();
+        for e in Experiment::ALL {
+            for (key, _, _) in e.words() {
+                assert!(!seen.contains(key), "{}: {key} has words twice", e.id());
+                seen.push(key);
+            }
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::terms::Word;
 use super::{Comparison, Info, Panel};
 use crate::cost::Cost;
 #[cfg(feature = "engine")]
@@ -26,7 +27,7 @@ mod page;
 #[cfg(feature = "engine")]
 mod session;
 
-pub use page::{COMPARISON, INFO, KNOBS, PANELS};
+pub use page::{COMPARISON, INFO, KNOBS, PANELS, WORDS};
 #[cfg(feature = "engine")]
 pub use session::IntrinsicDimensionSession;
 
@@ -193,6 +194,10 @@ impl super::Declaration for IntrinsicDimensionSpec {
 
     fn preset(preset: Preset) -> Self {
         IntrinsicDimensionSpec::preset(preset)
+    }
+
+    fn words() -> &'static [Word] {
+        WORDS
     }
 
     fn comparison() -> Option<&'static Comparison> {

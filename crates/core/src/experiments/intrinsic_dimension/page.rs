@@ -1,6 +1,7 @@
 //! What the page and the CLI show of `intrinsic-dimension`: its story, knobs, charts and the
 //! paper's number.
 
+use super::super::terms::Word;
 use super::super::{Comparison, Info, Panel, PaperRow, Unit};
 use super::Source;
 use crate::spec::{Knob, KnobKind, Preset, float, int};
@@ -38,6 +39,31 @@ pub static INFO: Info = Info {
     marks: &[("d_int90", "d_int90")],
     own_data: None,
 };
+
+/// The keys only this experiment reports, in words.
+pub static WORDS: &[Word] = &[
+    ("d", "subspace dimension d", Unit::Count),
+    (
+        "d_int90",
+        "intrinsic dimension d_int90 (the smallest d at 90% of the direct network)",
+        Unit::Count,
+    ),
+    (
+        "d_int90_share",
+        "share of the parameters d_int90 is",
+        Unit::Percent,
+    ),
+    (
+        "direct_test_acc",
+        "test accuracy trained directly",
+        Unit::Percent,
+    ),
+    (
+        "threshold_acc",
+        "90% of the direct network's test accuracy",
+        Unit::Percent,
+    ),
+];
 
 pub static PANELS: &[Panel] = &[
     Panel {

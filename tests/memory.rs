@@ -144,6 +144,10 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
             &["mode=width", "epochs=2", "eval_every=1"],
         ),
         ("intrinsic-dimension", &["steps=10", "eval_every=5"]),
+        (
+            "intrinsic-dimension",
+            &["compare=widths", "steps=10", "eval_every=5"],
+        ),
         // Projections (a column and a value per entry) outweigh the network.
         (
             "intrinsic-dimension",

@@ -10,12 +10,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::terms::Word;
+use super::terms::{Unit, format_value};
 use super::{Comparison, Info, Panel};
 use crate::cost::Cost;
 #[cfg(feature = "engine")]
 use crate::data::table::Table;
 use crate::device::Target;
 use crate::experiments::ensemble::{CLASSES, Dataset};
+use crate::report::Report;
 use crate::spec::{Knob, Preset, SpecError};
 #[cfg(feature = "engine")]
 use crate::train::Session;
@@ -54,11 +56,28 @@ impl Source {
     }
 }
 
+/// Whether one network trains, or the same grid at three widths.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compare {
+    /// The network at `width`.
+    #[default]
+    One,
+    /// Half, the same and twice `width`, side by side: the paper's check that d_int90
+    /// measures the problem more than the network.
+    Widths,
+}
+
+impl Compare {
+    pub const NAMES: &'static [&'static str] = &["one", "widths"];
+}
+
 /// Everything that defines an `intrinsic-dimension` run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IntrinsicDimensionSpec {
     pub dataset: Source,
+    pub compare: Compare,
     pub n_train: usize,
     pub width: usize,
     pub depth: usize,
@@ -89,6 +108,7 @@ impl IntrinsicDimensionSpec {
     pub fn preset(preset: Preset) -> Self {
         let quick = Self {
             dataset: Source::Digits,
+            compare: Compare::One,
             n_train: 1000,
             width: 64,
             depth: 2,
@@ -128,9 +148,31 @@ impl IntrinsicDimensionSpec {
 
     /// Parameters of the network (D): the most a subspace can have.
     pub fn parameters(&self) -> usize {
-        let w = self.width;
+        self.parameters_at(self.width)
+    }
+
+    /// Parameters of the network at `width`.
+    pub fn parameters_at(&self, width: usize) -> usize {
+        let w = width;
         let d_in = self.dataset.dataset().dim();
         d_in * w + w + (self.depth - 1) * (w * w + w) + w * CLASSES + CLASSES
+    }
+
+    /// The widths trained: `width`, or half, the same and twice it (`compare=widths`; within
+    /// the knob's limits, 8 to 512).
+    pub fn widths(&self) -> Vec<usize> {
+        match self.compare {
+            Compare::One => vec![self.width],
+            Compare::Widths => {
+                let mut out = vec![
+                    (self.width / 2).max(8),
+                    self.width,
+                    (self.width * 2).min(512),
+                ];
+                out.dedup();
+                out
+            }
+        }
     }
 
     /// The subspace dimensions trained, smallest first: `dims` values evenly spaced on a log
@@ -154,11 +196,12 @@ impl IntrinsicDimensionSpec {
                 self.d_min, self.d_max
             )));
         }
-        let parameters = self.parameters();
+        let smallest = self.widths()[0];
+        let parameters = self.parameters_at(smallest);
         if self.d_max > parameters {
             return Err(SpecError::Inconsistent(format!(
-                "d_max={} is more than the network's {parameters} parameters (a subspace of \
-                 them has at most that many dimensions)",
+                "d_max={} is more than the {parameters} parameters of the network of width \
+                 {smallest} (a subspace of them has at most that many dimensions)",
                 self.d_max
             )));
         }
@@ -178,6 +221,40 @@ pub fn crossing(grid: &[usize], accuracy: &[f64], threshold: f64) -> Option<f64>
     let (a0, a1) = (accuracy[first - 1], accuracy[first]);
     let t = ((threshold - a0) / (a1 - a0)).clamp(0.0, 1.0);
     Some((d0 + t * (d1 - d0)).exp())
+}
+
+/// With several widths: the sentence that says how far d_int90 moved while the parameters
+/// grew, once every width has one.
+pub fn across_widths(report: &Report) -> Option<String> {
+    let found: Vec<(f64, f64, f64)> = report
+        .runs
+        .iter()
+        .filter(|r| r.label.starts_with("width ") && r.label.ends_with(" subspace"))
+        .map(|r| {
+            let get = |k: &str| r.summary.get(k).and_then(serde_json::Value::as_f64);
+            Some((get("width")?, get("parameters")?, get("d_int90")?))
+        })
+        .collect::<Option<_>>()?;
+    if found.len() < 2 {
+        return None;
+    }
+    let count = |x: f64| format_value(x, Unit::Count);
+    let (lo, hi) = found
+        .iter()
+        .fold((f64::MAX, 0.0f64), |(lo, hi), f| (lo.min(f.2), hi.max(f.2)));
+    let (first, last) = (found[0], found[found.len() - 1]);
+    Some(format!(
+        "From width {} to {} the parameters grow {:.1}× ({} to {}); d_int90 runs from {} to {} \
+         ({:.1}×): it measures the problem more than the network.",
+        count(first.0),
+        count(last.0),
+        last.1 / first.1,
+        count(first.1),
+        count(last.1),
+        count(lo),
+        count(hi),
+        hi / lo
+    ))
 }
 
 /// The share of the direct network's accuracy that defines d_int90.
@@ -220,8 +297,14 @@ impl super::Declaration for IntrinsicDimensionSpec {
         PANELS
     }
 
+    /// The paper's figure is for one network.
     fn comparison_here(&self) -> Option<&'static Comparison> {
-        Some(&COMPARISON)
+        (self.compare == Compare::One).then_some(&COMPARISON)
+    }
+
+    /// Across widths: how far d_int90 moves while the parameters grow.
+    fn notes(report: &Report) -> Vec<String> {
+        across_widths(report).into_iter().collect()
     }
 
     #[cfg(feature = "engine")]
@@ -278,7 +361,7 @@ mod tests {
         };
         let err = too_big.validate_rules().expect_err("d_max > D").to_string();
         assert!(
-            err.contains("more than the network's 610 parameters"),
+            err.contains("more than the 610 parameters of the network of width 8"),
             "{err}"
         );
         let upside_down = IntrinsicDimensionSpec {

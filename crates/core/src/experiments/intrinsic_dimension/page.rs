@@ -3,7 +3,7 @@
 
 use super::super::terms::Word;
 use super::super::{Comparison, Info, Panel, PaperRow, Unit};
-use super::Source;
+use super::{Compare, Source};
 use crate::spec::{Knob, KnobKind, Preset, float, int};
 
 pub static INFO: Info = Info {
@@ -21,7 +21,7 @@ pub static INFO: Info = Info {
     watch: "Watch test accuracy climb with d (a log axis) toward the line of the network trained \
         directly; the marker is d_int90, where it crosses 90% of that line. Then double the \
         width: the network's parameters more than double, d_int90 barely moves.",
-    story: &["dataset", "width", "depth", "d_max"],
+    story: &["dataset", "compare", "width", "depth", "d_max"],
     try_these: &[
         ("Twice the width: d_int90 barely moves", &[("width", "128")]),
         (
@@ -109,6 +109,13 @@ pub static KNOBS: &[Knob] = &[
         label: "Data set",
         help: "The 8×8 digits (64 pixels) or MNIST-1D (40-point signals).",
         kind: KnobKind::Choice(Source::NAMES),
+    },
+    Knob {
+        key: "compare",
+        label: "Compare",
+        help: "one: the network at its width; widths: the same subspaces at half, the same and \
+            twice the width, side by side (does d_int90 follow the parameters?).",
+        kind: KnobKind::Choice(Compare::NAMES),
     },
     Knob {
         key: "n_train",

@@ -8,7 +8,7 @@ use super::{INFO, IntrinsicDimensionSpec, SHARE, crossing};
 use crate::experiments::ensemble::Pool;
 use crate::experiments::terms::{Unit, format_value};
 use crate::models::subspace::{Coordinates, Projection, Subspaces, layers};
-use crate::report::{Report, RunReport, json_number};
+use crate::report::{Report, RunReport, Verdict, json_number};
 use crate::rng::Stream;
 use crate::spec::SpecError;
 use crate::train::{
@@ -50,33 +50,29 @@ impl Examples {
     }
 }
 
-/// An intrinsic-dimension run in progress: one member per subspace dimension of the grid, and
-/// the network trained directly, last.
-pub struct IntrinsicDimensionSession {
-    spec: IntrinsicDimensionSpec,
-    device: Device,
-    grid: Vec<usize>,
+/// One network width: every subspace of the grid and the network trained directly (last), as
+/// one module.
+struct Network {
+    width: usize,
     subspaces: Subspaces,
     coordinates: Coordinates,
     optim: ModuleOptimizer,
-    order: BatchOrder,
-    train: Examples,
-    test: Examples,
-    schedule: Schedule,
     /// The latest evaluation of every member.
     latest: Vec<Measure>,
 }
 
-impl IntrinsicDimensionSession {
-    pub fn new(spec: IntrinsicDimensionSpec, device: &Device) -> Result<Self, SpecError> {
-        let device = device.clone().autodiff();
-        let pool = Pool::new(spec.dataset.dataset(), spec.data_seed, None)?;
-        pool.check("n_train", spec.n_train)?;
-        let (train_rows, test_rows) = pool.split(spec.n_train, spec.data_seed);
-        let layers = layers(pool.dim, spec.width, spec.depth, pool.classes);
+impl Network {
+    fn new(
+        spec: &IntrinsicDimensionSpec,
+        pool: &Pool,
+        width: usize,
+        grid: &[usize],
+        device: &Device,
+    ) -> Self {
+        let layers = layers(pool.dim, width, spec.depth, pool.classes);
         let parameters = crate::models::subspace::parameter_count(&layers);
-        let grid = spec.grid();
-        // Each d's projection from its own stream: the same whatever else the grid holds.
+        // Each d's projection from its own stream: the same whatever else the grid holds, and
+        // a width trains the same alone or beside others.
         let mut projections: Vec<Projection> = grid
             .iter()
             .map(|&d| {
@@ -85,31 +81,76 @@ impl IntrinsicDimensionSession {
             })
             .collect();
         projections.push(Projection::identity(parameters, spec.nonzeros));
-        let members = projections.len();
         let (subspaces, coordinates) = Subspaces::new(
             layers,
             &projections,
             &mut Stream::new(spec.init_seed, "intrinsic/init"),
-            &device,
+            device,
         );
-        drop(projections);
-        Ok(Self {
-            optim: build_optimizer(OptimizerKind::Adam, 0.0, (0.9, 0.999)),
-            order: BatchOrder::new(
-                spec.n_train,
-                spec.batch,
-                Stream::new(spec.order_seed, "intrinsic/order"),
-            ),
-            train: Examples::new(&pool, &train_rows, members, &device),
-            test: Examples::new(&pool, &test_rows, members, &device),
-            schedule: Schedule::new(spec.steps, spec.eval_every),
-            grid,
+        Self {
+            width,
             subspaces,
             coordinates,
-            device,
-            spec,
+            optim: build_optimizer(OptimizerKind::Adam, 0.0, (0.9, 0.999)),
             latest: Vec::new(),
-        })
+        }
+    }
+
+    /// One Adam step of every member on the batch `x` with labels `y` (`[batch]`).
+    fn train(&mut self, x: Tensor<2>, y: Tensor<1, Int>, lr: f64) {
+        let members = self.subspaces.members();
+        let batch = y.dims()[0];
+        let targets = y.reshape([1, batch, 1]).repeat_dim(0, members);
+        let theta = self.subspaces.parameters(&self.coordinates);
+        let logits = self.subspaces.forward(&theta, x);
+        // Each member's mean cross-entropy, summed: every member's coordinates get the
+        // gradient of its own loss.
+        let loss = activation::log_softmax(logits, 2)
+            .gather(2, targets)
+            .sum()
+            .neg()
+            / batch as f64;
+        let grads = GradientsParams::from_grads(loss.backward(), &self.coordinates);
+        self.coordinates = self.optim.step(lr, self.coordinates.clone(), grads);
+    }
+
+    /// Registers every member's loss and accuracy on the training and the test set.
+    fn register(&self, mut transaction: Transaction, sets: [&Examples; 2]) -> Transaction {
+        let theta = self.subspaces.parameters(&self.coordinates).detach();
+        for set in sets {
+            let logits = self.subspaces.forward(&theta, set.x.clone());
+            let (loss, correct) =
+                weighted_loss_and_correct(logits, set.targets.clone(), set.weights.clone());
+            transaction = transaction.register(loss).register(correct);
+        }
+        transaction
+    }
+
+    /// Takes this network's four read-back tensors.
+    fn absorb(&mut self, step: usize, data: &[TensorData], grid: &[usize]) -> Result<(), RunError> {
+        let members = self.subspaces.members();
+        let values: Vec<Vec<f64>> = data.iter().map(|d| d.iter::<f64>().collect()).collect();
+        if values.len() != 4 || values.iter().any(|v| v.len() != members) {
+            return Err(RunError::Readback(format!(
+                "expected 4 tensors of {members} values"
+            )));
+        }
+        self.latest = (0..members)
+            .map(|m| Measure {
+                train_loss: values[0][m],
+                train_acc: values[1][m],
+                test_loss: values[2][m],
+                test_acc: values[3][m],
+            })
+            .collect();
+        for (m, measure) in self.latest.iter().enumerate() {
+            let what = match grid.get(m) {
+                Some(d) => format!("training loss at d = {d}"),
+                None => "training loss trained directly".to_string(),
+            };
+            RunError::unless_finite(step, &what, measure.train_loss)?;
+        }
+        Ok(())
     }
 
     /// The network trained directly (the last member).
@@ -117,27 +158,33 @@ impl IntrinsicDimensionSession {
         self.latest.last().copied()
     }
 
-    fn summary(&self) -> Map<String, Value> {
+    fn summary(
+        &self,
+        grid: &[usize],
+        spec: &IntrinsicDimensionSpec,
+        steps: usize,
+    ) -> Map<String, Value> {
         let mut m = Map::new();
         let parameters = self.subspaces.parameter_count();
-        m.insert("steps".into(), Value::from(self.schedule.step()));
+        m.insert("steps".into(), Value::from(steps));
+        m.insert("width".into(), Value::from(self.width));
         m.insert("parameters".into(), Value::from(parameters));
-        m.insert("n_train".into(), Value::from(self.spec.n_train));
+        m.insert("n_train".into(), Value::from(spec.n_train));
         let Some(direct) = self.direct() else {
             return m;
         };
         let threshold = SHARE * direct.test_acc;
         m.insert("direct_test_acc".into(), json_number(direct.test_acc));
         m.insert("threshold_acc".into(), json_number(threshold));
-        let accuracy: Vec<f64> = self.latest[..self.grid.len()]
+        let accuracy: Vec<f64> = self.latest[..grid.len()]
             .iter()
             .map(|x| x.test_acc)
             .collect();
-        let found = crossing(&self.grid, &accuracy, threshold);
+        let found = crossing(grid, &accuracy, threshold);
         let count = |x: f64| format_value(x, Unit::Count);
         let percent = |x: f64| format_value(x, Unit::Percent);
         let (verdict, why) = match found {
-            Some(d) if d <= self.grid[0] as f64 => (
+            Some(d) if d <= grid[0] as f64 => (
                 format!("d_int90 is at most {}", count(d)),
                 format!(
                     "Even the smallest subspace, d = {}, reaches 90% of the direct network's \
@@ -167,15 +214,15 @@ impl IntrinsicDimensionSession {
                         count(d),
                         percent(threshold),
                         percent(direct.test_acc),
-                        count(self.grid[above.saturating_sub(1)] as f64),
-                        count(self.grid[above] as f64)
+                        count(grid[above.saturating_sub(1)] as f64),
+                        count(grid[above] as f64)
                     ),
                 )
             }
             None => (
                 format!(
                     "no subspace up to d = {} reaches 90% yet",
-                    count(self.spec.d_max as f64)
+                    count(spec.d_max as f64)
                 ),
                 format!(
                     "The best subspace reaches {} test accuracy against {} trained directly: \
@@ -185,8 +232,105 @@ impl IntrinsicDimensionSession {
                 ),
             ),
         };
-        crate::report::Verdict::write(verdict, why, &mut m);
+        Verdict::write(verdict, why, &mut m);
         m
+    }
+
+    /// The subspaces' run (its latest accuracies and losses by d) and the direct network's
+    /// (its measures as level lines across the grid), labelled `subspace` and `direct`, after
+    /// `prefix` where several widths train.
+    fn runs(
+        &self,
+        prefix: &str,
+        grid: &[usize],
+        spec: &IntrinsicDimensionSpec,
+        steps: usize,
+    ) -> Vec<RunReport> {
+        let shown = grid.len().min(self.latest.len());
+        let numbers = |f: fn(&Measure) -> f64| {
+            Value::from(
+                self.latest[..shown]
+                    .iter()
+                    .map(|x| json_number(f(x)))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let mut series = Map::new();
+        series.insert("d".into(), Value::from(grid[..shown].to_vec()));
+        series.insert("train_acc".into(), numbers(|x| x.train_acc));
+        series.insert("test_acc".into(), numbers(|x| x.test_acc));
+        series.insert("train_loss".into(), numbers(|x| x.train_loss));
+        series.insert("test_loss".into(), numbers(|x| x.test_loss));
+        let mut runs = vec![RunReport {
+            label: format!("{prefix}subspace"),
+            series,
+            summary: self.summary(grid, spec, steps),
+        }];
+        if let Some(direct) = self.direct() {
+            let level = |x: f64| Value::from(vec![json_number(x), json_number(x)]);
+            let mut series = Map::new();
+            series.insert("d".into(), Value::from(vec![spec.d_min, spec.d_max]));
+            series.insert("train_acc".into(), level(direct.train_acc));
+            series.insert("test_acc".into(), level(direct.test_acc));
+            series.insert("train_loss".into(), level(direct.train_loss));
+            series.insert("test_loss".into(), level(direct.test_loss));
+            let mut summary = Map::new();
+            summary.insert(
+                "parameters".into(),
+                Value::from(self.subspaces.parameter_count()),
+            );
+            summary.insert("final_train_acc".into(), json_number(direct.train_acc));
+            summary.insert("final_test_acc".into(), json_number(direct.test_acc));
+            runs.push(RunReport {
+                label: format!("{prefix}direct"),
+                series,
+                summary,
+            });
+        }
+        runs
+    }
+}
+
+/// An intrinsic-dimension run in progress: for each width, every subspace dimension of the
+/// grid and the network trained directly, on the same minibatches.
+pub struct IntrinsicDimensionSession {
+    spec: IntrinsicDimensionSpec,
+    device: Device,
+    grid: Vec<usize>,
+    networks: Vec<Network>,
+    order: BatchOrder,
+    train: Examples,
+    test: Examples,
+    schedule: Schedule,
+}
+
+impl IntrinsicDimensionSession {
+    pub fn new(spec: IntrinsicDimensionSpec, device: &Device) -> Result<Self, SpecError> {
+        let device = device.clone().autodiff();
+        let pool = Pool::new(spec.dataset.dataset(), spec.data_seed, None)?;
+        pool.check("n_train", spec.n_train)?;
+        let (train_rows, test_rows) = pool.split(spec.n_train, spec.data_seed);
+        let grid = spec.grid();
+        let networks: Vec<Network> = spec
+            .widths()
+            .into_iter()
+            .map(|width| Network::new(&spec, &pool, width, &grid, &device))
+            .collect();
+        let members = grid.len() + 1;
+        Ok(Self {
+            order: BatchOrder::new(
+                spec.n_train,
+                spec.batch,
+                Stream::new(spec.order_seed, "intrinsic/order"),
+            ),
+            train: Examples::new(&pool, &train_rows, members, &device),
+            test: Examples::new(&pool, &test_rows, members, &device),
+            schedule: Schedule::new(spec.steps, spec.eval_every),
+            grid,
+            networks,
+            device,
+            spec,
+        })
     }
 }
 
@@ -200,116 +344,51 @@ impl Stepper for IntrinsicDimensionSession {
     }
 
     fn train_step(&mut self) {
-        let members = self.subspaces.members();
         let idx = self.order.next_batch_tensor(&self.device);
-        let batch = idx.dims()[0];
         let x = self.train.x.clone().select(0, idx.clone());
-        let targets = self
-            .train
-            .y
-            .clone()
-            .select(0, idx)
-            .reshape([1, batch, 1])
-            .repeat_dim(0, members);
-        let theta = self.subspaces.parameters(&self.coordinates);
-        let logits = self.subspaces.forward(&theta, x);
-        // Each member's mean cross-entropy, summed: every member's coordinates get the
-        // gradient of its own loss.
-        let loss = activation::log_softmax(logits, 2)
-            .gather(2, targets)
-            .sum()
-            .neg()
-            / batch as f64;
-        let grads = GradientsParams::from_grads(loss.backward(), &self.coordinates);
-        self.coordinates = self
-            .optim
-            .step(self.spec.lr, self.coordinates.clone(), grads);
+        let y = self.train.y.clone().select(0, idx);
+        for network in &mut self.networks {
+            network.train(x.clone(), y.clone(), self.spec.lr);
+        }
     }
 
     fn evaluate(&mut self) -> Transaction {
-        let theta = self.subspaces.parameters(&self.coordinates).detach();
-        let mut transaction = Transaction::default();
-        for set in [&self.train, &self.test] {
-            let logits = self.subspaces.forward(&theta, set.x.clone());
-            let (loss, correct) =
-                weighted_loss_and_correct(logits, set.targets.clone(), set.weights.clone());
-            transaction = transaction.register(loss).register(correct);
-        }
-        transaction
+        self.networks
+            .iter()
+            .fold(Transaction::default(), |t, network| {
+                network.register(t, [&self.train, &self.test])
+            })
     }
 
     fn record(&mut self, step: usize, data: Vec<TensorData>) -> Result<(), RunError> {
-        let members = self.subspaces.members();
-        let values: Vec<Vec<f64>> = data.iter().map(|d| d.iter::<f64>().collect()).collect();
-        if values.len() != 4 || values.iter().any(|v| v.len() != members) {
+        if data.len() != 4 * self.networks.len() {
             return Err(RunError::Readback(format!(
-                "expected 4 tensors of {members} values"
+                "expected {} tensors, got {}",
+                4 * self.networks.len(),
+                data.len()
             )));
         }
-        self.latest = (0..members)
-            .map(|m| Measure {
-                train_loss: values[0][m],
-                train_acc: values[1][m],
-                test_loss: values[2][m],
-                test_acc: values[3][m],
-            })
-            .collect();
-        for (m, measure) in self.latest.iter().enumerate() {
-            let what = match self.grid.get(m) {
-                Some(d) => format!("training loss at d = {d}"),
-                None => "training loss trained directly".to_string(),
-            };
-            RunError::unless_finite(step, &what, measure.train_loss)?;
+        for (network, data) in self.networks.iter_mut().zip(data.chunks(4)) {
+            network.absorb(step, data, &self.grid)?;
         }
         Ok(())
     }
 
     fn report(&self) -> Report {
-        let numbers = |f: fn(&Measure) -> f64| {
-            Value::from(
-                self.latest[..self.latest.len().min(self.grid.len())]
-                    .iter()
-                    .map(|x| json_number(f(x)))
-                    .collect::<Vec<_>>(),
-            )
-        };
-        let mut series = Map::new();
-        let shown = self.grid.len().min(self.latest.len());
-        series.insert("d".into(), Value::from(self.grid[..shown].to_vec()));
-        series.insert("train_acc".into(), numbers(|x| x.train_acc));
-        series.insert("test_acc".into(), numbers(|x| x.test_acc));
-        series.insert("train_loss".into(), numbers(|x| x.train_loss));
-        series.insert("test_loss".into(), numbers(|x| x.test_loss));
-        let mut runs = vec![RunReport {
-            label: "subspace".into(),
-            series,
-            summary: self.summary(),
-        }];
-        // The network trained directly: its measures as level lines across the grid.
-        if let Some(direct) = self.direct() {
-            let level = |x: f64| Value::from(vec![json_number(x), json_number(x)]);
-            let mut series = Map::new();
-            series.insert(
-                "d".into(),
-                Value::from(vec![self.spec.d_min, self.spec.d_max]),
-            );
-            series.insert("train_acc".into(), level(direct.train_acc));
-            series.insert("test_acc".into(), level(direct.test_acc));
-            series.insert("train_loss".into(), level(direct.train_loss));
-            series.insert("test_loss".into(), level(direct.test_loss));
-            let mut summary = Map::new();
-            summary.insert(
-                "parameters".into(),
-                Value::from(self.subspaces.parameter_count()),
-            );
-            summary.insert("final_train_acc".into(), json_number(direct.train_acc));
-            summary.insert("final_test_acc".into(), json_number(direct.test_acc));
-            runs.push(RunReport {
-                label: "direct".into(),
-                series,
-                summary,
-            });
-        }
+        let several = self.networks.len() > 1;
+        let steps = self.schedule.step();
+        let runs = self
+            .networks
+            .iter()
+            .flat_map(|n| {
+                let prefix = if several {
+                    format!("width {} ", n.width)
+                } else {
+                    String::new()
+                };
+                n.runs(&prefix, &self.grid, &self.spec, steps)
+            })
+            .collect();
         Report::new(INFO.id, &self.spec, "d", runs)
     }
 }

@@ -19,11 +19,14 @@ pub static INFO: Info = Info {
         Landscapes (ICLR 2018)",
     paper_url: "https://arxiv.org/abs/1804.08838",
     watch: "Watch test accuracy climb with d (a log axis) toward the line of the network trained \
-        directly; the marker is d_int90, where it crosses 90% of that line. Then double the \
-        width: the network's parameters more than double, d_int90 barely moves.",
+        directly; the marker is d_int90, where it crosses 90% of that line. Then compare widths: \
+        the network's parameters grow 7.5×, d_int90 barely moves.",
     story: &["dataset", "compare", "width", "depth", "d_max"],
     try_these: &[
-        ("Twice the width: d_int90 barely moves", &[("width", "128")]),
+        (
+            "Three widths at once: the parameters grow 7.5×, d_int90 barely moves",
+            &[("compare", "widths")],
+        ),
         (
             "MNIST-1D, a far harder problem for an MLP",
             &[

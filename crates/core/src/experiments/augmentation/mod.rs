@@ -11,6 +11,7 @@ use crate::cost::Cost;
 use crate::data::augment::{Augment, Kind};
 use crate::data::table::Table;
 use crate::device::Target;
+use crate::experiments::terms::Word;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 #[cfg(feature = "engine")]
 use crate::train::Session;
@@ -107,6 +108,26 @@ pub static COMPARISON: Comparison = Comparison {
     unit: Unit::Percent,
     source: "paper",
 };
+
+/// The keys only augmentation reports, in words.
+pub static WORDS: &[Word] = &[
+    ("n_small", "training examples (small set)", Unit::Count),
+    ("n_medium", "training examples (medium set)", Unit::Count),
+    ("n_large", "training examples (large set)", Unit::Count),
+    ("strength", "augmentation strength", Unit::Number),
+    (
+        "test_acc_at_best",
+        "test accuracy at the best strength",
+        Unit::Percent,
+    ),
+    (
+        "strongest_gain",
+        "gain of the strongest augmentation",
+        Unit::Percent,
+    ),
+    ("best_strength", "best augmentation strength", Unit::Number),
+    ("validation", "validation examples", Unit::Count),
+];
 
 pub static KNOBS: &[Knob] = &[
     Knob {
@@ -376,6 +397,10 @@ impl super::Declaration for AugmentationSpec {
 
     fn preset(preset: Preset) -> Self {
         AugmentationSpec::preset(preset)
+    }
+
+    fn words() -> &'static [Word] {
+        WORDS
     }
 
     fn comparison() -> Option<&'static Comparison> {

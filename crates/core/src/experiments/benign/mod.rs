@@ -34,6 +34,7 @@ use crate::cost::Cost;
 use crate::data::table::Table;
 use crate::data::toy2d::Shape;
 use crate::device::Target;
+use crate::experiments::terms::Word;
 use crate::experiments::toy2d::Toy2dSpec;
 use crate::models::mlp::Activation;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
@@ -55,7 +56,7 @@ pub use xor::XorRun;
 
 mod page;
 pub use page::{
-    INFO, KNOBS, LINEAR_COMPARISON, LINEAR_PANELS, PLANE_PANELS, XOR_COMPARISON, XOR_PANELS,
+    INFO, KNOBS, LINEAR_COMPARISON, LINEAR_PANELS, PLANE_PANELS, WORDS, XOR_COMPARISON, XOR_PANELS,
 };
 
 /// Which setting the experiment shows.
@@ -366,6 +367,10 @@ impl super::Declaration for BenignSpec {
 
     fn preset(preset: Preset) -> Self {
         BenignSpec::preset(preset)
+    }
+
+    fn words() -> &'static [Word] {
+        WORDS
     }
 
     fn comparison() -> Option<&'static Comparison> {

@@ -2,6 +2,7 @@
 //! mode, the papers' numbers and every knob.
 
 use super::*;
+use crate::experiments::terms::Word;
 
 pub static INFO: Info = Info {
     id: "benign-overfitting",
@@ -179,6 +180,64 @@ pub static LINEAR_COMPARISON: Comparison = Comparison {
     unit: Unit::Number,
     source: "theory",
 };
+
+/// The keys only benign overfitting reports, in words (Bartlett et al.'s theory among them).
+pub static WORDS: &[Word] = &[
+    ("train_mse", "training mean squared error", Unit::Number),
+    ("test_mse", "test mean squared error", Unit::Number),
+    (
+        "theory_test_mse",
+        "test mean squared error the theory predicts",
+        Unit::Number,
+    ),
+    (
+        "train_acc_clean",
+        "accuracy on the clean training labels",
+        Unit::Percent,
+    ),
+    (
+        "test_acc_clean",
+        "test accuracy against the clean labels",
+        Unit::Percent,
+    ),
+    (
+        "test_acc_noisy",
+        "test accuracy against noisy labels",
+        Unit::Percent,
+    ),
+    (
+        "optimal_test_acc_noisy",
+        "best possible test accuracy against noisy labels",
+        Unit::Percent,
+    ),
+    (
+        "steps_to_fit_all",
+        "steps to fit every training label",
+        Unit::Count,
+    ),
+    (
+        "steps_to_test_clean_90",
+        "steps to 90% test accuracy against the clean labels",
+        Unit::Count,
+    ),
+    ("r0", "effective rank r₀ of the covariance", Unit::Number),
+    ("r0_over_n", "r₀ per training example", Unit::Number),
+    ("R_k", "effective rank R_k beyond k*", Unit::Number),
+    (
+        "k_star",
+        "k*, where the spectrum's tail begins",
+        Unit::Count,
+    ),
+    (
+        "test_over_noise",
+        "excess test error per unit of noise",
+        Unit::Number,
+    ),
+    ("tail_var", "variance in the spectrum's tail", Unit::Number),
+    ("noise_var", "noise variance", Unit::Number),
+    ("flipped", "flipped training labels", Unit::Count),
+    ("n_over_R_k", "training examples per R_k", Unit::Number),
+];
 
 pub static KNOBS: &[Knob] = &[
     Knob {

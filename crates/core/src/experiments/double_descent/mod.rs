@@ -46,6 +46,7 @@ use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::cost::Cost;
 use crate::data::table::Table;
 use crate::device::Target;
+use crate::experiments::terms::Word;
 use crate::models::random_features::FeatureKind;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 #[cfg(feature = "engine")]
@@ -69,7 +70,7 @@ pub use widths::WidthSweep;
 mod page;
 pub use page::{
     FEATURE_PANELS, INFO, KNOBS, PAPER_POINTS, SAMPLE_PANELS, TRAINED_PANELS, TWO_SCALE_PANELS,
-    WIDTH_COMPARISON,
+    WIDTH_COMPARISON, WORDS,
 };
 
 /// What is swept.
@@ -473,6 +474,10 @@ impl super::Declaration for DoubleDescentSpec {
 
     fn preset(preset: Preset) -> Self {
         DoubleDescentSpec::preset(preset)
+    }
+
+    fn words() -> &'static [Word] {
+        WORDS
     }
 
     fn comparison() -> Option<&'static Comparison> {

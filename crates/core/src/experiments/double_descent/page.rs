@@ -2,6 +2,7 @@
 //! the published points and every knob.
 
 use super::*;
+use crate::experiments::terms::Word;
 
 pub static INFO: Info = Info {
     id: "double-descent",
@@ -155,6 +156,93 @@ pub static TRAINED_PANELS: &[Panel] = &[Panel {
     log_y: false,
     x: None,
 }];
+
+/// The keys only double descent reports, in words.
+pub static WORDS: &[Word] = &[
+    ("epoch", "epoch", Unit::Count),
+    ("peak_parameters", "parameters at the peak", Unit::Count),
+    ("features", "random features", Unit::Count),
+    ("ratio", "features per training example", Unit::Number),
+    ("train_error", "training error", Unit::Number),
+    (
+        "test_error_fast",
+        "test error of the fast-learning part",
+        Unit::Number,
+    ),
+    (
+        "test_error_slow",
+        "test error of the slow-learning part",
+        Unit::Number,
+    ),
+    (
+        "train_zero_one",
+        "training classification error",
+        Unit::Percent,
+    ),
+    ("test_zero_one", "test classification error", Unit::Percent),
+    ("peak_x", "where the test error peaks", Unit::Count),
+    (
+        "peak_x_each",
+        "where the test error peaks, each draw",
+        Unit::Count,
+    ),
+    (
+        "peak_test_error",
+        "test error at the peak (mean of the draws)",
+        Unit::Number,
+    ),
+    (
+        "interpolation_x",
+        "first size that fits the training set exactly",
+        Unit::Count,
+    ),
+    ("threshold", "interpolation threshold", Unit::Count),
+    (
+        "peak_x_median",
+        "where the median test error peaks",
+        Unit::Count,
+    ),
+    (
+        "peak_test_error_median",
+        "test error at the peak, median of the draws",
+        Unit::Number,
+    ),
+    (
+        "peak_test_error_min",
+        "test error at the peak, lowest draw",
+        Unit::Number,
+    ),
+    (
+        "peak_test_error_max",
+        "test error at the peak, highest draw",
+        Unit::Number,
+    ),
+    ("draws_note", "the draws at the peak", Unit::Text),
+    (
+        "first_min_x",
+        "where the test error first bottoms out",
+        Unit::Number,
+    ),
+    (
+        "first_min_test_error",
+        "test error at its first minimum",
+        Unit::Number,
+    ),
+    (
+        "second_min_x",
+        "where the test error bottoms out again",
+        Unit::Number,
+    ),
+    (
+        "second_min_test_error",
+        "test error at its second minimum",
+        Unit::Number,
+    ),
+    ("noise_floor", "noise floor", Unit::Number),
+    ("draws", "draws", Unit::Count),
+    ("ridge", "ridge penalty", Unit::Number),
+    ("source", "source", Unit::Text),
+];
 
 pub static KNOBS: &[Knob] = &[
     Knob {

@@ -15,6 +15,7 @@ use crate::data::modular::{self, Op};
 #[cfg(feature = "engine")]
 use crate::data::table::Table;
 use crate::device::Target;
+use crate::experiments::terms::Word;
 use crate::report::{Report, RunReport};
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 use crate::train::OptimizerKind;
@@ -34,7 +35,7 @@ pub use shape::{RunShape, SessionShape};
 
 mod page;
 mod verdicts;
-pub use page::{COMPARISON, INFO, KNOBS, PANELS};
+pub use page::{COMPARISON, INFO, KNOBS, PANELS, WORDS};
 pub use verdicts::{filter_verdicts, fraction_runs, unfiltered};
 
 /// Which network learns the operation.
@@ -463,6 +464,10 @@ impl super::Declaration for GrokkingSpec {
 
     fn preset(preset: Preset) -> Self {
         GrokkingSpec::preset(preset)
+    }
+
+    fn words() -> &'static [Word] {
+        WORDS
     }
 
     fn comparison() -> Option<&'static Comparison> {

@@ -2,6 +2,7 @@
 //! and every knob.
 
 use super::*;
+use crate::experiments::terms::Word;
 
 pub static INFO: Info = Info {
     id: "grokking",
@@ -106,6 +107,23 @@ pub static PANELS: &[Panel] = &[
         log_y: false,
         x: None,
     },
+];
+
+/// The keys only grokking reports, in words.
+pub static WORDS: &[Word] = &[
+    ("n_val", "validation examples", Unit::Count),
+    ("val_loss", "validation loss", Unit::Number),
+    ("weight_norm", "weight norm", Unit::Number),
+    (
+        "fourier_top5",
+        "share of the embeddings' power in the 5 strongest frequencies",
+        Unit::Percent,
+    ),
+    (
+        "key_frequencies",
+        "strongest frequencies (share of the power)",
+        Unit::Text,
+    ),
 ];
 
 pub static KNOBS: &[Knob] = &[

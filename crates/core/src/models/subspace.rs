@@ -76,11 +76,6 @@ impl Projection {
             values,
         }
     }
-
-    /// Bytes it holds on the host (its columns and values).
-    pub fn bytes(&self) -> usize {
-        8 * self.columns.len()
-    }
 }
 
 /// Every member's coordinates z, one after another: the only trained numbers.

@@ -12,7 +12,7 @@ use burn::tensor::Device;
 use overfit_core::cost::Target;
 use overfit_core::data::table::Table;
 use overfit_core::experiments::AnySpec;
-use overfit_core::experiments::{Experiment, start_runs, trains_on_own_data};
+use overfit_core::experiments::{Experiment, start_runs, trains_on_own_data, use_own_data};
 use overfit_core::link::{decode_lenient, decode_strict, encode, percent_encode};
 use overfit_core::spec::{KnobKind, Preset};
 use overfit_core::train::RunError;
@@ -217,14 +217,10 @@ fn own_file(spec: &AnySpec) -> Result<Option<Table>, String> {
     // quarter of the file held out to test.
     let json = spec.to_json();
     let count = |key: &str| json.get(key).and_then(serde_json::Value::as_u64);
-    let rows = match count("points") {
-        Some(points) => points,
-        None => {
-            let largest = count("n_large")
-                .or_else(|| count("n_train"))
-                .ok_or("dataset=local without points or a training-set size")?;
-            (largest * 4).div_ceil(3) + 1
-        }
+    // (Double descent's `points` are its sweep's, not rows: a training-set size comes first.)
+    let rows = match count("n_large").or_else(|| count("n_train")) {
+        Some(largest) => (largest * 4).div_ceil(3) + 1,
+        None => count("points").ok_or("dataset=local without points or a training-set size")?,
     }
     .clamp(limits.rows.0 as u64, limits.rows.1 as u64);
     let features = limits.features.0.max(2).min(limits.features.1);
@@ -243,6 +239,12 @@ fn own_file(spec: &AnySpec) -> Result<Option<Table>, String> {
 
 fn train_a_little(spec: &AnySpec, device: &Device) -> Result<(), String> {
     let file = own_file(spec)?;
+    // As the page and the CLI do once a file is picked: the spec fitted to it.
+    let mut spec = spec.clone();
+    if let Some(table) = &file {
+        use_own_data(&mut spec, table).map_err(|e| format!("fitting to the file: {e}"))?;
+    }
+    let spec = &spec;
     let mut session =
         start_runs(spec, device, None, 1, file.as_ref()).map_err(|e| e.to_string())?;
     for _ in 0..3 {
@@ -267,4 +269,29 @@ fn train_a_little(spec: &AnySpec, device: &Device) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Every experiment that takes a reader's file trains on one from its `ci` link with
+/// `dataset=local` (what the generator above reaches only by chance).
+#[test]
+fn each_own_data_experiment_trains_on_a_file_from_its_link() {
+    let device = Device::flex();
+    let mut tried = 0;
+    for e in Experiment::ALL
+        .iter()
+        .filter(|e| e.info().own_data.is_some())
+    {
+        let text = format!(
+            "https://lab.example/?exp={}&preset=ci&dataset=local",
+            e.id()
+        );
+        let page = decode_lenient(&text);
+        let spec = page
+            .spec
+            .unwrap_or_else(|| panic!("{text}: {:?}", page.problems));
+        assert!(trains_on_own_data(&spec), "{text} does not train on a file");
+        train_a_little(&spec, &device).unwrap_or_else(|e| panic!("{text}: {e}"));
+        tried += 1;
+    }
+    assert!(tried >= 3, "only {tried} experiments take a file");
 }

@@ -323,6 +323,36 @@ mod tests {
         assert_eq!(decode_strict(&link), Ok((spec, Preset::Ci)));
     }
 
+    /// A link written in one mode of an experiment with modes can carry settings of another
+    /// (changed on the page before switching): it decodes, keeps them for that mode, and
+    /// writes them again, whatever the order of its keys.
+    #[test]
+    fn links_carrying_other_modes_settings_keep_them() {
+        for (link, key, value) in [
+            (
+                "?exp=double-descent&v=3&preset=ci&mode=width&n_train=500&gd_lr=0.05&width_max=100",
+                "gd_lr",
+                serde_json::json!(0.05),
+            ),
+            (
+                "?exp=double-descent&v=3&n_train=500&mode=width",
+                "n_train",
+                serde_json::json!(500),
+            ),
+            (
+                "?exp=benign-overfitting&v=3&mode=linear&xor_dim=2000&plane_width=64",
+                "plane_width",
+                serde_json::json!(64),
+            ),
+        ] {
+            let (spec, preset) = decode_strict(link).expect(link);
+            assert_eq!(spec.to_json()[key], value, "{link}");
+            assert!(!spec.uses(key), "{link}: {key} is another mode's");
+            assert_eq!(decode_lenient(link).spec.as_ref(), Some(&spec), "{link}");
+            assert_eq!(decode_strict(&encode(&spec, preset)), Ok((spec, preset)));
+        }
+    }
+
     /// A link keeps its meaning across schema versions: a v1 grokking link trained one seed
     /// per run, and still does.
     #[test]

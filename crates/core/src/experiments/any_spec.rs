@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{AnySpec, Experiment};
+use super::AnySpec;
 use crate::cost::{Budget, Cost, TabPlan};
 use crate::device::Target;
 use crate::spec::{SpecError, known_keys};
@@ -18,12 +18,6 @@ impl AnySpec {
         }
     }
 
-    fn from_json(experiment: Experiment, map: Map<String, Value>) -> Result<Self, SpecError> {
-        experiment
-            .spec_from_json(map)
-            .map_err(|e| SpecError::Inconsistent(format!("{}: {e}", experiment.id())))
-    }
-
     /// Sets one knob from its text form (`--set key=value`, a link's query pair), checking the
     /// key, the type and the limits.
     pub fn set(&mut self, key: &str, raw: &str) -> Result<(), SpecError> {
@@ -34,10 +28,19 @@ impl AnySpec {
             known: known_keys(experiment.knobs().iter().map(|k| k.key)),
         })?;
         let value = knob.parse(raw)?;
-        let mut map = self.to_json();
-        map.insert(key.to_string(), value);
-        *self = Self::from_json(experiment, map)?;
-        Ok(())
+        match self.declared_mut().set_field(key, &value) {
+            Some(Ok(())) => Ok(()),
+            Some(Err(e)) => Err(SpecError::BadValue {
+                key: key.to_string(),
+                value: raw.to_string(),
+                expected: e,
+            }),
+            // The knob tables and the spec types are checked against each other by a test.
+            None => Err(SpecError::Inconsistent(format!(
+                "{key}: a knob of {} without a setting",
+                experiment.id()
+            ))),
+        }
     }
 
     /// Applies `key=value` assignments in order.
@@ -113,10 +116,10 @@ impl AnySpec {
 
     /// Checks every knob against its limits, then the experiment's cross-field rules.
     pub fn validate(&self) -> Result<(), SpecError> {
-        let map = self.to_json();
+        let spec = self.declared();
         for knob in self.experiment().knobs() {
-            if let Some(value) = map.get(knob.key) {
-                knob.check(value)?;
+            if let Some(value) = spec.field(knob.key) {
+                knob.check(&value)?;
             }
         }
         self.declared().validate_rules()
@@ -194,7 +197,61 @@ impl AnySpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiments::Experiment;
     use crate::spec::{Preset, clip};
+
+    /// A spec's fields, its JSON (`metrics.json`, links) and its knob table name the same
+    /// keys, whatever the mode; every knob reads and writes its own field and no other.
+    #[test]
+    fn fields_json_and_knobs_name_the_same_keys() {
+        for e in Experiment::ALL {
+            for preset in Preset::ALL {
+                let spec = e.preset(preset);
+                let json = spec.to_json();
+                let mut keys = spec.declared().keys();
+                keys.sort_unstable();
+                let mut json_keys: Vec<&str> = json.keys().map(String::as_str).collect();
+                json_keys.sort_unstable();
+                assert_eq!(keys, json_keys, "{}", e.id());
+                let mut knobs: Vec<&str> = e.knobs().iter().map(|k| k.key).collect();
+                knobs.sort_unstable();
+                assert_eq!(keys, knobs, "{}", e.id());
+                for (key, value) in &json {
+                    assert_eq!(spec.declared().field(key).as_ref(), Some(value), "{key}");
+                    // Written back, the same value leaves the same spec; written as another
+                    // type, it is refused and the spec kept.
+                    let mut again = spec.clone();
+                    assert_eq!(again.declared_mut().set_field(key, value), Some(Ok(())));
+                    assert_eq!(again, spec, "{key}");
+                    let wrong = serde_json::json!({"not": "a setting"});
+                    assert!(matches!(
+                        again.declared_mut().set_field(key, &wrong),
+                        Some(Err(_))
+                    ));
+                    assert_eq!(again, spec, "{key}");
+                }
+                assert_eq!(spec.declared().field("colour"), None);
+                // The JSON reads back to the same spec.
+                assert_eq!(e.spec_from_json(json).ok(), Some(spec), "{}", e.id());
+            }
+        }
+    }
+
+    #[test]
+    fn setting_a_knob_changes_that_setting_only() {
+        let mut spec = Experiment::DoubleDescent.preset(Preset::Ci);
+        let before = spec.to_json();
+        spec.set("gd_lr", "0.05").expect("a two-scale knob");
+        spec.set("mode", "width").expect("a mode");
+        let after = spec.to_json();
+        let changed: Vec<&String> = after.keys().filter(|k| after[*k] != before[*k]).collect();
+        assert_eq!(changed, ["gd_lr", "mode"]);
+        assert!(spec.uses("width_max") && !spec.uses("gd_lr") && !spec.uses("n_train"));
+        // Back in its own mode, a knob set while another mode was shown is still there.
+        spec.set("mode", "two-scale").expect("a mode");
+        assert!(spec.uses("gd_lr"));
+        assert_eq!(spec.to_json()["gd_lr"], 0.05);
+    }
 
     #[test]
     fn grokking_runs_train_apart_and_toy2d_is_one_model() {

@@ -11,7 +11,7 @@ use crate::cost::Cost;
 use crate::data::table::Table;
 use crate::device::Target;
 use crate::report::Report;
-use crate::spec::{Knob, Preset, SpecError};
+use crate::spec::{Fields, Knob, Preset, SpecError};
 #[cfg(feature = "engine")]
 use crate::train::Session;
 
@@ -19,7 +19,7 @@ use crate::train::Session;
 /// spec of it means: its rules, charts, price and training (the methods). A serde struct whose
 /// fields are exactly its knobs implements it; `registry!` gives it a line in
 /// [`super::Experiment`] and [`super::AnySpec`].
-pub trait Declaration: Send + Sync + 'static {
+pub trait Declaration: Fields + Send + Sync + 'static {
     /// Id, title, story, sources and what the page shows first.
     fn info() -> &'static Info
     where

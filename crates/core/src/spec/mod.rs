@@ -2,8 +2,10 @@
 //! presets, and the knob table that validates them and drives the CLI's `--set` and the web
 //! page's controls.
 
+pub mod fields;
 mod knob;
 
+pub use fields::Fields;
 pub use knob::{Knob, KnobKind, float, int};
 
 use serde::{Deserialize, Serialize};

@@ -283,6 +283,28 @@ pub struct AugmentationSpec {
     pub seed: u64,
 }
 
+crate::fields!(AugmentationSpec {
+    dataset,
+    kind,
+    strength,
+    sweep_max,
+    sweep,
+    n_small,
+    n_medium,
+    n_large,
+    width,
+    depth,
+    seeds,
+    splits,
+    lr,
+    weight_decay,
+    batch,
+    steps,
+    eval_every,
+    data_seed,
+    seed
+});
+
 impl Default for AugmentationSpec {
     fn default() -> Self {
         Self::preset(Preset::Quick)

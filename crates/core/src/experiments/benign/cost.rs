@@ -8,22 +8,22 @@ impl BenignSpec {
         let mut tally = Tally::default();
         match self.mode {
             Mode::Xor => {
-                let (n, nt) = (self.xor_n as f64, self.xor_test as f64);
-                let (d, m) = (self.xor_dim as f64, self.neurons as f64);
+                let (n, nt) = (self.xor.xor_n as f64, self.xor.xor_test as f64);
+                let (d, m) = (self.xor.xor_dim as f64, self.xor.neurons as f64);
                 // Both sets on the device; the largest also as the host copy it came from.
                 tally.hold((n + nt) * (d + 1.0), F32);
                 tally.phase(n.max(nt) * d * F32);
                 // Weights, their gradient and the descent's update; the hidden activations.
                 tally.hold(3.0 * m * d, F32);
                 tally.phase(4.0 * n.max(nt) * m * F32);
-                tally.work(self.steps as f64 * 2.0 * n * d * m);
-                let evals = evaluations(self.steps, self.eval_every, true);
+                tally.work(self.xor.steps as f64 * 2.0 * n * d * m);
+                let evals = evaluations(self.xor.steps, self.eval_every, true);
                 tally.work(evals * (n + nt) * d * m);
                 // The step and up to seven metrics at every evaluation.
                 tally.record(evals * 8.0);
             }
             Mode::Linear => {
-                let n = self.n_train as f64;
+                let n = self.linear.n_train as f64;
                 let mut largest: f64 = 0.0;
                 for case in self.cases() {
                     let p = case.spectrum.dim() as f64;
@@ -31,7 +31,8 @@ impl BenignSpec {
                     largest = largest.max(n * chunk * F64);
                     // Two passes of XXᵀ over the chunks, one solve, the projections.
                     tally.work(
-                        self.trials as f64 * (2.0 * n * n * p + n * n * n / 6.0 + 4.0 * n * p),
+                        self.linear.trials as f64
+                            * (2.0 * n * n * p + n * n * n / 6.0 + 4.0 * n * p),
                     );
                 }
                 tally

@@ -37,7 +37,7 @@ use crate::device::Target;
 use crate::experiments::terms::Word;
 use crate::experiments::toy2d::Toy2dSpec;
 use crate::models::mlp::Activation;
-use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
+use crate::spec::{Fields, Knob, KnobKind, Preset, SpecError, float, int};
 use crate::train::OptimizerKind;
 #[cfg(feature = "engine")]
 use crate::train::Session;
@@ -55,9 +55,11 @@ pub use spectrum::{Case, Spectrum, isotropic_test_mse};
 pub use xor::XorRun;
 
 mod page;
+pub mod settings;
 pub use page::{
     INFO, KNOBS, LINEAR_COMPARISON, LINEAR_PANELS, PLANE_PANELS, WORDS, XOR_COMPARISON, XOR_PANELS,
 };
+pub use settings::{Linear, Plane, Xor};
 
 /// Which setting the experiment shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,36 +90,28 @@ impl Mode {
     }
 }
 
-/// Everything that defines a `benign-overfitting` run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+/// Everything that defines a `benign-overfitting` run: the mode, the settings two modes
+/// share, and each mode's own settings (its keys flat beside the others' in links and JSON).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BenignSpec {
     pub mode: Mode,
+    /// Share of training labels flipped (`xor`, `plane`).
     pub flip: f64,
-    pub xor_n: usize,
-    pub xor_dim: usize,
-    pub signal: f64,
-    pub neurons: usize,
-    pub init_scale: f64,
-    pub lr: f64,
-    pub steps: usize,
-    pub xor_test: usize,
+    /// Evaluations are log-spaced at most this many steps apart (`xor`, `plane`).
     pub eval_every: usize,
-    pub n_train: usize,
-    pub strong: usize,
-    pub tail: usize,
-    pub tail_var: f64,
-    pub iso_dim: usize,
-    pub noise: f64,
-    pub trials: usize,
-    pub shape: Shape,
-    pub plane_points: usize,
-    pub plane_width: usize,
-    pub plane_lr: f64,
-    pub plane_steps: usize,
+    #[serde(flatten)]
+    pub xor: Xor,
+    #[serde(flatten)]
+    pub linear: Linear,
+    #[serde(flatten)]
+    pub plane: Plane,
     pub data_seed: u64,
+    /// The networks' initial weights (`xor`, `plane`; the linear fits are closed-form).
     pub init_seed: u64,
 }
+
+crate::fields!(BenignSpec { mode, flip, eval_every, data_seed, init_seed } groups { xor, linear, plane });
+crate::deserialize_by_fields!(BenignSpec);
 
 impl Default for BenignSpec {
     fn default() -> Self {
@@ -141,42 +135,63 @@ impl BenignSpec {
         let ci = Self {
             mode: Mode::Xor,
             flip: 0.15,
-            xor_n: 200,
-            xor_dim: 8000,
-            signal: 20.0,
-            neurons: 100,
-            init_scale: 1e-4,
-            lr: 0.5,
-            steps: 1000,
-            xor_test: 1000,
             eval_every: 50,
+            xor: Xor {
+                xor_n: 200,
+                xor_dim: 8000,
+                signal: 20.0,
+                neurons: 100,
+                init_scale: 1e-4,
+                lr: 0.5,
+                steps: 1000,
+                xor_test: 1000,
+            },
             // Bartlett et al.'s example: n = 200, 5 strong directions, 20,000 weak ones of
             // variance 0.001, against the isotropic p = 210.
-            n_train: 200,
-            strong: 5,
-            tail: 20_000,
-            tail_var: 0.001,
-            iso_dim: 210,
-            noise: 1.0,
-            trials: 3,
-            shape: Shape::Gauss,
-            plane_points: 200,
-            plane_width: 256,
-            plane_lr: 0.01,
-            plane_steps: 2000,
+            linear: Linear {
+                n_train: 200,
+                strong: 5,
+                tail: 20_000,
+                tail_var: 0.001,
+                iso_dim: 210,
+                noise: 1.0,
+                trials: 3,
+            },
+            plane: Plane {
+                shape: Shape::Gauss,
+                plane_points: 200,
+                plane_width: 256,
+                plane_lr: 0.01,
+                plane_steps: 2000,
+            },
             data_seed: 0,
             init_seed: 0,
         };
         match preset {
             Preset::Ci => ci,
-            Preset::Quick => Self { trials: 5, ..ci },
+            Preset::Quick => Self {
+                linear: Linear {
+                    trials: 5,
+                    ..ci.linear
+                },
+                ..ci
+            },
             // The same setting run five times longer, with a larger test set and more trials.
             Preset::Paper => Self {
-                steps: 5000,
-                xor_test: 2000,
                 eval_every: 100,
-                trials: 20,
-                plane_steps: 5000,
+                xor: Xor {
+                    steps: 5000,
+                    xor_test: 2000,
+                    ..ci.xor
+                },
+                linear: Linear {
+                    trials: 20,
+                    ..ci.linear
+                },
+                plane: Plane {
+                    plane_steps: 5000,
+                    ..ci.plane
+                },
                 ..ci
             },
         }
@@ -187,45 +202,45 @@ impl BenignSpec {
         let bad = |m: String| Err(SpecError::Inconsistent(m));
         match self.mode {
             Mode::Xor => {
-                let entries = (self.xor_n + self.xor_test) * self.xor_dim;
+                let entries = (self.xor.xor_n + self.xor.xor_test) * self.xor.xor_dim;
                 if entries > MAX_XOR_ENTRIES {
                     return bad(format!(
                         "{} points in d = {} would hold {entries} numbers (limit {MAX_XOR_ENTRIES}): \
                          fewer points or a lower dimension",
-                        self.xor_n + self.xor_test,
-                        self.xor_dim
+                        self.xor.xor_n + self.xor.xor_test,
+                        self.xor.xor_dim
                     ));
                 }
-                if self.eval_every > self.steps {
+                if self.eval_every > self.xor.steps {
                     return bad(format!(
                         "eval_every={} is more than steps={}",
-                        self.eval_every, self.steps
+                        self.eval_every, self.xor.steps
                     ));
                 }
             }
             Mode::Linear => {
-                let p = self.strong + self.tail;
-                if p <= self.n_train {
+                let p = self.linear.strong + self.linear.tail;
+                if p <= self.linear.n_train {
                     return bad(format!(
                         "the spiked case has p = {p} directions for n = {} samples: an \
                          interpolator needs p > n (more weak directions)",
-                        self.n_train
+                        self.linear.n_train
                     ));
                 }
-                if self.iso_dim <= self.n_train + 1 {
+                if self.linear.iso_dim <= self.linear.n_train + 1 {
                     return bad(format!(
                         "iso_dim={} must exceed n_train + 1 = {} for the interpolator's error to be finite",
-                        self.iso_dim,
-                        self.n_train + 1
+                        self.linear.iso_dim,
+                        self.linear.n_train + 1
                     ));
                 }
-                if self.strong > self.iso_dim {
+                if self.linear.strong > self.linear.iso_dim {
                     return bad(format!(
                         "strong={} is more than iso_dim={}: θ must fit in the isotropic case",
-                        self.strong, self.iso_dim
+                        self.linear.strong, self.linear.iso_dim
                     ));
                 }
-                let work = (self.n_train as f64).powi(2) * p.max(self.iso_dim) as f64;
+                let work = (self.linear.n_train as f64).powi(2) * p.max(self.linear.iso_dim) as f64;
                 if work > MAX_GRAM_WORK {
                     return bad(format!(
                         "n² · p = {work:.1e} multiply-adds per trial (limit {MAX_GRAM_WORK:.0e}): \
@@ -234,10 +249,10 @@ impl BenignSpec {
                 }
             }
             Mode::Plane => {
-                if self.eval_every > self.plane_steps {
+                if self.eval_every > self.plane.plane_steps {
                     return bad(format!(
                         "eval_every={} is more than plane_steps={}",
-                        self.eval_every, self.plane_steps
+                        self.eval_every, self.plane.plane_steps
                     ));
                 }
             }
@@ -271,21 +286,18 @@ impl BenignSpec {
         }
     }
 
-    /// Whether `key` matters in this spec's mode.
+    /// Whether `key` matters in this spec's mode: the mode's own settings, and those it shares.
     pub fn uses(&self, key: &str) -> bool {
+        let own = |keys: Vec<&str>| keys.contains(&key);
+        let trains = self.mode != Mode::Linear;
         match key {
             "mode" | "data_seed" => true,
-            "flip" | "eval_every" => self.mode != Mode::Linear,
-            "init_seed" => self.mode != Mode::Linear,
-            "xor_n" | "xor_dim" | "signal" | "neurons" | "init_scale" | "lr" | "steps"
-            | "xor_test" => self.mode == Mode::Xor,
-            "n_train" | "strong" | "tail" | "tail_var" | "iso_dim" | "noise" | "trials" => {
-                self.mode == Mode::Linear
-            }
-            "shape" | "plane_points" | "plane_width" | "plane_lr" | "plane_steps" => {
-                self.mode == Mode::Plane
-            }
-            _ => true,
+            "flip" | "eval_every" | "init_seed" => trains,
+            _ => match self.mode {
+                Mode::Xor => own(self.xor.keys()),
+                Mode::Linear => own(self.linear.keys()),
+                Mode::Plane => own(self.plane.keys()),
+            },
         }
     }
 
@@ -295,15 +307,15 @@ impl BenignSpec {
             Case {
                 label: "spiked",
                 spectrum: Spectrum {
-                    strong: self.strong,
-                    tail: self.tail,
-                    tail_var: self.tail_var,
+                    strong: self.linear.strong,
+                    tail: self.linear.tail,
+                    tail_var: self.linear.tail_var,
                 },
             },
             Case {
                 label: "isotropic",
                 spectrum: Spectrum {
-                    strong: self.iso_dim,
+                    strong: self.linear.iso_dim,
                     tail: 0,
                     tail_var: 1.0,
                 },
@@ -314,20 +326,20 @@ impl BenignSpec {
     /// The `plane` mode's run: the `toy2d` experiment's MLP, wide, trained full-batch.
     pub fn plane_spec(&self) -> Toy2dSpec {
         Toy2dSpec {
-            dataset: self.shape.into(),
-            points: self.plane_points,
+            dataset: self.plane.shape.into(),
+            points: self.plane.plane_points,
             train_fraction: 0.5,
             label_noise: self.flip,
             input_noise: 0.0,
-            width: self.plane_width,
+            width: self.plane.plane_width,
             depth: 2,
             activation: Activation::Relu,
             optimizer: OptimizerKind::Adam,
-            lr: self.plane_lr,
+            lr: self.plane.plane_lr,
             weight_decay: 0.0,
             // Full batch: the whole training half.
-            batch: self.plane_points,
-            steps: self.plane_steps,
+            batch: self.plane.plane_points,
+            steps: self.plane.plane_steps,
             eval_every: self.eval_every,
             data_seed: self.data_seed,
             init_seed: self.init_seed,
@@ -338,9 +350,9 @@ impl BenignSpec {
     /// Steps (or units of work) of the run, for progress bars.
     pub fn units(&self) -> usize {
         match self.mode {
-            Mode::Xor => self.steps,
-            Mode::Plane => self.plane_steps,
-            Mode::Linear => spectrum::units(&self.cases(), self.trials),
+            Mode::Xor => self.xor.steps,
+            Mode::Plane => self.plane.plane_steps,
+            Mode::Linear => spectrum::units(&self.cases(), self.linear.trials),
         }
     }
 }
@@ -438,26 +450,19 @@ mod tests {
             mode: Mode::Linear,
             ..BenignSpec::preset(Preset::Ci)
         };
-        let err = BenignSpec {
-            iso_dim: 201,
-            ..linear.clone()
-        }
-        .validate_rules()
-        .expect_err("p = n + 1");
-        assert!(err.to_string().contains("iso_dim=201"), "{err}");
-        assert!(
-            BenignSpec {
-                tail: 100,
-                ..linear.clone()
-            }
-            .validate_rules()
-            .is_err()
-        );
-        let xor = BenignSpec {
-            xor_dim: 50_000,
-            xor_test: 10_000,
-            ..BenignSpec::preset(Preset::Ci)
+        let with_linear = |change: fn(&mut Linear)| {
+            let mut spec = linear.clone();
+            change(&mut spec.linear);
+            spec
         };
+        let err = with_linear(|l| l.iso_dim = 201)
+            .validate_rules()
+            .expect_err("p = n + 1");
+        assert!(err.to_string().contains("iso_dim=201"), "{err}");
+        assert!(with_linear(|l| l.tail = 100).validate_rules().is_err());
+        let mut xor = BenignSpec::preset(Preset::Ci);
+        xor.xor.xor_dim = 50_000;
+        xor.xor.xor_test = 10_000;
         assert!(xor.validate_rules().is_err());
     }
 
@@ -471,8 +476,13 @@ mod tests {
     #[test]
     fn the_isotropic_theory_row_is_the_formula_at_the_paper_setting() {
         let spec = BenignSpec::preset(Preset::Paper);
-        let theory =
-            isotropic_test_mse(spec.n_train, spec.iso_dim, spec.noise, 1.0).expect("p > n + 1");
+        let theory = isotropic_test_mse(
+            spec.linear.n_train,
+            spec.linear.iso_dim,
+            spec.linear.noise,
+            1.0,
+        )
+        .expect("p > n + 1");
         let row = LINEAR_COMPARISON.rows[1].paper;
         assert!((theory - row).abs() < 0.01, "{theory} vs {row}");
     }

@@ -21,7 +21,7 @@ impl PlaneRun {
     pub fn new(spec: BenignSpec, device: &Device) -> Self {
         let toy = spec.plane_spec();
         Self {
-            inner: Toy2dSession::on(toy.clone(), generated(&toy, spec.shape), device),
+            inner: Toy2dSession::on(toy.clone(), generated(&toy, spec.plane.shape), device),
             spec,
         }
     }

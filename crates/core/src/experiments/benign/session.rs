@@ -21,10 +21,10 @@ pub fn start(spec: &BenignSpec, device: &Device) -> Box<dyn Session> {
 fn linear_sweep(spec: &BenignSpec) -> LinearSweep {
     LinearSweep::new(
         spec.cases(),
-        spec.n_train,
-        spec.strong,
-        spec.noise,
-        spec.trials,
+        spec.linear.n_train,
+        spec.linear.strong,
+        spec.linear.noise,
+        spec.linear.trials,
         spec.data_seed,
     )
 }
@@ -48,7 +48,7 @@ impl LinearSession {
     fn run_report(&self, index: usize) -> RunReport {
         let case = &self.sweep.cases()[index];
         let spectrum = case.spectrum;
-        let n = self.spec.n_train;
+        let n = self.spec.linear.n_train;
         let trials = self.sweep.trials_done(index);
         let mut series = Map::new();
         let mut summary = Map::new();
@@ -67,7 +67,7 @@ impl LinearSession {
             "n_over_R_k".into(),
             big_r.map_or(Value::Null, |r| json_number(n as f64 / r)),
         );
-        let sigma = self.spec.noise;
+        let sigma = self.spec.linear.noise;
         summary.insert("noise".into(), json_number(sigma));
         summary.insert("noise_var".into(), json_number(sigma * sigma));
         if case.label == "isotropic" {

@@ -70,16 +70,16 @@ impl XorRun {
     pub fn new(spec: BenignSpec, device: &Device) -> Self {
         let draw = |n: usize, purpose: &str| {
             let mut rng = Stream::new(spec.data_seed, purpose);
-            xor_clusters::generate(n, spec.xor_dim, spec.signal, spec.flip, &mut rng)
+            xor_clusters::generate(n, spec.xor.xor_dim, spec.xor.signal, spec.flip, &mut rng)
         };
         let (train, test) = (
-            draw(spec.xor_n, "benign/xor/train"),
-            draw(spec.xor_test, "benign/xor/test"),
+            draw(spec.xor.xor_n, "benign/xor/train"),
+            draw(spec.xor.xor_test, "benign/xor/test"),
         );
-        let m = spec.neurons;
+        let m = spec.xor.neurons;
         let mut init = Stream::new(spec.init_seed, "benign/xor/init");
-        let w: Vec<f32> = (0..m * spec.xor_dim)
-            .map(|_| (spec.init_scale * init.normal()) as f32)
+        let w: Vec<f32> = (0..m * spec.xor.xor_dim)
+            .map(|_| (spec.xor.init_scale * init.normal()) as f32)
             .collect();
         // Half the neurons vote +1, half −1.
         let scale = 1.0 / (m as f32).sqrt();
@@ -87,13 +87,13 @@ impl XorRun {
             .map(|j| if j % 2 == 0 { scale } else { -scale })
             .collect();
         Self {
-            w: Tensor::<2>::from_data(TensorData::new(w, [m, spec.xor_dim]), device)
+            w: Tensor::<2>::from_data(TensorData::new(w, [m, spec.xor.xor_dim]), device)
                 .autodiff()
                 .require_grad(),
             a: Tensor::from_data(TensorData::new(a, [m, 1]), device),
             train: Set::new(&train, device),
             test: Set::new(&test, device),
-            schedule: Schedule::log_spaced(spec.steps, spec.eval_every),
+            schedule: Schedule::log_spaced(spec.xor.steps, spec.eval_every),
             series: Series::default(),
             spec,
         }
@@ -124,7 +124,7 @@ impl XorRun {
         m.insert("steps".into(), Value::from(self.schedule.step()));
         m.insert("n_train".into(), Value::from(self.train.len));
         m.insert("flipped".into(), Value::from(self.train.flipped_count));
-        m.insert("dim".into(), Value::from(self.spec.xor_dim));
+        m.insert("dim".into(), Value::from(self.spec.xor.xor_dim));
         for key in [
             "train_acc",
             "train_acc_flipped",
@@ -185,7 +185,7 @@ impl XorRun {
         } else {
             "catastrophic"
         };
-        let (n, d) = (self.train.len, self.spec.xor_dim);
+        let (n, d) = (self.train.len, self.spec.xor.xor_dim);
         let flips = self.train.flipped_count;
         let first = s
             .step
@@ -244,7 +244,7 @@ impl Stepper for XorRun {
         let Some(g) = self.w.grad(&grads) else {
             return;
         };
-        self.w = (self.w.clone().inner() - g * self.spec.lr)
+        self.w = (self.w.clone().inner() - g * self.spec.xor.lr)
             .autodiff()
             .require_grad();
     }

@@ -24,19 +24,24 @@ fn solve(m: f64, rhs: f64) -> (f64, f64) {
 impl DoubleDescentSpec {
     pub fn cost(&self, target: Target) -> Cost {
         let mut tally = Tally::default();
-        let ridges = if self.ridge > 0.0 { 2.0 } else { 1.0 };
+        let ridges = if self.grid.ridge > 0.0 { 2.0 } else { 1.0 };
         match self.mode {
             Mode::Features => {
                 // The features' input dimension (an own file priced at the most it may have).
-                let inputs = self.dataset.dim() as f64;
-                let n = self.n_train as f64;
-                let nt = self.n_test as f64;
-                let sizes = grid::sizes(self.n_train, self.ratio_min, self.ratio_max, self.points);
+                let inputs = self.rf.dataset.dim() as f64;
+                let n = self.rf.n_train as f64;
+                let nt = self.rf.n_test as f64;
+                let sizes = grid::sizes(
+                    self.rf.n_train,
+                    self.grid.ratio_min,
+                    self.grid.ratio_max,
+                    self.grid.points,
+                );
                 let most = sizes.last().copied().unwrap_or(1) as f64;
                 let kept = most.min(n);
                 // Every draw holds its own data copy, feature map, features and Gram
                 // matrices; the kept feature blocks share one budget.
-                let draws = self.draws.max(1) as f64;
+                let draws = self.rf.draws.max(1) as f64;
                 tally
                     .hold(draws * (n + nt) * inputs, F32)
                     .hold(draws * most * inputs, F32)
@@ -73,20 +78,25 @@ impl DoubleDescentSpec {
                 tally.phase(largest_solve);
             }
             Mode::Samples => {
-                let d = self.dim as f64;
-                let sizes = grid::sizes(self.dim, self.ratio_min, self.ratio_max, self.points);
+                let d = self.samples.dim as f64;
+                let sizes = grid::sizes(
+                    self.samples.dim,
+                    self.grid.ratio_min,
+                    self.grid.ratio_max,
+                    self.grid.points,
+                );
                 let mut largest: f64 = 0.0;
                 for size in sizes {
                     let n = size as f64;
                     let m = n.min(d);
                     let (bytes, macs) = solve(m, 1.0);
                     largest = largest.max(n * d * F64 + m * m * F64 + bytes);
-                    tally.work(self.trials as f64 * (n * d * m + ridges * macs));
+                    tally.work(self.samples.trials as f64 * (n * d * m + ridges * macs));
                 }
                 tally.phase(largest);
             }
             Mode::Width | Mode::Epochs => {
-                let (train, test) = (self.mlp_train as f64, self.mlp_test as f64);
+                let (train, test) = (self.trained.mlp_train as f64, self.trained.mlp_test as f64);
                 let widths = self.widths();
                 let (mut dense, mut macs, mut units) = (0.0, 0.0, 0.0);
                 for group in partition(&widths) {
@@ -103,10 +113,10 @@ impl DoubleDescentSpec {
                 tally
                     .hold(3.0 * dense, F32)
                     .hold((train + test) * (INPUTS + 1.0), F32);
-                let batch = self.batch as f64;
+                let batch = self.trained.batch as f64;
                 tally.phase(2.0 * train.max(test).max(batch) * units * F32);
-                let steps = self.epochs * self.steps_per_epoch();
-                let every = self.eval_every * self.steps_per_epoch();
+                let steps = self.trained.epochs * self.steps_per_epoch();
+                let every = self.trained.eval_every * self.steps_per_epoch();
                 tally.work(steps as f64 * 3.0 * batch.min(train) * macs);
                 let evals = evaluations(steps, every, false);
                 tally.work(evals * (train + test) * macs);
@@ -114,11 +124,11 @@ impl DoubleDescentSpec {
                 tally.record(evals * (1.0 + 2.0 * widths.len() as f64));
             }
             Mode::TwoScale => {
-                let d = (self.fast_dims + self.slow_dims) as f64;
-                tally.hold(3.0 * d * d + self.gd_train as f64 * d, F32);
-                let every = (self.gd_steps / 50).max(1);
-                let evals = evaluations(self.gd_steps, every, true);
-                tally.work(self.gd_steps as f64 * d * d + evals * 3.0 * d * d);
+                let d = (self.two_scale.fast_dims + self.two_scale.slow_dims) as f64;
+                tally.hold(3.0 * d * d + self.two_scale.gd_train as f64 * d, F32);
+                let every = (self.two_scale.gd_steps / 50).max(1);
+                let evals = evaluations(self.two_scale.gd_steps, every, true);
+                tally.work(self.two_scale.gd_steps as f64 * d * d + evals * 3.0 * d * d);
                 // The epoch, the training error and the test error's two parts.
                 tally.record(evals * 4.0);
             }

@@ -53,7 +53,7 @@ pub struct FeatureDraws {
 }
 
 impl FeatureDraws {
-    /// `spec.draws` sweeps (at least one); together they keep at most the feature values one
+    /// `spec.rf.draws` sweeps (at least one); together they keep at most the feature values one
     /// sweep alone would.
     /// `local` is the reader's own table for `dataset=local`.
     pub fn new(
@@ -61,7 +61,7 @@ impl FeatureDraws {
         gpu: Option<&Device>,
         local: Option<&Table>,
     ) -> Result<Self, SpecError> {
-        let draws = spec.draws.max(1);
+        let draws = spec.rf.draws.max(1);
         let sweeps = (0..draws as u64)
             .map(|k| {
                 let spec = DoubleDescentSpec {

@@ -109,11 +109,11 @@ impl Data {
     /// reader's own table (`dataset=local`): columns scaled to [-1, 1], rows in the data
     /// seed's order, the first `n_train` training and the next `n_test` testing.
     fn new(spec: &DoubleDescentSpec, local: Option<&Table>) -> Result<Self, SpecError> {
-        let (n, n_test) = (spec.n_train, spec.n_test);
+        let (n, n_test) = (spec.rf.n_train, spec.rf.n_test);
         let rows = |x: &[f32], dim: usize, from: usize, count: usize| {
             DMatrix::from_row_slice(count, dim, &x[from * dim..(from + count) * dim])
         };
-        match (spec.dataset, local) {
+        match (spec.rf.dataset, local) {
             (Source::Mnist1d, None) => {
                 let all = mnist1d::generate(n + n_test, spec.data_seed);
                 Ok(Self {
@@ -189,15 +189,20 @@ impl FeatureSweep {
         gpu: Option<&Device>,
         local: Option<&Table>,
     ) -> Result<Self, SpecError> {
-        let n = spec.n_train;
+        let n = spec.rf.n_train;
         let data = Data::new(spec, local)?;
         let mut labels = data.train_y;
         let mut noise_rng = Stream::new(spec.data_seed, "double-descent/label-noise");
         mnist1d::resample_labels_among(&mut labels, spec.label_noise, data.classes, &mut noise_rng);
-        let grid = grid::sizes(n, spec.ratio_min, spec.ratio_max, spec.points);
+        let grid = grid::sizes(
+            n,
+            spec.grid.ratio_min,
+            spec.grid.ratio_max,
+            spec.grid.points,
+        );
         let n_max = *grid.last().expect("the grid has at least one size");
         let map = RandomFeatures::new(
-            spec.features,
+            spec.rf.features,
             data.train_x.ncols(),
             n_max,
             &mut Stream::new(spec.init_seed, "double-descent/features"),
@@ -215,8 +220,8 @@ impl FeatureSweep {
             plan.push(Unit::Solve { index });
         }
         let mut ridges = vec![0.0];
-        if spec.ridge > 0.0 {
-            ridges.push(spec.ridge);
+        if spec.grid.ridge > 0.0 {
+            ridges.push(spec.grid.ridge);
         }
         Ok(Self {
             plan,
@@ -229,7 +234,7 @@ impl FeatureSweep {
             test_targets: one_hot(&data.test_y),
             test_labels: data.test_y,
             phi_train: DMatrix::zeros(n, kept),
-            phi_test: DMatrix::zeros(spec.n_test, kept),
+            phi_test: DMatrix::zeros(spec.rf.n_test, kept),
             primal_gram: DMatrix::zeros(kept, kept),
             gram: over.then(|| DMatrix::zeros(n, n)),
             blocks: Vec::new(),
@@ -474,12 +479,13 @@ mod tests {
     /// f64, min-norm by the pseudo-inverse, ridge by the normal equations.
     #[test]
     fn the_fast_sweep_matches_a_direct_double_precision_fit() {
-        let spec = DoubleDescentSpec {
-            n_train: 150,
-            n_test: 400,
-            points: 15,
-            ratio_max: 8.0,
-            ..DoubleDescentSpec::preset(Preset::Ci)
+        let spec = {
+            let mut spec = DoubleDescentSpec::preset(Preset::Ci);
+            spec.rf.n_train = 150;
+            spec.rf.n_test = 400;
+            spec.grid.points = 15;
+            spec.grid.ratio_max = 8.0;
+            spec
         };
         let run = |sweep: &mut FeatureSweep| {
             let mut points = Vec::new();
@@ -501,10 +507,10 @@ mod tests {
         // Keeping only the first few feature blocks (computing the rest again for each test
         // prediction) changes nothing.
         let mut short = FeatureSweep::new(&spec, None, None).expect("starts");
-        short.keep_limit = 3 * COLUMN_CHUNK * (spec.n_train + spec.n_test);
+        short.keep_limit = 3 * COLUMN_CHUNK * (spec.rf.n_train + spec.rf.n_test);
         assert_eq!(run(&mut short), points);
         assert!(short.blocks.len() < sweep.blocks.len());
-        let n = spec.n_train;
+        let n = spec.rf.n_train;
         assert_eq!(points.len(), sweep.grid().len());
         let mut worst: f64 = 0.0;
         for (&size, runs) in sweep.grid().iter().zip(&points) {

@@ -48,7 +48,7 @@ use crate::data::table::Table;
 use crate::device::Target;
 use crate::experiments::terms::Word;
 use crate::models::random_features::FeatureKind;
-use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
+use crate::spec::{Fields, Knob, KnobKind, Preset, SpecError, float, int};
 #[cfg(feature = "engine")]
 use crate::train::Session;
 #[cfg(feature = "engine")]
@@ -68,10 +68,12 @@ pub use two_scale::TwoScaleRun;
 pub use widths::WidthSweep;
 
 mod page;
+pub mod settings;
 pub use page::{
     FEATURE_PANELS, INFO, KNOBS, PAPER_POINTS, SAMPLE_PANELS, TRAINED_PANELS, TWO_SCALE_PANELS,
     WIDTH_COMPARISON, WORDS,
 };
+pub use settings::{Grid, RandomFeatures, Samples, Trained, TwoScale, WidthRange};
 
 /// What is swept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +103,17 @@ impl Mode {
             Mode::Samples => "n_train",
             Mode::Width => "width",
             Mode::Epochs | Mode::TwoScale => "epoch",
+        }
+    }
+
+    /// The groups of settings this mode reads (beside the shared ones).
+    pub fn groups(self, spec: &DoubleDescentSpec) -> Vec<&dyn Fields> {
+        match self {
+            Mode::Features => vec![&spec.grid, &spec.rf],
+            Mode::Samples => vec![&spec.grid, &spec.samples],
+            Mode::Width => vec![&spec.trained, &spec.range],
+            Mode::Epochs => vec![&spec.trained],
+            Mode::TwoScale => vec![&spec.two_scale],
         }
     }
 
@@ -139,46 +152,38 @@ impl Source {
     }
 }
 
-/// Everything that defines a `double-descent` sweep.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+/// Everything that defines a `double-descent` sweep: the mode, the settings several modes
+/// share, and each group of settings a mode reads (their keys flat beside each other in links
+/// and JSON).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DoubleDescentSpec {
     pub mode: Mode,
-    pub features: FeatureKind,
-    pub dataset: Source,
-    pub n_train: usize,
-    pub n_test: usize,
+    /// Share of training labels redrawn (`features`, `width`, `epochs`).
     pub label_noise: f64,
-    pub ridge: f64,
-    pub draws: usize,
-    pub ratio_min: f64,
-    pub ratio_max: f64,
-    pub points: usize,
-    pub dim: usize,
-    pub noise: f64,
-    pub trials: usize,
-    pub mlp_train: usize,
-    pub mlp_test: usize,
-    pub width_min: usize,
-    pub width_max: usize,
-    pub widths: usize,
+    /// The one width the `epochs` mode trains.
     pub width: usize,
-    pub epochs: usize,
-    pub lr: f64,
-    pub momentum: f64,
-    pub batch: usize,
-    pub eval_every: usize,
-    pub gd_train: usize,
-    pub fast_dims: usize,
-    pub slow_dims: usize,
-    pub slow_scale: f64,
-    pub slow_share: f64,
-    pub target_noise: f64,
-    pub gd_steps: usize,
-    pub gd_lr: f64,
+    #[serde(flatten)]
+    pub grid: Grid,
+    #[serde(flatten)]
+    pub rf: RandomFeatures,
+    #[serde(flatten)]
+    pub samples: Samples,
+    #[serde(flatten)]
+    pub trained: Trained,
+    #[serde(flatten)]
+    pub range: WidthRange,
+    #[serde(flatten)]
+    pub two_scale: TwoScale,
     pub data_seed: u64,
+    /// Initial weights and feature draws (`two-scale` starts from zero).
     pub init_seed: u64,
 }
+
+crate::fields!(
+    DoubleDescentSpec { mode, label_noise, width, data_seed, init_seed }
+    groups { grid, rf, samples, trained, range, two_scale }
+);
+crate::deserialize_by_fields!(DoubleDescentSpec);
 
 impl Default for DoubleDescentSpec {
     fn default() -> Self {
@@ -202,101 +207,119 @@ impl DoubleDescentSpec {
         // λ = 1e-4 (relative to n): the peak is gone and the test error falls monotonically.
         let paper = Self {
             mode: Mode::Features,
-            features: FeatureKind::Relu,
-            dataset: Source::Mnist1d,
-            n_train: 1000,
-            n_test: 2000,
             label_noise: 0.15,
-            ridge: 1e-4,
-            draws: 5,
-            ratio_min: 0.1,
-            ratio_max: 10.0,
-            points: 25,
-            dim: 100,
-            noise: 0.5,
-            trials: 20,
+            width: 47,
+            grid: Grid {
+                ridge: 1e-4,
+                ratio_min: 0.1,
+                ratio_max: 10.0,
+                points: 25,
+            },
+            rf: RandomFeatures {
+                features: FeatureKind::Relu,
+                dataset: Source::Mnist1d,
+                n_train: 1000,
+                n_test: 2000,
+                draws: 5,
+            },
+            samples: Samples {
+                dim: 100,
+                noise: 0.5,
+                trials: 20,
+            },
             // The MNIST-1D notebook: 4,000 / 12,000 samples, widths 2..300 (19), SGD lr 0.01
             // momentum 0.9, batch 100, 500 epochs.
-            mlp_train: 4000,
-            mlp_test: 12_000,
-            width_min: 2,
-            width_max: 300,
-            widths: 19,
-            width: 47,
-            epochs: 500,
-            lr: 0.01,
-            momentum: 0.9,
-            batch: 100,
-            eval_every: 10,
+            trained: Trained {
+                mlp_train: 4000,
+                mlp_test: 12_000,
+                epochs: 500,
+                lr: 0.01,
+                momentum: 0.9,
+                batch: 100,
+                eval_every: 10,
+            },
+            range: WidthRange {
+                width_min: 2,
+                width_max: 300,
+                widths: 19,
+            },
             // Epoch-wise: 100 samples, 70 fast features (scale 1) and 20 slow ones (scale 0.1)
             // that carry 40% of the signal, noise σ = 0.1; gradient descent with step 0.2 for
             // 20,000 epochs. Test error: 1.01 → ~0.65 (epoch ~6) → ~1.0 (epoch ~150) →
             // ~0.06-0.1 (epochs 10,000-20,000).
-            gd_train: 100,
-            fast_dims: 70,
-            slow_dims: 20,
-            slow_scale: 0.1,
-            slow_share: 0.4,
-            target_noise: 0.1,
-            gd_steps: 20_000,
-            gd_lr: 0.2,
+            two_scale: TwoScale {
+                gd_train: 100,
+                fast_dims: 70,
+                slow_dims: 20,
+                slow_scale: 0.1,
+                slow_share: 0.4,
+                target_noise: 0.1,
+                gd_steps: 20_000,
+                gd_lr: 0.2,
+            },
             data_seed: 0,
             init_seed: 0,
         };
-        match preset {
-            Preset::Paper => paper,
-            // The closed form at n = 1000 takes ~1.2 s natively and ~3 s in a browser tab; the
-            // width mode uses the ci setting.
-            Preset::Quick => Self {
-                n_test: 1000,
+        // The quick and ci presets: 1,000 test samples, 19 sizes, 30% of the labels redrawn,
+        // and the width mode on 1,000 / 5,000 samples, 14 widths (the ci setting, ~25 s on 2
+        // CPU cores).
+        let smaller = |n_train| Self {
+            label_noise: 0.3,
+            width: 30,
+            grid: Grid {
                 points: 19,
-                label_noise: 0.3,
+                ..paper.grid.clone()
+            },
+            rf: RandomFeatures {
+                n_train,
+                n_test: 1000,
+                ..paper.rf.clone()
+            },
+            trained: Trained {
                 mlp_train: 1000,
                 mlp_test: 5000,
-                widths: 14,
-                width: 30,
-                ..paper
+                ..paper.trained.clone()
             },
+            range: WidthRange {
+                widths: 14,
+                ..paper.range.clone()
+            },
+            ..paper.clone()
+        };
+        match preset {
+            Preset::Paper => paper,
+            // The closed form at n = 1000 takes ~1.2 s natively and ~3 s in a browser tab.
+            Preset::Quick => smaller(1000),
             // The width mode on 2 CPU cores: 1,000 training samples with 30% of the labels
             // redrawn, 14 widths 2..300, 500 epochs (~25 s). The test error bottoms out near
             // h = 3-6, peaks at h = 30 where the training error first reaches 0, and falls
             // again to its lowest at h = 300 (seeds 0 and 1).
-            Preset::Ci => Self {
-                n_train: 300,
-                n_test: 1000,
-                points: 19,
-                label_noise: 0.3,
-                mlp_train: 1000,
-                mlp_test: 5000,
-                widths: 14,
-                width: 30,
-                ..paper
-            },
+            Preset::Ci => smaller(300),
         }
     }
 
     /// Checks the rules that involve several fields.
     pub(crate) fn validate_rules(&self) -> Result<(), SpecError> {
-        if self.dataset == Source::Local && self.mode != Mode::Features {
+        if self.rf.dataset == Source::Local && self.mode != Mode::Features {
             return Err(SpecError::Inconsistent(
                 "dataset=local: the features mode fits a data file; the other modes make \
                  their own data"
                     .into(),
             ));
         }
-        if self.ratio_min >= self.ratio_max {
+        if self.grid.ratio_min >= self.grid.ratio_max {
             return Err(SpecError::Inconsistent(format!(
                 "ratio_min={} must be below ratio_max={}",
-                self.ratio_min, self.ratio_max
+                self.grid.ratio_min, self.grid.ratio_max
             )));
         }
         let (threshold, limit, what) = match self.mode {
-            Mode::Features => (self.n_train, MAX_FEATURES, "features"),
-            Mode::Samples => (self.dim, MAX_SAMPLES, "samples"),
+            Mode::Features => (self.rf.n_train, MAX_FEATURES, "features"),
+            Mode::Samples => (self.samples.dim, MAX_SAMPLES, "samples"),
             Mode::Width | Mode::Epochs => return self.validate_widths(),
             Mode::TwoScale => return self.validate_two_scale(),
         };
-        let largest = threshold as f64 * self.ratio_max;
+        let largest = threshold as f64 * self.grid.ratio_max;
         if largest > limit {
             return Err(SpecError::Inconsistent(format!(
                 "the sweep would reach {largest:.0} {what} (limit {limit:.0}): lower ratio_max"
@@ -306,31 +329,31 @@ impl DoubleDescentSpec {
     }
 
     fn validate_two_scale(&self) -> Result<(), SpecError> {
-        let dim = self.fast_dims + self.slow_dims;
-        if self.gd_train * dim > 1_000_000 || dim > 2000 {
+        let dim = self.two_scale.fast_dims + self.two_scale.slow_dims;
+        if self.two_scale.gd_train * dim > 1_000_000 || dim > 2000 {
             return Err(SpecError::Inconsistent(format!(
                 "{} samples of {dim} features is too large (at most 2,000 features and a million \
                  numbers)",
-                self.gd_train
+                self.two_scale.gd_train
             )));
         }
         Ok(())
     }
 
     fn validate_widths(&self) -> Result<(), SpecError> {
-        if self.width_min > self.width_max {
+        if self.range.width_min > self.range.width_max {
             return Err(SpecError::Inconsistent(format!(
                 "width_min={} is above width_max={}",
-                self.width_min, self.width_max
+                self.range.width_min, self.range.width_max
             )));
         }
-        if self.batch > self.mlp_train {
+        if self.trained.batch > self.trained.mlp_train {
             return Err(SpecError::Inconsistent(format!(
                 "batch={} is more than mlp_train={}",
-                self.batch, self.mlp_train
+                self.trained.batch, self.trained.mlp_train
             )));
         }
-        crate::spec::evaluates(self.eval_every, self.epochs, "epochs")?;
+        crate::spec::evaluates(self.trained.eval_every, self.trained.epochs, "epochs")?;
         let total: usize = self.widths().iter().sum();
         if total > MAX_HIDDEN {
             return Err(SpecError::Inconsistent(format!(
@@ -344,7 +367,7 @@ impl DoubleDescentSpec {
     /// What the current mode shows, in one sentence for the page.
     pub fn mode_note(&self) -> &'static str {
         match self.mode {
-            Mode::Features if self.dataset == Source::Local => {
+            Mode::Features if self.rf.dataset == Source::Local => {
                 "Random features of your own file's columns fitted in closed form to one-hot \
                  labels; the curve appears size by size over several feature draws (their spread \
                  shaded), and the dotted line marks N = n, where the minimum-norm fit \
@@ -383,25 +406,20 @@ impl DoubleDescentSpec {
         }
     }
 
-    /// Whether `key` matters in this spec's mode.
+    /// Whether `key` matters in this spec's mode: the groups the mode reads
+    /// ([`Mode::groups`]), and the settings it shares.
     pub fn uses(&self, key: &str) -> bool {
         match key {
-            "features" | "dataset" | "n_train" | "n_test" | "draws" => self.mode == Mode::Features,
-            "ridge" | "ratio_min" | "ratio_max" | "points" => {
-                matches!(self.mode, Mode::Features | Mode::Samples)
-            }
-            "label_noise" => !matches!(self.mode, Mode::Samples | Mode::TwoScale),
-            "dim" | "noise" | "trials" => self.mode == Mode::Samples,
-            "width_min" | "width_max" | "widths" => self.mode == Mode::Width,
+            "mode" | "data_seed" => true,
+            "label_noise" => matches!(self.mode, Mode::Features | Mode::Width | Mode::Epochs),
             "width" => self.mode == Mode::Epochs,
-            "gd_train" | "fast_dims" | "slow_dims" | "slow_scale" | "slow_share"
-            | "target_noise" | "gd_steps" | "gd_lr" => self.mode == Mode::TwoScale,
             // Gradient descent starts from zero: nothing random but the data.
             "init_seed" => self.mode != Mode::TwoScale,
-            "mlp_train" | "mlp_test" | "epochs" | "lr" | "momentum" | "batch" | "eval_every" => {
-                matches!(self.mode, Mode::Width | Mode::Epochs)
-            }
-            _ => true,
+            _ => self
+                .mode
+                .groups(self)
+                .iter()
+                .any(|group| group.keys().contains(&key)),
         }
     }
 
@@ -409,36 +427,47 @@ impl DoubleDescentSpec {
     /// (The width mode measures it instead: the narrowest width that fits its training set.)
     pub fn threshold(&self) -> usize {
         match self.mode {
-            Mode::Features | Mode::Width | Mode::Epochs => self.n_train,
-            Mode::Samples => self.dim,
-            Mode::TwoScale => self.gd_train,
+            Mode::Features | Mode::Width | Mode::Epochs => self.rf.n_train,
+            Mode::Samples => self.samples.dim,
+            Mode::TwoScale => self.two_scale.gd_train,
         }
     }
 
     /// SGD steps per epoch in the width mode.
     pub fn steps_per_epoch(&self) -> usize {
-        self.mlp_train.div_ceil(self.batch.max(1))
+        self.trained.mlp_train.div_ceil(self.trained.batch.max(1))
     }
 
     /// Units of work of the sweep (progress bars).
     pub fn units(&self) -> usize {
         match self.mode {
             Mode::Features => {
-                let sizes = grid::sizes(self.n_train, self.ratio_min, self.ratio_max, self.points);
+                let sizes = grid::sizes(
+                    self.rf.n_train,
+                    self.grid.ratio_min,
+                    self.grid.ratio_max,
+                    self.grid.points,
+                );
                 let mut done = 0;
                 let mut units = 0;
                 for size in sizes {
                     units += (size - done).div_ceil(COLUMN_CHUNK) + 1;
                     done = size;
                 }
-                units * self.draws.max(1)
+                units * self.rf.draws.max(1)
             }
             Mode::Samples => {
-                grid::sizes(self.dim, self.ratio_min, self.ratio_max, self.points).len()
-                    * self.trials
+                grid::sizes(
+                    self.samples.dim,
+                    self.grid.ratio_min,
+                    self.grid.ratio_max,
+                    self.grid.points,
+                )
+                .len()
+                    * self.samples.trials
             }
-            Mode::Width | Mode::Epochs => self.epochs * self.steps_per_epoch(),
-            Mode::TwoScale => self.gd_steps,
+            Mode::Width | Mode::Epochs => self.trained.epochs * self.steps_per_epoch(),
+            Mode::TwoScale => self.two_scale.gd_steps,
         }
     }
 
@@ -449,13 +478,13 @@ impl DoubleDescentSpec {
         if self.mode == Mode::Epochs {
             return vec![self.width];
         }
-        let ratio = self.width_max as f64 / self.width_min as f64;
-        let mut out = grid::sizes(self.width_min, 1.0, ratio, self.widths);
+        let ratio = self.range.width_max as f64 / self.range.width_min as f64;
+        let mut out = grid::sizes(self.range.width_min, 1.0, ratio, self.range.widths);
         out.extend(
             PAPER_POINTS
                 .iter()
                 .map(|p| p.0)
-                .filter(|w| (self.width_min..=self.width_max).contains(w)),
+                .filter(|w| (self.range.width_min..=self.range.width_max).contains(w)),
         );
         out.sort_unstable();
         out.dedup();
@@ -487,7 +516,7 @@ impl super::Declaration for DoubleDescentSpec {
     /// Before v3 a feature sweep drew its features once.
     fn as_of(&mut self, _preset: Preset, version: u32) {
         if version < 3 {
-            self.draws = 1;
+            self.rf.draws = 1;
         }
     }
 
@@ -525,16 +554,17 @@ impl super::Declaration for DoubleDescentSpec {
     }
 
     fn on_own_data(&self) -> bool {
-        self.dataset == Source::Local
+        self.rf.dataset == Source::Local
     }
 
     /// The feature sweep (the mode that fits data), its test set a quarter of the file, its
     /// threshold n the rest (or less).
     fn fit_to(&mut self, table: &Table) -> Result<(), SpecError> {
         self.mode = Mode::Features;
-        self.dataset = Source::Local;
-        self.n_test = crate::data::table::test_rows(table.rows());
-        self.n_train = self
+        self.rf.dataset = Source::Local;
+        self.rf.n_test = crate::data::table::test_rows(table.rows());
+        self.rf.n_train = self
+            .rf
             .n_train
             .min(crate::data::table::train_rows(table.rows()));
         Ok(())
@@ -560,18 +590,14 @@ mod tests {
 
     #[test]
     fn oversized_sweeps_are_refused() {
-        let spec = DoubleDescentSpec {
-            n_train: 2000,
-            ratio_max: 50.0,
-            ..DoubleDescentSpec::preset(Preset::Quick)
-        };
+        let mut spec = DoubleDescentSpec::preset(Preset::Quick);
+        spec.rf.n_train = 2000;
+        spec.grid.ratio_max = 50.0;
         let err = spec.validate_rules().expect_err("100k features");
         assert!(err.to_string().contains("100000 features"), "{err}");
-        let spec = DoubleDescentSpec {
-            ratio_min: 1.0,
-            ratio_max: 1.0,
-            ..DoubleDescentSpec::preset(Preset::Quick)
-        };
+        let mut spec = DoubleDescentSpec::preset(Preset::Quick);
+        spec.grid.ratio_min = 1.0;
+        spec.grid.ratio_max = 1.0;
         assert!(spec.validate_rules().is_err());
     }
 }

@@ -26,17 +26,22 @@ pub struct SampleSweep {
 impl SampleSweep {
     pub fn new(spec: &DoubleDescentSpec) -> Self {
         let mut rng = Stream::new(spec.init_seed, "double-descent/beta");
-        let beta = DVector::from_fn(spec.dim, |_, _| rng.normal());
+        let beta = DVector::from_fn(spec.samples.dim, |_, _| rng.normal());
         let beta = &beta / beta.norm().max(f64::MIN_POSITIVE);
         let mut ridges = vec![0.0];
-        if spec.ridge > 0.0 {
-            ridges.push(spec.ridge);
+        if spec.grid.ridge > 0.0 {
+            ridges.push(spec.grid.ridge);
         }
         Self {
-            grid: grid::sizes(spec.dim, spec.ratio_min, spec.ratio_max, spec.points),
-            dim: spec.dim,
-            noise: spec.noise,
-            trials: spec.trials,
+            grid: grid::sizes(
+                spec.samples.dim,
+                spec.grid.ratio_min,
+                spec.grid.ratio_max,
+                spec.grid.points,
+            ),
+            dim: spec.samples.dim,
+            noise: spec.samples.noise,
+            trials: spec.samples.trials,
             sums: vec![[0.0; 3]; ridges.len()],
             ridges,
             beta,

@@ -75,7 +75,7 @@ pub fn start(
     device: &burn::tensor::Device,
     local: Option<&Table>,
 ) -> Result<Box<dyn Session>, SpecError> {
-    if local.is_some() && spec.dataset != Source::Local {
+    if local.is_some() && spec.rf.dataset != Source::Local {
         return Err(SpecError::Inconsistent(
             "a data file was given, but this sweep makes its own data: set dataset=local".into(),
         ));
@@ -143,9 +143,9 @@ impl DoubleDescentSession {
         let threshold = self.spec.threshold();
         let mut s = Map::new();
         match self.spec.mode {
-            Mode::Samples => s.insert("dim".into(), Value::from(self.spec.dim)),
+            Mode::Samples => s.insert("dim".into(), Value::from(self.spec.samples.dim)),
             Mode::Features | Mode::Width | Mode::Epochs | Mode::TwoScale => {
-                s.insert("n_train".into(), Value::from(self.spec.n_train))
+                s.insert("n_train".into(), Value::from(self.spec.rf.n_train))
             }
         };
         s.insert("threshold".into(), Value::from(threshold));
@@ -411,11 +411,12 @@ mod tests {
 
     #[test]
     fn a_small_feature_sweep_peaks_at_the_threshold() {
-        let spec = DoubleDescentSpec {
-            n_train: 80,
-            n_test: 300,
-            points: 11,
-            ..DoubleDescentSpec::preset(Preset::Ci)
+        let spec = {
+            let mut spec = DoubleDescentSpec::preset(Preset::Ci);
+            spec.rf.n_train = 80;
+            spec.rf.n_test = 300;
+            spec.grid.points = 11;
+            spec
         };
         let report = run(spec.clone());
         assert_eq!(report.axis, "features");
@@ -446,12 +447,13 @@ mod tests {
 
     #[test]
     fn several_draws_are_drawn_as_their_median_and_range() {
-        let spec = DoubleDescentSpec {
-            n_train: 60,
-            n_test: 200,
-            points: 7,
-            draws: 4,
-            ..DoubleDescentSpec::preset(Preset::Ci)
+        let spec = {
+            let mut spec = DoubleDescentSpec::preset(Preset::Ci);
+            spec.rf.n_train = 60;
+            spec.rf.n_test = 200;
+            spec.grid.points = 7;
+            spec.rf.draws = 4;
+            spec
         };
         let report = run(spec);
         let run = &report.runs[0];
@@ -490,11 +492,12 @@ mod tests {
 
     #[test]
     fn one_draw_records_no_median() {
-        let report = run(DoubleDescentSpec {
-            n_train: 40,
-            points: 5,
-            draws: 1,
-            ..DoubleDescentSpec::preset(Preset::Ci)
+        let report = run({
+            let mut spec = DoubleDescentSpec::preset(Preset::Ci);
+            spec.rf.n_train = 40;
+            spec.grid.points = 5;
+            spec.rf.draws = 1;
+            spec
         });
         assert!(!report.runs[0].series.contains_key("test_error_median"));
         assert!(!report.runs[0].summary.contains_key("draws_note"));
@@ -502,12 +505,13 @@ mod tests {
 
     #[test]
     fn a_sample_sweep_peaks_at_n_equals_d() {
-        let spec = DoubleDescentSpec {
-            mode: Mode::Samples,
-            dim: 40,
-            trials: 10,
-            points: 13,
-            ..DoubleDescentSpec::preset(Preset::Ci)
+        let spec = {
+            let mut spec = DoubleDescentSpec::preset(Preset::Ci);
+            spec.mode = Mode::Samples;
+            spec.samples.dim = 40;
+            spec.samples.trials = 10;
+            spec.grid.points = 13;
+            spec
         };
         let report = run(spec);
         assert_eq!(report.axis, "n_train");
@@ -526,16 +530,20 @@ mod tests {
     #[test]
     fn a_feature_sweep_fits_your_own_table_and_peaks_at_its_threshold() {
         let table = crate::data::table::clusters(400, 6, 3);
-        let mut spec = crate::experiments::AnySpec::DoubleDescent(DoubleDescentSpec {
-            mode: Mode::Width,
-            ..DoubleDescentSpec::preset(Preset::Ci)
+        let mut spec = crate::experiments::AnySpec::DoubleDescent({
+            let mut spec = DoubleDescentSpec::preset(Preset::Ci);
+            spec.mode = Mode::Width;
+            spec
         });
         crate::experiments::use_own_data(&mut spec, &table).expect("the file fits");
         let crate::experiments::AnySpec::DoubleDescent(spec) = spec else {
             unreachable!("the same experiment")
         };
-        assert_eq!((spec.mode, spec.dataset), (Mode::Features, Source::Local));
-        assert_eq!((spec.n_train, spec.n_test), (300, 100));
+        assert_eq!(
+            (spec.mode, spec.rf.dataset),
+            (Mode::Features, Source::Local)
+        );
+        assert_eq!((spec.rf.n_train, spec.rf.n_test), (300, 100));
         let device = burn::tensor::Device::flex();
         let err = start(&spec, &device, None).err().expect("needs the file");
         assert!(err.to_string().contains("--data FILE.csv"), "{err}");

@@ -42,11 +42,17 @@ impl Problem {
     /// `slow_share` from the slow ones; the noise on the targets has standard deviation
     /// `target_noise`.
     pub fn new(spec: &DoubleDescentSpec) -> Self {
-        let (fast, slow) = (spec.fast_dims, spec.slow_dims);
+        let (fast, slow) = (spec.two_scale.fast_dims, spec.two_scale.slow_dims);
         let dim = fast + slow;
         let mut rng = Stream::new(spec.data_seed, "double-descent/two-scale");
         let scales: Vec<f64> = (0..dim)
-            .map(|i| if i < fast { 1.0 } else { spec.slow_scale })
+            .map(|i| {
+                if i < fast {
+                    1.0
+                } else {
+                    spec.two_scale.slow_scale
+                }
+            })
             .collect();
         // Directions of θ* in each group, scaled so that each group's signal variance
         // Σ scale²·θ² is its share.
@@ -62,9 +68,13 @@ impl Problem {
                 .map(|a| a / norm * variance.sqrt() / scale)
                 .collect()
         };
-        let mut theta = group(fast, 1.0 - spec.slow_share, 1.0);
-        theta.extend(group(slow, spec.slow_share, spec.slow_scale));
-        let n = spec.gd_train;
+        let mut theta = group(fast, 1.0 - spec.two_scale.slow_share, 1.0);
+        theta.extend(group(
+            slow,
+            spec.two_scale.slow_share,
+            spec.two_scale.slow_scale,
+        ));
+        let n = spec.two_scale.gd_train;
         let x: Vec<f64> = (0..n * dim)
             .map(|k| scales[k % dim] * rng.normal())
             .collect();
@@ -72,7 +82,7 @@ impl Problem {
             .map(|i| {
                 let row = &x[i * dim..(i + 1) * dim];
                 let signal: f64 = row.iter().zip(&theta).map(|(a, b)| a * b).sum();
-                signal + spec.target_noise * rng.normal()
+                signal + spec.two_scale.target_noise * rng.normal()
             })
             .collect();
         Self {
@@ -83,7 +93,7 @@ impl Problem {
             x,
             y,
             theta,
-            noise: spec.target_noise,
+            noise: spec.two_scale.target_noise,
         }
     }
 
@@ -142,8 +152,8 @@ impl TwoScaleRun {
         let x = DMatrix::from_row_slice(n, d, &problem.x);
         let gram = x.transpose() * &x / n as f64;
         let rhs = x.transpose() * DMatrix::from_column_slice(n, 1, &problem.y) / n as f64;
-        let step_matrix = DMatrix::identity(d, d) - &gram * spec.gd_lr;
-        let step_offset = &rhs * spec.gd_lr;
+        let step_matrix = DMatrix::identity(d, d) - &gram * spec.two_scale.gd_lr;
+        let step_offset = &rhs * spec.two_scale.gd_lr;
         let y_square = problem.y.iter().map(|v| v * v).sum::<f64>() / n as f64;
         let fast_mask: Vec<f32> = (0..d)
             .map(|i| if i < problem.fast { 1.0 } else { 0.0 })
@@ -158,7 +168,10 @@ impl TwoScaleRun {
             scales: column(&problem.scales),
             fast_mask: Tensor::from_data(TensorData::new(fast_mask, [1, d]), device),
             y_square,
-            schedule: Schedule::log_spaced(spec.gd_steps, (spec.gd_steps / 50).max(1)),
+            schedule: Schedule::log_spaced(
+                spec.two_scale.gd_steps,
+                (spec.two_scale.gd_steps / 50).max(1),
+            ),
             history: Vec::new(),
             problem,
             spec,
@@ -351,12 +364,13 @@ mod tests {
     use crate::spec::Preset;
 
     fn spec() -> DoubleDescentSpec {
-        DoubleDescentSpec {
-            mode: super::super::Mode::TwoScale,
-            gd_train: 40,
-            fast_dims: 25,
-            slow_dims: 10,
-            ..DoubleDescentSpec::preset(Preset::Ci)
+        {
+            let mut spec = DoubleDescentSpec::preset(Preset::Ci);
+            spec.mode = super::super::Mode::TwoScale;
+            spec.two_scale.gd_train = 40;
+            spec.two_scale.fast_dims = 25;
+            spec.two_scale.slow_dims = 10;
+            spec
         }
     }
 
@@ -366,8 +380,8 @@ mod tests {
         let p = Problem::new(&spec);
         let zero = vec![0.0; p.dim()];
         let (fast, slow) = p.test_error(&zero);
-        assert!((fast - (1.0 - spec.slow_share)).abs() < 1e-12);
-        assert!((slow - spec.slow_share).abs() < 1e-12);
+        assert!((fast - (1.0 - spec.two_scale.slow_share)).abs() < 1e-12);
+        assert!((slow - spec.two_scale.slow_share).abs() < 1e-12);
         assert_eq!(p.test_error(&p.theta), (0.0, 0.0));
     }
 
@@ -392,7 +406,7 @@ mod tests {
         let c = eig.eigenvectors.transpose() * b;
         let f = DVector::from_fn(d, |i, _| {
             let l = eig.eigenvalues[i];
-            (1.0 - (1.0 - spec.gd_lr * l).powi(steps)) / l
+            (1.0 - (1.0 - spec.two_scale.gd_lr * l).powi(steps)) / l
         });
         let expected = &eig.eigenvectors * c.component_mul(&f);
         let got = run.theta();

@@ -77,8 +77,11 @@ fn inputs(samples: &mnist1d::Samples, device: &Device) -> (Tensor<2>, Tensor<1, 
 impl WidthSweep {
     pub fn new(spec: DoubleDescentSpec, device: &Device) -> Self {
         let device = device.clone().autodiff();
-        let all = mnist1d::generate(spec.mlp_train + spec.mlp_test, spec.data_seed);
-        let (mut train, test) = all.split_at(spec.mlp_train);
+        let all = mnist1d::generate(
+            spec.trained.mlp_train + spec.trained.mlp_test,
+            spec.data_seed,
+        );
+        let (mut train, test) = all.split_at(spec.trained.mlp_train);
         let mut noise_rng = Stream::new(spec.data_seed, "double-descent/label-noise");
         mnist1d::resample_labels(&mut train.y, spec.label_noise, &mut noise_rng);
         let widths = spec.widths();
@@ -89,7 +92,7 @@ impl WidthSweep {
         let optim = SgdConfig::new()
             .with_momentum(Some(
                 MomentumConfig::new()
-                    .with_momentum(spec.momentum)
+                    .with_momentum(spec.trained.momentum)
                     .with_dampening(0.0),
             ))
             .init();
@@ -98,12 +101,12 @@ impl WidthSweep {
         let steps_per_epoch = spec.steps_per_epoch();
         Self {
             schedule: Schedule::new(
-                spec.epochs * steps_per_epoch,
-                spec.eval_every * steps_per_epoch,
+                spec.trained.epochs * steps_per_epoch,
+                spec.trained.eval_every * steps_per_epoch,
             ),
             order: BatchOrder::new(
-                spec.mlp_train,
-                spec.batch,
+                spec.trained.mlp_train,
+                spec.trained.batch,
                 Stream::new(spec.init_seed, "double-descent/order"),
             ),
             steps_per_epoch,
@@ -141,7 +144,7 @@ impl WidthSweep {
 
     fn summary(&self) -> Map<String, Value> {
         let mut s = Map::new();
-        s.insert("n_train".into(), Value::from(self.spec.mlp_train));
+        s.insert("n_train".into(), Value::from(self.spec.trained.mlp_train));
         let Some((epoch, train, test)) = self.history.last() else {
             return s;
         };
@@ -286,7 +289,9 @@ impl Stepper for WidthSweep {
             .forward(logits, targets)
             * (k as f64);
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
-        self.model = self.optim.step(self.spec.lr, self.model.clone(), grads);
+        self.model = self
+            .optim
+            .step(self.spec.trained.lr, self.model.clone(), grads);
     }
 
     fn evaluate(&mut self) -> Transaction {
@@ -306,8 +311,8 @@ impl Stepper for WidthSweep {
             d.iter::<f64>().map(|w| w / n.max(1) as f64).collect()
         };
         let (train, test) = (
-            rate(train, self.spec.mlp_train),
-            rate(test, self.spec.mlp_test),
+            rate(train, self.spec.trained.mlp_train),
+            rate(test, self.spec.trained.mlp_test),
         );
         if train.len() != self.widths.len() || test.len() != self.widths.len() {
             return Err(RunError::Readback("one error per width expected".into()));

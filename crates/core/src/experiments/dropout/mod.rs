@@ -266,6 +266,27 @@ pub struct DropoutSpec {
     pub seed: u64,
 }
 
+crate::fields!(DropoutSpec {
+    dataset,
+    n_train,
+    label_noise,
+    input_dropout,
+    hidden_dropout,
+    width,
+    depth,
+    widths,
+    removed,
+    seeds,
+    splits,
+    lr,
+    weight_decay,
+    batch,
+    steps,
+    eval_every,
+    data_seed,
+    seed
+});
+
 impl Default for DropoutSpec {
     fn default() -> Self {
         Self::preset(Preset::Quick)

@@ -194,6 +194,42 @@ pub struct GrokkingSpec {
     pub seeds: usize,
 }
 
+crate::fields!(GrokkingSpec {
+    op,
+    p,
+    train_fraction,
+    zero_operand,
+    corruption,
+    model,
+    attention_init,
+    d_model,
+    heads,
+    layers,
+    width,
+    optimizer,
+    lr,
+    beta2,
+    warmup,
+    batch,
+    compare,
+    fraction_min,
+    fraction_max,
+    fractions,
+    weight_decay,
+    ema_alpha,
+    ema_lambda,
+    ema_weight_decay,
+    ma_window,
+    ma_lambda,
+    ma_weight_decay,
+    steps,
+    eval_every,
+    data_seed,
+    init_seed,
+    order_seed,
+    seeds
+});
+
 impl Default for GrokkingSpec {
     fn default() -> Self {
         Self::preset(Preset::Quick)

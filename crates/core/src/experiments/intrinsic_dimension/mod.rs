@@ -98,6 +98,26 @@ pub struct IntrinsicDimensionSpec {
     pub order_seed: u64,
 }
 
+crate::fields!(IntrinsicDimensionSpec {
+    dataset,
+    compare,
+    n_train,
+    width,
+    depth,
+    d_min,
+    d_max,
+    dims,
+    nonzeros,
+    lr,
+    batch,
+    steps,
+    eval_every,
+    data_seed,
+    init_seed,
+    projection_seed,
+    order_seed
+});
+
 impl Default for IntrinsicDimensionSpec {
     fn default() -> Self {
         Self::preset(Preset::Quick)

@@ -256,6 +256,26 @@ pub struct Toy2dSpec {
     pub order_seed: u64,
 }
 
+crate::fields!(Toy2dSpec {
+    dataset,
+    points,
+    train_fraction,
+    label_noise,
+    input_noise,
+    width,
+    depth,
+    activation,
+    optimizer,
+    lr,
+    weight_decay,
+    batch,
+    steps,
+    eval_every,
+    data_seed,
+    init_seed,
+    order_seed
+});
+
 impl Default for Toy2dSpec {
     fn default() -> Self {
         Self::preset(Preset::Quick)

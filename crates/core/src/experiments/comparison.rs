@@ -30,8 +30,8 @@ pub struct PaperRow {
     pub label: &'static str,
     /// The run whose summary holds the user's number.
     pub run: &'static str,
-    /// The summary key.
-    pub key: &'static str,
+    /// The summary key that holds it.
+    pub metric: Metric,
     pub paper: f64,
 }
 
@@ -53,7 +53,7 @@ impl Comparison {
             .iter()
             .find(|r| r.label == row.run)?
             .summary
-            .get(row.key)?
+            .get(row.metric.key)?
             .as_f64()
     }
 }

@@ -5,7 +5,7 @@
 #[cfg(feature = "engine")]
 use burn::tensor::Device;
 
-use super::terms::Word;
+use super::terms::Metric;
 use super::{Comparison, Info, Panel};
 use crate::cost::Cost;
 use crate::data::table::Table;
@@ -36,7 +36,7 @@ pub trait Declaration: Fields + Send + Sync + 'static {
 
     /// The words and units of the series columns and summary keys only this experiment
     /// reports (the shared ones, `train_acc` and the like, are in [`super::terms`]).
-    fn words() -> &'static [Word]
+    fn words() -> &'static [Metric]
     where
         Self: Sized,
     {

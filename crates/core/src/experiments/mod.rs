@@ -33,7 +33,7 @@ pub use panel::{Curve, Mark, Panel};
 pub use registry::{AnySpec, Experiment};
 #[cfg(feature = "engine")]
 pub use start::{start, start_runs};
-pub use terms::Unit;
+pub use terms::{Metric, Unit};
 
 /// What a person needs to know about an experiment before running it.
 #[derive(Clone, Copy, Debug)]
@@ -58,7 +58,7 @@ pub struct Info {
     /// Where the phenomenon happens, marked on the charts: summary keys holding a position on
     /// the report's axis (a step, a size), each with its word on the chart ("memorised",
     /// "generalised", "interpolation threshold").
-    pub marks: &'static [(&'static str, &'static str)],
+    pub marks: &'static [(Metric, &'static str)],
     /// What a reader's own CSV file may hold, where the experiment trains on one
     /// (`dataset=local`); `None` where it does not take one.
     pub own_data: Option<crate::data::table::Limits>,
@@ -112,7 +112,8 @@ impl Experiment {
     pub fn markers(self, report: &Report) -> Vec<Mark> {
         let axis = crate::experiments::terms::words(&report.axis);
         let mut out = Vec::new();
-        for &(key, word) in self.info().marks {
+        for &(metric, word) in self.info().marks {
+            let key = metric.key;
             let at: Vec<(usize, f64)> = report
                 .runs
                 .iter()

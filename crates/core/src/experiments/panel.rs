@@ -11,14 +11,14 @@ use crate::plot::chart::{ChartSpec, Line, Marker};
 pub struct Panel {
     pub title: &'static str,
     /// Metric names drawn in this panel (those a run lacks are skipped).
-    pub metrics: &'static [&'static str],
+    pub metrics: &'static [Metric],
     /// A fixed y range, or `None` to fit the data.
     pub y_range: Option<(f64, f64)>,
     pub log_x: bool,
     pub log_y: bool,
     /// The series column on the x axis, when not the report's axis (e.g. `width` for a
     /// summary over trained widths). Runs without that column are not drawn in the panel.
-    pub x: Option<&'static str>,
+    pub x: Option<Metric>,
 }
 
 /// One curve of a panel for one run.
@@ -55,8 +55,8 @@ impl Panel {
         let mut out = Vec::new();
         for (r, run) in drawn.into_iter().enumerate() {
             let steps = run.column(axis);
-            for (m, metric) in self.metrics.iter().enumerate() {
-                if !run.series.contains_key(*metric) {
+            for (m, metric) in self.metrics.iter().map(|m| m.key).enumerate() {
+                if !run.series.contains_key(metric) {
                     continue;
                 }
                 // Where the run records the median and range of its draws (heavy-tailed
@@ -83,7 +83,7 @@ impl Panel {
                         .filter(|((_, v), d)| v.is_finite() && d.is_finite())
                         .map(|((x, v), d)| (*x, v - d, v + d))
                         .collect();
-                    (*metric, band)
+                    (metric, band)
                 };
                 let values = run.column(shown);
                 let words = crate::experiments::terms::words(shown);
@@ -105,7 +105,7 @@ impl Panel {
 
     /// The name of the panel's x column.
     pub fn x_label<'a>(&self, report: &'a Report) -> &'a str {
-        self.x.unwrap_or(&report.axis)
+        self.x.map_or(&report.axis, |x| x.key)
     }
 }
 

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::terms::Word;
+use super::terms::Metric;
 use super::{Comparison, Declaration, Info};
 use crate::report::Report;
 use crate::spec::{Knob, Preset};
@@ -44,7 +44,7 @@ macro_rules! registry {
             }
 
             /// The words of the keys only this experiment reports.
-            pub fn words(self) -> &'static [Word] {
+            pub fn words(self) -> &'static [Metric] {
                 match self {
                     $(Experiment::$name => <$spec as Declaration>::words(),)+
                 }

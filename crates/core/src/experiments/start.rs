@@ -77,9 +77,9 @@ mod tests {
                     e.id(),
                     panel.title
                 );
-                for metric in panel.metrics {
+                for metric in panel.metrics.iter().map(|m| m.key) {
                     assert!(
-                        drawn.iter().all(|r| r.series.contains_key(*metric)),
+                        drawn.iter().all(|r| r.series.contains_key(metric)),
                         "{}: panel {} names {metric}, which no run records",
                         e.id(),
                         panel.title

@@ -23,8 +23,23 @@ pub enum Unit {
     Text,
 }
 
-/// A result key an experiment reports, its words and the unit its values are shown in.
-pub type Word = (&'static str, &'static str, Unit);
+/// A result an experiment reports: its key in `metrics.json`, `metrics.csv` and the charts'
+/// declarations (the public format), its words and the unit its values are shown in. Code that
+/// writes or reads a result names the constant, so a renamed key is one edit the compiler
+/// follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Metric {
+    pub key: &'static str,
+    /// What a person reads, lower case.
+    pub words: &'static str,
+    pub unit: Unit,
+}
+
+impl Metric {
+    pub const fn new(key: &'static str, words: &'static str, unit: Unit) -> Self {
+        Self { key, words, unit }
+    }
+}
 
 /// A key in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,69 +78,123 @@ impl Term {
 use super::Experiment;
 use Unit::{Count, Number, Percent, Text};
 
-/// Keys in words, whole: the vocabulary the experiments share (each adds its own keys' words
-/// in its declaration, [`super::Declaration::words`]).
-const WORDS: &[Word] = &[
+// Keys in words, whole: the vocabulary the experiments share (each adds its own keys' words
+// in its declaration, [`super::Declaration::words`]).
+
+pub mod metric {
+    //! The keys every experiment may report.
+
+    use super::{Metric, Unit};
+
     // Series columns: what a curve is drawn against.
-    ("step", "training step", Count),
-    ("width", "hidden units", Count),
-    ("n", "training examples", Count),
-    ("n_train", "training examples", Count),
-    ("n_test", "test examples", Count),
-    ("parameters", "parameters", Count),
+    pub const STEP: Metric = Metric::new("step", "training step", Unit::Count);
+    pub const WIDTH: Metric = Metric::new("width", "hidden units", Unit::Count);
+    pub const N: Metric = Metric::new("n", "training examples", Unit::Count);
+    pub const N_TRAIN: Metric = Metric::new("n_train", "training examples", Unit::Count);
+    pub const N_TEST: Metric = Metric::new("n_test", "test examples", Unit::Count);
+    pub const PARAMETERS: Metric = Metric::new("parameters", "parameters", Unit::Count);
     // Accuracy, loss and error.
-    ("train_acc", "training accuracy", Percent),
-    ("val_acc", "validation accuracy", Percent),
-    ("test_acc", "test accuracy", Percent),
-    ("train_loss", "training loss", Number),
-    ("test_loss", "test loss", Number),
-    ("test_error", "test error", Number),
-    ("test_error_small", "test error (small set)", Number),
-    ("test_error_large", "test error (large set)", Number),
-    (
+    pub const TRAIN_ACC: Metric = Metric::new("train_acc", "training accuracy", Unit::Percent);
+    pub const VAL_ACC: Metric = Metric::new("val_acc", "validation accuracy", Unit::Percent);
+    pub const TEST_ACC: Metric = Metric::new("test_acc", "test accuracy", Unit::Percent);
+    pub const TRAIN_LOSS: Metric = Metric::new("train_loss", "training loss", Unit::Number);
+    pub const TEST_LOSS: Metric = Metric::new("test_loss", "test loss", Unit::Number);
+    pub const TEST_ERROR: Metric = Metric::new("test_error", "test error", Unit::Number);
+    pub const TEST_ERROR_SMALL: Metric =
+        Metric::new("test_error_small", "test error (small set)", Unit::Number);
+    pub const TEST_ERROR_LARGE: Metric =
+        Metric::new("test_error_large", "test error (large set)", Unit::Number);
+    pub const TRAIN_ACC_FLIPPED: Metric = Metric::new(
         "train_acc_flipped",
         "accuracy on the flipped training labels",
-        Percent,
-    ),
-    ("test_acc_by_seed", "test accuracy of each seed", Percent),
+        Unit::Percent,
+    );
+    pub const TEST_ACC_BY_SEED: Metric = Metric::new(
+        "test_acc_by_seed",
+        "test accuracy of each seed",
+        Unit::Percent,
+    );
     // Weights and what the network learned.
-    ("norm", "norm of the fitted weights", Number),
+    pub const NORM: Metric = Metric::new("norm", "norm of the fitted weights", Unit::Number);
     // A treatment against its control.
-    ("gain", "gain in test accuracy over the control", Percent),
-    ("spread", "spread between seeds (largest sd)", Percent),
-    (
+    pub const GAIN: Metric = Metric::new(
+        "gain",
+        "gain in test accuracy over the control",
+        Unit::Percent,
+    );
+    pub const SPREAD: Metric =
+        Metric::new("spread", "spread between seeds (largest sd)", Unit::Percent);
+    pub const ERROR_REDUCTION: Metric = Metric::new(
         "error_reduction",
         "share of the control's test error removed",
-        Percent,
-    ),
-    (
+        Unit::Percent,
+    );
+    pub const LOSS_INCREASE: Metric = Metric::new(
         "loss_increase",
         "test loss increase with hidden units removed",
-        Number,
-    ),
+        Unit::Number,
+    );
     // Settings a summary repeats.
-    ("seeds", "seeds", Count),
-    ("seed", "seed", Count),
-    ("steps", "training steps", Count),
-    ("trials", "draws", Count),
-    ("dim", "input dimensions", Count),
-    ("train_fraction", "training fraction", Percent),
-    ("weight_decay", "weight decay", Number),
-    ("noise", "label noise", Percent),
-    ("jitter", "jitter", Number),
-    ("mode", "mode", Text),
-    ("verdict", "verdict", Text),
-    ("why", "why", Text),
+    pub const SEEDS: Metric = Metric::new("seeds", "seeds", Unit::Count);
+    pub const SEED: Metric = Metric::new("seed", "seed", Unit::Count);
+    pub const STEPS: Metric = Metric::new("steps", "training steps", Unit::Count);
+    pub const TRIALS: Metric = Metric::new("trials", "draws", Unit::Count);
+    pub const DIM: Metric = Metric::new("dim", "input dimensions", Unit::Count);
+    pub const TRAIN_FRACTION: Metric =
+        Metric::new("train_fraction", "training fraction", Unit::Percent);
+    pub const WEIGHT_DECAY: Metric = Metric::new("weight_decay", "weight decay", Unit::Number);
+    pub const NOISE: Metric = Metric::new("noise", "label noise", Unit::Percent);
+    pub const JITTER: Metric = Metric::new("jitter", "jitter", Unit::Number);
+    pub const MODE: Metric = Metric::new("mode", "mode", Unit::Text);
+    pub const VERDICT: Metric = Metric::new("verdict", "verdict", Unit::Text);
+    pub const WHY: Metric = Metric::new("why", "why", Unit::Text);
+}
+
+/// Every shared key above, for [`term`].
+const WORDS: &[Metric] = &[
+    metric::STEP,
+    metric::WIDTH,
+    metric::N,
+    metric::N_TRAIN,
+    metric::N_TEST,
+    metric::PARAMETERS,
+    metric::TRAIN_ACC,
+    metric::VAL_ACC,
+    metric::TEST_ACC,
+    metric::TRAIN_LOSS,
+    metric::TEST_LOSS,
+    metric::TEST_ERROR,
+    metric::TEST_ERROR_SMALL,
+    metric::TEST_ERROR_LARGE,
+    metric::TRAIN_ACC_FLIPPED,
+    metric::TEST_ACC_BY_SEED,
+    metric::NORM,
+    metric::GAIN,
+    metric::SPREAD,
+    metric::ERROR_REDUCTION,
+    metric::LOSS_INCREASE,
+    metric::SEEDS,
+    metric::SEED,
+    metric::STEPS,
+    metric::TRIALS,
+    metric::DIM,
+    metric::TRAIN_FRACTION,
+    metric::WEIGHT_DECAY,
+    metric::NOISE,
+    metric::JITTER,
+    metric::MODE,
+    metric::VERDICT,
+    metric::WHY,
 ];
 
 /// `key` in words, or `None` for a key no experiment reports.
 pub fn term(key: &str) -> Option<Term> {
-    if let Some(&(_, words, unit)) = WORDS
+    if let Some(metric) = WORDS
         .iter()
         .chain(Experiment::ALL.iter().flat_map(|e| e.words()))
-        .find(|(k, _, _)| *k == key)
+        .find(|m| m.key == key)
     {
-        return Some(Term::new(words, unit));
+        return Some(Term::new(metric.words, metric.unit));
     }
     if let Some(t) = knob_term(key) {
         return Some(t);
@@ -320,13 +389,63 @@ mod tests {
         assert_eq!(term("steps_to_val_acc_x"), None);
     }
 
+    /// Every metric a chart, a paper row or a marker names reads the words it declares,
+    /// whether its key is worded whole or by its parts (`steps_to_val_acc_95`), in every mode.
+    #[test]
+    fn declared_metrics_read_their_own_words() {
+        use crate::spec::{KnobKind, Preset};
+        let mut checked = 0;
+        for e in Experiment::ALL {
+            let mut metrics: Vec<Metric> = e.words().to_vec();
+            metrics.extend(e.info().marks.iter().map(|(m, _)| *m));
+            // The preset, and the preset with each choice of each choice knob (modes, models).
+            let base = e.preset(Preset::Quick);
+            let mut specs = vec![base.clone()];
+            for knob in e.knobs() {
+                if let KnobKind::Choice(choices) = knob.kind {
+                    for choice in choices {
+                        let mut spec = base.clone();
+                        if spec.set(knob.key, choice).is_ok() {
+                            specs.push(spec);
+                        }
+                    }
+                }
+            }
+            for spec in &specs {
+                for panel in spec.declared().panels() {
+                    metrics.extend(panel.metrics);
+                    metrics.extend(panel.x);
+                }
+                for c in spec
+                    .declared()
+                    .comparison_here()
+                    .into_iter()
+                    .chain(e.comparison())
+                {
+                    metrics.extend(c.rows.iter().map(|row| row.metric));
+                }
+            }
+            for metric in metrics {
+                let term = term(metric.key);
+                assert_eq!(
+                    term,
+                    Some(Term::new(metric.words, metric.unit)),
+                    "{}: {metric:?}",
+                    e.id()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 150, "{checked}");
+    }
+
     #[test]
     fn an_experiments_own_words_are_found_and_never_shadow_shared_ones() {
         assert_eq!(words("d_int90_share"), "share of the parameters d_int90 is");
         assert_eq!(title("d"), "Subspace dimension d");
-        let mut seen: Vec<&str> = WORDS.iter().map(|w| w.0).collect();
+        let mut seen: Vec<&str> = WORDS.iter().map(|w| w.key).collect();
         for e in Experiment::ALL {
-            for (key, _, _) in e.words() {
+            for Metric { key, .. } in e.words() {
                 assert!(!seen.contains(key), "{}: {key} has words twice", e.id());
                 seen.push(key);
             }

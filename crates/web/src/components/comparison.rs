@@ -54,7 +54,7 @@ pub fn PaperComparison(
                         _ => String::new(),
                     };
                     view! {
-                        <tr data-run=row.run data-key=row.key>
+                        <tr data-run=row.run data-key=row.metric.key>
                             <td>{row.label}</td>
                             <td class="num">{shown(row.paper)}</td>
                             {c.ratio_to.is_some().then(|| view! { <td class="num">{ratio(paper_ref, Some(row.paper))}</td> })}

@@ -11,7 +11,7 @@ use crate::cost::Cost;
 use crate::data::augment::{Augment, Kind};
 use crate::data::table::Table;
 use crate::device::Target;
-use crate::experiments::terms::Word;
+use crate::experiments::terms::Metric;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 #[cfg(feature = "engine")]
 use crate::train::Session;
@@ -50,23 +50,23 @@ pub static INFO: Info = Info {
 pub static PANELS: &[Panel] = &[
     Panel {
         title: "test accuracy by training-set size",
-        metrics: &["test_acc"],
+        metrics: &[metric::TEST_ACC],
         y_range: None,
         log_x: true,
         log_y: false,
-        x: Some("n_train"),
+        x: Some(metric::N_TRAIN),
     },
     Panel {
         title: "accuracy by augmentation strength (validation chooses, test reports)",
-        metrics: &["val_acc", "test_acc"],
+        metrics: &[metric::VAL_ACC, metric::TEST_ACC],
         y_range: None,
         log_x: false,
         log_y: false,
-        x: Some("strength"),
+        x: Some(metric::STRENGTH),
     },
     Panel {
         title: "test accuracy while training",
-        metrics: &["test_acc"],
+        metrics: &[metric::TEST_ACC],
         y_range: None,
         log_x: false,
         log_y: false,
@@ -74,7 +74,7 @@ pub static PANELS: &[Panel] = &[
     },
     Panel {
         title: "training accuracy (on the original digits)",
-        metrics: &["train_acc"],
+        metrics: &[metric::TRAIN_ACC],
         y_range: None,
         log_x: false,
         log_y: false,
@@ -93,13 +93,13 @@ pub static COMPARISON: Comparison = Comparison {
         PaperRow {
             label: "no augmentation",
             run: "no-aug n=1000",
-            key: "test_error",
+            metric: metric::TEST_ERROR,
             paper: 0.016,
         },
         PaperRow {
             label: "affine distortions",
             run: "aug-all n=1000",
-            key: "test_error",
+            metric: metric::TEST_ERROR,
             paper: 0.011,
         },
     ],
@@ -109,24 +109,44 @@ pub static COMPARISON: Comparison = Comparison {
     source: "paper",
 };
 
-/// The keys only augmentation reports, in words.
-pub static WORDS: &[Word] = &[
-    ("n_small", "training examples (small set)", Unit::Count),
-    ("n_medium", "training examples (medium set)", Unit::Count),
-    ("n_large", "training examples (large set)", Unit::Count),
-    ("strength", "augmentation strength", Unit::Number),
-    (
+pub mod metric {
+    //! The keys only this experiment reports (and, re-exported, the shared ones).
+
+    pub use crate::experiments::terms::metric::*;
+    use crate::experiments::terms::{Metric, Unit};
+
+    pub const N_SMALL: Metric =
+        Metric::new("n_small", "training examples (small set)", Unit::Count);
+    pub const N_MEDIUM: Metric =
+        Metric::new("n_medium", "training examples (medium set)", Unit::Count);
+    pub const N_LARGE: Metric =
+        Metric::new("n_large", "training examples (large set)", Unit::Count);
+    pub const STRENGTH: Metric = Metric::new("strength", "augmentation strength", Unit::Number);
+    pub const TEST_ACC_AT_BEST: Metric = Metric::new(
         "test_acc_at_best",
         "test accuracy at the best strength",
         Unit::Percent,
-    ),
-    (
+    );
+    pub const STRONGEST_GAIN: Metric = Metric::new(
         "strongest_gain",
         "gain of the strongest augmentation",
         Unit::Percent,
-    ),
-    ("best_strength", "best augmentation strength", Unit::Number),
-    ("validation", "validation examples", Unit::Count),
+    );
+    pub const BEST_STRENGTH: Metric =
+        Metric::new("best_strength", "best augmentation strength", Unit::Number);
+    pub const VALIDATION: Metric = Metric::new("validation", "validation examples", Unit::Count);
+}
+
+/// The keys only augmentation reports, in words.
+pub static WORDS: &[Metric] = &[
+    metric::N_SMALL,
+    metric::N_MEDIUM,
+    metric::N_LARGE,
+    metric::STRENGTH,
+    metric::TEST_ACC_AT_BEST,
+    metric::STRONGEST_GAIN,
+    metric::BEST_STRENGTH,
+    metric::VALIDATION,
 ];
 
 pub static KNOBS: &[Knob] = &[
@@ -421,7 +441,7 @@ impl super::Declaration for AugmentationSpec {
         AugmentationSpec::preset(preset)
     }
 
-    fn words() -> &'static [Word] {
+    fn words() -> &'static [Metric] {
         WORDS
     }
 

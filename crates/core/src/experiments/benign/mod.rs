@@ -34,7 +34,7 @@ use crate::cost::Cost;
 use crate::data::table::Table;
 use crate::data::toy2d::Shape;
 use crate::device::Target;
-use crate::experiments::terms::Word;
+use crate::experiments::terms::Metric;
 use crate::experiments::toy2d::Toy2dSpec;
 use crate::models::mlp::Activation;
 use crate::spec::{Fields, Knob, KnobKind, Preset, SpecError, float, int};
@@ -58,6 +58,7 @@ mod page;
 pub mod settings;
 pub use page::{
     INFO, KNOBS, LINEAR_COMPARISON, LINEAR_PANELS, PLANE_PANELS, WORDS, XOR_COMPARISON, XOR_PANELS,
+    metric,
 };
 pub use settings::{Linear, Plane, Xor};
 
@@ -381,7 +382,7 @@ impl super::Declaration for BenignSpec {
         BenignSpec::preset(preset)
     }
 
-    fn words() -> &'static [Word] {
+    fn words() -> &'static [Metric] {
         WORDS
     }
 

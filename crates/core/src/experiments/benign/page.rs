@@ -2,7 +2,7 @@
 //! mode, the papers' numbers and every knob.
 
 use super::*;
-use crate::experiments::terms::Word;
+use crate::experiments::terms::Metric;
 
 pub static INFO: Info = Info {
     id: "benign-overfitting",
@@ -34,7 +34,11 @@ pub static INFO: Info = Info {
 pub static XOR_PANELS: &[Panel] = &[
     Panel {
         title: "training accuracy (on the labels as given)",
-        metrics: &["train_acc", "train_acc_flipped", "train_acc_clean"],
+        metrics: &[
+            metric::TRAIN_ACC,
+            metric::TRAIN_ACC_FLIPPED,
+            metric::TRAIN_ACC_CLEAN,
+        ],
         y_range: Some((0.0, 1.0)),
         log_x: true,
         log_y: false,
@@ -42,7 +46,7 @@ pub static XOR_PANELS: &[Panel] = &[
     },
     Panel {
         title: "test accuracy",
-        metrics: &["test_acc_clean", "test_acc_noisy"],
+        metrics: &[metric::TEST_ACC_CLEAN, metric::TEST_ACC_NOISY],
         y_range: Some((0.0, 1.0)),
         log_x: true,
         log_y: false,
@@ -50,7 +54,7 @@ pub static XOR_PANELS: &[Panel] = &[
     },
     Panel {
         title: "logistic loss",
-        metrics: &["train_loss", "test_loss"],
+        metrics: &[metric::TRAIN_LOSS, metric::TEST_LOSS],
         y_range: None,
         log_x: true,
         log_y: true,
@@ -62,7 +66,7 @@ pub static XOR_PANELS: &[Panel] = &[
 pub static LINEAR_PANELS: &[Panel] = &[
     Panel {
         title: "test error against the noise level",
-        metrics: &["test_mse", "noise_var"],
+        metrics: &[metric::TEST_MSE, metric::NOISE_VAR],
         y_range: None,
         log_x: true,
         log_y: true,
@@ -70,7 +74,7 @@ pub static LINEAR_PANELS: &[Panel] = &[
     },
     Panel {
         title: "test error ÷ noise variance",
-        metrics: &["test_over_noise"],
+        metrics: &[metric::TEST_OVER_NOISE],
         y_range: None,
         log_x: true,
         log_y: true,
@@ -78,7 +82,7 @@ pub static LINEAR_PANELS: &[Panel] = &[
     },
     Panel {
         title: "training error (zero: the fit interpolates)",
-        metrics: &["train_mse", "noise_var"],
+        metrics: &[metric::TRAIN_MSE, metric::NOISE_VAR],
         y_range: None,
         log_x: true,
         log_y: false,
@@ -90,7 +94,11 @@ pub static LINEAR_PANELS: &[Panel] = &[
 pub static PLANE_PANELS: &[Panel] = &[
     Panel {
         title: "accuracy",
-        metrics: &["train_acc", "train_acc_flipped", "test_acc"],
+        metrics: &[
+            metric::TRAIN_ACC,
+            metric::TRAIN_ACC_FLIPPED,
+            metric::TEST_ACC,
+        ],
         y_range: Some((0.0, 1.0)),
         log_x: true,
         log_y: false,
@@ -98,7 +106,7 @@ pub static PLANE_PANELS: &[Panel] = &[
     },
     Panel {
         title: "loss",
-        metrics: &["train_loss", "test_loss"],
+        metrics: &[metric::TRAIN_LOSS, metric::TEST_LOSS],
         y_range: None,
         log_x: true,
         log_y: true,
@@ -118,31 +126,31 @@ pub static XOR_COMPARISON: Comparison = Comparison {
         PaperRow {
             label: "after the first step: training accuracy on the flipped labels",
             run: "relu-net",
-            key: "train_acc_flipped_step1",
+            metric: metric::TRAIN_ACC_FLIPPED_STEP1,
             paper: 1.0,
         },
         PaperRow {
             label: "after the first step: test accuracy (chance)",
             run: "relu-net",
-            key: "test_acc_clean_step1",
+            metric: metric::TEST_ACC_CLEAN_STEP1,
             paper: 0.5,
         },
         PaperRow {
             label: "at the end: training accuracy on the flipped labels",
             run: "relu-net",
-            key: "train_acc_flipped",
+            metric: metric::TRAIN_ACC_FLIPPED,
             paper: 1.0,
         },
         PaperRow {
             label: "at the end: test accuracy on clean labels",
             run: "relu-net",
-            key: "test_acc_clean",
+            metric: metric::TEST_ACC_CLEAN,
             paper: 1.0,
         },
         PaperRow {
             label: "at the end: test accuracy on noisy labels (optimum 1 − η)",
             run: "relu-net",
-            key: "test_acc_noisy",
+            metric: metric::TEST_ACC_NOISY,
             paper: 0.85,
         },
     ],
@@ -165,13 +173,13 @@ pub static LINEAR_COMPARISON: Comparison = Comparison {
         PaperRow {
             label: "spiked spectrum (benign): test MSE",
             run: "spiked",
-            key: "test_mse",
+            metric: metric::TEST_MSE,
             paper: 1.0,
         },
         PaperRow {
             label: "isotropic, p = 210 (catastrophic): test MSE",
             run: "isotropic",
-            key: "test_mse",
+            metric: metric::TEST_MSE,
             paper: 23.27,
         },
     ],
@@ -181,62 +189,98 @@ pub static LINEAR_COMPARISON: Comparison = Comparison {
     source: "theory",
 };
 
-/// The keys only benign overfitting reports, in words (Bartlett et al.'s theory among them).
-pub static WORDS: &[Word] = &[
-    ("train_mse", "training mean squared error", Unit::Number),
-    ("test_mse", "test mean squared error", Unit::Number),
-    (
+pub mod metric {
+    //! The keys only this experiment reports (and, re-exported, the shared ones).
+
+    pub use crate::experiments::terms::metric::*;
+    use crate::experiments::terms::{Metric, Unit};
+
+    pub const TRAIN_MSE: Metric =
+        Metric::new("train_mse", "training mean squared error", Unit::Number);
+    pub const TEST_MSE: Metric = Metric::new("test_mse", "test mean squared error", Unit::Number);
+    pub const THEORY_TEST_MSE: Metric = Metric::new(
         "theory_test_mse",
         "test mean squared error the theory predicts",
         Unit::Number,
-    ),
-    (
+    );
+    pub const TRAIN_ACC_CLEAN: Metric = Metric::new(
         "train_acc_clean",
         "accuracy on the clean training labels",
         Unit::Percent,
-    ),
-    (
+    );
+    pub const TEST_ACC_CLEAN: Metric = Metric::new(
         "test_acc_clean",
         "test accuracy against the clean labels",
         Unit::Percent,
-    ),
-    (
+    );
+    pub const TEST_ACC_NOISY: Metric = Metric::new(
         "test_acc_noisy",
         "test accuracy against noisy labels",
         Unit::Percent,
-    ),
-    (
+    );
+    pub const OPTIMAL_TEST_ACC_NOISY: Metric = Metric::new(
         "optimal_test_acc_noisy",
         "best possible test accuracy against noisy labels",
         Unit::Percent,
-    ),
-    (
+    );
+    pub const STEPS_TO_FIT_ALL: Metric = Metric::new(
         "steps_to_fit_all",
         "steps to fit every training label",
         Unit::Count,
-    ),
-    (
+    );
+    pub const STEPS_TO_TEST_CLEAN_90: Metric = Metric::new(
         "steps_to_test_clean_90",
         "steps to 90% test accuracy against the clean labels",
         Unit::Count,
-    ),
-    ("r0", "effective rank r₀ of the covariance", Unit::Number),
-    ("r0_over_n", "r₀ per training example", Unit::Number),
-    ("R_k", "effective rank R_k beyond k*", Unit::Number),
-    (
+    );
+    pub const R0: Metric = Metric::new("r0", "effective rank r₀ of the covariance", Unit::Number);
+    pub const R0_OVER_N: Metric = Metric::new("r0_over_n", "r₀ per training example", Unit::Number);
+    pub const K_STAR: Metric = Metric::new(
         "k_star",
         "k*, where the spectrum's tail begins",
         Unit::Count,
-    ),
-    (
+    );
+    pub const TEST_OVER_NOISE: Metric = Metric::new(
         "test_over_noise",
         "excess test error per unit of noise",
         Unit::Number,
-    ),
-    ("tail_var", "variance in the spectrum's tail", Unit::Number),
-    ("noise_var", "noise variance", Unit::Number),
-    ("flipped", "flipped training labels", Unit::Count),
-    ("n_over_R_k", "training examples per R_k", Unit::Number),
+    );
+    pub const TAIL_VAR: Metric =
+        Metric::new("tail_var", "variance in the spectrum's tail", Unit::Number);
+    pub const NOISE_VAR: Metric = Metric::new("noise_var", "noise variance", Unit::Number);
+    pub const FLIPPED: Metric = Metric::new("flipped", "flipped training labels", Unit::Count);
+
+    // Keys read by their parts (see `terms::term`), named here for the charts and the paper's rows.
+    pub const TEST_ACC_CLEAN_STEP1: Metric = Metric::new(
+        "test_acc_clean_step1",
+        "test accuracy against the clean labels after one step",
+        Unit::Percent,
+    );
+    pub const TRAIN_ACC_FLIPPED_STEP1: Metric = Metric::new(
+        "train_acc_flipped_step1",
+        "accuracy on the flipped training labels after one step",
+        Unit::Percent,
+    );
+}
+
+/// The keys only benign overfitting reports, in words (Bartlett et al.'s theory among them).
+pub static WORDS: &[Metric] = &[
+    metric::TRAIN_MSE,
+    metric::TEST_MSE,
+    metric::THEORY_TEST_MSE,
+    metric::TRAIN_ACC_CLEAN,
+    metric::TEST_ACC_CLEAN,
+    metric::TEST_ACC_NOISY,
+    metric::OPTIMAL_TEST_ACC_NOISY,
+    metric::STEPS_TO_FIT_ALL,
+    metric::STEPS_TO_TEST_CLEAN_90,
+    metric::R0,
+    metric::R0_OVER_N,
+    metric::K_STAR,
+    metric::TEST_OVER_NOISE,
+    metric::TAIL_VAR,
+    metric::NOISE_VAR,
+    metric::FLIPPED,
 ];
 
 pub static KNOBS: &[Knob] = &[

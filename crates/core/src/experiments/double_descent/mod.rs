@@ -46,7 +46,7 @@ use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::cost::Cost;
 use crate::data::table::Table;
 use crate::device::Target;
-use crate::experiments::terms::Word;
+use crate::experiments::terms::Metric;
 use crate::models::random_features::FeatureKind;
 use crate::spec::{Fields, Knob, KnobKind, Preset, SpecError, float, int};
 #[cfg(feature = "engine")]
@@ -71,7 +71,7 @@ mod page;
 pub mod settings;
 pub use page::{
     FEATURE_PANELS, INFO, KNOBS, PAPER_POINTS, SAMPLE_PANELS, TRAINED_PANELS, TWO_SCALE_PANELS,
-    WIDTH_COMPARISON, WORDS,
+    WIDTH_COMPARISON, WORDS, metric,
 };
 pub use settings::{Grid, RandomFeatures, Samples, Trained, TwoScale, WidthRange};
 
@@ -505,7 +505,7 @@ impl super::Declaration for DoubleDescentSpec {
         DoubleDescentSpec::preset(preset)
     }
 
-    fn words() -> &'static [Word] {
+    fn words() -> &'static [Metric] {
         WORDS
     }
 

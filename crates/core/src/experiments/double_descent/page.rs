@@ -2,7 +2,7 @@
 //! the published points and every knob.
 
 use super::*;
-use crate::experiments::terms::Word;
+use crate::experiments::terms::Metric;
 
 pub static INFO: Info = Info {
     id: "double-descent",
@@ -27,7 +27,7 @@ pub static INFO: Info = Info {
         ("Clean labels: a lower peak", &[("label_noise", "0")]),
         ("More data can hurt", &[("mode", "samples")]),
     ],
-    marks: &[("threshold", "interpolation threshold")],
+    marks: &[(metric::THRESHOLD, "interpolation threshold")],
     own_data: Some(crate::data::table::OWN_TABLE),
 };
 
@@ -35,7 +35,7 @@ pub static INFO: Info = Info {
 pub static FEATURE_PANELS: &[Panel] = &[
     Panel {
         title: "squared error",
-        metrics: &["train_error", "test_error"],
+        metrics: &[metric::TRAIN_ERROR, metric::TEST_ERROR],
         y_range: None,
         log_x: true,
         log_y: true,
@@ -43,7 +43,7 @@ pub static FEATURE_PANELS: &[Panel] = &[
     },
     Panel {
         title: "classification error",
-        metrics: &["train_zero_one", "test_zero_one"],
+        metrics: &[metric::TRAIN_ZERO_ONE, metric::TEST_ZERO_ONE],
         y_range: Some((0.0, 1.0)),
         log_x: true,
         log_y: false,
@@ -51,7 +51,7 @@ pub static FEATURE_PANELS: &[Panel] = &[
     },
     Panel {
         title: "norm of the fit",
-        metrics: &["norm"],
+        metrics: &[metric::NORM],
         y_range: None,
         log_x: true,
         log_y: true,
@@ -63,7 +63,7 @@ pub static FEATURE_PANELS: &[Panel] = &[
 pub static SAMPLE_PANELS: &[Panel] = &[
     Panel {
         title: "squared error",
-        metrics: &["train_error", "test_error"],
+        metrics: &[metric::TRAIN_ERROR, metric::TEST_ERROR],
         y_range: None,
         log_x: true,
         log_y: true,
@@ -71,7 +71,7 @@ pub static SAMPLE_PANELS: &[Panel] = &[
     },
     Panel {
         title: "norm of the fit",
-        metrics: &["norm"],
+        metrics: &[metric::NORM],
         y_range: None,
         log_x: true,
         log_y: true,
@@ -90,19 +90,19 @@ pub static WIDTH_COMPARISON: Comparison = Comparison {
         PaperRow {
             label: "h = 16 (first minimum)",
             run: "mlp",
-            key: "test_error_h16",
+            metric: metric::TEST_ERROR_H16,
             paper: 0.472,
         },
         PaperRow {
             label: "h = 47 (peak)",
             run: "mlp",
-            key: "test_error_h47",
+            metric: metric::TEST_ERROR_H47,
             paper: 0.541,
         },
         PaperRow {
             label: "h = 300 (widest)",
             run: "mlp",
-            key: "test_error_h300",
+            metric: metric::TEST_ERROR_H300,
             paper: 0.455,
         },
     ],
@@ -122,7 +122,7 @@ pub const PAPER_POINTS: &[(usize, f64)] = &[(16, 0.472), (47, 0.541), (300, 0.45
 pub static TWO_SCALE_PANELS: &[Panel] = &[
     Panel {
         title: "test error",
-        metrics: &["test_error"],
+        metrics: &[metric::TEST_ERROR],
         y_range: None,
         log_x: true,
         log_y: false,
@@ -130,7 +130,7 @@ pub static TWO_SCALE_PANELS: &[Panel] = &[
     },
     Panel {
         title: "test error of the fast and slow features",
-        metrics: &["test_error_fast", "test_error_slow"],
+        metrics: &[metric::TEST_ERROR_FAST, metric::TEST_ERROR_SLOW],
         y_range: None,
         log_x: true,
         log_y: false,
@@ -138,7 +138,7 @@ pub static TWO_SCALE_PANELS: &[Panel] = &[
     },
     Panel {
         title: "training error",
-        metrics: &["train_error"],
+        metrics: &[metric::TRAIN_ERROR],
         y_range: None,
         log_x: true,
         log_y: true,
@@ -150,98 +150,152 @@ pub static TWO_SCALE_PANELS: &[Panel] = &[
 /// epoch).
 pub static TRAINED_PANELS: &[Panel] = &[Panel {
     title: "classification error",
-    metrics: &["train_error", "test_error"],
+    metrics: &[metric::TRAIN_ERROR, metric::TEST_ERROR],
     y_range: Some((0.0, 1.0)),
     log_x: true,
     log_y: false,
     x: None,
 }];
 
-/// The keys only double descent reports, in words.
-pub static WORDS: &[Word] = &[
-    ("epoch", "epoch", Unit::Count),
-    ("peak_parameters", "parameters at the peak", Unit::Count),
-    ("features", "random features", Unit::Count),
-    ("ratio", "features per training example", Unit::Number),
-    ("train_error", "training error", Unit::Number),
-    (
+pub mod metric {
+    //! The keys only this experiment reports (and, re-exported, the shared ones).
+
+    pub use crate::experiments::terms::metric::*;
+    use crate::experiments::terms::{Metric, Unit};
+
+    pub const EPOCH: Metric = Metric::new("epoch", "epoch", Unit::Count);
+    pub const PEAK_PARAMETERS: Metric =
+        Metric::new("peak_parameters", "parameters at the peak", Unit::Count);
+    pub const FEATURES: Metric = Metric::new("features", "random features", Unit::Count);
+    pub const RATIO: Metric = Metric::new("ratio", "features per training example", Unit::Number);
+    pub const TRAIN_ERROR: Metric = Metric::new("train_error", "training error", Unit::Number);
+    pub const TEST_ERROR_FAST: Metric = Metric::new(
         "test_error_fast",
         "test error of the fast-learning part",
         Unit::Number,
-    ),
-    (
+    );
+    pub const TEST_ERROR_SLOW: Metric = Metric::new(
         "test_error_slow",
         "test error of the slow-learning part",
         Unit::Number,
-    ),
-    (
+    );
+    pub const TRAIN_ZERO_ONE: Metric = Metric::new(
         "train_zero_one",
         "training classification error",
         Unit::Percent,
-    ),
-    ("test_zero_one", "test classification error", Unit::Percent),
-    ("peak_x", "where the test error peaks", Unit::Count),
-    (
+    );
+    pub const TEST_ZERO_ONE: Metric =
+        Metric::new("test_zero_one", "test classification error", Unit::Percent);
+    pub const PEAK_X: Metric = Metric::new("peak_x", "where the test error peaks", Unit::Count);
+    pub const PEAK_X_EACH: Metric = Metric::new(
         "peak_x_each",
         "where the test error peaks, each draw",
         Unit::Count,
-    ),
-    (
+    );
+    pub const PEAK_TEST_ERROR: Metric = Metric::new(
         "peak_test_error",
         "test error at the peak (mean of the draws)",
         Unit::Number,
-    ),
-    (
+    );
+    pub const INTERPOLATION_X: Metric = Metric::new(
         "interpolation_x",
         "first size that fits the training set exactly",
         Unit::Count,
-    ),
-    ("threshold", "interpolation threshold", Unit::Count),
-    (
+    );
+    pub const THRESHOLD: Metric = Metric::new("threshold", "interpolation threshold", Unit::Count);
+    pub const PEAK_X_MEDIAN: Metric = Metric::new(
         "peak_x_median",
         "where the median test error peaks",
         Unit::Count,
-    ),
-    (
+    );
+    pub const PEAK_TEST_ERROR_MEDIAN: Metric = Metric::new(
         "peak_test_error_median",
         "test error at the peak, median of the draws",
         Unit::Number,
-    ),
-    (
+    );
+    pub const PEAK_TEST_ERROR_MIN: Metric = Metric::new(
         "peak_test_error_min",
         "test error at the peak, lowest draw",
         Unit::Number,
-    ),
-    (
+    );
+    pub const PEAK_TEST_ERROR_MAX: Metric = Metric::new(
         "peak_test_error_max",
         "test error at the peak, highest draw",
         Unit::Number,
-    ),
-    ("draws_note", "the draws at the peak", Unit::Text),
-    (
+    );
+    pub const DRAWS_NOTE: Metric = Metric::new("draws_note", "the draws at the peak", Unit::Text);
+    pub const FIRST_MIN_X: Metric = Metric::new(
         "first_min_x",
         "where the test error first bottoms out",
         Unit::Number,
-    ),
-    (
+    );
+    pub const FIRST_MIN_TEST_ERROR: Metric = Metric::new(
         "first_min_test_error",
         "test error at its first minimum",
         Unit::Number,
-    ),
-    (
+    );
+    pub const SECOND_MIN_X: Metric = Metric::new(
         "second_min_x",
         "where the test error bottoms out again",
         Unit::Number,
-    ),
-    (
+    );
+    pub const SECOND_MIN_TEST_ERROR: Metric = Metric::new(
         "second_min_test_error",
         "test error at its second minimum",
         Unit::Number,
-    ),
-    ("noise_floor", "noise floor", Unit::Number),
-    ("draws", "draws", Unit::Count),
-    ("ridge", "ridge penalty", Unit::Number),
-    ("source", "source", Unit::Text),
+    );
+    pub const NOISE_FLOOR: Metric = Metric::new("noise_floor", "noise floor", Unit::Number);
+    pub const DRAWS: Metric = Metric::new("draws", "draws", Unit::Count);
+    pub const RIDGE: Metric = Metric::new("ridge", "ridge penalty", Unit::Number);
+    pub const SOURCE: Metric = Metric::new("source", "source", Unit::Text);
+
+    // Keys read by their parts (see `terms::term`), named here for the charts and the paper's rows.
+    pub const TEST_ERROR_H16: Metric = Metric::new(
+        "test_error_h16",
+        "test error with 16 hidden units",
+        Unit::Number,
+    );
+    pub const TEST_ERROR_H47: Metric = Metric::new(
+        "test_error_h47",
+        "test error with 47 hidden units",
+        Unit::Number,
+    );
+    pub const TEST_ERROR_H300: Metric = Metric::new(
+        "test_error_h300",
+        "test error with 300 hidden units",
+        Unit::Number,
+    );
+}
+
+/// The keys only double descent reports, in words.
+pub static WORDS: &[Metric] = &[
+    metric::EPOCH,
+    metric::PEAK_PARAMETERS,
+    metric::FEATURES,
+    metric::RATIO,
+    metric::TRAIN_ERROR,
+    metric::TEST_ERROR_FAST,
+    metric::TEST_ERROR_SLOW,
+    metric::TRAIN_ZERO_ONE,
+    metric::TEST_ZERO_ONE,
+    metric::PEAK_X,
+    metric::PEAK_X_EACH,
+    metric::PEAK_TEST_ERROR,
+    metric::INTERPOLATION_X,
+    metric::THRESHOLD,
+    metric::PEAK_X_MEDIAN,
+    metric::PEAK_TEST_ERROR_MEDIAN,
+    metric::PEAK_TEST_ERROR_MIN,
+    metric::PEAK_TEST_ERROR_MAX,
+    metric::DRAWS_NOTE,
+    metric::FIRST_MIN_X,
+    metric::FIRST_MIN_TEST_ERROR,
+    metric::SECOND_MIN_X,
+    metric::SECOND_MIN_TEST_ERROR,
+    metric::NOISE_FLOOR,
+    metric::DRAWS,
+    metric::RIDGE,
+    metric::SOURCE,
 ];
 
 pub static KNOBS: &[Knob] = &[

@@ -11,6 +11,7 @@ use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::cost::Cost;
 use crate::data::table::Table;
 use crate::device::Target;
+use crate::experiments::terms::metric;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 #[cfg(feature = "engine")]
 use crate::train::Session;
@@ -58,7 +59,7 @@ pub static INFO: Info = Info {
 pub static PANELS: &[Panel] = &[
     Panel {
         title: "accuracy",
-        metrics: &["train_acc", "test_acc"],
+        metrics: &[metric::TRAIN_ACC, metric::TEST_ACC],
         y_range: Some((0.0, 1.0)),
         log_x: false,
         log_y: false,
@@ -66,7 +67,7 @@ pub static PANELS: &[Panel] = &[
     },
     Panel {
         title: "loss",
-        metrics: &["train_loss", "test_loss"],
+        metrics: &[metric::TRAIN_LOSS, metric::TEST_LOSS],
         y_range: None,
         log_x: false,
         log_y: false,
@@ -74,19 +75,19 @@ pub static PANELS: &[Panel] = &[
     },
     Panel {
         title: "test loss increase with units removed",
-        metrics: &["loss_increase"],
+        metrics: &[metric::LOSS_INCREASE],
         y_range: None,
         log_x: true,
         log_y: false,
-        x: Some("width"),
+        x: Some(metric::WIDTH),
     },
     Panel {
         title: "test accuracy by width",
-        metrics: &["test_acc"],
+        metrics: &[metric::TEST_ACC],
         y_range: None,
         log_x: true,
         log_y: false,
-        x: Some("width"),
+        x: Some(metric::WIDTH),
     },
 ];
 
@@ -105,13 +106,13 @@ pub static COMPARISON: Comparison = Comparison {
         PaperRow {
             label: "no dropout",
             run: "no-dropout",
-            key: "test_error",
+            metric: metric::TEST_ERROR,
             paper: 0.016,
         },
         PaperRow {
             label: "dropout 20% / 50%",
             run: "dropout-0.5",
-            key: "test_error",
+            metric: metric::TEST_ERROR,
             paper: 0.011,
         },
     ],

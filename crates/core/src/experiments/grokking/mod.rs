@@ -15,7 +15,7 @@ use crate::data::modular::{self, Op};
 #[cfg(feature = "engine")]
 use crate::data::table::Table;
 use crate::device::Target;
-use crate::experiments::terms::Word;
+use crate::experiments::terms::Metric;
 use crate::report::{Report, RunReport};
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
 use crate::train::OptimizerKind;
@@ -35,7 +35,7 @@ pub use shape::{RunShape, SessionShape};
 
 mod page;
 mod verdicts;
-pub use page::{COMPARISON, INFO, KNOBS, PANELS, WORDS};
+pub use page::{COMPARISON, INFO, KNOBS, PANELS, WORDS, metric};
 pub use verdicts::{filter_verdicts, fraction_runs, unfiltered};
 
 /// Which network learns the operation.
@@ -136,11 +136,11 @@ pub static FRACTION_PANELS: &[Panel] = &[
     Panel {
         title: "steps to 95% validation by training fraction (median over seeds; band: spread \
             of the seeds that got there)",
-        metrics: &["steps_to_val_acc_95"],
+        metrics: &[metric::STEPS_TO_VAL_ACC_95],
         y_range: None,
         log_x: false,
         log_y: true,
-        x: Some("train_fraction"),
+        x: Some(metric::TRAIN_FRACTION),
     },
 ];
 
@@ -502,7 +502,7 @@ impl super::Declaration for GrokkingSpec {
         GrokkingSpec::preset(preset)
     }
 
-    fn words() -> &'static [Word] {
+    fn words() -> &'static [Metric] {
         WORDS
     }
 

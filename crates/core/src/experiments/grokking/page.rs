@@ -2,7 +2,7 @@
 //! and every knob.
 
 use super::*;
-use crate::experiments::terms::Word;
+use crate::experiments::terms::Metric;
 
 pub static INFO: Info = Info {
     id: "grokking",
@@ -39,8 +39,8 @@ pub static INFO: Info = Info {
         ("Addition instead of multiplication", &[("op", "add")]),
     ],
     marks: &[
-        ("steps_to_train_acc_95", "memorised"),
-        ("steps_to_val_acc_95", "generalised"),
+        (metric::STEPS_TO_TRAIN_ACC_95, "memorised"),
+        (metric::STEPS_TO_VAL_ACC_95, "generalised"),
     ],
     own_data: None,
 };
@@ -66,7 +66,7 @@ const fn row(run: &'static str, paper: f64) -> PaperRow {
     PaperRow {
         label: run,
         run,
-        key: "steps_to_val_acc_95",
+        metric: metric::STEPS_TO_VAL_ACC_95,
         paper,
     }
 }
@@ -74,7 +74,7 @@ const fn row(run: &'static str, paper: f64) -> PaperRow {
 pub static PANELS: &[Panel] = &[
     Panel {
         title: "accuracy",
-        metrics: &["train_acc", "val_acc"],
+        metrics: &[metric::TRAIN_ACC, metric::VAL_ACC],
         y_range: Some((0.0, 1.0)),
         log_x: true,
         log_y: false,
@@ -82,7 +82,7 @@ pub static PANELS: &[Panel] = &[
     },
     Panel {
         title: "loss",
-        metrics: &["train_loss", "val_loss"],
+        metrics: &[metric::TRAIN_LOSS, metric::VAL_LOSS],
         y_range: None,
         log_x: true,
         log_y: true,
@@ -90,7 +90,7 @@ pub static PANELS: &[Panel] = &[
     },
     Panel {
         title: "weight norm",
-        metrics: &["weight_norm"],
+        metrics: &[metric::WEIGHT_NORM],
         y_range: None,
         log_x: true,
         log_y: false,
@@ -101,7 +101,7 @@ pub static PANELS: &[Panel] = &[
     // strongest frequencies rises from ~5/K as those waves form.
     Panel {
         title: "embedding power in its 5 strongest Fourier frequencies",
-        metrics: &["fourier_top5"],
+        metrics: &[metric::FOURIER_TOP5],
         y_range: Some((0.0, 1.0)),
         log_x: true,
         log_y: false,
@@ -109,21 +109,46 @@ pub static PANELS: &[Panel] = &[
     },
 ];
 
-/// The keys only grokking reports, in words.
-pub static WORDS: &[Word] = &[
-    ("n_val", "validation examples", Unit::Count),
-    ("val_loss", "validation loss", Unit::Number),
-    ("weight_norm", "weight norm", Unit::Number),
-    (
+pub mod metric {
+    //! The keys only this experiment reports (and, re-exported, the shared ones).
+
+    pub use crate::experiments::terms::metric::*;
+    use crate::experiments::terms::{Metric, Unit};
+
+    pub const N_VAL: Metric = Metric::new("n_val", "validation examples", Unit::Count);
+    pub const VAL_LOSS: Metric = Metric::new("val_loss", "validation loss", Unit::Number);
+    pub const WEIGHT_NORM: Metric = Metric::new("weight_norm", "weight norm", Unit::Number);
+    pub const FOURIER_TOP5: Metric = Metric::new(
         "fourier_top5",
         "share of the embeddings' power in the 5 strongest frequencies",
         Unit::Percent,
-    ),
-    (
+    );
+    pub const KEY_FREQUENCIES: Metric = Metric::new(
         "key_frequencies",
         "strongest frequencies (share of the power)",
         Unit::Text,
-    ),
+    );
+
+    // Keys read by their parts (see `terms::term`), named here for the charts and the paper's rows.
+    pub const STEPS_TO_VAL_ACC_95: Metric = Metric::new(
+        "steps_to_val_acc_95",
+        "steps to 95% validation accuracy",
+        Unit::Count,
+    );
+    pub const STEPS_TO_TRAIN_ACC_95: Metric = Metric::new(
+        "steps_to_train_acc_95",
+        "steps to 95% training accuracy",
+        Unit::Count,
+    );
+}
+
+/// The keys only grokking reports, in words.
+pub static WORDS: &[Metric] = &[
+    metric::N_VAL,
+    metric::VAL_LOSS,
+    metric::WEIGHT_NORM,
+    metric::FOURIER_TOP5,
+    metric::KEY_FREQUENCIES,
 ];
 
 pub static KNOBS: &[Knob] = &[

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::terms::Word;
+use super::terms::Metric;
 use super::terms::{Unit, format_value};
 use super::{Comparison, Info, Panel};
 use crate::cost::Cost;
@@ -29,7 +29,7 @@ mod page;
 #[cfg(feature = "engine")]
 mod session;
 
-pub use page::{COMPARISON, INFO, KNOBS, PANELS, WORDS};
+pub use page::{COMPARISON, INFO, KNOBS, PANELS, WORDS, metric};
 #[cfg(feature = "engine")]
 pub use session::IntrinsicDimensionSession;
 
@@ -293,7 +293,7 @@ impl super::Declaration for IntrinsicDimensionSpec {
         IntrinsicDimensionSpec::preset(preset)
     }
 
-    fn words() -> &'static [Word] {
+    fn words() -> &'static [Metric] {
         WORDS
     }
 

@@ -1,7 +1,7 @@
 //! What the page and the CLI show of `intrinsic-dimension`: its story, knobs, charts and the
 //! paper's number.
 
-use super::super::terms::Word;
+use super::super::terms::Metric;
 use super::super::{Comparison, Info, Panel, PaperRow, Unit};
 use super::{Compare, Source};
 use crate::spec::{Knob, KnobKind, Preset, float, int};
@@ -39,39 +39,52 @@ pub static INFO: Info = Info {
         ),
         ("One hidden layer", &[("depth", "1")]),
     ],
-    marks: &[("d_int90", "d_int90")],
+    marks: &[(metric::D_INT90, "d_int90")],
     own_data: None,
 };
 
-/// The keys only this experiment reports, in words.
-pub static WORDS: &[Word] = &[
-    ("d", "subspace dimension d", Unit::Count),
-    (
+pub mod metric {
+    //! The keys only this experiment reports (and, re-exported, the shared ones).
+
+    pub use crate::experiments::terms::metric::*;
+    use crate::experiments::terms::{Metric, Unit};
+
+    pub const D: Metric = Metric::new("d", "subspace dimension d", Unit::Count);
+    pub const D_INT90: Metric = Metric::new(
         "d_int90",
         "intrinsic dimension d_int90 (the smallest d at 90% of the direct network)",
         Unit::Count,
-    ),
-    (
+    );
+    pub const D_INT90_SHARE: Metric = Metric::new(
         "d_int90_share",
         "share of the parameters d_int90 is",
         Unit::Percent,
-    ),
-    (
+    );
+    pub const DIRECT_TEST_ACC: Metric = Metric::new(
         "direct_test_acc",
         "test accuracy trained directly",
         Unit::Percent,
-    ),
-    (
+    );
+    pub const THRESHOLD_ACC: Metric = Metric::new(
         "threshold_acc",
         "90% of the direct network's test accuracy",
         Unit::Percent,
-    ),
+    );
+}
+
+/// The keys only this experiment reports, in words.
+pub static WORDS: &[Metric] = &[
+    metric::D,
+    metric::D_INT90,
+    metric::D_INT90_SHARE,
+    metric::DIRECT_TEST_ACC,
+    metric::THRESHOLD_ACC,
 ];
 
 pub static PANELS: &[Panel] = &[
     Panel {
         title: "accuracy by subspace dimension",
-        metrics: &["train_acc", "test_acc"],
+        metrics: &[metric::TRAIN_ACC, metric::TEST_ACC],
         y_range: Some((0.0, 1.0)),
         log_x: true,
         log_y: false,
@@ -79,7 +92,7 @@ pub static PANELS: &[Panel] = &[
     },
     Panel {
         title: "loss by subspace dimension",
-        metrics: &["train_loss", "test_loss"],
+        metrics: &[metric::TRAIN_LOSS, metric::TEST_LOSS],
         y_range: None,
         log_x: true,
         log_y: true,
@@ -97,7 +110,7 @@ pub static COMPARISON: Comparison = Comparison {
     rows: &[PaperRow {
         label: "d_int90",
         run: "subspace",
-        key: "d_int90",
+        metric: metric::D_INT90,
         paper: 750.0,
     }],
     ratio_to: None,

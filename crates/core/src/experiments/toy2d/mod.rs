@@ -8,6 +8,7 @@ use crate::data::table::Limits;
 use crate::data::table::Table;
 use crate::data::toy2d::Source;
 use crate::device::Target;
+use crate::experiments::terms::metric;
 use crate::models::mlp::Activation;
 use crate::spec::{Knob, KnobKind, Preset, SpecError};
 use crate::train::OptimizerKind;
@@ -63,7 +64,7 @@ pub const OWN_DATA: Limits = Limits {
 pub static PANELS: &[Panel] = &[
     Panel {
         title: "accuracy",
-        metrics: &["train_acc", "test_acc"],
+        metrics: &[metric::TRAIN_ACC, metric::TEST_ACC],
         y_range: Some((0.0, 1.0)),
         log_x: false,
         log_y: false,
@@ -71,7 +72,7 @@ pub static PANELS: &[Panel] = &[
     },
     Panel {
         title: "loss",
-        metrics: &["train_loss", "test_loss"],
+        metrics: &[metric::TRAIN_LOSS, metric::TEST_LOSS],
         y_range: None,
         log_x: false,
         log_y: false,

@@ -39,6 +39,49 @@ impl Metric {
     pub const fn new(key: &'static str, words: &'static str, unit: Unit) -> Self {
         Self { key, words, unit }
     }
+
+    /// The key of its spread over seeds (`<key>_sd`).
+    pub fn sd(self) -> String {
+        format!("{}_sd", self.key)
+    }
+
+    /// The key of its value for each seed or draw (`<key>_each`).
+    pub fn each(self) -> String {
+        format!("{}_each", self.key)
+    }
+
+    /// The key of its value after one step (`<key>_step1`).
+    pub fn step1(self) -> String {
+        format!("{}_step1", self.key)
+    }
+
+    /// The key of its value at the end (`final_<key>`).
+    pub fn at_end(self) -> String {
+        format!("final_{}", self.key)
+    }
+
+    /// The key of its best value (`best_<key>`).
+    pub fn best(self) -> String {
+        format!("best_{}", self.key)
+    }
+
+    /// The keys of the draws' median, lowest and highest (`<key>_median`, `_min`, `_max`).
+    pub fn median(self) -> String {
+        format!("{}_median", self.key)
+    }
+
+    pub fn lowest(self) -> String {
+        format!("{}_min", self.key)
+    }
+
+    pub fn highest(self) -> String {
+        format!("{}_max", self.key)
+    }
+
+    /// The key of the steps taken to reach `percent`% (`steps_to_<key>_<percent>`).
+    pub fn steps_to(self, percent: u32) -> String {
+        format!("steps_to_{}_{percent}", self.key)
+    }
 }
 
 /// A key in words.
@@ -143,7 +186,9 @@ pub mod metric {
     pub const TRAIN_FRACTION: Metric =
         Metric::new("train_fraction", "training fraction", Unit::Percent);
     pub const WEIGHT_DECAY: Metric = Metric::new("weight_decay", "weight decay", Unit::Number);
-    pub const NOISE: Metric = Metric::new("noise", "label noise", Unit::Percent);
+    // The standard deviation of the noise added to regression targets (benign overfitting's
+    // linear mode; double descent's sample-wise mode).
+    pub const NOISE: Metric = Metric::new("noise", "noise standard deviation σ", Unit::Number);
     pub const JITTER: Metric = Metric::new("jitter", "jitter", Unit::Number);
     pub const MODE: Metric = Metric::new("mode", "mode", Unit::Text);
     pub const VERDICT: Metric = Metric::new("verdict", "verdict", Unit::Text);

@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use overfit_core::data::table::Table;
 use overfit_core::experiments::AnySpec;
 use overfit_core::experiments::Experiment;
+use overfit_core::experiments::double_descent::metric::DRAWS_NOTE;
+use overfit_core::experiments::terms::metric;
 use overfit_core::report::Verdict;
 use overfit_core::spec::Preset;
 use wasm_bindgen::JsCast;
@@ -26,7 +28,7 @@ use crate::query;
 use crate::runner::{Runner, Status};
 
 /// Summary keys whose values are sentences, shown above the table rather than in it.
-const NOTES: [&str; 2] = ["why", "draws_note"];
+const NOTES: [&str; 2] = [metric::WHY.key, DRAWS_NOTE.key];
 
 /// What a command line adds for a run on the reader's own file (which a link cannot carry).
 fn own_file(spec: &AnySpec) -> &'static str {
@@ -362,7 +364,7 @@ pub fn ExperimentPage(
                     .runs
                     .iter()
                     .filter_map(|run| {
-                        let note = run.summary.get("draws_note")?.as_str()?.to_string();
+                        let note = run.summary.get(DRAWS_NOTE.key)?.as_str()?.to_string();
                         Some(view! {
                             <p class="note" data-run=run.label.clone()>
                                 <strong>{format!("{}:", run.label)}</strong>" "{note}

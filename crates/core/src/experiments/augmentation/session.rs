@@ -1,5 +1,6 @@
 //! Training an `augmentation` comparison (engine only).
 
+use crate::experiments::augmentation::metric;
 use burn::tensor::{Device, TensorData, Transaction};
 use serde_json::{Map, Value};
 
@@ -114,15 +115,15 @@ impl AugmentationSession {
         };
         let mine = self.members(Role::Size { size, augmented });
         let mut s = self.ensemble.summary(0, &mine);
-        s.insert("n_train".into(), Value::from(n));
-        s.insert("seed".into(), Value::from(self.spec.seed));
-        s.insert("seeds".into(), Value::from(self.spec.seeds));
+        s.insert(metric::N_TRAIN.key.into(), Value::from(n));
+        s.insert(metric::SEED.key.into(), Value::from(self.spec.seed));
+        s.insert(metric::SEEDS.key.into(), Value::from(self.spec.seeds));
         s.insert(
             "splits".into(),
             serde_json::to_value(self.spec.splits).unwrap_or_default(),
         );
         s.insert(
-            "strength".into(),
+            metric::STRENGTH.key.into(),
             Value::from(if augmented { self.spec.strength } else { 0.0 }),
         );
         if augmented && self.ensemble.latest().is_some() {
@@ -160,7 +161,11 @@ impl AugmentationSession {
         let [n, acc, sd] = cols;
         RunReport::from_columns(
             &label,
-            &[("n_train", n), ("test_acc", acc), ("test_acc_sd", sd)],
+            &[
+                (metric::N_TRAIN.key, n),
+                (metric::TEST_ACC.key, acc),
+                ("test_acc_sd", sd),
+            ],
             Map::new(),
         )
     }
@@ -204,15 +209,18 @@ impl AugmentationSession {
             }
         }
         let mut s = Map::new();
-        s.insert("n_train".into(), Value::from(self.spec.n_small));
-        s.insert("validation".into(), Value::from(self.validation()));
+        s.insert(metric::N_TRAIN.key.into(), Value::from(self.spec.n_small));
+        s.insert(
+            metric::VALIDATION.key.into(),
+            Value::from(self.validation()),
+        );
         if self.ensemble.latest().is_some() {
             if validated {
                 let best = (0..points.len()).max_by(|&a, &b| cols[3][a].total_cmp(&cols[3][b]));
                 if let Some(b) = best {
-                    s.insert("best_strength".into(), Value::from(cols[0][b]));
-                    s.insert("best_val_acc".into(), json_number(cols[3][b]));
-                    s.insert("test_acc_at_best".into(), json_number(cols[1][b]));
+                    s.insert(metric::BEST_STRENGTH.key.into(), Value::from(cols[0][b]));
+                    s.insert(metric::VAL_ACC.best(), json_number(cols[3][b]));
+                    s.insert(metric::TEST_ACC_AT_BEST.key.into(), json_number(cols[1][b]));
                 }
             }
             let last = points.len() - 1;
@@ -220,13 +228,16 @@ impl AugmentationSession {
                 &self.ensemble.test_accs(0, &points[last].1),
                 &self.ensemble.test_accs(0, &points[0].1),
             );
-            s.insert("strongest_gain".into(), json_number(strongest.gain));
+            s.insert(
+                metric::STRONGEST_GAIN.key.into(),
+                json_number(strongest.gain),
+            );
         }
         let names = [
-            "strength",
-            "test_acc",
+            metric::STRENGTH.key,
+            metric::TEST_ACC.key,
             "test_acc_sd",
-            "val_acc",
+            metric::VAL_ACC.key,
             "val_acc_sd",
         ];
         let columns: Vec<(&str, Vec<f64>)> = names.into_iter().zip(cols).collect();
@@ -296,7 +307,7 @@ impl Stepper for AugmentationSession {
         runs.push(self.by_size(false));
         runs.push(self.by_size(true));
         runs.push(self.by_strength());
-        Report::new(INFO.id, &self.spec, "step", runs)
+        Report::new(INFO.id, &self.spec, metric::STEP.key, runs)
     }
 
     fn galleries(&self) -> Vec<Gallery> {

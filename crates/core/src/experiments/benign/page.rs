@@ -234,10 +234,17 @@ pub mod metric {
         Unit::Count,
     );
     pub const R0: Metric = Metric::new("r0", "effective rank r₀ of the covariance", Unit::Number);
-    pub const R0_OVER_N: Metric = Metric::new("r0_over_n", "r₀ per training example", Unit::Number);
+    pub const R0_OVER_N: Metric = Metric::new(
+        "r0_over_n",
+        "effective rank r₀ per training example",
+        Unit::Number,
+    );
+    pub const R_K: Metric = Metric::new("R_k", "effective rank R_k beyond k*", Unit::Number);
+    pub const N_OVER_R_K: Metric =
+        Metric::new("n_over_R_k", "training examples per R_k", Unit::Number);
     pub const K_STAR: Metric = Metric::new(
         "k_star",
-        "k*, where the spectrum's tail begins",
+        "index k* where the spectrum's tail begins",
         Unit::Count,
     );
     pub const TEST_OVER_NOISE: Metric = Metric::new(
@@ -276,11 +283,13 @@ pub static WORDS: &[Metric] = &[
     metric::STEPS_TO_TEST_CLEAN_90,
     metric::R0,
     metric::R0_OVER_N,
+    metric::R_K,
     metric::K_STAR,
     metric::TEST_OVER_NOISE,
     metric::TAIL_VAR,
     metric::NOISE_VAR,
     metric::FLIPPED,
+    metric::N_OVER_R_K,
 ];
 
 pub static KNOBS: &[Knob] = &[

@@ -3,6 +3,7 @@
 //! up inside a small island of its own class; the boundary elsewhere stays where the clean
 //! labels put it.
 
+use crate::experiments::benign::metric;
 use burn::tensor::{Device, TensorData};
 use serde_json::Value;
 
@@ -55,11 +56,16 @@ impl Session for PlaneRun {
             run.label = "wide-mlp".into();
             // This experiment's names for the final accuracies (test labels are clean here).
             for (key, from) in [
-                ("train_acc", "final_train_acc"),
-                ("train_acc_flipped", "final_train_acc_flipped"),
-                ("test_acc_clean", "final_test_acc"),
+                (metric::TRAIN_ACC, metric::TRAIN_ACC),
+                (metric::TRAIN_ACC_FLIPPED, metric::TRAIN_ACC_FLIPPED),
+                (metric::TEST_ACC_CLEAN, metric::TEST_ACC),
             ] {
-                let value = run.summary.get(from).cloned().unwrap_or(Value::Null);
+                let key = key.key;
+                let value = run
+                    .summary
+                    .get(&from.at_end())
+                    .cloned()
+                    .unwrap_or(Value::Null);
                 run.summary.insert(key.into(), value);
             }
         }

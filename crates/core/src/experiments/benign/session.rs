@@ -1,5 +1,6 @@
 //! Starting a `benign-overfitting` run, and the `linear` mode as a session (engine only).
 
+use crate::experiments::benign::metric;
 use burn::tensor::{Device, TensorData, Transaction};
 use serde_json::{Map, Value};
 
@@ -52,27 +53,33 @@ impl LinearSession {
         let trials = self.sweep.trials_done(index);
         let mut series = Map::new();
         let mut summary = Map::new();
-        summary.insert("n_train".into(), Value::from(n));
-        summary.insert("dim".into(), Value::from(spectrum.dim()));
-        summary.insert("trials".into(), Value::from(trials));
+        summary.insert(metric::N_TRAIN.key.into(), Value::from(n));
+        summary.insert(metric::DIM.key.into(), Value::from(spectrum.dim()));
+        summary.insert(metric::TRIALS.key.into(), Value::from(trials));
         // The effective ranks: known before any fit.
         let r0 = spectrum.r(0);
         let k_star = spectrum.k_star(n);
-        summary.insert("r0".into(), json_number(r0));
-        summary.insert("r0_over_n".into(), json_number(r0 / n as f64));
-        summary.insert("k_star".into(), k_star.map_or(Value::Null, Value::from));
-        let big_r = k_star.map(|k| spectrum.big_r(k));
-        summary.insert("R_k".into(), big_r.map_or(Value::Null, json_number));
+        summary.insert(metric::R0.key.into(), json_number(r0));
+        summary.insert(metric::R0_OVER_N.key.into(), json_number(r0 / n as f64));
         summary.insert(
-            "n_over_R_k".into(),
+            metric::K_STAR.key.into(),
+            k_star.map_or(Value::Null, Value::from),
+        );
+        let big_r = k_star.map(|k| spectrum.big_r(k));
+        summary.insert(
+            metric::R_K.key.into(),
+            big_r.map_or(Value::Null, json_number),
+        );
+        summary.insert(
+            metric::N_OVER_R_K.key.into(),
             big_r.map_or(Value::Null, |r| json_number(n as f64 / r)),
         );
         let sigma = self.spec.linear.noise;
-        summary.insert("noise".into(), json_number(sigma));
-        summary.insert("noise_var".into(), json_number(sigma * sigma));
+        summary.insert(metric::NOISE.key.into(), json_number(sigma));
+        summary.insert(metric::NOISE_VAR.key.into(), json_number(sigma * sigma));
         if case.label == "isotropic" {
             summary.insert(
-                "theory_test_mse".into(),
+                metric::THEORY_TEST_MSE.key.into(),
                 isotropic_test_mse(n, spectrum.dim(), sigma, 1.0).map_or(Value::Null, json_number),
             );
         }
@@ -90,22 +97,28 @@ impl LinearSession {
                         .collect::<Vec<_>>(),
                 )
             };
-            series.insert("noise".into(), column(&|s, _| s));
-            series.insert("noise_var".into(), column(&|s, _| s * s));
-            series.insert("test_mse".into(), column(&|_, c| c.0));
-            series.insert("train_mse".into(), column(&|_, c| c.1));
-            series.insert("norm".into(), column(&|_, c| c.2));
-            series.insert("test_over_noise".into(), column(&|s, c| c.0 / (s * s)));
+            series.insert(metric::NOISE.key.into(), column(&|s, _| s));
+            series.insert(metric::NOISE_VAR.key.into(), column(&|s, _| s * s));
+            series.insert(metric::TEST_MSE.key.into(), column(&|_, c| c.0));
+            series.insert(metric::TRAIN_MSE.key.into(), column(&|_, c| c.1));
+            series.insert(metric::NORM.key.into(), column(&|_, c| c.2));
+            series.insert(
+                metric::TEST_OVER_NOISE.key.into(),
+                column(&|s, c| c.0 / (s * s)),
+            );
             let (test, train, norm) = curves[spectrum::REFERENCE];
             let ratio = test / (sigma * sigma);
-            summary.insert("train_mse".into(), json_number(train));
-            summary.insert("test_mse".into(), json_number(test));
-            summary.insert("test_over_noise".into(), json_number(ratio));
-            summary.insert("norm".into(), json_number(norm));
-            summary.insert("jitter".into(), json_number(self.sweep.jitters[index]));
+            summary.insert(metric::TRAIN_MSE.key.into(), json_number(train));
+            summary.insert(metric::TEST_MSE.key.into(), json_number(test));
+            summary.insert(metric::TEST_OVER_NOISE.key.into(), json_number(ratio));
+            summary.insert(metric::NORM.key.into(), json_number(norm));
+            summary.insert(
+                metric::JITTER.key.into(),
+                json_number(self.sweep.jitters[index]),
+            );
             crate::report::Verdict::write(verdict(ratio), why(case, n, ratio, train), &mut summary);
         } else {
-            series.insert("noise".into(), Value::from(Vec::<f64>::new()));
+            series.insert(metric::NOISE.key.into(), Value::from(Vec::<f64>::new()));
         }
         RunReport {
             label: case.label.into(),
@@ -199,7 +212,7 @@ impl Session for LinearSession {
         Report::new(
             INFO.id,
             &self.spec,
-            "noise",
+            metric::NOISE.key,
             (0..self.sweep.cases().len())
                 .map(|i| self.run_report(i))
                 .collect(),

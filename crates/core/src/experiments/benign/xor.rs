@@ -6,6 +6,7 @@
 //! directions later, and the test accuracy climbs to nearly optimal with the flipped labels
 //! still fitted.
 
+use crate::experiments::benign::metric;
 use burn::tensor::{Device, Tensor, TensorData, Transaction, activation};
 use serde_json::{Map, Value};
 
@@ -121,50 +122,53 @@ impl XorRun {
     fn summary(&self) -> Map<String, Value> {
         let s = &self.series;
         let mut m = Map::new();
-        m.insert("steps".into(), Value::from(self.schedule.step()));
-        m.insert("n_train".into(), Value::from(self.train.len));
-        m.insert("flipped".into(), Value::from(self.train.flipped_count));
-        m.insert("dim".into(), Value::from(self.spec.xor.xor_dim));
+        m.insert(metric::STEPS.key.into(), Value::from(self.schedule.step()));
+        m.insert(metric::N_TRAIN.key.into(), Value::from(self.train.len));
+        m.insert(
+            metric::FLIPPED.key.into(),
+            Value::from(self.train.flipped_count),
+        );
+        m.insert(metric::DIM.key.into(), Value::from(self.spec.xor.xor_dim));
         for key in [
-            "train_acc",
-            "train_acc_flipped",
-            "train_acc_clean",
-            "test_acc_clean",
-            "test_acc_noisy",
+            metric::TRAIN_ACC.key,
+            metric::TRAIN_ACC_FLIPPED.key,
+            metric::TRAIN_ACC_CLEAN.key,
+            metric::TEST_ACC_CLEAN.key,
+            metric::TEST_ACC_NOISY.key,
         ] {
             m.insert(key.into(), s.last(key).map_or(Value::Null, json_number));
         }
         // The optimum on noisy test labels: predict the clean label, be wrong on the flips.
         m.insert(
-            "optimal_test_acc_noisy".into(),
+            metric::OPTIMAL_TEST_ACC_NOISY.key.into(),
             json_number(1.0 - self.spec.flip),
         );
         // The moments of the story: right after the first step (memorised, at chance), when
         // every training label is first fitted, and when the test accuracy is nearly optimal.
         let at_step_1 = s.step.iter().position(|&step| step == 1);
-        for (key, metric) in [
-            ("train_acc_step1", "train_acc"),
-            ("train_acc_flipped_step1", "train_acc_flipped"),
-            ("test_acc_clean_step1", "test_acc_clean"),
+        for metric in [
+            metric::TRAIN_ACC,
+            metric::TRAIN_ACC_FLIPPED,
+            metric::TEST_ACC_CLEAN,
         ] {
             m.insert(
-                key.into(),
+                metric.step1(),
                 at_step_1
-                    .and_then(|i| s.get(metric).map(|v| v[i]))
+                    .and_then(|i| s.get(metric.key).map(|v| v[i]))
                     .map_or(Value::Null, json_number),
             );
         }
         m.insert(
-            "steps_to_fit_all".into(),
-            s.first_step_reaching("train_acc", 1.0)
+            metric::STEPS_TO_FIT_ALL.key.into(),
+            s.first_step_reaching(metric::TRAIN_ACC.key, 1.0)
                 .map_or(Value::Null, Value::from),
         );
         if let Some((verdict, why)) = self.verdict() {
             crate::report::Verdict::write(verdict, why, &mut m);
         }
         m.insert(
-            "steps_to_test_clean_90".into(),
-            s.first_step_reaching("test_acc_clean", 0.9)
+            metric::STEPS_TO_TEST_CLEAN_90.key.into(),
+            s.first_step_reaching(metric::TEST_ACC_CLEAN.key, 0.9)
                 .map_or(Value::Null, Value::from),
         );
         m
@@ -174,10 +178,10 @@ impl XorRun {
     /// test points (benign ≥ 90%, tempered ≥ 65%, else catastrophic), and why, in a sentence.
     fn verdict(&self) -> Option<(&'static str, String)> {
         let s = &self.series;
-        if s.last("train_acc")? < 1.0 {
+        if s.last(metric::TRAIN_ACC.key)? < 1.0 {
             return None;
         }
-        let test = s.last("test_acc_clean")?;
+        let test = s.last(metric::TEST_ACC_CLEAN.key)?;
         let verdict = if test >= 0.9 {
             "benign"
         } else if test >= 0.65 {
@@ -191,7 +195,7 @@ impl XorRun {
             .step
             .iter()
             .position(|&step| step == 1)
-            .and_then(|i| s.get("test_acc_clean").map(|t| t[i]));
+            .and_then(|i| s.get(metric::TEST_ACC_CLEAN.key).map(|t| t[i]));
         let mut why = format!(
             "Every training label is fitted, the {flips} flipped ones too, and {:.1}% of clean \
              test points are classified right.",
@@ -222,7 +226,7 @@ impl XorRun {
         Report::new(
             INFO.id,
             &self.spec,
-            "step",
+            metric::STEP.key,
             vec![RunReport::new("relu-net", &self.series, self.summary())],
         )
     }
@@ -273,17 +277,20 @@ impl Stepper for XorRun {
         let correct = scalar(&correct);
         let flipped = scalar(&flipped);
         let mut metrics = vec![
-            ("train_loss", train_loss),
-            ("test_loss", scalar(&test_loss)),
-            ("train_acc", correct / n),
-            ("test_acc_noisy", scalar(&test_noisy) / n_test),
-            ("test_acc_clean", scalar(&test_clean) / n_test),
+            (metric::TRAIN_LOSS.key, train_loss),
+            (metric::TEST_LOSS.key, scalar(&test_loss)),
+            (metric::TRAIN_ACC.key, correct / n),
+            (metric::TEST_ACC_NOISY.key, scalar(&test_noisy) / n_test),
+            (metric::TEST_ACC_CLEAN.key, scalar(&test_clean) / n_test),
         ];
         if n_flipped > 0.0 {
-            metrics.push(("train_acc_flipped", flipped / n_flipped));
-            metrics.push(("train_acc_clean", (correct - flipped) / (n - n_flipped)));
+            metrics.push((metric::TRAIN_ACC_FLIPPED.key, flipped / n_flipped));
+            metrics.push((
+                metric::TRAIN_ACC_CLEAN.key,
+                (correct - flipped) / (n - n_flipped),
+            ));
         } else {
-            metrics.push(("train_acc_clean", correct / n));
+            metrics.push((metric::TRAIN_ACC_CLEAN.key, correct / n));
         }
         self.series.push(step, &metrics);
         RunError::unless_finite(step, "train loss", train_loss)

@@ -6,6 +6,7 @@
 //! the draws' median, lowest and highest value (`<metric>_median`, `_min`, `_max`), which the
 //! charts draw in place of the mean.
 
+use crate::experiments::double_descent::metric;
 use burn::tensor::{Device, TensorData};
 
 use super::{DoubleDescentSpec, FeatureSweep, Step};
@@ -17,25 +18,25 @@ use crate::train::RunError;
 
 /// Every metric a solve reports, with the name of its spread.
 const SPREADS: &[(&str, &str)] = &[
-    ("train_error", "train_error_sd"),
-    ("test_error", "test_error_sd"),
-    ("train_zero_one", "train_zero_one_sd"),
-    ("test_zero_one", "test_zero_one_sd"),
-    ("norm", "norm_sd"),
+    (metric::TRAIN_ERROR.key, "train_error_sd"),
+    (metric::TEST_ERROR.key, "test_error_sd"),
+    (metric::TRAIN_ZERO_ONE.key, "train_zero_one_sd"),
+    (metric::TEST_ZERO_ONE.key, "test_zero_one_sd"),
+    (metric::NORM.key, "norm_sd"),
 ];
 
 /// Metrics whose draws can be heavy-tailed, with the names of their median, lowest and highest
 /// draw (recorded when there are several draws).
 const HEAVY: &[(&str, [&str; 3])] = &[
     (
-        "train_error",
+        metric::TRAIN_ERROR.key,
         ["train_error_median", "train_error_min", "train_error_max"],
     ),
     (
-        "test_error",
+        metric::TEST_ERROR.key,
         ["test_error_median", "test_error_min", "test_error_max"],
     ),
-    ("norm", ["norm_median", "norm_min", "norm_max"]),
+    (metric::NORM.key, ["norm_median", "norm_min", "norm_max"]),
 ];
 
 /// Per run, its metrics at one grid point.
@@ -133,7 +134,12 @@ impl FeatureDraws {
         let runs = solved[0].len();
         self.test_errors.push(
             (0..runs)
-                .map(|r| solved.iter().map(|d| value(&d[r], "test_error")).collect())
+                .map(|r| {
+                    solved
+                        .iter()
+                        .map(|d| value(&d[r], metric::TEST_ERROR.key))
+                        .collect()
+                })
                 .collect(),
         );
         Some(

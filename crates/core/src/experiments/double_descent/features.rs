@@ -3,6 +3,7 @@
 //! number of training samples n. Test error and the read-out's norm peak at N = n, where the
 //! fit first interpolates the (noisy) training labels.
 
+use crate::experiments::double_descent::metric;
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 use nalgebra::DMatrix;
 
@@ -414,12 +415,12 @@ impl FeatureSweep {
         let scale = 1.0 / size as f64;
         let metrics = |pred_train: DMatrix<f64>, pred_test: DMatrix<f64>, norm: f64, jitter| {
             vec![
-                ("train_error", mse(&pred_train, &self.targets)),
-                ("test_error", mse(&pred_test, &self.test_targets)),
+                (metric::TRAIN_ERROR.key, mse(&pred_train, &self.targets)),
+                (metric::TEST_ERROR.key, mse(&pred_test, &self.test_targets)),
                 ("train_zero_one", zero_one(&pred_train, &self.labels)),
                 ("test_zero_one", zero_one(&pred_test, &self.test_labels)),
-                ("norm", norm),
-                ("jitter", jitter),
+                (metric::NORM.key, norm),
+                (metric::JITTER.key, jitter),
             ]
         };
         if size <= n {

@@ -2,6 +2,7 @@
 //! Gaussian inputs, the number of training samples n swept across d. The test error peaks at
 //! n = d: near the threshold, more data hurts.
 
+use crate::experiments::double_descent::metric;
 use nalgebra::{DMatrix, DVector};
 
 use super::{DoubleDescentSpec, grid};
@@ -108,9 +109,9 @@ impl SampleSweep {
                 .into_iter()
                 .map(|[train, test, norm]| {
                     vec![
-                        ("train_error", train / t),
-                        ("test_error", test / t),
-                        ("norm", norm / t),
+                        (metric::TRAIN_ERROR.key, train / t),
+                        (metric::TEST_ERROR.key, test / t),
+                        (metric::NORM.key, norm / t),
                     ]
                 })
                 .collect(),

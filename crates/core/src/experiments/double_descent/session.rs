@@ -1,6 +1,7 @@
 //! A closed-form `double-descent` sweep as a session, and [`start`], which routes every mode
 //! (engine only).
 
+use crate::experiments::double_descent::metric;
 use std::collections::BTreeMap;
 
 use burn::tensor::{TensorData, Transaction};
@@ -143,13 +144,14 @@ impl DoubleDescentSession {
         let threshold = self.spec.threshold();
         let mut s = Map::new();
         match self.spec.mode {
-            Mode::Samples => s.insert("dim".into(), Value::from(self.spec.samples.dim)),
-            Mode::Features | Mode::Width | Mode::Epochs | Mode::TwoScale => {
-                s.insert("n_train".into(), Value::from(self.spec.rf.n_train))
-            }
+            Mode::Samples => s.insert(metric::DIM.key.into(), Value::from(self.spec.samples.dim)),
+            Mode::Features | Mode::Width | Mode::Epochs | Mode::TwoScale => s.insert(
+                metric::N_TRAIN.key.into(),
+                Value::from(self.spec.rf.n_train),
+            ),
         };
-        s.insert("threshold".into(), Value::from(threshold));
-        s.insert("ridge".into(), json_number(curve.ridge));
+        s.insert(metric::THRESHOLD.key.into(), Value::from(threshold));
+        s.insert(metric::RIDGE.key.into(), json_number(curve.ridge));
         if let Engine::Features(e) = &self.engine {
             // Each draw's own peak: where the mean curve peaks is measured, not built in.
             let per_point = e.test_errors(run);
@@ -164,16 +166,20 @@ impl DoubleDescentSession {
                         .map_or(Value::Null, |(x, _)| Value::from(*x))
                 })
                 .collect();
-            s.insert("draws".into(), Value::from(e.draws()));
-            s.insert("peak_x_each".into(), Value::from(peaks));
+            s.insert(metric::DRAWS.key.into(), Value::from(e.draws()));
+            s.insert(metric::PEAK_X_EACH.key.into(), Value::from(peaks));
             if e.draws() > 1 {
                 self.median_peak(&mut s, &curve.x, &per_point);
             }
         }
-        let test = curve.metrics.get("test_error").cloned().unwrap_or_default();
+        let test = curve
+            .metrics
+            .get(metric::TEST_ERROR.key)
+            .cloned()
+            .unwrap_or_default();
         let train = curve
             .metrics
-            .get("train_error")
+            .get(metric::TRAIN_ERROR.key)
             .cloned()
             .unwrap_or_default();
         let peak = test
@@ -182,11 +188,11 @@ impl DoubleDescentSession {
             .filter(|(_, v)| v.is_finite())
             .max_by(|a, b| a.1.total_cmp(b.1));
         s.insert(
-            "peak_x".into(),
+            metric::PEAK_X.key.into(),
             peak.map_or(Value::Null, |(i, _)| Value::from(curve.x[i])),
         );
         s.insert(
-            "peak_test_error".into(),
+            metric::PEAK_TEST_ERROR.key.into(),
             peak.map_or(Value::Null, |(_, v)| json_number(*v)),
         );
         let best = |keep: &dyn Fn(usize) -> bool| {
@@ -201,17 +207,17 @@ impl DoubleDescentSession {
         };
         // The two descents: the best error well below and well above the threshold.
         s.insert(
-            "best_test_error_small".into(),
+            metric::TEST_ERROR_SMALL.best(),
             best(&|x| 2 * x <= threshold),
         );
         s.insert(
-            "best_test_error_large".into(),
+            metric::TEST_ERROR_LARGE.best(),
             best(&|x| x >= 4 * threshold),
         );
         // The first size whose fit (almost) interpolates its training set.
         let floor = train.first().copied().unwrap_or(0.0) * 1e-6;
         s.insert(
-            "interpolation_x".into(),
+            metric::INTERPOLATION_X.key.into(),
             curve
                 .x
                 .iter()
@@ -220,7 +226,7 @@ impl DoubleDescentSession {
                 .map_or(Value::Null, |(x, _)| Value::from(*x)),
         );
         if let Some(last) = test.last() {
-            s.insert("final_test_error".into(), json_number(*last));
+            s.insert(metric::TEST_ERROR.at_end(), json_number(*last));
         }
         s
     }
@@ -237,10 +243,13 @@ impl DoubleDescentSession {
         else {
             return;
         };
-        s.insert("peak_x_median".into(), Value::from(x[i]));
-        s.insert("peak_test_error_median".into(), json_number(median));
-        s.insert("peak_test_error_min".into(), json_number(low));
-        s.insert("peak_test_error_max".into(), json_number(high));
+        s.insert(metric::PEAK_X_MEDIAN.key.into(), Value::from(x[i]));
+        s.insert(
+            metric::PEAK_TEST_ERROR_MEDIAN.key.into(),
+            json_number(median),
+        );
+        s.insert(metric::PEAK_TEST_ERROR_MIN.key.into(), json_number(low));
+        s.insert(metric::PEAK_TEST_ERROR_MAX.key.into(), json_number(high));
         let draws: Vec<f64> = per_point[i]
             .iter()
             .copied()
@@ -259,7 +268,7 @@ impl DoubleDescentSession {
             format!("the mean is {}", number(mean))
         };
         s.insert(
-            "draws_note".into(),
+            metric::DRAWS_NOTE.key.into(),
             Value::from(format!(
                 "At {} {}, the {} draws' test errors run from {} to {} (median {}); {}.",
                 Unit::Count.show(x[i] as f64),
@@ -355,7 +364,7 @@ impl Session for DoubleDescentSession {
                     let mut series = Map::new();
                     series.insert(axis.into(), Value::from(c.x.clone()));
                     series.insert(
-                        "ratio".into(),
+                        metric::RATIO.key.into(),
                         Value::from(
                             c.x.iter()
                                 .map(|x| json_number(*x as f64 / threshold))

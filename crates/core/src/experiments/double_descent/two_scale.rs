@@ -12,6 +12,7 @@
 //! Inputs are Gaussian with known covariance, so the test error is exact (no test sample):
 //! `|Σ^½(θ − θ*)|² + σ²`, reported split into the fast and slow features' parts.
 
+use crate::experiments::double_descent::metric;
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 use nalgebra::DMatrix;
 use serde_json::{Map, Value};
@@ -190,10 +191,13 @@ impl TwoScaleRun {
 
     fn summary(&self) -> Map<String, Value> {
         let mut s = Map::new();
-        s.insert("n_train".into(), Value::from(self.problem.n));
-        s.insert("parameters".into(), Value::from(self.problem.dim()));
+        s.insert(metric::N_TRAIN.key.into(), Value::from(self.problem.n));
         s.insert(
-            "noise_floor".into(),
+            metric::PARAMETERS.key.into(),
+            Value::from(self.problem.dim()),
+        );
+        s.insert(
+            metric::NOISE_FLOOR.key.into(),
             json_number(self.problem.noise * self.problem.noise),
         );
         let epochs: Vec<usize> = self.history.iter().map(|h| h.0).collect();
@@ -215,29 +219,29 @@ impl TwoScaleRun {
         let h = &self.history;
         let mut series = Map::new();
         series.insert(
-            "epoch".into(),
+            metric::EPOCH.key.into(),
             Value::from(h.iter().map(|e| e.0).collect::<Vec<_>>()),
         );
         series.insert(
-            "train_error".into(),
+            metric::TRAIN_ERROR.key.into(),
             numbers(h.iter().map(|e| e.1).collect()),
         );
         series.insert(
-            "test_error".into(),
+            metric::TEST_ERROR.key.into(),
             numbers(h.iter().map(|e| e.2 + e.3 + self.noise2()).collect()),
         );
         series.insert(
-            "test_error_fast".into(),
+            metric::TEST_ERROR_FAST.key.into(),
             numbers(h.iter().map(|e| e.2).collect()),
         );
         series.insert(
-            "test_error_slow".into(),
+            metric::TEST_ERROR_SLOW.key.into(),
             numbers(h.iter().map(|e| e.3).collect()),
         );
         Report::new(
             INFO.id,
             &self.spec,
-            "epoch",
+            metric::EPOCH.key,
             vec![RunReport {
                 label: "linear".into(),
                 series,
@@ -255,7 +259,7 @@ fn describe_two_descents(s: &mut Map<String, Value>, xs: &[usize], test: &[f64])
     let Some(last) = test.last() else {
         return;
     };
-    s.insert("final_test_error".into(), json_number(*last));
+    s.insert(metric::TEST_ERROR.at_end(), json_number(*last));
     let argmin = |range: std::ops::Range<usize>| range.min_by(|&a, &b| test[a].total_cmp(&test[b]));
     // The peak: the highest point that has a lower point both before and after it, chosen to
     // make the two drops around it largest.
@@ -271,8 +275,11 @@ fn describe_two_descents(s: &mut Map<String, Value>, xs: &[usize], test: &[f64])
     }
     let Some((depth, a, p, b)) = best.filter(|(depth, ..)| *depth > 1.0) else {
         if let Some(m) = argmin(0..test.len()) {
-            s.insert("first_min_x".into(), Value::from(xs[m]));
-            s.insert("first_min_test_error".into(), json_number(test[m]));
+            s.insert(metric::FIRST_MIN_X.key.into(), Value::from(xs[m]));
+            s.insert(
+                metric::FIRST_MIN_TEST_ERROR.key.into(),
+                json_number(test[m]),
+            );
         }
         crate::report::Verdict::write(
             "no second descent",
@@ -281,12 +288,18 @@ fn describe_two_descents(s: &mut Map<String, Value>, xs: &[usize], test: &[f64])
         );
         return;
     };
-    s.insert("first_min_x".into(), Value::from(xs[a]));
-    s.insert("first_min_test_error".into(), json_number(test[a]));
-    s.insert("peak_x".into(), Value::from(xs[p]));
-    s.insert("peak_test_error".into(), json_number(test[p]));
-    s.insert("second_min_x".into(), Value::from(xs[b]));
-    s.insert("second_min_test_error".into(), json_number(test[b]));
+    s.insert(metric::FIRST_MIN_X.key.into(), Value::from(xs[a]));
+    s.insert(
+        metric::FIRST_MIN_TEST_ERROR.key.into(),
+        json_number(test[a]),
+    );
+    s.insert(metric::PEAK_X.key.into(), Value::from(xs[p]));
+    s.insert(metric::PEAK_TEST_ERROR.key.into(), json_number(test[p]));
+    s.insert(metric::SECOND_MIN_X.key.into(), Value::from(xs[b]));
+    s.insert(
+        metric::SECOND_MIN_TEST_ERROR.key.into(),
+        json_number(test[b]),
+    );
     let verdict = if depth >= 1.2 {
         "double descent over training"
     } else {

@@ -3,6 +3,7 @@
 //! MNIST-1D with some training labels redrawn. After long training the test error peaks at
 //! the width where the training error first reaches zero.
 
+use crate::experiments::double_descent::metric;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
@@ -27,22 +28,25 @@ fn describe_curve(s: &mut Map<String, Value>, xs: &[usize], train: &[f64], test:
         .find(|(_, e)| **e <= 0.01)
         .map(|(x, _)| *x);
     let fits = fitting.map_or(Value::Null, Value::from);
-    s.insert("interpolation_x".into(), fits.clone());
-    s.insert("threshold".into(), fits);
+    s.insert(metric::INTERPOLATION_X.key.into(), fits.clone());
+    s.insert(metric::THRESHOLD.key.into(), fits);
     let limit = fitting.unwrap_or(usize::MAX);
     let first_min = (0..test.len())
         .filter(|&i| xs[i] <= limit)
         .min_by(|&a, &b| test[a].total_cmp(&test[b]));
     if let Some(m) = first_min {
-        s.insert("first_min_x".into(), Value::from(xs[m]));
-        s.insert("first_min_test_error".into(), json_number(test[m]));
+        s.insert(metric::FIRST_MIN_X.key.into(), Value::from(xs[m]));
+        s.insert(
+            metric::FIRST_MIN_TEST_ERROR.key.into(),
+            json_number(test[m]),
+        );
         if let Some(p) = (m..test.len()).max_by(|&a, &b| test[a].total_cmp(&test[b])) {
-            s.insert("peak_x".into(), Value::from(xs[p]));
-            s.insert("peak_test_error".into(), json_number(test[p]));
+            s.insert(metric::PEAK_X.key.into(), Value::from(xs[p]));
+            s.insert(metric::PEAK_TEST_ERROR.key.into(), json_number(test[p]));
         }
     }
     if let Some(last) = test.last() {
-        s.insert("final_test_error".into(), json_number(*last));
+        s.insert(metric::TEST_ERROR.at_end(), json_number(*last));
     }
 }
 
@@ -144,14 +148,17 @@ impl WidthSweep {
 
     fn summary(&self) -> Map<String, Value> {
         let mut s = Map::new();
-        s.insert("n_train".into(), Value::from(self.spec.trained.mlp_train));
+        s.insert(
+            metric::N_TRAIN.key.into(),
+            Value::from(self.spec.trained.mlp_train),
+        );
         let Some((epoch, train, test)) = self.history.last() else {
             return s;
         };
-        s.insert("epoch".into(), Value::from(*epoch));
+        s.insert(metric::EPOCH.key.into(), Value::from(*epoch));
         if self.spec.mode == Mode::Epochs {
             // The curve over training of the one width.
-            s.insert("width".into(), Value::from(self.spec.width));
+            s.insert(metric::WIDTH.key.into(), Value::from(self.spec.width));
             let epochs: Vec<usize> = self.history.iter().map(|h| h.0).collect();
             let train: Vec<f64> = self.history.iter().map(|h| h.1[0]).collect();
             let test: Vec<f64> = self.history.iter().map(|h| h.2[0]).collect();
@@ -159,9 +166,9 @@ impl WidthSweep {
             return s;
         }
         describe_curve(&mut s, &self.widths, train, test);
-        if let Some(x) = s.get("peak_x").and_then(Value::as_u64) {
+        if let Some(x) = s.get(metric::PEAK_X.key).and_then(Value::as_u64) {
             s.insert(
-                "peak_parameters".into(),
+                metric::PEAK_PARAMETERS.key.into(),
                 Value::from(parameter_count(LENGTH, x as usize, CLASSES)),
             );
         }
@@ -178,15 +185,15 @@ impl WidthSweep {
         let numbers = |v: Vec<f64>| Value::from(v.into_iter().map(json_number).collect::<Vec<_>>());
         let mut series = Map::new();
         series.insert(
-            "epoch".into(),
+            metric::EPOCH.key.into(),
             Value::from(self.history.iter().map(|h| h.0).collect::<Vec<_>>()),
         );
         series.insert(
-            "train_error".into(),
+            metric::TRAIN_ERROR.key.into(),
             numbers(self.history.iter().map(|h| h.1[0]).collect()),
         );
         series.insert(
-            "test_error".into(),
+            metric::TEST_ERROR.key.into(),
             numbers(self.history.iter().map(|h| h.2[0]).collect()),
         );
         series
@@ -197,7 +204,7 @@ impl WidthSweep {
             return Report::new(
                 INFO.id,
                 &self.spec,
-                "epoch",
+                metric::EPOCH.key,
                 vec![RunReport {
                     label: "mlp".into(),
                     series: self.epochs_report(),
@@ -214,7 +221,7 @@ impl WidthSweep {
             None => Default::default(),
         };
         series.insert(
-            "parameters".into(),
+            metric::PARAMETERS.key.into(),
             Value::from(
                 widths
                     .iter()
@@ -222,27 +229,27 @@ impl WidthSweep {
                     .collect::<Vec<_>>(),
             ),
         );
-        series.insert("width".into(), Value::from(widths));
-        series.insert("train_error".into(), numbers(&train));
-        series.insert("test_error".into(), numbers(&test));
+        series.insert(metric::WIDTH.key.into(), Value::from(widths));
+        series.insert(metric::TRAIN_ERROR.key.into(), numbers(&train));
+        series.insert(metric::TEST_ERROR.key.into(), numbers(&test));
         let mut paper = Map::new();
         paper.insert(
-            "width".into(),
+            metric::WIDTH.key.into(),
             Value::from(PAPER_POINTS.iter().map(|p| p.0).collect::<Vec<_>>()),
         );
         paper.insert(
-            "test_error".into(),
+            metric::TEST_ERROR.key.into(),
             Value::from(PAPER_POINTS.iter().map(|p| p.1).collect::<Vec<_>>()),
         );
         let mut paper_summary = Map::new();
         paper_summary.insert(
-            "source".into(),
+            metric::SOURCE.key.into(),
             Value::from("published: MNIST-1D deep double descent notebook"),
         );
         Report::new(
             INFO.id,
             &self.spec,
-            "width",
+            metric::WIDTH.key,
             vec![
                 RunReport {
                     label: "mlp".into(),

@@ -1,5 +1,6 @@
 //! Training a `dropout` comparison (engine only).
 
+use crate::experiments::terms::metric;
 use burn::tensor::{Device, TensorData, Transaction};
 use serde_json::{Map, Value};
 
@@ -79,16 +80,19 @@ impl DropoutSession {
     fn run(&self, g: usize, label: &str, paired_with: Option<usize>) -> RunReport {
         let all: Vec<usize> = (0..self.spec.seeds).collect();
         let mut s = self.ensemble.summary(g, &all);
-        s.insert("n_train".into(), Value::from(self.spec.n_train));
-        s.insert("seed".into(), Value::from(self.spec.seed));
-        s.insert("seeds".into(), Value::from(self.spec.seeds));
+        s.insert(metric::N_TRAIN.key.into(), Value::from(self.spec.n_train));
+        s.insert(metric::SEED.key.into(), Value::from(self.spec.seed));
+        s.insert(metric::SEEDS.key.into(), Value::from(self.spec.seeds));
         s.insert(
             "splits".into(),
             serde_json::to_value(self.spec.splits).unwrap_or_default(),
         );
-        s.insert("width".into(), Value::from(self.ensemble.groups()[g].width));
         s.insert(
-            "parameters".into(),
+            metric::WIDTH.key.into(),
+            Value::from(self.ensemble.groups()[g].width),
+        );
+        s.insert(
+            metric::PARAMETERS.key.into(),
             Value::from(self.ensemble.parameters_per_model(g)),
         );
         if let Some(base) = paired_with.filter(|_| self.ensemble.latest().is_some()) {
@@ -104,10 +108,10 @@ impl DropoutSession {
     /// Final test accuracy and loss increase of every width, for one of the two settings.
     fn by_width(&self, dropout: bool, label: &str) -> RunReport {
         let mut columns: Vec<(&str, Vec<f64>)> = [
-            "width",
-            "loss_increase",
+            metric::WIDTH.key,
+            metric::LOSS_INCREASE.key,
             "loss_increase_sd",
-            "test_acc",
+            metric::TEST_ACC.key,
             "test_acc_sd",
         ]
         .into_iter()
@@ -168,7 +172,7 @@ impl Stepper for DropoutSession {
             self.by_width(false, "no-dropout by width"),
             self.by_width(true, &format!("{label} by width")),
         ];
-        Report::new(INFO.id, &self.spec, "step", runs)
+        Report::new(INFO.id, &self.spec, metric::STEP.key, runs)
     }
 
     fn galleries(&self) -> Vec<Gallery> {

@@ -9,6 +9,7 @@
 //! This file is burn-free (the data sets, the members' description, the paired statistics);
 //! the stacks in training, `Ensemble`, need the `engine` feature.
 
+use crate::experiments::terms::metric;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -355,10 +356,10 @@ impl Paired {
     /// `what` names the treatment ("Dropout").
     pub fn describe(&self, what: &str, s: &mut Map<String, Value>) {
         for (key, v) in [
-            ("gain", self.gain),
+            (metric::GAIN.key, self.gain),
             ("gain_sd", self.gain_sd),
-            ("spread", self.spread),
-            ("error_reduction", self.error_reduction),
+            (metric::SPREAD.key, self.spread),
+            (metric::ERROR_REDUCTION.key, self.error_reduction),
         ] {
             s.insert(key.into(), json_number(v));
         }

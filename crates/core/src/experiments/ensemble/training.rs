@@ -1,5 +1,6 @@
 //! The ensemble in training (engine only).
 
+use crate::experiments::terms::metric;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
@@ -441,18 +442,18 @@ impl Ensemble {
             let (tl, tl_sd) = mean_sd(&pick(|m| m.train_loss));
             let (vl, vl_sd) = mean_sd(&pick(|m| m.test_loss));
             let mut row = vec![
-                ("train_acc", ta),
+                (metric::TRAIN_ACC.key, ta),
                 ("train_acc_sd", ta_sd),
-                ("test_acc", va),
+                (metric::TEST_ACC.key, va),
                 ("test_acc_sd", va_sd),
-                ("train_loss", tl),
+                (metric::TRAIN_LOSS.key, tl),
                 ("train_loss_sd", tl_sd),
-                ("test_loss", vl),
+                (metric::TEST_LOSS.key, vl),
                 ("test_loss_sd", vl_sd),
             ];
             if self.settings.validation > 0 {
                 let (a, sd) = mean_sd(&pick(|m| m.val_acc.unwrap_or(f64::NAN)));
-                row.extend([("val_acc", a), ("val_acc_sd", sd)]);
+                row.extend([(metric::VAL_ACC.key, a), ("val_acc_sd", sd)]);
             }
             series.push(*step, &row);
         }
@@ -488,28 +489,31 @@ impl Ensemble {
         let (train, train_sd) = mean_sd(&ms.iter().map(|m| m.train_acc).collect::<Vec<_>>());
         let (loss, _) = mean_sd(&ms.iter().map(|m| m.test_loss).collect::<Vec<_>>());
         let mut values = vec![
-            ("test_acc", test),
+            (metric::TEST_ACC.key, test),
             ("test_acc_sd", test_sd),
-            ("test_error", 1.0 - test),
-            ("train_acc", train),
+            (metric::TEST_ERROR.key, 1.0 - test),
+            (metric::TRAIN_ACC.key, train),
             ("train_acc_sd", train_sd),
-            ("test_loss", loss),
+            (metric::TEST_LOSS.key, loss),
         ];
         let vals: Vec<f64> = ms.iter().filter_map(|m| m.val_acc).collect();
         if !vals.is_empty() {
             let (val, val_sd) = mean_sd(&vals);
-            values.extend([("val_acc", val), ("val_acc_sd", val_sd)]);
+            values.extend([(metric::VAL_ACC.key, val), ("val_acc_sd", val_sd)]);
         }
         let increases: Vec<f64> = ms.iter().filter_map(|m| m.loss_increase).collect();
         if !increases.is_empty() {
             let (inc, inc_sd) = mean_sd(&increases);
-            values.extend([("loss_increase", inc), ("loss_increase_sd", inc_sd)]);
+            values.extend([
+                (metric::LOSS_INCREASE.key, inc),
+                ("loss_increase_sd", inc_sd),
+            ]);
         }
         for (key, v) in values {
             s.insert(key.into(), json_number(v));
         }
         s.insert(
-            "test_acc_by_seed".into(),
+            metric::TEST_ACC_BY_SEED.key.into(),
             Value::from(accs.iter().map(|v| json_number(*v)).collect::<Vec<_>>()),
         );
         s

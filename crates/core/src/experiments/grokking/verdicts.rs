@@ -2,6 +2,7 @@
 //! weight-decay control, and steps to generalise by training fraction.
 
 use super::*;
+use crate::experiments::grokking::metric;
 
 /// Whether a run of this experiment trains without a Grokfast filter (the baseline, the
 /// filters' weight-decay controls and the sweep).
@@ -22,15 +23,15 @@ pub fn fraction_runs(report: &Report) -> Vec<RunReport> {
             .iter()
             .filter(|r| r.label.starts_with(&prefix))
             .filter_map(|r| {
-                let fraction = r.summary.get("train_fraction")?.as_f64()?;
+                let fraction = r.summary.get(metric::TRAIN_FRACTION.key)?.as_f64()?;
                 let median = r
                     .summary
-                    .get("steps_to_val_acc_95")
+                    .get(&metric::VAL_ACC.steps_to(95))
                     .and_then(Value::as_f64)
                     .unwrap_or(f64::NAN);
                 let each: Vec<Value> = match r.summary.get("steps_to_val_acc_95_each") {
                     Some(Value::Array(a)) => a.clone(),
-                    _ => vec![r.summary.get("steps_to_val_acc_95").cloned()?],
+                    _ => vec![r.summary.get(&metric::VAL_ACC.steps_to(95)).cloned()?],
                 };
                 let reached: Vec<f64> = each.iter().filter_map(Value::as_f64).collect();
                 let sd = crate::experiments::ensemble::mean_sd(&reached).1;
@@ -65,7 +66,7 @@ pub fn fraction_runs(report: &Report) -> Vec<RunReport> {
         out.push(RunReport::from_columns(
             &format!("{family} by fraction"),
             &[
-                ("train_fraction", column(0)),
+                (metric::TRAIN_FRACTION.key, column(0)),
                 ("steps_to_val_acc_95", column(1)),
                 ("steps_to_val_acc_95_sd", column(2)),
             ],
@@ -122,18 +123,18 @@ pub fn filter_verdicts(report: &Report) -> Vec<String> {
     let run = |label: &str| report.runs.iter().find(|r| r.label == label);
     let reached = |label: &str| {
         run(label)
-            .and_then(|r| r.summary.get("steps_to_val_acc_95"))
+            .and_then(|r| r.summary.get(&metric::VAL_ACC.steps_to(95)))
             .and_then(Value::as_f64)
     };
     let steps = report
         .runs
         .first()
-        .and_then(|r| r.column("step").last().copied())
+        .and_then(|r| r.column(metric::STEP.key).last().copied())
         .unwrap_or(0.0);
     let seeds = report
         .runs
         .first()
-        .and_then(|r| r.summary.get("seeds"))
+        .and_then(|r| r.summary.get(metric::SEEDS.key))
         .and_then(Value::as_u64)
         .unwrap_or(1);
     let median = if seeds > 1 {
@@ -180,7 +181,7 @@ pub fn filter_verdicts(report: &Report) -> Vec<String> {
             if let Some(sentence) = uncontrolled(
                 name,
                 (reached(filter), reached("baseline")),
-                (decay(its_decay), decay("weight_decay")),
+                (decay(its_decay), decay(metric::WEIGHT_DECAY.key)),
                 steps,
                 &median,
             ) {
@@ -230,7 +231,7 @@ pub fn filter_verdicts(report: &Report) -> Vec<String> {
             (true, Some((b, r)), Some(f)) => {
                 let wd = r
                     .summary
-                    .get("weight_decay")
+                    .get(metric::WEIGHT_DECAY.key)
                     .and_then(Value::as_f64)
                     .unwrap_or(0.0);
                 if b > f {

@@ -252,7 +252,11 @@ pub fn across_widths(report: &Report) -> Option<String> {
         .filter(|r| r.label.starts_with("width ") && r.label.ends_with(" subspace"))
         .map(|r| {
             let get = |k: &str| r.summary.get(k).and_then(serde_json::Value::as_f64);
-            Some((get("width")?, get("parameters")?, get("d_int90")?))
+            Some((
+                get(metric::WIDTH.key)?,
+                get(metric::PARAMETERS.key)?,
+                get(metric::D_INT90.key)?,
+            ))
         })
         .collect::<Option<_>>()?;
     if found.len() < 2 {

@@ -1,5 +1,6 @@
 //! Training every subspace and the direct network as one module (engine only).
 
+use crate::experiments::intrinsic_dimension::metric;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
 use serde_json::{Map, Value};
@@ -166,16 +167,19 @@ impl Network {
     ) -> Map<String, Value> {
         let mut m = Map::new();
         let parameters = self.subspaces.parameter_count();
-        m.insert("steps".into(), Value::from(steps));
-        m.insert("width".into(), Value::from(self.width));
-        m.insert("parameters".into(), Value::from(parameters));
-        m.insert("n_train".into(), Value::from(spec.n_train));
+        m.insert(metric::STEPS.key.into(), Value::from(steps));
+        m.insert(metric::WIDTH.key.into(), Value::from(self.width));
+        m.insert(metric::PARAMETERS.key.into(), Value::from(parameters));
+        m.insert(metric::N_TRAIN.key.into(), Value::from(spec.n_train));
         let Some(direct) = self.direct() else {
             return m;
         };
         let threshold = SHARE * direct.test_acc;
-        m.insert("direct_test_acc".into(), json_number(direct.test_acc));
-        m.insert("threshold_acc".into(), json_number(threshold));
+        m.insert(
+            metric::DIRECT_TEST_ACC.key.into(),
+            json_number(direct.test_acc),
+        );
+        m.insert(metric::THRESHOLD_ACC.key.into(), json_number(threshold));
         let accuracy: Vec<f64> = self.latest[..grid.len()]
             .iter()
             .map(|x| x.test_acc)
@@ -197,8 +201,8 @@ impl Network {
             Some(d) => {
                 let d = d.round();
                 let share = d / parameters as f64;
-                m.insert("d_int90".into(), json_number(d));
-                m.insert("d_int90_share".into(), json_number(share));
+                m.insert(metric::D_INT90.key.into(), json_number(d));
+                m.insert(metric::D_INT90_SHARE.key.into(), json_number(share));
                 let above = accuracy.iter().position(|a| *a >= threshold).unwrap_or(0);
                 (
                     format!(
@@ -256,11 +260,11 @@ impl Network {
             )
         };
         let mut series = Map::new();
-        series.insert("d".into(), Value::from(grid[..shown].to_vec()));
-        series.insert("train_acc".into(), numbers(|x| x.train_acc));
-        series.insert("test_acc".into(), numbers(|x| x.test_acc));
-        series.insert("train_loss".into(), numbers(|x| x.train_loss));
-        series.insert("test_loss".into(), numbers(|x| x.test_loss));
+        series.insert(metric::D.key.into(), Value::from(grid[..shown].to_vec()));
+        series.insert(metric::TRAIN_ACC.key.into(), numbers(|x| x.train_acc));
+        series.insert(metric::TEST_ACC.key.into(), numbers(|x| x.test_acc));
+        series.insert(metric::TRAIN_LOSS.key.into(), numbers(|x| x.train_loss));
+        series.insert(metric::TEST_LOSS.key.into(), numbers(|x| x.test_loss));
         let mut runs = vec![RunReport {
             label: format!("{prefix}subspace"),
             series,
@@ -269,18 +273,21 @@ impl Network {
         if let Some(direct) = self.direct() {
             let level = |x: f64| Value::from(vec![json_number(x), json_number(x)]);
             let mut series = Map::new();
-            series.insert("d".into(), Value::from(vec![spec.d_min, spec.d_max]));
-            series.insert("train_acc".into(), level(direct.train_acc));
-            series.insert("test_acc".into(), level(direct.test_acc));
-            series.insert("train_loss".into(), level(direct.train_loss));
-            series.insert("test_loss".into(), level(direct.test_loss));
+            series.insert(
+                metric::D.key.into(),
+                Value::from(vec![spec.d_min, spec.d_max]),
+            );
+            series.insert(metric::TRAIN_ACC.key.into(), level(direct.train_acc));
+            series.insert(metric::TEST_ACC.key.into(), level(direct.test_acc));
+            series.insert(metric::TRAIN_LOSS.key.into(), level(direct.train_loss));
+            series.insert(metric::TEST_LOSS.key.into(), level(direct.test_loss));
             let mut summary = Map::new();
             summary.insert(
-                "parameters".into(),
+                metric::PARAMETERS.key.into(),
                 Value::from(self.subspaces.parameter_count()),
             );
-            summary.insert("final_train_acc".into(), json_number(direct.train_acc));
-            summary.insert("final_test_acc".into(), json_number(direct.test_acc));
+            summary.insert(metric::TRAIN_ACC.at_end(), json_number(direct.train_acc));
+            summary.insert(metric::TEST_ACC.at_end(), json_number(direct.test_acc));
             runs.push(RunReport {
                 label: format!("{prefix}direct"),
                 series,
@@ -389,6 +396,6 @@ impl Stepper for IntrinsicDimensionSession {
                 n.runs(&prefix, &self.grid, &self.spec, steps)
             })
             .collect();
-        Report::new(INFO.id, &self.spec, "d", runs)
+        Report::new(INFO.id, &self.spec, metric::D.key, runs)
     }
 }

@@ -1,5 +1,6 @@
 //! Training a `toy2d` MLP (engine only).
 
+use crate::experiments::terms::metric;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
@@ -218,25 +219,27 @@ impl Toy2dSession {
     fn summary(&self) -> Map<String, Value> {
         let s = &self.series;
         let mut m = Map::new();
-        m.insert("steps".into(), Value::from(self.schedule.step()));
-        m.insert("parameters".into(), Value::from(self.params));
-        m.insert("n_train".into(), Value::from(self.train.len()));
-        m.insert("n_test".into(), Value::from(self.test_len));
-        for (key, metric) in [
-            ("final_train_acc", "train_acc"),
-            ("final_test_acc", "test_acc"),
-            ("final_train_acc_flipped", "train_acc_flipped"),
-            ("final_train_loss", "train_loss"),
-            ("final_test_loss", "test_loss"),
+        m.insert(metric::STEPS.key.into(), Value::from(self.schedule.step()));
+        m.insert(metric::PARAMETERS.key.into(), Value::from(self.params));
+        m.insert(metric::N_TRAIN.key.into(), Value::from(self.train.len()));
+        m.insert(metric::N_TEST.key.into(), Value::from(self.test_len));
+        for metric in [
+            metric::TRAIN_ACC,
+            metric::TEST_ACC,
+            metric::TRAIN_ACC_FLIPPED,
+            metric::TRAIN_LOSS,
+            metric::TEST_LOSS,
         ] {
             m.insert(
-                key.into(),
-                s.last(metric).map(json_number).unwrap_or(Value::Null),
+                metric.at_end(),
+                s.last(metric.key).map(json_number).unwrap_or(Value::Null),
             );
         }
         m.insert(
-            "best_test_acc".into(),
-            s.max("test_acc").map(json_number).unwrap_or(Value::Null),
+            metric::TEST_ACC.best(),
+            s.max(metric::TEST_ACC.key)
+                .map(json_number)
+                .unwrap_or(Value::Null),
         );
         m
     }
@@ -275,14 +278,14 @@ impl Stepper for Toy2dSession {
         let train_acc = scalar(&train_correct) / self.train.len() as f64;
         let test_acc = scalar(&test_correct) / self.test_len.max(1) as f64;
         let mut metrics = vec![
-            ("train_loss", train_loss),
-            ("test_loss", test_loss),
-            ("train_acc", train_acc),
-            ("test_acc", test_acc),
+            (metric::TRAIN_LOSS.key, train_loss),
+            (metric::TEST_LOSS.key, test_loss),
+            (metric::TRAIN_ACC.key, train_acc),
+            (metric::TEST_ACC.key, test_acc),
         ];
         if self.flipped_count > 0 {
             metrics.push((
-                "train_acc_flipped",
+                metric::TRAIN_ACC_FLIPPED.key,
                 scalar(&flipped_correct) / self.flipped_count as f64,
             ));
         }
@@ -300,7 +303,7 @@ impl Stepper for Toy2dSession {
         Report::new(
             INFO.id,
             &self.spec,
-            "step",
+            metric::STEP.key,
             vec![RunReport::new("mlp", &self.series, self.summary())],
         )
     }

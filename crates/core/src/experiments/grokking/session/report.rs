@@ -2,6 +2,7 @@
 //! stepping the shell drives.
 
 use super::*;
+use crate::experiments::grokking::metric;
 
 impl GrokkingSession {
     /// The run's summary; `series` is its [`Run::series`].
@@ -14,18 +15,18 @@ impl GrokkingSession {
         };
         let mut m = Map::new();
         for (key, metric) in [
-            ("steps_to_train_acc_95", "train_acc"),
-            ("steps_to_val_acc_95", "val_acc"),
+            (metric::STEPS_TO_TRAIN_ACC_95, metric::TRAIN_ACC),
+            (metric::STEPS_TO_VAL_ACC_95, metric::VAL_ACC),
         ] {
             let each: Vec<Option<usize>> = run
                 .tracks
                 .iter()
-                .map(|t| t.series.first_step_reaching(metric, 0.95))
+                .map(|t| t.series.first_step_reaching(metric.key, 0.95))
                 .collect();
-            m.insert(key.into(), step(median_step(&each)));
+            m.insert(key.key.into(), step(median_step(&each)));
             if each.len() > 1 {
                 m.insert(
-                    format!("{key}_each"),
+                    key.each(),
                     Value::from(
                         each.iter()
                             .map(|s| s.map(Value::from).unwrap_or(Value::Null))
@@ -34,12 +35,8 @@ impl GrokkingSession {
                 );
             }
         }
-        for (key, metric) in [
-            ("final_train_acc", "train_acc"),
-            ("final_val_acc", "val_acc"),
-            ("final_weight_norm", "weight_norm"),
-        ] {
-            m.insert(key.into(), opt(series.last(metric)));
+        for metric in [metric::TRAIN_ACC, metric::VAL_ACC, metric::WEIGHT_NORM] {
+            m.insert(metric.at_end(), opt(series.last(metric.key)));
         }
         // The first seed's strongest frequencies now, strongest first.
         if let Some((_, spectrum)) = run.tracks.first().and_then(|t| t.spectra.latest()) {
@@ -50,21 +47,30 @@ impl GrokkingSession {
                 .take(KEY_FREQUENCIES)
                 .map(|&i| format!("{} ({:.0}%)", i + 1, 100.0 * spectrum[i]))
                 .collect();
-            m.insert("key_frequencies".into(), Value::from(keys.join(", ")));
+            m.insert(
+                metric::KEY_FREQUENCIES.key.into(),
+                Value::from(keys.join(", ")),
+            );
         }
         m.insert(
-            "final_fourier_top5".into(),
-            opt(series.last("fourier_top5")),
+            metric::FOURIER_TOP5.at_end(),
+            opt(series.last(metric::FOURIER_TOP5.key)),
         );
-        m.insert("seeds".into(), Value::from(run.tracks.len()));
-        m.insert("weight_decay".into(), json_number(run.weight_decay));
-        m.insert("n_train".into(), Value::from(run.n_train));
+        m.insert(metric::SEEDS.key.into(), Value::from(run.tracks.len()));
         m.insert(
-            "n_val".into(),
+            metric::WEIGHT_DECAY.key.into(),
+            json_number(run.weight_decay),
+        );
+        m.insert(metric::N_TRAIN.key.into(), Value::from(run.n_train));
+        m.insert(
+            metric::N_VAL.key.into(),
             Value::from(self.x_all.dims()[0] - run.n_train),
         );
-        m.insert("train_fraction".into(), json_number(run.train_fraction));
-        m.insert("parameters".into(), Value::from(self.parameters));
+        m.insert(
+            metric::TRAIN_FRACTION.key.into(),
+            json_number(run.train_fraction),
+        );
+        m.insert(metric::PARAMETERS.key.into(), Value::from(self.parameters));
         m
     }
 }
@@ -166,12 +172,12 @@ impl Stepper for GrokkingSession {
             track.series.push(
                 step,
                 &[
-                    ("train_loss", train_loss),
-                    ("train_acc", columns[1][i] / n_train),
-                    ("val_loss", columns[2][i]),
-                    ("val_acc", columns[3][i] / n_val),
-                    ("weight_norm", columns[4][i]),
-                    ("fourier_top5", top),
+                    (metric::TRAIN_LOSS.key, train_loss),
+                    (metric::TRAIN_ACC.key, columns[1][i] / n_train),
+                    (metric::VAL_LOSS.key, columns[2][i]),
+                    (metric::VAL_ACC.key, columns[3][i] / n_val),
+                    (metric::WEIGHT_NORM.key, columns[4][i]),
+                    (metric::FOURIER_TOP5.key, top),
                 ],
             );
             RunError::unless_finite(step, &format!("{label} train loss"), train_loss)?;
@@ -233,7 +239,7 @@ impl Stepper for GrokkingSession {
         Report::new(
             "grokking",
             &self.spec,
-            "step",
+            metric::STEP.key,
             self.runs
                 .iter()
                 .map(|r| {

@@ -160,3 +160,35 @@ fn overfit_core_has_no_import_circle() {
     assert!(imports["link"].contains("experiments") && imports["experiments"].contains("spec"));
     assert!(!imports["spec"].contains("experiments") && !imports["cost"].contains("experiments"));
 }
+
+/// No source file grows past 600 lines: a file that does holds more than one concern (split
+/// its tests, its words or a mode into a file of their own).
+#[test]
+fn no_source_file_is_over_600_lines() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut stack = vec![root.join("crates"), root.join("tests")];
+    let (mut long, mut files) = (Vec::new(), 0);
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            let skip = path
+                .file_name()
+                .is_some_and(|n| n == "target" || n == "node_modules");
+            if !skip {
+                for entry in std::fs::read_dir(&path).expect("a directory") {
+                    stack.push(entry.expect("an entry").path());
+                }
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files += 1;
+            let lines = std::fs::read_to_string(&path)
+                .expect("utf-8")
+                .lines()
+                .count();
+            if lines > 600 {
+                long.push(format!("{} ({lines})", path.display()));
+            }
+        }
+    }
+    assert!(files > 100, "only {files} sources found");
+    assert!(long.is_empty(), "over 600 lines: {long:?}");
+}

@@ -825,7 +825,7 @@ await check('a tiny benign-overfitting linear run gives each case its verdict', 
   const lines = await page.locator('.chart-box polyline').count();
   // test MSE and noise variance, the ratio, train MSE and noise variance; two cases each.
   if (panels !== 3 || lines !== 10) throw new Error(`expected 3 charts and 10 curves, got ${panels} / ${lines}`);
-  if (!(await page.locator('.chart-box').first().textContent()).includes('noise (log scale)')) throw new Error('the x axis should be the noise level, log scale');
+  if (!(await page.locator('.chart-box').first().textContent()).includes('noise standard deviation σ (log scale)')) throw new Error('the x axis should be the noise level, log scale');
   const spiked = await page.locator('.verdict[data-run="spiked"]').textContent();
   const iso = await page.locator('.verdict[data-run="isotropic"]').textContent();
   if (!spiked.startsWith('spiked: benign.')) throw new Error(`spiked verdict: ${spiked}`);

@@ -34,8 +34,9 @@ pub trait Declaration: Fields + Send + Sync + 'static {
     where
         Self: Sized;
 
-    /// The words and units of the series columns and summary keys only this experiment
-    /// reports (the shared ones, `train_acc` and the like, are in [`super::terms`]).
+    /// The series columns and summary keys only this experiment reports, each a [`Metric`]
+    /// constant of its `metric` module (the shared ones, `train_acc` and the like, are in
+    /// [`super::terms::metric`]).
     fn words() -> &'static [Metric]
     where
         Self: Sized,

@@ -5,6 +5,11 @@
 //! end-of-run table) shows these words. The phenomenon tests check that every key the
 //! experiments report has words here.
 //!
+//! Each whole key is a [`Metric`] constant (its key, words and unit): the shared ones in
+//! [`metric`], an experiment's own in its `metric` module. Code that writes or reads a result
+//! names the constant, and its derived keys through [`Metric::sd`], [`Metric::at_end`] and
+//! the like.
+//!
 //! A key is found whole first, then by its parts: `<key>_sd` (the spread over seeds),
 //! `<key>_each` (one value a seed), `<key>_step1`, `final_<key>`, `best_<key>`,
 //! `steps_to_<key>_<percent>` and `test_error_h<width>`.

@@ -38,8 +38,30 @@ pub fn read<T: serde::Serialize>(slot: &T) -> Option<Value> {
 /// ```ignore
 /// overfit_core::fields!(Spec { mode, data_seed } groups { grid, widths });
 /// ```
+///
+/// Or around a struct whose fields are all plain settings, which then names each field once:
+///
+/// ```ignore
+/// overfit_core::fields! {
+///     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///     pub struct Grid { pub ratio_min: f64, pub ratio_max: f64 }
+/// }
+/// ```
 #[macro_export]
 macro_rules! fields {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $($(#[$field_meta:meta])* $field_vis:vis $field:ident : $field_ty:ty),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $($(#[$field_meta])* $field_vis $field: $field_ty,)*
+        }
+
+        $crate::fields!($name { $($field),* });
+    };
     ($ty:ty { $($field:ident),* $(,)? } $(groups { $($group:ident),* $(,)? })?) => {
         impl $crate::spec::Fields for $ty {
             fn keys(&self) -> Vec<&'static str> {

@@ -278,52 +278,32 @@ pub static KNOBS: &[Knob] = &[
 /// Most validation examples per model (see [`AugmentationSpec::validation`]).
 pub const VALIDATION: usize = 300;
 
-/// Everything that defines an `augmentation` run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AugmentationSpec {
-    pub dataset: Dataset,
-    pub kind: Kind,
-    pub strength: f64,
-    pub sweep_max: f64,
-    pub sweep: usize,
-    pub n_small: usize,
-    pub n_medium: usize,
-    pub n_large: usize,
-    pub width: usize,
-    pub depth: usize,
-    pub seeds: usize,
-    pub splits: Splits,
-    pub lr: f64,
-    pub weight_decay: f64,
-    pub batch: usize,
-    pub steps: usize,
-    pub eval_every: usize,
-    pub data_seed: u64,
-    pub seed: u64,
+crate::fields! {
+    /// Everything that defines an `augmentation` run.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct AugmentationSpec {
+        pub dataset: Dataset,
+        pub kind: Kind,
+        pub strength: f64,
+        pub sweep_max: f64,
+        pub sweep: usize,
+        pub n_small: usize,
+        pub n_medium: usize,
+        pub n_large: usize,
+        pub width: usize,
+        pub depth: usize,
+        pub seeds: usize,
+        pub splits: Splits,
+        pub lr: f64,
+        pub weight_decay: f64,
+        pub batch: usize,
+        pub steps: usize,
+        pub eval_every: usize,
+        pub data_seed: u64,
+        pub seed: u64,
+    }
 }
-
-crate::fields!(AugmentationSpec {
-    dataset,
-    kind,
-    strength,
-    sweep_max,
-    sweep,
-    n_small,
-    n_medium,
-    n_large,
-    width,
-    depth,
-    seeds,
-    splits,
-    lr,
-    weight_decay,
-    batch,
-    steps,
-    eval_every,
-    data_seed,
-    seed
-});
 
 impl Default for AugmentationSpec {
     fn default() -> Self {

@@ -364,48 +364,6 @@ impl DoubleDescentSpec {
         Ok(())
     }
 
-    /// What the current mode shows, in one sentence for the page.
-    pub fn mode_note(&self) -> &'static str {
-        match self.mode {
-            Mode::Features if self.rf.dataset == Source::Local => {
-                "Random features of your own file's columns fitted in closed form to one-hot \
-                 labels; the curve appears size by size over several feature draws (their spread \
-                 shaded), and the dotted line marks N = n, where the minimum-norm fit \
-                 first interpolates the training rows. Whether the test error peaks there on \
-                 your data is measured, not assumed."
-            }
-            Mode::Features => {
-                "Random features of MNIST-1D fitted in closed form; the curve appears size by \
-                 size, the mean over independent feature draws with their spread shaded, and \
-                 the dotted line marks N = n. By construction N = n is on the grid and the \
-                 minimum-norm fit interpolates from there on (n equations, N ≥ n unknowns); \
-                 that the test error peaks there, and how high, is measured: the summary lists \
-                 each draw's peak."
-            }
-            Mode::Samples => {
-                "Linear regression in d dimensions on fresh Gaussian data: the fit is worst with \
-                 n = d samples, so near the threshold more data hurts."
-            }
-            Mode::Width => {
-                "MLPs 40-h-h-10 of every width train together; the curve is each width's error \
-                 at the latest evaluation, beside the MNIST-1D notebook's published points."
-            }
-            Mode::Epochs => {
-                "One MLP's errors over training: the test error is lowest early and rises while \
-                 the noisy labels are memorised (the epoch-wise second descent reported for \
-                 large convolutional networks does not appear for these MLPs; the two-scale \
-                 mode shows it)."
-            }
-            Mode::TwoScale => {
-                "Epoch-wise double descent: gradient descent learns the strong features within \
-                 a few epochs and then fits noise with them (the first rise), and learns the \
-                 weak features a hundred times later (the second descent), the mechanism \
-                 Heckel & Yilmaz (2021) give for epoch-wise double descent. The second chart \
-                 splits the test error between the two groups."
-            }
-        }
-    }
-
     /// Whether `key` matters in this spec's mode: the groups the mode reads
     /// ([`Mode::groups`]), and the settings it shares.
     pub fn uses(&self, key: &str) -> bool {

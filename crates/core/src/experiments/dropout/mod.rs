@@ -243,50 +243,31 @@ pub static KNOBS: &[Knob] = &[
     },
 ];
 
-/// Everything that defines a `dropout` run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DropoutSpec {
-    pub dataset: Dataset,
-    pub n_train: usize,
-    pub label_noise: f64,
-    pub input_dropout: f64,
-    pub hidden_dropout: f64,
-    pub width: usize,
-    pub depth: usize,
-    pub widths: usize,
-    pub removed: f64,
-    pub seeds: usize,
-    pub splits: Splits,
-    pub lr: f64,
-    pub weight_decay: f64,
-    pub batch: usize,
-    pub steps: usize,
-    pub eval_every: usize,
-    pub data_seed: u64,
-    pub seed: u64,
+crate::fields! {
+    /// Everything that defines a `dropout` run.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct DropoutSpec {
+        pub dataset: Dataset,
+        pub n_train: usize,
+        pub label_noise: f64,
+        pub input_dropout: f64,
+        pub hidden_dropout: f64,
+        pub width: usize,
+        pub depth: usize,
+        pub widths: usize,
+        pub removed: f64,
+        pub seeds: usize,
+        pub splits: Splits,
+        pub lr: f64,
+        pub weight_decay: f64,
+        pub batch: usize,
+        pub steps: usize,
+        pub eval_every: usize,
+        pub data_seed: u64,
+        pub seed: u64,
+    }
 }
-
-crate::fields!(DropoutSpec {
-    dataset,
-    n_train,
-    label_noise,
-    input_dropout,
-    hidden_dropout,
-    width,
-    depth,
-    widths,
-    removed,
-    seeds,
-    splits,
-    lr,
-    weight_decay,
-    batch,
-    steps,
-    eval_every,
-    data_seed,
-    seed
-});
 
 impl Default for DropoutSpec {
     fn default() -> Self {

@@ -153,82 +153,48 @@ pub const CPU_SHARDS: usize = 2;
 /// quick and ci presets) and the filters' (0.01, 0.02): label and weight decay.
 pub const SWEEP: [(&str, f64); 2] = [("wd-1e-3", 1e-3), ("wd-3e-3", 3e-3)];
 
-/// Everything that defines a `grokking` run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GrokkingSpec {
-    pub op: Op,
-    pub p: u32,
-    pub train_fraction: f64,
-    pub zero_operand: ZeroOperand,
-    pub corruption: f64,
-    pub model: Architecture,
-    pub attention_init: AttentionInit,
-    pub d_model: usize,
-    pub heads: usize,
-    pub layers: usize,
-    /// Hidden width of the MLP.
-    pub width: usize,
-    pub optimizer: OptimizerKind,
-    pub lr: f64,
-    pub beta2: f64,
-    pub warmup: usize,
-    pub batch: usize,
-    pub compare: Compare,
-    pub fraction_min: f64,
-    pub fraction_max: f64,
-    pub fractions: usize,
-    pub weight_decay: f64,
-    pub ema_alpha: f64,
-    pub ema_lambda: f64,
-    pub ema_weight_decay: f64,
-    pub ma_window: usize,
-    pub ma_lambda: f64,
-    pub ma_weight_decay: f64,
-    pub steps: usize,
-    pub eval_every: usize,
-    pub data_seed: u64,
-    pub init_seed: u64,
-    pub order_seed: u64,
-    /// Members per run: init and order seeds `init_seed + k`, `order_seed + k`.
-    pub seeds: usize,
+crate::fields! {
+    /// Everything that defines a `grokking` run.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct GrokkingSpec {
+        pub op: Op,
+        pub p: u32,
+        pub train_fraction: f64,
+        pub zero_operand: ZeroOperand,
+        pub corruption: f64,
+        pub model: Architecture,
+        pub attention_init: AttentionInit,
+        pub d_model: usize,
+        pub heads: usize,
+        pub layers: usize,
+        /// Hidden width of the MLP.
+        pub width: usize,
+        pub optimizer: OptimizerKind,
+        pub lr: f64,
+        pub beta2: f64,
+        pub warmup: usize,
+        pub batch: usize,
+        pub compare: Compare,
+        pub fraction_min: f64,
+        pub fraction_max: f64,
+        pub fractions: usize,
+        pub weight_decay: f64,
+        pub ema_alpha: f64,
+        pub ema_lambda: f64,
+        pub ema_weight_decay: f64,
+        pub ma_window: usize,
+        pub ma_lambda: f64,
+        pub ma_weight_decay: f64,
+        pub steps: usize,
+        pub eval_every: usize,
+        pub data_seed: u64,
+        pub init_seed: u64,
+        pub order_seed: u64,
+        /// Members per run: init and order seeds `init_seed + k`, `order_seed + k`.
+        pub seeds: usize,
+    }
 }
-
-crate::fields!(GrokkingSpec {
-    op,
-    p,
-    train_fraction,
-    zero_operand,
-    corruption,
-    model,
-    attention_init,
-    d_model,
-    heads,
-    layers,
-    width,
-    optimizer,
-    lr,
-    beta2,
-    warmup,
-    batch,
-    compare,
-    fraction_min,
-    fraction_max,
-    fractions,
-    weight_decay,
-    ema_alpha,
-    ema_lambda,
-    ema_weight_decay,
-    ma_window,
-    ma_lambda,
-    ma_weight_decay,
-    steps,
-    eval_every,
-    data_seed,
-    init_seed,
-    order_seed,
-    seeds
-});
 
 impl Default for GrokkingSpec {
     fn default() -> Self {
@@ -310,22 +276,6 @@ impl GrokkingSpec {
                 seeds: 3,
                 ..paper
             },
-        }
-    }
-
-    /// What the page should say about this model's charts: the Fourier view reads the input
-    /// embeddings only, where the transformer does not show its waves.
-    pub fn note(&self) -> Option<&'static str> {
-        match self.model {
-            Architecture::Mlp => None,
-            Architecture::Transformer => Some(
-                "The Fourier chart reads only the input embeddings. The embedding MLP's share \
-                 rises from 0.28 to 1.00 as it generalises; on the paper's transformer it stayed \
-                 near 0.14 even after Grokfast-EMA reached 99.8% validation accuracy (0.12 for \
-                 the baseline). Nanda et al. read the transformer's waves from its embeddings, \
-                 its unembedding and its neuron-to-logit map together: a flat Fourier curve \
-                 here does not mean the network found no structure.",
-            ),
         }
     }
 

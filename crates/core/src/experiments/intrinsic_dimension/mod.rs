@@ -72,51 +72,33 @@ impl Compare {
     pub const NAMES: &'static [&'static str] = &["one", "widths"];
 }
 
-/// Everything that defines an `intrinsic-dimension` run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct IntrinsicDimensionSpec {
-    pub dataset: Source,
-    pub compare: Compare,
-    pub n_train: usize,
-    pub width: usize,
-    pub depth: usize,
-    /// The grid of subspace dimensions: `dims` values from `d_min` to `d_max`, evenly spaced
-    /// on a log scale.
-    pub d_min: usize,
-    pub d_max: usize,
-    pub dims: usize,
-    /// Nonzeros per row of each projection.
-    pub nonzeros: usize,
-    pub lr: f64,
-    pub batch: usize,
-    pub steps: usize,
-    pub eval_every: usize,
-    pub data_seed: u64,
-    pub init_seed: u64,
-    pub projection_seed: u64,
-    pub order_seed: u64,
+crate::fields! {
+    /// Everything that defines an `intrinsic-dimension` run.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct IntrinsicDimensionSpec {
+        pub dataset: Source,
+        pub compare: Compare,
+        pub n_train: usize,
+        pub width: usize,
+        pub depth: usize,
+        /// The grid of subspace dimensions: `dims` values from `d_min` to `d_max`, evenly spaced
+        /// on a log scale.
+        pub d_min: usize,
+        pub d_max: usize,
+        pub dims: usize,
+        /// Nonzeros per row of each projection.
+        pub nonzeros: usize,
+        pub lr: f64,
+        pub batch: usize,
+        pub steps: usize,
+        pub eval_every: usize,
+        pub data_seed: u64,
+        pub init_seed: u64,
+        pub projection_seed: u64,
+        pub order_seed: u64,
+    }
 }
-
-crate::fields!(IntrinsicDimensionSpec {
-    dataset,
-    compare,
-    n_train,
-    width,
-    depth,
-    d_min,
-    d_max,
-    dims,
-    nonzeros,
-    lr,
-    batch,
-    steps,
-    eval_every,
-    data_seed,
-    init_seed,
-    projection_seed,
-    order_seed
-});
 
 impl Default for IntrinsicDimensionSpec {
     fn default() -> Self {

@@ -234,48 +234,30 @@ pub static KNOBS: &[Knob] = &[
     },
 ];
 
-/// Everything that defines a `toy2d` run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Toy2dSpec {
-    pub dataset: Source,
-    pub points: usize,
-    pub train_fraction: f64,
-    pub label_noise: f64,
-    pub input_noise: f64,
-    pub width: usize,
-    pub depth: usize,
-    pub activation: Activation,
-    pub optimizer: OptimizerKind,
-    pub lr: f64,
-    pub weight_decay: f64,
-    pub batch: usize,
-    pub steps: usize,
-    pub eval_every: usize,
-    pub data_seed: u64,
-    pub init_seed: u64,
-    pub order_seed: u64,
+crate::fields! {
+    /// Everything that defines a `toy2d` run.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct Toy2dSpec {
+        pub dataset: Source,
+        pub points: usize,
+        pub train_fraction: f64,
+        pub label_noise: f64,
+        pub input_noise: f64,
+        pub width: usize,
+        pub depth: usize,
+        pub activation: Activation,
+        pub optimizer: OptimizerKind,
+        pub lr: f64,
+        pub weight_decay: f64,
+        pub batch: usize,
+        pub steps: usize,
+        pub eval_every: usize,
+        pub data_seed: u64,
+        pub init_seed: u64,
+        pub order_seed: u64,
+    }
 }
-
-crate::fields!(Toy2dSpec {
-    dataset,
-    points,
-    train_fraction,
-    label_noise,
-    input_noise,
-    width,
-    depth,
-    activation,
-    optimizer,
-    lr,
-    weight_decay,
-    batch,
-    steps,
-    eval_every,
-    data_seed,
-    init_seed,
-    order_seed
-});
 
 impl Default for Toy2dSpec {
     fn default() -> Self {

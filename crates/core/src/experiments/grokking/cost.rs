@@ -34,8 +34,8 @@ impl GrokkingSpec {
         // evaluation's (without autodiff: only the temporaries of the layer being computed).
         let (params, macs_per_example, macs_per_pass, (train_acts, eval_acts)) = match self.model {
             Architecture::Transformer => {
-                let layers = self.layers as f64;
-                let heads = self.heads as f64;
+                let layers = self.transformer.layers as f64;
+                let heads = self.transformer.heads as f64;
                 let params = 2.0 * v * d + 4.0 * d + layers * (12.0 * d * d + 13.0 * d) + 2.0 * d;
                 // Per equation, its own positions `y, =`: every block but the last (projections
                 // 4d², MLP 8d², the attention's scores and mix), the last block's keys and values

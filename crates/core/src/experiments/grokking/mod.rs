@@ -17,7 +17,7 @@ use crate::data::table::Table;
 use crate::device::Target;
 use crate::experiments::terms::Metric;
 use crate::report::{Report, RunReport};
-use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
+use crate::spec::{Fields, Knob, KnobKind, Preset, SpecError, float, int};
 use crate::train::OptimizerKind;
 #[cfg(feature = "engine")]
 use crate::train::Session;
@@ -34,6 +34,8 @@ pub use session::GrokkingSession;
 pub use shape::{RunShape, SessionShape};
 
 mod page;
+pub mod settings;
+pub use settings::{Ema, FractionGrid, Ma, Transformer};
 mod verdicts;
 pub use page::{COMPARISON, INFO, KNOBS, PANELS, WORDS, metric};
 pub use verdicts::{filter_verdicts, fraction_runs, unfiltered};
@@ -153,48 +155,53 @@ pub const CPU_SHARDS: usize = 2;
 /// quick and ci presets) and the filters' (0.01, 0.02): label and weight decay.
 pub const SWEEP: [(&str, f64); 2] = [("wd-1e-3", 1e-3), ("wd-3e-3", 3e-3)];
 
-crate::fields! {
-    /// Everything that defines a `grokking` run.
-    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    #[serde(default, deny_unknown_fields)]
-    pub struct GrokkingSpec {
-        pub op: Op,
-        pub p: u32,
-        pub train_fraction: f64,
-        pub zero_operand: ZeroOperand,
-        pub corruption: f64,
-        pub model: Architecture,
-        pub attention_init: AttentionInit,
-        pub d_model: usize,
-        pub heads: usize,
-        pub layers: usize,
-        /// Hidden width of the MLP.
-        pub width: usize,
-        pub optimizer: OptimizerKind,
-        pub lr: f64,
-        pub beta2: f64,
-        pub warmup: usize,
-        pub batch: usize,
-        pub compare: Compare,
-        pub fraction_min: f64,
-        pub fraction_max: f64,
-        pub fractions: usize,
-        pub weight_decay: f64,
-        pub ema_alpha: f64,
-        pub ema_lambda: f64,
-        pub ema_weight_decay: f64,
-        pub ma_window: usize,
-        pub ma_lambda: f64,
-        pub ma_weight_decay: f64,
-        pub steps: usize,
-        pub eval_every: usize,
-        pub data_seed: u64,
-        pub init_seed: u64,
-        pub order_seed: u64,
-        /// Members per run: init and order seeds `init_seed + k`, `order_seed + k`.
-        pub seeds: usize,
-    }
+/// Everything that defines a `grokking` run: the task, the model, the optimizer and the
+/// comparison, with the settings only some models and comparisons read in groups (their keys
+/// flat beside the others in links and JSON).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GrokkingSpec {
+    pub op: Op,
+    pub p: u32,
+    pub train_fraction: f64,
+    pub zero_operand: ZeroOperand,
+    pub corruption: f64,
+    pub model: Architecture,
+    pub d_model: usize,
+    #[serde(flatten)]
+    pub transformer: Transformer,
+    /// Hidden width of the MLP.
+    pub width: usize,
+    pub optimizer: OptimizerKind,
+    pub lr: f64,
+    pub beta2: f64,
+    pub warmup: usize,
+    pub batch: usize,
+    pub compare: Compare,
+    #[serde(flatten)]
+    pub grid: FractionGrid,
+    pub weight_decay: f64,
+    #[serde(flatten)]
+    pub ema: Ema,
+    #[serde(flatten)]
+    pub ma: Ma,
+    pub steps: usize,
+    pub eval_every: usize,
+    pub data_seed: u64,
+    pub init_seed: u64,
+    pub order_seed: u64,
+    /// Members per run: init and order seeds `init_seed + k`, `order_seed + k`.
+    pub seeds: usize,
 }
+
+crate::fields!(
+    GrokkingSpec {
+        op, p, train_fraction, zero_operand, corruption, model, d_model, width, optimizer, lr,
+        beta2, warmup, batch, compare, weight_decay, steps, eval_every, data_seed, init_seed,
+        order_seed, seeds
+    }
+    groups { transformer, grid, ema, ma }
+);
+crate::deserialize_by_fields!(GrokkingSpec);
 
 impl Default for GrokkingSpec {
     fn default() -> Self {
@@ -214,10 +221,12 @@ impl GrokkingSpec {
             zero_operand: ZeroOperand::Drop,
             corruption: 0.0,
             model: Architecture::Transformer,
-            attention_init: AttentionInit::Xavier,
             d_model: 128,
-            heads: 4,
-            layers: 2,
+            transformer: Transformer {
+                attention_init: AttentionInit::Xavier,
+                heads: 4,
+                layers: 2,
+            },
             width: 128,
             optimizer: OptimizerKind::Adam,
             lr: 1e-3,
@@ -225,16 +234,22 @@ impl GrokkingSpec {
             warmup: 10,
             batch: 512,
             compare: Compare::All,
-            fraction_min: 0.3,
-            fraction_max: 0.7,
-            fractions: 5,
+            grid: FractionGrid {
+                fraction_min: 0.3,
+                fraction_max: 0.7,
+                fractions: 5,
+            },
             weight_decay: 0.0,
-            ema_alpha: 0.98,
-            ema_lambda: 2.0,
-            ema_weight_decay: 0.005,
-            ma_window: 100,
-            ma_lambda: 5.0,
-            ma_weight_decay: 0.01,
+            ema: Ema {
+                ema_alpha: 0.98,
+                ema_lambda: 2.0,
+                ema_weight_decay: 0.005,
+            },
+            ma: Ma {
+                ma_window: 100,
+                ma_lambda: 5.0,
+                ma_weight_decay: 0.01,
+            },
             steps: 50_000,
             eval_every: 100,
             data_seed: 0,
@@ -254,21 +269,29 @@ impl GrokkingSpec {
                 train_fraction: 0.4,
                 zero_operand: ZeroOperand::Keep,
                 model: Architecture::Mlp,
-                attention_init: AttentionInit::Uniform,
+                transformer: Transformer {
+                    attention_init: AttentionInit::Uniform,
+                    ..paper.transformer.clone()
+                },
                 d_model: 32,
                 width: 128,
                 // A light baseline decay (1e-4) groks late (5,900 / 7,750 / 8,850 steps for
                 // seeds 0-2); Grokfast-EMA with decay 0.02 at 1,900 / 2,400 / 2,300: x3.1-3.8.
                 // (With 3e-4 and 0.01 the speed-up was x2.7-2.8; with 2e-4, x2.95-2.98.)
                 weight_decay: 1e-4,
-                ema_lambda: 5.0,
-                ema_weight_decay: 0.02,
+                ema: Ema {
+                    ema_lambda: 5.0,
+                    ema_weight_decay: 0.02,
+                    ..paper.ema.clone()
+                },
                 // The paper's window: Grokfast-MA at 2,900 / 3,200 / 3,400, ahead of the best
                 // swept weight decay without a filter (5,250); with a window of 50 (links
                 // before v3) it gained nothing over the baseline.
-                ma_window: 100,
-                ma_lambda: 5.0,
-                ma_weight_decay: 0.01,
+                ma: Ma {
+                    ma_window: 100,
+                    ma_lambda: 5.0,
+                    ma_weight_decay: 0.01,
+                },
                 steps: 10_000,
                 eval_every: 50,
                 // How soon a run groks varies with its initialisation: three seeds a run, the
@@ -287,10 +310,10 @@ impl GrokkingSpec {
                 self.p
             )));
         }
-        if !self.d_model.is_multiple_of(self.heads) {
+        if !self.d_model.is_multiple_of(self.transformer.heads) {
             return Err(SpecError::Inconsistent(format!(
                 "d_model={} is not a multiple of heads={}",
-                self.d_model, self.heads
+                self.d_model, self.transformer.heads
             )));
         }
         crate::spec::evaluates(self.eval_every, self.steps, "steps")?;
@@ -303,10 +326,10 @@ impl GrokkingSpec {
     /// A fraction sweep trains nested training sets side by side: each must hold more than a
     /// batch, and no answers may be corrupted (a larger set would corrupt other rows).
     fn validate_fractions(&self) -> Result<(), SpecError> {
-        if self.fraction_min >= self.fraction_max {
+        if self.grid.fraction_min >= self.grid.fraction_max {
             return Err(SpecError::Inconsistent(format!(
                 "fraction_min={} must be below fraction_max={}",
-                self.fraction_min, self.fraction_max
+                self.grid.fraction_min, self.grid.fraction_max
             )));
         }
         if self.corruption > 0.0 {
@@ -314,12 +337,12 @@ impl GrokkingSpec {
                 "compare=fractions trains clean answers only: set corruption=0".into(),
             ));
         }
-        let smallest = self.split_size(self.fraction_min);
+        let smallest = self.split_size(self.grid.fraction_min);
         if self.batch >= smallest {
             return Err(SpecError::Inconsistent(format!(
                 "batch={} must be below the smallest training set ({smallest} equations at \
                  fraction_min={}): lower the batch or raise fraction_min",
-                self.batch, self.fraction_min
+                self.batch, self.grid.fraction_min
             )));
         }
         Ok(())
@@ -342,11 +365,12 @@ impl GrokkingSpec {
 
     /// The training fractions of `compare=fractions`, ascending and rounded to hundredths.
     pub fn fraction_grid(&self) -> Vec<f64> {
-        let k = self.fractions.max(2);
+        let k = self.grid.fractions.max(2);
         let mut out: Vec<f64> = (0..k)
             .map(|i| {
                 let t = i as f64 / (k - 1) as f64;
-                let f = self.fraction_min + t * (self.fraction_max - self.fraction_min);
+                let f =
+                    self.grid.fraction_min + t * (self.grid.fraction_max - self.grid.fraction_min);
                 (f * 100.0).round() / 100.0
             })
             .collect();
@@ -367,13 +391,13 @@ impl GrokkingSpec {
         );
         match key {
             "width" => self.model == Architecture::Mlp,
-            "heads" | "layers" | "attention_init" => self.model == Architecture::Transformer,
             "zero_operand" => self.op != Op::Div,
             "beta2" => self.optimizer != OptimizerKind::Sgd,
-            "ema_alpha" | "ema_lambda" | "ema_weight_decay" => ema,
-            "ma_window" | "ma_lambda" | "ma_weight_decay" => ma,
-            "fraction_min" | "fraction_max" | "fractions" => fractions,
             "train_fraction" => !fractions,
+            _ if self.transformer.keys().contains(&key) => self.model == Architecture::Transformer,
+            _ if self.ema.keys().contains(&key) => ema,
+            _ if self.ma.keys().contains(&key) => ma,
+            _ if self.grid.keys().contains(&key) => fractions,
             _ => true,
         }
     }
@@ -397,22 +421,22 @@ impl GrokkingSpec {
             train_fraction: self.train_fraction,
         };
         let ema_filter = Some(Filter::Ema {
-            alpha: self.ema_alpha,
-            lambda: self.ema_lambda,
+            alpha: self.ema.ema_alpha,
+            lambda: self.ema.ema_lambda,
         });
         let baseline = plan("baseline", None, self.weight_decay);
-        let ema = plan("grokfast-ema", ema_filter, self.ema_weight_decay);
+        let ema = plan("grokfast-ema", ema_filter, self.ema.ema_weight_decay);
         let ma = plan(
             "grokfast-ma",
             Some(Filter::Ma {
-                window: self.ma_window,
-                lambda: self.ma_lambda,
+                window: self.ma.ma_window,
+                lambda: self.ma.ma_lambda,
             }),
-            self.ma_weight_decay,
+            self.ma.ma_weight_decay,
         );
         // A filter's control: its optimizer and weight decay, no filter.
-        let ema_control = plan("wd-only-ema", None, self.ema_weight_decay);
-        let ma_control = plan("wd-only-ma", None, self.ma_weight_decay);
+        let ema_control = plan("wd-only-ema", None, self.ema.ema_weight_decay);
+        let ma_control = plan("wd-only-ma", None, self.ma.ma_weight_decay);
         match self.compare {
             Compare::Sweep => {
                 let mut runs = vec![baseline, ema, ema_control, ma, ma_control];
@@ -482,9 +506,9 @@ impl super::Declaration for GrokkingSpec {
                 self.seeds = 1;
             }
             self.zero_operand = ZeroOperand::Keep;
-            self.attention_init = AttentionInit::Uniform;
+            self.transformer.attention_init = AttentionInit::Uniform;
             if preset != Preset::Paper {
-                self.ma_window = 50;
+                self.ma.ma_window = 50;
             }
         }
     }

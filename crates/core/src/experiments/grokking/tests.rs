@@ -14,10 +14,11 @@ fn rules_name_the_bad_field() {
             .to_string()
             .contains("p=91 is not prime")
     );
-    let heads = GrokkingSpec {
-        d_model: 30,
-        heads: 4,
-        ..ci.clone()
+    let heads = {
+        let mut spec = ci.clone();
+        spec.d_model = 30;
+        spec.transformer.heads = 4;
+        spec
     };
     assert!(
         heads

@@ -194,9 +194,9 @@ impl GrokkingSession {
                     vocabulary,
                     seq_len: 4,
                     d_model: spec.d_model,
-                    heads: spec.heads,
-                    layers: spec.layers,
-                    xavier_attention: spec.attention_init == AttentionInit::Xavier,
+                    heads: spec.transformer.heads,
+                    layers: spec.transformer.layers,
+                    xavier_attention: spec.transformer.attention_init == AttentionInit::Xavier,
                 };
                 Model::Transformer(shape.init(&mut inits, &device))
             }

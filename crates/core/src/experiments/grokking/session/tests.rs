@@ -3,18 +3,19 @@ use crate::spec::Preset;
 use crate::train::Session;
 
 fn tiny() -> GrokkingSpec {
-    GrokkingSpec {
-        p: 7,
-        model: Architecture::Transformer,
-        d_model: 16,
-        heads: 2,
-        layers: 1,
-        batch: 8,
-        lr: 3e-3,
-        ma_window: 5,
-        steps: 40,
-        eval_every: 10,
-        ..GrokkingSpec::preset(Preset::Ci)
+    {
+        let mut spec = GrokkingSpec::preset(Preset::Ci);
+        spec.p = 7;
+        spec.model = Architecture::Transformer;
+        spec.d_model = 16;
+        spec.transformer.heads = 2;
+        spec.transformer.layers = 1;
+        spec.batch = 8;
+        spec.lr = 3e-3;
+        spec.ma.ma_window = 5;
+        spec.steps = 40;
+        spec.eval_every = 10;
+        spec
     }
 }
 
@@ -104,28 +105,30 @@ fn a_sharded_transformer_step_is_the_same_on_any_number_of_threads() {
 
 /// The MLP preset shrunk: p = 11, narrow, 60 steps.
 fn tiny_mlp() -> GrokkingSpec {
-    GrokkingSpec {
-        p: 11,
-        model: Architecture::Mlp,
-        d_model: 8,
-        width: 16,
-        batch: 16,
-        lr: 3e-3,
-        ma_window: 5,
-        steps: 60,
-        eval_every: 20,
-        ..GrokkingSpec::preset(Preset::Ci)
+    {
+        let mut spec = GrokkingSpec::preset(Preset::Ci);
+        spec.p = 11;
+        spec.model = Architecture::Mlp;
+        spec.d_model = 8;
+        spec.width = 16;
+        spec.batch = 16;
+        spec.lr = 3e-3;
+        spec.ma.ma_window = 5;
+        spec.steps = 60;
+        spec.eval_every = 20;
+        spec
     }
 }
 
 #[test]
 fn a_filter_with_lambda_zero_is_exactly_its_weight_decay_control() {
     for base in [tiny(), tiny_mlp()] {
-        let spec = GrokkingSpec {
-            compare: super::super::Compare::Controls,
-            ema_lambda: 0.0,
-            ma_lambda: 0.0,
-            ..base.clone()
+        let spec = {
+            let mut spec = base.clone();
+            spec.compare = super::super::Compare::Controls;
+            spec.ema.ema_lambda = 0.0;
+            spec.ma.ma_lambda = 0.0;
+            spec
         };
         let report = run_to_end(spec);
         let labels: Vec<&str> = report.runs.iter().map(|r| r.label.as_str()).collect();
@@ -214,12 +217,13 @@ fn stacked_runs_equal_runs_trained_alone_for(base: GrokkingSpec) {
 #[test]
 fn a_fraction_sweep_run_equals_that_fraction_trained_alone() {
     for base in [tiny_mlp(), tiny()] {
-        let sweep = GrokkingSpec {
-            compare: Compare::Fractions,
-            fraction_min: 0.4,
-            fraction_max: 0.8,
-            fractions: 3,
-            ..base.clone()
+        let sweep = {
+            let mut spec = base.clone();
+            spec.compare = Compare::Fractions;
+            spec.grid.fraction_min = 0.4;
+            spec.grid.fraction_max = 0.8;
+            spec.grid.fractions = 3;
+            spec
         };
         assert!(
             sweep.validate_rules().is_ok(),
@@ -272,10 +276,11 @@ fn a_fraction_sweep_run_equals_that_fraction_trained_alone() {
         assert_eq!(report.runs[6].column("train_fraction"), [0.4, 0.6, 0.8]);
     }
     // Nested sets must each hold more than a batch.
-    let bad = GrokkingSpec {
-        compare: Compare::Fractions,
-        fraction_min: 0.05,
-        ..tiny_mlp()
+    let bad = {
+        let mut spec = tiny_mlp();
+        spec.compare = Compare::Fractions;
+        spec.grid.fraction_min = 0.05;
+        spec
     };
     assert!(bad.validate_rules().is_err());
 }
@@ -285,12 +290,13 @@ fn a_fraction_sweep_run_equals_that_fraction_trained_alone() {
 /// larger than the training set.
 #[test]
 fn a_session_builds_the_shape_its_cost_is_priced_by() {
-    let fractions = GrokkingSpec {
-        compare: Compare::Fractions,
-        fraction_min: 0.4,
-        fraction_max: 0.8,
-        fractions: 3,
-        ..tiny_mlp()
+    let fractions = {
+        let mut spec = tiny_mlp();
+        spec.compare = Compare::Fractions;
+        spec.grid.fraction_min = 0.4;
+        spec.grid.fraction_max = 0.8;
+        spec.grid.fractions = 3;
+        spec
     };
     let cases: Vec<(GrokkingSpec, Option<Vec<usize>>)> = vec![
         (tiny(), None),

@@ -489,6 +489,53 @@ mod tests {
         assert!(checked > 150, "{checked}");
     }
 
+    /// The keys a metric's forms write (`Metric::sd`, `at_end`, ...) are the keys [`term`]
+    /// reads by their parts: the two spellings of each form cannot drift apart.
+    #[test]
+    fn every_form_of_every_metric_reads_as_words() {
+        let all = WORDS
+            .iter()
+            .chain(Experiment::ALL.iter().flat_map(|e| e.words()));
+        // Forms of base metrics (a key that is itself a form, `peak_x_each`, has none).
+        let form = |key: &str| {
+            ["_sd", "_each", "_step1", "_median", "_min", "_max"]
+                .iter()
+                .any(|s| key.ends_with(s))
+                || ["final_", "best_", "steps_to_"]
+                    .iter()
+                    .any(|p| key.starts_with(p))
+        };
+        let mut checked = 0;
+        for m in all.filter(|m| m.unit != Unit::Text && !form(m.key)) {
+            let base = term(m.key).expect("whole").words;
+            for (key, want) in [
+                (m.sd(), format!("spread of the {base} (sd)")),
+                (m.each(), format!("{base}, each seed")),
+                (m.step1(), format!("{base} after one step")),
+                (m.at_end(), format!("{base} at the end")),
+                (m.best(), format!("best {base}")),
+                (m.median(), format!("{base}, median of the draws")),
+                (m.lowest(), format!("{base}, lowest draw")),
+                (m.highest(), format!("{base}, highest draw")),
+                (m.steps_to(95), format!("steps to 95% {base}")),
+            ] {
+                // A form some experiment declares whole (with its own words), or a knob's key
+                // (`width_min`), wins; the rest read by their parts.
+                let whole = WORDS
+                    .iter()
+                    .chain(Experiment::ALL.iter().flat_map(|e| e.words()))
+                    .any(|w| w.key == key);
+                let knob = Experiment::ALL.iter().any(|e| e.knob(&key).is_some());
+                if whole || knob {
+                    continue;
+                }
+                assert_eq!(term(&key).map(|t| t.words), Some(want), "{key}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 500, "{checked}");
+    }
+
     #[test]
     fn an_experiments_own_words_are_found_and_never_shadow_shared_ones() {
         assert_eq!(words("d_int90_share"), "share of the parameters d_int90 is");

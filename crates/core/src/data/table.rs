@@ -1,10 +1,34 @@
 //! A reader's own data: a CSV file of feature columns and a label column, read and checked
 //! where it is picked (in the page, or by the CLI's `--data`), never sent anywhere. A run
 //! trained on it says so in its link (`dataset=local`), which cannot carry the file.
+//!
+//! How a file is read, as the person who wrote it meant it:
+//! - Lines end at LF, CRLF or a lone CR (old Mac files); blank lines are skipped. Fields are
+//!   separated by the first of comma, semicolon and tab that the first line holds outside
+//!   quotes; a field in double quotes may hold the separator and `""` (RFC 4180), not a line
+//!   break. A separator at the end of every line (an empty last column) is refused in words.
+//! - Feature values are 32-bit floats: `1e39` is "out of range for 32-bit floats", `NaN` and
+//!   `inf` are "not a finite number", and `1,5` asks for a decimal point.
+//! - Labels are classes by value where they are numbers (`1` and `1.0` are one class, named
+//!   as the file first writes it), else by text; numbers come first, in value order.
+//! - The first row is a header when (in this order):
+//!   1. its cells are `0, 1, …, n-1` (the names pandas gives unnamed columns): a header;
+//!   2. its last field is a label that another row holds too: an example, read like every other
+//!      row (so `1.2,3x,0` in a headerless file is an error at line 1, column x2);
+//!   3. one of its feature fields is not a number: a header;
+//!   4. all its feature fields are numbers (columns named by numbers, e.g. wavelengths, or as
+//!      pandas writes `0,1,label`): a header if its last field is text, an example if it is a
+//!      number or empty.
+//! - Text from the file (column names, labels, the file's name, fields quoted in messages) is
+//!   made [`printable`]: control characters and bidirectional overrides are replaced, so
+//!   nothing printed or shown later can act on a terminal or reorder a page.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+mod text;
+pub use text::printable;
 
 /// Labelled examples read from a CSV file: feature columns, then the label (the last column).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,7 +41,8 @@ pub struct Table {
     pub x: Vec<f32>,
     /// Each row's class, an index into `classes`.
     pub y: Vec<u8>,
-    /// The labels as the file writes them, in class order (numbers by value, else by text).
+    /// The labels as the file first writes them, in class order (numbers by value, then
+    /// texts).
     pub classes: Vec<String>,
 }
 
@@ -132,29 +157,131 @@ fn fail(problem: String) -> TableError {
     }
 }
 
-/// The field separator: the first of comma, semicolon and tab the header line holds.
-fn separator(line: &str) -> char {
-    [',', ';', '\t']
-        .into_iter()
-        .find(|c| line.contains(*c))
-        .unwrap_or(',')
+/// A file's separator and the fields of each non-blank line with its number; a line that
+/// cannot be split is a problem of its own, by line.
+struct Split {
+    sep: char,
+    rows: Vec<(usize, Vec<String>)>,
+    problems: Vec<String>,
 }
 
-/// One line's fields, each trimmed and without surrounding double quotes.
-fn fields(line: &str, sep: char) -> Vec<String> {
-    line.split(sep)
-        .map(|f| {
-            let f = f.trim();
-            f.strip_prefix('"')
-                .and_then(|f| f.strip_suffix('"'))
-                .unwrap_or(f)
-                .to_string()
+fn split(text: &str) -> Result<Split, TableError> {
+    let lines = text::lines(text);
+    let Some(&(_, first)) = lines.first() else {
+        return Err(fail("the file is empty".into()));
+    };
+    let sep = text::separator(first);
+    let mut rows = Vec::with_capacity(lines.len());
+    let mut problems = Vec::new();
+    for (at, line) in lines {
+        match text::fields(line, sep) {
+            Ok(row) => rows.push((at, row)),
+            Err(why) if rows.is_empty() => return Err(fail(format!("line {at}: {why}"))),
+            Err(why) => problems.push(format!("line {at}: {why}")),
+        }
+    }
+    // A separator at the end of every line makes an empty last column, which would be read
+    // as the labels: say so, rather than "the label is empty" on every line.
+    if rows
+        .iter()
+        .all(|(_, row)| row.len() > 1 && row.last().is_some_and(String::is_empty))
+    {
+        return Err(fail(format!(
+            "every line ends with {} (an empty last column): remove the separator at the end \
+             of the lines, so that the label is the last column",
+            text::separator_words(sep)
+        )));
+    }
+    Ok(Split {
+        sep,
+        rows,
+        problems,
+    })
+}
+
+/// Whether the first row names the columns rather than holding an example (the rule in the
+/// module's words).
+fn is_header(rows: &[(usize, Vec<String>)], features: usize) -> bool {
+    let first = &rows[0].1;
+    if first
+        .iter()
+        .enumerate()
+        .all(|(i, cell)| *cell == i.to_string())
+    {
+        return true;
+    }
+    let label = text::Class::of(&first[features]);
+    let elsewhere = rows[1..]
+        .iter()
+        .any(|(_, row)| row.last().is_some_and(|l| text::Class::of(l) == label));
+    if elsewhere {
+        return false;
+    }
+    if first[..features].iter().any(|c| text::number(c).is_err()) {
+        return true;
+    }
+    !first[features].is_empty() && !label.is_number()
+}
+
+/// A data row's feature values and label, or its problems (by line and column).
+fn read_row(
+    at: usize,
+    row: &[String],
+    columns: &[String],
+    label_name: &str,
+    problems: &mut Vec<String>,
+) -> Option<(Vec<f32>, String)> {
+    let width = columns.len() + 1;
+    if row.len() != width {
+        problems.push(format!(
+            "line {at} has {} fields where the first line has {width}",
+            row.len()
+        ));
+        return None;
+    }
+    let before = problems.len();
+    let mut values = Vec::with_capacity(columns.len());
+    for (column, field) in columns.iter().zip(row) {
+        match text::number(field) {
+            Ok(v) => values.push(v),
+            Err(why) => problems.push(format!(
+                "line {at}, column {column}: \"{}\" {why}",
+                shorten(field)
+            )),
+        }
+    }
+    let label = text::printable(&row[width - 1]);
+    if label.is_empty() {
+        problems.push(format!("line {at}: the {label_name} is empty"));
+    }
+    (problems.len() == before).then_some((values, label))
+}
+
+/// The distinct labels in class order (numbers by value, then texts; each written as the
+/// file first writes it) and each row's class.
+fn classes_of(labels: &[String]) -> (Vec<String>, Vec<usize>) {
+    let mut distinct: BTreeMap<text::Class, (usize, &str)> = BTreeMap::new();
+    for label in labels {
+        let next = distinct.len();
+        distinct
+            .entry(text::Class::of(label))
+            .or_insert((next, label));
+    }
+    // Classes were numbered as first met: renumber them in class order.
+    let mut order = vec![0; distinct.len()];
+    for (class, (first, _)) in distinct.values().enumerate() {
+        order[*first] = class;
+    }
+    let classes = distinct.values().map(|(_, l)| l.to_string()).collect();
+    let y = labels
+        .iter()
+        .map(|l| {
+            distinct
+                .get(&text::Class::of(l))
+                .map_or(0, |(i, _)| order[*i])
         })
-        .collect()
-}
-
-fn number(field: &str) -> Option<f32> {
-    field.parse::<f32>().ok().filter(|v| v.is_finite())
+        .collect();
+    (classes, y)
 }
 
 impl Table {
@@ -173,8 +300,8 @@ impl Table {
     }
 
     /// Reads `text` (the file `name`) as feature columns and a last label column, with or
-    /// without a header row, separated by commas, semicolons or tabs. Every value must be a
-    /// finite number except the labels, which may be any text. Checks it against `limits`.
+    /// without a header row, as the module's words say. Every feature value must be a
+    /// finite 32-bit float; labels may be any text. Checks it against `limits`.
     pub fn parse_csv(name: &str, text: &str, limits: &Limits) -> Result<Table, TableError> {
         if text.len() > limits.bytes {
             return Err(fail(format!(
@@ -184,16 +311,12 @@ impl Table {
             )));
         }
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty());
-        let Some((_, first)) = lines.next() else {
-            return Err(fail("the file is empty".into()));
-        };
-        let sep = separator(first);
-        let head = fields(first, sep);
-        let width = head.len();
+        let Split {
+            sep,
+            rows,
+            mut problems,
+        } = split(text)?;
+        let width = rows[0].1.len();
         if width < 2 {
             return Err(fail(
                 "the first line has one column: a file needs feature columns and a label column, \
@@ -204,30 +327,26 @@ impl Table {
         let features = width - 1;
         if features < limits.features.0 || features > limits.features.1 {
             return Err(fail(format!(
-                "the file has {features} feature column{} before its label; this experiment \
-                 takes {}",
+                "the file has {features} feature column{} before its label ({} between \
+                 fields); this experiment takes {}",
                 if features == 1 { "" } else { "s" },
+                text::separator_words(sep),
                 limits.describe()
             )));
         }
-        // A first line whose features are not all numbers names the columns.
-        let has_header = head[..features].iter().any(|f| number(f).is_none());
-        let columns = if has_header {
-            head[..features].to_vec()
-        } else {
-            (1..=features).map(|i| format!("x{i}")).collect()
+        let header = is_header(&rows, features);
+        let head = &rows[0].1;
+        let columns: Vec<String> = (0..features)
+            .map(|i| match head[i].as_str() {
+                name if header && !name.is_empty() => text::printable(name),
+                _ => format!("x{}", i + 1),
+            })
+            .collect();
+        let label_name = match head[features].as_str() {
+            name if header && !name.is_empty() => text::printable(name),
+            _ => "label".to_string(),
         };
-        let label_name = if has_header {
-            head[features].as_str()
-        } else {
-            "label"
-        };
-        let data: Vec<(usize, &str)> = if has_header {
-            lines.collect()
-        } else {
-            std::iter::once((0, first)).chain(lines).collect()
-        };
-        let mut problems = Vec::new();
+        let data = &rows[usize::from(header)..];
         if data.len() < limits.rows.0 || data.len() > limits.rows.1 {
             problems.push(format!(
                 "the file has {} data rows; this experiment takes {} to {}",
@@ -242,49 +361,27 @@ impl Table {
         }
         let mut x = Vec::with_capacity(data.len() * features);
         let mut labels = Vec::with_capacity(data.len());
-        for (index, line) in &data {
-            let at = index + 1;
-            let row = fields(line, sep);
-            if row.len() != width {
-                problems.push(format!(
-                    "line {at} has {} fields where the first line has {width}",
-                    row.len()
-                ));
-                continue;
+        for (at, row) in data {
+            if let Some((values, label)) = read_row(*at, row, &columns, &label_name, &mut problems)
+            {
+                x.extend(values);
+                labels.push(label);
             }
-            for (c, field) in row[..features].iter().enumerate() {
-                match number(field) {
-                    Some(v) => x.push(v),
-                    None => {
-                        x.push(0.0);
-                        problems.push(format!(
-                            "line {at}, column {}: \"{}\" is not a finite number",
-                            columns[c],
-                            shorten(field)
-                        ));
-                    }
-                }
-            }
-            if row[features].is_empty() {
-                problems.push(format!("line {at}: the {label_name} is empty"));
-            }
-            labels.push(row[features].clone());
+        }
+        if !header && problems.iter().any(|p| p.starts_with("line 1,")) {
+            problems.push(format!(
+                "line 1 is read as data, since its last field \"{}\" is a label of other lines \
+                 too; a header names the label column with a word that is not a label",
+                shorten(&head[features])
+            ));
         }
         if !problems.is_empty() {
             return Err(TableError { problems });
         }
-        let distinct: BTreeSet<&str> = labels.iter().map(String::as_str).collect();
-        let mut classes: Vec<String> = distinct.into_iter().map(str::to_string).collect();
-        if classes.iter().all(|c| number(c).is_some()) {
-            classes.sort_by(|a, b| {
-                number(a)
-                    .unwrap_or(0.0)
-                    .total_cmp(&number(b).unwrap_or(0.0))
-            });
-        }
+        let (classes, y) = classes_of(&labels);
         if classes.len() < limits.classes.0 || classes.len() > limits.classes.1 {
-            let listed: Vec<&str> = classes.iter().take(12).map(|c| shorten(c)).collect();
-            problems.push(format!(
+            let listed: Vec<String> = classes.iter().take(12).map(|c| shorten(c)).collect();
+            return Err(fail(format!(
                 "the {label_name} column holds {} distinct labels ({}{}); this experiment takes \
                  {} to {}",
                 classes.len(),
@@ -292,36 +389,37 @@ impl Table {
                 if classes.len() > 12 { ", …" } else { "" },
                 limits.classes.0,
                 limits.classes.1
-            ));
+            )));
         }
-        if !problems.is_empty() {
-            return Err(TableError { problems });
-        }
-        let y = labels
-            .iter()
-            .map(|l| classes.iter().position(|c| c == l).unwrap_or(0) as u8)
-            .collect();
         Ok(Table {
-            name: name.to_string(),
+            name: text::printable(name),
             columns,
             x,
-            y,
+            // At most `limits.classes.1` classes, which an experiment keeps to a byte's worth.
+            y: y.into_iter().map(|c| c as u8).collect(),
             classes,
         })
     }
 
-    /// The table with each feature column scaled to [-1, 1] (a constant column to 0).
+    /// The table with each feature column mapped onto [-1, 1] by its range (a constant column
+    /// to 0). The range is taken in f64: a column from -3e38 to 3e38 spans more than an f32
+    /// holds, and its midpoint and half-width there would be infinite (every value NaN or 0).
+    /// In f64 each value lands finite in [-1, 1], in the order the file gives.
     pub fn scaled(&self) -> Table {
         let d = self.features();
         let mut out = self.clone();
         for c in 0..d {
-            let column = self.x.iter().skip(c).step_by(d);
-            let (lo, hi) = column.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            let column = self.x.iter().skip(c).step_by(d).map(|&v| f64::from(v));
+            let (lo, hi) = column.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
                 (lo.min(v), hi.max(v))
             });
             let (mid, half) = ((lo + hi) / 2.0, (hi - lo) / 2.0);
             for v in out.x.iter_mut().skip(c).step_by(d) {
-                *v = if half > 0.0 { (*v - mid) / half } else { 0.0 };
+                *v = if half > 0.0 {
+                    ((f64::from(*v) - mid) / half).clamp(-1.0, 1.0) as f32
+                } else {
+                    0.0
+                };
             }
         }
         out
@@ -338,12 +436,13 @@ impl Table {
     }
 }
 
-/// A field as quoted in a message: at most 24 characters.
-fn shorten(field: &str) -> &str {
-    match field.char_indices().nth(24) {
-        Some((end, _)) => &field[..end],
-        None => field,
-    }
+/// A field as quoted in a message: at most 24 characters, safe to print.
+fn shorten(field: &str) -> String {
+    let end = field
+        .char_indices()
+        .nth(24)
+        .map_or(field.len(), |(end, _)| end);
+    text::printable(&field[..end])
 }
 
 /// A table of `classes` clusters of `rows` rows in `features` columns (sorted by label, as
@@ -365,106 +464,4 @@ pub(crate) fn clusters(rows: usize, features: usize, classes: usize) -> Table {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const TWO: Limits = Limits {
-        features: (2, 2),
-        rows: (4, 5000),
-        classes: (2, 2),
-        bytes: 1_000_000,
-    };
-
-    #[test]
-    fn reads_a_header_quotes_separators_and_orders_numeric_labels_by_value() {
-        let text = "\u{feff}\"a\";\"b\";\"kind\"\r\n0.5;1;10\r\n\r\n-1;2e-1;2\n3;4;10\n0;0;2\n";
-        let t = Table::parse_csv("f.csv", text, &TWO).expect("a good file");
-        assert_eq!(t.columns, ["a", "b"]);
-        assert_eq!(t.classes, ["2", "10"]);
-        assert_eq!(t.rows(), 4);
-        assert_eq!(t.row(1), [-1.0, 0.2]);
-        assert_eq!(t.y, [1, 0, 1, 0]);
-    }
-
-    #[test]
-    fn a_file_without_header_names_its_columns() {
-        let t = Table::parse_csv("f", "1,2,yes\n3,4,no\n5,6,yes\n7,8,no\n", &TWO).expect("read");
-        assert_eq!(t.columns, ["x1", "x2"]);
-        assert_eq!(t.classes, ["no", "yes"]);
-        assert_eq!(t.y, [1, 0, 1, 0]);
-    }
-
-    #[test]
-    fn every_bad_row_and_column_is_named_by_line() {
-        let text = "x1,x2,label\n1,2,0\n1,abc,1\n1,2\n1,NaN,0\n1,2,\n1,2,1\n";
-        let err = Table::parse_csv("f", text, &TWO).expect_err("refused");
-        assert_eq!(
-            err.problems,
-            [
-                "line 3, column x2: \"abc\" is not a finite number",
-                "line 4 has 2 fields where the first line has 3",
-                "line 5, column x2: \"NaN\" is not a finite number",
-                "line 6: the label is empty",
-            ]
-        );
-    }
-
-    #[test]
-    fn limits_are_said_in_words() {
-        let three = "a,b,c,label\n1,2,3,0\n";
-        let err = Table::parse_csv("f", three, &TWO)
-            .expect_err("refused")
-            .to_string();
-        assert!(err.contains("3 feature columns before its label"), "{err}");
-        assert!(
-            err.contains("2 feature columns then a label column"),
-            "{err}"
-        );
-        let many = "x,y,l\n1,1,a\n2,2,b\n3,3,c\n4,4,d\n";
-        let err = Table::parse_csv("f", many, &TWO)
-            .expect_err("refused")
-            .to_string();
-        assert!(err.contains("4 distinct labels (a, b, c, d)"), "{err}");
-        let short = "x,y,l\n1,1,a\n1,z,b\n";
-        let err = Table::parse_csv("f", short, &TWO)
-            .expect_err("refused")
-            .to_string();
-        assert!(
-            err.contains("2 data rows; this experiment takes 4 to 5000"),
-            "{err}"
-        );
-        assert!(err.contains("line 3, column y"), "{err}");
-        let big = "1,1,0\n".repeat(200_000);
-        let err = Table::parse_csv("f", &big, &TWO)
-            .expect_err("refused")
-            .to_string();
-        assert!(err.contains("at most 1000 kB"), "{err}");
-        assert!(Table::parse_csv("f", "  \n", &TWO).is_err());
-        assert!(Table::parse_csv("f", "just one column\n", &TWO).is_err());
-    }
-
-    #[test]
-    fn many_problems_are_counted_after_the_first_eight() {
-        let mut text = String::from("x,y,l\n");
-        for _ in 0..20 {
-            text.push_str("a,1,0\n");
-        }
-        let err = Table::parse_csv("f", &text, &TWO).expect_err("refused");
-        assert_eq!(err.problems.len(), 20);
-        assert!(err.to_string().ends_with("; and 12 more"));
-    }
-
-    #[test]
-    fn scaling_maps_each_column_onto_minus_one_to_one() {
-        let t = Table::parse_csv("f", "0,5,0\n10,5,1\n5,5,0\n2.5,5,1\n", &TWO).expect("read");
-        let s = t.scaled();
-        assert_eq!(s.x, [-1.0, 0.0, 1.0, 0.0, 0.0, 0.0, -0.5, 0.0]);
-        let mut rng = crate::rng::Stream::new(1, "t");
-        let m = t.shuffled(&mut rng);
-        let mut pairs: Vec<(Vec<f32>, u8)> = (0..4).map(|i| (m.row(i).to_vec(), m.y[i])).collect();
-        let mut orig: Vec<(Vec<f32>, u8)> = (0..4).map(|i| (t.row(i).to_vec(), t.y[i])).collect();
-        pairs.sort_by(|a, b| a.0[0].total_cmp(&b.0[0]));
-        orig.sort_by(|a, b| a.0[0].total_cmp(&b.0[0]));
-        assert_eq!(pairs, orig);
-    }
-}
+mod tests;

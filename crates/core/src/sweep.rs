@@ -72,8 +72,24 @@ pub struct Curves {
 }
 
 impl Curves {
+    /// Whether the grid's x values are all positive and span a decade or more (learning rates
+    /// 0.001 to 0.01, widths 8 to 512): drawn on a linear axis from 0, all but the largest would
+    /// crowd its first few pixels.
+    pub fn spans_decades(&self) -> bool {
+        let xs = self
+            .curves
+            .iter()
+            .flat_map(|c| c.points.iter().map(|p| p.x));
+        let (lo, hi) = xs.fold((f64::INFINITY, 0.0_f64), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        });
+        lo > 0.0 && hi / lo >= 10.0
+    }
+
     /// The chart of these curves of `y` against `x`: each curve's median, its range shaded
-    /// (what the sweep page draws and `overfit sweep collect` writes).
+    /// (what the sweep page draws and `overfit sweep collect` writes), on a log x axis where
+    /// the grid [spans decades](Self::spans_decades), and a y axis that reaches below zero
+    /// where a median or a range does.
     pub fn chart(&self, x: &str, y: &str) -> crate::plot::chart::ChartSpec {
         use crate::experiments::terms::words;
         use crate::plot::PALETTE;
@@ -82,7 +98,7 @@ impl Curves {
             x_label: words(x),
             y_label: format!("{} (median; range shaded)", words(y)),
             y_range: None,
-            log_x: false,
+            log_x: self.spans_decades(),
             log_y: false,
             lines: self
                 .curves
@@ -287,5 +303,96 @@ mod tests {
         assert!(collected.curves("width", "steps", None).is_err());
         assert!(collected.curves("fraction", "note", None).is_err());
         assert!(collected.curves("fraction", "absent", None).is_err());
+    }
+
+    /// `values[i]` of figure `gap` at learning rate `rates[i]`, one row per seed.
+    fn rates(values: &[(&str, f64)]) -> Collected {
+        let rows = values
+            .iter()
+            .enumerate()
+            .map(|(i, (lr, gap))| {
+                let mut summary = Map::new();
+                summary.insert("gap".into(), Value::from(*gap));
+                Row {
+                    index: i,
+                    id: String::new(),
+                    grid: [("lr", *lr), ("seed", if i % 2 == 0 { "1" } else { "2" })]
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                    run: "baseline".into(),
+                    summary,
+                }
+            })
+            .collect();
+        Collected {
+            schema: SCHEMA,
+            axes: vec!["lr".into(), "seed".into()],
+            rows,
+            ..Collected::default()
+        }
+    }
+
+    /// The (x, y) pixels of the SVG's first curve, and the y pixel of its zero grid line.
+    fn drawn(svg: &str) -> (Vec<(f64, f64)>, f64) {
+        let after = |at: &str| svg.split_once(at).map_or("", |(_, rest)| rest);
+        let points = after("<polyline")
+            .split_once("points=\"")
+            .map_or("", |(_, p)| p);
+        let points = points.split('"').next().unwrap_or_default();
+        let pixels = points
+            .split(' ')
+            .filter_map(|p| p.split_once(','))
+            .filter_map(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)))
+            .collect();
+        // The grid line written just before the tick that reads "0".
+        let before_zero = svg.split_once(">0</text>").map_or("", |(head, _)| head);
+        let zero = before_zero
+            .rsplit_once("y1=\"")
+            .and_then(|(_, y)| y.split('"').next()?.parse().ok())
+            .unwrap_or(f64::NAN);
+        (pixels, zero)
+    }
+
+    #[test]
+    fn a_grid_over_a_decade_spreads_across_a_log_axis_and_negatives_sit_below_zero() {
+        let collected = rates(&[
+            ("0.001", -0.4),
+            ("0.001", -0.2),
+            ("0.003", 0.1),
+            ("0.003", 0.3),
+            ("0.01", 0.5),
+            ("0.01", 0.7),
+        ]);
+        let curves = collected.curves("lr", "gap", None).expect("curves");
+        let chart = curves.chart("lr", "gap");
+        assert!(chart.log_x);
+        let (pixels, zero) = drawn(&crate::plot::chart::render(&chart));
+        let xs: Vec<f64> = pixels.iter().map(|p| p.0).collect();
+        assert_eq!(xs.len(), 3, "{pixels:?}");
+        // The plot runs from x = 52 to 508: the three rates at its ends and log10(3) between.
+        assert!(xs[0] < 60.0 && xs[2] > 500.0, "{xs:?}");
+        assert!(
+            (xs[1] - (52.0 + 456.0 * 3f64.log10())).abs() < 2.0,
+            "{xs:?}"
+        );
+        // The median at 0.001 is -0.3: below the zero line (a larger y in pixels).
+        assert!(pixels[0].1 > zero + 10.0, "{pixels:?}, zero at {zero}");
+        assert!(pixels[2].1 < zero, "{pixels:?}, zero at {zero}");
+        // A grid within a decade stays linear; one with zero in it cannot be log.
+        let narrow = rates(&[("0.002", 1.0), ("0.01", 2.0)]);
+        assert!(
+            !narrow
+                .curves("lr", "gap", None)
+                .expect("curves")
+                .spans_decades()
+        );
+        let zero_in = rates(&[("0", 1.0), ("0.01", 2.0)]);
+        assert!(
+            !zero_in
+                .curves("lr", "gap", None)
+                .expect("curves")
+                .spans_decades()
+        );
     }
 }

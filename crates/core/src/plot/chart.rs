@@ -79,13 +79,14 @@ fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         .map(|m| m * mag)
         .find(|s| span / s <= n as f64)
         .unwrap_or(mag * 10.0);
-    let mut t = (lo / step).ceil() * step;
-    let mut out = Vec::new();
-    while t <= hi + step * 1e-9 {
-        out.push(t);
-        t += step;
-    }
-    out
+    // Each tick a multiple of the step (not a running sum, whose error grows), and `+ 0.0`
+    // so that a zero below negative ticks reads "0", not "-0".
+    let first = (lo / step).ceil();
+    (0..)
+        .map(|i| (first + f64::from(i)) * step + 0.0)
+        .take_while(|t| *t <= hi + step * 1e-9)
+        .take(1000)
+        .collect()
 }
 
 fn fmt_tick(v: f64) -> String {
@@ -135,28 +136,69 @@ pub fn size(spec: &ChartSpec) -> (f64, f64) {
     )
 }
 
-/// The chart's x axis: from 0 (the decade below the smallest positive x on a log axis; step
-/// 0 is left out there) to the largest x.
+/// The chart's x axis. Linear: from 0 (or the smallest x, if negative) to the largest x. Log:
+/// from the decade below the smallest positive x to the largest x (x <= 0 is left out there),
+/// so a grid of learning rates from 0.001 to 0.01 spans the width.
 pub fn x_axis(spec: &ChartSpec) -> XAxis {
-    let xs = spec.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
-    let x_max = xs.clone().fold(1.0, f64::max);
-    let x_min = xs.filter(|x| *x > 0.0).fold(f64::MAX, f64::min);
-    let lo = if !spec.log_x {
-        0.0
-    } else if x_min < f64::MAX {
-        x_min.log10().floor()
-    } else {
-        0.0
-    };
-    let top = if spec.log_x {
-        x_max.max(10f64.powf(lo)).log10()
-    } else {
-        x_max
+    let xs = spec
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.0))
+        .filter(|x| x.is_finite() && (!spec.log_x || *x > 0.0));
+    let (x_min, x_max) = xs.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    let (lo, hi) = match (spec.log_x, x_min <= x_max) {
+        (true, true) => {
+            let lo = x_min.log10().floor();
+            (lo, x_max.log10())
+        }
+        (true, false) => (0.0, 1.0),
+        (false, true) => {
+            let (lo, hi) = (x_min.min(0.0), x_max.max(0.0));
+            (lo, if hi > lo { hi } else { lo + 1.0 })
+        }
+        (false, false) => (0.0, 1.0),
     };
     XAxis {
         lo,
-        hi: top.max(lo + 1e-9),
+        hi: hi.max(lo + 1e-9),
         log: spec.log_x,
+    }
+}
+
+/// The chart's y range: `y_range` where the spec sets one. Else on a log axis whole decades
+/// about the positive values; on a linear one from 0 (or below the lowest value, band
+/// included, where one is negative) to a little above the highest (or 0, where all are
+/// negative), so a negative value is drawn where it is, not on the zero line.
+pub fn y_bounds(spec: &ChartSpec) -> (f64, f64) {
+    if let Some(range) = spec.y_range {
+        return range;
+    }
+    let ys = spec
+        .lines
+        .iter()
+        .flat_map(|l| {
+            let band = l.band.iter().flat_map(|b| [b.1, b.2]);
+            l.points.iter().map(|p| p.1).chain(band)
+        })
+        .filter(|y| y.is_finite());
+    let hi = ys.clone().fold(0.0, f64::max);
+    if spec.log_y {
+        let lo = ys.filter(|y| *y > 0.0).fold(f64::MAX, f64::min);
+        if hi > 0.0 && lo < f64::MAX {
+            // Whole decades, at most six of them below the top.
+            let top = 10f64.powf(hi.log10().ceil());
+            let bottom = 10f64.powf(lo.log10().floor()).max(top * 1e-6);
+            return (bottom, top);
+        }
+        return (1e-3, 1.0);
+    }
+    let lo = ys.fold(0.0, f64::min);
+    let pad = 0.05 * (hi - lo);
+    match (lo < 0.0, hi > 0.0) {
+        (false, false) => (0.0, 1.0),
+        (false, true) => (0.0, hi + pad),
+        (true, false) => (lo - pad, 0.0),
+        (true, true) => (lo - pad, hi + pad),
     }
 }
 
@@ -202,17 +244,7 @@ pub fn readout(spec: &ChartSpec, fraction: f64) -> Option<Readout> {
 
 /// Renders the chart as a standalone SVG document.
 pub fn render(spec: &ChartSpec) -> String {
-    let ys = spec
-        .lines
-        .iter()
-        .flat_map(|l| l.points.iter().map(|p| p.1))
-        .filter(|y| y.is_finite());
     let axis = x_axis(spec);
-    let x_max = spec
-        .lines
-        .iter()
-        .flat_map(|l| l.points.iter().map(|p| p.0))
-        .fold(1.0, f64::max);
     let tx = |x: f64| {
         if spec.log_x {
             x.max(10f64.powf(axis.lo)).log10()
@@ -221,20 +253,7 @@ pub fn render(spec: &ChartSpec) -> String {
         }
     };
     let (x_lo, x_hi) = (axis.lo, axis.hi);
-    let (y_lo, y_hi) = spec.y_range.unwrap_or_else(|| {
-        let hi = ys.clone().fold(0.0, f64::max);
-        if spec.log_y {
-            let lo = ys.clone().filter(|y| *y > 0.0).fold(f64::MAX, f64::min);
-            if hi > 0.0 && lo < f64::MAX {
-                // Whole decades, at most six of them below the top.
-                let top = 10f64.powf(hi.log10().ceil());
-                let bottom = 10f64.powf(lo.log10().floor()).max(top * 1e-6);
-                return (bottom, top);
-            }
-            return (1e-3, 1.0);
-        }
-        (0.0, if hi > 0.0 { hi * 1.05 } else { 1.0 })
-    });
+    let (y_lo, y_hi) = y_bounds(spec);
     let ty = |y: f64| {
         if spec.log_y { y.max(y_lo).log10() } else { y }
     };
@@ -289,7 +308,7 @@ pub fn render(spec: &ChartSpec) -> String {
             .filter(|v| tx(*v) >= x_lo - 1e-9 && tx(*v) <= x_hi + 1e-9)
             .collect()
     } else {
-        nice_ticks(0.0, x_max, 5)
+        nice_ticks(x_lo, x_hi, 5)
     };
     for x in x_ticks {
         let _ = write!(
@@ -412,134 +431,4 @@ pub fn render(spec: &ChartSpec) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::plot::PALETTE;
-
-    fn line(label: &str, points: &[(f64, f64)]) -> Line {
-        Line {
-            label: label.into(),
-            color: PALETTE[0],
-            dashed: false,
-            points: points.to_vec(),
-            band: Vec::new(),
-        }
-    }
-
-    fn spec(lines: Vec<Line>, markers: Vec<Marker>) -> ChartSpec {
-        ChartSpec {
-            title: "accuracy".into(),
-            x_label: "training step".into(),
-            y_label: "accuracy".into(),
-            y_range: Some((0.0, 1.0)),
-            log_x: true,
-            log_y: false,
-            lines,
-            markers,
-            marker_words: true,
-        }
-    }
-
-    #[test]
-    fn ticks_are_round_and_cover_the_range() {
-        assert_eq!(
-            nice_ticks(0.0, 1.0, 5),
-            [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
-        );
-        assert_eq!(nice_ticks(0.0, 950.0, 5), [0.0, 200.0, 400.0, 600.0, 800.0]);
-    }
-
-    #[test]
-    fn the_readout_is_at_the_recorded_step_nearest_the_pointer() {
-        let chart = spec(
-            vec![
-                line("train", &[(10.0, 0.1), (100.0, 0.5), (1000.0, 1.0)]),
-                line("validation", &[(10.0, 0.0), (100.0, 0.1), (1000.0, 0.9)]),
-            ],
-            Vec::new(),
-        );
-        let r = readout(&chart, 1.0).expect("a readout");
-        assert_eq!(r.x, 1000.0);
-        let values: Vec<f64> = r.rows.iter().map(|row| row.2).collect();
-        assert_eq!(values, [1.0, 0.9]);
-        assert_eq!(readout(&chart, 0.0).expect("a readout").x, 10.0);
-        assert!(readout(&spec(Vec::new(), Vec::new()), 0.5).is_none());
-    }
-
-    #[test]
-    fn markers_write_their_words_once_and_not_over_each_other() {
-        let marker = |x: f64, word: &str| Marker {
-            x,
-            color: PALETTE[1],
-            label: format!("{word} at step {x}"),
-            word: word.into(),
-        };
-        let chart = spec(
-            vec![line("validation", &[(10.0, 0.0), (10_000.0, 1.0)])],
-            vec![
-                marker(300.0, "baseline memorised"),
-                marker(310.0, "grokfast-ema memorised"),
-                marker(5000.0, "baseline generalised"),
-            ],
-        );
-        let svg = render(&chart);
-        assert_eq!(svg.matches("<line class=\"marker\"").count(), 3);
-        assert!(svg.contains(">baseline memorised</text>"));
-        // 310 sits a pixel from 300 on a log axis: its words would overlap.
-        assert!(!svg.contains(">grokfast-ema memorised</text>"));
-        assert!(svg.contains("<title>grokfast-ema memorised at step 310</title>"));
-        assert!(svg.contains(">baseline generalised</text>"));
-        let quiet = render(&ChartSpec {
-            marker_words: false,
-            ..chart
-        });
-        assert!(!quiet.contains("class=\"marker-word\""));
-    }
-
-    #[test]
-    fn long_legend_labels_take_a_row_each_and_long_axis_names_are_left_to_the_title() {
-        let short = spec(
-            vec![line("a", &[(1.0, 0.5)]), line("b", &[(1.0, 0.5)])],
-            Vec::new(),
-        );
-        assert_eq!(legend_columns(&short), 2);
-        let long = spec(
-            vec![
-                line(
-                    "baseline: share of the embeddings' power in the 5 strongest frequencies",
-                    &[(1.0, 0.5)],
-                ),
-                line("b", &[(1.0, 0.5)]),
-            ],
-            Vec::new(),
-        );
-        assert_eq!(legend_columns(&long), 1);
-        assert!(size(&long).1 > size(&short).1);
-        let named = render(&ChartSpec {
-            y_label: "embedding power in its 5 strongest Fourier frequencies".into(),
-            ..short
-        });
-        assert!(!named.contains(">embedding power in its 5 strongest Fourier frequencies</text>"));
-    }
-
-    #[test]
-    fn charts_sit_side_by_side_in_one_document() {
-        let one = spec(vec![line("a", &[(1.0, 0.5), (10.0, 0.6)])], Vec::new());
-        let two = spec(vec![line("b", &[(1.0, 0.2), (10.0, 0.3)])], Vec::new());
-        let svg = side_by_side(&[one, two]);
-        assert_eq!(svg.matches("<svg ").count(), 3);
-        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1040\""));
-        assert!(svg.contains("<svg x=\"520\" y=\"0\" width=\"520\""));
-        assert_eq!(svg.matches("<polyline").count(), 2);
-    }
-
-    #[test]
-    fn labels_are_escaped() {
-        let svg = render(&spec(
-            vec![line("<b>&", &[(1.0, 0.5), (10.0, 0.6)])],
-            Vec::new(),
-        ));
-        assert!(svg.contains("&lt;b&gt;&amp;"));
-        assert!(!svg.contains("<b>"));
-    }
-}
+mod tests;

@@ -1,0 +1,173 @@
+//! The chart description's axes, ticks, markers, legend and SVG.
+
+use super::*;
+use crate::plot::PALETTE;
+
+fn line(label: &str, points: &[(f64, f64)]) -> Line {
+    Line {
+        label: label.into(),
+        color: PALETTE[0],
+        dashed: false,
+        points: points.to_vec(),
+        band: Vec::new(),
+    }
+}
+
+fn spec(lines: Vec<Line>, markers: Vec<Marker>) -> ChartSpec {
+    ChartSpec {
+        title: "accuracy".into(),
+        x_label: "training step".into(),
+        y_label: "accuracy".into(),
+        y_range: Some((0.0, 1.0)),
+        log_x: true,
+        log_y: false,
+        lines,
+        markers,
+        marker_words: true,
+    }
+}
+
+#[test]
+fn ticks_are_round_and_cover_the_range() {
+    assert_eq!(
+        nice_ticks(0.0, 1.0, 5),
+        [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+    );
+    assert_eq!(nice_ticks(0.0, 950.0, 5), [0.0, 200.0, 400.0, 600.0, 800.0]);
+}
+
+#[test]
+fn the_readout_is_at_the_recorded_step_nearest_the_pointer() {
+    let chart = spec(
+        vec![
+            line("train", &[(10.0, 0.1), (100.0, 0.5), (1000.0, 1.0)]),
+            line("validation", &[(10.0, 0.0), (100.0, 0.1), (1000.0, 0.9)]),
+        ],
+        Vec::new(),
+    );
+    let r = readout(&chart, 1.0).expect("a readout");
+    assert_eq!(r.x, 1000.0);
+    let values: Vec<f64> = r.rows.iter().map(|row| row.2).collect();
+    assert_eq!(values, [1.0, 0.9]);
+    assert_eq!(readout(&chart, 0.0).expect("a readout").x, 10.0);
+    assert!(readout(&spec(Vec::new(), Vec::new()), 0.5).is_none());
+}
+
+#[test]
+fn markers_write_their_words_once_and_not_over_each_other() {
+    let marker = |x: f64, word: &str| Marker {
+        x,
+        color: PALETTE[1],
+        label: format!("{word} at step {x}"),
+        word: word.into(),
+    };
+    let chart = spec(
+        vec![line("validation", &[(10.0, 0.0), (10_000.0, 1.0)])],
+        vec![
+            marker(300.0, "baseline memorised"),
+            marker(310.0, "grokfast-ema memorised"),
+            marker(5000.0, "baseline generalised"),
+        ],
+    );
+    let svg = render(&chart);
+    assert_eq!(svg.matches("<line class=\"marker\"").count(), 3);
+    assert!(svg.contains(">baseline memorised</text>"));
+    // 310 sits a pixel from 300 on a log axis: its words would overlap.
+    assert!(!svg.contains(">grokfast-ema memorised</text>"));
+    assert!(svg.contains("<title>grokfast-ema memorised at step 310</title>"));
+    assert!(svg.contains(">baseline generalised</text>"));
+    let quiet = render(&ChartSpec {
+        marker_words: false,
+        ..chart
+    });
+    assert!(!quiet.contains("class=\"marker-word\""));
+}
+
+#[test]
+fn long_legend_labels_take_a_row_each_and_long_axis_names_are_left_to_the_title() {
+    let short = spec(
+        vec![line("a", &[(1.0, 0.5)]), line("b", &[(1.0, 0.5)])],
+        Vec::new(),
+    );
+    assert_eq!(legend_columns(&short), 2);
+    let long = spec(
+        vec![
+            line(
+                "baseline: share of the embeddings' power in the 5 strongest frequencies",
+                &[(1.0, 0.5)],
+            ),
+            line("b", &[(1.0, 0.5)]),
+        ],
+        Vec::new(),
+    );
+    assert_eq!(legend_columns(&long), 1);
+    assert!(size(&long).1 > size(&short).1);
+    let named = render(&ChartSpec {
+        y_label: "embedding power in its 5 strongest Fourier frequencies".into(),
+        ..short
+    });
+    assert!(!named.contains(">embedding power in its 5 strongest Fourier frequencies</text>"));
+}
+
+#[test]
+fn charts_sit_side_by_side_in_one_document() {
+    let one = spec(vec![line("a", &[(1.0, 0.5), (10.0, 0.6)])], Vec::new());
+    let two = spec(vec![line("b", &[(1.0, 0.2), (10.0, 0.3)])], Vec::new());
+    let svg = side_by_side(&[one, two]);
+    assert_eq!(svg.matches("<svg ").count(), 3);
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1040\""));
+    assert!(svg.contains("<svg x=\"520\" y=\"0\" width=\"520\""));
+    assert_eq!(svg.matches("<polyline").count(), 2);
+}
+
+#[test]
+fn labels_are_escaped() {
+    let svg = render(&spec(
+        vec![line("<b>&", &[(1.0, 0.5), (10.0, 0.6)])],
+        Vec::new(),
+    ));
+    assert!(svg.contains("&lt;b&gt;&amp;"));
+    assert!(!svg.contains("<b>"));
+}
+
+#[test]
+fn a_log_axis_spans_the_points_even_below_one() {
+    let rates = spec(
+        vec![line("lr", &[(0.001, 0.5), (0.003, 0.6), (0.01, 0.7)])],
+        Vec::new(),
+    );
+    let axis = x_axis(&rates);
+    assert_eq!((axis.lo, axis.hi), (-3.0, -2.0));
+    assert!((axis.fraction(0.01) - 1.0).abs() < 1e-12);
+    // A linear axis of values below one ends at the largest, not at 1.
+    let linear = ChartSpec {
+        log_x: false,
+        ..spec(vec![line("f", &[(0.1, 0.5), (0.5, 0.6)])], Vec::new())
+    };
+    assert_eq!(x_axis(&linear).fraction(0.5), 1.0);
+}
+
+#[test]
+fn negative_values_widen_the_y_range_and_a_zero_baseline_stays() {
+    let free = |points: &[(f64, f64)]| ChartSpec {
+        y_range: None,
+        log_x: false,
+        ..spec(vec![line("gap", points)], Vec::new())
+    };
+    assert_eq!(y_bounds(&free(&[(1.0, 0.5), (2.0, 1.0)])), (0.0, 1.05));
+    let (lo, hi) = y_bounds(&free(&[(1.0, -0.5), (2.0, 0.5)]));
+    assert!(lo < -0.5 && hi > 0.5, "{lo} {hi}");
+    let (lo, hi) = y_bounds(&free(&[(1.0, -2.0), (2.0, -1.0)]));
+    assert!(lo < -2.0 && hi == 0.0, "{lo} {hi}");
+    // A band below zero is inside the range too.
+    let mut banded = free(&[(1.0, 0.5)]);
+    banded.lines[0].band = vec![(1.0, -0.25, 0.75)];
+    assert!(y_bounds(&banded).0 < -0.25);
+    // Ticks below zero read as numbers, and zero as "0".
+    let svg = render(&free(&[(1.0, -0.5), (2.0, 0.5)]));
+    assert!(
+        svg.contains(">0</text>") && svg.contains(">-0.50</text>"),
+        "{svg}"
+    );
+    assert!(!svg.contains(">-0</text>"));
+}

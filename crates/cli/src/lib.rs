@@ -2,6 +2,7 @@
 //! metrics.json, metrics.csv and chart.svg; plans, runs and collects sweeps of many runs
 //! ([`sweep`]). The `overfit` binary is a thin clap front end.
 
+pub mod bounded;
 pub mod chart;
 pub mod drive;
 pub mod output;

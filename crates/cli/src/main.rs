@@ -114,17 +114,13 @@ fn own_data(path: &std::path::Path, spec: &mut AnySpec) -> Result<Table, String>
         .own_data
         .ok_or_else(|| format!("{} does not train on a data file", experiment.id()))?;
     let shown = path.display();
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?
-        .len();
-    if size > limits.bytes as u64 {
-        return Err(format!(
-            "{shown} is {} kB; at most {} kB is read",
-            size.div_ceil(1000),
-            limits.bytes / 1000
-        ));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    let bytes = overfit_cli::bounded::read_bounded(path, limits.bytes as u64)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{shown} is not UTF-8 text (at byte {}): save it as UTF-8 CSV",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     let name = path
         .file_name()
         .map_or_else(|| shown.to_string(), |n| n.to_string_lossy().into_owned());

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # A sweep on a real Slurm (tests/slurm/cluster.sh: one node, this machine). It submits a small
-# sweep as a job array, kills one running task and makes another fail, checks that `sweep
-# status` lists them, that `sweep slurm --only-failed` resubmits exactly those two, and that the
-# collected result equals the same sweep run locally; every daemon is stopped at the end.
+# sweep as a job array; while it runs, `sweep slurm --only-failed` leaves the tasks squeue
+# holds alone; it kills one running task and makes another fail, checks that `sweep status`
+# lists them, that `sweep slurm --only-failed` resubmits exactly those two, kills the
+# resubmitted task while a second process of the same run goes on (that one lands it, once),
+# and that the collected result equals the same sweep run locally; every daemon is stopped at
+# the end.
 #   bash tests/slurm/sweep.sh [path/to/overfit]   (needs root, and slurmctld slurmd munge)
 set -euo pipefail
 . "$(dirname "$0")/cluster.sh"
@@ -27,6 +30,9 @@ for _ in $(seq 200); do
   [ "$(squeue -h -j "${job}_0" -t R -o %T 2>/dev/null)" = "RUNNING" ] && break
   sleep 0.1
 done
+# Tasks queued or running are not submitted again, though they have logs and no result yet.
+held="$("$overfit" sweep slurm "$work/slurm" --only-failed 2>&1)"
+grep -q 'nothing to run' <<<"$held" || fail "--only-failed took tasks squeue still holds: $held"
 scancel --signal=KILL "${job}_0"
 wait_for "$job"
 status="$("$overfit" sweep status "$work/slurm")"
@@ -37,8 +43,23 @@ grep -q 'failed 3: .*cannot move the result' <<<"$status" || fail "the failure's
 rm "$work/slurm/${ids[3]}"
 again="$("$overfit" sweep slurm "$work/slurm" --only-failed --submit)"
 grep -q '2 array tasks: 0,3' <<<"$again" || fail "--only-failed did not take exactly 0 and 3: $again"
-wait_for "$(sed -n 's/^submitted job //p' <<<"$again")"
+job="$(sed -n 's/^submitted job //p' <<<"$again")"
+# A second process of run 0 (as a replacement pod would be) starts beside the array's task 0,
+# and that task is killed while both run: the other one lands the run, once, and nothing of
+# the killed one is left.
+for _ in $(seq 200); do
+  [ "$(squeue -h -j "${job}_0" -t R -o %T 2>/dev/null)" = "RUNNING" ] && break
+  sleep 0.1
+done
+"$overfit" run --manifest "$work/slurm/manifest.jsonl" --index 0 --out "$work/slurm" > "$work/second.log" 2>&1 &
+second=$!
+sleep 0.5
+scancel --signal=KILL "${job}_0"
+wait "$second" || fail "the second process of run 0 failed: $(cat "$work/second.log")"
+grep -qE 'run 0: (finished|already finished)' "$work/second.log" || fail "run 0: $(cat "$work/second.log")"
+wait_for "$job"
 "$overfit" sweep status "$work/slurm" | grep -q '4 runs: 4 finished, 0 failed, 0 missing' || fail "not every run finished"
+if ls -a "$work/slurm" | grep -q 'partial'; then fail "a staging directory was left: $(ls -a "$work/slurm")"; fi
 
 "$overfit" sweep collect "$work/slurm" >/dev/null 2>&1
 "$overfit" sweep collect "$work/local" >/dev/null 2>&1

@@ -104,6 +104,10 @@ struct RunArgs {
     /// The manifest line (from 0); default: SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.
     #[arg(long, value_name = "I", requires = "manifest")]
     index: Option<usize>,
+    /// Manifest lines as ranges (`0-3,7`): the array index picks the index-th of them (what a
+    /// Kubernetes Job of the runs left gives its pods).
+    #[arg(long, value_name = "RANGES", requires = "manifest")]
+    lines: Option<String>,
 }
 
 /// Reads the reader's own CSV file for `spec`, and sets the spec to train on it.
@@ -183,14 +187,11 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
         }
         let jobs = args.jobs.unwrap_or(1).max(1);
         let backend: Backend = args.backend.parse()?;
-        return sweep_cmd::run_index(
-            manifest,
-            args.index,
-            &args.out,
-            backend,
-            jobs,
-            args.allow_large,
-        );
+        let pick = sweep_cmd::Pick {
+            index: args.index,
+            lines: args.lines.as_deref(),
+        };
+        return sweep_cmd::run_index(manifest, &pick, &args.out, backend, jobs, args.allow_large);
     }
     let (mut spec, preset) = build_spec(&args.spec)?;
     let local = match &args.data {

@@ -126,9 +126,36 @@ impl OutDir {
     }
 
     fn temporary(&self, name: &str) -> PathBuf {
-        self.path
-            .join(format!(".{name}.{}.partial", std::process::id()))
+        self.path.join(format!(".{name}.{}.partial", unique_tag()))
     }
+}
+
+/// A name part that no other writer of a shared directory uses at the same time: not the
+/// process id alone, which every container's first process shares (1) and which repeats across
+/// hosts, but the host's name, the process id, the time in nanoseconds and 64 random bits.
+/// A name made from it is still created exclusively, so two writers never share a file.
+pub fn unique_tag() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    // RandomState is seeded from the operating system's randomness.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(nanos);
+    let host = fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_default();
+    let host: String = host
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(32)
+        .collect();
+    format!(
+        "{host}.{}.{nanos:x}.{:016x}",
+        std::process::id(),
+        hasher.finish()
+    )
 }
 
 fn create_new(path: &Path) -> std::io::Result<fs::File> {

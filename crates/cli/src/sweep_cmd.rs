@@ -26,9 +26,9 @@ pub enum SweepCommand {
     /// Write DIR/sweep.sbatch, a Slurm job array of the runs not finished, with per-task memory
     /// and time from the cost model; --submit submits it with sbatch.
     Slurm(SlurmArgs),
-    /// Write DIR/sweep-job.yaml, a Kubernetes Indexed Job of every run (one pod per index,
-    /// from the image the repository's Dockerfile builds), with memory and a deadline per pod
-    /// from the cost model.
+    /// Write DIR/sweep-job.yaml, a Kubernetes Indexed Job of the runs not finished (one pod
+    /// per run, from the image the repository's Dockerfile builds), with memory and a deadline
+    /// per pod from the cost model; `kubectl create -f` it (each submission is a new Job).
     K8s(K8sArgs),
     /// Merge every finished run of DIR into DIR/collected.json and DIR/collected.csv (one row
     /// per run, with its grid values), and with --x and --y a chart, DIR/collected.svg.
@@ -47,9 +47,16 @@ pub struct PlanArgs {
     /// knob (see `overfit list`), or `seed` to set every seed at once.
     #[arg(long = "grid", value_name = "KEY=V1,V2,…")]
     grid: Vec<String>,
+    /// Sets one knob of every run (as `overfit run --set` does); repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
     /// Adds a `seed` axis of 1..=N.
     #[arg(long, value_name = "N")]
     seeds: Option<usize>,
+    /// Plan specs over this machine's budget too: every process that runs the sweep (here, an
+    /// array task, a pod) then runs them.
+    #[arg(long)]
+    allow_large: bool,
     /// The sweep directory (its manifest, and later its runs).
     #[arg(long)]
     out: PathBuf,
@@ -149,11 +156,15 @@ pub fn sweep(command: &SweepCommand) -> Result<(), String> {
                 parallelism: args.parallel,
                 retries: args.retries,
             };
-            let (path, count) = sweep::k8s_job(&args.dir, &options)?;
-            say(&format!(
-                "wrote {} (an Indexed Job of {count} pods): kubectl apply -f it",
-                path.display()
-            ));
+            match sweep::k8s_job(&args.dir, &options)? {
+                None => say("nothing to run: every run of this sweep is finished"),
+                Some(job) => say(&format!(
+                    "wrote {} (an Indexed Job of {} pods, runs {}): kubectl create -f it",
+                    sweep::printable(&job.path.display().to_string()),
+                    job.lines.len(),
+                    sweep::ranges(&job.lines)
+                )),
+            }
             Ok(())
         }
         SweepCommand::Collect(args) => {
@@ -172,11 +183,13 @@ pub fn sweep(command: &SweepCommand) -> Result<(), String> {
 }
 
 fn plan(args: &PlanArgs) -> Result<(), String> {
-    let (spec, preset) = if args.base.contains("exp=") {
+    let (mut spec, preset) = if args.base.contains("exp=") {
         link::decode_strict(&args.base).map_err(|e| format!("in the link: {e}"))?
     } else {
         crate::preset_of(&args.base, args.preset.as_deref())?
     };
+    spec.set_all(args.set.iter().map(String::as_str))
+        .map_err(|e| format!("--set: {e}"))?;
     let mut axes = args
         .grid
         .iter()
@@ -191,7 +204,7 @@ fn plan(args: &PlanArgs) -> Result<(), String> {
             values: (1..=n).map(|s| s.to_string()).collect(),
         });
     }
-    let tasks = sweep::plan(&spec, preset, &axes)?;
+    let tasks = sweep::plan(&spec, preset, &axes, args.allow_large)?;
     let out = OutDir::prepare(&args.out, &[MANIFEST])?;
     out.write(MANIFEST, sweep::manifest_text(&tasks)?.as_bytes())?;
     let finished = sweep::status(&args.out)?.finished.len();
@@ -270,9 +283,15 @@ fn slurm(args: &SlurmArgs) -> Result<(), String> {
         per_task: args.per_task,
     };
     let Some(array) = sweep::slurm_script(&args.dir, &options)? else {
-        say("nothing to run: every run of this sweep is finished (or none failed)");
+        say(
+            "nothing to run: every run of this sweep is finished, failed runs have none, or an \
+             array still holds what is left",
+        );
         return Ok(());
     };
+    if let Some(note) = &array.note {
+        tell(note);
+    }
     say(&format!(
         "wrote {} ({} array tasks: {}; {} runs: {})",
         array.script.display(),
@@ -302,19 +321,42 @@ fn slurm(args: &SlurmArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// `overfit run --manifest FILE [--index I] --out DIR`: one run of a sweep (the index from
-/// Slurm's or Kubernetes' environment when not given).
+/// Which manifest line `overfit run --manifest` runs.
+pub struct Pick<'a> {
+    /// `--index`: the line (default: the scheduler's array index).
+    pub index: Option<usize>,
+    /// `--lines`: the array index picks the index-th of these lines (a Kubernetes Job of the
+    /// runs left), as ranges.
+    pub lines: Option<&'a str>,
+}
+
+/// `overfit run --manifest FILE [--index I | --lines RANGES] --out DIR`: one run of a sweep
+/// (the index from Slurm's or Kubernetes' environment when not given).
 pub fn run_index(
     manifest: &Path,
-    index: Option<usize>,
+    pick: &Pick<'_>,
     out: &Path,
     backend: Backend,
     jobs: usize,
     allow_large: bool,
 ) -> Result<(), String> {
-    let index = index
+    let index = pick
+        .index
         .or_else(sweep::index_from_env)
         .ok_or("no --index, and neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set")?;
+    let index = match pick.lines {
+        None => index,
+        Some(lines) => {
+            let total = sweep::read_manifest(manifest)?.len();
+            let lines = sweep::parse_ranges(lines, total).map_err(|e| format!("--lines: {e}"))?;
+            *lines.get(index).ok_or_else(|| {
+                format!(
+                    "array index {index} is past the {} lines given to --lines",
+                    lines.len()
+                )
+            })?
+        }
+    };
     match sweep::run_task(manifest, index, out, backend, jobs, allow_large)? {
         TaskOutcome::Skipped => tell(&format!("run {index}: already finished, skipped")),
         TaskOutcome::Finished { seconds } => {

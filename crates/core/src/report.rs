@@ -192,7 +192,7 @@ impl Report {
     /// CSV in long form: `run,<axis>,metric,value`, one row per recorded value.
     pub fn to_csv(&self) -> String {
         let mut out = String::new();
-        push_csv_row(&mut out, &["run", &self.axis, "metric", "value"]);
+        csv_record(&mut out, &["run", &self.axis, "metric", "value"]);
         for run in &self.runs {
             let steps = run.column(&self.axis);
             for name in run.metric_names() {
@@ -206,7 +206,7 @@ impl Report {
                         String::new()
                     };
                     let row = [run.label.as_str(), &step.to_string(), &name, &value];
-                    push_csv_row(&mut out, &row);
+                    csv_record(&mut out, &row);
                 }
             }
         }
@@ -216,14 +216,16 @@ impl Report {
 
 /// Appends one CSV record (RFC 4180): fields joined by commas, a field quoted when it holds a
 /// comma, a quote, CR or LF (its quotes doubled); records end with `\n`, which every CSV reader
-/// accepts. A field that a spreadsheet would evaluate (`=`, `+`, `-`, `@` first, not a
-/// number) is prefixed with `'` so that opening the export runs no formula.
-fn push_csv_row(out: &mut String, fields: &[&str]) {
+/// accepts. A field that a spreadsheet would evaluate or reinterpret (`=`, `+`, `-`, `@`, a
+/// tab or CR first, not a number) is prefixed with `'` so that opening the export runs no
+/// formula.
+pub fn csv_record(out: &mut String, fields: &[&str]) {
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        let formula = field.starts_with(['=', '+', '-', '@']) && field.parse::<f64>().is_err();
+        let formula =
+            field.starts_with(['=', '+', '-', '@', '\t', '\r']) && field.parse::<f64>().is_err();
         let field = if formula {
             format!("'{field}")
         } else {

@@ -24,6 +24,10 @@ pub struct Collected {
     pub finished: usize,
     #[serde(default)]
     pub failed: Vec<Failed>,
+    /// Runs that finished but whose result could not be read (not a metrics file, a number
+    /// past f64's range, another experiment's), and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<Failed>,
     #[serde(default)]
     pub missing: Vec<usize>,
     pub rows: Vec<Row>,

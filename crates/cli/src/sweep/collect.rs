@@ -6,13 +6,16 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use overfit_core::link;
 use overfit_core::plot::chart::render;
-use overfit_core::report::Report;
+use overfit_core::report::{Report, csv_record};
+use overfit_core::spec;
 use overfit_core::sweep::{Collected, Failed, Row, SCHEMA};
 use serde_json::Value;
 
-use super::status::status;
-use super::{manifest_of, read_manifest};
+use super::safe::{printable, read_inside};
+use super::status::status_of;
+use super::{Task, manifest_of, read_manifest};
 use crate::output::OutDir;
 
 /// What `collect` writes into the sweep directory.
@@ -27,29 +30,33 @@ pub struct ChartRequest {
     pub series: Option<String>,
 }
 
+/// The largest result read: far above any run's metrics (a paper preset writes a few MB).
+const RESULT_BYTES: u64 = 256 << 20;
+
 /// Merges the finished runs of sweep `dir` into `collected.json` and `collected.csv` (and
-/// `collected.svg` when a chart is asked for); returns a sentence of what it merged.
+/// `collected.svg` when a chart is asked for); returns a sentence of what it merged. A result
+/// that cannot be read (not a metrics file, a number past f64, another experiment's) is listed
+/// as unreadable, and the rest is collected.
 pub fn collect(dir: &Path, chart: Option<&ChartRequest>) -> Result<String, String> {
     let tasks = read_manifest(&manifest_of(dir))?;
-    let state = status(dir)?;
+    let state = status_of(dir, &tasks);
     let mut rows = Vec::new();
+    let mut unreadable = Vec::new();
     let mut experiment = String::new();
     for &index in &state.finished {
         let task = &tasks[index];
-        let path = dir.join(&task.id).join("metrics.json");
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let report: Report = serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not a metrics file: {e}", path.display()))?;
-        experiment.clone_from(&report.experiment);
-        for run in &report.runs {
-            rows.push(Row {
-                index,
-                id: task.id.clone(),
-                grid: task.grid.clone(),
-                run: run.label.clone(),
-                summary: run.summary.clone(),
-            });
+        match read_result(dir, task) {
+            Ok(report) => {
+                experiment.clone_from(&report.experiment);
+                rows.extend(report.runs.into_iter().map(|run| Row {
+                    index,
+                    id: task.id.clone(),
+                    grid: task.grid.clone(),
+                    run: run.label,
+                    summary: run.summary,
+                }));
+            }
+            Err(error) => unreadable.push(Failed { index, error }),
         }
     }
     let axes: Vec<String> = tasks
@@ -61,7 +68,7 @@ pub fn collect(dir: &Path, chart: Option<&ChartRequest>) -> Result<String, Strin
         experiment,
         axes,
         runs_planned: state.total,
-        finished: state.finished.len(),
+        finished: state.finished.len() - unreadable.len(),
         failed: state
             .failed
             .iter()
@@ -70,6 +77,7 @@ pub fn collect(dir: &Path, chart: Option<&ChartRequest>) -> Result<String, Strin
                 error: error.clone(),
             })
             .collect(),
+        unreadable,
         missing: state.missing.clone(),
         rows,
     };
@@ -85,33 +93,52 @@ pub fn collect(dir: &Path, chart: Option<&ChartRequest>) -> Result<String, Strin
     }
     let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
     out.write_set(&borrowed)?;
+    let unreadable: String = collected
+        .unreadable
+        .iter()
+        .map(|f| format!("\nunreadable {}: {}", f.index, f.error))
+        .collect();
     Ok(format!(
-        "collected {} runs of {} finished specs ({} planned, {} failed, {} missing) into {}",
+        "collected {} runs of {} finished specs ({} planned, {} failed, {} missing, {} \
+         unreadable) into {}{unreadable}",
         collected.rows.len(),
-        state.finished.len(),
+        collected.finished,
         state.total,
         state.failed.len(),
         state.missing.len(),
+        collected.unreadable.len(),
         files
             .iter()
-            .map(|(n, _)| format!("{}/{n}", dir.display()))
+            .map(|(n, _)| format!("{}/{n}", printable(&dir.display().to_string())))
             .collect::<Vec<_>>()
             .join(", ")
     ))
 }
 
-/// A CSV field: quoted when it holds a separator, a quote or a line break.
-fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
+/// The report of finished run `task`, if it is one: a regular file of at most
+/// [`RESULT_BYTES`], a metrics file of the manifest's experiment. The error is one printable
+/// line.
+fn read_result(dir: &Path, task: &Task) -> Result<Report, String> {
+    let path = dir.join(&task.id).join("metrics.json");
+    let bytes = read_inside(&path, RESULT_BYTES)?;
+    let report: Report = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{}/metrics.json is not a metrics file: {e}", task.id))?;
+    let (spec, _) = link::decode_strict(&task.link).map_err(|e| format!("its link: {e}"))?;
+    let planned = spec.experiment().id();
+    if report.experiment != planned {
+        return Err(format!(
+            "{}/metrics.json is a result of {}, not of {planned}",
+            task.id,
+            printable(&spec::clip(&report.experiment))
+        ));
     }
+    Ok(report)
 }
 
 /// One row per run: index, id, the grid values, the run's label, then every scalar summary
 /// figure (lists and tables stay in the JSON; a figure named like a grid axis, such as the
-/// training fraction a run echoes, is that axis's column).
+/// training fraction a run echoes, is that axis's column). Every field is written as
+/// [`csv_record`] writes one: quoted where it must be, and never a formula.
 fn csv_text(axes: &[String], rows: &[Row]) -> String {
     let taken = |k: &String| axes.contains(k) || ["index", "id", "run"].contains(&k.as_str());
     let keys: BTreeSet<&String> = rows
@@ -122,33 +149,26 @@ fn csv_text(axes: &[String], rows: &[Row]) -> String {
         })
         .map(|(k, _)| k)
         .collect();
-    let mut out = String::from("index,id");
-    for name in axes.iter().chain(std::iter::once(&"run".to_string())) {
-        out.push(',');
-        out.push_str(&field(name));
-    }
-    for key in &keys {
-        out.push(',');
-        out.push_str(&field(key));
-    }
-    out.push('\n');
+    let mut out = String::new();
+    let mut header: Vec<&str> = vec!["index", "id"];
+    header.extend(axes.iter().map(String::as_str));
+    header.push("run");
+    header.extend(keys.iter().map(|k| k.as_str()));
+    csv_record(&mut out, &header);
     for row in rows {
-        out.push_str(&format!("{},{}", row.index, row.id));
-        for axis in axes {
-            out.push(',');
-            out.push_str(&field(row.grid.get(axis).map_or("", String::as_str)));
-        }
-        out.push(',');
-        out.push_str(&field(&row.run));
-        for key in &keys {
-            out.push(',');
-            match row.summary.get(*key) {
-                Some(Value::String(s)) => out.push_str(&field(s)),
-                Some(v @ (Value::Number(_) | Value::Bool(_))) => out.push_str(&v.to_string()),
-                _ => {}
-            }
-        }
-        out.push('\n');
+        let mut fields: Vec<String> = vec![row.index.to_string(), row.id.clone()];
+        fields.extend(
+            axes.iter()
+                .map(|axis| row.grid.get(axis).cloned().unwrap_or_default()),
+        );
+        fields.push(row.run.clone());
+        fields.extend(keys.iter().map(|key| match row.summary.get(*key) {
+            Some(Value::String(s)) => s.clone(),
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string(),
+            _ => String::new(),
+        }));
+        let borrowed: Vec<&str> = fields.iter().map(String::as_str).collect();
+        csv_record(&mut out, &borrowed);
     }
     out
 }

@@ -11,6 +11,7 @@
 
 mod collect;
 mod k8s;
+mod safe;
 mod slurm;
 mod status;
 mod task;
@@ -21,11 +22,12 @@ use std::path::{Path, PathBuf};
 use overfit_core::cost::{Budget, Target};
 use overfit_core::experiments::AnySpec;
 use overfit_core::link;
-use overfit_core::spec::{KnobKind, Preset};
+use overfit_core::spec::{self, KnobKind, Preset};
 use serde::{Deserialize, Serialize};
 
 pub use collect::{ChartRequest, collect};
-pub use k8s::{K8sOptions, k8s_job};
+pub use k8s::{K8sJob, K8sOptions, k8s_job};
+pub use safe::{parse_ranges, printable};
 pub use slurm::{Array, SlurmOptions, slurm_script};
 pub use status::{Progress, Status, run_local, status};
 pub use task::{TaskOutcome, index_from_env, run_task};
@@ -34,9 +36,20 @@ pub use task::{TaskOutcome, index_from_env, run_task};
 pub const MANIFEST: &str = "manifest.jsonl";
 /// The grid axis that sets every seed of a spec at once (`--seeds N`: 1..=N).
 pub const SEED_AXIS: &str = "seed";
+/// The most runs one sweep plans (and one manifest may hold): a grid past it is refused
+/// before anything is allocated for it.
+pub const MAX_RUNS: usize = 100_000;
+/// The largest manifest read: [`MAX_RUNS`] lines of the longest links a spec encodes to.
+pub const MANIFEST_BYTES: u64 = 256 << 20;
 
 /// One line of the manifest: one run of the sweep.
+///
+/// A manifest is a file people mail each other and edit by hand, so it is data, not a
+/// program: [`read_manifest`] refuses a line whose id is not 16 hex digits or not its spec's,
+/// whose grid values disagree with its spec, or whose id another line has, and prices every
+/// line again from its spec (the price written in a line is for reading, never trusted).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Task {
     /// Its line number from 0 (what an array task is given).
     pub index: usize,
@@ -47,6 +60,10 @@ pub struct Task {
     /// Its value on each grid axis, as given on the command line.
     pub grid: BTreeMap<String, String>,
     pub cost: TaskCost,
+    /// Planned with `--allow-large`: the spec is over a machine's budget, and every process
+    /// that runs the line (a local run, an array task, a pod) runs it anyway.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_large: bool,
 }
 
 /// What the cost model says one run needs, before it runs.
@@ -120,12 +137,6 @@ pub fn task_id(spec: &AnySpec) -> String {
     hash_hex(&format!("{}:{fields}", spec.experiment().id()))
 }
 
-/// Eight hex digits naming a whole plan (its ids in order): a Job's name.
-fn task_id_short(tasks: &[Task]) -> String {
-    let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
-    hash_hex(&ids.join(","))[..8].to_string()
-}
-
 /// Sets one grid value on `spec`.
 fn set_axis(spec: &mut AnySpec, key: &str, value: &str) -> Result<(), String> {
     if key == SEED_AXIS {
@@ -144,14 +155,35 @@ fn set_axis(spec: &mut AnySpec, key: &str, value: &str) -> Result<(), String> {
 
 /// Every combination of the axes' values applied to `base` (the last axis varying fastest),
 /// each validated: a combination the spec refuses is an error naming it, not a silent gap.
-pub fn plan(base: &AnySpec, preset: Preset, axes: &[Axis]) -> Result<Vec<Task>, String> {
+/// The grid's size is checked before anything is allocated for it (at most [`MAX_RUNS`]), and
+/// a spec over this machine's budget is refused unless `allow_large`, which the lines then
+/// carry to every process that runs them.
+pub fn plan(
+    base: &AnySpec,
+    preset: Preset,
+    axes: &[Axis],
+    allow_large: bool,
+) -> Result<Vec<Task>, String> {
     let mut seen = std::collections::BTreeSet::new();
     for axis in axes {
         if !seen.insert(axis.key.as_str()) {
             return Err(format!("--grid {} is given twice", axis.key));
         }
     }
-    let count: usize = axes.iter().map(|a| a.values.len()).product();
+    let count = axes
+        .iter()
+        .try_fold(1usize, |n, a| n.checked_mul(a.values.len()))
+        .filter(|&n| n <= MAX_RUNS)
+        .ok_or_else(|| {
+            let sizes: Vec<String> = axes.iter().map(|a| a.values.len().to_string()).collect();
+            let runs: f64 = axes.iter().map(|a| a.values.len() as f64).product();
+            format!(
+                "the grid is {} = {runs:.3e} runs; a sweep plans at most {MAX_RUNS} \
+                 (split it into several sweeps)",
+                sizes.join(" × ")
+            )
+        })?;
+    let budget = Budget::native(Target::Cpu);
     let mut tasks = Vec::with_capacity(count);
     let mut ids = BTreeMap::new();
     for index in 0..count {
@@ -175,6 +207,14 @@ pub fn plan(base: &AnySpec, preset: Preset, axes: &[Axis]) -> Result<Vec<Task>, 
                 named.join(" ")
             )
         })?;
+        if !allow_large && let Err(over) = budget.check(spec.cost(Target::Cpu)) {
+            let named: Vec<String> = grid.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            return Err(format!(
+                "the grid point {} is over this machine's budget: {over}; plan with \
+                 --allow-large to run such specs anyway (every task then runs them)",
+                named.join(" ")
+            ));
+        }
         let id = task_id(&spec);
         if let Some(other) = ids.insert(id.clone(), index) {
             return Err(format!(
@@ -188,6 +228,7 @@ pub fn plan(base: &AnySpec, preset: Preset, axes: &[Axis]) -> Result<Vec<Task>, 
             link: link::encode(&spec, preset),
             grid,
             cost: TaskCost::of(&spec),
+            allow_large,
         });
     }
     Ok(tasks)
@@ -203,31 +244,101 @@ pub fn manifest_text(tasks: &[Task]) -> Result<String, String> {
     Ok(out)
 }
 
-/// Reads a manifest file.
+/// Reads and checks a manifest file: a regular file of at most [`MANIFEST_BYTES`] and
+/// [`MAX_RUNS`] lines, each a [`Task`] whose every field agrees with its spec (see [`Task`]);
+/// an error names the line.
 pub fn read_manifest(path: &Path) -> Result<Vec<Task>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the manifest {}: {e}", path.display()))?;
-    text.lines()
+    let bytes = crate::bounded::read_bounded(path, MANIFEST_BYTES).map_err(|e| printable(&e))?;
+    let shown = printable(&path.display().to_string());
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{shown} is not a manifest: it is not UTF-8 text (byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let mut tasks: Vec<Task> = Vec::new();
+    let mut lines_of: BTreeMap<String, usize> = BTreeMap::new();
+    for (n, line) in text
+        .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(n, line)| {
-            serde_json::from_str::<Task>(line)
-                .map_err(|e| format!("{} line {}: {e}", path.display(), n + 1))
-        })
-        .enumerate()
-        .map(|(i, task)| {
-            let task = task?;
-            if task.index != i {
-                return Err(format!(
-                    "{}: line {} holds index {}",
-                    path.display(),
-                    i + 1,
-                    task.index
-                ));
-            }
-            Ok(task)
-        })
-        .collect()
+    {
+        let at = format!("{shown} line {}", n + 1);
+        if tasks.len() == MAX_RUNS {
+            return Err(format!("{at}: a manifest holds at most {MAX_RUNS} runs"));
+        }
+        let mut task: Task = serde_json::from_str(line).map_err(|e| format!("{at}: {e}"))?;
+        check_line(&mut task, tasks.len(), tasks.first()).map_err(|e| format!("{at}: {e}"))?;
+        if let Some(first) = lines_of.insert(task.id.clone(), n + 1) {
+            return Err(format!(
+                "{at}: id {} is also line {first}'s: each run is planned once",
+                task.id
+            ));
+        }
+        tasks.push(task);
+    }
+    Ok(tasks)
+}
+
+/// Whether `id` is what [`task_id`] writes: 16 lowercase hex digits.
+pub fn is_task_id(id: &str) -> bool {
+    id.len() == 16
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Checks one manifest line against its position, the first line's axes and its own spec, and
+/// prices it again from the spec.
+fn check_line(task: &mut Task, position: usize, first: Option<&Task>) -> Result<(), String> {
+    if !is_task_id(&task.id) {
+        return Err(format!(
+            "id \"{}\" is not a run's id (16 hex digits, as `overfit sweep plan` writes)",
+            printable(&spec::clip(&task.id))
+        ));
+    }
+    if task.index != position {
+        return Err(format!(
+            "it holds index {} but is run {position} of the manifest",
+            task.index
+        ));
+    }
+    if let Some(first) = first
+        && !task.grid.keys().eq(first.grid.keys())
+    {
+        let keys = |t: &Task| t.grid.keys().cloned().collect::<Vec<_>>().join(", ");
+        return Err(format!(
+            "its grid axes ({}) are not the first line's ({})",
+            printable(&keys(task)),
+            printable(&keys(first))
+        ));
+    }
+    let (spec, _) = link::decode_strict(&task.link).map_err(|e| format!("its link: {e}"))?;
+    if task_id(&spec) != task.id {
+        return Err(format!(
+            "id {} is not its link's spec (was the line edited?)",
+            task.id
+        ));
+    }
+    for (key, value) in &task.grid {
+        let mut moved = spec.clone();
+        set_axis(&mut moved, key, value).map_err(|e| format!("its grid: {}", printable(&e)))?;
+        if task_id(&moved) != task.id {
+            let json = spec.to_json();
+            let holds = json
+                .get(key.as_str())
+                .map_or_else(|| "other seeds".to_string(), |v| format!("{key}={v}"));
+            return Err(format!(
+                "its grid says {}={} but its spec has {}: the line would train one value and \
+                 report another",
+                printable(key),
+                printable(&spec::clip(value)),
+                printable(&holds)
+            ));
+        }
+    }
+    task.cost = TaskCost::of(&spec);
+    Ok(())
 }
 
 /// The manifest of sweep directory `dir`.
@@ -271,7 +382,7 @@ mod tests {
     fn a_plan_is_every_combination_in_order_and_the_same_when_planned_again() {
         let base = Experiment::Toy2d.preset(Preset::Ci);
         let grid = axes(&["label_noise=0,0.1,0.2", "width=8,16", "seed=1,2"]);
-        let tasks = plan(&base, Preset::Ci, &grid).expect("a plan");
+        let tasks = plan(&base, Preset::Ci, &grid, false).expect("a plan");
         assert_eq!(tasks.len(), 12);
         assert_eq!(tasks[0].grid["label_noise"], "0");
         assert_eq!(tasks[1].grid["seed"], "2");
@@ -283,7 +394,7 @@ mod tests {
         assert_eq!(json["init_seed"], 2);
         assert_eq!(json["data_seed"], 2);
         assert_eq!(task_id(&spec), tasks[11].id);
-        assert_eq!(plan(&base, Preset::Ci, &grid).expect("again"), tasks);
+        assert_eq!(plan(&base, Preset::Ci, &grid, false).expect("again"), tasks);
         let ids: std::collections::BTreeSet<_> = tasks.iter().map(|t| &t.id).collect();
         assert_eq!(ids.len(), 12);
         assert!(
@@ -296,13 +407,14 @@ mod tests {
     #[test]
     fn bad_grids_are_refused_by_name() {
         let base = Experiment::Toy2d.preset(Preset::Ci);
-        let err = plan(&base, Preset::Ci, &axes(&["width=8,abc"])).expect_err("bad value");
+        let err = plan(&base, Preset::Ci, &axes(&["width=8,abc"]), false).expect_err("bad value");
         assert!(err.contains("width=abc"), "{err}");
-        let err = plan(&base, Preset::Ci, &axes(&["nope=1"])).expect_err("bad key");
+        let err = plan(&base, Preset::Ci, &axes(&["nope=1"]), false).expect_err("bad key");
         assert!(err.contains("nope=1"), "{err}");
-        let err = plan(&base, Preset::Ci, &axes(&["width=8,8"])).expect_err("same spec");
+        let err = plan(&base, Preset::Ci, &axes(&["width=8,8"]), false).expect_err("same spec");
         assert!(err.contains("the same spec"), "{err}");
-        let err = plan(&base, Preset::Ci, &axes(&["width=8", "width=9"])).expect_err("twice");
+        let err =
+            plan(&base, Preset::Ci, &axes(&["width=8", "width=9"]), false).expect_err("twice");
         assert!(err.contains("given twice"), "{err}");
         assert!(Axis::parse("width").is_err());
         assert!(Axis::parse("width=").is_err());
@@ -311,7 +423,7 @@ mod tests {
     #[test]
     fn manifests_round_trip_and_ranges_read_short() {
         let base = Experiment::Toy2d.preset(Preset::Ci);
-        let tasks = plan(&base, Preset::Ci, &axes(&["seed=1,2,3"])).expect("a plan");
+        let tasks = plan(&base, Preset::Ci, &axes(&["seed=1,2,3"]), false).expect("a plan");
         let dir = std::env::temp_dir().join(format!("overfit-manifest-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let path = dir.join(MANIFEST);

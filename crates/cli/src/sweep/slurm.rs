@@ -3,11 +3,13 @@
 //! which dominates runs of a second), each running its manifest lines with the memory and time
 //! the cost model gives them.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use overfit_core::device::Backend;
 
-use super::status::status;
+use super::safe::{printable, script_path, slurm_partition};
+use super::status::status_of;
 use super::{manifest_of, ranges, read_manifest};
 
 /// The script's file name in the sweep directory.
@@ -34,23 +36,38 @@ pub struct Array {
     pub indices: Vec<usize>,
     /// The array's task ids: line `i` is in task `i / per_task`.
     pub tasks: Vec<usize>,
+    /// What the reader should know: runs left out because an array still holds them, or that
+    /// `squeue` could not be asked.
+    pub note: Option<String>,
 }
 
-/// A path as one single-quoted shell word.
-fn quoted(path: &Path) -> String {
-    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+/// A checked path (see [`script_path`]) as one single-quoted shell word.
+fn quoted(path: &str) -> String {
+    format!("'{}'", path.replace('\'', r"'\''"))
 }
 
-/// `seconds` as Slurm's `HH:MM:SS` (days as hours).
+/// `seconds` as Slurm's time limit: `HH:MM:SS`, or `D-HH:MM:SS` from a day on.
 fn wall_time(seconds: f64) -> String {
-    let s = seconds.ceil() as u64;
-    format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    // `as` saturates: a price of 1e300 s reads as the longest limit, never wraps.
+    let s = seconds.ceil().max(0.0) as u64;
+    let (days, rest) = (s / 86_400, s % 86_400);
+    let clock = format!(
+        "{:02}:{:02}:{:02}",
+        rest / 3600,
+        (rest / 60) % 60,
+        rest % 60
+    );
+    if days > 0 {
+        format!("{days}-{clock}")
+    } else {
+        clock
+    }
 }
 
 /// Per-task memory in MB: the largest peak the cost model gives the array's runs, with a
 /// quarter more and 256 MB for the process itself.
 pub(super) fn memory_mb(peak_bytes: f64) -> u64 {
-    ((peak_bytes * 1.25) / 1e6).ceil() as u64 + 256
+    ((peak_bytes.max(0.0) * 1.25) / 1e6).ceil() as u64 + 256
 }
 
 /// Per-task time: four times the cost model's estimate for the longest run on one core (its
@@ -59,17 +76,31 @@ pub(super) fn task_seconds(cpu_seconds: f64) -> f64 {
     (cpu_seconds * 4.0 + 120.0).max(600.0)
 }
 
+/// The job name of sweep `dir`'s arrays: a hash of its path, and the lines a task runs (so
+/// that `squeue` tells which lines an array still holds).
+fn job_name(dir: &str, per_task: usize) -> String {
+    format!("overfit-sweep-{}-n{per_task}", &super::hash_hex(dir)[..8])
+}
+
+/// The manifest lines `[task·n, task·n + n)` of `total`, or nothing when a number read from a
+/// log's name or from `squeue` is out of range.
+fn lines_of(task: usize, per_task: usize, total: usize) -> std::ops::Range<usize> {
+    let start = task.saturating_mul(per_task).min(total);
+    start..start.saturating_add(per_task).min(total)
+}
+
 /// The manifest lines an earlier array started: each task's log is `<job>_<task>.out` (a line a
-/// task) or `<job>_<task>.n<N>.out` (N lines a task, lines task·N to task·N + N − 1).
-fn started_indices(logs: &Path) -> std::collections::BTreeSet<usize> {
+/// task) or `<job>_<task>.n<N>.out` (N lines a task, lines task·N to task·N + N − 1). Names are
+/// files in the sweep directory, so every number in them is checked before arithmetic.
+fn started_indices(logs: &Path, total: usize) -> BTreeSet<usize> {
     let lines = |name: String| -> Option<std::ops::Range<usize>> {
         let stem = name.strip_suffix(".out")?;
         let (stem, per_task) = match stem.rsplit_once(".n") {
-            Some((stem, n)) => (stem, n.parse::<usize>().ok()?.max(1)),
+            Some((stem, n)) => (stem, n.parse::<usize>().ok()?.clamp(1, super::MAX_RUNS)),
             None => (stem, 1),
         };
         let task: usize = stem.rsplit_once('_')?.1.parse().ok()?;
-        Some(task * per_task..(task + 1) * per_task)
+        Some(lines_of(task, per_task, total))
     };
     std::fs::read_dir(logs)
         .map(|entries| {
@@ -81,20 +112,71 @@ fn started_indices(logs: &Path) -> std::collections::BTreeSet<usize> {
         .unwrap_or_default()
 }
 
+/// The manifest lines that arrays of sweep `dir` still hold, queued or running, as `squeue`
+/// lists them; `Err` says why that could not be asked.
+fn held_indices(dir: &str, total: usize) -> Result<BTreeSet<usize>, String> {
+    let out = std::process::Command::new("squeue")
+        .args(["--noheader", "--array", "--format=%j|%K"])
+        .output()
+        .map_err(|e| format!("squeue cannot be run here ({e})"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "squeue failed: {}",
+            printable(String::from_utf8_lossy(&out.stderr).trim())
+        ));
+    }
+    let prefix = job_name(dir, 0);
+    let prefix = prefix.trim_end_matches('0');
+    let mut held = BTreeSet::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some((name, tasks)) = line.trim().split_once('|') else {
+            continue;
+        };
+        let Some(per_task) = name
+            .strip_prefix(prefix)
+            .and_then(|n| n.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        let per_task = per_task.clamp(1, super::MAX_RUNS);
+        // A pending array not yet split shows as ranges, `3-5,9%2`; a task as its number.
+        let tasks = tasks.split('%').next().unwrap_or("");
+        for part in tasks.trim_matches(['[', ']']).split(',') {
+            let (a, b) = part.split_once('-').unwrap_or((part, part));
+            if let (Ok(a), Ok(b)) = (a.parse::<usize>(), b.parse::<usize>()) {
+                let b = b.min(total);
+                for task in a..=b {
+                    held.extend(lines_of(task, per_task, total));
+                }
+            }
+        }
+    }
+    Ok(held)
+}
+
 /// Writes `DIR/sweep.sbatch` for the runs of sweep `dir` not finished (or, `only_failed`,
 /// only those that failed or that an earlier array started and did not finish: timed out,
-/// preempted, killed). Returns what it runs; `None` when nothing is left.
+/// preempted, killed), leaving out what an array of this sweep still holds, queued or running
+/// (asked of `squeue`; [`Array::note`] says when it could not be). Returns what it runs;
+/// `None` when nothing is left.
 pub fn slurm_script(dir: &Path, options: &SlurmOptions) -> Result<Option<Array>, String> {
     let dir = dir
         .canonicalize()
-        .map_err(|e| format!("cannot use {}: {e}", dir.display()))?;
+        .map_err(|e| format!("cannot use {}: {e}", printable(&dir.display().to_string())))?;
+    let dir_text = script_path(&dir, "the sweep directory")?;
+    let program = script_path(&options.program, "--program")?;
+    let partition = options
+        .partition
+        .as_deref()
+        .map(slurm_partition)
+        .transpose()?;
     let tasks = read_manifest(&manifest_of(&dir))?;
-    let state = status(&dir)?;
+    let state = status_of(&dir, &tasks);
     let logs = dir.join("logs");
-    let indices = if options.only_failed {
+    let mut indices = if options.only_failed {
         // Failed with an error, or started by an earlier array (it left a log) and never
         // finished: timed out, preempted or killed.
-        let started = started_indices(&logs);
+        let started = started_indices(&logs, tasks.len());
         let mut again: Vec<usize> = state.failed.iter().map(|(i, _)| *i).collect();
         again.extend(state.missing.iter().filter(|i| started.contains(i)));
         again.sort_unstable();
@@ -102,11 +184,27 @@ pub fn slurm_script(dir: &Path, options: &SlurmOptions) -> Result<Option<Array>,
     } else {
         state.left()
     };
+    let note = match held_indices(&dir_text, tasks.len()) {
+        Ok(held) => {
+            let before = indices.len();
+            indices.retain(|i| !held.contains(i));
+            (before > indices.len()).then(|| {
+                format!(
+                    "{} runs left out: an array of this sweep still holds them, queued or running",
+                    before - indices.len()
+                )
+            })
+        }
+        Err(why) => Some(format!(
+            "{why}: a run still queued or running cannot be told from one that stopped, so it \
+             may be submitted again (it lands once; the second says it was skipped)"
+        )),
+    };
     if indices.is_empty() {
         return Ok(None);
     }
-    let per_task = options.per_task.max(1);
-    let mut groups: std::collections::BTreeMap<usize, f64> = std::collections::BTreeMap::new();
+    let per_task = options.per_task.clamp(1, super::MAX_RUNS);
+    let mut groups: BTreeMap<usize, f64> = BTreeMap::new();
     for &i in &indices {
         *groups.entry(i / per_task).or_default() += tasks[i].cost.cpu_seconds;
     }
@@ -114,15 +212,17 @@ pub fn slurm_script(dir: &Path, options: &SlurmOptions) -> Result<Option<Array>,
         .iter()
         .map(|&i| tasks[i].cost.peak_bytes)
         .fold(0.0, f64::max);
+    let large = indices.iter().filter(|&&i| tasks[i].allow_large).count();
     // A task's time: the lines of its group run one after the other.
     let seconds = groups.values().copied().fold(0.0, f64::max);
     let array: Vec<usize> = groups.keys().copied().collect();
+    let manifest = format!("{dir_text}/{}", super::MANIFEST);
     let run = |index: &str| {
         format!(
             "{} run --manifest {} --index {index} --out {} --jobs 1 --backend {}",
-            quoted(&options.program),
-            quoted(&manifest_of(&dir)),
-            quoted(&dir),
+            quoted(&program),
+            quoted(&manifest),
+            quoted(&dir_text),
             options.backend.name()
         )
     };
@@ -151,34 +251,38 @@ pub fn slurm_script(dir: &Path, options: &SlurmOptions) -> Result<Option<Array>,
         )
     };
     std::fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
-    let throttle = options
-        .parallel
-        .map_or(String::new(), |k| format!("%{}", k.max(1)));
-    let partition = options
-        .partition
-        .as_ref()
-        .map_or(String::new(), |p| format!("#SBATCH --partition={p}\n"));
+    let throttle = options.parallel.map_or(String::new(), |k| {
+        format!("%{}", k.clamp(1, super::MAX_RUNS))
+    });
+    let partition = partition.map_or(String::new(), |p| format!("#SBATCH --partition={p}\n"));
+    let large = if large > 0 {
+        format!(
+            "# {large} of these runs were planned with --allow-large: over a machine's budget, \
+             run anyway.\n"
+        )
+    } else {
+        String::new()
+    };
     let script = format!(
         "#!/bin/bash\n\
          # {count} runs of {manifest} (written by `overfit sweep slurm`; memory and time per\n\
-         # task from the cost model), {per_task} line(s) a task, each into {dir}/<id>/;\n\
+         # task from the cost model), {per_task} line(s) a task, each into {dir_text}/<id>/;\n\
          # a finished id is skipped, so resubmitting is safe.\n\
-         #SBATCH --job-name=overfit-sweep\n\
+         {large}\
+         #SBATCH --job-name={name}\n\
          #SBATCH --array={array}{throttle}\n\
          #SBATCH --ntasks=1\n\
          #SBATCH --cpus-per-task=1\n\
          #SBATCH --mem={mem}M\n\
          #SBATCH --time={time}\n\
-         #SBATCH --output={logs}/{log}\n\
+         #SBATCH --output={dir_text}/logs/{log}\n\
          {partition}\
          {body}",
         count = indices.len(),
-        manifest = manifest_of(&dir).display(),
-        dir = dir.display(),
+        name = job_name(&dir_text, per_task),
         array = ranges(&array),
         mem = memory_mb(peak),
         time = wall_time(task_seconds(seconds)),
-        logs = logs.display(),
     );
     let path = dir.join(SCRIPT);
     crate::output::OutDir::prepare(&dir, &[SCRIPT])?.write(SCRIPT, script.as_bytes())?;
@@ -186,6 +290,7 @@ pub fn slurm_script(dir: &Path, options: &SlurmOptions) -> Result<Option<Array>,
         script: path,
         indices,
         tasks: array,
+        note,
     }))
 }
 
@@ -197,7 +302,15 @@ mod tests {
     fn times_memory_and_quoting_read_as_slurm_expects() {
         assert_eq!(wall_time(3725.2), "01:02:06");
         assert_eq!(wall_time(task_seconds(1.0)), "00:10:00");
+        assert_eq!(wall_time(2.0 * 86_400.0 + 61.0), "2-00:01:01");
+        assert!(
+            wall_time(1e300).contains('-'),
+            "a huge price is a long limit, not a panic"
+        );
         assert_eq!(memory_mb(100e6), 125 + 256);
-        assert_eq!(quoted(Path::new("/a b/it's")), r"'/a b/it'\''s'");
+        assert_eq!(quoted("/a/it's"), r"'/a/it'\''s'");
+        assert_eq!(lines_of(3, 2, 100), 6..8);
+        assert_eq!(lines_of(usize::MAX, 1000, 100), 100..100);
+        assert!(lines_of(49, 3, 100).is_empty());
     }
 }

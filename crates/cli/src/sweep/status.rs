@@ -7,8 +7,9 @@ use std::sync::Mutex;
 
 use overfit_core::device::Backend;
 
-use super::task::failed_marker;
-use super::{manifest_of, ranges, read_manifest};
+use super::safe::{printable, read_inside};
+use super::task::{failed_marker, finished};
+use super::{Task, manifest_of, ranges, read_manifest};
 
 /// Each index of a sweep, by state.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -52,28 +53,44 @@ impl Status {
     }
 }
 
+/// The most of a failed run's marker that is read: its error is one line or a few.
+const MARKER_BYTES: u64 = 64 << 10;
+
 /// The state of every run planned in sweep directory `dir`.
 pub fn status(dir: &Path) -> Result<Status, String> {
-    let tasks = read_manifest(&manifest_of(dir))?;
+    Ok(status_of(dir, &read_manifest(&manifest_of(dir))?))
+}
+
+/// The state of each of `tasks` (the manifest of `dir`, read once by the caller: a manifest
+/// changed meanwhile cannot disagree with it).
+pub fn status_of(dir: &Path, tasks: &[Task]) -> Status {
     let mut out = Status {
         total: tasks.len(),
         ..Status::default()
     };
-    for task in &tasks {
-        if dir.join(&task.id).join("metrics.json").is_file() {
+    for task in tasks {
+        let marker = failed_marker(dir, &task.id);
+        if finished(dir, &task.id) {
             out.finished.push(task.index);
-        } else if let Ok(text) = std::fs::read_to_string(failed_marker(dir, &task.id)) {
-            let last = text
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("(no message)");
-            out.failed.push((task.index, last.trim().to_string()));
+        } else if std::fs::symlink_metadata(&marker).is_ok() {
+            let why = match read_inside(&marker, MARKER_BYTES) {
+                Ok(bytes) => {
+                    let text = String::from_utf8_lossy(&bytes);
+                    let last = text
+                        .lines()
+                        .rev()
+                        .find(|l| !l.trim().is_empty())
+                        .unwrap_or("(no message)");
+                    printable(last.trim())
+                }
+                Err(e) => format!("(its error is unreadable: {e})"),
+            };
+            out.failed.push((task.index, why));
         } else {
             out.missing.push(task.index);
         }
     }
-    Ok(out)
+    out
 }
 
 /// One run of [`run_local`] ended.

@@ -59,7 +59,7 @@ pub fn run_task(
         )
     })?;
     fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    if out.join(&task.id).join("metrics.json").is_file() {
+    if finished(out, &task.id) {
         return Ok(TaskOutcome::Skipped);
     }
     let marker = failed_marker(out, &task.id);
@@ -68,6 +68,8 @@ pub fn run_task(
             let _ = fs::remove_file(&marker);
             Ok(outcome)
         }
+        // A run that failed here but landed from another process is finished.
+        Err(_) if finished(out, &task.id) => Ok(TaskOutcome::Skipped),
         Err(error) => {
             // Best effort: the error is also this process's exit message.
             let _ = OutDir::prepare(out, &[])
@@ -91,41 +93,92 @@ fn train_into(
             task.index, task.id
         ));
     }
-    if !allow_large {
+    if !(allow_large || task.allow_large) {
         Budget::native(backend.target())
             .check(spec.cost(backend.target()))
             .map_err(|over| format!("{over}; pass --allow-large to run it anyway"))?;
     }
     let outcome = crate::run_spec_jobs(&spec, preset.name(), backend, jobs, |_, _| {})
         .map_err(|e| e.to_string())?;
+    let target = out.join(&task.id);
+    if finished(out, &task.id) {
+        // Another process (a replacement pod, a resubmitted task) finished it meanwhile.
+        return Ok(TaskOutcome::Skipped);
+    }
     let texts = output::texts(&outcome.report)?;
     let line = serde_json::to_string_pretty(task).map_err(|e| e.to_string())?;
-    let staging = out.join(format!(".{}.{}.partial", task.id, std::process::id()));
-    let _ = fs::remove_dir_all(&staging);
-    let dir = OutDir::prepare(&staging, &OUTPUTS)?;
+    let staging = Staging::create(out, &task.id)?;
     let mut files: Vec<(&str, &[u8])> = OUTPUTS
         .iter()
         .zip(&texts)
         .map(|(name, text)| (*name, text.as_bytes()))
         .collect();
     files.push((TASK_FILE, line.as_bytes()));
-    dir.write_set(&files)?;
-    let target = out.join(&task.id);
-    match fs::rename(&staging, &target) {
-        Ok(()) => Ok(TaskOutcome::Finished {
-            seconds: outcome.seconds,
-        }),
-        // Another process finished the same run meanwhile (a resubmitted task).
-        Err(_) if target.join("metrics.json").is_file() => {
-            let _ = fs::remove_dir_all(&staging);
-            Ok(TaskOutcome::Skipped)
+    OutDir::prepare(&staging.path, &OUTPUTS)?.write_set(&files)?;
+    match fs::rename(&staging.path, &target) {
+        Ok(()) => {
+            staging.landed();
+            Ok(TaskOutcome::Finished {
+                seconds: outcome.seconds,
+            })
         }
-        Err(e) => {
-            let _ = fs::remove_dir_all(&staging);
-            Err(format!(
-                "cannot move the result to {}: {e}",
-                target.display()
-            ))
+        // Another process landed the same run first: its result stays, this one goes.
+        Err(_) if finished(out, &task.id) => Ok(TaskOutcome::Skipped),
+        Err(e) => Err(format!(
+            "cannot move the result to {}: {e}",
+            target.display()
+        )),
+    }
+}
+
+/// Whether run `id`'s result is in place in `out`.
+pub(super) fn finished(out: &Path, id: &str) -> bool {
+    let dir = out.join(id);
+    fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir())
+        && fs::symlink_metadata(dir.join("metrics.json")).is_ok_and(|m| m.is_file())
+}
+
+/// A run's staging directory, made by this process alone (created exclusively, under a name
+/// no other process, host or container uses: [`output::unique_tag`]) and removed, unless it
+/// landed, by this process alone: two processes of one run (a replacement pod while the old one
+/// is in its grace period, both process 1 of their containers) never touch each other's.
+struct Staging {
+    path: std::path::PathBuf,
+    landed: bool,
+}
+
+impl Staging {
+    fn create(out: &Path, id: &str) -> Result<Staging, String> {
+        let mut last = None;
+        for _ in 0..8 {
+            let path = out.join(format!(".{id}.{}.partial", output::unique_tag()));
+            match fs::create_dir(&path) {
+                Ok(()) => {
+                    return Ok(Staging {
+                        path,
+                        landed: false,
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+            }
+        }
+        Err(format!(
+            "cannot create a staging directory in {}: {}",
+            out.display(),
+            last.map_or_else(String::new, |e| e.to_string())
+        ))
+    }
+
+    fn landed(mut self) {
+        self.landed = true;
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.landed {
+            let _ = fs::remove_dir_all(&self.path);
         }
     }
 }

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod hostile;
+
 fn overfit(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_overfit"))
         .args(args)
@@ -360,8 +362,12 @@ fn a_kubernetes_indexed_job_runs_every_line_with_the_cost_models_memory() {
         "backoffLimitPerIndex: 2",
         "image: \"registry.example/overfit:1\"",
         "claimName: \"sweeps\"",
-        "\"--manifest\", \"/sweep/manifest.jsonl\", \"--out\", \"/sweep\"",
+        "\"--manifest\", \"/sweep/manifest.jsonl\", \"--lines\", \"0-5\", \"--out\", \"/sweep\"",
         "activeDeadlineSeconds: 600",
+        "generateName: overfit-sweep-",
+        "ttlSecondsAfterFinished: 86400",
+        "fsGroup: 65534",
+        "runAsUser: 65534",
     ] {
         assert!(job.contains(line), "missing {line:?} in:\n{job}");
     }
@@ -373,5 +379,72 @@ fn a_kubernetes_indexed_job_runs_every_line_with_the_cost_models_memory() {
         .find_map(|l| l.strip_prefix("#SBATCH --mem=")?.strip_suffix('M'))
         .expect("a memory line");
     assert!(job.contains(&format!("memory: {mb}Mi")), "{job}");
+    assert!(
+        !job.contains("\n  name:"),
+        "a fixed name: applying it again would run nothing"
+    );
+
+    // Lines 1 and 4 finished (a pod of an earlier Job ran them): the Job written again runs
+    // the four left, pod K the K-th of them.
+    for index in ["1", "4"] {
+        let out = overfit(&[
+            "run",
+            "--manifest",
+            s(&dir.join("manifest.jsonl")),
+            "--index",
+            index,
+            "--out",
+            s(&dir),
+        ]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let out = overfit(&[
+        "sweep",
+        "k8s",
+        s(&dir),
+        "--image",
+        "overfit:1",
+        "--claim",
+        "sweeps",
+    ]);
+    assert!(
+        text(&out).contains("4 pods, runs 0,2-3,5"),
+        "{}",
+        text(&out)
+    );
+    let job = std::fs::read_to_string(dir.join("sweep-job.yaml")).expect("the Job");
+    assert!(
+        job.contains("completions: 4\n") && job.contains("\"--lines\", \"0,2-3,5\""),
+        "{job}"
+    );
+    // Pod 2 of that Job runs line 3.
+    let out = Command::new(env!("CARGO_BIN_EXE_overfit"))
+        .args([
+            "run",
+            "--manifest",
+            s(&dir.join("manifest.jsonl")),
+            "--lines",
+            "0,2-3,5",
+            "--out",
+            s(&dir),
+        ])
+        .env("JOB_COMPLETION_INDEX", "2")
+        .output()
+        .expect("starts");
+    assert!(text(&out).contains("run 3: finished"), "{}", text(&out));
+    let out = Command::new(env!("CARGO_BIN_EXE_overfit"))
+        .args([
+            "run",
+            "--manifest",
+            s(&dir.join("manifest.jsonl")),
+            "--lines",
+            "0,2",
+            "--out",
+            s(&dir),
+        ])
+        .env("JOB_COMPLETION_INDEX", "2")
+        .output()
+        .expect("starts");
+    assert!(text(&out).contains("past the 2 lines"), "{}", text(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }

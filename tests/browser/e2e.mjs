@@ -592,6 +592,111 @@ await check('the widgets of one course page share its training places: one that 
     console.log(`     one place: queued, started when freed, given up out of view`);
   } finally { course.close(); }
 }));
+// Any page of the widgets' origin can post on the places' channel and ask for their locks: a
+// frame of that origin on the course page (a text file of the app shown in it) plays that page.
+const hostileFrame = (base) => `<iframe id="hostile" title="another page of the site" src="${base}embed.js" width="300" height="60"></iframe>`;
+const frameIn = async (page, selector) => (await page.locator(selector).elementHandle()).contentFrame();
+await check('the places channel: forged messages, or the real one with no widget waiting for a place, never make a widget out of view drop its run', () => withPage(cpuBrowser, 'embed-places-forged', true, async (page) => {
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { configurable: true, get: () => 1 }));
+  const pages = {};
+  const course = await serveHtml(pages);
+  const foreign = `http://127.0.0.1:${course.address().port}`;
+  pages['/forged.html'] = `<!doctype html><meta charset="utf-8"><title>a widget and a hostile frame</title>
+    <script src="${base}embed.js" defer></script>
+    <div id="a" data-overfit="${base}?exp=toy2d&amp;steps=200000&amp;eval_every=100&amp;autorun=1" data-height="420"></div>
+    <div style="height: 4000px"></div>${hostileFrame(base)}<p id="end">The end.</p>`;
+  try {
+    await page.goto(`${foreign}/forged.html`);
+    await page.frameLocator('#a iframe').locator('#status').waitFor({ timeout: 60_000 });
+    const a = await frameIn(page, '#a iframe');
+    await a.waitForFunction(() => document.querySelector('#status')?.textContent === 'training', null, { timeout: 60_000, polling: 200 });
+    await page.locator('#end').scrollIntoViewIfNeeded();
+    await a.waitForFunction(() => document.querySelector('#status')?.textContent === 'paused', null, { timeout: 10_000, polling: 200 });
+    const hostile = await frameIn(page, '#hostile');
+    if (new URL(hostile.url()).origin !== new URL(base).origin) throw new Error(`the hostile frame is not of the widgets' origin: ${hostile.url()}`);
+    const before = await a.locator('#progress').textContent();
+    const held = await hostile.evaluate(async () => {
+      const channel = new BroadcastChannel('overfit-places');
+      const wanted = 'overfit-place-wanted';
+      // Other shapes: what the widgets posted before, empty and partial objects, arrays,
+      // wrong types, out-of-range and fractional counts, extra fields.
+      for (const forged of ['wanted', null, 1, {}, [wanted, 1], { type: wanted }, { type: 'wanted', places: 1 },
+        { type: wanted, places: 0 }, { type: wanted, places: -1 }, { type: wanted, places: 1.5 }, { type: wanted, places: '1' },
+        { type: wanted, places: 1e9 }, { type: wanted, places: 1, place: 0 }, { type: [wanted], places: 1 }]) {
+        channel.postMessage(forged);
+      }
+      // The real shape, with no one waiting for a place.
+      channel.postMessage({ type: wanted, places: 1 });
+      await new Promise((r) => setTimeout(r, 500));
+      // The real shape from a page that already holds a place-named lock and asks for the
+      // widget's: no widget waits like that.
+      navigator.locks.request('overfit-place-5', () => new Promise(() => {}));
+      navigator.locks.request('overfit-place-0', () => {});
+      const state = await navigator.locks.query();
+      channel.postMessage({ type: wanted, places: 1 });
+      return state.held.map((l) => l.name).concat(state.pending.map((l) => `pending ${l.name}`));
+    });
+    if (!held.includes('overfit-place-0') || !held.includes('pending overfit-place-0')) throw new Error(`the lock state is not as the check set it: ${held}`);
+    await page.waitForTimeout(2000);
+    const [status, workers, notice] = [await a.locator('#status').textContent(), await a.locator('#workers').getAttribute('data-workers'), await a.locator('.notice').textContent()];
+    if (status !== 'paused' || workers !== '1') throw new Error(`the widget out of view dropped its run on a forged message: ${status} on ${workers} workers ("${notice}")`);
+    if ((await a.locator('#progress').textContent()) !== before) throw new Error('the widget trained out of view');
+    // Seen again, it goes on with the same run.
+    await page.locator('#a').scrollIntoViewIfNeeded();
+    await a.waitForFunction(() => document.querySelector('#status')?.textContent === 'training', null, { timeout: 10_000, polling: 200 });
+    const steps = (p) => Number(p.match(/step (\d+)/)[1]);
+    await a.waitForFunction((n) => Number((document.querySelector('#progress')?.textContent || '').match(/step (\d+)/)?.[1]) > n, steps(before), { timeout: 30_000, polling: 200 });
+    await a.locator('#stop').click();
+    console.log(`     ${held.join(', ')}: kept its run (${before.split(' · ')[0]})`);
+  } finally { course.close(); }
+}));
+await check('a page of the site that keeps every training place makes a widget wait, and after 20 s the widget says why and runs anyway', () => withPage(cpuBrowser, 'embed-places-kept', true, async (page) => {
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { configurable: true, get: () => 1 }));
+  const pages = {};
+  const course = await serveHtml(pages);
+  const foreign = `http://127.0.0.1:${course.address().port}`;
+  pages['/kept.html'] = `<!doctype html><meta charset="utf-8"><title>a hostile frame and a widget</title>
+    <script src="${base}embed.js" defer></script>${hostileFrame(base)}
+    <div id="w" data-overfit="${base}?exp=toy2d&amp;steps=200000&amp;eval_every=100" data-height="420"></div>`;
+  try {
+    await page.goto(`${foreign}/kept.html`);
+    const hostile = await frameIn(page, '#hostile');
+    await hostile.waitForLoadState();
+    const held = await hostile.evaluate(async () => {
+      // Holds the one place, forever.
+      navigator.locks.request('overfit-place-0', () => new Promise(() => {}));
+      return (await navigator.locks.query()).held.map((l) => l.name);
+    });
+    if (!held.includes('overfit-place-0')) throw new Error(`the hostile frame holds ${held}`);
+    await page.frameLocator('#w iframe').locator('#status').waitFor({ timeout: 60_000 });
+    const w = await frameIn(page, '#w iframe');
+    await w.locator('#run').click();
+    const started = Date.now();
+    await w.waitForFunction(() => (document.querySelector('#status')?.textContent || '').startsWith('queued'), null, { timeout: 10_000, polling: 200 });
+    if (!(await w.locator('.notice').textContent()).includes('Waiting for a free place')) throw new Error('the waiting widget does not say it waits');
+    if (await w.locator('#budget').isVisible()) throw new Error('the widget offers to run anyway before it has waited');
+    await w.waitForSelector('#budget:not([hidden])', { timeout: 45_000 });
+    const waited = (Date.now() - started) / 1000;
+    const why = await w.locator('#budget').textContent();
+    if (waited < 15) throw new Error(`it said it had waited too long after ${waited.toFixed(1)} s`);
+    for (const want of ['taken for 20 s', 'another frame or tab of this site', 'Run anyway']) {
+      if (!why.includes(want)) throw new Error(`the widget does not say "${want}": ${why}`);
+    }
+    const [status, workers] = [await w.locator('#status').textContent(), await w.locator('#workers').getAttribute('data-workers')];
+    if (!status.startsWith('queued') || workers !== '0') throw new Error(`before "Run anyway" the widget is ${status} on ${workers} workers`);
+    await w.locator('#run-anyway').click();
+    await w.waitForFunction(() => document.querySelector('#status')?.textContent === 'training', null, { timeout: 60_000, polling: 200 });
+    await w.waitForFunction(() => /step [1-9]/.test(document.querySelector('#progress')?.textContent || ''), null, { timeout: 60_000, polling: 200 });
+    if (await w.locator('#budget').isVisible()) throw new Error('the reason stayed after "Run anyway"');
+    if (await w.locator('#workers').getAttribute('data-workers') !== '1') throw new Error('run anyway is not on one worker');
+    // Still held by the hostile frame: the widget trains beside it, and lets its worker go.
+    if (!(await hostile.evaluate(async () => (await navigator.locks.query()).held.map((l) => l.name))).includes('overfit-place-0')) throw new Error('the place changed hands');
+    await w.locator('#stop').click();
+    await w.waitForFunction(() => document.querySelector('#status')?.textContent === 'ready', null, { timeout: 10_000, polling: 200 });
+    if (await w.locator('#workers').getAttribute('data-workers') !== '0') throw new Error('a stopped widget kept its worker');
+    console.log(`     waited ${waited.toFixed(1)} s: ${why.trim().slice(0, 140)}…`);
+  } finally { course.close(); }
+}));
 // A collected grokking sweep in the layout `overfit sweep collect` writes (its Rust type
 // round-trips it in the CLI tests): two weight decays × three fractions × three seeds, one
 // run failed.

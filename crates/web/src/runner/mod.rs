@@ -68,7 +68,8 @@ pub struct RunView {
     pub workers: RwSignal<usize>,
     /// The run stopped on the GPU (a lost device, out of memory): the page offers the CPU.
     pub offer_cpu: RwSignal<bool>,
-    /// Why the last start did not run: over the budget of the device the worker opened.
+    /// Why the last start did not run: over the budget of the device the worker opened, or
+    /// (a widget) no training place freed for [`crate::places::PATIENCE_MS`].
     pub over_budget: RwSignal<Option<String>>,
 }
 
@@ -187,6 +188,11 @@ struct Inner {
     place: RefCell<Option<Place>>,
     /// A start waits for a place.
     claiming: Cell<bool>,
+    /// Why the wait for a place has gone on too long (as `over_budget` shows it), while it
+    /// does: "Run anyway" then runs without a place.
+    overdue: RefCell<Option<String>>,
+    /// The current run was started without a place ("Run anyway" after a long wait).
+    unplaced: Cell<bool>,
     /// The reader's own data, for a spec that trains on it (`dataset=local`).
     data: RefCell<Option<Table>>,
     view: RunView,
@@ -267,6 +273,8 @@ impl Runner {
             places: places.clone(),
             place: RefCell::new(None),
             claiming: Cell::new(false),
+            overdue: RefCell::new(None),
+            unplaced: Cell::new(false),
             data: RefCell::new(None),
             view,
         });
@@ -287,7 +295,7 @@ impl Runner {
                 );
                 if let Some(inner) = weak.upgrade()
                     && ended
-                    && inner.place.borrow().is_some()
+                    && (inner.place.borrow().is_some() || inner.unplaced.get())
                 {
                     Inner::let_go(&inner);
                 }
@@ -316,8 +324,15 @@ impl Runner {
     }
 
     /// Runs the spec last asked for even though it is over the budget of the device that is
-    /// open now (not of any other: a change of device prices it again).
+    /// open now (not of any other: a change of device prices it again); or, for a widget that
+    /// has waited too long for a training place, without one.
     pub fn run_anyway(&self) {
+        if self.inner.overdue.borrow().is_some()
+            && self.view.status.get_untracked() == Status::Queued
+        {
+            Inner::run_unplaced(&self.inner);
+            return;
+        }
         let Some((spec, preset)) = self.inner.last.borrow().clone() else {
             return;
         };
@@ -342,6 +357,12 @@ impl Runner {
     fn stop_inner(inner: &Rc<Inner>) {
         inner.pending.set(false);
         let status = inner.view.status.get_untracked();
+        if status == Status::Queued
+            && let Some(places) = &inner.places
+        {
+            // A stopped widget no longer waits (nor counts as waiting) for a place.
+            places.cancel_wait();
+        }
         if matches!(status, Status::Running | Status::Paused) {
             if inner.places.is_some() {
                 Inner::let_go(inner);

@@ -34,6 +34,24 @@ impl Inner {
     pub(super) fn let_go(this: &Rc<Self>) {
         this.end_workers();
         this.place.replace(None);
+        this.unplaced.set(false);
+    }
+
+    /// A widget that has waited too long for a place stops waiting and runs without one.
+    pub(super) fn run_unplaced(this: &Rc<Self>) {
+        this.overdue.replace(None);
+        this.unplaced.set(true);
+        if let Some(places) = &this.places {
+            places.cancel_wait();
+        }
+        let view = this.view;
+        if view
+            .notice
+            .with_untracked(|n| n.as_deref() == Some(NO_PLACE))
+        {
+            view.notice.set(None);
+        }
+        Self::reprice(this);
     }
 
     /// A widget without a place waits for one (see [`crate::places`]), then asks again for
@@ -41,19 +59,41 @@ impl Inner {
     pub(super) fn claim_place(this: &Rc<Self>, places: &Rc<Places>) {
         this.view.status.set(Status::Queued);
         if this.claiming.replace(true) {
+            // A start while the wait goes on: it still says why it has been long.
+            if let Some(why) = this.overdue.borrow().clone() {
+                this.view.over_budget.set(Some(why));
+            }
             return;
         }
         let weak = Rc::downgrade(this);
         let places = places.clone();
         let view = this.view;
+        let overdue = {
+            let weak = weak.clone();
+            move |why: String| {
+                if let Some(inner) = weak.upgrade()
+                    && view.status.get_untracked() == Status::Queued
+                {
+                    inner.overdue.replace(Some(why.clone()));
+                    view.over_budget.set(Some(why));
+                }
+            }
+        };
         wasm_bindgen_futures::spawn_local(async move {
             let place = places
-                .claim(move || view.notice.set(Some(NO_PLACE.to_string())))
+                .claim(move || view.notice.set(Some(NO_PLACE.to_string())), overdue)
                 .await;
             let Some(inner) = weak.upgrade() else {
                 return;
             };
             inner.claiming.set(false);
+            if let Some(why) = inner.overdue.take()
+                && view
+                    .over_budget
+                    .with_untracked(|o| o.as_ref() == Some(&why))
+            {
+                view.over_budget.set(None);
+            }
             if view
                 .notice
                 .with_untracked(|n| n.as_deref() == Some(NO_PLACE))
@@ -82,6 +122,7 @@ impl Inner {
         v.offer_cpu.set(false);
         if let Some(places) = &this.places
             && this.place.borrow().is_none()
+            && !this.unplaced.get()
         {
             if matches!(v.status.get_untracked(), Status::Running | Status::Paused) {
                 Self::let_go(this);

@@ -3,18 +3,60 @@
 //! summary figure against one grid axis, the median over seeds with their range, a curve per
 //! value of a series axis and per run. Nothing is uploaded.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use overfit_core::sweep::{Collected, SCHEMA};
 use overfit_core::terms::words;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use super::sweep_file::{Scanner, parse_rows};
 use crate::components::chart_box::{ChartBox, Hover};
 
 /// The largest collected file read (a sweep of thousands of runs is a few MB).
 const MAX_BYTES: f64 = 50e6;
+/// Bytes scanned, or of rows parsed, between two yields to the page: a few tens of
+/// milliseconds of work in a slow tab.
+const SLICE_BYTES: usize = 1 << 20;
 
-async fn read(file: web_sys::File) -> Result<Collected, String> {
+/// Lets the page handle its events before the next slice of work.
+async fn yield_to_page() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let next = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+    });
+    let _ = JsFuture::from(next).await;
+}
+
+/// Parses a collected file's text a slice at a time, saying how far it got.
+async fn parse(text: &str, progress: RwSignal<Option<String>>) -> Result<Collected, String> {
+    let mut scanner = Scanner::new(text);
+    while !scanner.step(SLICE_BYTES)? {
+        progress.set(Some(format!("Reading… {:.0}%", 50.0 * scanner.progress())));
+        yield_to_page().await;
+    }
+    let (mut collected, spans) = scanner.finish().map_err(|e| e.to_string())?;
+    if !spans.is_empty() {
+        let mut rows = Vec::with_capacity(spans.len());
+        let mut next = 0;
+        while next < spans.len() {
+            next = parse_rows(text, &spans, next, SLICE_BYTES, &mut rows)?;
+            let share = next as f64 / spans.len() as f64;
+            progress.set(Some(format!("Reading… {:.0}%", 50.0 + 50.0 * share)));
+            yield_to_page().await;
+        }
+        collected.rows = rows;
+    }
+    Ok(collected)
+}
+
+async fn read(
+    file: web_sys::File,
+    progress: RwSignal<Option<String>>,
+) -> Result<Collected, String> {
     if file.size() > MAX_BYTES {
         return Err(format!(
             "{} is {:.0} MB; at most {:.0} MB is read",
@@ -28,7 +70,9 @@ async fn read(file: web_sys::File) -> Result<Collected, String> {
         .ok()
         .and_then(|t| t.as_string())
         .ok_or_else(|| format!("{} could not be read as text", file.name()))?;
-    let collected: Collected = serde_json::from_str(&text).map_err(|e| {
+    let parsed = parse(&text, progress).await;
+    progress.set(None);
+    let collected = parsed.map_err(|e| {
         format!(
             "{} is not a collected sweep (collected.json from `overfit sweep collect`): {e}",
             file.name()
@@ -102,8 +146,10 @@ fn select(
 
 #[component]
 pub fn SweepPage() -> impl IntoView {
-    let collected: RwSignal<Option<Collected>> = RwSignal::new(None);
+    // Shared, never copied: a file of 50 MB is drawn again at every change of axis.
+    let collected: RwSignal<Option<Arc<Collected>>> = RwSignal::new(None);
     let problem: RwSignal<Option<String>> = RwSignal::new(None);
+    let progress: RwSignal<Option<String>> = RwSignal::new(None);
     let (x, y, series) = (
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
@@ -111,14 +157,14 @@ pub fn SweepPage() -> impl IntoView {
     );
     let take = move |file: web_sys::File| {
         wasm_bindgen_futures::spawn_local(async move {
-            match read(file).await {
+            match read(file, progress).await {
                 Ok(c) => {
                     let (dx, dy, ds) = defaults(&c);
                     x.set(dx);
                     y.set(dy);
                     series.set(ds);
                     problem.set(None);
-                    collected.set(Some(c));
+                    collected.set(Some(Arc::new(c)));
                 }
                 Err(e) => problem.set(Some(e)),
             }
@@ -162,8 +208,13 @@ pub fn SweepPage() -> impl IntoView {
                 {select("sweep-series", "A curve per", c.varying_axes(), Some("(none: one curve per run)"), series)}
             </div>
         };
+        let unreadable = if c.unreadable.is_empty() {
+            String::new()
+        } else {
+            format!(", {} unreadable", c.unreadable.len())
+        };
         let counts = format!(
-            "{}: {} of {} runs finished, {} failed, {} missing.",
+            "{}: {} of {} runs finished, {} failed{unreadable}, {} missing.",
             c.experiment,
             c.finished,
             c.runs_planned,
@@ -196,8 +247,15 @@ pub fn SweepPage() -> impl IntoView {
         let failures = c
             .failed
             .iter()
+            .map(|f| format!("run {}: {}", f.index, f.error))
+            .chain(c.unreadable.iter().map(|f| {
+                format!(
+                    "run {} finished, its result unreadable: {}",
+                    f.index, f.error
+                )
+            }))
             .take(20)
-            .map(|f| view! { <li>{format!("run {}: {}", f.index, f.error)}</li> })
+            .map(|line| view! { <li>{line}</li> })
             .collect_view();
         Some(view! {
             {controls}
@@ -214,6 +272,7 @@ pub fn SweepPage() -> impl IntoView {
                 <span class="label">"Collected sweep (JSON)"</span>
                 <input type="file" id="sweep-file" accept=".json,application/json" on:change=on_change />
             </label>
+            <p class="sweep-progress" id="sweep-progress" role="status" hidden=move || progress.with(Option::is_none)>{move || progress.get()}</p>
             <p class="problems" id="sweep-problem" role="alert" hidden=move || problem.with(Option::is_none)>{move || problem.get()}</p>
             {body}
         </section>

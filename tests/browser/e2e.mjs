@@ -615,7 +615,13 @@ await check('the places channel: forged messages, or the real one with no widget
     const hostile = await frameIn(page, '#hostile');
     if (new URL(hostile.url()).origin !== new URL(base).origin) throw new Error(`the hostile frame is not of the widgets' origin: ${hostile.url()}`);
     const before = await a.locator('#progress').textContent();
-    const held = await hostile.evaluate(async () => {
+    const kept = async (what) => {
+      await page.waitForTimeout(1500);
+      const [status, workers, notice] = [await a.locator('#status').textContent(), await a.locator('#workers').getAttribute('data-workers'), await a.locator('.notice').textContent()];
+      if (status !== 'paused' || workers !== '1') throw new Error(`the widget out of view dropped its run on ${what}: ${status} on ${workers} workers ("${notice}")`);
+      if ((await a.locator('#progress').textContent()) !== before) throw new Error('the widget trained out of view');
+    };
+    await hostile.evaluate(() => {
       const channel = new BroadcastChannel('overfit-places');
       const wanted = 'overfit-place-wanted';
       // Other shapes: what the widgets posted before, empty and partial objects, arrays,
@@ -625,22 +631,22 @@ await check('the places channel: forged messages, or the real one with no widget
         { type: wanted, places: 1e9 }, { type: wanted, places: 1, place: 0 }, { type: [wanted], places: 1 }]) {
         channel.postMessage(forged);
       }
-      // The real shape, with no one waiting for a place.
-      channel.postMessage({ type: wanted, places: 1 });
-      await new Promise((r) => setTimeout(r, 500));
-      // The real shape from a page that already holds a place-named lock and asks for the
-      // widget's: no widget waits like that.
+    });
+    await kept('forged messages');
+    // The real shape, with no one waiting for a place.
+    await hostile.evaluate(() => new BroadcastChannel('overfit-places').postMessage({ type: 'overfit-place-wanted', places: 1 }));
+    await kept('the real message with no one waiting');
+    // The real shape from a page that holds a place-named lock already and asks for the
+    // widget's: no widget waits like that.
+    const held = await hostile.evaluate(async () => {
       navigator.locks.request('overfit-place-5', () => new Promise(() => {}));
       navigator.locks.request('overfit-place-0', () => {});
       const state = await navigator.locks.query();
-      channel.postMessage({ type: wanted, places: 1 });
+      new BroadcastChannel('overfit-places').postMessage({ type: 'overfit-place-wanted', places: 1 });
       return state.held.map((l) => l.name).concat(state.pending.map((l) => `pending ${l.name}`));
     });
     if (!held.includes('overfit-place-0') || !held.includes('pending overfit-place-0')) throw new Error(`the lock state is not as the check set it: ${held}`);
-    await page.waitForTimeout(2000);
-    const [status, workers, notice] = [await a.locator('#status').textContent(), await a.locator('#workers').getAttribute('data-workers'), await a.locator('.notice').textContent()];
-    if (status !== 'paused' || workers !== '1') throw new Error(`the widget out of view dropped its run on a forged message: ${status} on ${workers} workers ("${notice}")`);
-    if ((await a.locator('#progress').textContent()) !== before) throw new Error('the widget trained out of view');
+    await kept('the real message from a page that holds a place and asks for another');
     // Seen again, it goes on with the same run.
     await page.locator('#a').scrollIntoViewIfNeeded();
     await a.waitForFunction(() => document.querySelector('#status')?.textContent === 'training', null, { timeout: 10_000, polling: 200 });

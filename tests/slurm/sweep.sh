@@ -38,7 +38,7 @@ wait_for "$job"
 status="$("$overfit" sweep status "$work/slurm")"
 printf '%s\n' "$status"
 grep -q '4 runs: 2 finished, 1 failed, 1 missing' <<<"$status" || fail "status after the first array"
-grep -q 'failed 3: .*cannot move the result' <<<"$status" || fail "the failure's reason is not listed"
+grep -q 'failed 3: .*is in the way' <<<"$status" || fail "the failure's reason is not listed"
 
 rm "$work/slurm/${ids[3]}"
 again="$("$overfit" sweep slurm "$work/slurm" --only-failed --submit)"

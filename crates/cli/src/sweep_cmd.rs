@@ -196,8 +196,11 @@ fn plan(args: &PlanArgs) -> Result<(), String> {
         .map(|g| Axis::parse(g))
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(n) = args.seeds {
-        if n == 0 {
-            return Err("--seeds must be at least 1".into());
+        if n == 0 || n > sweep::MAX_RUNS {
+            return Err(format!(
+                "--seeds must be from 1 to {} (a sweep plans at most that many runs)",
+                sweep::MAX_RUNS
+            ));
         }
         axes.push(Axis {
             key: SEED_AXIS.into(),
@@ -310,7 +313,7 @@ fn slurm(args: &SlurmArgs) -> Result<(), String> {
         if !out.status.success() {
             return Err(format!(
                 "sbatch refused the script: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
+                sweep::printable(String::from_utf8_lossy(&out.stderr).trim())
             ));
         }
         say(&format!(
@@ -340,14 +343,15 @@ pub fn run_index(
     jobs: usize,
     allow_large: bool,
 ) -> Result<(), String> {
-    let index = pick
-        .index
-        .or_else(sweep::index_from_env)
-        .ok_or("no --index, and neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set")?;
+    let index = match pick.index {
+        Some(index) => index,
+        None => sweep::index_from_env()?
+            .ok_or("no --index, and neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set")?,
+    };
     let index = match pick.lines {
         None => index,
         Some(lines) => {
-            let total = sweep::read_manifest(manifest)?.len();
+            let (_, total) = sweep::read_manifest_line(manifest, 0)?;
             let lines = sweep::parse_ranges(lines, total).map_err(|e| format!("--lines: {e}"))?;
             *lines.get(index).ok_or_else(|| {
                 format!(

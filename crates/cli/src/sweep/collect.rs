@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::safe::{printable, read_inside};
 use super::status::status_of;
-use super::{Task, manifest_of, read_manifest};
+use super::{Task, read_sweep};
 use crate::output::OutDir;
 
 /// What `collect` writes into the sweep directory.
@@ -31,20 +31,32 @@ pub struct ChartRequest {
 }
 
 /// The largest result read: far above any run's metrics (a paper preset writes a few MB).
-const RESULT_BYTES: u64 = 256 << 20;
+const RESULT_BYTES: u64 = 64 << 20;
+/// The most bytes of results one collect reads: its tables would be larger still, and the
+/// page opens at most 50 MB.
+const COLLECTED_BYTES: u64 = 1 << 30;
 
 /// Merges the finished runs of sweep `dir` into `collected.json` and `collected.csv` (and
 /// `collected.svg` when a chart is asked for); returns a sentence of what it merged. A result
 /// that cannot be read (not a metrics file, a number past f64, another experiment's) is listed
 /// as unreadable, and the rest is collected.
 pub fn collect(dir: &Path, chart: Option<&ChartRequest>) -> Result<String, String> {
-    let tasks = read_manifest(&manifest_of(dir))?;
+    let tasks = read_sweep(dir)?;
     let state = status_of(dir, &tasks);
     let mut rows = Vec::new();
     let mut unreadable = Vec::new();
     let mut experiment = String::new();
+    let mut read = 0u64;
     for &index in &state.finished {
         let task = &tasks[index];
+        if read > COLLECTED_BYTES {
+            unreadable.push(Failed {
+                index,
+                error: format!("not read: the results before it are over {COLLECTED_BYTES} bytes"),
+            });
+            continue;
+        }
+        read += std::fs::metadata(dir.join(&task.id).join("metrics.json")).map_or(0, |m| m.len());
         match read_result(dir, task) {
             Ok(report) => {
                 experiment.clone_from(&report.experiment);
@@ -93,6 +105,10 @@ pub fn collect(dir: &Path, chart: Option<&ChartRequest>) -> Result<String, Strin
     }
     let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
     out.write_set(&borrowed)?;
+    if chart.is_none() {
+        // An older chart would be read as this collection's.
+        let _ = std::fs::remove_file(dir.join(CHART));
+    }
     let unreadable: String = collected
         .unreadable
         .iter()

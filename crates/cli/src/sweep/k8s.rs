@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::safe::{self, yaml_quoted};
 use super::status::status_of;
-use super::{manifest_of, ranges, read_manifest};
+use super::{ranges, read_sweep};
 
 /// The Job's file name in the sweep directory.
 pub const JOB_FILE: &str = "sweep-job.yaml";
@@ -47,7 +47,7 @@ pub fn k8s_job(dir: &Path, options: &K8sOptions) -> Result<Option<K8sJob>, Strin
     let image = safe::image_ref(&options.image)?;
     let claim = safe::k8s_name(&options.claim, "--claim")?;
     let mount = safe::mount_path(&options.mount)?;
-    let tasks = read_manifest(&manifest_of(dir))?;
+    let tasks = read_sweep(dir)?;
     if tasks.is_empty() {
         return Err("the manifest is empty".into());
     }
@@ -67,6 +67,15 @@ pub fn k8s_job(dir: &Path, options: &K8sOptions) -> Result<Option<K8sJob>, Strin
     // `as` saturates: an absurd price gives the longest deadline, never a wrapped one.
     let deadline = super::slurm::task_seconds(seconds).ceil() as u64;
     let count = lines.len();
+    let large = lines.iter().filter(|&&i| tasks[i].allow_large).count();
+    let large = if large > 0 {
+        format!(
+            "# {large} of these runs were planned with --allow-large: over a machine's budget, \
+             run anyway.\n"
+        )
+    } else {
+        String::new()
+    };
     let command = [
         "overfit".to_string(),
         "run".into(),
@@ -87,6 +96,7 @@ pub fn k8s_job(dir: &Path, options: &K8sOptions) -> Result<Option<K8sJob>, Strin
         "# {count} runs of a sweep's manifest (written by `overfit sweep k8s`; create it with\n\
          # `kubectl create -f`: each submission is a new Job). Pod K runs the K-th of the lines\n\
          # given to --lines into {mount}/<id>/ on the claim {claim}; a finished id is skipped.\n\
+         {large}\
          apiVersion: batch/v1\n\
          kind: Job\n\
          metadata:\n  \

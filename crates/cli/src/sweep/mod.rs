@@ -144,13 +144,13 @@ fn set_axis(spec: &mut AnySpec, key: &str, value: &str) -> Result<(), String> {
         for knob in experiment.knobs() {
             if matches!(knob.kind, KnobKind::Seed) {
                 spec.set(knob.key, value)
-                    .map_err(|e| format!("{SEED_AXIS}={value}: {e}"))?;
+                    .map_err(|e| format!("{SEED_AXIS}={}: {e}", spec::clip(value)))?;
             }
         }
         return Ok(());
     }
     spec.set(key, value)
-        .map_err(|e| format!("{key}={value}: {e}"))
+        .map_err(|e| format!("{}={}: {e}", spec::clip(key), spec::clip(value)))
 }
 
 /// Every combination of the axes' values applied to `base` (the last axis varying fastest),
@@ -200,12 +200,29 @@ pub fn plan(
             set_axis(&mut spec, &axis.key, value)?;
             grid.insert(axis.key.clone(), value.clone());
         }
+        // Each value must still hold once every axis is set: two axes setting one knob (`seed`
+        // and `init_seed`) would train one value and report another.
+        for (key, value) in &grid {
+            let mut again = spec.clone();
+            set_axis(&mut again, key, value)?;
+            if task_id(&again) != task_id(&spec) {
+                return Err(format!(
+                    "--grid {} and another axis set the same knob (`seed` sets every seed): \
+                     give one of them",
+                    spec::clip(key)
+                ));
+            }
+        }
         spec.validate().map_err(|e| {
             let named: Vec<String> = grid.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            format!(
-                "the grid point {} is not a valid spec: {e}",
-                named.join(" ")
-            )
+            if named.is_empty() {
+                format!("the spec is not valid: {e}")
+            } else {
+                format!(
+                    "the grid point {} is not a valid spec: {e}",
+                    named.join(" ")
+                )
+            }
         })?;
         if !allow_large && let Err(over) = budget.check(spec.cost(Target::Cpu)) {
             let named: Vec<String> = grid.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -245,39 +262,100 @@ pub fn manifest_text(tasks: &[Task]) -> Result<String, String> {
 }
 
 /// Reads and checks a manifest file: a regular file of at most [`MANIFEST_BYTES`] and
-/// [`MAX_RUNS`] lines, each a [`Task`] whose every field agrees with its spec (see [`Task`]);
-/// an error names the line.
+/// [`MAX_RUNS`] lines, each a [`Task`] whose every field agrees with its spec (see [`Task`]),
+/// all of one experiment; an error is one printable line that names the line.
 pub fn read_manifest(path: &Path) -> Result<Vec<Task>, String> {
+    let (mut tasks, lines) = parse_manifest(path)?;
+    let mut experiment = None;
+    for (task, line) in tasks.iter_mut().zip(&lines) {
+        check_spec(task, &mut experiment).map_err(|e| at_line(path, *line, &e))?;
+    }
+    Ok(tasks)
+}
+
+/// Line `index` of a manifest, checked against its spec as [`read_manifest`] checks every
+/// line, and the number of lines; the other lines are checked in form only (their ids, indices
+/// and axes): an array task of a long sweep decodes its own spec, not every spec.
+pub fn read_manifest_line(path: &Path, index: usize) -> Result<(Task, usize), String> {
+    let (mut tasks, lines) = parse_manifest(path)?;
+    let total = tasks.len();
+    if index >= total {
+        return Err(format!(
+            "index {index} is not in {} ({total} runs: 0 to {})",
+            printable(&path.display().to_string()),
+            total - 1
+        ));
+    }
+    // The first line's experiment is every line's.
+    let mut experiment = None;
+    check_spec(&mut tasks[0], &mut experiment).map_err(|e| at_line(path, lines[0], &e))?;
+    let line = lines[index];
+    let mut task = tasks.swap_remove(index);
+    check_spec(&mut task, &mut experiment).map_err(|e| at_line(path, line, &e))?;
+    Ok((task, total))
+}
+
+/// The manifest of sweep directory `dir`, read and checked: never through a symbolic link
+/// (one planted there could point at any file).
+pub fn read_sweep(dir: &Path) -> Result<Vec<Task>, String> {
+    let path = manifest_of(dir);
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(format!(
+            "{} is a symbolic link: a sweep's manifest is a file of its own",
+            printable(&path.display().to_string())
+        ));
+    }
+    read_manifest(&path)
+}
+
+/// An error about line `line` of manifest `path`, as one printable line of bounded length.
+fn at_line(path: &Path, line: usize, error: &str) -> String {
+    safe::one_line(&format!("{} line {line}: {error}", path.display()))
+}
+
+/// The manifest's lines in form: each a [`Task`] with an id of 16 hex digits, its index, the
+/// first line's axes and an id of its own; with the line number of each.
+fn parse_manifest(path: &Path) -> Result<(Vec<Task>, Vec<usize>), String> {
     let bytes = crate::bounded::read_bounded(path, MANIFEST_BYTES).map_err(|e| printable(&e))?;
     let shown = printable(&path.display().to_string());
     let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{shown} is not a manifest: it is not UTF-8 text (byte {})",
-            e.utf8_error().valid_up_to()
-        )
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        format!("{shown} line {line} is not UTF-8 text: this is not a manifest")
     })?;
+    // A byte-order mark, as some editors write one, is not part of the first line.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut tasks: Vec<Task> = Vec::new();
+    let mut lines: Vec<usize> = Vec::new();
     let mut lines_of: BTreeMap<String, usize> = BTreeMap::new();
     for (n, line) in text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        let at = format!("{shown} line {}", n + 1);
+        let fail = |e: &str| at_line(path, n + 1, e);
         if tasks.len() == MAX_RUNS {
-            return Err(format!("{at}: a manifest holds at most {MAX_RUNS} runs"));
+            return Err(fail(&format!("a manifest holds at most {MAX_RUNS} runs")));
         }
-        let mut task: Task = serde_json::from_str(line).map_err(|e| format!("{at}: {e}"))?;
-        check_line(&mut task, tasks.len(), tasks.first()).map_err(|e| format!("{at}: {e}"))?;
+        let task: Task = serde_json::from_str(line).map_err(|e| fail(&e.to_string()))?;
+        check_form(&task, tasks.len(), tasks.first()).map_err(|e| fail(&e))?;
         if let Some(first) = lines_of.insert(task.id.clone(), n + 1) {
-            return Err(format!(
-                "{at}: id {} is also line {first}'s: each run is planned once",
+            return Err(fail(&format!(
+                "id {} is also line {first}'s: each run is planned once",
                 task.id
-            ));
+            )));
         }
         tasks.push(task);
+        lines.push(n + 1);
     }
-    Ok(tasks)
+    if tasks.is_empty() {
+        return Err(format!("{shown} holds no runs"));
+    }
+    Ok((tasks, lines))
 }
 
 /// Whether `id` is what [`task_id`] writes: 16 lowercase hex digits.
@@ -288,9 +366,8 @@ pub fn is_task_id(id: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// Checks one manifest line against its position, the first line's axes and its own spec, and
-/// prices it again from the spec.
-fn check_line(task: &mut Task, position: usize, first: Option<&Task>) -> Result<(), String> {
+/// Checks one manifest line's form: its id, its position and the first line's axes.
+fn check_form(task: &Task, position: usize, first: Option<&Task>) -> Result<(), String> {
     if !is_task_id(&task.id) {
         return Err(format!(
             "id \"{}\" is not a run's id (16 hex digits, as `overfit sweep plan` writes)",
@@ -309,11 +386,27 @@ fn check_line(task: &mut Task, position: usize, first: Option<&Task>) -> Result<
         let keys = |t: &Task| t.grid.keys().cloned().collect::<Vec<_>>().join(", ");
         return Err(format!(
             "its grid axes ({}) are not the first line's ({})",
-            printable(&keys(task)),
-            printable(&keys(first))
+            printable(&spec::clip(&keys(task))),
+            printable(&spec::clip(&keys(first)))
         ));
     }
+    Ok(())
+}
+
+/// Checks one manifest line against its own spec and the experiment of the lines before it
+/// (`experiment`, set by the first), and prices it again from the spec.
+fn check_spec(task: &mut Task, experiment: &mut Option<&'static str>) -> Result<(), String> {
     let (spec, _) = link::decode_strict(&task.link).map_err(|e| format!("its link: {e}"))?;
+    let id = spec.experiment().id();
+    match experiment {
+        Some(first) if *first != id => {
+            return Err(format!(
+                "it is a run of {id}, and the first line one of {first}: a sweep is of one \
+                 experiment"
+            ));
+        }
+        _ => *experiment = Some(id),
+    }
     if task_id(&spec) != task.id {
         return Err(format!(
             "id {} is not its link's spec (was the line edited?)",
@@ -325,13 +418,14 @@ fn check_line(task: &mut Task, position: usize, first: Option<&Task>) -> Result<
         set_axis(&mut moved, key, value).map_err(|e| format!("its grid: {}", printable(&e)))?;
         if task_id(&moved) != task.id {
             let json = spec.to_json();
-            let holds = json
-                .get(key.as_str())
-                .map_or_else(|| "other seeds".to_string(), |v| format!("{key}={v}"));
+            let holds = json.get(key.as_str()).map_or_else(
+                || "other seeds".to_string(),
+                |v| format!("{key}={}", spec::clip(&v.to_string())),
+            );
             return Err(format!(
                 "its grid says {}={} but its spec has {}: the line would train one value and \
                  report another",
-                printable(key),
+                printable(&spec::clip(key)),
                 printable(&spec::clip(value)),
                 printable(&holds)
             ));

@@ -42,6 +42,18 @@ pub fn printable(text: &str) -> String {
     out
 }
 
+/// [`printable`] text of at most 400 characters: an error message is one line of reading,
+/// however long the value it quotes.
+pub fn one_line(text: &str) -> String {
+    const MOST: usize = 400;
+    let mut out = printable(text);
+    if let Some((cut, _)) = out.char_indices().nth(MOST) {
+        out.truncate(cut);
+        out.push('…');
+    }
+    out
+}
+
 /// Characters that change how the text around them reads without being seen.
 fn hides_or_reorders(c: char) -> bool {
     matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}')
@@ -130,7 +142,7 @@ pub fn slurm_partition(text: &str) -> Result<String, String> {
     let fine = !text.is_empty()
         && text.len() <= 256
         && text.split(',').all(|name| {
-            !name.is_empty()
+            name.starts_with(|c: char| c.is_ascii_alphanumeric())
                 && name
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
@@ -186,6 +198,12 @@ pub fn image_ref(text: &str) -> Result<String, String> {
     }
 }
 
+/// Directories of the image that a mount must not hide.
+const SYSTEM_DIRS: [&str; 13] = [
+    "bin", "boot", "dev", "etc", "lib", "lib32", "lib64", "proc", "run", "sbin", "sys", "usr",
+    "var",
+];
+
 /// Where a pod mounts the sweep volume: an absolute path of letters, digits and `/ . _ -`,
 /// without `..` and not `/` itself.
 pub fn mount_path(text: &str) -> Result<String, String> {
@@ -200,6 +218,13 @@ pub fn mount_path(text: &str) -> Result<String, String> {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
         });
+    let top = trimmed.split('/').nth(1).unwrap_or("");
+    if fine && SYSTEM_DIRS.contains(&top) {
+        return Err(format!(
+            "--mount {trimmed} would hide the image's own /{top} (where overfit and its \
+             libraries are): mount the sweep elsewhere, e.g. /sweep"
+        ));
+    }
     if fine {
         Ok(trimmed.to_string())
     } else {

@@ -10,7 +10,7 @@ use overfit_core::device::Backend;
 
 use super::safe::{printable, script_path, slurm_partition};
 use super::status::status_of;
-use super::{manifest_of, ranges, read_manifest};
+use super::{ranges, read_sweep};
 
 /// The script's file name in the sweep directory.
 pub const SCRIPT: &str = "sweep.sbatch";
@@ -64,6 +64,10 @@ fn wall_time(seconds: f64) -> String {
     }
 }
 
+/// What one line costs a task beyond its training: the process's start, reading its manifest
+/// line and burn's set-up (measured: about half a second here; a slow node's disk may be slower).
+const START_SECONDS: f64 = 5.0;
+
 /// Per-task memory in MB: the largest peak the cost model gives the array's runs, with a
 /// quarter more and 256 MB for the process itself.
 pub(super) fn memory_mb(peak_bytes: f64) -> u64 {
@@ -91,32 +95,42 @@ fn lines_of(task: usize, per_task: usize, total: usize) -> std::ops::Range<usize
 
 /// The manifest lines an earlier array started: each task's log is `<job>_<task>.out` (a line a
 /// task) or `<job>_<task>.n<N>.out` (N lines a task, lines task·N to task·N + N − 1). Names are
-/// files in the sweep directory, so every number in them is checked before arithmetic.
+/// files in the sweep directory, so every number in them is checked before arithmetic, and the
+/// ranges are merged before they are counted out (thousands of logs cost no more than one
+/// pass over the manifest).
 fn started_indices(logs: &Path, total: usize) -> BTreeSet<usize> {
     let lines = |name: String| -> Option<std::ops::Range<usize>> {
         let stem = name.strip_suffix(".out")?;
         let (stem, per_task) = match stem.rsplit_once(".n") {
-            Some((stem, n)) => (stem, n.parse::<usize>().ok()?.clamp(1, super::MAX_RUNS)),
+            Some((stem, n)) => (stem, n.parse::<usize>().ok()?.clamp(1, total.max(1))),
             None => (stem, 1),
         };
         let task: usize = stem.rsplit_once('_')?.1.parse().ok()?;
         Some(lines_of(task, per_task, total))
     };
-    std::fs::read_dir(logs)
+    let mut ranges: Vec<std::ops::Range<usize>> = std::fs::read_dir(logs)
         .map(|entries| {
             entries
                 .filter_map(|e| lines(e.ok()?.file_name().into_string().ok()?))
-                .flatten()
+                .filter(|r| !r.is_empty())
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    ranges.sort_by_key(|r| r.start);
+    let mut started = BTreeSet::new();
+    let mut reached = 0;
+    for range in ranges {
+        started.extend(range.start.max(reached)..range.end);
+        reached = reached.max(range.end);
+    }
+    started
 }
 
 /// The manifest lines that arrays of sweep `dir` still hold, queued or running, as `squeue`
 /// lists them; `Err` says why that could not be asked.
 fn held_indices(dir: &str, total: usize) -> Result<BTreeSet<usize>, String> {
     let out = std::process::Command::new("squeue")
-        .args(["--noheader", "--array", "--format=%j|%K"])
+        .args(["--noheader", "--me", "--array", "--format=%j|%K"])
         .output()
         .map_err(|e| format!("squeue cannot be run here ({e})"))?;
     if !out.status.success() {
@@ -164,15 +178,30 @@ pub fn slurm_script(dir: &Path, options: &SlurmOptions) -> Result<Option<Array>,
         .canonicalize()
         .map_err(|e| format!("cannot use {}: {e}", printable(&dir.display().to_string())))?;
     let dir_text = script_path(&dir, "the sweep directory")?;
+    if !options.program.is_absolute() {
+        return Err(format!(
+            "--program {} is not an absolute path: the nodes run it from a directory of their own",
+            printable(&options.program.display().to_string())
+        ));
+    }
     let program = script_path(&options.program, "--program")?;
     let partition = options
         .partition
         .as_deref()
         .map(slurm_partition)
         .transpose()?;
-    let tasks = read_manifest(&manifest_of(&dir))?;
+    let tasks = read_sweep(&dir)?;
     let state = status_of(&dir, &tasks);
     let logs = dir.join("logs");
+    // Slurm writes the tasks' logs there: never through a link planted in the sweep.
+    if let Ok(meta) = std::fs::symlink_metadata(&logs)
+        && !meta.is_dir()
+    {
+        return Err(format!(
+            "{dir_text}/logs is a symbolic link or not a directory: Slurm would write the \
+             tasks' logs where it points; remove it"
+        ));
+    }
     let mut indices = if options.only_failed {
         // Failed with an error, or started by an earlier array (it left a log) and never
         // finished: timed out, preempted or killed.
@@ -206,7 +235,7 @@ pub fn slurm_script(dir: &Path, options: &SlurmOptions) -> Result<Option<Array>,
     let per_task = options.per_task.clamp(1, super::MAX_RUNS);
     let mut groups: BTreeMap<usize, f64> = BTreeMap::new();
     for &i in &indices {
-        *groups.entry(i / per_task).or_default() += tasks[i].cost.cpu_seconds;
+        *groups.entry(i / per_task).or_default() += tasks[i].cost.cpu_seconds + START_SECONDS;
     }
     let peak = indices
         .iter()

@@ -9,7 +9,7 @@ use overfit_core::device::Backend;
 
 use super::safe::{printable, read_inside};
 use super::task::{failed_marker, finished};
-use super::{Task, manifest_of, ranges, read_manifest};
+use super::{Task, manifest_of, ranges, read_sweep};
 
 /// Each index of a sweep, by state.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -58,7 +58,7 @@ const MARKER_BYTES: u64 = 64 << 10;
 
 /// The state of every run planned in sweep directory `dir`.
 pub fn status(dir: &Path) -> Result<Status, String> {
-    Ok(status_of(dir, &read_manifest(&manifest_of(dir))?))
+    Ok(status_of(dir, &read_sweep(dir)?))
 }
 
 /// The state of each of `tasks` (the manifest of `dir`, read once by the caller: a manifest
@@ -112,7 +112,15 @@ pub fn run_local(
     allow_large: bool,
     on_end: impl Fn(Progress) + Sync,
 ) -> Result<Status, String> {
-    let left = status(dir)?.left();
+    let tasks = read_sweep(dir)?;
+    let left = status_of(dir, &tasks).left();
+    let large = left.iter().filter(|&&i| tasks[i].allow_large).count();
+    if large > 0 && !allow_large {
+        return Err(format!(
+            "{large} runs left were planned with --allow-large: over this machine's budget; \
+             pass --allow-large to run them here"
+        ));
+    }
     let of = left.len();
     let queue = Mutex::new(left.into_iter());
     let ended = Mutex::new(0usize);

@@ -8,7 +8,7 @@ use overfit_core::cost::Budget;
 use overfit_core::device::Backend;
 use overfit_core::link;
 
-use super::{Task, read_manifest, task_id};
+use super::{Task, read_manifest_line, task_id};
 use crate::output::{self, OUTPUTS, OutDir};
 
 /// The file a finished run keeps its manifest line in (`collect` reads its grid values).
@@ -25,11 +25,21 @@ pub enum TaskOutcome {
 }
 
 /// The array index a scheduler gave this process: Slurm's `SLURM_ARRAY_TASK_ID`, or a
-/// Kubernetes indexed Job's `JOB_COMPLETION_INDEX`.
-pub fn index_from_env() -> Option<usize> {
-    ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok()?.trim().parse().ok())
+/// Kubernetes indexed Job's `JOB_COMPLETION_INDEX`; `Ok(None)` when neither is set, and an
+/// error when the one set is not an index.
+pub fn index_from_env() -> Result<Option<usize>, String> {
+    for name in ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"] {
+        if let Some(value) = std::env::var_os(name) {
+            let text = value.to_string_lossy();
+            return text.trim().parse().map(Some).map_err(|_| {
+                format!(
+                    "{name} is \"{}\", not an array index",
+                    super::printable(&overfit_core::spec::clip(&text))
+                )
+            });
+        }
+    }
+    Ok(None)
 }
 
 /// Where a failed task leaves its error.
@@ -49,19 +59,13 @@ pub fn run_task(
     jobs: usize,
     allow_large: bool,
 ) -> Result<TaskOutcome, String> {
-    let tasks = read_manifest(manifest)?;
-    let task = tasks.get(index).ok_or_else(|| {
-        format!(
-            "index {index} is not in {} ({} runs: 0 to {})",
-            manifest.display(),
-            tasks.len(),
-            tasks.len().saturating_sub(1)
-        )
-    })?;
+    let (task, _) = read_manifest_line(manifest, index)?;
+    let task = &task;
     fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     if finished(out, &task.id) {
         return Ok(TaskOutcome::Skipped);
     }
+
     let marker = failed_marker(out, &task.id);
     match train_into(task, out, backend, jobs, allow_large) {
         Ok(outcome) => {
@@ -86,6 +90,15 @@ fn train_into(
     jobs: usize,
     allow_large: bool,
 ) -> Result<TaskOutcome, String> {
+    let slot = out.join(&task.id);
+    if fs::symlink_metadata(&slot).is_ok() {
+        // Found before training, not after: the result could not be put in place.
+        return Err(format!(
+            "{} is in the way: it is not a finished result (a result is a directory holding \
+             metrics.json); remove it to run this line",
+            super::printable(&slot.display().to_string())
+        ));
+    }
     let (spec, preset) = link::decode_strict(&task.link).map_err(|e| format!("its link: {e}"))?;
     if task_id(&spec) != task.id {
         return Err(format!(

@@ -9,7 +9,7 @@ use std::process::Command;
 use super::{json, overfit, s, temp_dir, text};
 
 /// A planned sweep of toy2d `ci` runs small enough to train in a second: widths × seeds.
-fn planned(name: &str, widths: &str, seeds: &str) -> PathBuf {
+pub fn planned(name: &str, widths: &str, seeds: &str) -> PathBuf {
     let dir = temp_dir(name);
     let out = overfit(&[
         "sweep",
@@ -32,7 +32,7 @@ fn planned(name: &str, widths: &str, seeds: &str) -> PathBuf {
     dir
 }
 
-fn manifest_lines(dir: &Path) -> Vec<serde_json::Value> {
+pub fn manifest_lines(dir: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(dir.join("manifest.jsonl"))
         .expect("a manifest")
         .lines()
@@ -40,7 +40,7 @@ fn manifest_lines(dir: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn write_lines(dir: &Path, lines: &[serde_json::Value]) {
+pub fn write_lines(dir: &Path, lines: &[serde_json::Value]) {
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(dir.join("manifest.jsonl"), text).expect("write the manifest");
 }
@@ -48,7 +48,7 @@ fn write_lines(dir: &Path, lines: &[serde_json::Value]) {
 /// A change to a manifest's lines, as someone editing it by hand makes.
 type Edit<'a> = Box<dyn Fn(&mut Vec<serde_json::Value>) + 'a>;
 
-fn run_line(dir: &Path, index: &str) -> std::process::Output {
+pub fn run_line(dir: &Path, index: &str) -> std::process::Output {
     overfit(&[
         "run",
         "--manifest",

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod hostile;
+mod review;
 
 fn overfit(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_overfit"))

@@ -33,11 +33,15 @@ pub fn surface_rgba(values: &[f32]) -> Vec<u8> {
         .collect()
 }
 
-/// Text for SVG or HTML markup, with `&`, `<`, `>` and quotes escaped.
+/// Text for SVG or HTML markup, with `&`, `<`, `>` and quotes escaped, and the control
+/// characters XML does not allow (every one but tab and line breaks) replaced by U+FFFD: a
+/// label read from someone's file cannot make the drawing invalid.
 pub fn escape_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() => out.push('\u{fffd}'),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -234,6 +238,12 @@ mod tests {
         assert_eq!(
             escape_markup("<b a=\"1\">&'"),
             "&lt;b a=&quot;1&quot;&gt;&amp;&#39;"
+        );
+        // XML allows no control character but tab and line breaks: a label from a file with
+        // an escape sequence would make the drawing unreadable.
+        assert_eq!(
+            escape_markup("\u{1b}[31mred\u{7}\tx\u{85}"),
+            "\u{fffd}[31mred\u{fffd}\tx\u{fffd}"
         );
     }
 

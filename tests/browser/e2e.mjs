@@ -5,6 +5,7 @@
 // error, the page's or a worker's, fails the test. Screenshots of failures go to tests/browser/artifacts/.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -830,6 +831,62 @@ await check('a collected sweep opens from a file: the median over seeds with its
   await page.waitForFunction(() => !document.querySelector('#sweep-problem')?.hidden);
   const why = await page.locator('#sweep-problem').textContent();
   if (!why.includes('is not a collected sweep')) throw new Error(`a wrong file says: ${why}`);
+}));
+// A collected sweep near the page's size limit: 4,000 runs of 10.6 kB each (an lr grid over a
+// decade × seeds × weight decays, 40 figures and a 1,000-point list a run), 42 MB.
+function largeSweep() {
+  const rows = [];
+  const list = Array.from({ length: 1000 }, (_, i) => Math.round(1e6 * Math.sin(i)) / 1e6);
+  let index = 0;
+  for (const lr of ['0.001', '0.002', '0.003', '0.005', '0.01']) {
+    for (const wd of ['0', '0.01', '0.1', '1']) {
+      for (let seed = 1; seed <= 200; seed += 1) {
+        const summary = { final_test_acc: 0.5 + Number(lr) * 10 + seed / 1e4, final_train_loss: -Number(wd) + seed / 1e3, curve: list };
+        for (let k = 0; k < 38; k += 1) summary[`figure_${k}`] = k * seed / 7;
+        rows.push({ index, id: index.toString(16).padStart(16, '0'), grid: { lr, seed: String(seed), weight_decay: wd }, run: 'baseline', summary });
+        index += 1;
+      }
+    }
+  }
+  return { schema: 1, experiment: 'toy2d', axes: ['lr', 'seed', 'weight_decay'], runs_planned: index, finished: index, failed: [], missing: [], rows };
+}
+await check('a collected sweep near the size limit (42 MB, 4,000 runs) opens and redraws without freezing the page', () => withPage(cpuBrowser, 'sweep-large', true, async (page) => {
+  const text = JSON.stringify(largeSweep());
+  if (text.length < 40e6 || text.length > 50e6) throw new Error(`the file is ${text.length} bytes`);
+  await page.goto(`${base}?view=sweep`);
+  await page.waitForSelector('#sweep-file', { timeout: 60_000 });
+  await page.evaluate(() => {
+    window.__longtasks = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longtasks.push(e.duration); })
+      .observe({ type: 'longtask', buffered: true });
+  });
+  const started = Date.now();
+  // From a file on disk, as a reader picks it (a buffer would be built in the page by script).
+  const file = path.join(os.tmpdir(), `overfit-large-sweep-${process.pid}.json`);
+  fs.writeFileSync(file, text);
+  try {
+    await page.setInputFiles('#sweep-file', file);
+    await page.waitForSelector('.chart-box svg', { timeout: 120_000 });
+  } finally { fs.rmSync(file, { force: true }); }
+  const opened = (Date.now() - started) / 1000;
+  const counts = await page.locator('#sweep-counts').textContent();
+  if (!counts.includes('4000 of 4000 runs finished')) throw new Error(`counts: ${counts}`);
+  if (await page.locator('#sweep-x').inputValue() !== 'lr') throw new Error('lr is not across');
+  const loadTasks = await page.evaluate(() => window.__longtasks.splice(0));
+  // Changing what is drawn redraws from the same rows.
+  const redraws = [];
+  for (const [select, value] of [['#sweep-y', 'final_train_loss'], ['#sweep-series', ''], ['#sweep-x', 'seed'], ['#sweep-x', 'lr']]) {
+    const t0 = Date.now();
+    await page.selectOption(select, value);
+    await page.waitForSelector('.chart-box svg');
+    redraws.push(Date.now() - t0);
+  }
+  const redrawTasks = await page.evaluate(() => window.__longtasks.splice(0));
+  const longest = (tasks) => tasks.length ? Math.max(...tasks).toFixed(0) : '0';
+  console.log(`     ${(text.length / 1e6).toFixed(1)} MB opened in ${opened.toFixed(1)} s: ${loadTasks.length} long tasks, longest ${longest(loadTasks)} ms; four redraws: ${redrawTasks.length} long tasks, longest ${longest(redrawTasks)} ms`);
+  // A frozen tab fails the check; the figures above are the benchmark (BENCHMARKS.md).
+  const frozen = [...loadTasks, ...redrawTasks].filter((d) => d > 1000);
+  if (frozen.length) throw new Error(`the page froze for ${frozen.map((d) => d.toFixed(0)).join(', ')} ms`);
 }));
 await check('the embed builder writes the code for what a teacher picks, and that code on a course page makes that widget', () => withPage(cpuBrowser, 'embed-builder', true, async (page) => {
   await page.goto(`${base}?exp=grokking&p=23`);

@@ -134,10 +134,9 @@ fn held_indices(dir: &str, total: usize) -> Result<BTreeSet<usize>, String> {
         .output()
         .map_err(|e| format!("squeue cannot be run here ({e})"))?;
     if !out.status.success() {
-        return Err(format!(
-            "squeue failed: {}",
-            printable(String::from_utf8_lossy(&out.stderr).trim())
-        ));
+        let said = String::from_utf8_lossy(&out.stderr);
+        let last = said.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        return Err(format!("squeue failed ({})", printable(last.trim())));
     }
     let prefix = job_name(dir, 0);
     let prefix = prefix.trim_end_matches('0');

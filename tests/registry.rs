@@ -192,3 +192,72 @@ fn no_source_file_is_over_600_lines() {
     assert!(files > 100, "only {files} sources found");
     assert!(long.is_empty(), "over 600 lines: {long:?}");
 }
+
+/// The Rust sources under `dir` (recursively), with their text.
+fn sources(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut stack = vec![dir.to_path_buf()];
+    let mut out = Vec::new();
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(&path).expect("a directory") {
+                stack.push(entry.expect("an entry").path());
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).expect("utf-8");
+            out.push((path, text));
+        }
+    }
+    out
+}
+
+/// The checklist for a new experiment, as far as the compiler cannot hold it: a type that
+/// declares an experiment is a line of the registry (else no page, link or CLI knows it), and
+/// every experiment of the registry has phenomenon tests that train it.
+#[test]
+fn every_declared_experiment_is_registered_and_has_phenomenon_tests() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let registry = std::fs::read_to_string(root.join("crates/core/src/experiments/registry.rs"))
+        .expect("the registry");
+    let lines = registry
+        .split_once("registry! {")
+        .map(|(_, rest)| rest)
+        .expect("the registry's lines");
+    let mut declared = Vec::new();
+    for (path, text) in sources(&root.join("crates/core/src/experiments")) {
+        for (_, rest) in text
+            .match_indices("Declaration for ")
+            .map(|(i, _)| text.split_at(i + 16))
+        {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if name.is_empty() || !text.contains(&format!("impl super::Declaration for {name}")) {
+                continue;
+            }
+            assert!(
+                lines.contains(&format!("::{name})")),
+                "{name} ({}) declares an experiment but is not a line of the registry",
+                path.display()
+            );
+            declared.push(name);
+        }
+    }
+    assert_eq!(
+        declared.len(),
+        Experiment::ALL.len(),
+        "declarations: {declared:?}"
+    );
+    let tests = sources(&root.join("tests/phenomena"));
+    for e in Experiment::ALL {
+        let named = format!("Experiment::{e:?}");
+        let trained = tests
+            .iter()
+            .any(|(_, text)| text.contains(&named) && text.contains("#[test]"));
+        assert!(
+            trained,
+            "{}: no phenomenon test in tests/phenomena names {named}",
+            e.id()
+        );
+    }
+}

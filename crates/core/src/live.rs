@@ -103,8 +103,46 @@ pub enum FromWorker {
     Notice { text: String, compute: ComputeInfo },
     /// Every step taken; the last progress message had everything.
     Done,
-    /// The run cannot go on (a bad spec, divergence, a read-back failure, a panic).
-    Failed { error: String },
+    /// The run cannot go on (a bad spec, divergence, a read-back failure, a panic): what
+    /// kind of failure, which the page acts on, and its words, which it shows.
+    Failed {
+        error: String,
+        #[serde(default)]
+        kind: Failure,
+    },
+}
+
+/// Why a run stopped, as the page acts on it (the sentence is for people, never matched).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// The loss stopped being finite: a smaller learning rate helps, another device does not.
+    Diverged,
+    /// The GPU device was lost or ran out of memory: the CPU may run it.
+    Device,
+    /// Anything else: a spec or message refused, a read-back that did not match, the
+    /// worker's panic or its failure to load.
+    #[default]
+    Other,
+}
+
+impl From<&crate::train::RunError> for Failure {
+    fn from(error: &crate::train::RunError) -> Self {
+        match error {
+            crate::train::RunError::Diverged { .. } => Failure::Diverged,
+            crate::train::RunError::Readback(_) => Failure::Other,
+        }
+    }
+}
+
+impl FromWorker {
+    /// A failure of kind [`Failure::Other`].
+    pub fn failed(error: impl Into<String>) -> Self {
+        FromWorker::Failed {
+            error: error.into(),
+            kind: Failure::Other,
+        }
+    }
 }
 
 impl ToWorker {
@@ -320,8 +358,10 @@ mod tests {
                 },
             },
             FromWorker::Failed {
-                error: "diverged".into(),
+                error: "training diverged at step 3".into(),
+                kind: Failure::Diverged,
             },
+            FromWorker::failed("the training worker could not load"),
             FromWorker::Done,
         ];
         for m in messages {
@@ -334,5 +374,11 @@ mod tests {
         };
         assert_eq!(ToWorker::from_text(&start.to_text()), Ok(start));
         assert!(ToWorker::from_text("{\"type\":\"nope\"}").is_err());
+        // A failure from a worker that says no kind (an older build) is of no kind the page
+        // acts on.
+        assert_eq!(
+            FromWorker::from_text("{\"type\":\"failed\",\"error\":\"x\"}"),
+            Ok(FromWorker::failed("x"))
+        );
     }
 }

@@ -70,20 +70,18 @@ impl TrainingWorker {
                         }
                     }
                     Ok(message) => receive(message),
-                    Err(error) => receive(FromWorker::Failed { error }),
+                    Err(error) => receive(FromWorker::failed(error)),
                 }
             })
         };
         let on_error = Closure::<dyn Fn(ErrorEvent)>::new(move |event: ErrorEvent| {
             event.prevent_default();
             let detail = event.message();
-            receive(FromWorker::Failed {
-                error: if detail.is_empty() {
-                    "the training worker could not load".into()
-                } else {
-                    format!("the training worker failed: {detail}")
-                },
-            });
+            receive(FromWorker::failed(if detail.is_empty() {
+                "the training worker could not load".into()
+            } else {
+                format!("the training worker failed: {detail}")
+            }));
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));

@@ -9,10 +9,10 @@ use burn::tensor::Device;
 use overfit_core::data::table::Table;
 use overfit_core::experiments;
 use overfit_core::link;
-use overfit_core::live::{FromWorker, PROTOCOL, ReportPatch, SurfaceImage, ToWorker};
+use overfit_core::live::{Failure, FromWorker, PROTOCOL, ReportPatch, SurfaceImage, ToWorker};
 use overfit_core::plot::gpu::SurfaceRenderer;
 use overfit_core::report::Report;
-use overfit_core::train::{Gallery, Session, Surface};
+use overfit_core::train::{Gallery, RunError, Session, Surface};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -51,9 +51,9 @@ struct State {
 pub fn install() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        post(&FromWorker::Failed {
-            error: format!("the training worker stopped: {info}"),
-        });
+        post(&FromWorker::failed(format!(
+            "the training worker stopped: {info}"
+        )));
     }));
     let state = Rc::new(State {
         share: Cell::new(1.0),
@@ -65,7 +65,7 @@ pub fn install() {
         };
         match ToWorker::from_text(&text) {
             Ok(message) => handle(&state, message),
-            Err(error) => post(&FromWorker::Failed { error }),
+            Err(error) => post(&FromWorker::failed(error)),
         }
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -115,8 +115,8 @@ fn start(state: &Rc<State>, link: String, runs: Option<Vec<usize>>, data: Option
     state.paused.set(false);
     let state = state.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err(error) = train(&state, id, &link, runs.as_deref(), data.as_ref()).await {
-            post(&FromWorker::Failed { error });
+        if let Err((kind, error)) = train(&state, id, &link, runs.as_deref(), data.as_ref()).await {
+            post(&FromWorker::Failed { error, kind });
         }
     });
 }
@@ -189,15 +189,17 @@ async fn train(
     link: &str,
     runs: Option<&[usize]>,
     data: Option<&Table>,
-) -> Result<(), String> {
-    let (spec, preset) = link::decode_strict(link).map_err(|e| e.to_string())?;
+) -> Result<(), (Failure, String)> {
+    let other = |e: String| (Failure::Other, e);
+    let run_error = |e: RunError| (Failure::from(&e), e.to_string());
+    let (spec, preset) = link::decode_strict(link).map_err(|e| other(e.to_string()))?;
     let current = || state.generation.get() == id;
     {
         let compute = state
             .compute
             .borrow()
             .clone()
-            .ok_or("the device is not open")?;
+            .ok_or_else(|| other("the device is not open".into()))?;
         // A closed-form sweep forms its Gram products on a hardware GPU; on a software adapter
         // they are far slower than on the CPU (the quick sweep: 140 s on SwiftShader against
         // 3-5 s in wasm), so there the whole sweep runs on the CPU.
@@ -206,8 +208,8 @@ async fn train(
         } else {
             compute.device.clone()
         };
-        let mut session =
-            experiments::start_runs(&spec, &device, runs, 1, data).map_err(|e| e.to_string())?;
+        let mut session = experiments::start_runs(&spec, &device, runs, 1, data)
+            .map_err(|e| other(e.to_string()))?;
         post(&FromWorker::Started {
             total_steps: session.total_steps(),
             points: session.points(),
@@ -256,7 +258,7 @@ async fn train(
             let slice_start = now_ms();
             let mut probe = None;
             while probe.is_none() && !session.is_finished() && now_ms() - slice_start < SLICE_MS {
-                probe = session.advance(4).map_err(|e| e.to_string())?;
+                probe = session.advance(4).map_err(run_error)?;
             }
             if let Some(probe) = probe {
                 match probe.transaction.execute_async().await {
@@ -269,17 +271,20 @@ async fn train(
                         if let Err(e) = absorbed {
                             let r = rate(paused_ms, session.steps_done());
                             publisher.publish(session.as_ref(), &compute, r).await;
-                            return Err(e.to_string());
+                            return Err(run_error(e));
                         }
                     }
                     Err(err) if compute.info.gpu => {
                         // A lost device or one out of memory: the run stops here, and the
                         // page offers the CPU once the spec is priced for it.
-                        return Err(format!(
-                            "WebGPU failed ({err:?}): the device was lost or ran out of memory"
+                        return Err((
+                            Failure::Device,
+                            format!(
+                                "WebGPU failed ({err:?}): the device was lost or ran out of memory"
+                            ),
                         ));
                     }
-                    Err(err) => return Err(format!("metrics read-back failed: {err:?}")),
+                    Err(err) => return Err(other(format!("metrics read-back failed: {err:?}"))),
                 }
             }
             let steps_per_second = rate(paused_ms, session.steps_done());

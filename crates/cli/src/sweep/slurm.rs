@@ -135,7 +135,11 @@ fn held_indices(dir: &str, total: usize) -> Result<BTreeSet<usize>, String> {
         .map_err(|e| format!("squeue cannot be run here ({e})"))?;
     if !out.status.success() {
         let said = String::from_utf8_lossy(&out.stderr);
-        let last = said.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let last = said
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
         return Err(format!("squeue failed ({})", printable(last.trim())));
     }
     let prefix = job_name(dir, 0);

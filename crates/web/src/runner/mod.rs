@@ -26,7 +26,7 @@ use overfit_core::data::table::Table;
 use overfit_core::experiments::AnySpec;
 use overfit_core::experiments::{Experiment, trains_on_own_data};
 use overfit_core::link;
-use overfit_core::live::{ComputeInfo, FromWorker, PROTOCOL, SurfaceImage, ToWorker};
+use overfit_core::live::{ComputeInfo, Failure, FromWorker, PROTOCOL, SurfaceImage, ToWorker};
 use overfit_core::report::Report;
 use overfit_core::spec::Preset;
 use overfit_core::train::Gallery;

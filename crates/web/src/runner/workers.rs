@@ -428,10 +428,10 @@ impl Inner {
                     v.status.set(Status::Done);
                 }
             }
-            FromWorker::Failed { error } => {
-                // On a GPU the run may fit the CPU: the page offers it (priced first).
-                let diverged = error.starts_with("training diverged");
-                if !diverged && slot.compute.as_ref().is_some_and(|c| c.gpu) {
+            FromWorker::Failed { error, kind } => {
+                // On a GPU the run may fit the CPU: the page offers it (priced first), unless
+                // it diverged, which another device would not mend.
+                if kind != Failure::Diverged && slot.compute.as_ref().is_some_and(|c| c.gpu) {
                     v.offer_cpu.set(true);
                 }
                 v.status.set(Status::Failed(if active > 1 {

@@ -209,4 +209,48 @@ fn grokking_small_transformer_groks_with_grokfast_ema_and_not_without() {
         summary_step(baseline, "steps_to_val_acc_95").is_none() && baseline_val < 0.8,
         "the baseline should not have generalised by step 2,600: validation {baseline_val:.3}"
     );
+
+    // What it learned, on its output side (Nanda et al. 2023): the unembedding and the
+    // neuron-to-logit map concentrate their Fourier power over the answers (waves in the
+    // discrete log) on a few frequencies as validation accuracy jumps. Share of the 5
+    // strongest of K = 11, mean ± sd over seeds, measured: 0.50 ± 0.00 (unembedding) and
+    // 0.52 ± 0.02 (map) at init; Grokfast-EMA 0.78 ± 0.08 and 0.84 ± 0.07 when it memorised
+    // (step 500), 0.99 ± 0.01 for both once generalised (step 3,000); the baseline, memorised
+    // but not generalised (validation 0.58), 0.66 ± 0.01 and 0.68 ± 0.02 at step 3,000.
+    // Untrained weights stay at the init's share. (On the paper preset, 1,200 steps, one
+    // seed: Grokfast-EMA's map 0.12 at init, 0.77 at memorisation, 0.91 at 98.5% validation;
+    // the baseline's 0.30; the embeddings' share stays at 0.12-0.14 there.)
+    let memorised = summary_step(ema, "steps_to_train_acc_95").expect("Grokfast-EMA memorises");
+    let last = |run: &RunReport, key: &str| *run.column(key).last().expect("evaluated");
+    let seeds = summary_f64(ema, "seeds");
+    for key in ["unembed_fourier_top5", "neuron_logit_fourier_top5"] {
+        let sd = format!("{key}_sd");
+        let init = ema.column(key)[0];
+        let (at_fit, at_fit_sd) = (value_at(ema, key, memorised), value_at(ema, &sd, memorised));
+        let (grokked, grokked_sd) = (last(ema, key), last(ema, &sd));
+        let (control, control_sd) = (last(baseline, key), last(baseline, &sd));
+        println!(
+            "grokking transformer {key}: init {init:.2}, Grokfast-EMA memorised (step \
+             {memorised}) {at_fit:.2} ± {at_fit_sd:.2}, generalised {grokked:.2} ± \
+             {grokked_sd:.2}; baseline not generalised {control:.2} ± {control_sd:.2}"
+        );
+        assert!(
+            init < 0.6 && grokked > 0.9,
+            "{key}: from spread at init ({init:.2}) to a few frequencies once generalised \
+             ({grokked:.2})"
+        );
+        // Beyond seed noise: three standard errors of the difference of two means over the
+        // seeds, and at least 0.1.
+        let noise = |a: f64, b: f64| (3.0 * ((a * a + b * b) / seeds).sqrt()).max(0.1);
+        assert!(
+            grokked - at_fit > noise(grokked_sd, at_fit_sd),
+            "{key}: higher once generalised ({grokked:.2} ± {grokked_sd:.2}) than when it \
+             memorised ({at_fit:.2} ± {at_fit_sd:.2})"
+        );
+        assert!(
+            grokked - control > noise(grokked_sd, control_sd),
+            "{key}: higher than the baseline that memorised and did not generalise \
+             ({grokked:.2} ± {grokked_sd:.2} against {control:.2} ± {control_sd:.2})"
+        );
+    }
 }

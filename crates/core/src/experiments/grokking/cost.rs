@@ -12,11 +12,14 @@ const SEQ: f64 = 4.0;
 /// computed once per number, `Transformer::forward_last_shared`).
 const OWN: f64 = 2.0;
 
-/// Metrics [`super::session`] keeps per member and evaluation.
+/// Metrics [`super::session`] keeps per member and evaluation (the transformer two more:
+/// its output side's Fourier shares).
 const METRICS: f64 = 6.0;
+const TRANSFORMER_METRICS: f64 = 8.0;
 /// Fourier spectra a member keeps (`Spectra`: at most twice the spectrogram's rows, and
-/// the latest).
+/// the latest; the transformer also the latest of its two output maps).
 const SPECTRA_KEPT: f64 = 49.0;
+const TRANSFORMER_SPECTRA_KEPT: f64 = 51.0;
 
 impl GrokkingSpec {
     /// The whole spec's cost: every run in one session.
@@ -116,14 +119,18 @@ impl GrokkingSpec {
         // columns (a single seed's metrics, or each metric's mean and spread over seeds);
         // each member's spectra are bounded (p/2 frequencies).
         let runs = shape.runs.len() as f64;
-        let columns = if shape.seeds > 1 {
-            2.0 * METRICS
-        } else {
-            METRICS
+        let (metrics, spectra) = match self.model {
+            Architecture::Mlp => (METRICS, SPECTRA_KEPT),
+            Architecture::Transformer => (TRANSFORMER_METRICS, TRANSFORMER_SPECTRA_KEPT),
         };
-        tally.track(evals * r * METRICS);
+        let columns = if shape.seeds > 1 {
+            2.0 * metrics
+        } else {
+            metrics
+        };
+        tally.track(evals * r * metrics);
         tally.record(evals * runs * columns);
-        tally.hold(r * SPECTRA_KEPT * (self.p as f64 / 2.0), F64);
+        tally.hold(r * spectra * (self.p as f64 / 2.0), F64);
         tally.cost()
     }
 }

@@ -37,7 +37,10 @@ mod page;
 pub mod settings;
 pub use settings::{Ema, FractionGrid, Ma, Transformer};
 mod verdicts;
-pub use page::{COMPARISON, INFO, KNOBS, PANELS, WORDS, metric};
+pub use page::{
+    COMPARISON, INFO, KNOBS, OUTPUT_PANELS, PANELS, TRANSFORMER_FRACTION_PANELS,
+    TRANSFORMER_PANELS, WORDS, metric,
+};
 pub use verdicts::{filter_verdicts, fraction_runs, unfiltered};
 
 /// Which network learns the operation.
@@ -530,10 +533,11 @@ impl super::Declaration for GrokkingSpec {
     }
 
     fn panels(&self) -> &'static [Panel] {
-        if self.compare == Compare::Fractions {
-            FRACTION_PANELS
-        } else {
-            PANELS
+        match (self.compare == Compare::Fractions, self.model) {
+            (true, Architecture::Mlp) => FRACTION_PANELS,
+            (true, Architecture::Transformer) => TRANSFORMER_FRACTION_PANELS,
+            (false, Architecture::Mlp) => PANELS,
+            (false, Architecture::Transformer) => TRANSFORMER_PANELS,
         }
     }
 

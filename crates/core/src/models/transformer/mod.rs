@@ -460,6 +460,40 @@ impl Transformer {
             .slice([0..members, 0..rows, 0..d])
     }
 
+    /// The unembedding of the first `classes` output classes, class by class:
+    /// `[members, classes, d_model]`, detached. The final LayerNorm's gain is folded in (the
+    /// head reads `γ ⊙ x̂`), so a row is what a normalised residual direction adds to that
+    /// class's logit.
+    pub fn unembedding(&self, classes: usize) -> Tensor<3> {
+        self.folded_head(classes).swap_dims(1, 2)
+    }
+
+    /// The last block's neuron-to-logit map (Nanda et al. 2023's `W_U · W_out`): how much each
+    /// of its MLP's `4·d_model` neurons adds to each of the first `classes` logits through the
+    /// residual stream, class by class: `[members, classes, 4·d_model]`, detached. The final
+    /// LayerNorm's gain is folded in, its centring and scale are not (they are per example).
+    pub fn neuron_logits(&self, classes: usize) -> Tensor<3> {
+        let head = self.folded_head(classes); // [members, d, classes]
+        let down = match self.blocks.last() {
+            Some(block) => block.down.weight.val().detach(), // [members, 4d, d]
+            None => return self.unembedding(classes),
+        };
+        down.matmul(head).swap_dims(1, 2)
+    }
+
+    /// The head's weights for the first `classes` classes times the final LayerNorm's gain:
+    /// `[members, d_model, classes]`, detached.
+    fn folded_head(&self, classes: usize) -> Tensor<3> {
+        let [members, d, _] = self.head.weight.dims();
+        let gain = self.ln_final.gamma.val().detach().reshape([members, d, 1]);
+        self.head
+            .weight
+            .val()
+            .detach()
+            .slice([0..members, 0..d, 0..classes])
+            * gain
+    }
+
     /// Each member's weight norm (all parameters): `[members]`, detached.
     pub fn weight_norms(&self) -> Tensor<1> {
         let mut squares = MemberSquares {

@@ -147,3 +147,42 @@ fn attention_is_causal() {
     let last = largest(a.slice([0..1, 0..1, 3..4, 0..V]) - b.slice([0..1, 0..1, 3..4, 0..V]));
     assert!(last > 1e-4, "{last}");
 }
+
+/// The output maps the grokking session reads the waves in: the unembedding is the head's
+/// weights times the final LayerNorm's gain, class by class, and the neuron-to-logit map is the
+/// last block's MLP output weights through it (`W_out · diag(γ) · W_U`), member by member.
+#[test]
+fn the_output_maps_are_the_last_mlp_through_the_gained_head() {
+    let device = Device::flex();
+    let mut model = stack(&[3, 4], false);
+    let (members, d, classes) = (2, 16, 7);
+    let gains: Vec<f32> = (0..members * d).map(|i| 0.5 + 0.1 * i as f32).collect();
+    model.ln_final.gamma = param(gains.clone(), [members, 1, d], &device);
+    let values = |t: Tensor<3>| -> Vec<f32> { t.into_data().try_to_vec().expect("f32") };
+    let head = values(model.head.weight.val()); // [members, d, V]
+    let down = values(model.blocks[1].down.weight.val()); // [members, 4d, d]
+    let unembedding = model.unembedding(classes);
+    let neuron_logits = model.neuron_logits(classes);
+    assert_eq!(unembedding.dims(), [members, classes, d]);
+    assert_eq!(neuron_logits.dims(), [members, classes, 4 * d]);
+    let (unembedding, neuron_logits) = (values(unembedding), values(neuron_logits));
+    for m in 0..members {
+        let w_u = |i: usize, c: usize| gains[m * d + i] * head[(m * d + i) * V + c];
+        for c in 0..classes {
+            for i in 0..d {
+                let got = unembedding[(m * classes + c) * d + i];
+                assert!((got - w_u(i, c)).abs() < 1e-6, "unembedding {m} {c} {i}");
+            }
+            for j in 0..4 * d {
+                let want: f32 = (0..d)
+                    .map(|i| down[(m * 4 * d + j) * d + i] * w_u(i, c))
+                    .sum();
+                let got = neuron_logits[(m * classes + c) * 4 * d + j];
+                assert!(
+                    (got - want).abs() < 1e-5,
+                    "neuron {j} to logit {c} of member {m}"
+                );
+            }
+        }
+    }
+}

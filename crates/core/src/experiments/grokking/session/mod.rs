@@ -60,6 +60,9 @@ struct Track {
     order: BatchOrder,
     series: Series,
     spectra: Spectra,
+    /// The latest Fourier spectra of the transformer's output side, over the p answers: its
+    /// unembedding's and its neuron-to-logit map's (empty for the embedding MLP).
+    outputs: Vec<Vec<f64>>,
 }
 
 /// Share of the number embeddings' Fourier power at each frequency, at evaluations spread
@@ -85,14 +88,16 @@ struct Run {
     tracks: Vec<Track>,
 }
 
-/// The metrics a member records at every evaluation.
-const METRICS: [&str; 6] = [
+/// The metrics a member records at every evaluation (the last two: the transformer's only).
+const METRICS: [&str; 8] = [
     "train_loss",
     "train_acc",
     "val_loss",
     "val_acc",
     "weight_norm",
     "fourier_top5",
+    "unembed_fourier_top5",
+    "neuron_logit_fourier_top5",
 ];
 
 /// How many of the strongest frequencies `fourier_top5` adds up.
@@ -229,6 +234,7 @@ impl GrokkingSession {
                         ),
                         series: Series::default(),
                         spectra: Spectra::default(),
+                        outputs: Vec::new(),
                     })
                     .collect(),
             })
@@ -374,9 +380,12 @@ impl GrokkingSession {
     }
 
     /// Each member's Fourier power per frequency, as shares of its total: `[members, K]`.
+    /// The waves run along the numbers' axis (the group's basis over `0..p`), the power is
+    /// summed over the other.
     ///
     /// # Shapes
-    /// - embeddings: `[members, p, d]` (the number tokens' rows)
+    /// - embeddings: `[members, p, d]` (a row per number: the number tokens' embeddings, or
+    ///   an output map's row per answer)
     fn spectra(&self, embeddings: Tensor<3>) -> Tensor<2> {
         let [members, p, _] = embeddings.dims();
         let k = self.frequencies;
@@ -395,20 +404,26 @@ impl GrokkingSession {
     }
 
     /// Five `[members]` tensors (training loss and correct answers, validation loss and correct
-    /// answers, weight norm) and the `[members, K]` Fourier spectra.
+    /// answers, weight norm) and the `[members, K]` Fourier spectra: the number embeddings',
+    /// then for the transformer its unembedding's and its neuron-to-logit map's over the p
+    /// answers (Nanda et al. 2023 read the learned waves in all three).
     fn read_metrics(&self) -> Transaction {
         let p = self.spec.p as usize;
         // Evaluated without autodiff: no graph holds the whole splits' activations.
         let (spectra, columns) = match &self.networks.model {
             Model::Mlp(model) => {
-                let spectra = self.spectra(model.embeddings(p));
+                let spectra = vec![self.spectra(model.embeddings(p))];
                 let model = model.valid();
                 let columns =
                     self.evaluate(model.members(), |x| model.forward(x), model.weight_norms());
                 (spectra, columns)
             }
             Model::Transformer(model) => {
-                let spectra = self.spectra(model.embeddings(p));
+                let spectra = vec![
+                    self.spectra(model.embeddings(p)),
+                    self.spectra(model.unembedding(p)),
+                    self.spectra(model.neuron_logits(p)),
+                ];
                 let model = model.valid();
                 let prefixes = self.prefixes.clone().inner();
                 let columns = self.evaluate(
@@ -420,11 +435,14 @@ impl GrokkingSession {
             }
         };
         // One transaction reads tensors of one kind: all without autodiff.
-        columns
+        let columns = columns
             .into_iter()
             .map(Tensor::inner)
-            .fold(Transaction::default(), Transaction::register)
-            .register(spectra.inner())
+            .fold(Transaction::default(), Transaction::register);
+        spectra
+            .into_iter()
+            .map(Tensor::inner)
+            .fold(columns, Transaction::register)
     }
 
     /// Every member's training loss and correct answers, validation loss and correct answers

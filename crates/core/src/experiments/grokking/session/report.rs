@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::experiments::grokking::metric;
+use crate::experiments::terms::Metric;
 
 impl GrokkingSession {
     /// The run's summary; `series` is its [`Run::series`].
@@ -40,22 +41,22 @@ impl GrokkingSession {
         }
         // The first seed's strongest frequencies now, strongest first.
         if let Some((_, spectrum)) = run.tracks.first().and_then(|t| t.spectra.latest()) {
-            let mut order: Vec<usize> = (0..spectrum.len()).collect();
-            order.sort_by(|&a, &b| spectrum[b].total_cmp(&spectrum[a]));
-            let keys: Vec<String> = order
-                .iter()
-                .take(KEY_FREQUENCIES)
-                .map(|&i| format!("{} ({:.0}%)", i + 1, 100.0 * spectrum[i]))
-                .collect();
             m.insert(
                 metric::KEY_FREQUENCIES.key.into(),
-                Value::from(keys.join(", ")),
+                Value::from(strongest(spectrum)),
             );
         }
         m.insert(
             metric::FOURIER_TOP5.at_end(),
             opt(series.last(metric::FOURIER_TOP5.key)),
         );
+        // The transformer's output side: its unembedding and its neuron-to-logit map.
+        if let Some(track) = run.tracks.first() {
+            for (spectrum, (share, keys)) in track.outputs.iter().zip(OUTPUT_METRICS) {
+                m.insert(keys.key.into(), Value::from(strongest(spectrum)));
+                m.insert(share.at_end(), opt(series.last(share.key)));
+            }
+        }
         m.insert(metric::SEEDS.key.into(), Value::from(run.tracks.len()));
         m.insert(
             metric::WEIGHT_DECAY.key.into(),
@@ -74,6 +75,39 @@ impl GrokkingSession {
         m
     }
 }
+
+/// The [`KEY_FREQUENCIES`] strongest frequencies of `spectrum` (shares of its power),
+/// strongest first: "3 (41%), 7 (22%), …", frequencies counted from 1.
+fn strongest(spectrum: &[f64]) -> String {
+    let mut order: Vec<usize> = (0..spectrum.len()).collect();
+    order.sort_by(|&a, &b| spectrum[b].total_cmp(&spectrum[a]));
+    let keys: Vec<String> = order
+        .iter()
+        .take(KEY_FREQUENCIES)
+        .map(|&i| format!("{} ({:.0}%)", i + 1, 100.0 * spectrum[i]))
+        .collect();
+    keys.join(", ")
+}
+
+/// The share of the five strongest frequencies of `spectrum` (shares of its power).
+fn top_share(spectrum: &[f64]) -> f64 {
+    let mut shares = spectrum.to_vec();
+    shares.sort_by(|a, b| b.total_cmp(a));
+    shares.iter().take(KEY_FREQUENCIES).sum()
+}
+
+/// The transformer's output maps in the order [`GrokkingSession::read_metrics`] reads their
+/// spectra: each one's top-5 share and its key frequencies.
+const OUTPUT_METRICS: [(Metric, Metric); 2] = [
+    (
+        metric::UNEMBED_FOURIER_TOP5,
+        metric::UNEMBED_KEY_FREQUENCIES,
+    ),
+    (
+        metric::NEURON_LOGIT_FOURIER_TOP5,
+        metric::NEURON_LOGIT_KEY_FREQUENCIES,
+    ),
+];
 
 /// The median of steps over seeds, a seed that never got there counting as later than every
 /// one that did: `None` when the middle seed did not get there. With an even count, the mean
@@ -113,6 +147,10 @@ impl Run {
                     .iter()
                     .filter_map(|t| t.series.get(metric).and_then(|v| v.get(i)).copied())
                     .collect();
+                // The transformer's output-side metrics: not the embedding MLP's.
+                if values.is_empty() {
+                    continue;
+                }
                 let n = values.len() as f64;
                 let mean = values.iter().sum::<f64>() / n;
                 let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
@@ -147,12 +185,18 @@ impl Stepper for GrokkingSession {
         let members: usize = self.runs.iter().map(|r| r.tracks.len()).sum();
         let columns: Vec<Vec<f64>> = data.iter().map(|d| d.iter::<f64>().collect()).collect();
         let k = self.frequencies;
-        let shaped = columns.len() == 6
+        // The embeddings' spectra, then the transformer's output maps'.
+        let maps = match self.networks.model {
+            Model::Mlp(_) => 1,
+            Model::Transformer(_) => 1 + OUTPUT_METRICS.len(),
+        };
+        let shaped = columns.len() == 5 + maps
             && columns[..5].iter().all(|c| c.len() == members)
-            && columns[5].len() == members * k;
+            && columns[5..].iter().all(|c| c.len() == members * k);
         if !shaped {
             return Err(RunError::Readback(format!(
-                "expected 5 columns of {members} values and {members}×{k} spectra, got {:?}",
+                "expected 5 columns of {members} values and {maps} of {members}×{k} spectra, \
+                 got {:?}",
                 columns.iter().map(Vec::len).collect::<Vec<_>>()
             )));
         }
@@ -164,22 +208,22 @@ impl Stepper for GrokkingSession {
         for (i, (label, n, track)) in tracks.enumerate() {
             let (n_train, n_val) = (n.max(1) as f64, (total - n).max(1) as f64);
             let train_loss = columns[0][i];
-            let spectrum = columns[5][i * k..(i + 1) * k].to_vec();
-            let mut shares = spectrum.clone();
-            shares.sort_by(|a, b| b.total_cmp(a));
-            let top: f64 = shares.iter().take(KEY_FREQUENCIES).sum();
+            let member = |c: &Vec<f64>| c[i * k..(i + 1) * k].to_vec();
+            let spectrum = member(&columns[5]);
+            let mut row = vec![
+                (metric::TRAIN_LOSS.key, train_loss),
+                (metric::TRAIN_ACC.key, columns[1][i] / n_train),
+                (metric::VAL_LOSS.key, columns[2][i]),
+                (metric::VAL_ACC.key, columns[3][i] / n_val),
+                (metric::WEIGHT_NORM.key, columns[4][i]),
+                (metric::FOURIER_TOP5.key, top_share(&spectrum)),
+            ];
             track.spectra.push(step, spectrum);
-            track.series.push(
-                step,
-                &[
-                    (metric::TRAIN_LOSS.key, train_loss),
-                    (metric::TRAIN_ACC.key, columns[1][i] / n_train),
-                    (metric::VAL_LOSS.key, columns[2][i]),
-                    (metric::VAL_ACC.key, columns[3][i] / n_val),
-                    (metric::WEIGHT_NORM.key, columns[4][i]),
-                    (metric::FOURIER_TOP5.key, top),
-                ],
-            );
+            track.outputs = columns[6..].iter().map(member).collect();
+            for (spectrum, (share, _)) in track.outputs.iter().zip(OUTPUT_METRICS) {
+                row.push((share.key, top_share(spectrum)));
+            }
+            track.series.push(step, &row);
             RunError::unless_finite(step, &format!("{label} train loss"), train_loss)?;
         }
         Ok(())

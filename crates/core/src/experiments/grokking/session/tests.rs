@@ -65,6 +65,51 @@ fn three_runs_train_from_one_init_and_report_the_summaries() {
     assert!((last(0) - last(1)).abs() > 1e-6 && (last(0) - last(2)).abs() > 1e-6);
 }
 
+/// The transformer's output side (its unembedding and neuron-to-logit map) is read in the
+/// same Fourier basis as its embeddings, at every evaluation, with its key frequencies in the
+/// summary; the embedding MLP reports only its embeddings' (and no chart of the others).
+#[test]
+fn the_transformer_reports_its_output_side_waves_and_the_mlp_does_not() {
+    use crate::experiments::declaration::Declaration;
+    let outputs = ["unembed_fourier_top5", "neuron_logit_fourier_top5"];
+    let report = run_to_end(tiny());
+    for run in &report.runs {
+        for key in outputs {
+            let shares = run.column(key);
+            // p = 7 under multiplication: a cycle of 6, frequencies 1-3, all in the top 5.
+            assert_eq!(shares.len(), 5, "{}: {key}", run.label);
+            assert!(
+                shares.iter().all(|s| (s - 1.0).abs() < 1e-6),
+                "{}: {key} {shares:?}",
+                run.label
+            );
+            assert!(run.summary.contains_key(&format!("final_{key}")));
+        }
+        for key in ["unembed_key_frequencies", "neuron_logit_key_frequencies"] {
+            let text = run.summary.get(key).and_then(Value::as_str);
+            assert_eq!(
+                text.map(|t| t.split(", ").count()),
+                Some(3),
+                "{}: {key} {text:?}",
+                run.label
+            );
+        }
+    }
+    let titles: Vec<&str> = tiny().panels().iter().map(|p| p.title).collect();
+    assert!(
+        titles.iter().any(|t| t.starts_with("neuron-to-logit")),
+        "{titles:?}"
+    );
+    let report = run_to_end(tiny_mlp());
+    for run in &report.runs {
+        for key in outputs {
+            assert!(!run.series.contains_key(key), "{}: {key}", run.label);
+            assert!(!run.summary.contains_key(&format!("final_{key}")));
+        }
+    }
+    assert_eq!(tiny_mlp().panels().len(), super::super::PANELS.len());
+}
+
 /// On the CPU the transformer's batch trains as two shards: the same numbers on one thread
 /// or two, and (to float tolerance) those of the whole batch at once (a lost or mis-scaled
 /// half would train another network).

@@ -67,15 +67,7 @@ pub fn k8s_job(dir: &Path, options: &K8sOptions) -> Result<Option<K8sJob>, Strin
     // `as` saturates: an absurd price gives the longest deadline, never a wrapped one.
     let deadline = super::slurm::task_seconds(seconds).ceil() as u64;
     let count = lines.len();
-    let large = lines.iter().filter(|&&i| tasks[i].allow_large).count();
-    let large = if large > 0 {
-        format!(
-            "# {large} of these runs were planned with --allow-large: over a machine's budget, \
-             run anyway.\n"
-        )
-    } else {
-        String::new()
-    };
+    let large = super::large_note(&tasks, &lines);
     let command = [
         "overfit".to_string(),
         "run".into(),

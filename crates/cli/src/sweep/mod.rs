@@ -435,6 +435,18 @@ fn check_spec(task: &mut Task, experiment: &mut Option<&'static str>) -> Result<
     Ok(())
 }
 
+/// A comment line for a script or a Job that runs `lines` of `tasks`: how many of them were
+/// planned over a machine's budget (nothing when none was).
+fn large_note(tasks: &[Task], lines: &[usize]) -> String {
+    match lines.iter().filter(|&&i| tasks[i].allow_large).count() {
+        0 => String::new(),
+        large => format!(
+            "# {large} of these runs were planned with --allow-large: over a machine's budget, \
+             run anyway.\n"
+        ),
+    }
+}
+
 /// The manifest of sweep directory `dir`.
 pub fn manifest_of(dir: &Path) -> PathBuf {
     dir.join(MANIFEST)

@@ -244,7 +244,7 @@ pub fn slurm_script(dir: &Path, options: &SlurmOptions) -> Result<Option<Array>,
         .iter()
         .map(|&i| tasks[i].cost.peak_bytes)
         .fold(0.0, f64::max);
-    let large = indices.iter().filter(|&&i| tasks[i].allow_large).count();
+    let large = super::large_note(&tasks, &indices);
     // A task's time: the lines of its group run one after the other.
     let seconds = groups.values().copied().fold(0.0, f64::max);
     let array: Vec<usize> = groups.keys().copied().collect();
@@ -287,14 +287,6 @@ pub fn slurm_script(dir: &Path, options: &SlurmOptions) -> Result<Option<Array>,
         format!("%{}", k.clamp(1, super::MAX_RUNS))
     });
     let partition = partition.map_or(String::new(), |p| format!("#SBATCH --partition={p}\n"));
-    let large = if large > 0 {
-        format!(
-            "# {large} of these runs were planned with --allow-large: over a machine's budget, \
-             run anyway.\n"
-        )
-    } else {
-        String::new()
-    };
     let script = format!(
         "#!/bin/bash\n\
          # {count} runs of {manifest} (written by `overfit sweep slurm`; memory and time per\n\

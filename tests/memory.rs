@@ -153,6 +153,19 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
             "intrinsic-dimension",
             &["width=256", "nonzeros=16", "steps=4", "eval_every=2"],
         ),
+        // The last evaluation prunes every network 22 ways: the hidden layer of every
+        // equation, held for each network.
+        ("corrupted-labels", &["steps=4", "eval_every=2"]),
+        (
+            "corrupted-labels",
+            &[
+                "p=97",
+                "width=500",
+                "compare=one",
+                "steps=2",
+                "eval_every=1",
+            ],
+        ),
         // Long runs evaluated at every step: what they record, not what they train, is most
         // of their memory.
         (

@@ -261,3 +261,27 @@ fn every_declared_experiment_is_registered_and_has_phenomenon_tests() {
         );
     }
 }
+
+#[test]
+fn what_happens_next_names_registered_experiments() {
+    let ids: Vec<&str> = Experiment::ALL.iter().map(|e| e.id()).collect();
+    for e in Experiment::ALL {
+        for (id, words) in e.info().next {
+            assert!(
+                ids.contains(id),
+                "{}: next names {id}, not registered",
+                e.id()
+            );
+            assert_ne!(*id, e.id(), "{}: next names itself", e.id());
+            assert!(!words.is_empty());
+        }
+    }
+    assert!(
+        Experiment::Grokking
+            .info()
+            .next
+            .iter()
+            .any(|(id, _)| *id == "corrupted-labels"),
+        "the grokking page links what happens next"
+    );
+}

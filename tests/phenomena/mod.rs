@@ -8,6 +8,7 @@ use overfit_core::report::{Report, RunReport};
 use overfit_core::spec::Preset;
 
 mod benign;
+mod corrupted_labels;
 mod double_descent;
 mod ensemble;
 mod grokking;

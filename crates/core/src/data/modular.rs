@@ -133,7 +133,8 @@ pub struct Equation {
     pub y: u32,
     /// The answer the model is trained on (possibly corrupted).
     pub z: u32,
-    /// Whether `z` was replaced by a wrong answer.
+    /// Whether `z` was replaced: by a wrong answer ([`split`]), or by one drawn uniformly
+    /// from all `p`, which is right by chance one time in `p` ([`relabel_at_random`]).
     pub corrupted: bool,
 }
 
@@ -200,6 +201,19 @@ pub fn split(
     (train, val)
 }
 
+/// Replaces the answers of the first `⌊share · n⌋` of `train` by answers drawn uniformly from
+/// `0..p` (so a share 1/p of them stay right by chance), marking them corrupted: the corruption
+/// of Doshi et al. 2024, whose training accuracy after un-memorising is 1 − ξ(1 − 1/p).
+/// Returns how many were replaced.
+pub fn relabel_at_random(train: &mut [Equation], share: f64, p: u32, rng: &mut Stream) -> usize {
+    let n = ((train.len() as f64 * share.clamp(0.0, 1.0)).floor() as usize).min(train.len());
+    for e in train.iter_mut().take(n) {
+        e.z = rng.below(p as usize) as u32;
+        e.corrupted = true;
+    }
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +254,31 @@ mod tests {
         let primes: Vec<u32> = (0..30).filter(|&n| is_prime(n)).collect();
         assert_eq!(primes, [2, 3, 5, 7, 11, 13, 17, 19, 23, 29]);
         assert!(is_prime(97) && is_prime(113) && !is_prime(91));
+    }
+
+    #[test]
+    fn relabelling_at_random_draws_from_every_answer() {
+        let (mut train, _) = split(
+            all_equations(Op::Add, 31),
+            0.5,
+            0.0,
+            31,
+            &mut Stream::new(1, "s"),
+        );
+        let n = relabel_at_random(&mut train, 0.9, 31, &mut Stream::new(2, "r"));
+        assert_eq!(n, (train.len() as f64 * 0.9).floor() as usize);
+        assert!(train[..n].iter().all(|e| e.corrupted && e.z < 31));
+        assert!(
+            train[n..]
+                .iter()
+                .all(|e| !e.corrupted && e.z == (e.x + e.y) % 31)
+        );
+        // About one in 31 stays right by chance; none would with `split`'s wrong answers.
+        let right = train[..n]
+            .iter()
+            .filter(|e| e.z == (e.x + e.y) % 31)
+            .count();
+        assert!(right > 0 && right < n / 10, "{right} of {n}");
     }
 
     #[test]

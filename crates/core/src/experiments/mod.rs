@@ -6,6 +6,7 @@
 
 pub mod augmentation;
 pub mod benign;
+pub mod corrupted_labels;
 pub mod double_descent;
 pub mod dropout;
 pub mod ensemble;
@@ -62,6 +63,9 @@ pub struct Info {
     /// What a reader's own CSV file may hold, where the experiment trains on one
     /// (`dataset=local`); `None` where it does not take one.
     pub own_data: Option<crate::data::table::Limits>,
+    /// What happens next: experiments that take the story further, each as
+    /// `(experiment id, words)` (the page links each; a test checks the ids are registered).
+    pub next: &'static [(&'static str, &'static str)],
 }
 
 /// A change worth trying: its words, and the knob values it sets.

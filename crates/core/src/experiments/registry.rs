@@ -131,4 +131,7 @@ registry! {
     Toy2d(super::toy2d::Toy2dSpec),
     /// Training in random subspaces of a network's parameters (Li, Farkhoor, Liu & Yosinski).
     IntrinsicDimension(super::intrinsic_dimension::IntrinsicDimensionSpec),
+    /// Grokking with corrupted training answers: coexistence, inversion, forgetting (Doshi,
+    /// Das, He & Gromov).
+    CorruptedLabels(super::corrupted_labels::CorruptedLabelsSpec),
 }

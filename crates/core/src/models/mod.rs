@@ -16,6 +16,8 @@ pub mod mlp_bank;
 pub mod mlp_stack;
 pub mod random_features;
 #[cfg(feature = "engine")]
+pub mod square_mlp;
+#[cfg(feature = "engine")]
 pub mod subspace;
 #[cfg(feature = "engine")]
 pub mod transformer;

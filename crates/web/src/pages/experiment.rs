@@ -463,6 +463,16 @@ pub fn ExperimentPage(
             Some(view! { <a class="try-link" href=href>{*words}</a> })
         })
         .collect_view();
+    // Experiments that take the story further (`Info::next`).
+    let next_links = info
+        .next
+        .iter()
+        .map(|(id, words)| {
+            let href = format!("?exp={id}");
+            view! { <a class="next-link" href=href>{*words}</a> }
+        })
+        .collect_view();
+    let has_next = !info.next.is_empty();
     let preset_links = Preset::ALL
         .iter()
         .map(|p| {
@@ -566,6 +576,7 @@ pub fn ExperimentPage(
                 <section class="panel results">
                     <p class="watch" id="watch"><strong>"What to watch: "</strong>{experiment.info().watch}</p>
                     {(!embedded).then(|| view! { <p class="try" id="try"><strong>"What to try: "</strong>{try_links}</p> })}
+                    {(!embedded && has_next).then(|| view! { <p class="try" id="next"><strong>"What happens next: "</strong>{next_links}</p> })}
                     <div class="charts">
                         {move || chart_specs().into_iter().enumerate().map(|(index, spec)| view! { <ChartBox index=index spec=spec hover=hover /> }).collect_view()}
                     </div>

@@ -45,6 +45,7 @@ pub static INFO: Info = Info {
     ],
     marks: &[],
     own_data: Some(crate::data::table::OWN_TABLE),
+    next: &[],
 };
 
 pub static PANELS: &[Panel] = &[

@@ -28,6 +28,7 @@ pub static INFO: Info = Info {
     ],
     marks: &[],
     own_data: None,
+    next: &[],
 };
 
 /// Charts of the `xor` mode (x: gradient-descent step, log scale).

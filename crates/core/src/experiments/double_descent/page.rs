@@ -29,6 +29,7 @@ pub static INFO: Info = Info {
     ],
     marks: &[(metric::THRESHOLD, "interpolation threshold")],
     own_data: Some(crate::data::table::OWN_TABLE),
+    next: &[],
 };
 
 /// Charts of the `features` mode (x: feature count).

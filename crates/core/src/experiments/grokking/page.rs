@@ -43,6 +43,10 @@ pub static INFO: Info = Info {
         (metric::STEPS_TO_VAL_ACC_95, "generalised"),
     ],
     own_data: None,
+    next: &[(
+        "corrupted-labels",
+        "Grokking with corrupted labels: a network memorises wrong answers and still generalises, then un-memorises them",
+    )],
 };
 
 /// What the Grokfast paper reports for its setting: steps to 95% validation accuracy.

@@ -41,6 +41,7 @@ pub static INFO: Info = Info {
     ],
     marks: &[(metric::D_INT90, "d_int90")],
     own_data: None,
+    next: &[],
 };
 
 pub mod metric {

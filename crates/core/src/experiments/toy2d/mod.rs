@@ -50,6 +50,7 @@ pub static INFO: Info = Info {
     ],
     marks: &[],
     own_data: Some(OWN_DATA),
+    next: &[],
 };
 
 /// What a reader's own file may hold: two coordinates and two labels, as many points as the

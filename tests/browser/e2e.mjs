@@ -1003,6 +1003,26 @@ await check('a tiny benign-overfitting linear run gives each case its verdict', 
   if (summary.includes('Bartlett')) throw new Error('the explanation belongs above the table, not in it');
   console.log(`     ${await page.locator('#progress').textContent()} · ${iso.slice(0, 80)}…`);
 }));
+await check('a tiny corrupted-labels run names each weight decay\'s phase and prunes after training; the grokking page links it', () => withPage(cpuBrowser, 'corrupted-labels-cpu', true, async (page) => {
+  await page.goto(`${base}?exp=grokking`);
+  const next = page.locator('#next a.next-link[href="?exp=corrupted-labels"]');
+  if ((await next.count()) !== 1) throw new Error('the grokking page does not link what happens next');
+  await page.goto(`${base}?exp=corrupted-labels&p=13&width=32&steps=60&eval_every=20&autorun=1`);
+  await waitDone(page);
+  const boxes = page.locator('.chart-box');
+  if ((await boxes.count()) !== 7) throw new Error(`expected 7 charts, found ${await boxes.count()}`);
+  // After the last step: both pruning orders, test and corrupted-answer accuracy each.
+  const pruning = await boxes.nth(6).locator('polyline').count();
+  if (pruning !== 4) throw new Error(`the pruning chart has ${pruning} curves, expected 4`);
+  const histogram = await boxes.nth(5).locator('polyline').count();
+  if (histogram !== 5) throw new Error(`the histogram has ${histogram} curves, expected 5 (the start and four runs)`);
+  const phases = /^wd [\d.]+: (coexistence|partial inversion|full inversion|memorisation|forgetting|confusion)\. /;
+  for (const run of ['wd 0', 'wd 4', 'wd 12', 'wd 16']) {
+    const verdict = await page.locator(`.verdict[data-run="${run}"]`).textContent();
+    if (!phases.test(verdict)) throw new Error(`${run}: ${verdict}`);
+  }
+  console.log(`     ${await page.locator('#progress').textContent()} · ${(await page.locator('.verdict[data-run="wd 12"]').textContent()).slice(0, 80)}…`);
+}));
 await check('a tiny benign-overfitting plane run draws its decision surface on the CPU fallback', () => withPage(cpuBrowser, 'benign-plane', true, async (page) => {
   await page.goto(`${base}?exp=benign-overfitting&mode=plane&plane_points=60&plane_width=16&plane_steps=40&eval_every=20&autorun=1`);
   await waitDone(page);

@@ -149,7 +149,7 @@ const fn over_steps(title: &'static str, metrics: &'static [Metric], share: bool
 pub static PANELS: &[Panel] = &[
     over_steps("test accuracy", &[metric::TEST_ACC], true),
     over_steps(
-        "accuracy on the corrupted training labels (against the wrong answers given)",
+        "accuracy on the corrupted training labels",
         &[metric::TRAIN_ACC_CORRUPTED],
         true,
     ),
@@ -165,7 +165,7 @@ pub static PANELS: &[Panel] = &[
     ),
     over_steps("weight norm", &[metric::WEIGHT_NORM], false),
     Panel {
-        title: "hidden units by periodicity (IPR): at the start, and each run at the end",
+        title: "hidden units by periodicity (IPR)",
         metrics: &[metric::UNITS],
         y_range: None,
         log_x: false,
@@ -173,7 +173,7 @@ pub static PANELS: &[Panel] = &[
         x: Some(metric::IPR),
     },
     Panel {
-        title: "pruning the least periodic units first, and the most periodic first (the control)",
+        title: "pruning after training, by periodicity",
         metrics: &[metric::TEST_ACC, metric::TRAIN_ACC_CORRUPTED],
         y_range: Some((0.0, 1.0)),
         log_x: false,

@@ -166,6 +166,11 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
                 "eval_every=1",
             ],
         ),
+        ("grokking-images", &["steps=10", "eval_every=5"]),
+        (
+            "grokking-images",
+            &["compare=norms", "width=256", "steps=6", "eval_every=3"],
+        ),
         // Long runs evaluated at every step: what they record, not what they train, is most
         // of their memory.
         (

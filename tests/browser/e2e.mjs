@@ -1023,6 +1023,24 @@ await check('a tiny corrupted-labels run names each weight decay\'s phase and pr
   }
   console.log(`     ${await page.locator('#progress').textContent()} · ${(await page.locator('.verdict[data-run="wd 12"]').textContent()).slice(0, 80)}…`);
 }));
+await check('a tiny grokking-images run names each start\'s wait, and the held norms draw their L and U by norm', () => withPage(cpuBrowser, 'grokking-images-cpu', true, async (page) => {
+  await page.goto(`${base}?exp=grokking-images&n_train=100&width=16&steps=60&eval_every=20&autorun=1`);
+  await waitDone(page);
+  const boxes = page.locator('.chart-box');
+  if ((await boxes.count()) !== 3) throw new Error(`expected 3 charts, found ${await boxes.count()}`);
+  for (const run of ['α 8', 'α 1 (control)', 'α 8 without weight decay', 'α 8 + Grokfast-EMA']) {
+    const verdict = await page.locator(`.verdict[data-run="${run}"]`).textContent();
+    if (!verdict.startsWith(`${run}: generalised`) && !verdict.startsWith(`${run}: not generalised in 60 steps`)) throw new Error(`${run}: ${verdict}`);
+  }
+  await page.goto(`${base}?exp=grokking-images&compare=norms&norms=3&n_train=100&width=16&steps=40&eval_every=20&autorun=1`);
+  await waitDone(page);
+  // Loss and error by the norm held: one "by norm" run, training and test curves each.
+  const byNorm = await boxes.nth(0).locator('polyline').count();
+  if (byNorm !== 2) throw new Error(`the loss-by-norm chart has ${byNorm} curves, expected 2`);
+  const verdict = await page.locator('.verdict[data-run="by norm"]').textContent();
+  if (!/^by norm: test loss lowest at ×[\d.]+\. /.test(verdict)) throw new Error(`by norm: ${verdict}`);
+  console.log(`     ${await page.locator('#progress').textContent()} · ${verdict.slice(0, 80)}…`);
+}));
 await check('a tiny benign-overfitting plane run draws its decision surface on the CPU fallback', () => withPage(cpuBrowser, 'benign-plane', true, async (page) => {
   await page.goto(`${base}?exp=benign-overfitting&mode=plane&plane_points=60&plane_width=16&plane_steps=40&eval_every=20&autorun=1`);
   await waitDone(page);

@@ -12,6 +12,7 @@ mod corrupted_labels;
 mod double_descent;
 mod ensemble;
 mod grokking;
+mod grokking_images;
 mod intrinsic_dimension;
 mod toy2d;
 

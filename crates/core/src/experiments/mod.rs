@@ -11,6 +11,7 @@ pub mod double_descent;
 pub mod dropout;
 pub mod ensemble;
 pub mod grokking;
+pub mod grokking_images;
 pub mod intrinsic_dimension;
 #[cfg(feature = "engine")]
 mod start;

@@ -134,4 +134,7 @@ registry! {
     /// Grokking with corrupted training answers: coexistence, inversion, forgetting (Doshi,
     /// Das, He & Gromov).
     CorruptedLabels(super::corrupted_labels::CorruptedLabelsSpec),
+    /// Grokking on images: a large start, weight decay and the weight norm (Liu, Michaud &
+    /// Tegmark, Omnigrok).
+    GrokkingImages(super::grokking_images::GrokkingImagesSpec),
 }

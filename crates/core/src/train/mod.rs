@@ -34,7 +34,7 @@ pub use session::{Probe, Session, loss_and_correct, scalar, weighted_loss_and_co
 #[cfg(feature = "engine")]
 pub use threads::{join, map_on_threads};
 #[cfg(feature = "engine")]
-pub use update::{Member, StackUpdate};
+pub use update::{Member, StackUpdate, member_norms_squared, scale_members};
 
 use serde::{Deserialize, Serialize};
 

@@ -268,6 +268,41 @@ impl ModuleVisitor for Filters<'_> {
 /// Scales every float parameter member by member (AdamW's decoupled decay).
 struct Scale(Coef);
 
+/// `model` with every parameter of member m multiplied by `factors[m]` (a `[members]` tensor
+/// on the device without autodiff): one pass, no read-back.
+pub fn scale_members<M: Module>(model: M, factors: Tensor<1>) -> M {
+    model.map(&mut Scale(Coef::Each(factors)))
+}
+
+/// Each member's squared weight norm, all parameters: `[members]`, without autodiff.
+pub fn member_norms_squared<M: Module>(model: &M, members: usize) -> Option<Tensor<1>> {
+    struct Squares {
+        members: usize,
+        total: Option<Tensor<1>>,
+    }
+    impl ModuleVisitor for Squares {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let part = param
+                .val()
+                .inner()
+                .powi_scalar(2)
+                .reshape([self.members as i32, -1])
+                .sum_dim(1)
+                .reshape([self.members]);
+            self.total = Some(match self.total.take() {
+                Some(t) => t + part,
+                None => part,
+            });
+        }
+    }
+    let mut squares = Squares {
+        members,
+        total: None,
+    };
+    model.visit(&mut squares);
+    squares.total
+}
+
 impl ModuleMapper for Scale {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let coef = self.0.clone();

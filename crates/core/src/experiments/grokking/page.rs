@@ -43,10 +43,16 @@ pub static INFO: Info = Info {
         (metric::STEPS_TO_VAL_ACC_95, "generalised"),
     ],
     own_data: None,
-    next: &[(
-        "corrupted-labels",
-        "Grokking with corrupted labels: a network memorises wrong answers and still generalises, then un-memorises them",
-    )],
+    next: &[
+        (
+            "corrupted-labels",
+            "Grokking with corrupted labels: a network memorises wrong answers and still generalises, then un-memorises them",
+        ),
+        (
+            "grokking-images",
+            "Grokking on images: a large start memorises the digits and generalises once weight decay has shrunk it",
+        ),
+    ],
 };
 
 /// What the Grokfast paper reports for its setting: steps to 95% validation accuracy.

@@ -171,6 +171,12 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
             "grokking-images",
             &["compare=norms", "width=256", "steps=6", "eval_every=3"],
         ),
+        // The training logits are read back at every evaluation.
+        ("softmax-collapse", &["steps=4", "eval_every=2"]),
+        (
+            "softmax-collapse",
+            &["p=113", "width=200", "steps=2", "eval_every=1"],
+        ),
         // Long runs evaluated at every step: what they record, not what they train, is most
         // of their memory.
         (

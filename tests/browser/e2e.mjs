@@ -1041,6 +1041,19 @@ await check('a tiny grokking-images run names each start\'s wait, and the held n
   if (!/^by norm: test loss lowest at ×[\d.]+\. /.test(verdict)) throw new Error(`by norm: ${verdict}`);
   console.log(`     ${await page.locator('#progress').textContent()} · ${verdict.slice(0, 80)}…`);
 }));
+await check('a tiny softmax-collapse run reads its logits at three precisions and names each run\'s outcome', () => withPage(cpuBrowser, 'softmax-collapse-cpu', true, async (page) => {
+  await page.goto(`${base}?exp=softmax-collapse&p=13&width=16&steps=40&eval_every=20&autorun=1`);
+  await waitDone(page);
+  const boxes = page.locator('.chart-box');
+  if ((await boxes.count()) !== 6) throw new Error(`expected 6 charts, found ${await boxes.count()}`);
+  for (const run of ['softmax', 'softmax + weight decay (control)', 'StableMax', '⊥AdamW']) {
+    const verdict = await page.locator(`.verdict[data-run="${run}"]`).textContent();
+    if (!verdict.startsWith(`${run}: generalised by step`) && !verdict.startsWith(`${run}: stalled at`)) throw new Error(`${run}: ${verdict}`);
+  }
+  const summary = await summaryText(page);
+  for (const key of ['one_hot_f16', 'one_hot_f32', 'one_hot_f64', 'logit_gap']) if (!summary.includes(key)) throw new Error(`summary lacks ${key}`);
+  console.log(`     ${await page.locator('#progress').textContent()} · ${(await page.locator('.verdict[data-run="softmax"]').textContent()).slice(0, 80)}…`);
+}));
 await check('a tiny benign-overfitting plane run draws its decision surface on the CPU fallback', () => withPage(cpuBrowser, 'benign-plane', true, async (page) => {
   await page.goto(`${base}?exp=benign-overfitting&mode=plane&plane_points=60&plane_width=16&plane_steps=40&eval_every=20&autorun=1`);
   await waitDone(page);

@@ -14,6 +14,7 @@ mod ensemble;
 mod grokking;
 mod grokking_images;
 mod intrinsic_dimension;
+mod softmax_collapse;
 mod toy2d;
 
 /// Runs `spec` as `overfit run` does, and checks that every series column and summary key of

@@ -137,4 +137,7 @@ registry! {
     /// Grokking on images: a large start, weight decay and the weight norm (Liu, Michaud &
     /// Tegmark, Omnigrok).
     GrokkingImages(super::grokking_images::GrokkingImagesSpec),
+    /// Grokking stopped by the softmax rounding to one-hot, and its fixes (Prieto, Barsbey,
+    /// Mediano & Birdal).
+    SoftmaxCollapse(super::softmax_collapse::SoftmaxCollapseSpec),
 }

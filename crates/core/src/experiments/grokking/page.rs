@@ -52,6 +52,10 @@ pub static INFO: Info = Info {
             "grokking-images",
             "Grokking on images: a large start memorises the digits and generalises once weight decay has shrunk it",
         ),
+        (
+            "softmax-collapse",
+            "Softmax collapse: without weight decay the logits race towards one-hot and grokking stalls; ⊥AdamW fixes it",
+        ),
     ],
 };
 

@@ -31,7 +31,7 @@ mod page;
 #[cfg(feature = "engine")]
 mod session;
 
-pub use page::{COMPARISON, INFO, KNOBS, NORM_PANELS, PANELS, WORDS, metric};
+pub use page::{COMPARISON, GENERALISED, INFO, KNOBS, NORM_PANELS, PANELS, WORDS, metric};
 #[cfg(feature = "engine")]
 pub use session::GrokkingImagesSession;
 

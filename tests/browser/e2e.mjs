@@ -1005,8 +1005,11 @@ await check('a tiny benign-overfitting linear run gives each case its verdict', 
 }));
 await check('a tiny corrupted-labels run names each weight decay\'s phase and prunes after training; the grokking page links it', () => withPage(cpuBrowser, 'corrupted-labels-cpu', true, async (page) => {
   await page.goto(`${base}?exp=grokking`);
-  const next = page.locator('#next a.next-link[href="?exp=corrupted-labels"]');
-  if ((await next.count()) !== 1) throw new Error('the grokking page does not link what happens next');
+  await page.waitForSelector('#next a.next-link', { timeout: 60_000 });
+  const next = await page.locator('#next a.next-link').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+  for (const id of ['corrupted-labels', 'grokking-images', 'softmax-collapse']) {
+    if (!next.includes(`?exp=${id}`)) throw new Error(`the grokking page does not link ${id} under what happens next: ${next}`);
+  }
   await page.goto(`${base}?exp=corrupted-labels&p=13&width=32&steps=60&eval_every=20&autorun=1`);
   await waitDone(page);
   const boxes = page.locator('.chart-box');

@@ -205,6 +205,21 @@ impl Collected {
                 None => {}
             }
         }
+        // Curves in the order of their series value, numerically where it is a number (2
+        // before 12), then by run label.
+        let mut groups: Vec<_> = groups.into_iter().collect();
+        let value = |series: &str| {
+            series
+                .split_once('=')
+                .and_then(|(_, v)| number(v))
+                .unwrap_or(f64::NAN)
+        };
+        groups.sort_by(|((a, ra), _), ((b, rb), _)| {
+            value(a)
+                .total_cmp(&value(b))
+                .then_with(|| a.cmp(b))
+                .then_with(|| ra.cmp(rb))
+        });
         let curves: Vec<Curve> = groups
             .into_iter()
             .map(|((series, run), by_x)| {
@@ -305,6 +320,21 @@ mod tests {
         assert_eq!(constant.numeric_axes(), ["fraction", "seed", "wd"]);
         assert_eq!(collected.numeric_figures(), ["steps"]);
         assert!(collected.curves("width", "steps", None).is_err());
+        // Series values order as numbers: 2 before 12.
+        let mut twelve = collected.clone();
+        twelve.rows[5].grid.insert("wd".into(), "12".into());
+        twelve.rows[0].grid.insert("wd".into(), "2".into());
+        let order: Vec<String> = twelve
+            .curves("fraction", "steps", Some("wd"))
+            .expect("curves")
+            .curves
+            .into_iter()
+            .map(|c| c.label)
+            .collect();
+        assert_eq!(
+            order,
+            ["wd=1, baseline", "wd=2, baseline", "wd=12, baseline"]
+        );
         assert!(collected.curves("fraction", "note", None).is_err());
         assert!(collected.curves("fraction", "absent", None).is_err());
     }

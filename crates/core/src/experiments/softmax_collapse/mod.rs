@@ -30,7 +30,7 @@ mod page;
 #[cfg(feature = "engine")]
 mod session;
 
-pub use page::{INFO, KNOBS, PANELS, WORDS, metric};
+pub use page::{COMPARISON, INFO, KNOBS, PANELS, WORDS, metric};
 #[cfg(feature = "engine")]
 pub use session::SoftmaxCollapseSession;
 
@@ -195,7 +195,12 @@ impl super::Declaration for SoftmaxCollapseSpec {
     }
 
     fn comparison() -> Option<&'static Comparison> {
-        None
+        Some(&COMPARISON)
+    }
+
+    /// The paper's epochs are for its fixes.
+    fn comparison_here(&self) -> Option<&'static Comparison> {
+        (self.compare == Compare::Fixes).then_some(&COMPARISON)
     }
 
     fn validate_rules(&self) -> Result<(), SpecError> {

@@ -1,9 +1,9 @@
 //! What the page and the CLI show of `softmax-collapse`: its story, knobs and charts.
 
 use super::super::terms::Metric;
-use super::super::{Info, Panel};
+use super::super::{Comparison, Info, Panel, PaperRow, Unit};
 use super::Compare;
-use crate::spec::{Knob, KnobKind, float, int};
+use crate::spec::{Knob, KnobKind, Preset, float, int};
 
 pub static INFO: Info = Info {
     id: "softmax-collapse",
@@ -135,6 +135,34 @@ pub static PANELS: &[Panel] = &[
         false,
     ),
 ];
+
+/// What the paper reports for its setting: epochs until each fix generalises.
+pub static COMPARISON: Comparison = Comparison {
+    caption: "full-batch steps (epochs) until the fixes generalise (the paper: its own \
+        criterion; yours: 95% test accuracy)",
+    setting: "Prieto et al. 2025: (a+b) mod 113, 40% for training, 226-200-200-113 ReLU MLP \
+        without biases, full-batch AdamW lr 0.01, no weight decay, float32",
+    preset: Preset::Paper,
+    set: &[],
+    rows: &[
+        PaperRow {
+            label: "⊥AdamW",
+            run: super::ORTHOGONAL,
+            metric: metric::GENERALISED_AT,
+            paper: 300.0,
+        },
+        PaperRow {
+            label: "StableMax",
+            run: super::STABLEMAX,
+            metric: metric::GENERALISED_AT,
+            paper: 80_000.0,
+        },
+    ],
+    ratio_to: None,
+    ratio_label: "",
+    unit: Unit::Count,
+    source: "paper",
+};
 
 pub static KNOBS: &[Knob] = &[
     Knob {

@@ -177,6 +177,20 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
             "softmax-collapse",
             &["p=113", "width=200", "steps=2", "eval_every=1"],
         ),
+        // The initial kernel is built and solved on the host before the first step.
+        ("lazy-to-rich", &["steps=4", "eval_every=2"]),
+        (
+            "lazy-to-rich",
+            &[
+                "dim=100",
+                "width=500",
+                "alphas=11",
+                "alpha_min=0.03125",
+                "alpha_max=32",
+                "steps=2",
+                "eval_every=1",
+            ],
+        ),
         // Long runs evaluated at every step: what they record, not what they train, is most
         // of their memory.
         (

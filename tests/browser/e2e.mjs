@@ -1007,7 +1007,7 @@ await check('a tiny corrupted-labels run names each weight decay\'s phase and pr
   await page.goto(`${base}?exp=grokking`);
   await page.waitForSelector('#next a.next-link', { timeout: 60_000 });
   const next = await page.locator('#next a.next-link').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
-  for (const id of ['corrupted-labels', 'grokking-images', 'softmax-collapse']) {
+  for (const id of ['corrupted-labels', 'grokking-images', 'softmax-collapse', 'lazy-to-rich']) {
     if (!next.includes(`?exp=${id}`)) throw new Error(`the grokking page does not link ${id} under what happens next: ${next}`);
   }
   await page.goto(`${base}?exp=corrupted-labels&p=13&width=32&steps=60&eval_every=20&autorun=1`);
@@ -1056,6 +1056,20 @@ await check('a tiny softmax-collapse run reads its logits at three precisions an
   const summary = await summaryText(page);
   for (const key of ['one_hot_f16', 'one_hot_f32', 'one_hot_f64', 'logit_gap']) if (!summary.includes(key)) throw new Error(`summary lacks ${key}`);
   console.log(`     ${await page.locator('#progress').textContent()} · ${(await page.locator('.verdict[data-run="softmax"]').textContent()).slice(0, 80)}…`);
+}));
+await check('a tiny lazy-to-rich run draws the kernel\'s level, the linearised network and the wait by α', () => withPage(cpuBrowser, 'lazy-to-rich-cpu', true, async (page) => {
+  await page.goto(`${base}?exp=lazy-to-rich&dim=10&n_train=40&n_test=40&width=16&alpha_min=1&alpha_max=4&alphas=2&steps=40&eval_every=20&autorun=1`);
+  await waitDone(page);
+  const boxes = page.locator('.chart-box');
+  if ((await boxes.count()) !== 5) throw new Error(`expected 5 charts, found ${await boxes.count()}`);
+  // Test loss: two α, the linearised network and the kernel's level.
+  const testLoss = await boxes.nth(0).locator('polyline').count();
+  if (testLoss !== 4) throw new Error(`the test-loss chart has ${testLoss} curves, expected 4`);
+  for (const run of ['α 1', 'α 4']) {
+    const verdict = await page.locator(`.verdict[data-run="${run}"]`).textContent();
+    if (!verdict.startsWith(`${run}: left the kernel at step`) && !verdict.startsWith(`${run}: still lazy`)) throw new Error(`${run}: ${verdict}`);
+  }
+  console.log(`     ${await page.locator('#progress').textContent()} · ${(await page.locator('.verdict[data-run="α 4"]').textContent()).slice(0, 80)}…`);
 }));
 await check('a tiny benign-overfitting plane run draws its decision surface on the CPU fallback', () => withPage(cpuBrowser, 'benign-plane', true, async (page) => {
   await page.goto(`${base}?exp=benign-overfitting&mode=plane&plane_points=60&plane_width=16&plane_steps=40&eval_every=20&autorun=1`);

@@ -14,6 +14,7 @@ mod ensemble;
 mod grokking;
 mod grokking_images;
 mod intrinsic_dimension;
+mod lazy_rich;
 mod softmax_collapse;
 mod toy2d;
 

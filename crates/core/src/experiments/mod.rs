@@ -13,6 +13,7 @@ pub mod ensemble;
 pub mod grokking;
 pub mod grokking_images;
 pub mod intrinsic_dimension;
+pub mod lazy_rich;
 pub mod softmax_collapse;
 #[cfg(feature = "engine")]
 mod start;

@@ -140,4 +140,7 @@ registry! {
     /// Grokking stopped by the softmax rounding to one-hot, and its fixes (Prieto, Barsbey,
     /// Mediano & Birdal).
     SoftmaxCollapse(super::softmax_collapse::SoftmaxCollapseSpec),
+    /// Grokking as the transition from lazy to rich training (Kumar, Bordelon, Gershman &
+    /// Pehlevan).
+    LazyToRich(super::lazy_rich::LazyRichSpec),
 }

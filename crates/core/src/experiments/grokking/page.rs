@@ -56,6 +56,10 @@ pub static INFO: Info = Info {
             "softmax-collapse",
             "Softmax collapse: without weight decay the logits race towards one-hot and grokking stalls; ⊥AdamW fixes it",
         ),
+        (
+            "lazy-to-rich",
+            "Lazy to rich: with no weight decay at all, a network waits at its initial kernel's level, longer the larger its output scale",
+        ),
     ],
 };
 

@@ -13,8 +13,8 @@ pub static INFO: Info = Info {
     explanation: "A two-layer network with a fixed readout learns y = (β·x/√D)² from 550 \
         points by plain gradient descent. Its output is multiplied by α, its loss divided by \
         α², so its weights move about 1/α as far: a large α stays close to its start and \
-        behaves like the linear model of its initial kernel (lazy), whose test loss is the \
-        dashed level. Only when its features move (rich), and the kernel turns towards the \
+        behaves like the linear model of its initial kernel (lazy), whose regression's test loss is the \
+        level line. Only when its features move (rich), and the kernel turns towards the \
         target, does its test loss drop below that level.",
     paper: "Kumar, Bordelon, Gershman & Pehlevan, Grokking as the transition from lazy to rich \
         training dynamics (ICLR 2024)",

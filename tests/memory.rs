@@ -191,6 +191,12 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
                 "eval_every=1",
             ],
         ),
+        // Closed-form draws on the host: every draw's value at every level is kept.
+        ("forgetting", &["draws=4"]),
+        (
+            "forgetting",
+            &["dim=400", "levels=101", "draws=2", "overparam_low=0.005"],
+        ),
         // Long runs evaluated at every step: what they record, not what they train, is most
         // of their memory.
         (

@@ -1071,6 +1071,20 @@ await check('a tiny lazy-to-rich run draws the kernel\'s level, the linearised n
   }
   console.log(`     ${await page.locator('#progress').textContent()} · ${(await page.locator('.verdict[data-run="α 4"]').textContent()).slice(0, 80)}…`);
 }));
+await check('a tiny forgetting run draws three curves with their draws\' range and names each shape', () => withPage(cpuBrowser, 'forgetting-cpu', true, async (page) => {
+  await page.goto(`${base}?exp=forgetting&dim=30&levels=6&draws=8&autorun=1`);
+  await waitDone(page);
+  const boxes = page.locator('.chart-box');
+  if ((await boxes.count()) !== 2) throw new Error(`expected 2 charts, found ${await boxes.count()}`);
+  const curves = await boxes.nth(0).locator('polyline').count();
+  const bands = await boxes.nth(0).locator('polygon.band').count();
+  if (curves !== 3 || bands !== 3) throw new Error(`the forgetting chart has ${curves} curves and ${bands} bands, expected 3 and 3`);
+  for (const run of ['β 0.95', 'β 0.5', 'β 0.1']) {
+    const verdict = await page.locator(`.verdict[data-run="${run}"]`).textContent();
+    if (!verdict.startsWith(`${run}: worst at intermediate similarity. `) && !verdict.startsWith(`${run}: grows as the tasks part. `)) throw new Error(`${run}: ${verdict}`);
+  }
+  console.log(`     ${await page.locator('#progress').textContent()} · ${(await page.locator('.verdict[data-run="β 0.95"]').textContent()).slice(0, 80)}…`);
+}));
 await check('a tiny benign-overfitting plane run draws its decision surface on the CPU fallback', () => withPage(cpuBrowser, 'benign-plane', true, async (page) => {
   await page.goto(`${base}?exp=benign-overfitting&mode=plane&plane_points=60&plane_width=16&plane_steps=40&eval_every=20&autorun=1`);
   await waitDone(page);

@@ -11,6 +11,7 @@ mod benign;
 mod corrupted_labels;
 mod double_descent;
 mod ensemble;
+mod forgetting;
 mod grokking;
 mod grokking_images;
 mod intrinsic_dimension;

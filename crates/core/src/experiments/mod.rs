@@ -10,6 +10,7 @@ pub mod corrupted_labels;
 pub mod double_descent;
 pub mod dropout;
 pub mod ensemble;
+pub mod forgetting;
 pub mod grokking;
 pub mod grokking_images;
 pub mod intrinsic_dimension;

@@ -143,4 +143,7 @@ registry! {
     /// Grokking as the transition from lazy to rich training (Kumar, Bordelon, Gershman &
     /// Pehlevan).
     LazyToRich(super::lazy_rich::LazyRichSpec),
+    /// Forgetting of a first task after a second, by similarity and overparameterisation
+    /// (Goldfarb, Evron, Weinberger, Soudry & Hand).
+    Forgetting(super::forgetting::ForgettingSpec),
 }

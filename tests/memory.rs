@@ -197,6 +197,22 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
             "forgetting",
             &["dim=400", "levels=101", "draws=2", "overparam_low=0.005"],
         ),
+        // Every round reads back every model's weights; the host keeps the start, the rewind
+        // point and the masks.
+        (
+            "lottery-tickets",
+            &["steps=20", "rewind_step=5", "rounds=2"],
+        ),
+        (
+            "lottery-tickets",
+            &[
+                "width=500",
+                "seeds=2",
+                "steps=4",
+                "rewind_step=1",
+                "rounds=2",
+            ],
+        ),
         // Long runs evaluated at every step: what they record, not what they train, is most
         // of their memory.
         (

@@ -1085,6 +1085,19 @@ await check('a tiny forgetting run draws three curves with their draws\' range a
   }
   console.log(`     ${await page.locator('#progress').textContent()} · ${(await page.locator('.verdict[data-run="β 0.95"]').textContent()).slice(0, 80)}…`);
 }));
+await check('a tiny lottery-tickets run prunes round by round and weighs each arm against the random mask', () => withPage(cpuBrowser, 'lottery-cpu', true, async (page) => {
+  await page.goto(`${base}?exp=lottery-tickets&n_train=200&n_test=100&width=16&batch=20&steps=20&rewind_step=5&rounds=3&seeds=2&autorun=1`);
+  await waitDone(page);
+  const boxes = page.locator('.chart-box');
+  if ((await boxes.count()) !== 3) throw new Error(`expected 3 charts, found ${await boxes.count()}`);
+  const curves = await boxes.nth(0).locator('polyline').count();
+  if (curves !== 4) throw new Error(`the accuracy chart has ${curves} curves, expected 4`);
+  for (const run of ['ticket', 'ticket\'s mask, new weights', 'ticket rewound to an early step']) {
+    const verdict = await page.locator(`.verdict[data-run="${run}"]`).textContent();
+    if (!/: (beats the random mask|no better than the random mask|below the random mask) at [\d.]+% sparse\. /.test(verdict)) throw new Error(`${run}: ${verdict}`);
+  }
+  console.log(`     ${await page.locator('#progress').textContent()} · ${(await page.locator('.verdict[data-run="ticket"]').textContent()).slice(0, 80)}…`);
+}));
 await check('a tiny benign-overfitting plane run draws its decision surface on the CPU fallback', () => withPage(cpuBrowser, 'benign-plane', true, async (page) => {
   await page.goto(`${base}?exp=benign-overfitting&mode=plane&plane_points=60&plane_width=16&plane_steps=40&eval_every=20&autorun=1`);
   await waitDone(page);

@@ -16,6 +16,7 @@ mod grokking;
 mod grokking_images;
 mod intrinsic_dimension;
 mod lazy_rich;
+mod lottery;
 mod softmax_collapse;
 mod toy2d;
 

@@ -15,6 +15,7 @@ pub mod grokking;
 pub mod grokking_images;
 pub mod intrinsic_dimension;
 pub mod lazy_rich;
+pub mod lottery;
 pub mod softmax_collapse;
 #[cfg(feature = "engine")]
 mod start;

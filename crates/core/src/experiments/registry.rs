@@ -146,4 +146,7 @@ registry! {
     /// Forgetting of a first task after a second, by similarity and overparameterisation
     /// (Goldfarb, Evron, Weinberger, Soudry & Hand).
     Forgetting(super::forgetting::ForgettingSpec),
+    /// Sparse subnetworks that train as well as the whole, by iterative magnitude pruning
+    /// (Frankle & Carbin; Frankle, Dziugaite, Roy & Carbin).
+    LotteryTickets(super::lottery::LotterySpec),
 }

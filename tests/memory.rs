@@ -192,7 +192,7 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
             ],
         ),
         // Closed-form draws on the host: every draw's value at every level is kept.
-        ("forgetting", &["draws=4"]),
+        ("forgetting", &["dim=200", "draws=8"]),
         (
             "forgetting",
             &["dim=400", "levels=101", "draws=2", "overparam_low=0.005"],
@@ -211,6 +211,33 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
                 "steps=4",
                 "rewind_step=1",
                 "rounds=2",
+            ],
+        ),
+        // Solvable: n × M Gaussians and their Grams on the host; measured: the widths' banks.
+        ("scaling-laws", &["draws=1"]),
+        (
+            "scaling-laws",
+            &[
+                "latent=4000",
+                "size_max=2000",
+                "samples_fixed=2000",
+                "draws=1",
+                "sizes=3",
+            ],
+        ),
+        (
+            "scaling-laws",
+            &["mode=measured", "steps=4", "eval_every=2"],
+        ),
+        (
+            "scaling-laws",
+            &[
+                "mode=measured",
+                "width_max=1024",
+                "widths=8",
+                "n_train=200000",
+                "steps=2",
+                "eval_every=1",
             ],
         ),
         // Long runs evaluated at every step: what they record, not what they train, is most

@@ -1098,6 +1098,26 @@ await check('a tiny lottery-tickets run prunes round by round and weighs each ar
   }
   console.log(`     ${await page.locator('#progress').textContent()} · ${(await page.locator('.verdict[data-run="ticket"]').textContent()).slice(0, 80)}…`);
 }));
+await check('a tiny scaling-laws run draws the exact solves beside the equivalents, the peak at N = T, and a measured envelope', () => withPage(cpuBrowser, 'scaling-cpu', true, async (page) => {
+  await page.goto(`${base}?exp=scaling-laws&latent=200&size_min=5&size_max=80&sizes=5&samples_fixed=20&draws=3&autorun=1`);
+  await waitDone(page);
+  const boxes = page.locator('.chart-box');
+  if ((await boxes.count()) !== 2) throw new Error(`expected 2 charts, found ${await boxes.count()}`);
+  // Three exact curves and their three equivalents; the two fixed-T curves.
+  const first = await boxes.nth(0).locator('polyline').count();
+  const second = await boxes.nth(1).locator('polyline').count();
+  if (first !== 6 || second !== 2) throw new Error(`charts have ${first} and ${second} curves, expected 6 and 2`);
+  const flat = await page.locator('.verdict[data-run="flat spectrum (control)"]').textContent();
+  if (!/: (no power law|a power law, L ∝ N\^−[\d.]+)\. /.test(flat)) throw new Error(`flat: ${flat}`);
+  const peak = await page.locator('.verdict[data-run="features at T = 20, no ridge"]').textContent();
+  if (!/: (peaks at N = T = 20|no peak)\. /.test(peak)) throw new Error(`peak: ${peak}`);
+  await page.goto(`${base}?exp=scaling-laws&mode=measured&width_min=4&width_max=16&widths=3&n_train=400&n_test=100&batch=20&steps=40&eval_every=20&autorun=1`);
+  await waitDone(page);
+  if ((await boxes.count()) !== 3) throw new Error(`measured: expected 3 charts, found ${await boxes.count()}`);
+  const envelope = await page.locator('.verdict[data-run="lower envelope"]').textContent();
+  if (!/^lower envelope: L ∝ C\^−/.test(envelope)) throw new Error(`envelope: ${envelope}`);
+  console.log(`     ${await page.locator('#progress').textContent()} · ${envelope.slice(0, 80)}…`);
+}));
 await check('a tiny benign-overfitting plane run draws its decision surface on the CPU fallback', () => withPage(cpuBrowser, 'benign-plane', true, async (page) => {
   await page.goto(`${base}?exp=benign-overfitting&mode=plane&plane_points=60&plane_width=16&plane_steps=40&eval_every=20&autorun=1`);
   await waitDone(page);

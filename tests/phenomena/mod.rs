@@ -17,6 +17,7 @@ mod grokking_images;
 mod intrinsic_dimension;
 mod lazy_rich;
 mod lottery;
+mod scaling_laws;
 mod softmax_collapse;
 mod toy2d;
 

@@ -16,6 +16,7 @@ pub mod grokking_images;
 pub mod intrinsic_dimension;
 pub mod lazy_rich;
 pub mod lottery;
+pub mod scaling_laws;
 pub mod softmax_collapse;
 #[cfg(feature = "engine")]
 mod start;

@@ -149,4 +149,7 @@ registry! {
     /// Sparse subnetworks that train as well as the whole, by iterative magnitude pruning
     /// (Frankle & Carbin; Frankle, Dziugaite, Roy & Carbin).
     LotteryTickets(super::lottery::LotterySpec),
+    /// Test loss as a power law of model and data size: a solvable model, and MLPs trained
+    /// against compute (Maloney, Roberts & Sully; Kaplan et al.; Hoffmann et al.).
+    ScalingLaws(super::scaling_laws::ScalingLawsSpec),
 }

@@ -132,7 +132,7 @@ impl ForgettingSpec {
             let per_level = 2.0 * p * p * p + 2.0 * d * p * p + 4.0 * d * d + 8.0 * d * p;
             tally.work(draws * (4.0 * p * p * p / 3.0 + 2.0 * d * d * p + levels * per_level));
         }
-        tally.hold(3.0 * draws * levels + 6.0 * p * p, F64);
+        tally.hold(6.0 * p * p, F64);
         tally.phase(4.0 * p * p * F64);
         tally.record(3.0 * levels * 5.0);
         tally.track(3.0 * draws * levels);

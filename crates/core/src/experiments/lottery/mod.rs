@@ -189,9 +189,9 @@ impl LotterySpec {
         tally.hold((n + t) * (D_IN as f64 + 1.0), F32);
         tally.hold(models * params * 6.0, F32);
         tally.hold(models * params * 4.0, F32);
-        // A step's activations; an evaluation's on every point.
+        // A step's activations; an evaluation's on the larger set (training, then test).
         let step = models * b * (2.0 * w + CLASSES as f64) * 3.0 * F32;
-        let eval = models * (n + t) * (2.0 * w + CLASSES as f64) * 2.0 * F32;
+        let eval = models * n.max(t) * (2.0 * w + CLASSES as f64) * 2.0 * F32;
         tally.phase(step.max(eval));
         let rounds = self.rounds as f64;
         tally.work(rounds * self.steps as f64 * 6.0 * models * b * params);

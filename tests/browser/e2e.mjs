@@ -1072,7 +1072,7 @@ await check('a tiny lazy-to-rich run draws the kernel\'s level, the linearised n
   console.log(`     ${await page.locator('#progress').textContent()} · ${(await page.locator('.verdict[data-run="α 4"]').textContent()).slice(0, 80)}…`);
 }));
 await check('a tiny forgetting run draws three curves with their draws\' range and names each shape', () => withPage(cpuBrowser, 'forgetting-cpu', true, async (page) => {
-  await page.goto(`${base}?exp=forgetting&dim=30&levels=6&draws=8&autorun=1`);
+  await page.goto(`${base}?exp=forgetting&dim=40&levels=6&draws=8&autorun=1`);
   await waitDone(page);
   const boxes = page.locator('.chart-box');
   if ((await boxes.count()) !== 2) throw new Error(`expected 2 charts, found ${await boxes.count()}`);

@@ -133,7 +133,7 @@ fn short(x: f64) -> String {
 
 impl GrokkingImagesSpec {
     pub fn preset(preset: Preset) -> Self {
-        // Calibrated on the 8×8 digits (BENCHMARKS.md): with 300 training digits the large
+        // Calibrated on the 8×8 digits (docs/benchmarks-history.md): with 300 training digits the large
         // start fits them by step ~1,400 and reaches 85% test accuracy only at ~7,400, as its
         // weight norm falls from 76 to 30; at α = 1 by step ~14; without weight decay not in
         // 10,000 steps. Grokfast-EMA at the paper's λ = 0.1 gains nothing at this weight

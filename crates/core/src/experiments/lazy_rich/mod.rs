@@ -87,7 +87,7 @@ impl LazyRichSpec {
         match preset {
             Preset::Paper => paper,
             // Smaller inputs and network, fewer steps: P = 550 still far below D² = 2,500.
-            // The ci preset's waits (BENCHMARKS.md): 12, 42, 180 and 840 steps at α = 1/8,
+            // The ci preset's waits (docs/benchmarks-history.md): 12, 42, 180 and 840 steps at α = 1/8,
             // 1/2, 2 and 8, about ×4 for each ×4 of α.
             // At α = 16 it has not left by step 6,000 (its test loss 0.74 against a level of
             // 0.71), so the quick preset stops at 8; at α = 1/32 this step size diverges.

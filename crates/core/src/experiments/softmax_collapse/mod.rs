@@ -121,7 +121,7 @@ impl SoftmaxCollapseSpec {
         };
         match preset {
             Preset::Paper => paper,
-            // p = 59 and 128 units (BENCHMARKS.md): ⊥AdamW reaches 95% test accuracy by step
+            // p = 59 and 128 units (docs/benchmarks-history.md): ⊥AdamW reaches 95% test accuracy by step
             // ~240, the control (weight decay 2) by ~700; the plain softmax stays at chance,
             // one-hot in float16 for every training equation by step ~500.
             Preset::Quick => Self {

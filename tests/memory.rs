@@ -193,6 +193,7 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
         ),
         // Closed-form draws on the host: every draw's value at every level is kept.
         ("forgetting", &["dim=200", "draws=8"]),
+        ("forgetting", &["mode=mlp", "steps=4", "levels=3"]),
         (
             "forgetting",
             &["dim=400", "levels=101", "draws=2", "overparam_low=0.005"],

@@ -1084,6 +1084,13 @@ await check('a tiny forgetting run draws three curves with their draws\' range a
     if (!verdict.startsWith(`${run}: worst at intermediate similarity. `) && !verdict.startsWith(`${run}: grows as the tasks part. `)) throw new Error(`${run}: ${verdict}`);
   }
   console.log(`     ${await page.locator('#progress').textContent()} · ${(await page.locator('.verdict[data-run="β 0.95"]').textContent()).slice(0, 80)}…`);
+  await page.goto(`${base}?exp=forgetting&mode=mlp&levels=3&width_min=4&width_max=16&widths=2&n_train=100&n_test=100&batch=20&steps=20&seeds=1&autorun=1`);
+  await waitDone(page);
+  if ((await boxes.count()) !== 2) throw new Error(`mlp: expected 2 charts, found ${await boxes.count()}`);
+  const lost = await boxes.nth(0).locator('polyline').count();
+  if (lost !== 2) throw new Error(`mlp: the accuracy-lost chart has ${lost} curves, expected 2`);
+  const mlp = await page.locator('.verdict[data-run="width 16"]').textContent();
+  if (!/^width 16: (worst at intermediate similarity|grows as the tasks part)\. After task 2/.test(mlp)) throw new Error(`mlp: ${mlp}`);
 }));
 await check('a tiny lottery-tickets run prunes round by round and weighs each arm against the random mask', () => withPage(cpuBrowser, 'lottery-cpu', true, async (page) => {
   await page.goto(`${base}?exp=lottery-tickets&n_train=200&n_test=100&width=16&batch=20&steps=20&rewind_step=5&rounds=3&seeds=2&autorun=1`);

@@ -42,3 +42,21 @@ fn much_room_forgets_most_at_intermediate_similarity_and_little_room_only_more()
         Some("grows as the tasks part")
     );
 }
+
+#[test]
+fn mlps_forget_a_first_mnist1d_task_more_the_more_of_the_second_is_permuted() {
+    let mut spec = Experiment::Forgetting.preset(Preset::Ci);
+    spec.set("mode", "mlp").expect("a mode");
+    spec.set("levels", "3").expect("levels");
+    let report = run_in_words(&spec).expect("trains").report;
+    for run in &report.runs {
+        println!("{}: {:?}", run.label, run.column("accuracy_lost"));
+    }
+    for run in &report.runs {
+        let lost = run.column("accuracy_lost");
+        // The control: the same task again costs (almost) nothing.
+        assert!(lost[0].abs() < 0.03, "{}: {lost:?}", run.label);
+        // Every position permuted: a new task, and task 1's accuracy goes with it.
+        assert!(lost[2] > lost[0] + 0.04, "{}: {lost:?}", run.label);
+    }
+}

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::terms::Metric;
 use super::{Comparison, Info, Panel};
-use crate::cost::{Cost, F64, Tally};
+use crate::cost::{Cost, F32, F64, Tally};
 #[cfg(feature = "engine")]
 use crate::data::table::Table;
 use crate::device::Target;
@@ -24,19 +24,37 @@ use burn::tensor::Device;
 
 #[cfg(feature = "engine")]
 pub mod linear;
+#[cfg(feature = "engine")]
+mod mlp;
 mod page;
 #[cfg(feature = "engine")]
 mod session;
 
-pub use page::{COMPARISON, INFO, KNOBS, PANELS, WORDS, metric};
+pub use page::{COMPARISON, INFO, KNOBS, MLP_PANELS, PANELS, WORDS, metric};
 #[cfg(feature = "engine")]
 pub use session::ForgettingSession;
+
+/// What a run computes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Two linear tasks solved exactly.
+    #[default]
+    Linear,
+    /// MLPs trained by SGD on two MNIST-1D tasks, the second with positions permuted.
+    Mlp,
+}
+
+impl Mode {
+    pub const NAMES: &'static [&'static str] = &["linear", "mlp"];
+}
 
 crate::fields! {
     /// Everything that defines a `forgetting` run.
     #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     #[serde(default, deny_unknown_fields)]
     pub struct ForgettingSpec {
+        pub mode: Mode,
         /// p: features of both tasks.
         pub dim: usize,
         /// The three degrees of overparameterisation β = 1 − d/p drawn (d samples per task).
@@ -47,7 +65,19 @@ crate::fields! {
         pub levels: usize,
         /// Independent draws of data, teacher and rotation per point.
         pub draws: usize,
+        /// mlp: hidden widths from `width_min` to `width_max`, `widths` of them, log-spaced.
+        pub width_min: usize,
+        pub width_max: usize,
+        pub widths: usize,
+        pub n_train: usize,
+        pub n_test: usize,
+        pub lr: f64,
+        pub batch: usize,
+        /// SGD steps on each task.
+        pub steps: usize,
+        pub seeds: usize,
         pub data_seed: u64,
+        pub init_seed: u64,
     }
 }
 
@@ -63,13 +93,24 @@ impl ForgettingSpec {
         // tenths, 200 draws. The paper's own figures use other sizes (not stated in its
         // abstract); the shapes, not the sizes, are its claim.
         let paper = Self {
+            mode: Mode::Linear,
             dim: 60,
             overparam_high: 0.95,
             overparam_mid: 0.5,
             overparam_low: 0.1,
             levels: 11,
             draws: 200,
+            width_min: 8,
+            width_max: 512,
+            widths: 3,
+            n_train: 2000,
+            n_test: 1000,
+            lr: 0.1,
+            batch: 50,
+            steps: 2000,
+            seeds: 2,
             data_seed: 0,
+            init_seed: 0,
         };
         match preset {
             Preset::Paper => Self {
@@ -97,6 +138,27 @@ impl ForgettingSpec {
             .collect()
     }
 
+    /// The trained widths of the `mlp` mode.
+    pub fn width_ladder(&self) -> Vec<usize> {
+        crate::experiments::scaling_laws::log_ladder(self.width_min, self.width_max, self.widths)
+    }
+
+    pub fn uses(&self, key: &str) -> bool {
+        let mlp = self.mode == Mode::Mlp;
+        match key {
+            "dim" | "overparam_high" | "overparam_mid" | "overparam_low" | "draws" => !mlp,
+            "width_min" | "width_max" | "widths" | "n_train" | "n_test" | "lr" | "batch"
+            | "steps" | "seeds" | "init_seed" => mlp,
+            _ => true,
+        }
+    }
+
+    /// The `mlp` mode's shares of permuted positions, evenly from 0 to 1.
+    pub fn permuted_shares(&self) -> Vec<f64> {
+        let n = self.levels.max(2);
+        (0..n).map(|k| k as f64 / (n - 1) as f64).collect()
+    }
+
     /// The rotated features m at each level (0 … p) and their share m/p.
     pub fn rotated(&self) -> Vec<(usize, f64)> {
         let n = self.levels.max(2);
@@ -112,6 +174,20 @@ impl ForgettingSpec {
 
     pub(crate) fn validate_rules(&self) -> Result<(), SpecError> {
         let betas = [self.overparam_high, self.overparam_mid, self.overparam_low];
+        if self.mode == Mode::Mlp {
+            if self.width_min >= self.width_max {
+                return Err(SpecError::Inconsistent(format!(
+                    "width_min={} is not below width_max={}",
+                    self.width_min, self.width_max
+                )));
+            }
+            if self.batch > self.n_train {
+                return Err(SpecError::Inconsistent(format!(
+                    "batch={} is more than n_train={}",
+                    self.batch, self.n_train
+                )));
+            }
+        }
         if betas.iter().any(|b| !(0.0..1.0).contains(b)) {
             return Err(SpecError::Inconsistent(format!(
                 "every overparameterisation must be in [0, 1): {betas:?}"
@@ -122,6 +198,22 @@ impl ForgettingSpec {
 
     pub fn cost(&self) -> Cost {
         let mut tally = Tally::default();
+        if self.mode == Mode::Mlp {
+            let models = (self.permuted_shares().len() * self.seeds) as f64;
+            let (n, t, b) = (self.n_train as f64, self.n_test as f64, self.batch as f64);
+            let length = crate::data::mnist1d::LENGTH as f64;
+            // Task 2's inputs as each model sees them, train and test; each width's stack.
+            tally.hold((n + t) * (models + 1.0) * length, F32);
+            for w in self.width_ladder() {
+                let params = (length + 1.0) * w as f64 + (w as f64 + 1.0) * 10.0;
+                tally.hold(models * params * 3.0, F32);
+                tally.work(2.0 * self.steps as f64 * 6.0 * models * b * params / 2.0);
+                // An evaluation holds about five activations of the hidden layer at once.
+                tally.phase(models * t.max(b) * (w as f64 + 10.0) * 5.0 * F32);
+            }
+            tally.record(self.permuted_shares().len() as f64 * self.widths as f64 * 5.0);
+            return tally.cost();
+        }
         let p = self.dim as f64;
         let levels = self.rotated().len() as f64;
         let draws = self.draws as f64;
@@ -164,7 +256,10 @@ impl super::Declaration for ForgettingSpec {
     /// The reference numbers belong to its sizes: p = 60 and β 0.95, 0.5 and 0.1.
     fn comparison_here(&self) -> Option<&'static Comparison> {
         let reference = Self::preset(Preset::Quick);
-        (self.dim == reference.dim && self.samples() == reference.samples()).then_some(&COMPARISON)
+        (self.mode == Mode::Linear
+            && self.dim == reference.dim
+            && self.samples() == reference.samples())
+        .then_some(&COMPARISON)
     }
 
     fn validate_rules(&self) -> Result<(), SpecError> {
@@ -172,26 +267,39 @@ impl super::Declaration for ForgettingSpec {
     }
 
     fn total_steps(&self) -> usize {
-        3 * self.draws
+        match self.mode {
+            Mode::Linear => 3 * self.draws,
+            Mode::Mlp => 2 * self.steps,
+        }
+    }
+
+    fn uses(&self, key: &str) -> bool {
+        ForgettingSpec::uses(self, key)
+    }
+
+    fn panels(&self) -> &'static [Panel] {
+        match self.mode {
+            Mode::Linear => PANELS,
+            Mode::Mlp => MLP_PANELS,
+        }
     }
 
     fn cost(&self, _target: Target) -> Cost {
         ForgettingSpec::cost(self)
     }
 
-    fn panels(&self) -> &'static [Panel] {
-        PANELS
-    }
-
     #[cfg(feature = "engine")]
     fn start(
         &self,
-        _device: &Device,
+        device: &Device,
         _runs: Option<&[usize]>,
         _threads: usize,
         _local: Option<&Table>,
     ) -> Result<Box<dyn Session>, SpecError> {
-        Ok(Box::new(ForgettingSession::new(self.clone())))
+        Ok(match self.mode {
+            Mode::Linear => Box::new(ForgettingSession::new(self.clone())),
+            Mode::Mlp => Box::new(mlp::MlpSession::new(self.clone(), device)),
+        })
     }
 }
 

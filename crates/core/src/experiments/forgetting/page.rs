@@ -36,8 +36,8 @@ pub static INFO: Info = Info {
             &[("dim", "120")],
         ),
         (
-            "At the threshold itself (β 0.02): forgetting only grows, and grows large",
-            &[("overparam_low", "0.02")],
+            "MLPs on two MNIST-1D tasks: how far the linear picture carries",
+            &[("mode", "mlp"), ("levels", "6")],
         ),
     ],
     marks: &[(metric::PEAK_FORGETTING, "peak")],
@@ -93,6 +93,28 @@ pub mod metric {
         "share rotated at the hump's peak",
         Unit::Percent,
     );
+    pub const PERMUTED: Metric = Metric::new(
+        "permuted",
+        "share of the signal's positions permuted for task 2",
+        Unit::Percent,
+    );
+    pub const ACCURACY_LOST: Metric = Metric::new(
+        "accuracy_lost",
+        "task 1's test accuracy lost over task 2",
+        Unit::Percent,
+    );
+    pub const TASK1_ACC: Metric = Metric::new(
+        "task1_acc",
+        "task 1's test accuracy after task 1",
+        Unit::Percent,
+    );
+    pub const TASK2_ACC: Metric = Metric::new(
+        "task2_acc",
+        "task 2's test accuracy after task 2",
+        Unit::Percent,
+    );
+    pub const WIDTH_TRAINED_TASKS: Metric =
+        Metric::new("hidden_width", "hidden units of the MLP", Unit::Count);
     pub const FORGETTING_ALL_ROTATED: Metric = Metric::new(
         "forgetting_all_rotated",
         "median forgetting with every feature rotated",
@@ -112,6 +134,30 @@ pub static WORDS: &[Metric] = &[
     metric::PEAK_FORGETTING,
     metric::PEAK_ROTATED,
     metric::FORGETTING_ALL_ROTATED,
+    metric::PERMUTED,
+    metric::ACCURACY_LOST,
+    metric::TASK1_ACC,
+    metric::TASK2_ACC,
+    metric::WIDTH_TRAINED_TASKS,
+];
+
+pub static MLP_PANELS: &[Panel] = &[
+    Panel {
+        title: "task 1's test accuracy lost over task 2, against the share permuted",
+        metrics: &[metric::ACCURACY_LOST],
+        y_range: None,
+        log_x: false,
+        log_y: false,
+        x: None,
+    },
+    Panel {
+        title: "test accuracy: task 1 after task 1, task 2 after task 2",
+        metrics: &[metric::TASK1_ACC, metric::TASK2_ACC],
+        y_range: None,
+        log_x: false,
+        log_y: false,
+        x: None,
+    },
 ];
 
 pub static PANELS: &[Panel] = &[
@@ -176,6 +222,13 @@ pub static COMPARISON: Comparison = Comparison {
 
 pub static KNOBS: &[Knob] = &[
     Knob {
+        key: "mode",
+        label: "Mode",
+        help: "linear: two regression tasks solved exactly; mlp: MLPs trained by SGD on two \
+            MNIST-1D tasks.",
+        kind: KnobKind::Choice(super::Mode::NAMES),
+    },
+    Knob {
         key: "dim",
         label: "Features p",
         help: "Features of both tasks; the rotation acts on a share of them.",
@@ -212,9 +265,69 @@ pub static KNOBS: &[Knob] = &[
         kind: int(1, 5000, true),
     },
     Knob {
+        key: "width_min",
+        label: "Narrowest width",
+        help: "Hidden units of the narrowest MLP (40-h-10).",
+        kind: int(1, 2048, true),
+    },
+    Knob {
+        key: "width_max",
+        label: "Widest width",
+        help: "Hidden units of the widest MLP.",
+        kind: int(2, 2048, true),
+    },
+    Knob {
+        key: "widths",
+        label: "Widths",
+        help: "How many widths, log-spaced, train side by side.",
+        kind: int(2, 8, false),
+    },
+    Knob {
+        key: "n_train",
+        label: "Training signals",
+        help: "MNIST-1D signals per task (the same signals, permuted for task 2).",
+        kind: int(50, 8000, true),
+    },
+    Knob {
+        key: "n_test",
+        label: "Test signals",
+        help: "Signals held apart to measure each task's accuracy.",
+        kind: int(50, 4000, true),
+    },
+    Knob {
+        key: "lr",
+        label: "Learning rate",
+        help: "Plain SGD's step size.",
+        kind: float(1e-4, 1.0, true),
+    },
+    Knob {
+        key: "batch",
+        label: "Batch size",
+        help: "Signals per minibatch.",
+        kind: int(1, 1000, true),
+    },
+    Knob {
+        key: "steps",
+        label: "Steps per task",
+        help: "SGD steps on task 1, then as many on task 2.",
+        kind: int(1, 50_000, true),
+    },
+    Knob {
+        key: "seeds",
+        label: "Seeds",
+        help: "Independent starts per width and share (the spread).",
+        kind: int(1, 8, false),
+    },
+    Knob {
         key: "data_seed",
         label: "Data seed",
-        help: "Seed for the data, the teacher and the rotations.",
+        help: "Seed for the data, the teacher and the rotations (or the permutations).",
+        kind: KnobKind::Seed,
+    },
+    Knob {
+        key: "init_seed",
+        label: "Init seed",
+        help: "Seed for the MLPs' starts.",
         kind: KnobKind::Seed,
     },
 ];

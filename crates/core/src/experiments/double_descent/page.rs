@@ -29,7 +29,10 @@ pub static INFO: Info = Info {
     ],
     marks: &[(metric::THRESHOLD, "interpolation threshold")],
     own_data: Some(crate::data::table::OWN_TABLE),
-    next: &[],
+    next: &[(
+        "scaling-laws",
+        "Scaling laws: loss as a power law of features and samples, and the same peak at N = T, solved exactly",
+    )],
 };
 
 /// Charts of the `features` mode (x: feature count).

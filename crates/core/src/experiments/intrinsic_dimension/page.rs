@@ -41,7 +41,10 @@ pub static INFO: Info = Info {
     ],
     marks: &[(metric::D_INT90, "d_int90")],
     own_data: None,
-    next: &[],
+    next: &[(
+        "lottery-tickets",
+        "Lottery tickets: a subnetwork a quarter the size, found by pruning, trains as well as the whole",
+    )],
 };
 
 pub mod metric {

@@ -228,7 +228,7 @@ impl CorruptedLabelsSpec {
         let corrupted = (self.train_count() as f64 * self.corruption).floor() as usize;
         if self.corruption > 0.0 && corrupted == 0 {
             return Err(SpecError::Inconsistent(format!(
-                "corruption={} replaces no answer of {} training equations: raise it",
+                "corruption={:?} replaces no answer of {} training equations: raise it",
                 self.corruption,
                 self.train_count()
             )));

@@ -47,4 +47,15 @@ fn presets_validate_and_phases_are_the_paper_s_four_weight_decays() {
         none.validate_rules().is_err(),
         "a corruption that replaces nothing"
     );
+    // A tiny corruption (a fuzzed link's) is named in a short line, not 300 decimals.
+    let tiny = CorruptedLabelsSpec {
+        corruption: 4.918e-300,
+        ..CorruptedLabelsSpec::default()
+    };
+    let message = tiny
+        .validate_rules()
+        .expect_err("replaces nothing")
+        .to_string();
+    assert!(message.len() < 200, "{message}");
+    assert!(message.contains("4.918e-300"), "{message}");
 }

@@ -6,7 +6,7 @@ use crate::spec::{Knob, KnobKind, Preset, float, int};
 
 pub static INFO: Info = Info {
     id: "forgetting",
-    title: "Forgetting, similarity and overparameterisation",
+    title: "Forgetting and task similarity",
     claim: "A model that learns a second task forgets the first most when the tasks are \
         neither alike nor unlike, if it is highly overparameterised; near the interpolation \
         threshold it forgets more the more the tasks differ.",

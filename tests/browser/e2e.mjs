@@ -1346,7 +1346,39 @@ await check('each page opens with its story: three to five controls, the rest un
   }
   console.log(`     controls in view / with Advanced: ${seen.join(', ')}`);
 }));
-await check('both themes follow the system setting, and every text on a finished page has a contrast of 4.5:1 or more', async () => {
+await check('chart text is at least 80% of the body text at 390, 1366 and 1920 px: a chart lays itself out for its width, also when the window is resized', () => withPage(cpuBrowser, 'chart-text', true, async (page) => {
+  // Rendered size of every chart text: its font size times the drawing's scale on screen.
+  const sizes = () => page.evaluate(() => {
+    const body = parseFloat(getComputedStyle(document.body).fontSize);
+    const texts = [...document.querySelectorAll('.charts svg.chart text')];
+    const px = texts.map((t) => { const m = t.getScreenCTM(); return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b); });
+    // Text written past the drawing's right edge.
+    const out = texts.filter((t) => {
+      const svg = t.ownerSVGElement.getBoundingClientRect();
+      return t.getBoundingClientRect().right > svg.right + 1;
+    }).map((t) => t.textContent);
+    return { body, n: px.length, least: Math.min(...px), out };
+  });
+  const seen = [];
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await page.goto(`${base}?exp=grokking&p=7&model=mlp&d_model=16&width=16&batch=16&steps=40&eval_every=10&ma_window=4&autorun=1`);
+  await waitDone(page);
+  for (const width of [1366, 390, 1920]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.waitForFunction((w) => {
+      const svg = document.querySelector('.charts svg.chart');
+      const box = svg?.parentElement?.getBoundingClientRect();
+      return svg && box && Math.abs(Number(svg.getAttribute('width')) - (box.width - 2)) < 2 && w === innerWidth;
+    }, width, { timeout: 10_000 });
+    const s = await sizes();
+    if (s.n < 20) throw new Error(`${width} px: only ${s.n} chart texts`);
+    if (s.least < 0.8 * s.body) throw new Error(`${width} px: chart text ${s.least.toFixed(1)} px against body ${s.body} px`);
+    if (s.out.length) throw new Error(`${width} px: text past the chart's edge: ${s.out.slice(0, 4).join(' | ')}`);
+    seen.push(`${width} px: ${s.least.toFixed(1)} px (body ${s.body})`);
+  }
+  console.log(`     least chart text ${seen.join(', ')}`);
+}));
+await check('both themes follow the system setting, charts too, and every text on a finished page has a contrast of 4.5:1 or more', async () => {
   for (const colorScheme of ['light', 'dark']) {
     const context = await cpuBrowser.newContext({ viewport: { width: 1280, height: 1000 }, colorScheme });
     const page = await context.newPage();
@@ -1382,11 +1414,24 @@ await check('both themes follow the system setting, and every text on a finished
           if (el.closest(':disabled') || style.opacity < 1) continue;
           if (ratio < 4.5) low.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
         }
-        return { body: getComputedStyle(document.body).backgroundColor, low };
+        // Chart text against its chart's background (the theme reaches the charts).
+        const charts = [...document.querySelectorAll('svg.chart')];
+        for (const svg of charts) {
+          const bg = rgb(getComputedStyle(svg.querySelector('.bg')).fill);
+          for (const t of svg.querySelectorAll('text')) {
+            const [a, b] = [lum(rgb(getComputedStyle(t).fill)), lum(bg)].sort((x, y) => y - x);
+            const ratio = (a + 0.05) / (b + 0.05);
+            if (ratio < 4.5) low.push(`chart text "${t.textContent.slice(0, 30)}" ${ratio.toFixed(2)}`);
+          }
+        }
+        const chartBg = charts.length ? getComputedStyle(charts[0].querySelector('.bg')).fill : 'none';
+        return { body: getComputedStyle(document.body).backgroundColor, chartBg, charts: charts.length, low };
       });
       if (colorScheme === 'dark' && report.body === 'rgb(248, 250, 252)') throw new Error('the dark theme did not apply');
+      if (!report.charts) throw new Error('no chart drawn');
+      if (colorScheme === 'dark' && report.chartBg === 'rgb(255, 255, 255)') throw new Error('the charts stayed white in the dark theme');
       if (report.low.length) throw new Error(`${colorScheme}: text below 4.5:1: ${report.low.slice(0, 8).join('; ')}`);
-      console.log(`     ${colorScheme}: page background ${report.body}, every text at 4.5:1 or more`);
+      console.log(`     ${colorScheme}: page background ${report.body}, charts ${report.chartBg}; every text, the charts' too, at 4.5:1 or more`);
     } catch (err) {
       fs.mkdirSync(artifacts, { recursive: true });
       await page.screenshot({ path: path.join(artifacts, `theme-${colorScheme}.png`), fullPage: true }).catch(() => {});
@@ -1434,6 +1479,10 @@ await check('axe-core finds no serious or critical accessibility violation on an
       await page.goto(`${base}?exp=grokking&p=7&model=mlp&d_model=16&width=16&batch=16&steps=40&eval_every=10&ma_window=4&autorun=1`);
       await waitDone(page);
       await audit('grokking, finished');
+      // On a phone the tables scroll in their own boxes: each must be reachable by keyboard.
+      await page.setViewportSize({ width: 390, height: 900 });
+      await audit('grokking, finished, at 390 px');
+      await page.setViewportSize({ width: 1280, height: 1000 });
       const chart = page.locator('.chart-box').first();
       await chart.focus();
       await page.keyboard.press('ArrowRight');

@@ -43,32 +43,10 @@ pub struct ChartSpec {
     pub marker_words: bool,
 }
 
-const W: f64 = 520.0;
-const H: f64 = 280.0;
-const L: f64 = 52.0;
-const R: f64 = 12.0;
-const T: f64 = 28.0;
-const B: f64 = 40.0;
-/// Legend entries per row, where every label fits half the width; else one.
-const LEGEND_COLUMNS: usize = 2;
-/// The longest label that fits half the legend's width (10 px text).
-const LEGEND_HALF_CHARS: usize = 36;
-/// The longest y-axis name that fits beside the plot (11 px text); a longer one is left to
-/// the chart's title.
-const Y_LABEL_CHARS: usize = 34;
+mod layout;
 
-/// Legend entries per row for `spec`'s labels.
-fn legend_columns(spec: &ChartSpec) -> usize {
-    if spec
-        .lines
-        .iter()
-        .all(|l| l.label.chars().count() <= LEGEND_HALF_CHARS)
-    {
-        LEGEND_COLUMNS
-    } else {
-        1
-    }
-}
+pub use layout::Layout;
+use layout::{Frame, frame};
 
 fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     let span = (hi - lo).max(1e-12);
@@ -101,10 +79,12 @@ fn fmt_tick(v: f64) -> String {
     }
 }
 
-/// Several charts in one SVG document, side by side in a row (chart.svg).
+/// Several charts in one SVG document, side by side in a row (chart.svg), each laid out as a
+/// file's ([`Layout::FILE`]).
 pub fn side_by_side(charts: &[ChartSpec]) -> String {
     let height = charts.iter().map(|c| size(c).1).fold(0.0, f64::max);
-    let width = W * charts.len().max(1) as f64;
+    let w = Layout::FILE.width;
+    let width = w * charts.len().max(1) as f64;
     let mut s = String::new();
     let _ = write!(
         s,
@@ -112,28 +92,29 @@ pub fn side_by_side(charts: &[ChartSpec]) -> String {
          viewBox=\"0 0 {width} {height}\"><rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>"
     );
     for (i, chart) in charts.iter().enumerate() {
-        let (w, h) = size(chart);
         // Each chart's own document, placed in its column.
-        let inner = render(chart).replacen(
-            "<svg ",
-            &format!(
-                "<svg x=\"{}\" y=\"0\" width=\"{w}\" height=\"{h}\" ",
-                W * i as f64
-            ),
-            1,
-        );
+        let inner =
+            render(chart).replacen("<svg ", &format!("<svg x=\"{}\" y=\"0\" ", w * i as f64), 1);
         s.push_str(&inner);
     }
     s.push_str("</svg>");
     s
 }
 
-/// The chart's width and height in SVG units (its legend included).
+/// The chart's width and height as a file draws it (its legend included).
 pub fn size(spec: &ChartSpec) -> (f64, f64) {
-    (
-        W,
-        H + 8.0 + 14.0 * spec.lines.len().div_ceil(legend_columns(spec)) as f64,
-    )
+    size_at(spec, Layout::FILE)
+}
+
+/// The chart's width and height drawn at `layout`.
+pub fn size_at(spec: &ChartSpec, layout: Layout) -> (f64, f64) {
+    (layout.width, frame(spec, layout).height)
+}
+
+/// The plot's box drawn at `layout`: left, top, right and bottom, in pixels.
+pub fn plot_area(spec: &ChartSpec, layout: Layout) -> (f64, f64, f64, f64) {
+    let f = frame(spec, layout);
+    (f.left, f.top, f.right, f.bottom)
 }
 
 /// The chart's x axis. Linear: from 0 (or the smallest x, if negative) to the largest x. Log:
@@ -210,11 +191,13 @@ pub struct Readout {
     pub rows: Vec<(String, &'static str, f64)>,
 }
 
-/// The readout at `fraction` of the chart's width (where a pointer is; in the margins, the
-/// plot's nearest edge), or `None` with nothing drawn.
-pub fn readout(spec: &ChartSpec, fraction: f64) -> Option<Readout> {
-    let across = ((fraction * W - L) / (W - L - R)).clamp(0.0, 1.0);
-    let axis = x_axis(spec);
+/// The readout at `fraction` of the chart's width drawn at `layout` (where a pointer is; in
+/// the margins, the plot's nearest edge), or `None` with nothing drawn.
+pub fn readout(spec: &ChartSpec, layout: Layout, fraction: f64) -> Option<Readout> {
+    let f = frame(spec, layout);
+    let w = layout.width;
+    let across = ((fraction * w - f.left) / (f.right - f.left)).clamp(0.0, 1.0);
+    let axis = f.axis;
     let wanted = axis.value_at(across);
     // The recorded x nearest the pointer over every curve; each curve's value nearest it.
     let x = spec
@@ -237,138 +220,187 @@ pub fn readout(spec: &ChartSpec, fraction: f64) -> Option<Readout> {
         .collect();
     Some(Readout {
         x,
-        at: (L + axis.fraction(x) * (W - L - R)) / W,
+        at: f.px(x) / w,
         rows,
     })
 }
 
-/// Renders the chart as a standalone SVG document.
+/// Renders the chart as a standalone SVG document, laid out as a file's ([`Layout::FILE`]).
 pub fn render(spec: &ChartSpec) -> String {
-    let axis = x_axis(spec);
-    let tx = |x: f64| {
-        if spec.log_x {
-            x.max(10f64.powf(axis.lo)).log10()
-        } else {
-            x
-        }
-    };
-    let (x_lo, x_hi) = (axis.lo, axis.hi);
-    let (y_lo, y_hi) = y_bounds(spec);
-    let ty = |y: f64| {
-        if spec.log_y { y.max(y_lo).log10() } else { y }
-    };
-    let (ty_lo, ty_hi) = (ty(y_lo), ty(y_hi));
-    let px = |x: f64| L + axis.fraction(x) * (W - L - R);
-    let py = |y: f64| {
-        T + (1.0 - (ty(y.clamp(y_lo, y_hi)) - ty_lo) / (ty_hi - ty_lo).max(1e-12)) * (H - T - B)
-    };
-    let full_h = size(spec).1;
+    render_at(spec, Layout::FILE)
+}
+
+/// Renders the chart laid out for `layout`: one unit a pixel. Its colours are attributes a
+/// page's stylesheet may override by class (`bg`, `grid`, `tick`, `axis`, `legend`, `title`,
+/// `marker-word`), so the page's dark theme reaches the chart and a file stays light.
+pub fn render_at(spec: &ChartSpec, layout: Layout) -> String {
+    let f = frame(spec, layout);
+    let (w, h, t) = (layout.width, f.height, layout.text);
+    let line_h = layout.line_height();
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {full_h}\" class=\"chart\" role=\"img\" \
-         aria-label=\"{}\"><rect width=\"{W}\" height=\"{full_h}\" fill=\"white\"/>",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h:.0}\" width=\"{w}\" height=\"{h:.0}\" \
+         class=\"chart\" role=\"img\" aria-label=\"{}\" font-family=\"system-ui, sans-serif\">\
+         <rect class=\"bg\" width=\"{w}\" height=\"{h:.0}\" fill=\"white\"/>",
         escape(&spec.title)
     );
-    let _ = write!(
-        s,
-        "<text x=\"{L}\" y=\"18\" font-size=\"13\" font-weight=\"600\">{}</text>",
-        escape(&spec.title)
-    );
-    let y_ticks: Vec<f64> = if spec.log_y {
-        (ty_lo.round() as i32..=ty_hi.round() as i32)
-            .map(|e| 10f64.powi(e))
-            .collect()
-    } else {
-        nice_ticks(y_lo, y_hi, 4)
-    };
-    for y in y_ticks {
+    let title_size = layout.title_size();
+    for (i, words) in f.title.iter().enumerate() {
         let _ = write!(
             s,
-            "<line x1=\"{L}\" x2=\"{}\" y1=\"{y0:.1}\" y2=\"{y0:.1}\" stroke=\"#e5e7eb\"/>\
-             <text x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\" fill=\"#555\">{}</text>",
-            W - R,
-            L - 4.0,
-            py(y) + 3.0,
-            fmt_tick(y),
-            y0 = py(y)
+            "<text class=\"title\" x=\"8\" y=\"{:.1}\" font-size=\"{title_size:.1}\" font-weight=\"600\" fill=\"#111\">{}</text>",
+            8.0 + (i as f64 + 1.0) * 1.3 * title_size - 0.3 * title_size,
+            escape(words)
         );
     }
-    let x_ticks: Vec<f64> = if spec.log_x {
-        (x_lo as i32..=x_hi.ceil() as i32)
-            .flat_map(|e| {
-                let decade = 10f64.powi(e);
-                // Two decades or fewer: label 2× and 5× too.
-                if x_hi - x_lo <= 2.0 {
-                    vec![decade, 2.0 * decade, 5.0 * decade]
-                } else {
-                    vec![decade]
-                }
-            })
-            .filter(|v| tx(*v) >= x_lo - 1e-9 && tx(*v) <= x_hi + 1e-9)
-            .collect()
-    } else {
-        nice_ticks(x_lo, x_hi, 5)
-    };
-    for x in x_ticks {
+    for y in &f.y_ticks {
+        let y0 = f.py(spec, *y);
         let _ = write!(
             s,
-            "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
-            px(x),
-            H - B + 14.0,
-            fmt_tick(x)
+            "<line class=\"grid\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{y0:.1}\" y2=\"{y0:.1}\" stroke=\"#e5e7eb\"/>\
+             <text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{t:.1}\" text-anchor=\"end\" fill=\"#4b5563\">{}</text>",
+            f.left,
+            f.right,
+            f.left - 5.0,
+            y0 + 0.35 * t,
+            fmt_tick(*y),
+        );
+    }
+    for x in &f.x_ticks {
+        let _ = write!(
+            s,
+            "<text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{t:.1}\" text-anchor=\"middle\" fill=\"#4b5563\">{}</text>",
+            f.px(*x),
+            f.bottom + line_h,
+            fmt_tick(*x)
         );
     }
     let _ = write!(
         s,
-        "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#333\">{}{}</text>\
-         <text transform=\"translate(12 {}) rotate(-90)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#333\">{}</text>",
-        (L + W - R) / 2.0,
-        H - 6.0,
+        "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{t:.1}\" text-anchor=\"middle\" fill=\"#1f2937\">{}{}</text>",
+        (f.left + f.right) / 2.0,
+        f.bottom + 2.0 * line_h + 0.3 * t,
         escape(&spec.x_label),
         if spec.log_x { " (log scale)" } else { "" },
-        (T + H - B) / 2.0,
-        if spec.y_label.chars().count() <= Y_LABEL_CHARS {
-            escape(&spec.y_label)
-        } else {
-            String::new()
-        }
     );
-    // Words beside a marker's line, read top to bottom; none where they would overlap the
-    // words of a marker already written.
-    let mut written: Vec<f64> = Vec::new();
-    for marker in &spec.markers {
-        if spec.log_x && (marker.x <= 0.0 || tx(marker.x) < x_lo || tx(marker.x) > x_hi) {
-            continue;
-        }
-        let x = px(marker.x);
+    if f.y_label {
+        let (x, y) = (8.0 + t, (f.top + f.bottom) / 2.0);
         let _ = write!(
             s,
-            "<line class=\"marker\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{T}\" y2=\"{}\" stroke=\"{}\" \
+            "<text class=\"axis\" transform=\"translate({x:.1} {y:.1}) rotate(-90)\" font-size=\"{t:.1}\" \
+             text-anchor=\"middle\" fill=\"#1f2937\">{}</text>",
+            escape(&spec.y_label)
+        );
+    }
+    markers(&mut s, spec, &f);
+    bands(&mut s, spec, &f);
+    for line in &spec.lines {
+        let on_screen: Vec<(f64, f64)> = line
+            .points
+            .iter()
+            .filter(|(x, y)| {
+                y.is_finite() && (!spec.log_x || *x > 0.0) && (!spec.log_y || *y > 0.0)
+            })
+            .map(|&(x, y)| (f.px(x), f.py(spec, y)))
+            .collect();
+        let pts: Vec<String> = thin(&on_screen)
+            .iter()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
+        let _ = write!(
+            s,
+            "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{} points=\"{}\"/>",
+            line.color,
+            dash(line),
+            pts.join(" ")
+        );
+    }
+    legend(&mut s, spec, &f);
+    s.push_str("</svg>");
+    s
+}
+
+fn dash(line: &Line) -> &'static str {
+    if line.dashed {
+        " stroke-dasharray=\"5 3\""
+    } else {
+        ""
+    }
+}
+
+/// The legend below the plot: a sample of each curve's stroke and its label ("run: metric" in
+/// words), two entries a row where every label fits half the width, wrapped where it must.
+fn legend(s: &mut String, spec: &ChartSpec, f: &Frame) {
+    let t = f.layout.text;
+    let line_h = f.layout.line_height();
+    for (line, entry) in spec.lines.iter().zip(&f.legend) {
+        let (lx, ly) = (entry.x, entry.y);
+        let _ = write!(
+            s,
+            "<line x1=\"{lx:.1}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\" stroke=\"{}\" stroke-width=\"2.5\"{}/>",
+            lx + 20.0,
+            line.color,
+            dash(line),
+        );
+        for (i, words) in entry.lines.iter().enumerate() {
+            let _ = write!(
+                s,
+                "<text class=\"legend\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{t:.1}\" fill=\"#1f2937\">{}</text>",
+                lx + 24.0,
+                ly + 0.35 * t + i as f64 * line_h,
+                escape(words)
+            );
+        }
+    }
+}
+
+/// Each marker's dashed line (its sentence as a tooltip) and, on the chart that writes them,
+/// its words beside it, read top to bottom; none where they would overlap words already there.
+fn markers(s: &mut String, spec: &ChartSpec, f: &Frame) {
+    let t = f.layout.text;
+    let mut written: Vec<f64> = Vec::new();
+    for marker in &spec.markers {
+        let log = |x: f64| x.log10();
+        if spec.log_x && (marker.x <= 0.0 || log(marker.x) < f.axis.lo || log(marker.x) > f.axis.hi)
+        {
+            continue;
+        }
+        let x = f.px(marker.x);
+        let _ = write!(
+            s,
+            "<line class=\"marker\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"{}\" \
              stroke-width=\"1.5\" stroke-dasharray=\"3 3\"><title>{}</title></line>",
-            H - B,
+            f.top,
+            f.bottom,
             marker.color,
             escape(&marker.label)
         );
-        if spec.marker_words && written.iter().all(|w| (w - x).abs() >= 12.0) {
+        let fits =
+            marker.word.chars().count() as f64 * f.layout.char_width() <= f.bottom - f.top - 6.0;
+        if spec.marker_words && fits && written.iter().all(|w| (w - x).abs() >= 1.2 * t) {
             written.push(x);
-            let (wx, wy) = (x + 3.0, T + 3.0);
+            let (wx, wy) = (x + 3.0, f.top + 3.0);
             let _ = write!(
                 s,
                 "<text class=\"marker-word\" x=\"{wx:.1}\" y=\"{wy:.1}\" transform=\"rotate(90 {wx:.1} {wy:.1})\" \
-                 font-size=\"10\" fill=\"#374151\" stroke=\"white\" stroke-width=\"3\" \
+                 font-size=\"{t:.1}\" fill=\"#374151\" stroke=\"white\" stroke-width=\"3\" \
                  paint-order=\"stroke\">{}</text>",
                 escape(&marker.word)
             );
         }
     }
+}
+
+/// Each curve's band (its spread over seeds), under the curves.
+fn bands(s: &mut String, spec: &ChartSpec, f: &Frame) {
     for line in &spec.lines {
         let visible = |x: f64| !spec.log_x || x > 0.0;
         let band: Vec<(f64, f64, f64)> = line
             .band
             .iter()
             .filter(|b| visible(b.0))
-            .map(|&(x, lo, hi)| (px(x), py(lo), py(hi)))
+            .map(|&(x, lo, hi)| (f.px(x), f.py(spec, lo), f.py(spec, hi)))
             .collect();
         let band = thin_band(&band);
         let upper = band.iter().map(|(x, _, hi)| format!("{x:.1},{hi:.1}"));
@@ -386,48 +418,6 @@ pub fn render(spec: &ChartSpec) -> String {
             );
         }
     }
-    let columns = legend_columns(spec);
-    for (i, line) in spec.lines.iter().enumerate() {
-        let on_screen: Vec<(f64, f64)> = line
-            .points
-            .iter()
-            .filter(|(x, y)| {
-                y.is_finite() && (!spec.log_x || *x > 0.0) && (!spec.log_y || *y > 0.0)
-            })
-            .map(|&(x, y)| (px(x), py(y)))
-            .collect();
-        let pts: Vec<String> = thin(&on_screen)
-            .iter()
-            .map(|(x, y)| format!("{x:.1},{y:.1}"))
-            .collect();
-        let dash = if line.dashed {
-            " stroke-dasharray=\"5 3\""
-        } else {
-            ""
-        };
-        let _ = write!(
-            s,
-            "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{dash} points=\"{}\"/>",
-            line.color,
-            pts.join(" ")
-        );
-        // Legend below the plot, two entries per row where they fit ("run: metric" in words).
-        let (row, col) = (i / columns, i % columns);
-        let lx = L + col as f64 * (W - L - R) / columns as f64;
-        let ly = H + 6.0 + 14.0 * row as f64;
-        let _ = write!(
-            s,
-            "<line x1=\"{lx}\" x2=\"{}\" y1=\"{ly}\" y2=\"{ly}\" stroke=\"{}\" stroke-width=\"2\"{dash}/>\
-             <text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#333\">{}</text>",
-            lx + 20.0,
-            line.color,
-            lx + 24.0,
-            ly + 3.0,
-            escape(&line.label)
-        );
-    }
-    s.push_str("</svg>");
-    s
 }
 
 #[cfg(test)]

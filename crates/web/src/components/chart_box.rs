@@ -2,22 +2,64 @@
 //! with the arrow keys once it has focus, a guide line at the nearest recorded x and every
 //! curve's value there. The readout follows the live report: it stays where the reader put it
 //! while the run updates the curves.
+//!
+//! A chart is laid out for the width it has (one unit a pixel, its text 85% of the page's),
+//! measured when it is drawn and again when the window's size changes: a phone gets fewer
+//! ticks and a legend of one column, not a smaller drawing.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::chart::{self, ChartSpec};
+use super::chart::{self, ChartSpec, Layout};
 
 /// Where the reader is reading: which chart, and the fraction of its width.
 pub type Hover = RwSignal<Option<(usize, f64)>>;
+
+/// The width the charts of one grid are drawn at, in CSS pixels (0 until measured). The grid's
+/// charts are equally wide; holding it above them keeps the width when a report redraws them.
+pub type ChartWidth = RwSignal<f64>;
+
+/// The page's body text size in pixels (style.css's 15 px where it cannot be read).
+fn body_text() -> f64 {
+    let size = window().document().and_then(|d| d.body()).and_then(|body| {
+        let style = window().get_computed_style(&body).ok()??;
+        style.get_property_value("font-size").ok()
+    });
+    size.and_then(|s| s.trim_end_matches("px").parse().ok())
+        .unwrap_or(15.0)
+}
 
 /// Keyboard steps across a chart's width.
 const KEY_STEPS: f64 = 40.0;
 
 #[component]
-pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover) -> impl IntoView {
-    let svg = chart::render(&spec);
+pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover, width: ChartWidth) -> impl IntoView {
     let title = spec.title.clone();
+    let spec = StoredValue::new(spec);
+    let body = body_text();
+    let layout = move || {
+        let w = width.get();
+        Layout::on_screen(if w > 0.0 { w } else { 520.0 }, body)
+    };
+    let node = NodeRef::<leptos::html::Div>::new();
+    // The box's width, where it has one (a box not yet in the document has none).
+    let measure = move || {
+        if let Some(el) = node.get_untracked() {
+            // The drawing's own width: the box's, less the drawing's 1 px border each side.
+            let w = f64::from(el.client_width()) - 2.0;
+            if w > 0.0 && (w - width.get_untracked()).abs() >= 1.0 {
+                width.set(w);
+            }
+        }
+    };
+    Effect::new(move |_| {
+        if node.get().is_some() {
+            measure();
+        }
+    });
+    let resized = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resized.remove());
+    let svg = move || spec.with_value(|spec| chart::render_at(spec, layout()));
     let at_pointer = move |ev: web_sys::PointerEvent| {
         let Some(el) = ev
             .current_target()
@@ -51,10 +93,10 @@ pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover) -> impl IntoView {
             .map_or(0.5, |(_, f)| f);
         hover.set(Some((index, (now + step / KEY_STEPS).clamp(0.0, 1.0))));
     };
-    let x_words = spec.x_label.clone();
+    let x_words = spec.with_value(|spec| spec.x_label.clone());
     let readout = move || {
         let (_, fraction) = hover.get().filter(|(i, _)| *i == index)?;
-        let r = chart::readout(&spec, fraction)?;
+        let r = spec.with_value(|spec| chart::readout(spec, layout(), fraction))?;
         let at = r.at * 100.0;
         // Beside the guide, on the side with more room, never past the chart's edge.
         let side = if r.at > 0.5 {
@@ -93,6 +135,7 @@ pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover) -> impl IntoView {
     };
     view! {
         <div
+            node_ref=node
             class="chart-box"
             tabindex="0"
             role="group"

@@ -77,7 +77,8 @@ pub fn PaperComparison(
         Some(view! {
             <section class="comparison" id="comparison">
                 <h2>{format!("{} vs you: {}", capitalise(c.source), c.caption)}</h2>
-                <div class="table-scroll">
+                // Focusable, so a table wider than a phone scrolls by keyboard too.
+                <div class="table-scroll" tabindex="0" role="region" aria-label="the published numbers beside yours">
                     <table>
                         <thead>{head}</thead>
                         <tbody>{rows}</tbody>

@@ -11,8 +11,8 @@ const CELL: usize = 6;
 /// Gap between images, in screen pixels.
 const GAP: usize = 4;
 /// Margins of a gallery with axes: row labels and the rows' name; column labels and name.
-const AXIS_LEFT: usize = 70;
-const AXIS_BOTTOM: usize = 34;
+const AXIS_LEFT: usize = 84;
+const AXIS_BOTTOM: usize = 42;
 /// The least width of a gallery chart's plot, in screen pixels.
 const AXIS_PLOT_WIDTH: usize = 240;
 
@@ -71,7 +71,7 @@ pub fn render(gallery: &Gallery) -> String {
     );
     if let Some(axes) = &gallery.axes {
         let (plot_w, plot_h) = (iw * cw, ih * ch);
-        let text = "font-size=\"11\" fill=\"currentColor\" shape-rendering=\"auto\"";
+        let text = "font-size=\"13\" fill=\"currentColor\" shape-rendering=\"auto\"";
         for (column, label) in &axes.x_ticks {
             let x = left + column * cw + cw / 2;
             let _ = write!(
@@ -79,7 +79,7 @@ pub fn render(gallery: &Gallery) -> String {
                 "<line x1=\"{x}\" x2=\"{x}\" y1=\"{plot_h}\" y2=\"{}\" stroke=\"currentColor\"/>\
                  <text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" {text}>{}</text>",
                 plot_h + 3,
-                plot_h + 14,
+                plot_h + 16,
                 escape(label)
             );
         }
@@ -98,9 +98,9 @@ pub fn render(gallery: &Gallery) -> String {
         let _ = write!(
             s,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" {text}>{} →</text>\
-             <text x=\"12\" y=\"{}\" text-anchor=\"middle\" transform=\"rotate(-90 12 {})\" {text}>← {}</text>",
+             <text x=\"14\" y=\"{}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {})\" {text}>← {}</text>",
             left + plot_w / 2,
-            plot_h + 28,
+            plot_h + 36,
             escape(&axes.x),
             plot_h / 2,
             plot_h / 2,

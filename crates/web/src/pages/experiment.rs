@@ -14,7 +14,7 @@ use overfit_core::spec::Preset;
 use wasm_bindgen::JsCast;
 
 use crate::components::chart;
-use crate::components::chart_box::{ChartBox, Hover};
+use crate::components::chart_box::{ChartBox, ChartWidth, Hover};
 use crate::components::comparison::PaperComparison;
 use crate::components::controls::Controls;
 use crate::components::embed_builder::EmbedBuilder;
@@ -285,6 +285,7 @@ pub fn ExperimentPage(
             .with(|r| r.as_ref().map(|r| experiment.charts(r)).unwrap_or_default())
     };
     let hover: Hover = RwSignal::new(None);
+    let chart_width: ChartWidth = RwSignal::new(0.0);
     // One row per summary key, one column per run.
     let summary_table = move || {
         view.report.with(|r| {
@@ -578,13 +579,13 @@ pub fn ExperimentPage(
                     {(!embedded).then(|| view! { <p class="try" id="try"><strong>"What to try: "</strong>{try_links}</p> })}
                     {(!embedded && has_next).then(|| view! { <p class="try" id="next"><strong>"What happens next: "</strong>{next_links}</p> })}
                     <div class="charts">
-                        {move || chart_specs().into_iter().enumerate().map(|(index, spec)| view! { <ChartBox index=index spec=spec hover=hover /> }).collect_view()}
+                        {move || chart_specs().into_iter().enumerate().map(|(index, spec)| view! { <ChartBox index=index spec=spec hover=hover width=chart_width /> }).collect_view()}
                     </div>
                     <div class="verdicts" id="verdicts">{verdicts}</div>
                     <PaperComparison experiment=experiment preset=preset spec=spec report=Signal::from(view.report) />
                     <div class="galleries" id="galleries"><GalleryView galleries=view.galleries /></div>
                     {move || spec.with(AnySpec::draws_surface).then(|| view! { <SurfaceView surface=view.surface points=view.points /> })}
-                    <div class="table-scroll"><table class="summary">{summary_table}</table></div>
+                    <div class="table-scroll" tabindex="0" role="region" aria-label="every run's figures"><table class="summary">{summary_table}</table></div>
                     <div class="exports">"Export: "{exports}</div>
                     <p class="cli">"Run natively: "<code id="cli-command">{cli_command}</code>
                         " or "<code id="cli-url-command">{cli_url_command}</code></p>

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::sweep_file::{Scanner, parse_rows};
-use crate::components::chart_box::{ChartBox, Hover};
+use crate::components::chart_box::{ChartBox, ChartWidth, Hover};
 
 /// The largest collected file read (a sweep of thousands of runs is a few MB).
 const MAX_BYTES: f64 = 50e6;
@@ -195,6 +195,7 @@ pub fn SweepPage() -> impl IntoView {
         }
     };
     let hover: Hover = RwSignal::new(None);
+    let chart_width: ChartWidth = RwSignal::new(0.0);
     let chosen = move || {
         collected.with(|c| {
             let c = c.as_ref()?;
@@ -242,7 +243,7 @@ pub fn SweepPage() -> impl IntoView {
                 let spec = found.chart(&xk, &yk);
                 view! {
                     <p class="sweep-counts" id="sweep-counts">{counts}{note}</p>
-                    <div class="charts"><ChartBox index=0 spec=spec hover=hover /></div>
+                    <div class="charts"><ChartBox index=0 spec=spec hover=hover width=chart_width /></div>
                 }
                 .into_any()
             }

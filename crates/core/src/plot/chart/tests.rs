@@ -45,12 +45,15 @@ fn the_readout_is_at_the_recorded_step_nearest_the_pointer() {
         ],
         Vec::new(),
     );
-    let r = readout(&chart, 1.0).expect("a readout");
+    let r = readout(&chart, Layout::FILE, 1.0).expect("a readout");
     assert_eq!(r.x, 1000.0);
     let values: Vec<f64> = r.rows.iter().map(|row| row.2).collect();
     assert_eq!(values, [1.0, 0.9]);
-    assert_eq!(readout(&chart, 0.0).expect("a readout").x, 10.0);
-    assert!(readout(&spec(Vec::new(), Vec::new()), 0.5).is_none());
+    assert_eq!(
+        readout(&chart, Layout::FILE, 0.0).expect("a readout").x,
+        10.0
+    );
+    assert!(readout(&spec(Vec::new(), Vec::new()), Layout::FILE, 0.5).is_none());
 }
 
 #[test]
@@ -89,7 +92,11 @@ fn long_legend_labels_take_a_row_each_and_long_axis_names_are_left_to_the_title(
         vec![line("a", &[(1.0, 0.5)]), line("b", &[(1.0, 0.5)])],
         Vec::new(),
     );
-    assert_eq!(legend_columns(&short), 2);
+    let columns = |c: &ChartSpec| {
+        let f = layout::frame(c, Layout::FILE);
+        f.legend.iter().filter(|e| e.y == f.legend[0].y).count()
+    };
+    assert_eq!(columns(&short), 2);
     let long = spec(
         vec![
             line(
@@ -100,7 +107,7 @@ fn long_legend_labels_take_a_row_each_and_long_axis_names_are_left_to_the_title(
         ],
         Vec::new(),
     );
-    assert_eq!(legend_columns(&long), 1);
+    assert_eq!(columns(&long), 1);
     assert!(size(&long).1 > size(&short).1);
     let named = render(&ChartSpec {
         y_label: "embedding power in its 5 strongest Fourier frequencies".into(),
@@ -116,7 +123,7 @@ fn charts_sit_side_by_side_in_one_document() {
     let svg = side_by_side(&[one, two]);
     assert_eq!(svg.matches("<svg ").count(), 3);
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1040\""));
-    assert!(svg.contains("<svg x=\"520\" y=\"0\" width=\"520\""));
+    assert!(svg.contains("<svg x=\"520\" y=\"0\" xmlns="));
     assert_eq!(svg.matches("<polyline").count(), 2);
 }
 
@@ -170,4 +177,77 @@ fn negative_values_widen_the_y_range_and_a_zero_baseline_stays() {
         "{svg}"
     );
     assert!(!svg.contains(">-0</text>"));
+}
+
+#[test]
+fn text_keeps_its_size_at_every_width_and_a_narrow_chart_says_less() {
+    let many = spec(
+        vec![
+            line(
+                "baseline: validation accuracy",
+                &[(1.0, 0.1), (100_000.0, 0.9)],
+            ),
+            line(
+                "grokfast-ema: validation accuracy",
+                &[(1.0, 0.2), (100_000.0, 1.0)],
+            ),
+        ],
+        Vec::new(),
+    );
+    for width in [300.0, 520.0, 1200.0] {
+        let layout = Layout::on_screen(width, 15.0);
+        let svg = render_at(&many, layout);
+        assert!(svg.contains(&format!("width=\"{width}\"")), "{svg}");
+        // Every text at 85% of the body's 15 px (the title larger), whatever the width.
+        let sizes: Vec<f64> = svg
+            .split("font-size=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next()?.parse().ok())
+            .collect();
+        assert!(sizes.len() > 8, "{sizes:?}");
+        assert!(sizes.iter().all(|s| *s >= 12.7), "{width}: {sizes:?}");
+        // No text is written past the chart's right edge: tick labels and legend lines fit.
+        let f = layout::frame(&many, layout);
+        for entry in &f.legend {
+            for words in &entry.lines {
+                let end = entry.x + 24.0 + words.chars().count() as f64 * layout.char_width();
+                assert!(end <= width + 1e-9, "{width}: {words:?} ends at {end}");
+            }
+        }
+        let slot = 8.0 * layout.char_width();
+        assert!(
+            f.x_ticks.len() as f64 * slot <= f.right - f.left + slot,
+            "{width}: {:?}",
+            f.x_ticks
+        );
+    }
+    let narrow = layout::frame(&many, Layout::on_screen(300.0, 15.0));
+    let wide = layout::frame(&many, Layout::on_screen(1200.0, 15.0));
+    assert!(narrow.x_ticks.len() < wide.x_ticks.len());
+    // At 300 px the two labels take a row each; at 1,200 they share one.
+    assert!(narrow.legend[1].y > narrow.legend[0].y);
+    assert_eq!(wide.legend[1].y, wide.legend[0].y);
+}
+
+#[test]
+fn words_wrap_at_spaces_and_a_long_word_is_cut() {
+    assert_eq!(layout::wrap("a bc def", 4), ["a bc", "def"]);
+    assert_eq!(layout::wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+    assert_eq!(layout::wrap("", 4), [""]);
+    assert_eq!(layout::wrap("x\ny  z", 10), ["x y z"]);
+}
+
+#[test]
+fn a_chart_at_any_width_or_text_size_is_laid_out() {
+    let chart = spec(vec![line("a", &[(1.0, 0.5), (10.0, 0.6)])], Vec::new());
+    for (width, body) in [(0.0, 15.0), (f64::NAN, f64::NAN), (1e12, 1e6), (-5.0, -1.0)] {
+        let layout = Layout::on_screen(width, body);
+        assert!(
+            layout.width.is_finite() && layout.text.is_finite(),
+            "{layout:?}"
+        );
+        let (w, h) = size_at(&chart, layout);
+        assert!(w >= 240.0 && h.is_finite() && h > 0.0, "{w} {h}");
+        assert!(readout(&chart, layout, 0.5).is_some());
+    }
 }

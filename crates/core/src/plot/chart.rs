@@ -246,14 +246,12 @@ pub fn render_at(spec: &ChartSpec, layout: Layout) -> String {
         escape(&spec.title)
     );
     let title_size = layout.title_size();
-    for (i, words) in f.title.iter().enumerate() {
-        let _ = write!(
-            s,
-            "<text class=\"title\" x=\"8\" y=\"{:.1}\" font-size=\"{title_size:.1}\" font-weight=\"600\" fill=\"#111\">{}</text>",
-            8.0 + (i as f64 + 1.0) * 1.3 * title_size - 0.3 * title_size,
-            escape(words)
-        );
-    }
+    let _ = write!(
+        s,
+        "<text class=\"title\" y=\"{:.1}\" font-size=\"{title_size:.1}\" font-weight=\"600\" fill=\"#111\">{}</text>",
+        8.0 + title_size,
+        lines(&f.title, 8.0, 1.3 * title_size)
+    );
     for y in &f.y_ticks {
         let y0 = f.py(spec, *y);
         let _ = write!(
@@ -321,6 +319,23 @@ pub fn render_at(spec: &ChartSpec, layout: Layout) -> String {
     s
 }
 
+/// Wrapped words as one text's lines: a `tspan` each, at `x`, `step` below the one before.
+/// Each line but the last ends in a space, so the text reads as its words (to a screen reader,
+/// or copied) and not as lines run together.
+fn lines(words: &[String], x: f64, step: f64) -> String {
+    let mut s = String::new();
+    for (i, line) in words.iter().enumerate() {
+        let dy = if i == 0 { 0.0 } else { step };
+        let space = if i + 1 < words.len() { " " } else { "" };
+        let _ = write!(
+            s,
+            "<tspan x=\"{x:.1}\" dy=\"{dy:.1}\">{}{space}</tspan>",
+            escape(line)
+        );
+    }
+    s
+}
+
 fn dash(line: &Line) -> &'static str {
     if line.dashed {
         " stroke-dasharray=\"5 3\""
@@ -343,15 +358,12 @@ fn legend(s: &mut String, spec: &ChartSpec, f: &Frame) {
             line.color,
             dash(line),
         );
-        for (i, words) in entry.lines.iter().enumerate() {
-            let _ = write!(
-                s,
-                "<text class=\"legend\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{t:.1}\" fill=\"#1f2937\">{}</text>",
-                lx + 24.0,
-                ly + 0.35 * t + i as f64 * line_h,
-                escape(words)
-            );
-        }
+        let _ = write!(
+            s,
+            "<text class=\"legend\" y=\"{:.1}\" font-size=\"{t:.1}\" fill=\"#1f2937\">{}</text>",
+            ly + 0.35 * t,
+            lines(&entry.lines, lx + 24.0, line_h)
+        );
     }
 }
 

@@ -32,20 +32,13 @@ fn body_text() -> f64 {
 /// Keyboard steps across a chart's width.
 const KEY_STEPS: f64 = 40.0;
 
-#[component]
-pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover, width: ChartWidth) -> impl IntoView {
-    let title = spec.title.clone();
-    let spec = StoredValue::new(spec);
-    let body = body_text();
-    let layout = move || {
-        let w = width.get();
-        Layout::on_screen(if w > 0.0 { w } else { 520.0 }, body)
-    };
-    let node = NodeRef::<leptos::html::Div>::new();
-    // The box's width, where it has one (a box not yet in the document has none).
+/// Keeps `width` the drawing's width in `node`: measured once the box is in the document, and
+/// again whenever the window's size changes.
+fn follow_width(node: NodeRef<leptos::html::Div>, width: ChartWidth) {
     let measure = move || {
         if let Some(el) = node.get_untracked() {
-            // The drawing's own width: the box's, less the drawing's 1 px border each side.
+            // The drawing's own width: the box's, less the drawing's 1 px border each side
+            // (a box not yet in the document has none).
             let w = f64::from(el.client_width()) - 2.0;
             if w > 0.0 && (w - width.get_untracked()).abs() >= 1.0 {
                 width.set(w);
@@ -59,6 +52,19 @@ pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover, width: ChartWidth) 
     });
     let resized = window_event_listener(leptos::ev::resize, move |_| measure());
     on_cleanup(move || resized.remove());
+}
+
+#[component]
+pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover, width: ChartWidth) -> impl IntoView {
+    let title = spec.title.clone();
+    let spec = StoredValue::new(spec);
+    let body = body_text();
+    let layout = move || {
+        let w = width.get();
+        Layout::on_screen(if w > 0.0 { w } else { 520.0 }, body)
+    };
+    let node = NodeRef::<leptos::html::Div>::new();
+    follow_width(node, width);
     let svg = move || spec.with_value(|spec| chart::render_at(spec, layout()));
     let at_pointer = move |ev: web_sys::PointerEvent| {
         let Some(el) = ev

@@ -71,11 +71,10 @@ pub fn OwnData(
     limits: Limits,
     spec: RwSignal<AnySpec>,
     disabled: Signal<bool>,
-    set_data: Rc<dyn Fn(Option<Table>)>,
+    set_data: UnsyncCallback<Option<Table>>,
 ) -> impl IntoView {
     let state = RwSignal::new(Read::None);
     let take = Rc::new(move |file: web_sys::File| {
-        let set_data = set_data.clone();
         wasm_bindgen_futures::spawn_local(async move {
             match read(file, limits).await {
                 Ok(table) => {
@@ -93,7 +92,7 @@ pub fn OwnData(
                                 classes,
                                 fitted(&before, &next)
                             )));
-                            set_data(Some(table));
+                            set_data.run(Some(table));
                             spec.set(next);
                         }
                         Err(e) => state.set(Read::Refused(vec![e.to_string()])),

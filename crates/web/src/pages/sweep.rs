@@ -152,6 +152,37 @@ fn select(
     }
 }
 
+/// How many runs of the grid finished, failed, cannot be read or are missing.
+fn counts(c: &Collected) -> String {
+    let unreadable = if c.unreadable.is_empty() {
+        String::new()
+    } else {
+        format!(", {} unreadable", c.unreadable.len())
+    };
+    format!(
+        "{}: {} of {} runs finished, {} failed{unreadable}, {} missing.",
+        c.experiment,
+        c.finished,
+        c.runs_planned,
+        c.failed.len(),
+        c.missing.len()
+    )
+}
+
+/// The first 20 runs that failed or whose result cannot be read, each in a line.
+fn failures(c: &Collected) -> impl Iterator<Item = String> + '_ {
+    c.failed
+        .iter()
+        .map(|f| format!("run {}: {}", f.index, f.error))
+        .chain(c.unreadable.iter().map(|f| {
+            format!(
+                "run {} finished, its result unreadable: {}",
+                f.index, f.error
+            )
+        }))
+        .take(20)
+}
+
 #[component]
 pub fn SweepPage() -> impl IntoView {
     // Shared, never copied: a file of 50 MB is drawn again at every change of axis.
@@ -217,19 +248,7 @@ pub fn SweepPage() -> impl IntoView {
                 {select("sweep-series", "A curve per", c.varying_axes(), Some("(none: one curve per run)"), series)}
             </div>
         };
-        let unreadable = if c.unreadable.is_empty() {
-            String::new()
-        } else {
-            format!(", {} unreadable", c.unreadable.len())
-        };
-        let counts = format!(
-            "{}: {} of {} runs finished, {} failed{unreadable}, {} missing.",
-            c.experiment,
-            c.finished,
-            c.runs_planned,
-            c.failed.len(),
-            c.missing.len()
-        );
+        let counts = counts(&c);
         let chart = match found {
             Ok(found) => {
                 let (xk, yk) = (x.get_untracked(), y.get_untracked());
@@ -253,17 +272,7 @@ pub fn SweepPage() -> impl IntoView {
             }
             .into_any(),
         };
-        let failures = c
-            .failed
-            .iter()
-            .map(|f| format!("run {}: {}", f.index, f.error))
-            .chain(c.unreadable.iter().map(|f| {
-                format!(
-                    "run {} finished, its result unreadable: {}",
-                    f.index, f.error
-                )
-            }))
-            .take(20)
+        let failures = failures(&c)
             .map(|line| view! { <li>{line}</li> })
             .collect_view();
         Some(view! {

@@ -221,6 +221,15 @@ fn text_keeps_its_size_at_every_width_and_a_narrow_chart_says_less() {
             f.x_ticks
         );
     }
+    // A wrapped label still reads as its words, one space between its lines.
+    let words = |svg: &str| -> String {
+        svg.split('<')
+            .filter_map(|part| part.split_once('>').map(|(_, text)| text))
+            .collect()
+    };
+    let narrow_svg = render_at(&many, Layout::on_screen(300.0, 15.0));
+    assert!(narrow_svg.matches("<tspan").count() > 3, "{narrow_svg}");
+    assert!(words(&narrow_svg).contains("grokfast-ema: validation accuracy"));
     let narrow = layout::frame(&many, Layout::on_screen(300.0, 15.0));
     let wide = layout::frame(&many, Layout::on_screen(1200.0, 15.0));
     assert!(narrow.x_ticks.len() < wide.x_ticks.len());

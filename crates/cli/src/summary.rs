@@ -1,10 +1,11 @@
-//! The end-of-run summary in words: one row per summary key, in words and in its unit
-//! (`overfit_core::terms`), one column per run that has something to summarise; then each
-//! run's verdict as a sentence. Reports with too many runs to sit side by side get one block
-//! a run instead.
+//! The end-of-run summary in words: the report's [`Summary`] (the table the page shows: a row
+//! per figure in words and in its unit, a column per run with a figure), printed as text; then
+//! each run's verdict and notes as sentences. Reports with too many runs to sit side by side
+//! get one block a run instead.
 
-use overfit_core::report::{Report, RunReport, Verdict};
-use overfit_core::terms;
+use overfit_core::experiments::Summary;
+use overfit_core::experiments::summary::Row;
+use overfit_core::report::Report;
 
 /// Widest table printed side by side, in characters.
 const MAX_WIDTH: usize = 120;
@@ -12,40 +13,20 @@ const MAX_WIDTH: usize = 120;
 /// Cells longer than this are listed below the table.
 const LONG_CELL: usize = 20;
 
-/// `report`'s summaries as a table in words, and its runs' verdicts as sentences.
+/// `report`'s summary ([`Summary`], as the page shows it) as a table in words, then its runs'
+/// verdicts and notes as sentences.
 pub fn in_words(report: &Report) -> String {
-    let runs: Vec<&RunReport> = report
-        .runs
+    let summary = Summary::of(report);
+    let runs = &summary.runs;
+    // Long texts (a list of frequencies) go below the table.
+    let (rows, long): (Vec<&Row>, Vec<&Row>) = summary
+        .rows
         .iter()
-        .filter(|run| run.summary.keys().any(|k| !Verdict::is_sentence(k)))
-        .collect();
-    let mut keys: Vec<&str> = Vec::new();
-    for run in &runs {
-        for key in run.summary.keys() {
-            if !Verdict::is_sentence(key) && !keys.contains(&key.as_str()) {
-                keys.push(key);
-            }
-        }
-    }
-    // (key, words, one cell a run); long texts (a list of frequencies) go below the table.
-    let (rows, long): (Vec<Row>, Vec<Row>) = keys
-        .iter()
-        .map(|key| {
-            let cells = runs
-                .iter()
-                .map(|run| {
-                    run.summary
-                        .get(*key)
-                        .map_or("—".to_string(), |v| terms::format_json(key, v))
-                })
-                .collect();
-            (*key, terms::title(key), cells)
-        })
-        .partition(|(_, _, cells): &Row| cells.iter().all(|c| c.chars().count() <= LONG_CELL));
+        .partition(|row| row.cells.iter().all(|c| c.chars().count() <= LONG_CELL));
     let mut out = String::new();
     let first = rows
         .iter()
-        .map(|(_, w, _)| w.chars().count())
+        .map(|row| row.words.chars().count())
         .max()
         .unwrap_or(0);
     let widths: Vec<usize> = runs
@@ -53,8 +34,8 @@ pub fn in_words(report: &Report) -> String {
         .enumerate()
         .map(|(i, run)| {
             rows.iter()
-                .map(|(_, _, cells)| cells[i].chars().count())
-                .chain([run.label.chars().count()])
+                .map(|row| row.cells[i].chars().count())
+                .chain([run.chars().count()])
                 .max()
                 .unwrap_or(0)
         })
@@ -65,47 +46,51 @@ pub fn in_words(report: &Report) -> String {
     } else if total <= MAX_WIDTH {
         out.push_str(&pad("", first));
         for (run, w) in runs.iter().zip(&widths) {
-            out.push_str(&format!("  {}", pad_left(&run.label, *w)));
+            out.push_str(&format!("  {}", pad_left(run, *w)));
         }
         out.push('\n');
-        for (_, words, cells) in &rows {
-            out.push_str(&pad(words, first));
-            for (cell, w) in cells.iter().zip(&widths) {
+        for row in &rows {
+            out.push_str(&pad(&row.words, first));
+            for (cell, w) in row.cells.iter().zip(&widths) {
                 out.push_str(&format!("  {}", pad_left(cell, *w)));
             }
             out.push('\n');
         }
     } else {
         for (i, run) in runs.iter().enumerate() {
-            out.push_str(&format!("{}\n", run.label));
-            for (key, words, cells) in &rows {
-                if run.summary.contains_key(*key) {
-                    out.push_str(&format!("  {}  {}\n", pad(words, first), cells[i]));
-                }
+            out.push_str(&format!("{run}\n"));
+            for row in rows.iter().filter(|row| has(report, run, &row.key)) {
+                out.push_str(&format!("  {}  {}\n", pad(&row.words, first), row.cells[i]));
             }
         }
     }
-    for (key, words, cells) in &long {
-        for (run, cell) in runs.iter().zip(cells) {
-            if run.summary.contains_key(*key) {
-                out.push_str(&format!("{}: {words}: {cell}\n", run.label));
+    for row in &long {
+        for (run, cell) in runs.iter().zip(&row.cells) {
+            if has(report, run, &row.key) {
+                out.push_str(&format!("{run}: {}: {cell}\n", row.words));
             }
         }
     }
-    for run in &report.runs {
-        if let Some(Verdict { verdict, why }) = Verdict::of(&run.summary) {
-            out.push_str(&format!("{}: {verdict}.", run.label));
-            if let Some(why) = why {
-                out.push_str(&format!(" {why}"));
-            }
-            out.push('\n');
+    for (run, verdict) in &summary.verdicts {
+        out.push_str(&format!("{run}: {}.", verdict.verdict));
+        if let Some(why) = &verdict.why {
+            out.push_str(&format!(" {why}"));
         }
+        out.push('\n');
+    }
+    for (run, note) in &summary.notes {
+        out.push_str(&format!("{run}: {note}\n"));
     }
     out
 }
 
-/// A summary row: its key, its words, and one cell a run.
-type Row<'a> = (&'a str, String, Vec<String>);
+/// Whether the run labelled `run` reports `key`.
+fn has(report: &Report, run: &str, key: &str) -> bool {
+    report
+        .runs
+        .iter()
+        .any(|r| r.label == run && r.summary.contains_key(key))
+}
 
 fn pad(text: &str, width: usize) -> String {
     let n = text.chars().count();
@@ -120,6 +105,7 @@ fn pad_left(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use overfit_core::report::RunReport;
     use serde_json::json;
 
     fn report(runs: &[(&str, serde_json::Value)]) -> Report {

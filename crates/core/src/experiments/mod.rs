@@ -20,6 +20,7 @@ pub mod scaling_laws;
 pub mod softmax_collapse;
 #[cfg(feature = "engine")]
 mod start;
+pub mod summary;
 pub mod terms;
 pub mod toy2d;
 
@@ -40,6 +41,7 @@ pub use panel::{Curve, Mark, Panel};
 pub use registry::{AnySpec, Experiment};
 #[cfg(feature = "engine")]
 pub use start::{start, start_runs};
+pub use summary::Summary;
 pub use terms::{Metric, Unit};
 
 /// What a person needs to know about an experiment before running it.

@@ -278,7 +278,7 @@ pub fn ExperimentPage(
                     {move || spec.with(AnySpec::draws_surface).then(|| view! { <SurfaceView surface=view.surface points=view.points /> })}
                     <SummaryTable report=view.report />
                     <Exports experiment=experiment report=view.report />
-                    <NativeCommand spec=spec preset=preset page_url=page_url />
+                    <NativeCommand spec=spec preset=preset page_url=page_url embedded=embedded />
                 </section>
             </div>
         </article>

@@ -1,59 +1,40 @@
-//! What a run gives the reader under its charts: the summary table, the verdicts in words, the
-//! exports and the command that runs the same spec natively.
+//! What a run gives the reader under its charts: the summary table and the verdicts in words
+//! (one [`Summary`] of the report, as the CLI prints it), the exports and the command that runs
+//! the same spec natively.
 
 use leptos::prelude::*;
-use overfit_core::experiments::double_descent::metric::DRAWS_NOTE;
-use overfit_core::experiments::terms::metric;
-use overfit_core::experiments::{AnySpec, Experiment};
+use overfit_core::experiments::{AnySpec, Experiment, Summary};
 use overfit_core::report::{Report, Verdict};
 use overfit_core::spec::Preset;
 
 use crate::components::chart;
 use crate::download::{data_url, download, download_png};
 
-/// Summary keys whose values are sentences, shown above the table rather than in it.
-const NOTES: [&str; 2] = [metric::WHY.key, DRAWS_NOTE.key];
-
-/// One row per summary key, one column per run (runs with nothing to summarise, curves over
-/// widths or sizes, get none). Each row in words and in its unit; the key (metrics.json's
-/// name) is the row's data-key and title.
+/// The report's [`Summary`]: a row per figure, in words and in its unit (the key,
+/// metrics.json's name, is the row's data-key and title), a column per run with a figure.
 #[component]
 pub fn SummaryTable(#[prop(into)] report: Signal<Option<Report>>) -> impl IntoView {
     let table = move || {
         report.with(|r| {
             r.as_ref().map(|r| {
-                let mut keys: Vec<String> = Vec::new();
-                for run in &r.runs {
-                    for k in run.summary.keys().filter(|k| !NOTES.contains(&k.as_str())) {
-                        if !keys.contains(k) {
-                            keys.push(k.clone());
-                        }
-                    }
-                }
-                let runs: Vec<_> = r
+                let summary = Summary::of(r);
+                let head = summary
                     .runs
-                    .iter()
-                    .filter(|run| !run.summary.is_empty())
-                    .collect();
-                let head = runs
-                    .iter()
-                    .map(|run| view! { <th>{run.label.clone()}</th> })
-                    .collect_view();
-                let rows = keys
                     .into_iter()
-                    .map(|k| {
-                        let cells = runs
-                            .iter()
-                            .map(|run| {
-                                let shown = run.summary.get(&k).map_or("—".to_string(), |v| {
-                                    overfit_core::terms::format_json(&k, v)
-                                });
-                                view! { <td class="num">{shown}</td> }
-                            })
+                    .map(|run| view! { <th>{run}</th> })
+                    .collect_view();
+                let rows = summary
+                    .rows
+                    .into_iter()
+                    .map(|row| {
+                        let cells = row
+                            .cells
+                            .into_iter()
+                            .map(|cell| view! { <td class="num">{cell}</td> })
                             .collect_view();
-                        let words = overfit_core::terms::title(&k);
+                        let (key, title) = (row.key.clone(), row.key);
                         view! {
-                            <tr data-key=k.clone()><td class="key" title=k.clone()>{words}</td>{cells}</tr>
+                            <tr data-key=key><td class="key" title=title>{row.words}</td>{cells}</tr>
                         }
                     })
                     .collect_view();
@@ -72,9 +53,9 @@ pub fn SummaryTable(#[prop(into)] report: Signal<Option<Report>>) -> impl IntoVi
     }
 }
 
-/// Each run's verdict and the reason for it, where the experiment gives one; the experiment's
-/// notes across runs (for grokking with its controls, how much of each filter's speed-up is
-/// the filter); notes on a run's numbers (how far a mean is one draw's).
+/// The experiment's notes across runs (for grokking with its controls, how much of each
+/// filter's speed-up is the filter), each run's verdict and the reason for it, and notes on a
+/// run's numbers (how far a mean is one draw's): the [`Summary`]'s sentences.
 #[component]
 pub fn Verdicts(
     experiment: Experiment,
@@ -88,30 +69,28 @@ pub fn Verdicts(
                     .into_iter()
                     .map(|text| view! { <p class="verdict filter">{text}</p> })
                     .collect_view();
-                let runs = r
-                    .runs
-                    .iter()
-                    .filter_map(|run| {
-                        let Verdict { verdict, why } = Verdict::of(&run.summary)?;
-                        let why = why.unwrap_or_default();
+                let summary = Summary::of(r);
+                let runs = summary
+                    .verdicts
+                    .into_iter()
+                    .map(|(run, Verdict { verdict, why })| {
                         let class = format!("verdict {verdict}");
-                        Some(view! {
-                            <p class=class data-run=run.label.clone()>
-                                <strong>{format!("{}: {verdict}.", run.label)}</strong>" "{why}
+                        view! {
+                            <p class=class data-run=run.clone()>
+                                <strong>{format!("{run}: {verdict}.")}</strong>" "{why.unwrap_or_default()}
                             </p>
-                        })
+                        }
                     })
                     .collect_view();
-                let notes = r
-                    .runs
-                    .iter()
-                    .filter_map(|run| {
-                        let note = run.summary.get(DRAWS_NOTE.key)?.as_str()?.to_string();
-                        Some(view! {
-                            <p class="note" data-run=run.label.clone()>
-                                <strong>{format!("{}:", run.label)}</strong>" "{note}
+                let notes = summary
+                    .notes
+                    .into_iter()
+                    .map(|(run, note)| {
+                        view! {
+                            <p class="note" data-run=run.clone()>
+                                <strong>{format!("{run}:")}</strong>" "{note}
                             </p>
-                        })
+                        }
                     })
                     .collect_view();
                 view! { {filters}{runs}{notes} }
@@ -181,12 +160,14 @@ fn own_file(spec: &AnySpec) -> &'static str {
 }
 
 /// The same run natively: `overfit run` with the preset and each setting that differs from
-/// it, or with the page's link.
+/// it, or with the page's link. A widget on a course page shows it only when asked (a student
+/// reads the run; the command is one click away).
 #[component]
 pub fn NativeCommand(
     spec: RwSignal<AnySpec>,
     preset: Preset,
     page_url: Callback<(), String>,
+    embedded: bool,
 ) -> impl IntoView {
     let by_settings = move || {
         let s = spec.get();
@@ -216,8 +197,14 @@ pub fn NativeCommand(
         let url = page_url.run(());
         spec.with(|s| format!("overfit run --url '{url}'{}", own_file(s)))
     };
-    view! {
+    let command = view! {
         <p class="cli">"Run natively: "<code id="cli-command">{by_settings}</code>
             " or "<code id="cli-url-command">{by_link}</code></p>
+    };
+    if embedded {
+        view! { <details class="cli-more"><summary>"Run it natively"</summary>{command}</details> }
+            .into_any()
+    } else {
+        command.into_any()
     }
 }

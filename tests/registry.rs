@@ -286,6 +286,32 @@ fn what_happens_next_names_registered_experiments() {
     );
 }
 
+/// Every experiment has its home-page picture (`www/cards/ID.json`, written by `.ci/cards`
+/// from a real run): a report of that experiment, small, whose first chart has curves.
+#[test]
+fn every_experiment_has_its_card_picture_from_a_real_run() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for e in Experiment::ALL {
+        let path = root.join("www/cards").join(format!("{}.json", e.id()));
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|err| panic!("{}: {err} (run .ci/cards)", path.display()));
+        assert!(
+            text.len() < 120_000,
+            "{}: {} bytes",
+            path.display(),
+            text.len()
+        );
+        let report: overfit_core::report::Report = serde_json::from_str(&text).expect("a report");
+        assert_eq!(report.experiment, e.id());
+        let first = e.charts(&report).into_iter().next().expect("a chart");
+        assert!(
+            first.lines.iter().any(|l| l.points.len() >= 2),
+            "{}: its first chart draws no curve",
+            e.id()
+        );
+    }
+}
+
 /// Functions over 120 lines when the limit came in, each at most its length then: they may
 /// shrink (and leave this list once within the limit), never grow. Every other function of
 /// the crates' sources is within 120 lines.

@@ -170,6 +170,14 @@ await check('home page lists every experiment of the registry', () => withPage(g
   }
   const cards = await page.locator('a.card[data-experiment]').count();
   if (cards !== EXPERIMENTS.length) throw new Error(`${cards} cards for ${EXPERIMENTS.length} experiments`);
+  // Each card shows its picture (the first chart of a real run, drawn at the card's width,
+  // its curves there) and what that picture shows.
+  await page.waitForFunction((n) => document.querySelectorAll('.card-picture svg.chart polyline').length >= n, cards, { timeout: 30_000 });
+  const bare = await page.locator('a.card[data-experiment]').evaluateAll((all) => all
+    .filter((c) => !c.querySelector('.card-picture svg.chart polyline[points*=","]') || !c.querySelector('.see')?.textContent.trim())
+    .map((c) => c.dataset.experiment));
+  if (bare.length) throw new Error(`cards without a picture or its line: ${bare.join(', ')}`);
+  console.log(`     ${cards} cards, each with its picture and what it shows`);
 }));
 // SwiftShader is a software adapter: the page prefers the CPU to it unless the link asks for
 // WebGPU by name (backend=webgpu), which these checks do to exercise the WebGPU path.
@@ -386,6 +394,8 @@ await check('the sample course page embeds two widgets; one is driven by postMes
   await noise.locator('#status').waitFor({ timeout: 60_000 });
   if (await grok.locator('input[name="lr"]').count() !== 0) throw new Error('controls_hide=1 should hide the controls');
   if (await grok.locator('header.top').count() !== 0) throw new Error('the widget should not show the site header');
+  // The native command line is there on request only.
+  if (await grok.locator('details.cli-more:not([open]) #cli-command').count() !== 1) throw new Error('a widget should keep its command line under a closed "Run it natively"');
   // Drive the grokking widget from the course page, in view (a widget out of view holds).
   await page.locator('#grokking-widget').scrollIntoViewIfNeeded();
   const result = await page.evaluate(async () => {

@@ -51,6 +51,8 @@ pub struct Info {
     pub title: &'static str,
     /// One line: the claim the experiment demonstrates.
     pub claim: &'static str,
+    /// One line: what its first chart shows (the home page's card says it under its picture).
+    pub see: &'static str,
     /// Two sentences for the page header.
     pub explanation: &'static str,
     /// The source, as a citation.

@@ -274,13 +274,22 @@ pub fn render_at(spec: &ChartSpec, layout: Layout) -> String {
             fmt_tick(*x)
         );
     }
+    // Centred under the plot where it fits, else under the whole chart.
+    let widest = f
+        .x_label
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0) as f64;
+    let half = widest * layout.char_width() / 2.0;
+    let centre = ((f.left + f.right) / 2.0)
+        .min(w - 8.0 - half)
+        .max(8.0 + half);
     let _ = write!(
         s,
-        "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"{t:.1}\" text-anchor=\"middle\" fill=\"#1f2937\">{}{}</text>",
-        (f.left + f.right) / 2.0,
+        "<text class=\"axis\" y=\"{:.1}\" font-size=\"{t:.1}\" text-anchor=\"middle\" fill=\"#1f2937\">{}</text>",
         f.bottom + 2.0 * line_h + 0.3 * t,
-        escape(&spec.x_label),
-        if spec.log_x { " (log scale)" } else { "" },
+        lines(&f.x_label, centre, line_h),
     );
     if f.y_label {
         let (x, y) = (8.0 + t, (f.top + f.bottom) / 2.0);
@@ -390,7 +399,8 @@ fn markers(s: &mut String, spec: &ChartSpec, f: &Frame) {
         );
         let fits =
             marker.word.chars().count() as f64 * f.layout.char_width() <= f.bottom - f.top - 6.0;
-        if spec.marker_words && fits && written.iter().all(|w| (w - x).abs() >= 1.2 * t) {
+        let words = spec.marker_words && !f.layout.picture;
+        if words && fits && written.iter().all(|w| (w - x).abs() >= 1.2 * t) {
             written.push(x);
             let (wx, wy) = (x + 3.0, f.top + 3.0);
             let _ = write!(

@@ -20,7 +20,7 @@ pub type Hover = RwSignal<Option<(usize, f64)>>;
 pub type ChartWidth = RwSignal<f64>;
 
 /// The page's body text size in pixels (style.css's 15 px where it cannot be read).
-fn body_text() -> f64 {
+pub(crate) fn body_text() -> f64 {
     let size = window().document().and_then(|d| d.body()).and_then(|body| {
         let style = window().get_computed_style(&body).ok()??;
         style.get_property_value("font-size").ok()
@@ -34,7 +34,7 @@ const KEY_STEPS: f64 = 40.0;
 
 /// Keeps `width` the drawing's width in `node`: measured once the box is in the document, and
 /// again whenever the window's size changes.
-fn follow_width(node: NodeRef<leptos::html::Div>, width: ChartWidth) {
+pub(crate) fn follow_width(node: NodeRef<leptos::html::Div>, width: ChartWidth) {
     let measure = move || {
         if let Some(el) = node.get_untracked() {
             // The drawing's own width: the box's, less the drawing's 1 px border each side

@@ -9,6 +9,7 @@ pub static INFO: Info = Info {
     title: "Benign overfitting",
     claim: "A model can fit every noisy training label exactly and still predict almost as well \
         as possible.",
+    see: "Training accuracy at 100% on the flipped labels as on the clean ones: the noise is fitted exactly.",
     explanation: "Classical statistics says a model that fits noise perfectly must predict badly, \
         yet a wide ReLU network trained on XOR clusters with 15% flipped labels memorises every \
         flip in its first step and then, still fitting them all, learns to classify new points \

@@ -12,6 +12,7 @@ pub static INFO: Info = Info {
     title: "Grokking with corrupted labels",
     claim: "A network given wrong answers can memorise them and still generalise; with enough \
         weight decay it generalises first and then un-memorises them.",
+    see: "Wrong answers memorised first; with enough weight decay, unlearnt as the network generalises.",
     explanation: "A share ξ of the training answers of a+b mod p are replaced by random ones. \
         Without weight decay the network learns the rule and memorises the wrong answers too \
         (coexistence); with more, it fits everything, then forgets the wrong answers while \

@@ -9,6 +9,7 @@ pub static INFO: Info = Info {
     title: "Double descent",
     claim: "Test error peaks where a model can first fit its training data exactly, then falls \
         again as the model keeps growing.",
+    see: "Test error rises to a peak where the model just fits its training data, then falls again.",
     explanation: "Fit random features of MNIST-1D by least squares and grow the number of \
         features N: the test error first falls, then climbs to a sharp peak at N = n, the size at \
         which the fit can just interpolate the n noisy training labels, and falls again beyond \

@@ -29,6 +29,7 @@ pub static INFO: Info = Info {
     title: "Dropout",
     claim: "Randomly silencing units while training makes a network that overfits a small \
         training set generalise better.",
+    see: "Test accuracy with dropout against without, as the network fits noisy labels.",
     explanation: "Dropout switches off a random half of the hidden units (and a fifth of the \
         inputs) at every training step, so no unit can rely on particular others: the network \
         learns redundant features and finds it much harder to memorise. Trained this way, it \

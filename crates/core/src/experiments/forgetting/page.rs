@@ -10,6 +10,7 @@ pub static INFO: Info = Info {
     claim: "A model that learns a second task forgets the first most when the tasks are \
         neither alike nor unlike, if it is highly overparameterised; near the interpolation \
         threshold it forgets more the more the tasks differ.",
+    see: "Forgetting against how much of the task changed: a hump when the model is overparameterised.",
     explanation: "Two tasks of linear regression share their data and answers; the second \
         rotates a random share m/p of the p features. Gradient descent from zero learns the \
         first task, then the second, and ends at the minimum-norm solution of each in turn, \

@@ -9,6 +9,7 @@ pub static INFO: Info = Info {
     title: "Grokking, and Grokfast",
     claim: "A network memorises modular arithmetic long before it generalises; amplifying slow \
         gradients (Grokfast) shortens the wait.",
+    see: "Validation accuracy jumps long after training accuracy reaches 100%; with Grokfast, sooner.",
     explanation: "Trained on part of all equations x∘y mod p, a small network reaches 100% \
         training accuracy quickly, yet validation accuracy stays near chance for thousands of \
         steps and then suddenly climbs to 100%: it groks. Grokfast adds a low-pass filtered copy \

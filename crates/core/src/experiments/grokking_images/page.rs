@@ -11,6 +11,7 @@ pub static INFO: Info = Info {
     title: "Grokking on images",
     claim: "Started with large weights, an MLP fits its training digits at once and generalises \
         only once weight decay has shrunk its weights; started as usual, it generalises at once.",
+    see: "Training digits fitted at once from large weights; test accuracy catches up much later.",
     explanation: "Every initial weight of a small MLP on the 8×8 digits is multiplied by α. The \
         network fits its training digits within a few hundred steps, but its test accuracy \
         stays low until weight decay has brought the weight norm down towards where networks \

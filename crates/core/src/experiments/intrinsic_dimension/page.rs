@@ -11,6 +11,7 @@ pub static INFO: Info = Info {
     title: "Intrinsic dimension",
     claim: "A network trained along only a few hundred random directions in its parameter space \
         reaches 90% of its full accuracy, however many parameters it has.",
+    see: "Test accuracy climbing with the number of directions trained, toward the full network's.",
     explanation: "Freeze a network at its random start and let it move only along d random \
         directions: θ = θ₀ + P·z, where only the d numbers in z train. The smallest d that \
         reaches 90% of the fully trained network's test accuracy, d_int90, measures how hard \

@@ -10,6 +10,7 @@ pub static INFO: Info = Info {
     claim: "Without any weight decay, a network that starts lazy fits its data as its initial \
         kernel would, and generalises only once its features start to move; the larger its \
         output scale, the longer it waits.",
+    see: "Each α at the kernel's test loss first; the small α leave it early, the large α late.",
     explanation: "A two-layer network with a fixed readout learns y = (β·x/√D)² from 550 \
         points by plain gradient descent. Its output is multiplied by α, its loss divided by \
         α², so its weights move about 1/α as far: a large α stays close to its start and \

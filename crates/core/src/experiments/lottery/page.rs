@@ -10,6 +10,7 @@ pub static INFO: Info = Info {
     claim: "Inside a dense network trained from a random start there is a sparse subnetwork \
         that, reset to that same start, trains as well as the whole; a random subnetwork of the \
         same size does not.",
+    see: "Accuracy against sparsity: the pruned ticket holds where a random mask of its size falls.",
     explanation: "An MLP (40-h-h-10) learns MNIST-1D. After each round of training the \
         smallest weights of each layer are pruned, the rest reset to their initial values, \
         and it trains again: iterative magnitude pruning. Beside it, from the same start, a \

@@ -11,6 +11,7 @@ pub static INFO: Info = Info {
     claim: "Test loss falls as a power law of model size when data is plentiful and of data \
         when the model is, with the exponent the data's spectrum sets; a flat spectrum gives no \
         power law at all.",
+    see: "Test loss falling on a straight line in log-log axes, with features and with samples.",
     explanation: "The solvable model: inputs are random features of a latent vector whose \
         variances fall as I^−(1+α), the target a linear function of it. Ridge regression on N \
         features fitted to T samples is solved exactly for every size, several draws each, \

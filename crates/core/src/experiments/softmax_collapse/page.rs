@@ -10,6 +10,7 @@ pub static INFO: Info = Info {
     title: "Softmax collapse: grokking at the edge of numerical stability",
     claim: "Without weight decay a network can stop learning before it generalises: its softmax \
         rounds to exactly one-hot in floating point and the gradient vanishes.",
+    see: "Test accuracy stuck at chance while the logits race ahead, beside two fixes that generalise.",
     explanation: "An MLP learns a+b mod p from 40% of the equations, with no weight decay. Once \
         it fits them, the easiest way to lower the loss is to scale its outputs up; the logits \
         grow until exp(z − z_max) of every other class is below the precision's rounding, the \

@@ -27,6 +27,7 @@ pub static INFO: Info = Info {
     id: "toy2d",
     title: "A neural net in the plane",
     claim: "A small MLP learns non-linear boundaries (circle, XOR, spiral) and you watch it happen.",
+    see: "A decision surface bending to fit the points, and the gap between training and test.",
     explanation: "A multilayer perceptron bends a straight-line classifier into curves by stacking \
         simple non-linear units. Watch the decision surface form, and see what label noise and \
         too little data do to the gap between training and test accuracy.",

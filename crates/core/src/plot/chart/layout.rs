@@ -10,6 +10,9 @@ pub struct Layout {
     pub width: f64,
     /// Tick labels, axis names, the legend and marker words; the title is 15% larger.
     pub text: f64,
+    /// A picture of the chart (a home-page card, whose words say what it shows): its axes
+    /// and curves, without its title, legend or marker words.
+    pub picture: bool,
 }
 
 impl Layout {
@@ -17,6 +20,7 @@ impl Layout {
     pub const FILE: Layout = Layout {
         width: 520.0,
         text: 12.0,
+        picture: false,
     };
 
     /// A chart `width` pixels wide on a page whose body text is `body` pixels: its text 85% of
@@ -31,6 +35,15 @@ impl Layout {
         Layout {
             width: width.clamp(MIN_WIDTH, MAX_WIDTH),
             text: (body * 0.85).clamp(10.0, 32.0),
+            picture: false,
+        }
+    }
+
+    /// [`Layout::on_screen`] as a picture: axes and curves only.
+    pub fn picture(width: f64, body: f64) -> Layout {
+        Layout {
+            picture: true,
+            ..Layout::on_screen(width, body)
         }
     }
 
@@ -81,6 +94,8 @@ pub(super) struct Frame {
     pub x_ticks: Vec<f64>,
     /// The y axis's name where it fits beside the plot (else the title says it).
     pub y_label: bool,
+    /// The x axis's name (and "(log scale)"), in the lines that fit the chart's width.
+    pub x_label: Vec<String>,
     pub legend: Vec<Entry>,
     pub axis: XAxis,
     pub y_range: (f64, f64),
@@ -183,12 +198,12 @@ fn x_ticks(spec: &ChartSpec, axis: &XAxis, room: f64, layout: &Layout) -> Vec<f6
 pub(super) fn frame(spec: &ChartSpec, layout: Layout) -> Frame {
     let (w, t) = (layout.width, layout.text);
     let line = layout.line_height();
-    let title = wrap(
-        &spec.title,
-        ((w - 2.0 * PAD) / (layout.char_width() * 1.15))
-            .floor()
-            .max(1.0) as usize,
-    );
+    let title = if layout.picture {
+        Vec::new()
+    } else {
+        let chars = (w - 2.0 * PAD) / (layout.char_width() * 1.15);
+        wrap(&spec.title, chars.floor().max(1.0) as usize)
+    };
     let top = PAD + title.len() as f64 * 1.3 * layout.title_size() + 0.5 * t;
     let plot_h = (0.42 * w).clamp(150.0, 300.0);
     let bottom = top + plot_h;
@@ -213,8 +228,13 @@ pub(super) fn frame(spec: &ChartSpec, layout: Layout) -> Frame {
     let right_pad = (3.0 * layout.char_width()).max(12.0);
     let right = w - right_pad;
     let x_ticks = x_ticks(spec, &axis, right - left, &layout);
+    let log = if spec.log_x { " (log scale)" } else { "" };
+    let x_label = wrap(
+        &format!("{}{log}", spec.x_label),
+        layout.chars_in(w - 2.0 * PAD),
+    );
     // Tick labels, then the x axis's name.
-    let legend_top = bottom + 2.0 * line + 0.6 * t + PAD;
+    let legend_top = bottom + (1.0 + x_label.len() as f64) * line + 0.6 * t + PAD;
     let room = w - left - PAD;
     let labels: Vec<usize> = spec.lines.iter().map(|l| l.label.chars().count()).collect();
     let columns = if labels
@@ -228,7 +248,12 @@ pub(super) fn frame(spec: &ChartSpec, layout: Layout) -> Frame {
     let column_w = room / columns as f64;
     let mut legend = Vec::new();
     let mut y = legend_top;
-    for row in spec.lines.chunks(columns) {
+    let entries = if layout.picture {
+        &[][..]
+    } else {
+        &spec.lines[..]
+    };
+    for row in entries.chunks(columns) {
         let mut tallest = 1;
         for (col, l) in row.iter().enumerate() {
             let lines = wrap(&l.label, layout.chars_in(column_w - SAMPLE - PAD));
@@ -252,6 +277,7 @@ pub(super) fn frame(spec: &ChartSpec, layout: Layout) -> Frame {
         y_ticks,
         x_ticks,
         y_label,
+        x_label,
         legend,
         axis,
         y_range,

@@ -214,6 +214,9 @@ fn text_keeps_its_size_at_every_width_and_a_narrow_chart_says_less() {
                 assert!(end <= width + 1e-9, "{width}: {words:?} ends at {end}");
             }
         }
+        for words in &f.x_label {
+            assert!(words.chars().count() as f64 * layout.char_width() <= width - 16.0 + 1e-9);
+        }
         let slot = 8.0 * layout.char_width();
         assert!(
             f.x_ticks.len() as f64 * slot <= f.right - f.left + slot,
@@ -259,4 +262,60 @@ fn a_chart_at_any_width_or_text_size_is_laid_out() {
         assert!(w >= 240.0 && h.is_finite() && h > 0.0, "{w} {h}");
         assert!(readout(&chart, layout, 0.5).is_some());
     }
+}
+
+#[test]
+fn a_picture_is_its_axes_and_curves_only() {
+    let marker = Marker {
+        x: 100.0,
+        color: PALETTE[1],
+        label: "baseline generalised at step 100".into(),
+        word: "generalised".into(),
+    };
+    let chart = spec(
+        vec![line(
+            "baseline: validation accuracy",
+            &[(10.0, 0.1), (1000.0, 0.9)],
+        )],
+        vec![marker],
+    );
+    let full = render_at(&chart, Layout::on_screen(400.0, 15.0));
+    let picture = render_at(&chart, Layout::picture(400.0, 15.0));
+    assert!(full.contains(">baseline: validation accuracy</tspan>"));
+    assert!(
+        !picture.contains("validation accuracy</tspan>"),
+        "{picture}"
+    );
+    assert!(!picture.contains("class=\"marker-word\""));
+    assert!(
+        !picture.contains(">accuracy</tspan>"),
+        "no title: {picture}"
+    );
+    assert!(full.contains(">accuracy</tspan>"));
+    assert_eq!(picture.matches("<polyline").count(), 1);
+    assert!(
+        size_at(&chart, Layout::picture(400.0, 15.0)).1
+            < size_at(&chart, Layout::on_screen(400.0, 15.0)).1
+    );
+}
+
+#[test]
+fn a_long_axis_name_wraps_within_the_chart() {
+    let chart = ChartSpec {
+        x_label: "share of the features rotated for task 2, of every feature the model sees".into(),
+        ..spec(vec![line("a", &[(0.1, 0.5), (1.0, 0.6)])], Vec::new())
+    };
+    let layout = Layout::picture(260.0, 15.0);
+    let f = layout::frame(&chart, layout);
+    assert!(f.x_label.len() >= 2, "{:?}", f.x_label);
+    for words in &f.x_label {
+        assert!(words.chars().count() as f64 * layout.char_width() <= 260.0 - 16.0);
+    }
+    assert!(f.x_label.last().is_some_and(|l| l.ends_with("(log scale)")));
+    // The drawing grows to hold the second line.
+    let short = layout::frame(
+        &spec(vec![line("a", &[(0.1, 0.5), (1.0, 0.6)])], Vec::new()),
+        layout,
+    );
+    assert!(f.height > short.height);
 }

@@ -19,18 +19,28 @@ pub type Hover = RwSignal<Option<(usize, f64)>>;
 /// charts are equally wide; holding it above them keeps the width when a report redraws them.
 pub type ChartWidth = RwSignal<f64>;
 
-/// The page's body text size in pixels (style.css's 15 px where it cannot be read).
-pub(crate) fn body_text() -> f64 {
-    let size = window().document().and_then(|d| d.body()).and_then(|body| {
-        let style = window().get_computed_style(&body).ok()??;
-        style.get_property_value("font-size").ok()
-    });
-    size.and_then(|s| s.trim_end_matches("px").parse().ok())
-        .unwrap_or(15.0)
-}
-
 /// Keyboard steps across a chart's width.
 const KEY_STEPS: f64 = 40.0;
+
+thread_local! {
+    /// The body text size, read once: a chart box is made again at every report update, and
+    /// reading a computed style there would make the browser recompute styles each time.
+    static BODY_TEXT: std::cell::OnceCell<f64> = const { std::cell::OnceCell::new() };
+}
+
+/// The page's body text size in pixels (style.css's 15 px where it cannot be read).
+pub(crate) fn body_text() -> f64 {
+    BODY_TEXT.with(|cell| {
+        *cell.get_or_init(|| {
+            let size = window().document().and_then(|d| d.body()).and_then(|body| {
+                let style = window().get_computed_style(&body).ok()??;
+                style.get_property_value("font-size").ok()
+            });
+            size.and_then(|s| s.trim_end_matches("px").parse().ok())
+                .unwrap_or(15.0)
+        })
+    })
+}
 
 /// Keeps `width` the drawing's width in `node`: measured once the box is in the document, and
 /// again whenever the window's size changes.

@@ -126,7 +126,7 @@ fn grokking_ci_more_training_data_groks_sooner() {
     .expect("valid values");
     // Runs alternate baseline / Grokfast-EMA per fraction: the EMA runs are 1, 3, 5.
     let mut report = train_runs(&spec, &[1, 3, 5]);
-    Experiment::Grokking.derive(&mut report);
+    Experiment::Grokking.add_joint_runs(&mut report);
     let by = run_labelled(&report, "grokfast-ema by fraction");
     let (fractions, steps) = (
         by.column("train_fraction"),

@@ -3,7 +3,7 @@
 use overfit_cli::run_spec;
 use overfit_core::device::Backend;
 use overfit_core::experiments::Experiment;
-use overfit_core::experiments::ensemble::mean_sd;
+use overfit_core::report::mean_sd;
 use overfit_core::report::{Report, RunReport};
 use overfit_core::spec::Preset;
 
@@ -33,12 +33,12 @@ fn run_in_words(
 
 fn in_words(report: &Report) {
     let mut missing: Vec<String> = Vec::new();
-    if overfit_core::terms::term(&report.axis).is_none() {
+    if overfit_core::experiments::vocabulary::term(&report.axis).is_none() {
         missing.push(format!("the axis {}", report.axis));
     }
     for run in &report.runs {
         for key in run.series.keys().chain(run.summary.keys()) {
-            if overfit_core::terms::term(key).is_none() {
+            if overfit_core::experiments::vocabulary::term(key).is_none() {
                 missing.push(format!("{}: {key}", run.label));
             }
         }

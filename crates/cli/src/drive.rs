@@ -114,7 +114,7 @@ pub fn run_spec_on(
             .ok_or_else(|| DriveError::Execution("the runs trained apart did not merge".into()))?
     };
     // What the runs say together (e.g. steps to generalise by training fraction).
-    spec.experiment().derive(&mut report);
+    spec.experiment().add_joint_runs(&mut report);
     let seconds = started.elapsed().as_secs_f64();
     report.preset = preset.to_string();
     report.backend = backend.name().to_string();

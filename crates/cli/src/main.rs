@@ -3,12 +3,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-mod sweep_cmd;
-
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use overfit_cli::output::{self, OUTPUTS, OutDir};
+use overfit_cli::output::{say, tell};
+use overfit_cli::preset_of;
 use overfit_cli::run_spec_on;
+use overfit_cli::sweep::command;
 use overfit_core::cost::Budget;
 use overfit_core::data::table::Table;
 use overfit_core::device::Backend;
@@ -40,7 +41,7 @@ enum Command {
     Link(LinkArgs),
     /// Sweeps: plan a grid of runs, run them here or on Slurm, follow them, collect them.
     #[command(subcommand)]
-    Sweep(sweep_cmd::SweepCommand),
+    Sweep(command::SweepCommand),
 }
 
 #[derive(clap::Args)]
@@ -133,16 +134,6 @@ fn own_data(path: &std::path::Path, spec: &mut AnySpec) -> Result<Table, String>
     Ok(table)
 }
 
-/// Experiment `id`'s preset `preset` (quick when not given), and the preset.
-pub(crate) fn preset_of(id: &str, preset: Option<&str>) -> Result<(AnySpec, Preset), String> {
-    let experiment: Experiment = id.parse().map_err(|e| format!("{e}"))?;
-    let preset: Preset = preset
-        .unwrap_or("quick")
-        .parse()
-        .map_err(|e| format!("{e}"))?;
-    Ok((experiment.preset(preset), preset))
-}
-
 fn build_spec(args: &SpecArgs) -> Result<(AnySpec, Preset), String> {
     if let Some(url) = &args.url {
         return link::decode_strict(url).map_err(|e| format!("in --url: {e}"));
@@ -187,11 +178,11 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
         }
         let jobs = args.jobs.unwrap_or(1).max(1);
         let backend: Backend = args.backend.parse()?;
-        let pick = sweep_cmd::Pick {
+        let pick = command::Pick {
             index: args.index,
             lines: args.lines.as_deref(),
         };
-        return sweep_cmd::run_index(manifest, &pick, &args.out, backend, jobs, args.allow_large);
+        return command::run_index(manifest, &pick, &args.out, backend, jobs, args.allow_large);
     }
     let (mut spec, preset) = build_spec(&args.spec)?;
     let local = match &args.data {
@@ -283,25 +274,6 @@ fn run(args: &RunArgs, bench: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes to stdout; a closed pipe (`overfit list | head`) ends the output quietly instead of
-/// panicking like `println!`.
-pub(crate) fn say(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = out
-        .write_all(text.as_bytes())
-        .and_then(|()| out.write_all(b"\n"));
-}
-
-/// Writes a line to stderr; a closed stderr is not a panic (`eprintln!` would be).
-pub(crate) fn tell(text: &str) {
-    use std::io::Write;
-    let mut err = std::io::stderr().lock();
-    let _ = err
-        .write_all(text.as_bytes())
-        .and_then(|()| err.write_all(b"\n"));
-}
-
 fn list() {
     for e in Experiment::ALL {
         let info = e.info();
@@ -349,7 +321,7 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => run(args, false),
         Command::Bench(args) => run(args, true),
-        Command::Sweep(command) => sweep_cmd::sweep(command),
+        Command::Sweep(command) => command::sweep(command),
         Command::Link(args) => build_spec(&args.spec)
             .map(|(spec, preset)| say(&format!("{}{}", args.base, link::encode(&spec, preset)))),
     };

@@ -162,6 +162,25 @@ fn create_new(path: &Path) -> std::io::Result<fs::File> {
     OpenOptions::new().write(true).create_new(true).open(path)
 }
 
+/// Writes to stdout; a closed pipe (`overfit list | head`) ends the output quietly instead of
+/// panicking like `println!`.
+pub fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"));
+}
+
+/// Writes a line to stderr; a closed stderr is not a panic (`eprintln!` would be).
+pub fn tell(text: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(text.as_bytes())
+        .and_then(|()| err.write_all(b"\n"));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

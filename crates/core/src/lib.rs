@@ -28,7 +28,6 @@ pub mod experiments;
 #[cfg(feature = "engine")]
 pub mod linalg;
 pub mod link;
-pub mod live;
 pub mod models;
 pub mod plot;
 pub mod report;
@@ -36,10 +35,9 @@ pub mod rng;
 pub mod series;
 pub mod spec;
 pub mod sweep;
+pub mod terms;
 pub mod train;
-
-/// Words for what runs report (the registry's vocabulary, with every knob's words).
-pub use experiments::terms;
+pub mod worker_protocol;
 
 #[cfg(feature = "engine")]
 pub use burn;

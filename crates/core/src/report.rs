@@ -258,6 +258,20 @@ pub fn range_median(values: &[f64]) -> (f64, f64, f64) {
     (finite[0], median, finite[n - 1])
 }
 
+/// Mean and sample standard deviation (0 for fewer than two values).
+pub fn mean_sd(values: &[f64]) -> (f64, f64) {
+    let n = values.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (mean, 0.0);
+    }
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    (mean, var.sqrt())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,7 +95,7 @@ impl Curves {
     /// the grid [spans decades](Self::spans_decades), and a y axis that reaches below zero
     /// where a median or a range does.
     pub fn chart(&self, x: &str, y: &str) -> crate::plot::chart::ChartSpec {
-        use crate::experiments::terms::words;
+        use crate::experiments::vocabulary::words;
         use crate::plot::PALETTE;
         crate::plot::chart::ChartSpec {
             title: format!("{} by {}", words(y), words(x)),

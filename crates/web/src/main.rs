@@ -9,7 +9,7 @@ mod pages;
 mod places;
 mod query;
 mod runner;
-mod worker;
+mod worker_handle;
 
 #[cfg(target_family = "wasm")]
 #[allow(unsafe_code)]

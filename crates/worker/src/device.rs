@@ -3,7 +3,7 @@
 
 use burn::tensor::Device;
 use burn::tensor::wgpu::{WgpuSetup, wgpu};
-use overfit_core::live::ComputeInfo;
+use overfit_core::worker_protocol::ComputeInfo;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The device a run trains on, with its WebGPU handles when it is a GPU.

@@ -1,7 +1,7 @@
 //! Overfit Lab's training worker. The page spawns one per run (a dedicated Web Worker), posts
 //! it a spec as its share link, and only draws what comes back; every training step runs here,
 //! so the page's thread never waits on one, and Stop is `Worker.terminate()`, at once, even
-//! in the middle of a long step. See `overfit_core::live` for the messages.
+//! in the middle of a long step. See `overfit_core::worker_protocol` for the messages.
 
 #[cfg(target_family = "wasm")]
 mod clock;

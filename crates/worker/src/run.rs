@@ -9,10 +9,12 @@ use burn::tensor::Device;
 use overfit_core::data::table::Table;
 use overfit_core::experiments;
 use overfit_core::link;
-use overfit_core::live::{Failure, FromWorker, PROTOCOL, ReportPatch, SurfaceImage, ToWorker};
 use overfit_core::plot::gpu::SurfaceRenderer;
 use overfit_core::report::Report;
 use overfit_core::train::{Gallery, RunError, Session, Surface};
+use overfit_core::worker_protocol::{
+    Failure, FromWorker, PROTOCOL, ReportPatch, SurfaceImage, ToWorker,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};

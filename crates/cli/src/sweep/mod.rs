@@ -10,6 +10,7 @@
 //! and no result directory; a result directory appears whole or not at all.
 
 mod collect;
+pub mod command;
 mod k8s;
 mod safe;
 mod slurm;

@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+pub(crate) mod stack;
+
 pub use crate::device::Target;
 
 /// A run's estimated peak memory and total work.

@@ -6,6 +6,7 @@ pub mod augment;
 pub mod digits;
 pub mod mnist1d;
 pub mod modular;
+pub mod pool;
 pub mod table;
 pub mod toy2d;
 pub mod xor_clusters;

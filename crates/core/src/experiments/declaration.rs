@@ -5,13 +5,13 @@
 #[cfg(feature = "engine")]
 use burn::tensor::Device;
 
-use super::terms::Metric;
 use super::{Comparison, Info, Panel};
 use crate::cost::Cost;
 use crate::data::table::Table;
 use crate::device::Target;
 use crate::report::Report;
 use crate::spec::{Fields, Knob, Preset, SpecError};
+use crate::terms::Metric;
 #[cfg(feature = "engine")]
 use crate::train::Session;
 
@@ -36,7 +36,7 @@ pub trait Declaration: Fields + Send + Sync + 'static {
 
     /// The series columns and summary keys only this experiment reports, each a [`Metric`]
     /// constant of its `metric` module (the shared ones, `train_acc` and the like, are in
-    /// [`super::terms::metric`]).
+    /// [`crate::terms::metric`]).
     fn words() -> &'static [Metric]
     where
         Self: Sized,
@@ -53,9 +53,10 @@ pub trait Declaration: Fields + Send + Sync + 'static {
         None
     }
 
-    /// Adds what a report's runs say together once every run is in it (after runs trained
-    /// apart are merged); replaces what an earlier call added.
-    fn derive(_report: &mut Report)
+    /// Adds the runs that a report's runs make together (a curve across runs, such as steps
+    /// to generalise by training fraction) once every run is in it, after runs trained apart
+    /// are merged; replaces what an earlier call added.
+    fn add_joint_runs(_report: &mut Report)
     where
         Self: Sized,
     {

@@ -9,7 +9,6 @@ pub mod benign;
 pub mod corrupted_labels;
 pub mod double_descent;
 pub mod dropout;
-pub mod ensemble;
 pub mod forgetting;
 pub mod grokking;
 pub mod grokking_images;
@@ -21,8 +20,8 @@ pub mod softmax_collapse;
 #[cfg(feature = "engine")]
 mod start;
 pub mod summary;
-pub mod terms;
 pub mod toy2d;
+pub mod vocabulary;
 
 use crate::report::{Report, RunReport};
 use crate::spec::{Knob, Preset, SpecError};
@@ -31,18 +30,20 @@ mod any_spec;
 mod comparison;
 mod declaration;
 mod own_data;
+mod paired;
 mod panel;
 mod registry;
 
+pub use crate::terms::{Metric, Unit};
 pub use comparison::{Comparison, PaperRow};
 pub use declaration::Declaration;
 pub use own_data::{trains_on_own_data, use_own_data};
+pub use paired::Paired;
 pub use panel::{Curve, Mark, Panel};
 pub use registry::{AnySpec, Experiment};
 #[cfg(feature = "engine")]
 pub use start::{start, start_runs};
 pub use summary::Summary;
-pub use terms::{Metric, Unit};
 
 /// What a person needs to know about an experiment before running it.
 #[derive(Clone, Copy, Debug)]
@@ -124,7 +125,7 @@ impl Experiment {
     /// step …, generalised at step …), or one for the report where every run has the same
     /// (a sweep's interpolation threshold).
     pub fn markers(self, report: &Report) -> Vec<Mark> {
-        let axis = crate::experiments::terms::words(&report.axis);
+        let axis = crate::experiments::vocabulary::words(&report.axis);
         let mut out = Vec::new();
         for &(metric, word) in self.info().marks {
             let key = metric.key;
@@ -137,7 +138,7 @@ impl Experiment {
             let Some(&(_, first)) = at.first() else {
                 continue;
             };
-            let shown = |x: f64| crate::experiments::terms::format_value(x, Unit::Count);
+            let shown = |x: f64| crate::terms::format_value(x, Unit::Count);
             if report.runs.len() > 1
                 && at.len() == report.runs.len()
                 && at.iter().all(|(_, x)| *x == first)

@@ -86,7 +86,7 @@ impl Panel {
                     (metric, band)
                 };
                 let values = run.column(shown);
-                let words = crate::experiments::terms::words(shown);
+                let words = crate::experiments::vocabulary::words(shown);
                 out.push(Curve {
                     label: if several {
                         format!("{}: {words}", run.label)
@@ -161,7 +161,7 @@ impl Experiment {
                     .collect();
                 ChartSpec {
                     title: panel.title.into(),
-                    x_label: terms::words(panel.x_label(report)),
+                    x_label: crate::experiments::vocabulary::words(panel.x_label(report)),
                     y_label: panel.title.into(),
                     y_range: panel.y_range,
                     log_x: panel.log_x,

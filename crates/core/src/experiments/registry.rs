@@ -6,10 +6,10 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::terms::Metric;
 use super::{Comparison, Declaration, Info};
 use crate::report::Report;
 use crate::spec::{Knob, Preset};
+use crate::terms::Metric;
 
 macro_rules! registry {
     ($($(#[$doc:meta])* $name:ident($spec:ty),)+) => {
@@ -64,10 +64,10 @@ macro_rules! registry {
             }
 
             /// Adds what a report's runs say together, once every run is in it (see
-            /// [`Declaration::derive`]).
-            pub fn derive(self, report: &mut Report) {
+            /// [`Declaration::add_joint_runs`]).
+            pub fn add_joint_runs(self, report: &mut Report) {
                 match self {
-                    $(Experiment::$name => <$spec as Declaration>::derive(report),)+
+                    $(Experiment::$name => <$spec as Declaration>::add_joint_runs(report),)+
                 }
             }
 

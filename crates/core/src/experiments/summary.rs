@@ -6,7 +6,6 @@
 use serde_json::Value;
 
 use super::double_descent::metric::DRAWS_NOTE;
-use super::terms;
 use crate::report::{Report, Verdict};
 
 /// One figure: its key (metrics.json's name), its words, and one cell a run ("—" where the
@@ -56,13 +55,13 @@ impl Summary {
             .iter()
             .map(|key| Row {
                 key: key.to_string(),
-                words: terms::title(key),
+                words: crate::experiments::vocabulary::title(key),
                 cells: with_figures
                     .iter()
                     .map(|run| {
-                        run.summary
-                            .get(*key)
-                            .map_or("—".to_string(), |v| terms::format_json(key, v))
+                        run.summary.get(*key).map_or("—".to_string(), |v| {
+                            crate::experiments::vocabulary::format_json(key, v)
+                        })
                     })
                     .collect(),
             })

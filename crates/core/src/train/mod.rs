@@ -6,6 +6,7 @@
 //! feature: the `Session` interface, its `Probe`s, the `Stepper` scaffolding and the
 //! trainers' helpers.
 
+pub mod ensemble;
 pub mod grokfast;
 mod optim;
 #[cfg(feature = "engine")]

@@ -4,8 +4,8 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use overfit_core::live::SurfaceImage;
 use overfit_core::plot::surface_rgba;
+use overfit_core::worker_protocol::SurfaceImage;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 

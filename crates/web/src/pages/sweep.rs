@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use overfit_core::experiments::vocabulary::words;
 use overfit_core::sweep::{Collected, SCHEMA};
-use overfit_core::terms::words;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 

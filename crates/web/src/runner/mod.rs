@@ -1,5 +1,5 @@
 //! Drives a run from the page without training on the page's thread: the spec goes to
-//! dedicated Web Workers (see `overfit_core::live`), and only what they send back is shown.
+//! dedicated Web Workers (see `overfit_core::worker_protocol`), and only what they send back is shown.
 //! A spec's independent runs (grokking's baseline and filters) train in workers of their own,
 //! about one per core the browser reports (leaving the page one when there are four or more;
 //! a worker per run when that evens the load, see [`workers_for`]), and
@@ -26,13 +26,15 @@ use overfit_core::data::table::Table;
 use overfit_core::experiments::AnySpec;
 use overfit_core::experiments::{Experiment, trains_on_own_data};
 use overfit_core::link;
-use overfit_core::live::{ComputeInfo, Failure, FromWorker, PROTOCOL, SurfaceImage, ToWorker};
 use overfit_core::report::Report;
 use overfit_core::spec::Preset;
 use overfit_core::train::Gallery;
+use overfit_core::worker_protocol::{
+    ComputeInfo, Failure, FromWorker, PROTOCOL, SurfaceImage, ToWorker,
+};
 
 use crate::places::{Place, Places};
-use crate::worker::TrainingWorker;
+use crate::worker_handle::TrainingWorker;
 
 mod workers;
 
@@ -245,7 +247,7 @@ impl Runner {
                 false,
                 Some("CPU requested in the link (backend=cpu)".to_string()),
             )
-        } else if !crate::worker::page_has_webgpu() {
+        } else if !crate::worker_handle::page_has_webgpu() {
             (false, Some("this browser has no WebGPU".to_string()))
         } else {
             (true, None)

@@ -459,7 +459,7 @@ impl Inner {
         if let Some(r) = &mut report
             && let Ok(experiment) = r.experiment.parse::<Experiment>()
         {
-            experiment.derive(r);
+            experiment.add_joint_runs(r);
         }
         if report.is_some() {
             self.view.report.set(report);

@@ -1,8 +1,8 @@
 //! What an augmentation spec costs (see [`crate::cost`]).
 
 use super::AugmentationSpec;
+use crate::cost::stack::{Stack, pool};
 use crate::cost::{Cost, F32, Tally, evaluations};
-use crate::experiments::ensemble::cost::{Stack, pool};
 
 impl AugmentationSpec {
     pub fn cost(&self) -> Cost {

@@ -5,14 +5,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ensemble::{Dataset, Splits};
 use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::cost::Cost;
 use crate::data::augment::{Augment, Kind};
+use crate::data::pool::{Dataset, Splits};
 use crate::data::table::Table;
 use crate::device::Target;
-use crate::experiments::terms::Metric;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
+use crate::terms::Metric;
 #[cfg(feature = "engine")]
 use crate::train::Session;
 #[cfg(feature = "engine")]
@@ -114,8 +114,8 @@ pub static COMPARISON: Comparison = Comparison {
 pub mod metric {
     //! The keys only this experiment reports (and, re-exported, the shared ones).
 
-    pub use crate::experiments::terms::metric::*;
-    use crate::experiments::terms::{Metric, Unit};
+    pub use crate::terms::metric::*;
+    use crate::terms::{Metric, Unit};
 
     pub const N_SMALL: Metric =
         Metric::new("n_small", "training examples (small set)", Unit::Count);

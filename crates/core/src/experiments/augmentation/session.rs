@@ -6,13 +6,14 @@ use serde_json::{Map, Value};
 
 use super::{AugmentationSpec, INFO};
 use crate::data::augment::Augment;
+use crate::data::pool::{Dataset, Pool};
 use crate::data::table::Table;
-use crate::experiments::ensemble::{
-    Dataset, Ensemble, Group, Member, Paired, Pool, Settings, mean_sd,
-};
+use crate::experiments::Paired;
+use crate::report::mean_sd;
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
 use crate::spec::SpecError;
+use crate::train::ensemble::{Ensemble, Group, Member, Settings};
 use crate::train::{Gallery, RunError, Schedule, Stepper};
 
 /// What a member of the single group is.

@@ -34,10 +34,10 @@ use crate::cost::Cost;
 use crate::data::table::Table;
 use crate::data::toy2d::Shape;
 use crate::device::Target;
-use crate::experiments::terms::Metric;
 use crate::experiments::toy2d::Toy2dSpec;
 use crate::models::mlp::Activation;
 use crate::spec::{Fields, Knob, KnobKind, Preset, SpecError, float, int};
+use crate::terms::Metric;
 use crate::train::OptimizerKind;
 #[cfg(feature = "engine")]
 use crate::train::Session;

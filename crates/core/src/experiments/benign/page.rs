@@ -2,7 +2,7 @@
 //! mode, the papers' numbers and every knob.
 
 use super::*;
-use crate::experiments::terms::Metric;
+use crate::terms::Metric;
 
 pub static INFO: Info = Info {
     id: "benign-overfitting",
@@ -194,8 +194,8 @@ pub static LINEAR_COMPARISON: Comparison = Comparison {
 pub mod metric {
     //! The keys only this experiment reports (and, re-exported, the shared ones).
 
-    pub use crate::experiments::terms::metric::*;
-    use crate::experiments::terms::{Metric, Unit};
+    pub use crate::terms::metric::*;
+    use crate::terms::{Metric, Unit};
 
     pub const TRAIN_MSE: Metric =
         Metric::new("train_mse", "training mean squared error", Unit::Number);
@@ -259,7 +259,7 @@ pub mod metric {
     pub const NOISE_VAR: Metric = Metric::new("noise_var", "noise variance", Unit::Number);
     pub const FLIPPED: Metric = Metric::new("flipped", "flipped training labels", Unit::Count);
 
-    // Keys read by their parts (see `terms::term`), named here for the charts and the paper's rows.
+    // Keys read by their parts (see `vocabulary::term`), named here for the charts and the paper's rows.
     pub const TEST_ACC_CLEAN_STEP1: Metric = Metric::new(
         "test_acc_clean_step1",
         "test accuracy against the clean labels after one step",

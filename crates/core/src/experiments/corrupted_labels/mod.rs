@@ -14,7 +14,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::terms::Metric;
 use super::{Comparison, Info, Panel};
 use crate::cost::Cost;
 use crate::data::modular::{self, Op};
@@ -22,6 +21,7 @@ use crate::data::modular::{self, Op};
 use crate::data::table::Table;
 use crate::device::Target;
 use crate::spec::{Knob, Preset, SpecError};
+use crate::terms::Metric;
 #[cfg(feature = "engine")]
 use crate::train::Session;
 #[cfg(feature = "engine")]

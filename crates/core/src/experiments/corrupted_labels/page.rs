@@ -1,11 +1,11 @@
 //! What the page and the CLI show of `corrupted-labels`: its story, knobs, charts and the
 //! paper's numbers.
 
-use super::super::terms::Metric;
 use super::super::{Comparison, Info, Panel, PaperRow, Unit};
 use super::Compare;
 use crate::data::modular::Op;
 use crate::spec::{Knob, KnobKind, Preset, float, int};
+use crate::terms::Metric;
 
 pub static INFO: Info = Info {
     id: "corrupted-labels",
@@ -52,8 +52,8 @@ pub static INFO: Info = Info {
 pub mod metric {
     //! The keys only this experiment reports (and, re-exported, the shared ones).
 
-    pub use crate::experiments::terms::metric::*;
-    use crate::experiments::terms::{Metric, Unit};
+    pub use crate::terms::metric::*;
+    use crate::terms::{Metric, Unit};
 
     // The same keys as benign overfitting's clean labels and grokking's weight norm.
     pub use crate::experiments::benign::metric::TRAIN_ACC_CLEAN;

@@ -8,9 +8,9 @@ use super::metric;
 use super::phase::PhaseReading;
 use super::session::{ALL_TRAIN, CLEAN, CORRUPTED, SETS, TEST};
 use super::{CorruptedLabelsSpec, INFO, IPR_BINS, PRUNE_FRACTIONS, RunPlan};
-use crate::experiments::terms::{Metric, Unit, format_value};
 use crate::report::{Report, RunReport, Verdict, json_number};
 use crate::series::Series;
+use crate::terms::{Metric, Unit, format_value};
 use crate::train::RunError;
 
 /// The pruning runs' labels.

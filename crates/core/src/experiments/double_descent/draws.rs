@@ -11,7 +11,7 @@ use burn::tensor::{Device, TensorData};
 
 use super::{DoubleDescentSpec, FeatureSweep, Step};
 use crate::data::table::Table;
-use crate::experiments::ensemble::mean_sd;
+use crate::report::mean_sd;
 use crate::report::range_median;
 use crate::spec::SpecError;
 use crate::train::RunError;

@@ -46,9 +46,9 @@ use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::cost::Cost;
 use crate::data::table::Table;
 use crate::device::Target;
-use crate::experiments::terms::Metric;
 use crate::models::random_features::FeatureKind;
 use crate::spec::{Fields, Knob, KnobKind, Preset, SpecError, float, int};
+use crate::terms::Metric;
 #[cfg(feature = "engine")]
 use crate::train::Session;
 #[cfg(feature = "engine")]

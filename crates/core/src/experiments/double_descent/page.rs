@@ -2,7 +2,7 @@
 //! the published points and every knob.
 
 use super::*;
-use crate::experiments::terms::Metric;
+use crate::terms::Metric;
 
 pub static INFO: Info = Info {
     id: "double-descent",
@@ -165,8 +165,8 @@ pub static TRAINED_PANELS: &[Panel] = &[Panel {
 pub mod metric {
     //! The keys only this experiment reports (and, re-exported, the shared ones).
 
-    pub use crate::experiments::terms::metric::*;
-    use crate::experiments::terms::{Metric, Unit};
+    pub use crate::terms::metric::*;
+    use crate::terms::{Metric, Unit};
 
     pub const EPOCH: Metric = Metric::new("epoch", "epoch", Unit::Count);
     pub const PEAK_PARAMETERS: Metric =
@@ -254,7 +254,7 @@ pub mod metric {
     pub const RIDGE: Metric = Metric::new("ridge", "ridge penalty", Unit::Number);
     pub const SOURCE: Metric = Metric::new("source", "source", Unit::Text);
 
-    // Keys read by their parts (see `terms::term`), named here for the charts and the paper's rows.
+    // Keys read by their parts (see `vocabulary::term`), named here for the charts and the paper's rows.
     pub const TEST_ERROR_H16: Metric = Metric::new(
         "test_error_h16",
         "test error with 16 hidden units",

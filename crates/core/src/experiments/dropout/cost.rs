@@ -1,8 +1,8 @@
 //! What a dropout spec costs (see [`crate::cost`]).
 
 use super::DropoutSpec;
+use crate::cost::stack::{Stack, pool};
 use crate::cost::{Cost, Tally, evaluations};
-use crate::experiments::ensemble::cost::{Stack, pool};
 
 impl DropoutSpec {
     pub fn cost(&self) -> Cost {

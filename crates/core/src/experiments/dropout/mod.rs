@@ -6,13 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ensemble::{Dataset, Splits};
 use super::{Comparison, Info, Panel, PaperRow, Unit};
 use crate::cost::Cost;
+use crate::data::pool::{Dataset, Splits};
 use crate::data::table::Table;
 use crate::device::Target;
-use crate::experiments::terms::metric;
 use crate::spec::{Knob, KnobKind, Preset, SpecError, float, int};
+use crate::terms::metric;
 #[cfg(feature = "engine")]
 use crate::train::Session;
 #[cfg(feature = "engine")]
@@ -431,7 +431,7 @@ impl super::Declaration for DropoutSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiments::ensemble::Paired;
+    use crate::experiments::Paired;
 
     #[test]
     fn widths_halve_down_to_the_narrowest() {

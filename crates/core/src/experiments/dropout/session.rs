@@ -1,17 +1,18 @@
 //! Training a `dropout` comparison (engine only).
 
-use crate::experiments::terms::metric;
+use crate::terms::metric;
 use burn::tensor::{Device, TensorData, Transaction};
 use serde_json::{Map, Value};
 
 use super::{DropoutSpec, INFO};
 use crate::data::augment::Augment;
+use crate::data::pool::{Dataset, Pool};
 use crate::data::table::Table;
-use crate::experiments::ensemble::{
-    self, Dataset, Ensemble, Group, Member, Paired, Pool, Settings, mean_sd,
-};
+use crate::experiments::Paired;
+use crate::report::mean_sd;
 use crate::report::{Report, RunReport};
 use crate::spec::SpecError;
+use crate::train::ensemble::{Ensemble, Group, Member, Settings};
 use crate::train::{Gallery, RunError, Schedule, Stepper};
 
 /// First-layer weight images shown per model.
@@ -196,7 +197,7 @@ impl Stepper for DropoutSession {
             } else {
                 2
             },
-            images: ensemble::weight_images(
+            images: crate::train::ensemble::weight_images(
                 &self.ensemble.weights[g],
                 self.ensemble.pool().dim,
                 units,

@@ -10,11 +10,11 @@ use serde_json::Map;
 
 use super::{ForgettingSpec, INFO, metric};
 use crate::data::mnist1d::{self, CLASSES, LENGTH};
-use crate::experiments::ensemble::mean_sd;
-use crate::experiments::terms::{Unit, format_value};
 use crate::models::mlp_stack::{MlpStack, MlpStackConfig, Pass};
+use crate::report::mean_sd;
 use crate::report::{Report, RunReport, Verdict, json_number};
 use crate::rng::Stream;
+use crate::terms::{Unit, format_value};
 use crate::train::{BatchOrder, OptimizerKind, Probe, RunError, Session, build_optimizer};
 
 /// A signal set: inputs as each model sees them for task 2 (`[models, n, LENGTH]`), task 1's

@@ -1,8 +1,8 @@
 //! What the page and the CLI show of `forgetting`: its story, knobs and charts.
 
-use super::super::terms::{Metric, Unit};
 use super::super::{Comparison, Info, Panel, PaperRow};
 use crate::spec::{Knob, KnobKind, Preset, float, int};
+use crate::terms::{Metric, Unit};
 
 pub static INFO: Info = Info {
     id: "forgetting",
@@ -49,8 +49,8 @@ pub static INFO: Info = Info {
 pub mod metric {
     //! The keys only this experiment reports (and, re-exported, the shared ones).
 
-    pub use crate::experiments::terms::metric::*;
-    use crate::experiments::terms::{Metric, Unit};
+    pub use crate::terms::metric::*;
+    use crate::terms::{Metric, Unit};
 
     pub const ROTATED: Metric = Metric::new(
         "rotated",

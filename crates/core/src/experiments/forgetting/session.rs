@@ -7,9 +7,9 @@ use serde_json::{Map, Value};
 
 use super::linear::forgetting_draw;
 use super::{ForgettingSpec, INFO, metric};
-use crate::experiments::terms::{Unit, format_value};
 use crate::report::{Report, RunReport, Verdict, json_number, range_median};
 use crate::rng::Stream;
+use crate::terms::{Unit, format_value};
 use crate::train::{Probe, RunError, Session};
 
 /// What a curve of median forgetting against the share rotated looks like.

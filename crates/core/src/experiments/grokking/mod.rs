@@ -15,9 +15,9 @@ use crate::data::modular::{self, Op};
 #[cfg(feature = "engine")]
 use crate::data::table::Table;
 use crate::device::Target;
-use crate::experiments::terms::Metric;
 use crate::report::{Report, RunReport};
 use crate::spec::{Fields, Knob, KnobKind, Preset, SpecError, float, int};
+use crate::terms::Metric;
 use crate::train::OptimizerKind;
 #[cfg(feature = "engine")]
 use crate::train::Session;
@@ -488,7 +488,7 @@ impl super::Declaration for GrokkingSpec {
     }
 
     /// `compare=fractions`: steps to generalise by training fraction, one run a filter.
-    fn derive(report: &mut Report) {
+    fn add_joint_runs(report: &mut Report) {
         if report.spec.get("compare").and_then(Value::as_str) == Some("fractions") {
             report.runs.retain(|r| !r.label.ends_with(" by fraction"));
             let derived = fraction_runs(report);

@@ -2,7 +2,7 @@
 //! and every knob.
 
 use super::*;
-use crate::experiments::terms::Metric;
+use crate::terms::Metric;
 
 pub static INFO: Info = Info {
     id: "grokking",
@@ -174,8 +174,8 @@ pub static TRANSFORMER_FRACTION_PANELS: &[Panel] = &[
 pub mod metric {
     //! The keys only this experiment reports (and, re-exported, the shared ones).
 
-    pub use crate::experiments::terms::metric::*;
-    use crate::experiments::terms::{Metric, Unit};
+    pub use crate::terms::metric::*;
+    use crate::terms::{Metric, Unit};
 
     pub const N_VAL: Metric = Metric::new("n_val", "validation examples", Unit::Count);
     pub const VAL_LOSS: Metric = Metric::new("val_loss", "validation loss", Unit::Number);
@@ -212,7 +212,7 @@ pub mod metric {
         Unit::Text,
     );
 
-    // Keys read by their parts (see `terms::term`), named here for the charts and the paper's rows.
+    // Keys read by their parts (see `vocabulary::term`), named here for the charts and the paper's rows.
     pub const STEPS_TO_VAL_ACC_95: Metric = Metric::new(
         "steps_to_val_acc_95",
         "steps to 95% validation accuracy",

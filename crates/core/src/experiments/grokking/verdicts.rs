@@ -34,7 +34,7 @@ pub fn fraction_runs(report: &Report) -> Vec<RunReport> {
                     _ => vec![r.summary.get(&metric::VAL_ACC.steps_to(95)).cloned()?],
                 };
                 let reached: Vec<f64> = each.iter().filter_map(Value::as_f64).collect();
-                let sd = crate::experiments::ensemble::mean_sd(&reached).1;
+                let sd = crate::report::mean_sd(&reached).1;
                 Some((
                     fraction,
                     median,

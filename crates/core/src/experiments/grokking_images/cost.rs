@@ -1,9 +1,9 @@
 //! What a grokking-images spec costs (see [`crate::cost`]).
 
 use super::GrokkingImagesSpec;
+use crate::cost::stack::pool;
 use crate::cost::{Cost, F32, Tally, evaluations};
-use crate::experiments::ensemble::CLASSES;
-use crate::experiments::ensemble::cost::pool;
+use crate::data::pool::CLASSES;
 
 impl GrokkingImagesSpec {
     pub fn cost(&self) -> Cost {

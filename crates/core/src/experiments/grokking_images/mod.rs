@@ -12,14 +12,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::terms::Metric;
 use super::{Comparison, Info, Panel};
 use crate::cost::Cost;
+use crate::data::pool::{CLASSES, Dataset};
 #[cfg(feature = "engine")]
 use crate::data::table::Table;
 use crate::device::Target;
-use crate::experiments::ensemble::{CLASSES, Dataset};
 use crate::spec::{Knob, Preset, SpecError};
+use crate::terms::Metric;
 #[cfg(feature = "engine")]
 use crate::train::Session;
 use crate::train::grokfast::Filter;

@@ -1,10 +1,10 @@
 //! What the page and the CLI show of `grokking-images`: its story, knobs, charts and the
 //! paper's numbers.
 
-use super::super::terms::Metric;
 use super::super::{Comparison, Info, Panel, PaperRow, Unit};
 use super::{Compare, Source};
 use crate::spec::{Knob, KnobKind, Preset, float, int};
+use crate::terms::Metric;
 
 pub static INFO: Info = Info {
     id: "grokking-images",
@@ -46,8 +46,8 @@ pub mod metric {
     //! The keys only this experiment reports (and, re-exported, the shared ones).
 
     pub use crate::experiments::grokking::metric::WEIGHT_NORM;
-    pub use crate::experiments::terms::metric::*;
-    use crate::experiments::terms::{Metric, Unit};
+    pub use crate::terms::metric::*;
+    use crate::terms::{Metric, Unit};
 
     pub const INIT_SCALE: Metric = Metric::new("init_scale", "initial scale α", Unit::Number);
     pub const NORM_SCALE: Metric = Metric::new(
@@ -59,7 +59,7 @@ pub mod metric {
         Metric::new("train_error_share", "training error", Unit::Percent);
     pub const TEST_ERROR_SHARE: Metric =
         Metric::new("test_error_share", "test error", Unit::Percent);
-    // Keys read by their parts (see `terms::term`), named here for the marks and the paper's
+    // Keys read by their parts (see `vocabulary::term`), named here for the marks and the paper's
     // rows.
     pub use crate::experiments::grokking::metric::STEPS_TO_TRAIN_ACC_95 as MEMORISED_AT;
     pub const GENERALISED_AT: Metric = Metric::new(

@@ -9,13 +9,14 @@ use serde_json::{Map, Value};
 
 use super::page::GENERALISED;
 use super::{Compare, GrokkingImagesSpec, INFO, RunPlan, metric};
-use crate::experiments::ensemble::{CLASSES, Pool, mean_sd};
-use crate::experiments::terms::{Metric, Unit, format_value};
+use crate::data::pool::{CLASSES, Pool};
 use crate::models::mlp_stack::{MlpStack, MlpStackConfig, Pass};
+use crate::report::mean_sd;
 use crate::report::{Report, RunReport, Verdict, json_number};
 use crate::rng::Stream;
 use crate::series::Series;
 use crate::spec::SpecError;
+use crate::terms::{Metric, Unit, format_value};
 use crate::train::{
     BatchOrder, Member, OptimizerKind, RunError, Schedule, StackUpdate, Stepper,
     member_norms_squared, scale_members,

@@ -1,9 +1,9 @@
 //! What an intrinsic-dimension spec costs (see [`crate::cost`]).
 
 use super::IntrinsicDimensionSpec;
+use crate::cost::stack::pool;
 use crate::cost::{Cost, F32, F64, Tally, evaluations};
-use crate::experiments::ensemble::CLASSES;
-use crate::experiments::ensemble::cost::pool;
+use crate::data::pool::CLASSES;
 
 impl IntrinsicDimensionSpec {
     pub fn cost(&self) -> Cost {

@@ -9,16 +9,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::terms::Metric;
-use super::terms::{Unit, format_value};
 use super::{Comparison, Info, Panel};
 use crate::cost::Cost;
+use crate::data::pool::{CLASSES, Dataset};
 #[cfg(feature = "engine")]
 use crate::data::table::Table;
 use crate::device::Target;
-use crate::experiments::ensemble::{CLASSES, Dataset};
 use crate::report::Report;
 use crate::spec::{Knob, Preset, SpecError};
+use crate::terms::Metric;
+use crate::terms::{Unit, format_value};
 #[cfg(feature = "engine")]
 use crate::train::Session;
 #[cfg(feature = "engine")]

@@ -1,10 +1,10 @@
 //! What the page and the CLI show of `intrinsic-dimension`: its story, knobs, charts and the
 //! paper's number.
 
-use super::super::terms::Metric;
 use super::super::{Comparison, Info, Panel, PaperRow, Unit};
 use super::{Compare, Source};
 use crate::spec::{Knob, KnobKind, Preset, float, int};
+use crate::terms::Metric;
 
 pub static INFO: Info = Info {
     id: "intrinsic-dimension",
@@ -51,8 +51,8 @@ pub static INFO: Info = Info {
 pub mod metric {
     //! The keys only this experiment reports (and, re-exported, the shared ones).
 
-    pub use crate::experiments::terms::metric::*;
-    use crate::experiments::terms::{Metric, Unit};
+    pub use crate::terms::metric::*;
+    use crate::terms::{Metric, Unit};
 
     pub const D: Metric = Metric::new("d", "subspace dimension d", Unit::Count);
     pub const D_INT90: Metric = Metric::new(

@@ -6,12 +6,12 @@ use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
 use serde_json::{Map, Value};
 
 use super::{INFO, IntrinsicDimensionSpec, SHARE, crossing};
-use crate::experiments::ensemble::Pool;
-use crate::experiments::terms::{Unit, format_value};
+use crate::data::pool::Pool;
 use crate::models::subspace::{Coordinates, Projection, Subspaces, layers};
 use crate::report::{Report, RunReport, Verdict, json_number};
 use crate::rng::Stream;
 use crate::spec::SpecError;
+use crate::terms::{Unit, format_value};
 use crate::train::{
     BatchOrder, OptimizerKind, RunError, Schedule, Stepper, build_optimizer,
     weighted_loss_and_correct,

@@ -12,13 +12,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::terms::Metric;
 use super::{Comparison, Info, Panel};
 use crate::cost::{Cost, F32, F64, Tally, evaluations};
 #[cfg(feature = "engine")]
 use crate::data::table::Table;
 use crate::device::Target;
 use crate::spec::{Knob, Preset, SpecError};
+use crate::terms::Metric;
 #[cfg(feature = "engine")]
 use crate::train::Session;
 #[cfg(feature = "engine")]

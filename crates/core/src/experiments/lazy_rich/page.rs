@@ -1,8 +1,8 @@
 //! What the page and the CLI show of `lazy-to-rich`: its story, knobs and charts.
 
-use super::super::terms::Metric;
 use super::super::{Info, Panel};
 use crate::spec::{Knob, KnobKind, float, int};
+use crate::terms::Metric;
 
 pub static INFO: Info = Info {
     id: "lazy-to-rich",
@@ -47,8 +47,8 @@ pub static INFO: Info = Info {
 pub mod metric {
     //! The keys only this experiment reports (and, re-exported, the shared ones).
 
-    pub use crate::experiments::terms::metric::*;
-    use crate::experiments::terms::{Metric, Unit};
+    pub use crate::terms::metric::*;
+    use crate::terms::{Metric, Unit};
 
     pub const ALPHA: Metric = Metric::new("alpha", "output scale α", Unit::Number);
     pub const ALIGNMENT: Metric = Metric::new(

@@ -9,10 +9,10 @@ use nalgebra::DMatrix;
 use serde_json::{Map, Value};
 
 use super::{INFO, LazyRichSpec, metric};
-use crate::experiments::terms::{Unit, format_value};
 use crate::report::{Report, RunReport, Verdict, json_number};
 use crate::rng::Stream;
 use crate::series::Series;
+use crate::terms::{Unit, format_value};
 use crate::train::{OptimizerKind, RunError, Schedule, Stepper, build_optimizer};
 
 /// Every α's first-layer weights, `[members, D, N]`.

@@ -11,11 +11,11 @@ use serde_json::{Map, Value};
 use super::theory::log_slope;
 use super::{INFO, ScalingLawsSpec, metric};
 use crate::data::mnist1d::{self, CLASSES, LENGTH};
-use crate::experiments::terms::{Unit, format_value};
 use crate::models::mlp_bank::{GroupedBank, GroupedBankConfig, GroupedMasks, parameter_count};
 use crate::report::{Report, RunReport, Verdict, json_number};
 use crate::rng::Stream;
 use crate::series::Series;
+use crate::terms::{Unit, format_value};
 use crate::train::{BatchOrder, OptimizerKind, RunError, Schedule, Stepper, build_optimizer};
 
 fn inputs(samples: &mnist1d::Samples, device: &Device) -> (Tensor<2>, Tensor<1, Int>) {

@@ -1,9 +1,9 @@
 //! What the page and the CLI show of `scaling-laws`: its story, knobs and charts.
 
-use super::super::terms::{Metric, Unit};
 use super::super::{Comparison, Info, Panel, PaperRow};
 use super::Mode;
 use crate::spec::{Knob, KnobKind, Preset, float, int};
+use crate::terms::{Metric, Unit};
 
 pub static INFO: Info = Info {
     id: "scaling-laws",
@@ -56,8 +56,8 @@ pub static INFO: Info = Info {
 pub mod metric {
     //! The keys only this experiment reports (and, re-exported, the shared ones).
 
-    pub use crate::experiments::terms::metric::*;
-    use crate::experiments::terms::{Metric, Unit};
+    pub use crate::terms::metric::*;
+    use crate::terms::{Metric, Unit};
 
     pub const SIZE: Metric = Metric::new("size", "features N or samples T", Unit::Count);
     pub const EQUIVALENT_LOSS: Metric = Metric::new(

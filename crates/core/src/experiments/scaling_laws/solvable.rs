@@ -10,9 +10,9 @@ use super::theory::{
     flat, log_slope, power_law,
 };
 use super::{INFO, ScalingLawsSpec, metric};
-use crate::experiments::terms::{Unit, format_value};
 use crate::report::{Report, RunReport, Verdict, json_number, range_median};
 use crate::rng::Stream;
+use crate::terms::{Unit, format_value};
 use crate::train::{Probe, RunError, Session};
 
 /// The five curves, in the order they are drawn.

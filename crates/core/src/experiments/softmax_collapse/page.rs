@@ -1,9 +1,9 @@
 //! What the page and the CLI show of `softmax-collapse`: its story, knobs and charts.
 
-use super::super::terms::Metric;
 use super::super::{Comparison, Info, Panel, PaperRow, Unit};
 use super::Compare;
 use crate::spec::{Knob, KnobKind, Preset, float, int};
+use crate::terms::Metric;
 
 pub static INFO: Info = Info {
     id: "softmax-collapse",
@@ -48,8 +48,8 @@ pub mod metric {
     //! The keys only this experiment reports (and, re-exported, the shared ones).
 
     pub use crate::experiments::grokking::metric::WEIGHT_NORM;
-    pub use crate::experiments::terms::metric::*;
-    use crate::experiments::terms::{Metric, Unit};
+    pub use crate::terms::metric::*;
+    use crate::terms::{Metric, Unit};
 
     pub const ONE_HOT_F16: Metric = Metric::new(
         "one_hot_f16",
@@ -71,7 +71,7 @@ pub mod metric {
         "the largest logit's lead over the next (median over training equations)",
         Unit::Number,
     );
-    /// Read by its parts (see `terms::term`).
+    /// Read by its parts (see `vocabulary::term`).
     pub const GENERALISED_AT: Metric = Metric::new(
         "steps_to_test_acc_95",
         "steps to 95% test accuracy",

@@ -11,11 +11,11 @@ use serde_json::{Map, Value};
 
 use super::{INFO, Normaliser, PRECISIONS, RunPlan, SoftmaxCollapseSpec, collapsed, metric};
 use crate::data::modular::{self, Op};
-use crate::experiments::ensemble::mean_sd;
-use crate::experiments::terms::{Unit, format_value};
+use crate::report::mean_sd;
 use crate::report::{Report, RunReport, Verdict, json_number};
 use crate::rng::Stream;
 use crate::series::Series;
+use crate::terms::{Unit, format_value};
 use crate::train::{Member, OptimizerKind, RunError, Schedule, StackUpdate, Stepper};
 
 /// one-hot(a) ⊕ one-hot(b) → width → width → p, ReLU, no biases; a leading member axis.
@@ -370,7 +370,7 @@ fn lead(row: &[f64]) -> f64 {
     first - second
 }
 
-const CURVES: [crate::experiments::terms::Metric; 9] = [
+const CURVES: [crate::terms::Metric; 9] = [
     metric::TRAIN_ACC,
     metric::TEST_ACC,
     metric::TRAIN_LOSS,
@@ -413,7 +413,7 @@ fn summarise(run: &RunPlan, s: &Series) -> Map<String, Value> {
     let Some(test) = s.last(metric::TEST_ACC.key) else {
         return m;
     };
-    let last = |k: crate::experiments::terms::Metric| s.last(k.key).unwrap_or(f64::NAN);
+    let last = |k: crate::terms::Metric| s.last(k.key).unwrap_or(f64::NAN);
     for k in CURVES {
         m.insert(k.at_end(), json_number(last(k)));
     }

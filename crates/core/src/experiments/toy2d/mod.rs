@@ -8,9 +8,9 @@ use crate::data::table::Limits;
 use crate::data::table::Table;
 use crate::data::toy2d::Source;
 use crate::device::Target;
-use crate::experiments::terms::metric;
 use crate::models::mlp::Activation;
 use crate::spec::{Knob, KnobKind, Preset, SpecError};
+use crate::terms::metric;
 use crate::train::OptimizerKind;
 #[cfg(feature = "engine")]
 use crate::train::Session;

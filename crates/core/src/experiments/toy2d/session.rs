@@ -1,6 +1,6 @@
 //! Training a `toy2d` MLP (engine only).
 
-use crate::experiments::terms::metric;
+use crate::terms::metric;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};

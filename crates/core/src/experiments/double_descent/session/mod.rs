@@ -272,7 +272,7 @@ impl DoubleDescentSession {
             Value::from(format!(
                 "At {} {}, the {} draws' test errors run from {} to {} (median {}); {}.",
                 Unit::Count.show(x[i] as f64),
-                crate::experiments::terms::words(self.spec.mode.axis()),
+                crate::experiments::vocabulary::words(self.spec.mode.axis()),
                 draws.len(),
                 number(low),
                 number(high),

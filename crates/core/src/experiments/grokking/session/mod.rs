@@ -20,11 +20,11 @@ use super::{
 };
 use crate::cost::Target;
 use crate::data::modular::{self, Equation, Op};
-use crate::experiments::terms::Unit;
 use crate::models::embed_mlp::{EmbedMlp, EmbedMlpConfig};
 use crate::models::transformer::{Transformer, TransformerShape};
 use crate::report::{Report, RunReport, json_number};
 use crate::rng::Stream;
+use crate::terms::Unit;
 use crate::train::{
     BatchOrder, Gallery, GalleryAxes, Member, RunError, Schedule, Series, StackUpdate, Stepper,
     join, map_on_threads, weighted_loss_and_correct,

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::experiments::grokking::metric;
-use crate::experiments::terms::Metric;
+use crate::terms::Metric;
 
 impl GrokkingSession {
     /// The run's summary; `series` is its [`Run::series`].

@@ -311,8 +311,8 @@ fn a_fraction_sweep_run_equals_that_fraction_trained_alone() {
             );
         }
         let mut report = whole.clone();
-        crate::experiments::Experiment::Grokking.derive(&mut report);
-        crate::experiments::Experiment::Grokking.derive(&mut report);
+        crate::experiments::Experiment::Grokking.add_joint_runs(&mut report);
+        crate::experiments::Experiment::Grokking.add_joint_runs(&mut report);
         let derived: Vec<&str> = report.runs[6..].iter().map(|r| r.label.as_str()).collect();
         assert_eq!(
             derived,

@@ -4,10 +4,10 @@
 use serde_json::Map;
 
 use super::Round;
-use crate::experiments::ensemble::mean_sd;
 use crate::experiments::lottery::{Arm, INFO, LotterySpec, metric};
-use crate::experiments::terms::{Unit, format_value};
+use crate::report::mean_sd;
 use crate::report::{Report, RunReport, Verdict, json_number};
+use crate::terms::{Unit, format_value};
 
 /// Test accuracy of each arm at each finished round: `[arm][round]` of per-seed values.
 fn by_arm(

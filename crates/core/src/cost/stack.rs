@@ -1,8 +1,8 @@
 //! What a stack of same-shaped MLPs costs (see [`crate::cost`]): the dropout and augmentation
 //! pages train their models this way.
 
-use super::Dataset;
 use crate::cost::{F32, Tally};
+use crate::data::pool::Dataset;
 
 /// Classes of both data sets.
 const CLASSES: f64 = 10.0;

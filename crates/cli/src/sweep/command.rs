@@ -1,17 +1,17 @@
-//! `overfit sweep …` and `overfit run --manifest`: the command line of [`overfit_cli::sweep`].
+//! `overfit sweep …` and `overfit run --manifest`: the command line of [`crate::sweep`].
 
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Subcommand};
-use overfit_cli::output::OutDir;
-use overfit_cli::sweep::{
+use crate::output::OutDir;
+use crate::sweep::{
     self, Axis, ChartRequest, K8sOptions, MANIFEST, SEED_AXIS, SlurmOptions, TaskOutcome,
 };
+use clap::{Args, Subcommand};
 use overfit_core::cost::duration;
 use overfit_core::device::Backend;
 use overfit_core::link;
 
-use crate::{say, tell};
+use crate::output::{say, tell};
 
 #[derive(Subcommand)]
 pub enum SweepCommand {

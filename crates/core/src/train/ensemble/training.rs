@@ -1,14 +1,16 @@
 //! The ensemble in training (engine only).
 
-use crate::experiments::terms::metric;
+use crate::terms::metric;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde_json::{Map, Value};
 
-use super::{CLASSES, Dataset, Group, Measure, Pool, Settings, mean_sd};
+use super::{Group, Measure, Settings};
+use crate::data::pool::{CLASSES, Dataset, Pool};
 use crate::models::mlp_stack::{MlpStack, MlpStackConfig, Pass};
 use crate::report::json_number;
+use crate::report::mean_sd;
 use crate::rng::Stream;
 use crate::train::{
     BatchOrder, OptimizerKind, RunError, Series, build_optimizer, weighted_loss_and_correct,

@@ -1,0 +1,76 @@
+//! Many small classifiers of a [`Pool`] trained side by side: one `MlpStack` per group of
+//! models that share an architecture and dropout rates, one model per member (a seed, a
+//! training-set size, an augmentation). A member's seed picks its initial weights, minibatch
+//! order and augmentations. Members that share seeds in different groups differ only in what
+//! the groups differ in (paired comparisons). The `dropout` and `augmentation` experiments
+//! are configurations of this.
+//!
+//! This file is burn-free (the members' description); the stacks in training, `Ensemble`,
+//! need the `engine` feature.
+
+use crate::data::augment::Augment;
+#[cfg(doc)]
+use crate::data::pool::Pool;
+
+#[cfg(feature = "engine")]
+mod training;
+#[cfg(feature = "engine")]
+pub use training::Ensemble;
+
+/// One model: where its data, weights and order come from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Member {
+    pub data_seed: u64,
+    pub seed: u64,
+    pub n_train: usize,
+    /// Fraction of its training labels redrawn at random (the same ones for a data seed).
+    pub label_noise: f64,
+    pub augment: Augment,
+}
+
+/// Models sharing an architecture and dropout rates, trained as one stack.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub width: usize,
+    pub input_dropout: f64,
+    pub hidden_dropout: f64,
+    pub members: Vec<Member>,
+}
+
+/// Settings every group shares.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settings {
+    pub depth: usize,
+    pub lr: f64,
+    pub weight_decay: f64,
+    pub batch: usize,
+    /// Fraction of hidden units removed (the rest rescaled) for the stability measurement.
+    pub removed: Option<f64>,
+    /// Validation examples per member (see [`Pool::validation`]); 0 for none.
+    pub validation: usize,
+    /// First-layer weight images read back per group (of its first member); 0 for none.
+    pub weight_images: usize,
+}
+
+/// What one evaluation measured for one member.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Measure {
+    pub train_loss: f64,
+    pub train_acc: f64,
+    pub test_loss: f64,
+    pub test_acc: f64,
+    /// Test loss with a fraction of hidden units removed, minus the full model's.
+    pub loss_increase: Option<f64>,
+    /// Accuracy on the member's validation examples, where the settings ask for them.
+    pub val_acc: Option<f64>,
+}
+
+/// Images of the first `units` columns of a `[dim, units]` weight matrix, one per hidden unit.
+pub fn weight_images(weights: &[f32], dim: usize, units: usize) -> Vec<Vec<f32>> {
+    if units == 0 || weights.len() != dim * units {
+        return Vec::new();
+    }
+    (0..units)
+        .map(|u| (0..dim).map(|i| weights[i * units + u]).collect())
+        .collect()
+}

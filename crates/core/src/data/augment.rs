@@ -230,7 +230,7 @@ mod tests {
 
     #[test]
     fn the_identity_changes_nothing() {
-        let image = digits::all().image(5).to_vec();
+        let image = digits::all().row(5).to_vec();
         let same = transform(&image, 0.0, 0.0, 0.0, 1.0);
         assert!(same.iter().zip(&image).all(|(a, b)| (a - b).abs() < 1e-6));
         let mut rng = Stream::new(1, "augment");
@@ -258,7 +258,7 @@ mod tests {
         let half = transform(&dot(3, 3), 0.5, 0.0, 0.0, 1.0);
         assert!((half[3 * SIDE + 3] - 0.5).abs() < 1e-6);
         assert!((half[3 * SIDE + 4] - 0.5).abs() < 1e-6);
-        let image = digits::all().image(0).to_vec();
+        let image = digits::all().row(0).to_vec();
         let ink = |v: &[f32]| v.iter().sum::<f32>();
         let bigger = transform(&image, 0.0, 0.0, 0.0, 1.2);
         // Zooming in by 20% spreads the ink over about 1.2² as many pixels, the edge clipped.
@@ -272,7 +272,7 @@ mod tests {
 
     #[test]
     fn random_augmentations_are_seeded_bounded_and_grow_with_strength() {
-        let image = digits::all().image(10).to_vec();
+        let image = digits::all().row(10).to_vec();
         let change = |s: f32, seed: u64| -> f32 {
             let mut rng = Stream::new(seed, "augment");
             let out = Augment::strength(s).apply(&image, &mut rng);

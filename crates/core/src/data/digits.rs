@@ -4,6 +4,7 @@
 //! and provenance in `DIGITS.md`), so native runs and the browser load the very same bytes and
 //! nothing is downloaded.
 
+use super::Labelled;
 use crate::rng::Stream;
 
 /// The embedded records: 64 pixel values then the label, 65 bytes per image.
@@ -20,32 +21,12 @@ pub const MAX_VALUE: f32 = 16.0;
 /// Classes (the digits 0-9).
 pub const CLASSES: usize = 10;
 
-/// A set of digit images.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Digits {
-    /// Row-major `[n, 64]` pixels scaled to [0, 1].
-    pub x: Vec<f32>,
-    pub y: Vec<u8>,
-}
-
-impl Digits {
-    pub fn len(&self) -> usize {
-        self.y.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.y.is_empty()
-    }
-
-    /// Image `i`'s pixels.
-    pub fn image(&self, i: usize) -> &[f32] {
-        &self.x[i * PIXELS..(i + 1) * PIXELS]
-    }
-}
+/// A set of digit images: `[n, 64]` pixels scaled to [0, 1], and the digit each shows.
+pub type Digits = Labelled;
 
 /// All 1,797 images, in the file's order.
 pub fn all() -> Digits {
-    let mut out = Digits::default();
+    let mut out = Digits::new(PIXELS);
     for record in RAW.chunks_exact(PIXELS + 1) {
         out.x
             .extend(record[..PIXELS].iter().map(|&v| f32::from(v) / MAX_VALUE));
@@ -92,7 +73,7 @@ mod tests {
         }
         assert_eq!(counts, [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]);
         // The first image is a 0: a ring of ink around an empty centre.
-        let zero = digits.image(0);
+        let zero = digits.row(0);
         assert_eq!(digits.y[0], 0);
         assert_eq!(zero[2] * MAX_VALUE, 5.0);
         assert_eq!(zero[3] * MAX_VALUE, 13.0);
@@ -123,7 +104,7 @@ mod tests {
         for &i in &train {
             let c = usize::from(digits.y[i]);
             counts[c] += 1.0;
-            for (m, v) in means[c].iter_mut().zip(digits.image(i)) {
+            for (m, v) in means[c].iter_mut().zip(digits.row(i)) {
                 *m += v;
             }
         }
@@ -135,7 +116,7 @@ mod tests {
             .filter(|&&i| {
                 let distance = |m: &[f32; PIXELS]| -> f32 {
                     m.iter()
-                        .zip(digits.image(i))
+                        .zip(digits.row(i))
                         .map(|(a, b)| (a - b).powi(2))
                         .sum()
                 };

@@ -6,6 +6,7 @@
 //! The statistics of this generator are checked against the reference package's output
 //! (`mnist1d_reference.json`, written by `tests/dev/mnist1d_reference.py`).
 
+use super::Labelled;
 use crate::rng::Stream;
 
 /// Points per sample.
@@ -38,44 +39,9 @@ const OUTLINES: [[f64; TEMPLATE_LEN]; CLASSES] = [
     [5.0, 4.0, 3.5, 3.5, 4.0, 5.0, 5.0, 5.0, 5.0, 4.7, 4.3, 5.0],
 ];
 
-/// A labelled MNIST-1D sample set.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Samples {
-    /// Row-major `[n, LENGTH]`, standardised over the whole set (mean 0, standard deviation 1).
-    pub x: Vec<f32>,
-    /// Class of each sample, `0..CLASSES`.
-    pub y: Vec<u8>,
-}
-
-impl Samples {
-    pub fn len(&self) -> usize {
-        self.y.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.y.is_empty()
-    }
-
-    /// Sample `i`'s signal.
-    pub fn row(&self, i: usize) -> &[f32] {
-        &self.x[i * LENGTH..(i + 1) * LENGTH]
-    }
-
-    /// The first `n` samples and the rest.
-    pub fn split_at(&self, n: usize) -> (Samples, Samples) {
-        let n = n.min(self.len());
-        (
-            Samples {
-                x: self.x[..n * LENGTH].to_vec(),
-                y: self.y[..n].to_vec(),
-            },
-            Samples {
-                x: self.x[n * LENGTH..].to_vec(),
-                y: self.y[n..].to_vec(),
-            },
-        )
-    }
-}
+/// A labelled MNIST-1D sample set: `[n, LENGTH]` signals, standardised over the whole set
+/// (mean 0, standard deviation 1), and each sample's class.
+pub type Samples = Labelled;
 
 /// The templates: each outline standardised, shifted to start at 0, divided by 6.
 fn template(class: usize) -> [f64; TEMPLATE_LEN] {
@@ -190,6 +156,7 @@ pub fn generate(n: usize, seed: u64) -> Samples {
         .sqrt()
         .max(1e-12);
     Samples {
+        dim: LENGTH,
         x: raw.iter().map(|v| ((v - mean) / std) as f32).collect(),
         y,
     }

@@ -4,9 +4,12 @@
 
 pub mod augment;
 pub mod digits;
+pub mod labelled;
 pub mod mnist1d;
 pub mod modular;
 pub mod pool;
 pub mod table;
 pub mod toy2d;
 pub mod xor_clusters;
+
+pub use labelled::Labelled;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::augment::Augment;
 use crate::data::table::{OWN_TABLE, Table, test_rows};
-use crate::data::{digits, mnist1d};
+use crate::data::{Labelled, digits, mnist1d};
 use crate::rng::Stream;
 use crate::spec::SpecError;
 
@@ -91,38 +91,30 @@ pub struct Pool {
     pub dataset: Dataset,
     /// The data seed MNIST-1D was generated from (its generated order is that seed's split).
     pub seed: u64,
-    /// Inputs per example.
-    pub dim: usize,
     /// Held-out test examples per model.
     pub test: usize,
     /// Classes the labels (and labels redrawn as noise) take.
     pub classes: usize,
-    /// Row-major `[len, dim]`.
-    pub x: Vec<f32>,
-    pub y: Vec<u8>,
+    /// Every example, in the data set's own order.
+    pub examples: Labelled,
 }
 
 impl Pool {
     /// The digits (the same for every seed), MNIST-1D generated from `data_seed`, or the
     /// reader's own `local` table (`dataset=local`, which needs one; the others take none).
     pub fn new(dataset: Dataset, data_seed: u64, local: Option<&Table>) -> Result<Self, SpecError> {
-        let pool = |dim: usize, x: Vec<f32>, y: Vec<u8>| Self {
+        let pool = |examples: Labelled| Self {
             dataset,
             seed: data_seed,
-            dim,
             test: dataset.test(),
             classes: CLASSES,
-            x,
-            y,
+            examples,
         };
         match (dataset, local) {
-            (Dataset::Digits, None) => {
-                let d = digits::all();
-                Ok(pool(digits::PIXELS, d.x, d.y))
-            }
+            (Dataset::Digits, None) => Ok(pool(digits::all())),
             (Dataset::Mnist1d, None) => {
-                let d = mnist1d::generate(dataset.test() + dataset.max_train(), data_seed);
-                Ok(pool(mnist1d::LENGTH, d.x, d.y))
+                let n = dataset.test() + dataset.max_train();
+                Ok(pool(mnist1d::generate(n, data_seed)))
             }
             (Dataset::Local, Some(table)) => {
                 OWN_TABLE
@@ -132,7 +124,7 @@ impl Pool {
                 Ok(Self {
                     test: test_rows(table.rows()),
                     classes: table.classes.len(),
-                    ..pool(table.features(), scaled.x, scaled.y)
+                    ..pool(scaled.examples)
                 })
             }
             (Dataset::Local, None) => Err(SpecError::Inconsistent(
@@ -170,7 +162,7 @@ impl Pool {
     pub fn picture(&self) -> (usize, usize) {
         match self.dataset {
             Dataset::Digits => (digits::SIDE, digits::SIDE),
-            Dataset::Mnist1d | Dataset::Local => (self.dim, 1),
+            Dataset::Mnist1d | Dataset::Local => (self.dim(), 1),
         }
     }
 
@@ -180,16 +172,26 @@ impl Pool {
     }
 
     pub fn len(&self) -> usize {
-        self.y.len()
+        self.examples.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.y.is_empty()
+        self.examples.is_empty()
     }
 
+    /// Inputs per example.
+    pub fn dim(&self) -> usize {
+        self.examples.dim
+    }
+
+    /// Example `i`'s inputs.
     pub fn row(&self, i: usize) -> &[f32] {
-        let d = self.dim;
-        &self.x[i * d..(i + 1) * d]
+        self.examples.row(i)
+    }
+
+    /// Example `i`'s class.
+    pub fn label(&self, i: usize) -> u8 {
+        self.examples.y[i]
     }
 
     /// Every example in a data seed's order: its test examples first, then its training

@@ -27,6 +27,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Labelled;
+
 mod text;
 pub use text::printable;
 
@@ -37,10 +39,9 @@ pub struct Table {
     pub name: String,
     /// The feature columns' names (from the header row, or `x1`, `x2`, … without one).
     pub columns: Vec<String>,
-    /// Row-major features, `[rows, columns.len()]`.
-    pub x: Vec<f32>,
-    /// Each row's class, an index into `classes`.
-    pub y: Vec<u8>,
+    /// The rows: `columns.len()` features each, and a class, an index into `classes`.
+    #[serde(flatten)]
+    pub examples: Labelled,
     /// The labels as the file first writes them, in class order (numbers by value, then
     /// texts).
     pub classes: Vec<String>,
@@ -111,6 +112,19 @@ impl Limits {
     /// Whether `table` is within these limits; if not, what it holds and what they take, in
     /// words (for `who`, e.g. "dropout").
     pub fn check(&self, table: &Table, who: &str) -> Result<(), String> {
+        let examples = &table.examples;
+        if examples.dim != table.features()
+            || !examples.is_whole()
+            || examples
+                .y
+                .iter()
+                .any(|&c| usize::from(c) >= table.classes.len())
+        {
+            return Err(format!(
+                "{}'s values do not match its columns and labels",
+                table.name
+            ));
+        }
         let fits = |(lo, hi): (usize, usize), n: usize| (lo..=hi).contains(&n);
         if fits(self.features, table.features())
             && fits(self.rows, table.rows())
@@ -286,7 +300,7 @@ fn classes_of(labels: &[String]) -> (Vec<String>, Vec<usize>) {
 
 impl Table {
     pub fn rows(&self) -> usize {
-        self.y.len()
+        self.examples.len()
     }
 
     pub fn features(&self) -> usize {
@@ -295,8 +309,7 @@ impl Table {
 
     /// Row `i`'s features.
     pub fn row(&self, i: usize) -> &[f32] {
-        let d = self.features();
-        &self.x[i * d..(i + 1) * d]
+        self.examples.row(i)
     }
 
     /// Reads `text` (the file `name`) as feature columns and a last label column, with or
@@ -393,10 +406,14 @@ impl Table {
         }
         Ok(Table {
             name: text::printable(name),
+            examples: Labelled {
+                dim: columns.len(),
+                x,
+                // At most `limits.classes.1` classes, which an experiment keeps to a byte's
+                // worth.
+                y: y.into_iter().map(|c| c as u8).collect(),
+            },
             columns,
-            x,
-            // At most `limits.classes.1` classes, which an experiment keeps to a byte's worth.
-            y: y.into_iter().map(|c| c as u8).collect(),
             classes,
         })
     }
@@ -409,12 +426,18 @@ impl Table {
         let d = self.features();
         let mut out = self.clone();
         for c in 0..d {
-            let column = self.x.iter().skip(c).step_by(d).map(|&v| f64::from(v));
+            let column = self
+                .examples
+                .x
+                .iter()
+                .skip(c)
+                .step_by(d)
+                .map(|&v| f64::from(v));
             let (lo, hi) = column.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
                 (lo.min(v), hi.max(v))
             });
             let (mid, half) = ((lo + hi) / 2.0, (hi - lo) / 2.0);
-            for v in out.x.iter_mut().skip(c).step_by(d) {
+            for v in out.examples.x.iter_mut().skip(c).step_by(d) {
                 *v = if half > 0.0 {
                     ((f64::from(*v) - mid) / half).clamp(-1.0, 1.0) as f32
                 } else {
@@ -430,8 +453,8 @@ impl Table {
     pub fn shuffled(&self, rng: &mut crate::rng::Stream) -> Table {
         let order = rng.permutation(self.rows());
         let mut out = self.clone();
-        out.x = order.iter().flat_map(|&i| self.row(i).to_vec()).collect();
-        out.y = order.iter().map(|&i| self.y[i]).collect();
+        out.examples.x = order.iter().flat_map(|&i| self.row(i).to_vec()).collect();
+        out.examples.y = order.iter().map(|&i| self.examples.y[i]).collect();
         out
     }
 }

@@ -78,7 +78,7 @@ pub fn from_table(table: &Table, noise: f64, rng: &mut Stream) -> Points {
             }
         };
         let xy = [row[0] + jitter(), row[1] + jitter()];
-        points.push(xy, table.y[i]);
+        points.push(xy, table.examples.y[i]);
     }
     points
 }

@@ -8,6 +8,8 @@
 
 pub mod ensemble;
 pub mod grokfast;
+#[cfg(feature = "engine")]
+mod loss;
 mod optim;
 #[cfg(feature = "engine")]
 mod order;
@@ -21,6 +23,8 @@ mod threads;
 mod update;
 
 pub use crate::series::Series;
+#[cfg(feature = "engine")]
+pub use loss::{member_correct, member_cross_entropy, shared_targets};
 pub use optim::OptimizerKind;
 #[cfg(feature = "engine")]
 pub use optim::build_optimizer;
@@ -38,6 +42,19 @@ pub use threads::{join, map_on_threads};
 pub use update::{Member, StackUpdate, member_norms_squared, scale_members};
 
 use serde::{Deserialize, Serialize};
+
+/// What one evaluation measured for one model (a member of a stack, or a model alone).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Measure {
+    pub train_loss: f64,
+    pub train_acc: f64,
+    pub test_loss: f64,
+    pub test_acc: f64,
+    /// Test loss with a fraction of hidden units removed, minus the full model's.
+    pub loss_increase: Option<f64>,
+    /// Accuracy on the member's validation examples, where the settings ask for them.
+    pub val_acc: Option<f64>,
+}
 
 /// A run that cannot go on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

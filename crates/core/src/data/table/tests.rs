@@ -17,7 +17,7 @@ fn reads_a_header_quotes_separators_and_orders_numeric_labels_by_value() {
     assert_eq!(t.classes, ["2", "10"]);
     assert_eq!(t.rows(), 4);
     assert_eq!(t.row(1), [-1.0, 0.2]);
-    assert_eq!(t.y, [1, 0, 1, 0]);
+    assert_eq!(t.examples.y, [1, 0, 1, 0]);
 }
 
 #[test]
@@ -25,7 +25,7 @@ fn a_file_without_header_names_its_columns() {
     let t = Table::parse_csv("f", "1,2,yes\n3,4,no\n5,6,yes\n7,8,no\n", &TWO).expect("read");
     assert_eq!(t.columns, ["x1", "x2"]);
     assert_eq!(t.classes, ["no", "yes"]);
-    assert_eq!(t.y, [1, 0, 1, 0]);
+    assert_eq!(t.examples.y, [1, 0, 1, 0]);
 }
 
 #[test]
@@ -92,11 +92,15 @@ fn many_problems_are_counted_after_the_first_eight() {
 fn scaling_maps_each_column_onto_minus_one_to_one() {
     let t = Table::parse_csv("f", "0,5,0\n10,5,1\n5,5,0\n2.5,5,1\n", &TWO).expect("read");
     let s = t.scaled();
-    assert_eq!(s.x, [-1.0, 0.0, 1.0, 0.0, 0.0, 0.0, -0.5, 0.0]);
+    assert_eq!(s.examples.x, [-1.0, 0.0, 1.0, 0.0, 0.0, 0.0, -0.5, 0.0]);
     let mut rng = crate::rng::Stream::new(1, "t");
     let m = t.shuffled(&mut rng);
-    let mut pairs: Vec<(Vec<f32>, u8)> = (0..4).map(|i| (m.row(i).to_vec(), m.y[i])).collect();
-    let mut orig: Vec<(Vec<f32>, u8)> = (0..4).map(|i| (t.row(i).to_vec(), t.y[i])).collect();
+    let mut pairs: Vec<(Vec<f32>, u8)> = (0..4)
+        .map(|i| (m.row(i).to_vec(), m.examples.y[i]))
+        .collect();
+    let mut orig: Vec<(Vec<f32>, u8)> = (0..4)
+        .map(|i| (t.row(i).to_vec(), t.examples.y[i]))
+        .collect();
     pairs.sort_by(|a, b| a.0[0].total_cmp(&b.0[0]));
     orig.sort_by(|a, b| a.0[0].total_cmp(&b.0[0]));
     assert_eq!(pairs, orig);
@@ -137,7 +141,7 @@ fn labels_of_one_value_are_one_class_named_as_first_written() {
     let text = "1,2,1\n3,4,0\n5,6,1.0\n7,8,0.0\n9,9,+1\n";
     let t = Table::parse_csv("f", text, &TWO).expect("read");
     assert_eq!(t.classes, ["0", "1"]);
-    assert_eq!(t.y, [1, 0, 1, 0, 1]);
+    assert_eq!(t.examples.y, [1, 0, 1, 0, 1]);
 }
 
 #[test]
@@ -218,7 +222,7 @@ fn huge_values_scale_to_finite_ordered_separable_columns() {
     }
     let t = Table::parse_csv("f", &text, &TWO).expect("read");
     let s = &t.scaled();
-    assert!(s.x.iter().all(|v| v.is_finite() && v.abs() <= 1.0));
+    assert!(s.examples.x.iter().all(|v| v.is_finite() && v.abs() <= 1.0));
     for c in 0..2 {
         let column = |t: &Table| -> Vec<f32> { (0..t.rows()).map(|i| t.row(i)[c]).collect() };
         let (raw, scaled) = (column(&t), column(s));
@@ -236,8 +240,28 @@ fn huge_values_scale_to_finite_ordered_separable_columns() {
     }
     let side = |class: u8| {
         (0..s.rows())
-            .filter(move |&i| s.y[i] == class)
+            .filter(move |&i| s.examples.y[i] == class)
             .map(|i| s.row(i)[0])
     };
     assert!(side(0).fold(f32::MIN, f32::max) < side(1).fold(f32::MAX, f32::min));
+}
+
+#[test]
+fn a_table_whose_values_do_not_fit_its_columns_is_refused_before_use() {
+    // A table arrives at the worker as a message: one that was tampered with must not reach
+    // a row lookup with too few values, a wrong width or a label past its classes.
+    let good = clusters(60, 3, 2);
+    assert!(OWN_TABLE.check(&good, "this run").is_ok());
+    let mut short = good.clone();
+    short.examples.x.pop();
+    let mut wide = good.clone();
+    wide.examples.dim = 4;
+    let mut label = good.clone();
+    label.examples.y[7] = 2;
+    for bad in [short, wide, label] {
+        let text = serde_json::to_string(&bad).expect("a table serialises");
+        let back: Table = serde_json::from_str(&text).expect("and reads back");
+        let err = OWN_TABLE.check(&back, "this run").expect_err("refused");
+        assert!(err.contains("do not match"), "{err}");
+    }
 }

@@ -141,10 +141,10 @@ impl Data {
                 let t = table.scaled().shuffled(&mut rng);
                 let dim = t.features();
                 Ok(Self {
-                    train_x: rows(&t.x, dim, 0, n),
-                    train_y: t.y[..n].to_vec(),
-                    test_x: rows(&t.x, dim, n, n_test),
-                    test_y: t.y[n..n + n_test].to_vec(),
+                    train_x: rows(&t.examples.x, dim, 0, n),
+                    train_y: t.examples.y[..n].to_vec(),
+                    test_x: rows(&t.examples.x, dim, n, n_test),
+                    test_y: t.examples.y[n..n + n_test].to_vec(),
                     classes: t.classes.len(),
                 })
             }

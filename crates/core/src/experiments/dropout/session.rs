@@ -199,7 +199,7 @@ impl Stepper for DropoutSession {
             },
             images: crate::train::ensemble::weight_images(
                 &self.ensemble.weights[g],
-                self.ensemble.pool().dim,
+                self.ensemble.pool().dim(),
                 units,
             ),
             signed: true,

@@ -5,7 +5,7 @@
 //! width, each model on its own task-2 inputs.
 
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
+use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde_json::Map;
 
 use super::{ForgettingSpec, INFO, metric};
@@ -15,14 +15,16 @@ use crate::report::mean_sd;
 use crate::report::{Report, RunReport, Verdict, json_number};
 use crate::rng::Stream;
 use crate::terms::{Unit, format_value};
-use crate::train::{BatchOrder, OptimizerKind, Probe, RunError, Session, build_optimizer};
+use crate::train::{
+    BatchOrder, OptimizerKind, Probe, RunError, Session, build_optimizer, member_cross_entropy,
+    shared_targets,
+};
 
 /// A signal set: inputs as each model sees them for task 2 (`[models, n, LENGTH]`), task 1's
-/// (`[n, LENGTH]`), one-hot targets and labels.
+/// (`[n, LENGTH]`), and labels.
 struct Signals {
     x1: Tensor<2>,
     x2: Tensor<3>,
-    one_hot: Tensor<2>,
     labels: Tensor<1, Int>,
 }
 
@@ -51,15 +53,10 @@ impl Signals {
                 x2.extend(perm.iter().map(|&j| row[j]));
             }
         }
-        let mut one_hot = vec![0f32; n * CLASSES];
-        for (k, &c) in data.y.iter().enumerate() {
-            one_hot[k * CLASSES + usize::from(c)] = 1.0;
-        }
         let labels: Vec<i64> = data.y.iter().map(|&c| i64::from(c)).collect();
         Self {
             x1: Tensor::from_data(TensorData::new(data.x.clone(), [n, LENGTH]), device),
             x2: Tensor::from_data(TensorData::new(x2, [models, n, LENGTH]), device),
-            one_hot: Tensor::from_data(TensorData::new(one_hot, [n, CLASSES]), device),
             labels: Tensor::from_data(TensorData::new(labels, [n]), device),
         }
     }
@@ -145,12 +142,7 @@ impl MlpSession {
         let models = self.models();
         let idx = self.order.next_batch_tensor(&self.device);
         let batch = idx.dims()[0];
-        let target = self
-            .train
-            .one_hot
-            .clone()
-            .select(0, idx.clone())
-            .reshape([1, batch, CLASSES]);
+        let targets = shared_targets(self.train.labels.clone().select(0, idx.clone()), models);
         let x = if self.done < self.spec.steps {
             self.train
                 .x1
@@ -163,11 +155,7 @@ impl MlpSession {
         };
         for k in 0..self.stacks.len() {
             let logits = self.stacks[k].forward(x.clone(), Pass::Train, None);
-            // Each model's mean cross-entropy, summed: each gets its own gradient.
-            let loss = (activation::log_softmax(logits, 2) * target.clone())
-                .sum()
-                .neg()
-                / batch as f64;
+            let loss = member_cross_entropy(logits, targets.clone()).sum();
             let grads = GradientsParams::from_grads(loss.backward(), &self.stacks[k]);
             let stack = self.stacks[k].clone();
             self.stacks[k] = self.optims[k].step(self.spec.lr, stack, grads);

@@ -35,11 +35,11 @@ impl Examples {
         let x: Vec<f32> = rows.iter().flat_map(|&i| pool.row(i).to_vec()).collect();
         let mut one_hot = vec![0f32; n * CLASSES];
         for (k, &i) in rows.iter().enumerate() {
-            one_hot[k * CLASSES + pool.y[i] as usize] = 1.0;
+            one_hot[k * CLASSES + pool.label(i) as usize] = 1.0;
         }
-        let labels: Vec<i64> = rows.iter().map(|&i| i64::from(pool.y[i])).collect();
+        let labels: Vec<i64> = rows.iter().map(|&i| i64::from(pool.label(i))).collect();
         Self {
-            x: Tensor::from_data(TensorData::new(x, [n, pool.dim]), device),
+            x: Tensor::from_data(TensorData::new(x, [n, pool.dim()]), device),
             one_hot: Tensor::from_data(TensorData::new(one_hot, [n, CLASSES]), device),
             labels: Tensor::from_data(TensorData::new(labels, [n]), device),
         }
@@ -105,7 +105,7 @@ impl GrokkingImagesSession {
                 Stream::new(spec.init_seed.wrapping_add(k), "grokking-images/init")
             })
             .collect();
-        let model = MlpStackConfig::new(pool.dim, spec.width, spec.depth, CLASSES)
+        let model = MlpStackConfig::new(pool.dim(), spec.width, spec.depth, CLASSES)
             .init(&mut inits, &device);
         let scales: Vec<f32> = (0..members).map(|m| runs[m / seeds].scale as f32).collect();
         let model = scale_members(

@@ -2,7 +2,7 @@
 
 use crate::experiments::intrinsic_dimension::metric;
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
+use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde_json::{Map, Value};
 
 use super::{INFO, IntrinsicDimensionSpec, SHARE, crossing};
@@ -13,18 +13,9 @@ use crate::rng::Stream;
 use crate::spec::SpecError;
 use crate::terms::{Unit, format_value};
 use crate::train::{
-    BatchOrder, OptimizerKind, RunError, Schedule, Stepper, build_optimizer,
-    weighted_loss_and_correct,
+    BatchOrder, Measure, OptimizerKind, RunError, Schedule, Stepper, build_optimizer,
+    member_cross_entropy, shared_targets, weighted_loss_and_correct,
 };
-
-/// One evaluation of one member.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-struct Measure {
-    train_acc: f64,
-    test_acc: f64,
-    train_loss: f64,
-    test_loss: f64,
-}
 
 /// A set of examples on the device, with what an evaluation of every member needs.
 struct Examples {
@@ -40,10 +31,10 @@ impl Examples {
     fn new(pool: &Pool, rows: &[usize], members: usize, device: &Device) -> Self {
         let n = rows.len();
         let x: Vec<f32> = rows.iter().flat_map(|&i| pool.row(i).to_vec()).collect();
-        let y: Vec<i64> = rows.iter().map(|&i| i64::from(pool.y[i])).collect();
+        let y: Vec<i64> = rows.iter().map(|&i| i64::from(pool.label(i))).collect();
         let y = Tensor::<1, Int>::from_data(TensorData::new(y, [n]), device);
         Self {
-            x: Tensor::from_data(TensorData::new(x, [n, pool.dim]), device),
+            x: Tensor::from_data(TensorData::new(x, [n, pool.dim()]), device),
             targets: y.clone().reshape([1, n, 1]).repeat_dim(0, members),
             y,
             weights: Tensor::ones([members, n], device) / n as f64,
@@ -70,7 +61,7 @@ impl Network {
         grid: &[usize],
         device: &Device,
     ) -> Self {
-        let layers = layers(pool.dim, width, spec.depth, pool.classes);
+        let layers = layers(pool.dim(), width, spec.depth, pool.classes);
         let parameters = crate::models::subspace::parameter_count(&layers);
         // Each d's projection from its own stream: the same whatever else the grid holds, and
         // a width trains the same alone or beside others.
@@ -100,17 +91,10 @@ impl Network {
     /// One Adam step of every member on the batch `x` with labels `y` (`[batch]`).
     fn train(&mut self, x: Tensor<2>, y: Tensor<1, Int>, lr: f64) {
         let members = self.subspaces.members();
-        let batch = y.dims()[0];
-        let targets = y.reshape([1, batch, 1]).repeat_dim(0, members);
+        let targets = shared_targets(y, members);
         let theta = self.subspaces.parameters(&self.coordinates);
         let logits = self.subspaces.forward(&theta, x);
-        // Each member's mean cross-entropy, summed: every member's coordinates get the
-        // gradient of its own loss.
-        let loss = activation::log_softmax(logits, 2)
-            .gather(2, targets)
-            .sum()
-            .neg()
-            / batch as f64;
+        let loss = member_cross_entropy(logits, targets).sum();
         let grads = GradientsParams::from_grads(loss.backward(), &self.coordinates);
         self.coordinates = self.optim.step(lr, self.coordinates.clone(), grads);
     }
@@ -142,6 +126,7 @@ impl Network {
                 train_acc: values[1][m],
                 test_loss: values[2][m],
                 test_acc: values[3][m],
+                ..Measure::default()
             })
             .collect();
         for (m, measure) in self.latest.iter().enumerate() {

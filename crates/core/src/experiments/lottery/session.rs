@@ -9,11 +9,14 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
 
 use super::masks::{kept, prune_smallest, random_mask};
-use super::{Arm, CLASSES, D_IN, LotterySpec};
+use super::{Arm, D_IN, LotterySpec};
 use crate::data::mnist1d;
 use crate::report::Report;
 use crate::rng::Stream;
-use crate::train::{BatchOrder, OptimizerKind, Probe, RunError, Session, build_optimizer};
+use crate::train::{
+    BatchOrder, OptimizerKind, Probe, RunError, Session, build_optimizer, member_correct,
+    member_cross_entropy, shared_targets,
+};
 
 mod report;
 
@@ -47,21 +50,15 @@ fn forward(
 /// A set of examples on the device.
 struct Examples {
     x: Tensor<2>,
-    one_hot: Tensor<2>,
     labels: Tensor<1, Int>,
 }
 
 impl Examples {
     fn new(data: &mnist1d::Samples, device: &Device) -> Self {
         let n = data.len();
-        let mut one_hot = vec![0f32; n * CLASSES];
-        for (k, &c) in data.y.iter().enumerate() {
-            one_hot[k * CLASSES + usize::from(c)] = 1.0;
-        }
         let labels: Vec<i64> = data.y.iter().map(|&c| i64::from(c)).collect();
         Self {
             x: Tensor::from_data(TensorData::new(data.x.clone(), [n, D_IN]), device),
-            one_hot: Tensor::from_data(TensorData::new(one_hot, [n, CLASSES]), device),
             labels: Tensor::from_data(TensorData::new(labels, [n]), device),
         }
     }
@@ -229,17 +226,16 @@ impl LotterySession {
             .clone()
             .select(0, idx.clone())
             .reshape([models, batch, D_IN]);
-        let target = self
+        let targets = self
             .train
-            .one_hot
+            .labels
             .clone()
             .select(0, idx)
-            .reshape([models, batch, CLASSES]);
+            .reshape([models, batch, 1]);
         let weights: Vec<Tensor<3>> = self.net.weights.iter().map(Param::val).collect();
         let biases: Vec<Tensor<3>> = self.net.biases.iter().map(Param::val).collect();
         let logits = forward(x, &weights, &biases, &self.masks);
-        // Each model's mean cross-entropy, summed: each gets the gradient of its own.
-        let loss = (activation::log_softmax(logits, 2) * target).sum().neg() / batch as f64;
+        let loss = member_cross_entropy(logits, targets).sum();
         let grads = GradientsParams::from_grads(loss.backward(), &self.net);
         let net = self.net.clone();
         self.net = self.optim.step(self.spec.lr, net, grads);
@@ -259,25 +255,9 @@ impl LotterySession {
         let biases: Vec<Tensor<3>> = self.net.biases.iter().map(|p| p.val().inner()).collect();
         let masks: Vec<Tensor<3>> = self.masks.iter().map(|m| m.clone().inner()).collect();
         let logits = forward(x, &weights, &biases, &masks);
-        let one_hot = set.one_hot.clone().inner().reshape([1, n, CLASSES]);
-        let loss = (activation::log_softmax(logits.clone(), 2) * one_hot)
-            .sum_dim(2)
-            .mean_dim(1)
-            .neg()
-            .reshape([models]);
-        let labels = set
-            .labels
-            .clone()
-            .inner()
-            .reshape([1, n, 1])
-            .repeat_dim(0, models);
-        let accuracy = logits
-            .argmax(2)
-            .equal(labels)
-            .int()
-            .float()
-            .mean_dim(1)
-            .reshape([models]);
+        let labels = shared_targets(set.labels.clone().inner(), models);
+        let loss = member_cross_entropy(logits.clone(), labels.clone());
+        let accuracy = member_correct(logits, labels) / n as f64;
         (accuracy, loss)
     }
 

@@ -3,7 +3,6 @@
 //! log-spaced steps and set against the compute each has spent; the lower envelope over
 //! widths, its exponent, and the width that is best for each budget.
 
-use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde_json::{Map, Value};
@@ -16,7 +15,10 @@ use crate::report::{Report, RunReport, Verdict, json_number};
 use crate::rng::Stream;
 use crate::series::Series;
 use crate::terms::{Unit, format_value};
-use crate::train::{BatchOrder, OptimizerKind, RunError, Schedule, Stepper, build_optimizer};
+use crate::train::{
+    BatchOrder, OptimizerKind, RunError, Schedule, Stepper, build_optimizer, member_cross_entropy,
+    shared_targets,
+};
 
 fn inputs(samples: &mnist1d::Samples, device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
     let n = samples.len();
@@ -121,42 +123,24 @@ impl Stepper for MeasuredSession {
 
     fn train_step(&mut self) {
         let idx = self.order.next_batch_tensor(&self.device);
-        let batch = idx.dims()[0];
         let x = self.x_train.clone().select(0, idx.clone());
         let y = self.y_train.clone().select(0, idx);
         let k = self.widths.len();
-        let logits = self
-            .model
-            .forward(x, &self.masks, CLASSES)
-            .reshape([batch * k, CLASSES]);
-        let targets = y
-            .reshape([batch, 1])
-            .expand([batch, k])
-            .reshape([batch * k]);
-        // Summed over models, each model's mean: each gets the gradient it would alone.
-        let loss = CrossEntropyLossConfig::new()
-            .init(&self.device)
-            .forward(logits, targets)
-            * (k as f64);
+        // The bank's logits are `[batch, models, classes]`: models first for the loss.
+        let logits = self.model.forward(x, &self.masks, CLASSES).swap_dims(0, 1);
+        let loss = member_cross_entropy(logits, shared_targets(y, k)).sum();
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         self.model = self.optim.step(self.spec.lr, self.model.clone(), grads);
     }
 
     fn evaluate(&mut self) -> Transaction {
-        let n = self.spec.n_test;
         let k = self.widths.len();
         let logits = self
             .model
             .forward(self.x_test.clone(), &self.masks, CLASSES)
             .inner();
-        let log_p = burn::tensor::activation::log_softmax(logits, 2);
-        let targets = self
-            .y_test
-            .clone()
-            .inner()
-            .reshape([n, 1, 1])
-            .expand([n, k, 1]);
-        let loss = log_p.gather(2, targets).neg().mean_dim(0).reshape([k]);
+        let targets = shared_targets(self.y_test.clone().inner(), k);
+        let loss = member_cross_entropy(logits.swap_dims(0, 1), targets);
         Transaction::default().register(loss)
     }
 

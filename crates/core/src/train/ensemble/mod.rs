@@ -52,19 +52,6 @@ pub struct Settings {
     pub weight_images: usize,
 }
 
-/// What one evaluation measured for one member.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Measure {
-    pub train_loss: f64,
-    pub train_acc: f64,
-    pub test_loss: f64,
-    pub test_acc: f64,
-    /// Test loss with a fraction of hidden units removed, minus the full model's.
-    pub loss_increase: Option<f64>,
-    /// Accuracy on the member's validation examples, where the settings ask for them.
-    pub val_acc: Option<f64>,
-}
-
 /// Images of the first `units` columns of a `[dim, units]` weight matrix, one per hidden unit.
 pub fn weight_images(weights: &[f32], dim: usize, units: usize) -> Vec<Vec<f32>> {
     if units == 0 || weights.len() != dim * units {

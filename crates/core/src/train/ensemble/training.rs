@@ -6,12 +6,13 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde_json::{Map, Value};
 
-use super::{Group, Measure, Settings};
+use super::{Group, Settings};
 use crate::data::pool::{CLASSES, Dataset, Pool};
 use crate::models::mlp_stack::{MlpStack, MlpStackConfig, Pass};
 use crate::report::json_number;
 use crate::report::mean_sd;
 use crate::rng::Stream;
+use crate::train::Measure;
 use crate::train::{
     BatchOrder, OptimizerKind, RunError, Series, build_optimizer, weighted_loss_and_correct,
 };
@@ -77,9 +78,12 @@ impl Ensemble {
                 .and_then(|g| g.members.first())
                 .map_or(0, |m| m.seed),
         );
-        let (dim, test_n) = (pool.dim, pool.test);
-        let pool_x = Tensor::from_data(TensorData::new(pool.x.clone(), [pool.len(), dim]), &device);
-        let label = |i: usize| i64::from(pool.y[i]);
+        let (dim, test_n) = (pool.dim(), pool.test);
+        let pool_x = Tensor::from_data(
+            TensorData::new(pool.examples.x.clone(), [pool.len(), dim]),
+            &device,
+        );
+        let label = |i: usize| i64::from(pool.label(i));
         let stacks = groups
             .iter()
             .map(|g| {
@@ -117,7 +121,7 @@ impl Ensemble {
                     .iter()
                     .zip(&splits)
                     .map(|(mem, (train, _))| {
-                        let mut y: Vec<u8> = train.iter().map(|&i| pool.y[i]).collect();
+                        let mut y: Vec<u8> = train.iter().map(|&i| pool.label(i)).collect();
                         if mem.label_noise > 0.0 {
                             let mut rng = Stream::new(mem.data_seed, "ensemble/label-noise");
                             crate::data::mnist1d::resample_labels_among(
@@ -244,7 +248,7 @@ impl Ensemble {
 
     /// One optimizer step of every model, each on its own minibatch.
     pub fn train_step(&mut self) {
-        let dim = self.pool.dim;
+        let dim = self.pool.dim();
         for (g, stack) in self.stacks.iter_mut().enumerate() {
             let members = &self.groups[g].members;
             let (m, b) = (members.len(), stack.batch);
@@ -303,7 +307,7 @@ impl Ensemble {
     /// (`[members]`) and the first member's first-layer weights where the settings ask for
     /// them.
     pub fn evaluate(&self) -> Transaction {
-        let (dim, test_n) = (self.pool.dim, self.pool.test);
+        let (dim, test_n) = (self.pool.dim(), self.pool.test);
         let mut t = Transaction::default();
         for (g, stack) in self.stacks.iter().enumerate() {
             let m = self.groups[g].members.len();

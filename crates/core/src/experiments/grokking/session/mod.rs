@@ -11,7 +11,7 @@
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Int, Tensor, TensorData, Transaction, activation};
+use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde_json::{Map, Value};
 
 use super::{
@@ -37,9 +37,10 @@ mod tensors;
 #[cfg(test)]
 mod tests;
 
+use crate::train::{member_correct, member_cross_entropy};
 use shards::{transformer_gradients, transformer_logits};
 use spectra::spectrogram_axes;
-use tensors::{member_correct, member_losses, per_member, to_tensors};
+use tensors::{per_member, to_tensors};
 
 /// The session's members, one stacked network, with its optimizer and per-member update.
 struct Networks {
@@ -367,7 +368,7 @@ impl GrokkingSession {
         match model {
             Model::Mlp(model) => {
                 // The sum of the members' mean losses: each member's gradient is its own.
-                let loss = member_losses(model.forward(x), y).sum();
+                let loss = member_cross_entropy(model.forward(x), y).sum();
                 let grads = GradientsParams::from_grads(loss.backward(), &*model);
                 *model = update.step(optim, lr, model.clone(), grads);
             }
@@ -458,7 +459,7 @@ impl GrokkingSession {
             let logits = logits(per_member(&x.inner(), members));
             let y = per_member(&y.inner(), members);
             (
-                member_losses(logits.clone(), y.clone()),
+                member_cross_entropy(logits.clone(), y.clone()),
                 member_correct(logits, y),
             )
         };

@@ -62,7 +62,7 @@ pub(super) fn transformer_gradients(
 ) -> GradientsParams {
     let [members, batch, width] = x.dims();
     let loss = |model: &Transformer, x: Tensor<3, Int>, y: Tensor<3, Int>| {
-        member_losses(transformer_logits(model, x, prefixes.clone()), y).sum()
+        crate::train::member_cross_entropy(transformer_logits(model, x, prefixes.clone()), y).sum()
     };
     let size = batch.div_ceil(shards.max(1)).max(1);
     if batch <= size {

@@ -1,4 +1,4 @@
-//! Equations as tensors, and each member's losses and correct answers in a stacked network.
+//! Equations as tensors, repeated per member of a stacked network.
 
 use super::*;
 
@@ -18,33 +18,6 @@ pub(super) fn to_tensors(
         Tensor::from_data(TensorData::new(tokens, [n, 4]), device),
         Tensor::from_data(TensorData::new(answers, [n]), device),
     )
-}
-
-/// Each member's mean cross-entropy over its rows (`[members]`), kept in the graph.
-///
-/// # Shapes
-/// - logits: `[members, n, classes]`, targets: `[members, n, 1]`
-pub(super) fn member_losses(logits: Tensor<3>, targets: Tensor<3, Int>) -> Tensor<1> {
-    let [members, n, _] = logits.dims();
-    activation::log_softmax(logits, 2)
-        .gather(2, targets)
-        .neg()
-        .reshape([members, n])
-        .mean_dim(1)
-        .reshape([members])
-}
-
-/// Each member's correct answers among its rows, `[members]`.
-pub(super) fn member_correct(logits: Tensor<3>, targets: Tensor<3, Int>) -> Tensor<1> {
-    let [members, n, _] = logits.dims();
-    logits
-        .argmax(2)
-        .equal(targets)
-        .int()
-        .reshape([members, n])
-        .sum_dim(1)
-        .float()
-        .reshape([members])
 }
 
 /// `x` repeated once per member: `[n, k]` to `[members, n, k]`.

@@ -93,6 +93,9 @@ async function runGrokking(page, base, query, expectGpu) {
   if (!paper.includes('39,890')) throw new Error(`the paper's baseline number is missing: ${paper}`);
   const you = await page.locator('#comparison tr[data-run="grokfast-ema"] td.you').textContent();
   if (!/^(\d[\d,]*|not yet)$/.test(you)) throw new Error(`the user's EMA cell should be a step count or "not yet", got "${you}"`);
+  // Run names read as words in the summary table, whatever the label in metrics.json.
+  const heads = await page.locator('table.summary thead th[data-run]').allTextContents();
+  if (heads.join() !== 'baseline,Grokfast-EMA,Grokfast-MA') throw new Error(`summary columns: ${heads}`);
   const panels = await page.locator('.chart-box svg').count();
   if (panels !== 4) throw new Error(`expected accuracy, loss, weight-norm and Fourier charts, found ${panels}`);
   const lines = await page.locator('.chart-box polyline').count();
@@ -210,7 +213,7 @@ await check('a tiny benign-overfitting XOR run trains on WebGPU, beside what the
   await openAdvanced(page);
   if (await page.locator('input[name="tail"]').isVisible()) throw new Error('linear knobs are shown in the xor mode');
   const verdict = await page.locator('.verdict[data-run="relu-net"]').textContent();
-  if (!/^relu-net: (benign|tempered|catastrophic)\. Every training label is fitted/.test(verdict)) throw new Error(`verdict: ${verdict}`);
+  if (!/^ReLU network: (benign|tempered|catastrophic)\. Every training label is fitted/.test(verdict)) throw new Error(`verdict: ${verdict}`);
   console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · flipped labels fitted: ${you}`);
 }));
 await check('a tiny dropout run (two seeds, two widths) trains on WebGPU, with error bands and weight images', () => withPage(gpuBrowser, 'dropout-webgpu', false, async (page) => {
@@ -229,7 +232,7 @@ await check('a tiny dropout run (two seeds, two widths) trains on WebGPU, with e
   const rows = await page.locator('#comparison tbody tr').count();
   if (rows !== 2) throw new Error(`expected 2 rows beside the paper, found ${rows}`);
   const verdict = await page.locator('.verdict[data-run="dropout-0.5"]').textContent();
-  if (!/^dropout-0.5: (dropout helps|within the noise|dropout hurts here|no difference)\. Dropout/.test(verdict)) throw new Error(`verdict: ${verdict}`);
+  if (!/^dropout 0.5: (dropout helps|within the noise|dropout hurts here|no difference)\. Dropout/.test(verdict)) throw new Error(`verdict: ${verdict}`);
   console.log(`     ${badge} · ${await page.locator('#progress').textContent()} · ${verdict.slice(0, 60)}…`);
 }));
 await check('a tiny intrinsic-dimension sweep trains its subspaces and the direct network as one batch on WebGPU, with d_int90 in words', () => withPage(gpuBrowser, 'intrinsic-webgpu', false, async (page) => {
@@ -1184,7 +1187,7 @@ await check('the quick double-descent sweep (n = 1000, 19 sizes up to 10,000 fea
   const note = await page.locator('#verdicts .note[data-run="min-norm"]').textContent();
   if (!/the 5 draws' test errors run from .* \(median .*\)/.test(note)) throw new Error(`the draws' note reads "${note}"`);
   const legend = await page.locator('.chart-box').first().textContent();
-  if (!legend.includes('min-norm: test error, median of the draws')) throw new Error('the squared-error chart should draw the draws\' median');
+  if (!legend.includes('minimum norm: test error, median of the draws')) throw new Error('the squared-error chart should draw the draws\' median');
   console.log(`     ${r.seconds.toFixed(1)} s in the browser (wasm, one thread), min-norm peak at N = ${peak}; ${note}`);
 }));
 await check('epoch-wise double descent (two-scale linear model, 20,000 epochs) runs on the CPU fallback', () => withPage(cpuBrowser, 'double-descent-two-scale', true, async (page) => {

@@ -35,7 +35,7 @@ pub fn in_words(report: &Report) -> String {
         .map(|(i, run)| {
             rows.iter()
                 .map(|row| row.cells[i].chars().count())
-                .chain([run.chars().count()])
+                .chain([run.name.chars().count()])
                 .max()
                 .unwrap_or(0)
         })
@@ -46,7 +46,7 @@ pub fn in_words(report: &Report) -> String {
     } else if total <= MAX_WIDTH {
         out.push_str(&pad("", first));
         for (run, w) in runs.iter().zip(&widths) {
-            out.push_str(&format!("  {}", pad_left(run, *w)));
+            out.push_str(&format!("  {}", pad_left(&run.name, *w)));
         }
         out.push('\n');
         for row in &rows {
@@ -58,28 +58,28 @@ pub fn in_words(report: &Report) -> String {
         }
     } else {
         for (i, run) in runs.iter().enumerate() {
-            out.push_str(&format!("{run}\n"));
-            for row in rows.iter().filter(|row| has(report, run, &row.key)) {
+            out.push_str(&format!("{}\n", run.name));
+            for row in rows.iter().filter(|row| has(report, &run.label, &row.key)) {
                 out.push_str(&format!("  {}  {}\n", pad(&row.words, first), row.cells[i]));
             }
         }
     }
     for row in &long {
         for (run, cell) in runs.iter().zip(&row.cells) {
-            if has(report, run, &row.key) {
-                out.push_str(&format!("{run}: {}: {cell}\n", row.words));
+            if has(report, &run.label, &row.key) {
+                out.push_str(&format!("{}: {}: {cell}\n", run.name, row.words));
             }
         }
     }
     for (run, verdict) in &summary.verdicts {
-        out.push_str(&format!("{run}: {}.", verdict.verdict));
+        out.push_str(&format!("{}: {}.", run.name, verdict.verdict));
         if let Some(why) = &verdict.why {
             out.push_str(&format!(" {why}"));
         }
         out.push('\n');
     }
     for (run, note) in &summary.notes {
-        out.push_str(&format!("{run}: {note}\n"));
+        out.push_str(&format!("{}: {note}\n", run.name));
     }
     out
 }
@@ -141,7 +141,10 @@ mod tests {
             ("by-width", json!({})),
         ]));
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].ends_with("baseline  grokfast-ema"), "{text}");
+        assert!(
+            lines[0].ends_with("baseline  Grokfast-EMA"),
+            "runs in words: {text}"
+        );
         assert!(!text.contains("by-width"), "{text}");
         let row = |words: &str| {
             lines
@@ -173,13 +176,13 @@ mod tests {
         assert!(!text.contains('{'), "no JSON: {text}");
         assert!(
             text.contains(
-                "\ngrokfast-ema: Strongest frequencies (share of the power): 1 (29%), 3 (22%), 5"
+                "\nGrokfast-EMA: Strongest frequencies (share of the power): 1 (29%), 3 (22%), 5"
             ),
             "{text}"
         );
         assert_eq!(
             lines.last(),
-            Some(&"grokfast-ema: faster. It generalised 2.2× sooner.")
+            Some(&"Grokfast-EMA: faster. It generalised 2.2× sooner.")
         );
     }
 

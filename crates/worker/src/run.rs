@@ -45,8 +45,11 @@ struct State {
     /// The share of the time spent training (see `ToWorker::Speed`).
     share: Cell<f64>,
     /// A start that arrived before the device was open.
-    waiting: RefCell<Option<(String, Option<Vec<usize>>, Option<Table>)>>,
+    waiting: RefCell<Option<Start>>,
 }
+
+/// A start: the spec's link, the runs to train (all when `None`) and the reader's own file.
+type Start = (String, Option<Vec<usize>>, Option<Table>);
 
 /// Listens for the page's messages. A panic is reported to the page before the module aborts,
 /// so the page can say what happened and start a fresh worker.
@@ -185,6 +188,45 @@ impl Publisher {
     }
 }
 
+/// The device a spec trains on. A closed-form sweep forms its Gram products on a hardware GPU;
+/// on a software adapter they are far slower than on the CPU (the quick sweep: 140 s on
+/// SwiftShader against 3-5 s in wasm), so there the whole sweep runs on the CPU.
+fn device_for(spec: &experiments::AnySpec, compute: &Compute) -> Device {
+    if spec.is_sweep() && compute.info.software {
+        Device::flex()
+    } else {
+        compute.device.clone()
+    }
+}
+
+/// Why a read-back failed. On a GPU: a lost device or one out of memory, so the run stops
+/// here and the page offers the CPU once the spec is priced for it.
+fn readback_failure(err: impl std::fmt::Debug, gpu: bool) -> (Failure, String) {
+    if gpu {
+        (
+            Failure::Device,
+            format!("WebGPU failed ({err:?}): the device was lost or ran out of memory"),
+        )
+    } else {
+        (Failure::Other, format!("metrics read-back failed: {err:?}"))
+    }
+}
+
+/// Slowed down: rests in proportion to a slice's `worked_ms`, a little at a time, so a pause,
+/// a new start or a faster speed takes effect at once.
+async fn rest(state: &State, id: u64, worked_ms: f64) {
+    let mut rest = worked_ms * (1.0 / state.share.get() - 1.0);
+    while rest >= 1.0
+        && state.generation.get() == id
+        && !state.paused.get()
+        && state.share.get() < 1.0
+    {
+        let nap = rest.min(50.0);
+        sleep_ms(nap as i32).await;
+        rest -= nap;
+    }
+}
+
 async fn train(
     state: &Rc<State>,
     id: u64,
@@ -202,14 +244,7 @@ async fn train(
             .borrow()
             .clone()
             .ok_or_else(|| other("the device is not open".into()))?;
-        // A closed-form sweep forms its Gram products on a hardware GPU; on a software adapter
-        // they are far slower than on the CPU (the quick sweep: 140 s on SwiftShader against
-        // 3-5 s in wasm), so there the whole sweep runs on the CPU.
-        let device = if spec.is_sweep() && compute.info.software {
-            Device::flex()
-        } else {
-            compute.device.clone()
-        };
+        let device = device_for(&spec, &compute);
         let mut session = experiments::start_runs(&spec, &device, runs, 1, data)
             .map_err(|e| other(e.to_string()))?;
         post(&FromWorker::Started {
@@ -276,17 +311,7 @@ async fn train(
                             return Err(run_error(e));
                         }
                     }
-                    Err(err) if compute.info.gpu => {
-                        // A lost device or one out of memory: the run stops here, and the
-                        // page offers the CPU once the spec is priced for it.
-                        return Err((
-                            Failure::Device,
-                            format!(
-                                "WebGPU failed ({err:?}): the device was lost or ran out of memory"
-                            ),
-                        ));
-                    }
-                    Err(err) => return Err(other(format!("metrics read-back failed: {err:?}"))),
+                    Err(err) => return Err(readback_failure(err, compute.info.gpu)),
                 }
             }
             let steps_per_second = rate(paused_ms, session.steps_done());
@@ -306,14 +331,7 @@ async fn train(
                     galleries: None,
                 });
             }
-            // Slowed down: rest in proportion to the slice's work, a little at a time, so a
-            // pause, a new start or a faster speed takes effect at once.
-            let mut rest = (now_ms() - slice_start) * (1.0 / state.share.get() - 1.0);
-            while rest >= 1.0 && current() && !state.paused.get() && state.share.get() < 1.0 {
-                let nap = rest.min(50.0);
-                sleep_ms(nap as i32).await;
-                rest -= nap;
-            }
+            rest(state, id, now_ms() - slice_start).await;
             yield_now().await;
         }
         if stale {

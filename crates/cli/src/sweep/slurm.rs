@@ -171,6 +171,75 @@ fn held_indices(dir: &str, total: usize) -> Result<BTreeSet<usize>, String> {
     Ok(held)
 }
 
+/// The runs to submit, and a note on what was left out: those not finished (`only_failed`:
+/// those that failed, or that an earlier array started and did not finish), less those an
+/// array of this sweep still holds.
+fn runs_to_submit(
+    dir_text: &str,
+    logs: &Path,
+    state: &super::status::Status,
+    total: usize,
+    only_failed: bool,
+) -> (Vec<usize>, Option<String>) {
+    let mut indices = if only_failed {
+        // Failed with an error, or started by an earlier array (it left a log) and never
+        // finished: timed out, preempted or killed.
+        let started = started_indices(logs, total);
+        let mut again: Vec<usize> = state.failed.iter().map(|(i, _)| *i).collect();
+        again.extend(state.missing.iter().filter(|i| started.contains(i)));
+        again.sort_unstable();
+        again
+    } else {
+        state.left()
+    };
+    let note = match held_indices(dir_text, total) {
+        Ok(held) => {
+            let before = indices.len();
+            indices.retain(|i| !held.contains(i));
+            (before > indices.len()).then(|| {
+                format!(
+                    "{} runs left out: an array of this sweep still holds them, queued or running",
+                    before - indices.len()
+                )
+            })
+        }
+        Err(why) => Some(format!(
+            "{why}: a run still queued or running cannot be told from one that stopped, so it \
+             may be submitted again (it lands once; the second says it was skipped)"
+        )),
+    };
+    (indices, note)
+}
+
+/// A task's log name and its lines of shell: one run, or `per_task` runs one after the
+/// other (a finished one is skipped by the CLI), the task failing if any did.
+fn task_body(per_task: usize, total: usize, run: &dyn Fn(&str) -> String) -> (String, String) {
+    if per_task == 1 {
+        (
+            "%A_%a.out".to_string(),
+            format!("set -eu\nexec {}\n", run("\"$SLURM_ARRAY_TASK_ID\"")),
+        )
+    } else {
+        (
+            format!("%A_%a.n{per_task}.out"),
+            format!(
+                "set -u\n\
+                 # Lines task*{per_task} to task*{per_task}+{last}; a finished one is skipped.\n\
+                 first=$(( SLURM_ARRAY_TASK_ID * {per_task} ))\n\
+                 failed=0\n\
+                 for index in $(seq \"$first\" $(( first + {last} ))); do\n  \
+                   [ \"$index\" -lt {total} ] || break\n  \
+                   {} || failed=1\n\
+                 done\n\
+                 exit \"$failed\"\n",
+                run("\"$index\""),
+                last = per_task - 1,
+                total = total,
+            ),
+        )
+    }
+}
+
 /// Writes `DIR/sweep.sbatch` for the runs of sweep `dir` not finished (or, `only_failed`,
 /// only those that failed or that an earlier array started and did not finish: timed out,
 /// preempted, killed), leaving out what an array of this sweep still holds, queued or running
@@ -205,33 +274,8 @@ pub fn slurm_script(dir: &Path, options: &SlurmOptions) -> Result<Option<Array>,
              tasks' logs where it points; remove it"
         ));
     }
-    let mut indices = if options.only_failed {
-        // Failed with an error, or started by an earlier array (it left a log) and never
-        // finished: timed out, preempted or killed.
-        let started = started_indices(&logs, tasks.len());
-        let mut again: Vec<usize> = state.failed.iter().map(|(i, _)| *i).collect();
-        again.extend(state.missing.iter().filter(|i| started.contains(i)));
-        again.sort_unstable();
-        again
-    } else {
-        state.left()
-    };
-    let note = match held_indices(&dir_text, tasks.len()) {
-        Ok(held) => {
-            let before = indices.len();
-            indices.retain(|i| !held.contains(i));
-            (before > indices.len()).then(|| {
-                format!(
-                    "{} runs left out: an array of this sweep still holds them, queued or running",
-                    before - indices.len()
-                )
-            })
-        }
-        Err(why) => Some(format!(
-            "{why}: a run still queued or running cannot be told from one that stopped, so it \
-             may be submitted again (it lands once; the second says it was skipped)"
-        )),
-    };
+    let (indices, note) =
+        runs_to_submit(&dir_text, &logs, &state, tasks.len(), options.only_failed);
     if indices.is_empty() {
         return Ok(None);
     }
@@ -258,30 +302,7 @@ pub fn slurm_script(dir: &Path, options: &SlurmOptions) -> Result<Option<Array>,
             options.backend.name()
         )
     };
-    let (log, body) = if per_task == 1 {
-        (
-            "%A_%a.out".to_string(),
-            format!("set -eu\nexec {}\n", run("\"$SLURM_ARRAY_TASK_ID\"")),
-        )
-    } else {
-        (
-            format!("%A_%a.n{per_task}.out"),
-            format!(
-                "set -u\n\
-                 # Lines task*{per_task} to task*{per_task}+{last}; a finished one is skipped.\n\
-                 first=$(( SLURM_ARRAY_TASK_ID * {per_task} ))\n\
-                 failed=0\n\
-                 for index in $(seq \"$first\" $(( first + {last} ))); do\n  \
-                   [ \"$index\" -lt {total} ] || break\n  \
-                   {} || failed=1\n\
-                 done\n\
-                 exit \"$failed\"\n",
-                run("\"$index\""),
-                last = per_task - 1,
-                total = tasks.len(),
-            ),
-        )
-    };
+    let (log, body) = task_body(per_task, tasks.len(), &run);
     std::fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
     let throttle = options.parallel.map_or(String::new(), |k| {
         format!("%{}", k.clamp(1, super::MAX_RUNS))

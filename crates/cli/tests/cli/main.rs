@@ -201,9 +201,10 @@ fn grokking_run_writes_the_three_runs_and_their_summaries() {
             Some(3)
         );
         let label = run["label"].as_str().expect("label");
+        let name = overfit_core::experiments::vocabulary::run_name(label);
         assert!(
-            stdout.contains(label),
-            "stdout should name {label} in the summary: {stdout}"
+            stdout.contains(&name),
+            "stdout should name {label} as {name} in the summary: {stdout}"
         );
     }
     // The summary is a table in words, not JSON.

@@ -44,6 +44,17 @@ pub trait Declaration: Fields + Send + Sync + 'static {
         &[]
     }
 
+    /// How the parts of this experiment's run labels read as words on every screen: a whole
+    /// part (`("grokfast-ema", "Grokfast-EMA")`), or a part with a value where the label has
+    /// `{}` (`("dropout-{}", "dropout {}")`). Labels stay as they are in metrics.json and
+    /// links; see [`crate::experiments::vocabulary::run_name`].
+    fn run_words() -> &'static [(&'static str, &'static str)]
+    where
+        Self: Sized,
+    {
+        &[]
+    }
+
     /// The paper's numbers to show beside a run, where the experiment has them (for the
     /// setting [`Comparison::set`] names; see [`Declaration::comparison_here`]).
     fn comparison() -> Option<&'static Comparison>

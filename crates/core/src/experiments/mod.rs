@@ -43,7 +43,7 @@ pub use panel::{Curve, Mark, Panel};
 pub use registry::{AnySpec, Experiment};
 #[cfg(feature = "engine")]
 pub use start::{start, start_runs};
-pub use summary::Summary;
+pub use summary::{RunName, Summary};
 
 /// What a person needs to know about an experiment before running it.
 #[derive(Clone, Copy, Debug)]

@@ -89,7 +89,10 @@ impl Panel {
                 let words = crate::experiments::vocabulary::words(shown);
                 out.push(Curve {
                     label: if several {
-                        format!("{}: {words}", run.label)
+                        format!(
+                            "{}: {words}",
+                            crate::experiments::vocabulary::run_name(&run.label)
+                        )
                     } else {
                         words
                     },

@@ -50,6 +50,13 @@ macro_rules! registry {
                 }
             }
 
+            /// How the parts of this experiment's run labels read as words.
+            pub fn run_words(self) -> &'static [(&'static str, &'static str)] {
+                match self {
+                    $(Experiment::$name => <$spec as Declaration>::run_words(),)+
+                }
+            }
+
             pub fn preset(self, preset: Preset) -> AnySpec {
                 match self {
                     $(Experiment::$name => AnySpec::$name(<$spec as Declaration>::preset(preset)),)+

@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::double_descent::metric::DRAWS_NOTE;
+use super::vocabulary::run_name;
 use crate::report::{Report, Verdict};
 
 /// One figure: its key (metrics.json's name), its words, and one cell a run ("—" where the
@@ -17,17 +18,34 @@ pub struct Row {
     pub cells: Vec<String>,
 }
 
+/// A run as the summary names it: its label (metrics.json's, and the page's `data-run`) and
+/// that label in words ([`run_name`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunName {
+    pub label: String,
+    pub name: String,
+}
+
+impl RunName {
+    pub fn of(label: &str) -> RunName {
+        RunName {
+            label: label.to_string(),
+            name: run_name(label),
+        }
+    }
+}
+
 /// A report's summary, ready to show.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
-    /// The labels of the runs with a figure to show (the table's columns), in order.
-    pub runs: Vec<String>,
+    /// The runs with a figure to show (the table's columns), in order.
+    pub runs: Vec<RunName>,
     /// A row per figure, in the order the runs first report them.
     pub rows: Vec<Row>,
     /// Each run's verdict, in the report's order.
-    pub verdicts: Vec<(String, Verdict)>,
+    pub verdicts: Vec<(RunName, Verdict)>,
     /// Notes on a run's numbers (how far a mean is one draw's), by run.
-    pub notes: Vec<(String, String)>,
+    pub notes: Vec<(RunName, String)>,
 }
 
 /// Whether a summary key holds a sentence (a verdict, the reason for it, a note) rather than a
@@ -69,18 +87,21 @@ impl Summary {
         let verdicts = report
             .runs
             .iter()
-            .filter_map(|run| Some((run.label.clone(), Verdict::of(&run.summary)?)))
+            .filter_map(|run| Some((RunName::of(&run.label), Verdict::of(&run.summary)?)))
             .collect();
         let notes = report
             .runs
             .iter()
             .filter_map(|run| {
                 let note = run.summary.get(DRAWS_NOTE.key).and_then(Value::as_str)?;
-                Some((run.label.clone(), note.to_string()))
+                Some((RunName::of(&run.label), note.to_string()))
             })
             .collect();
         Summary {
-            runs: with_figures.iter().map(|run| run.label.clone()).collect(),
+            runs: with_figures
+                .iter()
+                .map(|run| RunName::of(&run.label))
+                .collect(),
             rows,
             verdicts,
             notes,
@@ -116,7 +137,9 @@ mod tests {
             ],
         );
         let s = Summary::of(&report);
-        assert_eq!(s.runs, ["min-norm", "ridge"]);
+        let labels: Vec<&str> = s.runs.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["min-norm", "ridge"]);
+        assert_eq!(s.runs[0].name, "minimum norm");
         let keys: Vec<&str> = s.rows.iter().map(|r| r.key.as_str()).collect();
         assert_eq!(keys, ["peak_x", "final_test_acc"]);
         assert_eq!(s.rows[0].cells, ["1,000", "40"]);
@@ -126,7 +149,10 @@ mod tests {
         assert_eq!(s.verdicts[0].1.verdict, "a peak");
         assert_eq!(
             s.notes,
-            [("min-norm".into(), "the 5 draws run from 1 to 9".into())]
+            [(
+                RunName::of("min-norm"),
+                "the 5 draws run from 1 to 9".into()
+            )]
         );
     }
 }

@@ -124,6 +124,31 @@ pub fn format_json(key: &str, value: &serde_json::Value) -> String {
     }
 }
 
+/// A run's label as every screen shows it: each space-separated part of the label in the
+/// words an experiment gives it ([`Experiment::run_words`]), a part no experiment names as it
+/// is: `grokfast-ema f=0.30` reads "Grokfast-EMA f = 0.30".
+pub fn run_name(label: &str) -> String {
+    let all = || Experiment::ALL.iter().flat_map(|e| e.run_words());
+    label
+        .split(' ')
+        .map(|part| {
+            if let Some((_, words)) = all().find(|(name, _)| *name == part) {
+                return words.to_string();
+            }
+            for (pattern, words) in all() {
+                if let Some((head, tail)) = pattern.split_once("{}")
+                    && part.len() > head.len() + tail.len()
+                    && let Some(value) = part.strip_prefix(head).and_then(|r| r.strip_suffix(tail))
+                {
+                    return words.replace("{}", value);
+                }
+            }
+            part.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +297,26 @@ mod tests {
             for Metric { key, .. } in e.words() {
                 assert!(!seen.contains(key), "{}: {key} has words twice", e.id());
                 seen.push(key);
+            }
+        }
+    }
+
+    #[test]
+    fn run_labels_read_as_words_and_unknown_parts_as_they_are() {
+        assert_eq!(run_name("grokfast-ema"), "Grokfast-EMA");
+        assert_eq!(run_name("baseline f=0.30"), "baseline f = 0.30");
+        assert_eq!(run_name("wd-only-ma"), "MA's weight decay, no filter");
+        assert_eq!(run_name("wd-3e-3"), "weight decay 3e-3");
+        assert_eq!(run_name("dropout-0.5 by width"), "dropout 0.5 by width");
+        assert_eq!(run_name("no-aug n=100"), "no augmentation n = 100");
+        assert_eq!(run_name("relu-net"), "ReLU network");
+        assert_eq!(run_name("α 1 (control)"), "α 1 (control)");
+        assert_eq!(run_name("wd-"), "wd-");
+        assert_eq!(run_name(""), "");
+        // Every label a preset of every experiment trains reads without a hyphenated code.
+        for e in Experiment::ALL {
+            for (name, words) in e.run_words() {
+                assert!(!words.is_empty() && !name.contains(' '), "{name}");
             }
         }
     }

@@ -411,6 +411,14 @@ impl AugmentationSpec {
 }
 
 impl super::Declaration for AugmentationSpec {
+    fn run_words() -> &'static [(&'static str, &'static str)] {
+        &[
+            ("no-aug", "no augmentation"),
+            ("aug-all", "all augmentations"),
+            ("n={}", "n = {}"),
+        ]
+    }
+
     fn info() -> &'static Info {
         &INFO
     }

@@ -370,6 +370,10 @@ pub fn verdict(test_over_noise: f64) -> &'static str {
 }
 
 impl super::Declaration for BenignSpec {
+    fn run_words() -> &'static [(&'static str, &'static str)] {
+        &[("relu-net", "ReLU network")]
+    }
+
     fn info() -> &'static Info {
         &INFO
     }

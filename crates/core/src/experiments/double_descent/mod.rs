@@ -451,6 +451,10 @@ impl DoubleDescentSpec {
 }
 
 impl super::Declaration for DoubleDescentSpec {
+    fn run_words() -> &'static [(&'static str, &'static str)] {
+        &[("min-norm", "minimum norm"), ("mlp", "MLP")]
+    }
+
     fn info() -> &'static Info {
         &INFO
     }

@@ -356,6 +356,10 @@ impl DropoutSpec {
 }
 
 impl super::Declaration for DropoutSpec {
+    fn run_words() -> &'static [(&'static str, &'static str)] {
+        &[("no-dropout", "no dropout"), ("dropout-{}", "dropout {}")]
+    }
+
     fn info() -> &'static Info {
         &INFO
     }

@@ -36,9 +36,11 @@ pub use shape::{RunShape, SessionShape};
 mod page;
 pub mod settings;
 pub use settings::{Ema, FractionGrid, Ma, Transformer};
+pub mod label;
 mod verdicts;
+pub use label::{At, Family, Label, Run};
 pub use page::{
-    COMPARISON, INFO, KNOBS, OUTPUT_PANELS, PANELS, TRANSFORMER_FRACTION_PANELS,
+    COMPARISON, FRACTION_PANELS, INFO, KNOBS, OUTPUT_PANELS, PANELS, TRANSFORMER_FRACTION_PANELS,
     TRANSFORMER_PANELS, WORDS, metric,
 };
 pub use verdicts::{filter_verdicts, fraction_runs, unfiltered};
@@ -125,29 +127,6 @@ pub struct RunPlan {
     pub weight_decay: f64,
     pub train_fraction: f64,
 }
-
-/// The label suffix of `compare=fractions` runs: `baseline f=0.30`.
-fn fraction_label(family: &str, fraction: f64) -> String {
-    format!("{family} f={fraction:.2}")
-}
-
-/// Charts of `compare=fractions`: the usual four, and steps to generalise by training
-/// fraction.
-pub static FRACTION_PANELS: &[Panel] = &[
-    PANELS[0],
-    PANELS[1],
-    PANELS[2],
-    PANELS[3],
-    Panel {
-        title: "steps to 95% validation by training fraction (median over seeds; band: spread \
-            of the seeds that got there)",
-        metrics: &[metric::STEPS_TO_VAL_ACC_95],
-        y_range: None,
-        log_x: false,
-        log_y: true,
-        x: Some(metric::TRAIN_FRACTION),
-    },
-];
 
 /// The transformer's batch on the CPU is this many shards, each its own forward and backward,
 /// their gradients summed (on a GPU: one). Fixed, so that a run's numbers do not depend on how
@@ -417,8 +396,8 @@ impl GrokkingSpec {
 
     /// The runs to train, in order.
     pub fn runs(&self) -> Vec<RunPlan> {
-        let plan = |label: &str, filter, weight_decay| RunPlan {
-            label: label.to_string(),
+        let plan = |run: Run, filter, weight_decay| RunPlan {
+            label: Label::of(run).text(),
             filter,
             weight_decay,
             train_fraction: self.train_fraction,
@@ -427,10 +406,14 @@ impl GrokkingSpec {
             alpha: self.ema.ema_alpha,
             lambda: self.ema.ema_lambda,
         });
-        let baseline = plan("baseline", None, self.weight_decay);
-        let ema = plan("grokfast-ema", ema_filter, self.ema.ema_weight_decay);
+        let baseline = plan(Run::Baseline, None, self.weight_decay);
+        let ema = plan(
+            Run::Grokfast(Family::Ema),
+            ema_filter,
+            self.ema.ema_weight_decay,
+        );
         let ma = plan(
-            "grokfast-ma",
+            Run::Grokfast(Family::Ma),
             Some(Filter::Ma {
                 window: self.ma.ma_window,
                 lambda: self.ma.ma_lambda,
@@ -438,12 +421,13 @@ impl GrokkingSpec {
             self.ma.ma_weight_decay,
         );
         // A filter's control: its optimizer and weight decay, no filter.
-        let ema_control = plan("wd-only-ema", None, self.ema.ema_weight_decay);
-        let ma_control = plan("wd-only-ma", None, self.ma.ma_weight_decay);
+        let ema_control = plan(Run::DecayOnly(Family::Ema), None, self.ema.ema_weight_decay);
+        let ma_control = plan(Run::DecayOnly(Family::Ma), None, self.ma.ma_weight_decay);
         match self.compare {
             Compare::Sweep => {
                 let mut runs = vec![baseline, ema, ema_control, ma, ma_control];
-                runs.extend(SWEEP.iter().map(|&(label, wd)| plan(label, None, wd)));
+                let swept = SWEEP.iter().enumerate();
+                runs.extend(swept.map(|(i, &(_, wd))| plan(Run::Swept(i), None, wd)));
                 runs
             }
             Compare::Controls => vec![baseline, ema, ema_control, ma, ma_control],
@@ -455,10 +439,18 @@ impl GrokkingSpec {
                 .fraction_grid()
                 .into_iter()
                 .flat_map(|f| {
-                    [&baseline, &ema].map(|run| RunPlan {
-                        label: fraction_label(&run.label, f),
+                    [
+                        (&baseline, Run::Baseline),
+                        (&ema, Run::Grokfast(Family::Ema)),
+                    ]
+                    .map(|(plan, run)| RunPlan {
+                        label: Label {
+                            run,
+                            at: At::Fraction(f),
+                        }
+                        .text(),
                         train_fraction: f,
-                        ..run.clone()
+                        ..plan.clone()
                     })
                 })
                 .collect(),
@@ -467,6 +459,17 @@ impl GrokkingSpec {
 }
 
 impl super::Declaration for GrokkingSpec {
+    fn run_words() -> &'static [(&'static str, &'static str)] {
+        &[
+            ("grokfast-ema", "Grokfast-EMA"),
+            ("grokfast-ma", "Grokfast-MA"),
+            ("wd-only-ema", "EMA's weight decay, no filter"),
+            ("wd-only-ma", "MA's weight decay, no filter"),
+            ("wd-{}", "weight decay {}"),
+            ("f={}", "f = {}"),
+        ]
+    }
+
     fn info() -> &'static Info {
         &INFO
     }
@@ -490,7 +493,15 @@ impl super::Declaration for GrokkingSpec {
     /// `compare=fractions`: steps to generalise by training fraction, one run a filter.
     fn add_joint_runs(report: &mut Report) {
         if report.spec.get("compare").and_then(Value::as_str) == Some("fractions") {
-            report.runs.retain(|r| !r.label.ends_with(" by fraction"));
+            report.runs.retain(|r| {
+                !matches!(
+                    Label::parse(&r.label),
+                    Some(Label {
+                        at: At::ByFraction,
+                        ..
+                    })
+                )
+            });
             let derived = fraction_runs(report);
             report.runs.extend(derived);
         }

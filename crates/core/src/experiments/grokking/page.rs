@@ -160,6 +160,24 @@ pub static TRANSFORMER_PANELS: &[Panel] = &[
     OUTPUT_PANELS[1],
 ];
 
+/// Charts of `compare=fractions`: the usual four, and steps to generalise by training
+/// fraction.
+pub static FRACTION_PANELS: &[Panel] = &[
+    PANELS[0],
+    PANELS[1],
+    PANELS[2],
+    PANELS[3],
+    Panel {
+        title: "steps to 95% validation by training fraction (median over seeds; band: spread \
+            of the seeds that got there)",
+        metrics: &[metric::STEPS_TO_VAL_ACC_95],
+        y_range: None,
+        log_x: false,
+        log_y: true,
+        x: Some(metric::TRAIN_FRACTION),
+    },
+];
+
 /// `compare=fractions` with the transformer: its output side's Fourier views too.
 pub static TRANSFORMER_FRACTION_PANELS: &[Panel] = &[
     FRACTION_PANELS[0],

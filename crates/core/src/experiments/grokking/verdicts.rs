@@ -7,7 +7,7 @@ use crate::experiments::grokking::metric;
 /// Whether a run of this experiment trains without a Grokfast filter (the baseline, the
 /// filters' weight-decay controls and the sweep).
 pub fn unfiltered(label: &str) -> bool {
-    label == "baseline" || label.starts_with("baseline f=") || label.starts_with("wd-")
+    Label::parse(label).is_some_and(|l| l.run.unfiltered() && l.at != At::ByFraction)
 }
 
 /// With `compare=fractions`, one run per family (baseline, Grokfast-EMA): steps to 95%
@@ -16,12 +16,14 @@ pub fn unfiltered(label: &str) -> bool {
 /// later than every other). From the whole report, so runs trained apart count after merging.
 pub fn fraction_runs(report: &Report) -> Vec<RunReport> {
     let mut out = Vec::new();
-    for family in ["baseline", "grokfast-ema"] {
-        let prefix = format!("{family} f=");
+    for family in [Run::Baseline, Run::Grokfast(Family::Ema)] {
         let mut points: Vec<(f64, f64, f64, Vec<Value>)> = report
             .runs
             .iter()
-            .filter(|r| r.label.starts_with(&prefix))
+            .filter(|r| {
+                matches!(Label::parse(&r.label),
+                    Some(Label { run, at: At::Fraction(_) }) if run == family)
+            })
             .filter_map(|r| {
                 let fraction = r.summary.get(metric::TRAIN_FRACTION.key)?.as_f64()?;
                 let median = r
@@ -64,7 +66,11 @@ pub fn fraction_runs(report: &Report) -> Vec<RunReport> {
             ),
         );
         out.push(RunReport::from_columns(
-            &format!("{family} by fraction"),
+            &Label {
+                run: family,
+                at: At::ByFraction,
+            }
+            .text(),
             &[
                 (metric::TRAIN_FRACTION.key, column(0)),
                 ("steps_to_val_acc_95", column(1)),
@@ -120,12 +126,13 @@ fn uncontrolled(
 /// (its larger weight decay). From the whole report, so runs trained apart are compared after
 /// merging.
 pub fn filter_verdicts(report: &Report) -> Vec<String> {
-    let run = |label: &str| report.runs.iter().find(|r| r.label == label);
-    let reached = |label: &str| {
-        run(label)
-            .and_then(|r| r.summary.get(&metric::VAL_ACC.steps_to(95)))
+    let run = |which: Run| report.runs.iter().find(|r| Label::is(which, &r.label));
+    let steps_to = |r: &RunReport| {
+        r.summary
+            .get(&metric::VAL_ACC.steps_to(95))
             .and_then(Value::as_f64)
     };
+    let reached = |which: Run| run(which).and_then(steps_to);
     let steps = report
         .runs
         .first()
@@ -146,14 +153,14 @@ pub fn filter_verdicts(report: &Report) -> Vec<String> {
     let swept = report
         .runs
         .iter()
-        .any(|r| SWEEP.iter().any(|(l, _)| r.label == *l));
+        .any(|r| matches!(Label::parse(&r.label).map(|l| l.run), Some(Run::Swept(_))));
     let best = swept
         .then(|| {
             report
                 .runs
                 .iter()
                 .filter(|r| unfiltered(&r.label))
-                .filter_map(|r| reached(&r.label).map(|s| (s, r)))
+                .filter_map(|r| steps_to(r).map(|s| (s, r)))
                 .min_by(|a, b| a.0.total_cmp(&b.0))
         })
         .flatten();
@@ -161,14 +168,14 @@ pub fn filter_verdicts(report: &Report) -> Vec<String> {
     let mut out = Vec::new();
     for (filter, control, name, its_decay) in [
         (
-            "grokfast-ema",
-            "wd-only-ema",
+            Run::Grokfast(Family::Ema),
+            Run::DecayOnly(Family::Ema),
             "Grokfast-EMA",
             "ema_weight_decay",
         ),
         (
-            "grokfast-ma",
-            "wd-only-ma",
+            Run::Grokfast(Family::Ma),
+            Run::DecayOnly(Family::Ma),
             "Grokfast-MA",
             "ma_weight_decay",
         ),
@@ -180,7 +187,7 @@ pub fn filter_verdicts(report: &Report) -> Vec<String> {
             // The filter against the baseline alone: say what else differs between them.
             if let Some(sentence) = uncontrolled(
                 name,
-                (reached(filter), reached("baseline")),
+                (reached(filter), reached(Run::Baseline)),
                 (decay(its_decay), decay(metric::WEIGHT_DECAY.key)),
                 steps,
                 &median,
@@ -189,28 +196,8 @@ pub fn filter_verdicts(report: &Report) -> Vec<String> {
             }
             continue;
         }
-        let sentence = match (reached(filter), reached(control)) {
-            (None, _) => format!(
-                "{name} did not reach 95% validation accuracy within {steps:.0} steps{median}."
-            ),
-            (Some(f), None) => format!(
-                "{name} reached 95% validation accuracy at step {f:.0}{median}; the same weight \
-                 decay without the filter did not within {steps:.0} steps: the filter, not the \
-                 weight decay, makes it more than {:.1}× sooner.",
-                steps / f.max(1.0)
-            ),
-            (Some(f), Some(c)) if c > f => format!(
-                "{name} reached 95% validation accuracy at step {f:.0}, the same weight decay \
-                 without the filter at step {c:.0}{median}: the filter makes it {:.1}× sooner.",
-                c / f.max(1.0)
-            ),
-            (Some(f), Some(c)) => format!(
-                "{name} reached 95% validation accuracy at step {f:.0}, the same weight decay \
-                 without the filter at step {c:.0}{median}: here the weight decay does it, not \
-                 the filter."
-            ),
-        };
-        let baseline = match (reached("baseline"), reached(filter), reached(control)) {
+        let sentence = against_control(name, (reached(filter), reached(control)), steps, &median);
+        let baseline = match (reached(Run::Baseline), reached(filter), reached(control)) {
             (Some(b), Some(f), Some(c)) => format!(
                 " Against the baseline (step {b:.0}) that is {:.1}×, of which the weight decay \
                  alone gives {:.1}×.",
@@ -223,35 +210,75 @@ pub fn filter_verdicts(report: &Report) -> Vec<String> {
             ),
             _ => String::new(),
         };
-        let tuned = match (swept, best, reached(filter)) {
-            (false, _, _) => String::new(),
-            (true, None, _) => format!(
-                " No weight decay of the sweep reached it without a filter within {steps:.0} steps."
-            ),
-            (true, Some((b, r)), Some(f)) => {
-                let wd = r
-                    .summary
-                    .get(metric::WEIGHT_DECAY.key)
-                    .and_then(Value::as_f64)
-                    .unwrap_or(0.0);
-                if b > f {
-                    format!(
-                        " The best weight decay without a filter ({wd}) took until step {b:.0}: \
-                         against the best-tuned baseline the filter is {:.1}× sooner.",
-                        b / f.max(1.0)
-                    )
-                } else {
-                    format!(
-                        " The best weight decay without a filter ({wd}) got there at step \
-                         {b:.0}: a tuned weight decay does as well as the filter here."
-                    )
-                }
-            }
-            (true, Some(_), None) => String::new(),
-        };
+        let tuned = against_tuned(swept, best, reached(filter), steps);
         out.push(sentence + &baseline + &tuned);
     }
     out.into_iter().map(|s| thousands(&s)).collect()
+}
+
+/// A filter's steps to 95% validation against its weight-decay control's, in a sentence.
+fn against_control(
+    name: &str,
+    reached: (Option<f64>, Option<f64>),
+    steps: f64,
+    median: &str,
+) -> String {
+    match reached {
+        (None, _) => {
+            format!("{name} did not reach 95% validation accuracy within {steps:.0} steps{median}.")
+        }
+        (Some(f), None) => format!(
+            "{name} reached 95% validation accuracy at step {f:.0}{median}; the same weight \
+             decay without the filter did not within {steps:.0} steps: the filter, not the \
+             weight decay, makes it more than {:.1}× sooner.",
+            steps / f.max(1.0)
+        ),
+        (Some(f), Some(c)) if c > f => format!(
+            "{name} reached 95% validation accuracy at step {f:.0}, the same weight decay \
+             without the filter at step {c:.0}{median}: the filter makes it {:.1}× sooner.",
+            c / f.max(1.0)
+        ),
+        (Some(f), Some(c)) => format!(
+            "{name} reached 95% validation accuracy at step {f:.0}, the same weight decay \
+             without the filter at step {c:.0}{median}: here the weight decay does it, not \
+             the filter."
+        ),
+    }
+}
+
+/// With `compare=sweep`, the filter against the best weight decay without one.
+fn against_tuned(
+    swept: bool,
+    best: Option<(f64, &RunReport)>,
+    filter: Option<f64>,
+    steps: f64,
+) -> String {
+    match (swept, best, filter) {
+        (false, _, _) => String::new(),
+        (true, None, _) => format!(
+            " No weight decay of the sweep reached it without a filter within {steps:.0} steps."
+        ),
+        (true, Some((b, r)), Some(f)) => {
+            let wd = r
+                .summary
+                .get(metric::WEIGHT_DECAY.key)
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0);
+            if b > f {
+                format!(
+                    " The best weight decay without a filter ({wd}) took until step {b:.0}: \
+                     against the best-tuned baseline the filter is {:.1}× sooner.",
+                    b / f.max(1.0)
+                )
+            } else {
+                format!(
+                    " The best weight decay without a filter ({wd}) got there at step \
+                     {b:.0}: a tuned weight decay does as well as the filter here."
+                )
+            }
+        }
+        (true, Some(_), None) => String::new(),
+    }
 }
 
 /// `sentence` with every whole number of four or more digits grouped by thousands ("step

@@ -181,34 +181,10 @@ impl SolvableSession {
             if drawn > 0 {
                 let fitted = -log_slope(&fit_x, &pick(&median));
                 summary.insert(metric::FITTED_EXPONENT.key.into(), json_number(fitted));
-                let n = |x: f64| format_value(x, Unit::Number);
                 let size = if curve == Curve::Samples { "T" } else { "N" };
-                let (verdict, why) = if fitted > 0.25 {
-                    (
-                        format!("a power law, L ∝ {size}^−{}", n(fitted)),
-                        format!(
-                            "The exact solves' medians fall with exponent {} over {size} from {} \
-                             to {}; the equivalent's over the same sizes is {}, the model \
-                             predicts α = {} (reached as M grows).",
-                            n(fitted),
-                            fit_x[0],
-                            fit_x[fit_x.len() - 1],
-                            n(-log_slope(&fit_x, &pick(&equivalent))),
-                            n(predicted)
-                        ),
-                    )
-                } else {
-                    (
-                        "no power law".to_string(),
-                        format!(
-                            "With every latent direction equally strong the loss falls only \
-                             as 1 − {size}/M: a log-log slope of {} over {size} from {} to {}.",
-                            n(-fitted),
-                            fit_x[0],
-                            fit_x[fit_x.len() - 1]
-                        ),
-                    )
-                };
+                let equivalent_exponent = -log_slope(&fit_x, &pick(&equivalent));
+                let (verdict, why) =
+                    power_law_verdict(fitted, size, &fit_x, equivalent_exponent, predicted);
                 Verdict::write(verdict, why, &mut summary);
             }
             out.push((metric::EQUIVALENT_LOSS.key.to_string(), equivalent));
@@ -223,32 +199,75 @@ impl SolvableSession {
                     .fold(f64::INFINITY, f64::min);
                 let ratio = median[i] / lower;
                 summary.insert(metric::PEAK_RATIO.key.into(), json_number(ratio));
-                let n = |x: f64| format_value(x, Unit::Number);
-                let (verdict, why) = if ratio > 2.0 {
-                    (
-                        format!("peaks at N = T = {t}"),
-                        format!(
-                            "With N = T the features interpolate the samples exactly, with \
-                             nothing to spare: the median loss there is {}× its neighbours'.",
-                            n(ratio)
-                        ),
-                    )
-                } else {
-                    (
-                        "no peak".to_string(),
-                        format!(
-                            "At N = T = {t} the median loss is {}× its neighbours': the ridge \
-                             keeps the fit from chasing the samples.",
-                            n(ratio)
-                        ),
-                    )
-                };
+                let (verdict, why) = peak_verdict(t, ratio);
                 Verdict::write(verdict, why, &mut summary);
             }
         }
         let columns: Vec<(&str, Vec<f64>)> =
             out.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         RunReport::from_columns(&self.label(curve), &columns, summary)
+    }
+}
+
+/// The verdict on a curve of the solvable model against its size: a power law (with the
+/// fitted exponent beside the equivalent's and the predicted one), or none.
+fn power_law_verdict(
+    fitted: f64,
+    size: &str,
+    fit_x: &[f64],
+    equivalent_exponent: f64,
+    predicted: f64,
+) -> (String, String) {
+    let n = |x: f64| format_value(x, Unit::Number);
+    if fitted > 0.25 {
+        (
+            format!("a power law, L ∝ {size}^−{}", n(fitted)),
+            format!(
+                "The exact solves' medians fall with exponent {} over {size} from {} \
+                 to {}; the equivalent's over the same sizes is {}, the model \
+                 predicts α = {} (reached as M grows).",
+                n(fitted),
+                fit_x[0],
+                fit_x[fit_x.len() - 1],
+                n(equivalent_exponent),
+                n(predicted)
+            ),
+        )
+    } else {
+        (
+            "no power law".to_string(),
+            format!(
+                "With every latent direction equally strong the loss falls only \
+                 as 1 − {size}/M: a log-log slope of {} over {size} from {} to {}.",
+                n(-fitted),
+                fit_x[0],
+                fit_x[fit_x.len() - 1]
+            ),
+        )
+    }
+}
+
+/// The verdict on the features at a fixed number of samples: a peak at N = T, or none.
+fn peak_verdict(t: usize, ratio: f64) -> (String, String) {
+    let n = |x: f64| format_value(x, Unit::Number);
+    if ratio > 2.0 {
+        (
+            format!("peaks at N = T = {t}"),
+            format!(
+                "With N = T the features interpolate the samples exactly, with \
+                 nothing to spare: the median loss there is {}× its neighbours'.",
+                n(ratio)
+            ),
+        )
+    } else {
+        (
+            "no peak".to_string(),
+            format!(
+                "At N = T = {t} the median loss is {}× its neighbours': the ridge \
+                 keeps the fit from chasing the samples.",
+                n(ratio)
+            ),
+        )
     }
 }
 

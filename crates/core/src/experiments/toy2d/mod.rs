@@ -318,6 +318,10 @@ impl Toy2dSpec {
 }
 
 impl super::Declaration for Toy2dSpec {
+    fn run_words() -> &'static [(&'static str, &'static str)] {
+        &[("mlp", "MLP")]
+    }
+
     fn info() -> &'static Info {
         &INFO
     }

@@ -65,6 +65,140 @@ fn int_tensor<const D: usize>(
     Tensor::from_data(TensorData::new(values, shape), device)
 }
 
+impl Stack {
+    /// Group `g`'s stack over `pool` on `device` (autodiff enabled): its models, each
+    /// member's split, training labels (with label noise), batch order and augmentations,
+    /// and the index tensors its evaluations read.
+    fn new(settings: &Settings, pool: &Pool, g: &Group, device: &Device) -> Stack {
+        let (dim, test_n) = (pool.dim(), pool.test);
+        let label = |i: usize| i64::from(pool.label(i));
+        let m = g.members.len();
+        let splits: Vec<(Vec<usize>, Vec<usize>)> = g
+            .members
+            .iter()
+            .map(|mem| pool.split(mem.n_train, mem.data_seed))
+            .collect();
+        let mut inits: Vec<Stream> = g
+            .members
+            .iter()
+            .map(|mem| Stream::new(mem.seed, "ensemble/init"))
+            .collect();
+        let model = MlpStackConfig::new(dim, g.width, settings.depth, CLASSES)
+            .with_input_dropout(g.input_dropout)
+            .with_hidden_dropout(g.hidden_dropout)
+            .init(&mut inits, device);
+        let smallest = g.members.iter().map(|mem| mem.n_train).min().unwrap_or(1);
+        let batch = settings.batch.clamp(1, smallest.max(1));
+        let orders = g
+            .members
+            .iter()
+            .map(|mem| BatchOrder::new(mem.n_train, batch, Stream::new(mem.seed, "ensemble/order")))
+            .collect();
+        let augment_rngs = g
+            .members
+            .iter()
+            .map(|mem| Stream::new(mem.seed, "ensemble/augment"))
+            .collect();
+        let labels: Vec<Vec<u8>> = g
+            .members
+            .iter()
+            .zip(&splits)
+            .map(|(mem, (train, _))| {
+                let mut y: Vec<u8> = train.iter().map(|&i| pool.label(i)).collect();
+                if mem.label_noise > 0.0 {
+                    let mut rng = Stream::new(mem.data_seed, "ensemble/label-noise");
+                    crate::data::mnist1d::resample_labels_among(
+                        &mut y,
+                        mem.label_noise,
+                        pool.classes,
+                        &mut rng,
+                    );
+                }
+                y
+            })
+            .collect();
+        let test: Vec<usize> = splits.iter().flat_map(|s| s.1.iter().copied()).collect();
+        let validation = (settings.validation > 0).then(|| {
+            let idx: Vec<usize> = g
+                .members
+                .iter()
+                .flat_map(|mem| pool.validation(settings.validation, mem.data_seed))
+                .collect();
+            let v = idx.len() / m.max(1);
+            (
+                int_tensor(idx.iter().map(|&i| i as i64).collect(), [m * v], device),
+                int_tensor(idx.iter().map(|&i| label(i)).collect(), [m, v, 1], device),
+            )
+        });
+        let test_y = test.iter().map(|&i| label(i)).collect();
+        let n_max = g.members.iter().map(|mem| mem.n_train).max().unwrap_or(0);
+        let mut train_idx = Vec::with_capacity(m * n_max);
+        let mut train_y = Vec::with_capacity(m * n_max);
+        let mut train_w = Vec::with_capacity(m * n_max);
+        for ((train, _), y) in splits.iter().zip(&labels) {
+            let w = 1.0 / train.len().max(1) as f32;
+            for k in 0..n_max {
+                train_idx.push(train.get(k).copied().unwrap_or(0));
+                train_y.push(y.get(k).map_or(0, |&c| i64::from(c)));
+                train_w.push(if k < train.len() { w } else { 0.0 });
+            }
+        }
+        let keep = settings
+            .removed
+            .map(|f| removal_masks(f, settings.depth, g, device));
+        Stack {
+            optim: build_optimizer(OptimizerKind::Adam, settings.weight_decay, (0.9, 0.999)),
+            model,
+            batch,
+            train: splits.into_iter().map(|s| s.0).collect(),
+            labels,
+            orders,
+            augment_rngs,
+            test_idx: int_tensor(
+                test.iter().map(|&i| i as i64).collect(),
+                [m * test_n],
+                device,
+            ),
+            test_y: int_tensor(test_y, [m, test_n, 1], device),
+            train_idx: int_tensor(
+                train_idx.iter().map(|&i| i as i64).collect(),
+                [m * n_max],
+                device,
+            ),
+            train_y: int_tensor(train_y, [m, n_max, 1], device),
+            train_w: Tensor::from_data(TensorData::new(train_w, [m, n_max]), device),
+            keep,
+            validation,
+        }
+    }
+}
+
+/// For each hidden layer, `[members, 1, width]`: a share `f` of a member's units at 0, the rest
+/// scaled up to keep the layer's sum (the same units for a seed).
+fn removal_masks(f: f64, depth: usize, g: &Group, device: &Device) -> Vec<Tensor<3>> {
+    let m = g.members.len();
+    let mut rng = Stream::new(
+        g.members.first().map_or(0, |mem| mem.seed),
+        "ensemble/remove",
+    );
+    let k = ((f * g.width as f64).round() as usize).min(g.width.saturating_sub(1));
+    let scale = g.width as f32 / (g.width - k) as f32;
+    (0..depth)
+        .map(|_| {
+            let mut mask = Vec::with_capacity(m * g.width);
+            for _ in 0..m {
+                let gone = &rng.permutation(g.width)[..k];
+                let mut row = vec![scale; g.width];
+                for &u in gone {
+                    row[u] = 0.0;
+                }
+                mask.extend(row);
+            }
+            Tensor::from_data(TensorData::new(mask, [m, 1, g.width]), device)
+        })
+        .collect()
+}
+
 impl Ensemble {
     /// Builds every group's stack on `device` (autodiff is enabled here) over `pool` (see
     /// [`Pool::new`]). Members must have `n_train ≤ pool.max_train()`
@@ -78,139 +212,13 @@ impl Ensemble {
                 .and_then(|g| g.members.first())
                 .map_or(0, |m| m.seed),
         );
-        let (dim, test_n) = (pool.dim(), pool.test);
         let pool_x = Tensor::from_data(
-            TensorData::new(pool.examples.x.clone(), [pool.len(), dim]),
+            TensorData::new(pool.examples.x.clone(), [pool.len(), pool.dim()]),
             &device,
         );
-        let label = |i: usize| i64::from(pool.label(i));
         let stacks = groups
             .iter()
-            .map(|g| {
-                let m = g.members.len();
-                let splits: Vec<(Vec<usize>, Vec<usize>)> = g
-                    .members
-                    .iter()
-                    .map(|mem| pool.split(mem.n_train, mem.data_seed))
-                    .collect();
-                let mut inits: Vec<Stream> = g
-                    .members
-                    .iter()
-                    .map(|mem| Stream::new(mem.seed, "ensemble/init"))
-                    .collect();
-                let model = MlpStackConfig::new(dim, g.width, settings.depth, CLASSES)
-                    .with_input_dropout(g.input_dropout)
-                    .with_hidden_dropout(g.hidden_dropout)
-                    .init(&mut inits, &device);
-                let smallest = g.members.iter().map(|mem| mem.n_train).min().unwrap_or(1);
-                let batch = settings.batch.clamp(1, smallest.max(1));
-                let orders = g
-                    .members
-                    .iter()
-                    .map(|mem| {
-                        BatchOrder::new(mem.n_train, batch, Stream::new(mem.seed, "ensemble/order"))
-                    })
-                    .collect();
-                let augment_rngs = g
-                    .members
-                    .iter()
-                    .map(|mem| Stream::new(mem.seed, "ensemble/augment"))
-                    .collect();
-                let labels: Vec<Vec<u8>> = g
-                    .members
-                    .iter()
-                    .zip(&splits)
-                    .map(|(mem, (train, _))| {
-                        let mut y: Vec<u8> = train.iter().map(|&i| pool.label(i)).collect();
-                        if mem.label_noise > 0.0 {
-                            let mut rng = Stream::new(mem.data_seed, "ensemble/label-noise");
-                            crate::data::mnist1d::resample_labels_among(
-                                &mut y,
-                                mem.label_noise,
-                                pool.classes,
-                                &mut rng,
-                            );
-                        }
-                        y
-                    })
-                    .collect();
-                let test: Vec<usize> = splits.iter().flat_map(|s| s.1.iter().copied()).collect();
-                let validation = (settings.validation > 0).then(|| {
-                    let idx: Vec<usize> = g
-                        .members
-                        .iter()
-                        .flat_map(|mem| pool.validation(settings.validation, mem.data_seed))
-                        .collect();
-                    let v = idx.len() / m.max(1);
-                    (
-                        int_tensor(idx.iter().map(|&i| i as i64).collect(), [m * v], &device),
-                        int_tensor(idx.iter().map(|&i| label(i)).collect(), [m, v, 1], &device),
-                    )
-                });
-                let test_y = test.iter().map(|&i| label(i)).collect();
-                let n_max = g.members.iter().map(|mem| mem.n_train).max().unwrap_or(0);
-                let mut train_idx = Vec::with_capacity(m * n_max);
-                let mut train_y = Vec::with_capacity(m * n_max);
-                let mut train_w = Vec::with_capacity(m * n_max);
-                for ((train, _), y) in splits.iter().zip(&labels) {
-                    let w = 1.0 / train.len().max(1) as f32;
-                    for k in 0..n_max {
-                        train_idx.push(train.get(k).copied().unwrap_or(0));
-                        train_y.push(y.get(k).map_or(0, |&c| i64::from(c)));
-                        train_w.push(if k < train.len() { w } else { 0.0 });
-                    }
-                }
-                let keep = settings.removed.map(|f| {
-                    let mut rng = Stream::new(
-                        g.members.first().map_or(0, |mem| mem.seed),
-                        "ensemble/remove",
-                    );
-                    let k = ((f * g.width as f64).round() as usize).min(g.width.saturating_sub(1));
-                    let scale = g.width as f32 / (g.width - k) as f32;
-                    (0..settings.depth)
-                        .map(|_| {
-                            let mut mask = Vec::with_capacity(m * g.width);
-                            for _ in 0..m {
-                                let gone = &rng.permutation(g.width)[..k];
-                                let mut row = vec![scale; g.width];
-                                for &u in gone {
-                                    row[u] = 0.0;
-                                }
-                                mask.extend(row);
-                            }
-                            Tensor::from_data(TensorData::new(mask, [m, 1, g.width]), &device)
-                        })
-                        .collect()
-                });
-                Stack {
-                    optim: build_optimizer(
-                        OptimizerKind::Adam,
-                        settings.weight_decay,
-                        (0.9, 0.999),
-                    ),
-                    model,
-                    batch,
-                    train: splits.into_iter().map(|s| s.0).collect(),
-                    labels,
-                    orders,
-                    augment_rngs,
-                    test_idx: int_tensor(
-                        test.iter().map(|&i| i as i64).collect(),
-                        [m * test_n],
-                        &device,
-                    ),
-                    test_y: int_tensor(test_y, [m, test_n, 1], &device),
-                    train_idx: int_tensor(
-                        train_idx.iter().map(|&i| i as i64).collect(),
-                        [m * n_max],
-                        &device,
-                    ),
-                    train_y: int_tensor(train_y, [m, n_max, 1], &device),
-                    train_w: Tensor::from_data(TensorData::new(train_w, [m, n_max]), &device),
-                    keep,
-                    validation,
-                }
-            })
+            .map(|g| Stack::new(&settings, &pool, g, &device))
             .collect();
         Self {
             weights: vec![Vec::new(); groups.len()],

@@ -21,7 +21,7 @@ pub fn SummaryTable(#[prop(into)] report: Signal<Option<Report>>) -> impl IntoVi
                 let head = summary
                     .runs
                     .into_iter()
-                    .map(|run| view! { <th>{run}</th> })
+                    .map(|run| view! { <th data-run=run.label>{run.name}</th> })
                     .collect_view();
                 let rows = summary
                     .rows
@@ -76,8 +76,8 @@ pub fn Verdicts(
                     .map(|(run, Verdict { verdict, why })| {
                         let class = format!("verdict {verdict}");
                         view! {
-                            <p class=class data-run=run.clone()>
-                                <strong>{format!("{run}: {verdict}.")}</strong>" "{why.unwrap_or_default()}
+                            <p class=class data-run=run.label>
+                                <strong>{format!("{}: {verdict}.", run.name)}</strong>" "{why.unwrap_or_default()}
                             </p>
                         }
                     })
@@ -87,8 +87,8 @@ pub fn Verdicts(
                     .into_iter()
                     .map(|(run, note)| {
                         view! {
-                            <p class="note" data-run=run.clone()>
-                                <strong>{format!("{run}:")}</strong>" "{note}
+                            <p class="note" data-run=run.label>
+                                <strong>{format!("{}:", run.name)}</strong>" "{note}
                             </p>
                         }
                     })

@@ -91,7 +91,7 @@ fn several_draws_are_drawn_as_their_median_and_range() {
     let curves = FEATURE_PANELS[0].curves(&report);
     let test = curves
         .iter()
-        .find(|c| c.label == "min-norm: test error, median of the draws")
+        .find(|c| c.label == "minimum norm: test error, median of the draws")
         .expect("the median curve");
     assert_eq!(test.points.iter().map(|p| p.1).collect::<Vec<_>>(), median);
     assert_eq!(test.band.len(), mean.len());

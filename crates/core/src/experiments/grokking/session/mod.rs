@@ -133,6 +133,44 @@ pub struct GrokkingSession {
     threads: usize,
 }
 
+/// Which equations each member trains on when runs train on different fractions of them
+/// (`[members, equations]`, 1 for the first `n_train` of each run's members).
+fn train_mask(runs: &[Run], n_all: usize, device: &Device) -> Tensor<2> {
+    let mask: Vec<f32> = runs
+        .iter()
+        .flat_map(|run| {
+            let row: Vec<f32> = (0..n_all)
+                .map(|i| if i < run.n_train { 1.0 } else { 0.0 })
+                .collect();
+            std::iter::repeat_n(row, run.tracks.len()).flatten()
+        })
+        .collect();
+    let members = mask.len() / n_all.max(1);
+    Tensor::from_data(TensorData::new(mask, [members, n_all]), device)
+}
+
+impl Model {
+    /// The spec's network, one member per stream of `inits`.
+    fn new(spec: &GrokkingSpec, vocabulary: usize, inits: &mut [Stream], device: &Device) -> Model {
+        match spec.model {
+            Architecture::Mlp => Model::Mlp(
+                EmbedMlpConfig::new(vocabulary, spec.d_model, spec.width).init(inits, device),
+            ),
+            Architecture::Transformer => {
+                let shape = TransformerShape {
+                    vocabulary,
+                    seq_len: 4,
+                    d_model: spec.d_model,
+                    heads: spec.transformer.heads,
+                    layers: spec.transformer.layers,
+                    xavier_attention: spec.transformer.attention_init == AttentionInit::Xavier,
+                };
+                Model::Transformer(shape.init(inits, device))
+            }
+        }
+    }
+}
+
 impl GrokkingSession {
     /// Trains the spec's runs, or only those at `runs` (indices into [`GrokkingSpec::runs`]).
     pub fn new(spec: GrokkingSpec, runs: Option<&[usize]>, device: &Device) -> Self {
@@ -191,22 +229,7 @@ impl GrokkingSession {
         let seed_of = |member: usize, base: u64| base.wrapping_add((member % seeds) as u64);
         let init = |member: usize| Stream::new(seed_of(member, spec.init_seed), "grokking/init");
         let mut inits: Vec<Stream> = (0..members.len()).map(init).collect();
-        let model = match spec.model {
-            Architecture::Mlp => Model::Mlp(
-                EmbedMlpConfig::new(vocabulary, spec.d_model, spec.width).init(&mut inits, &device),
-            ),
-            Architecture::Transformer => {
-                let shape = TransformerShape {
-                    vocabulary,
-                    seq_len: 4,
-                    d_model: spec.d_model,
-                    heads: spec.transformer.heads,
-                    layers: spec.transformer.layers,
-                    xavier_attention: spec.transformer.attention_init == AttentionInit::Xavier,
-                };
-                Model::Transformer(shape.init(&mut inits, &device))
-            }
-        };
+        let model = Model::new(&spec, vocabulary, &mut inits, &device);
         let parameters = match &model {
             Model::Mlp(m) => m.parameters_per_member(),
             Model::Transformer(t) => t.parameters_per_member(),
@@ -240,20 +263,8 @@ impl GrokkingSession {
                     .collect(),
             })
             .collect();
-        let n_all = ordered.len();
-        let train_mask = (spec.compare == Compare::Fractions).then(|| {
-            let mask: Vec<f32> = runs
-                .iter()
-                .flat_map(|run: &Run| {
-                    let row: Vec<f32> = (0..n_all)
-                        .map(|i| if i < run.n_train { 1.0 } else { 0.0 })
-                        .collect();
-                    std::iter::repeat_n(row, run.tracks.len()).flatten()
-                })
-                .collect();
-            let members = mask.len() / n_all.max(1);
-            Tensor::from_data(TensorData::new(mask, [members, n_all]), &device)
-        });
+        let train_mask =
+            (spec.compare == Compare::Fractions).then(|| train_mask(&runs, ordered.len(), &device));
         let (frequencies, basis) = modular::fourier_basis(spec.op, spec.p);
         let basis = Tensor::from_data(
             TensorData::new(basis, [2 * frequencies, spec.p as usize]),

@@ -185,6 +185,20 @@ await check('home page lists every experiment of the registry', () => withPage(g
 // SwiftShader is a software adapter: the page prefers the CPU to it unless the link asks for
 // WebGPU by name (backend=webgpu), which these checks do to exercise the WebGPU path.
 const webgpu = 'backend=webgpu';
+await check('before a run, a page draws its empty axes and says what will appear on them', () => withPage(gpuBrowser, 'empty-axes', true, async (page) => {
+  await page.goto(`${base}?exp=double-descent`);
+  await page.waitForSelector('.chart-box svg');
+  const boxes = await page.locator('.chart-box svg').count();
+  const notes = await page.locator('.chart-box svg text.pending').allTextContents();
+  if (boxes < 2 || notes.length !== boxes) throw new Error(`${boxes} charts, ${notes.length} notes`);
+  if (!notes.every((n) => /^Each run's .+ will be drawn here as it trains\.$/.test(n))) throw new Error(`notes: ${notes}`);
+  // The sweep's own axis, not "step", and no step numbers yet.
+  const axes = await page.locator('.chart-box svg text.axis').allTextContents();
+  if (!axes.some((a) => /features/i.test(a))) throw new Error(`axes: ${axes}`);
+  // x ticks are centred under the plot; a known y range (an error rate) may keep its ticks.
+  if ((await page.locator('.chart-box svg text.tick[text-anchor="middle"]').count()) !== 0) throw new Error('x ticks before any data');
+  console.log(`     ${boxes} empty charts: "${notes[0]}"`);
+}));
 await check('toy2d runs to completion on WebGPU', () => withPage(gpuBrowser, 'toy2d-webgpu', false, (page) => runToy2d(page, base, `${tiny}&autorun=1&${webgpu}`, true)));
 await check('a tiny grokking comparison (embedding MLP) runs on WebGPU', () => withPage(gpuBrowser, 'grokking-webgpu', false, (page) =>
   runGrokking(page, base, `p=7&model=mlp&d_model=16&width=16&batch=16&steps=20&eval_every=10&ma_window=4&${webgpu}`, true)));

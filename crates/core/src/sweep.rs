@@ -118,6 +118,7 @@ impl Curves {
                 .collect(),
             markers: Vec::new(),
             marker_words: false,
+            pending: None,
         }
     }
 }

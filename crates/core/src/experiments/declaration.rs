@@ -44,6 +44,13 @@ pub trait Declaration: Fields + Send + Sync + 'static {
         &[]
     }
 
+    /// The series column its charts are drawn against, known before any run (the page draws
+    /// empty axes with it): `step` for training, the swept size for a sweep. A session's
+    /// report names the same (a test holds them equal for every mode).
+    fn axis(&self) -> &'static str {
+        "step"
+    }
+
     /// How the parts of this experiment's run labels read as words on every screen: a whole
     /// part (`("grokfast-ema", "Grokfast-EMA")`), or a part with a value where the label has
     /// `{}` (`("dropout-{}", "dropout {}")`). Labels stay as they are in metrics.json and

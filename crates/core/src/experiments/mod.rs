@@ -152,7 +152,7 @@ impl Experiment {
                 continue;
             }
             for (r, x) in at {
-                let run = &report.runs[r].label;
+                let run = crate::experiments::vocabulary::run_name(&report.runs[r].label);
                 out.push(Mark {
                     x,
                     run: Some(r),
@@ -257,7 +257,7 @@ mod tests {
             said,
             [
                 ("baseline memorised", Some(0), 300.0),
-                ("grokfast-ema memorised", Some(1), 250.0),
+                ("Grokfast-EMA memorised", Some(1), 250.0),
                 ("baseline generalised", Some(0), 7250.0),
             ]
         );

@@ -106,6 +106,22 @@ impl Panel {
         out
     }
 
+    /// What the panel will draw, said on its empty axes before a run: its metrics in words,
+    /// one curve each a run.
+    pub fn pending(&self) -> String {
+        let words: Vec<String> = self
+            .metrics
+            .iter()
+            .map(|m| crate::experiments::vocabulary::words(m.key))
+            .collect();
+        let list = match words.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        };
+        format!("Each run's {list} will be drawn here as it trains.")
+    }
+
     /// The name of the panel's x column.
     pub fn x_label<'a>(&self, report: &'a Report) -> &'a str {
         self.x.map_or(&report.axis, |x| x.key)
@@ -125,6 +141,18 @@ pub struct Mark {
 }
 
 impl Experiment {
+    /// The charts a run of `spec` will draw, before it has: empty axes with their names, and
+    /// what will appear on each.
+    pub fn empty_charts(self, spec: &AnySpec) -> Vec<ChartSpec> {
+        let report = Report::new(
+            self.id(),
+            &spec.to_json(),
+            spec.declared().axis(),
+            Vec::new(),
+        );
+        self.charts(&report)
+    }
+
     /// The charts of `report`: one per panel of the experiment, its curves in the palette's
     /// colours (training curves dashed), the phenomenon's markers on the report's axis. What the
     /// page draws and the CLI writes to chart.svg.
@@ -178,8 +206,40 @@ impl Experiment {
                     },
                     // The first chart writes the markers' words; the others draw their lines.
                     marker_words: i == 0,
+                    pending: report.runs.is_empty().then(|| panel.pending()),
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::experiments::Experiment;
+    use crate::experiments::vocabulary::words;
+    use crate::spec::Preset;
+
+    #[test]
+    fn before_a_run_every_chart_has_its_axis_and_says_what_it_will_draw() {
+        for e in Experiment::ALL {
+            let spec = e.preset(Preset::Quick);
+            let axis = words(spec.declared().axis());
+            let charts = e.empty_charts(&spec);
+            assert!(!charts.is_empty(), "{}", e.id());
+            for chart in &charts {
+                assert!(chart.lines.is_empty() && chart.markers.is_empty());
+                let note = chart.pending.as_deref().unwrap_or_default();
+                assert!(
+                    note.starts_with("Each run's ") && !note.contains('_'),
+                    "{note}"
+                );
+            }
+            // Panels on the report's axis name it; the others name their own column.
+            assert!(
+                charts.iter().any(|c| c.x_label == axis),
+                "{}: {axis}",
+                e.id()
+            );
+        }
     }
 }

@@ -52,6 +52,39 @@ mod tests {
     use crate::experiments::Experiment;
     use crate::spec::Preset;
 
+    /// Every mode of every experiment reports against the axis its spec declares.
+    #[test]
+    fn a_spec_knows_its_axis_before_it_trains() {
+        let mut wrong = Vec::new();
+        for e in Experiment::ALL {
+            let modes: &[&str] = e
+                .knob("mode")
+                .and_then(|k| match k.kind {
+                    crate::spec::KnobKind::Choice(names) => Some(names),
+                    _ => None,
+                })
+                .unwrap_or(&[]);
+            let mut specs = vec![e.preset(Preset::Ci)];
+            for mode in modes {
+                let mut spec = e.preset(Preset::Ci);
+                if spec.set("mode", mode).is_ok() && spec.validate().is_ok() {
+                    specs.push(spec);
+                }
+            }
+            for spec in specs {
+                let Ok(session) = start(&spec, &Device::flex()) else {
+                    continue;
+                };
+                let (got, declared) = (session.report().axis, spec.declared().axis());
+                if got != declared {
+                    let mode = spec.to_json().get("mode").cloned();
+                    wrong.push(format!("{} {mode:?}: {got}, declared {declared}", e.id()));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+    }
+
     #[test]
     fn panels_name_metrics_the_runs_record() {
         for e in Experiment::ALL {

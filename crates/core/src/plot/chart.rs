@@ -41,6 +41,9 @@ pub struct ChartSpec {
     /// Writes each marker's words beside its line (one chart of a page does, so the words
     /// are read once).
     pub marker_words: bool,
+    /// Said inside the plot while it has no curve (before a run): what will be drawn there.
+    /// An empty chart draws its axes and their names, and no tick it cannot know.
+    pub pending: Option<String>,
 }
 
 mod layout;
@@ -298,6 +301,27 @@ pub fn render_at(spec: &ChartSpec, layout: Layout) -> String {
             "<text class=\"axis\" transform=\"translate({x:.1} {y:.1}) rotate(-90)\" font-size=\"{t:.1}\" \
              text-anchor=\"middle\" fill=\"#1f2937\">{}</text>",
             escape(&spec.y_label)
+        );
+    }
+    if spec.lines.is_empty()
+        && let Some(note) = &spec.pending
+    {
+        let room = ((f.right - f.left - 16.0) / layout.char_width()).max(8.0) as usize;
+        let words = layout::wrap(note, room);
+        let top = (f.top + f.bottom) / 2.0 - (words.len() as f64 - 1.0) * line_h / 2.0;
+        // The plot's box stands for its axes until there is a range to tick.
+        let _ = write!(
+            s,
+            "<rect class=\"grid\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"#e5e7eb\"/>",
+            f.left,
+            f.top,
+            f.right - f.left,
+            f.bottom - f.top
+        );
+        let _ = write!(
+            s,
+            "<text class=\"pending\" y=\"{top:.1}\" font-size=\"{t:.1}\" text-anchor=\"middle\" fill=\"#4b5563\">{}</text>",
+            lines(&words, (f.left + f.right) / 2.0, line_h)
         );
     }
     markers(&mut s, spec, &f);

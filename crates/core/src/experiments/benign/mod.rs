@@ -370,6 +370,13 @@ pub fn verdict(test_over_noise: f64) -> &'static str {
 }
 
 impl super::Declaration for BenignSpec {
+    fn axis(&self) -> &'static str {
+        match self.mode {
+            Mode::Linear => metric::NOISE.key,
+            Mode::Xor | Mode::Plane => "step",
+        }
+    }
+
     fn run_words() -> &'static [(&'static str, &'static str)] {
         &[("relu-net", "ReLU network")]
     }

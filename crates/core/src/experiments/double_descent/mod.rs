@@ -451,6 +451,10 @@ impl DoubleDescentSpec {
 }
 
 impl super::Declaration for DoubleDescentSpec {
+    fn axis(&self) -> &'static str {
+        self.mode.axis()
+    }
+
     fn run_words() -> &'static [(&'static str, &'static str)] {
         &[("min-norm", "minimum norm"), ("mlp", "MLP")]
     }

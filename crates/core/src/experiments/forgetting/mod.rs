@@ -233,6 +233,13 @@ impl ForgettingSpec {
 }
 
 impl super::Declaration for ForgettingSpec {
+    fn axis(&self) -> &'static str {
+        match self.mode {
+            Mode::Linear => metric::ROTATED.key,
+            Mode::Mlp => metric::PERMUTED.key,
+        }
+    }
+
     fn info() -> &'static Info {
         &INFO
     }

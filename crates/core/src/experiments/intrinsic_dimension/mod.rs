@@ -267,6 +267,10 @@ pub fn across_widths(report: &Report) -> Option<String> {
 pub const SHARE: f64 = 0.9;
 
 impl super::Declaration for IntrinsicDimensionSpec {
+    fn axis(&self) -> &'static str {
+        metric::D.key
+    }
+
     fn info() -> &'static Info {
         &INFO
     }

@@ -203,6 +203,10 @@ impl LotterySpec {
 }
 
 impl super::Declaration for LotterySpec {
+    fn axis(&self) -> &'static str {
+        metric::SPARSITY.key
+    }
+
     fn info() -> &'static Info {
         &INFO
     }

@@ -260,6 +260,13 @@ impl ScalingLawsSpec {
 }
 
 impl super::Declaration for ScalingLawsSpec {
+    fn axis(&self) -> &'static str {
+        match self.mode {
+            Mode::Solvable => metric::SIZE.key,
+            Mode::Measured => "step",
+        }
+    }
+
     fn info() -> &'static Info {
         &INFO
     }

@@ -132,6 +132,10 @@ pub(super) fn wrap(text: &str, max: usize) -> Vec<String> {
 
 /// The y ticks: whole decades on a log axis, else about `n` round values.
 fn y_ticks(spec: &ChartSpec, (lo, hi): (f64, f64), n: usize) -> Vec<f64> {
+    if spec.lines.is_empty() && spec.y_range.is_none() {
+        // Nothing drawn yet: a range of its own would be a guess.
+        return Vec::new();
+    }
     if spec.log_y {
         let (a, b) = (lo.log10().round() as i32, hi.log10().round() as i32);
         let every = ((b - a) as usize / n.max(1)).max(1);
@@ -148,6 +152,9 @@ fn y_ticks(spec: &ChartSpec, (lo, hi): (f64, f64), n: usize) -> Vec<f64> {
 /// The x ticks that fit `room` pixels of plot: on a log axis decades (with 2× and 5× over
 /// two decades or fewer, where they fit), else round values.
 fn x_ticks(spec: &ChartSpec, axis: &XAxis, room: f64, layout: &Layout) -> Vec<f64> {
+    if spec.lines.is_empty() {
+        return Vec::new();
+    }
     let inside = |v: &f64| {
         let t = if axis.log { v.log10() } else { *v };
         t >= axis.lo - 1e-9 && t <= axis.hi + 1e-9

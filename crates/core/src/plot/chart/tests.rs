@@ -24,6 +24,7 @@ fn spec(lines: Vec<Line>, markers: Vec<Marker>) -> ChartSpec {
         lines,
         markers,
         marker_words: true,
+        pending: None,
     }
 }
 
@@ -81,6 +82,7 @@ fn markers_write_their_words_once_and_not_over_each_other() {
     assert!(svg.contains(">baseline generalised</text>"));
     let quiet = render(&ChartSpec {
         marker_words: false,
+        pending: None,
         ..chart
     });
     assert!(!quiet.contains("class=\"marker-word\""));
@@ -318,4 +320,42 @@ fn a_long_axis_name_wraps_within_the_chart() {
         layout,
     );
     assert!(f.height > short.height);
+}
+
+#[test]
+fn an_empty_chart_draws_its_axes_and_says_what_will_come_there() {
+    let note =
+        "Each run's validation accuracy and training accuracy will be drawn here as it trains.";
+    let mut empty = spec(Vec::new(), Vec::new());
+    empty.pending = Some(note.into());
+    empty.y_range = None;
+    let svg = render_at(&empty, Layout::on_screen(390.0, 15.0));
+    assert!(svg.contains("class=\"pending\""), "{svg}");
+    // The note's words, wrapped to the plot's width but every one there.
+    let words: String = note.split_whitespace().collect();
+    let drawn: String = svg
+        .split("class=\"pending\"")
+        .nth(1)
+        .unwrap_or_default()
+        .split("</text>")
+        .next()
+        .unwrap_or_default()
+        .split("<tspan")
+        .filter_map(|t| {
+            t.split_once('>')
+                .map(|(_, rest)| rest.replace("</tspan>", "").replace("&#39;", "'"))
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect();
+    assert_eq!(drawn, words);
+    // No tick it cannot know, but the axes' names.
+    assert!(!svg.contains("class=\"tick\""), "{svg}");
+    assert!(svg.contains("training step") && svg.contains("accuracy"));
+    // With a fixed range, the y ticks are known; once a curve is in, the note goes.
+    empty.y_range = Some((0.0, 1.0));
+    assert!(render_at(&empty, Layout::FILE).contains("class=\"tick\""));
+    let mut drawn = spec(vec![line("a", &[(1.0, 0.5), (10.0, 0.9)])], Vec::new());
+    drawn.pending = Some(note.into());
+    assert!(!render_at(&drawn, Layout::FILE).contains("pending"));
 }

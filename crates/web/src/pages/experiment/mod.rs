@@ -226,9 +226,12 @@ pub fn ExperimentPage(
     );
     let page_url = Callback::new(move |()| page_url(&spec.get_untracked(), preset, backend));
     let embedded = embed.enabled;
+    // Before the first run: the spec's empty axes, and what will be drawn on them.
     let chart_specs = move || {
-        view.report
-            .with(|r| r.as_ref().map(|r| experiment.charts(r)).unwrap_or_default())
+        view.report.with(|r| match r {
+            Some(r) => experiment.charts(r),
+            None => spec.with(|s| experiment.empty_charts(s)),
+        })
     };
     let hover: Hover = RwSignal::new(None);
     let chart_width: ChartWidth = RwSignal::new(0.0);

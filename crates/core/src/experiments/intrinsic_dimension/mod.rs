@@ -231,7 +231,11 @@ pub fn across_widths(report: &Report) -> Option<String> {
     let found: Vec<(f64, f64, f64)> = report
         .runs
         .iter()
-        .filter(|r| r.label.starts_with("width ") && r.label.ends_with(" subspace"))
+        // The subspace runs of each width: those that report a width and its d_int90 (found
+        // by what they report, not by their labels' words).
+        .filter(|r| {
+            r.summary.contains_key(metric::WIDTH.key) && r.summary.contains_key(metric::D_INT90.key)
+        })
         .map(|r| {
             let get = |k: &str| r.summary.get(k).and_then(serde_json::Value::as_f64);
             Some((

@@ -191,7 +191,7 @@ await check('before a run, a page draws its empty axes and says what will appear
   const boxes = await page.locator('.chart-box svg').count();
   const notes = await page.locator('.chart-box svg text.pending').allTextContents();
   if (boxes < 2 || notes.length !== boxes) throw new Error(`${boxes} charts, ${notes.length} notes`);
-  if (!notes.every((n) => /^Each run's .+ will be drawn here as it trains\.$/.test(n))) throw new Error(`notes: ${notes}`);
+  if (!notes.every((n) => /^Each run's .+ will be drawn here as it runs\.$/.test(n))) throw new Error(`notes: ${notes}`);
   // The sweep's own axis, not "step", and no step numbers yet.
   const axes = await page.locator('.chart-box svg text.axis').allTextContents();
   if (!axes.some((a) => /features/i.test(a))) throw new Error(`axes: ${axes}`);

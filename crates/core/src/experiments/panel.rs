@@ -119,7 +119,7 @@ impl Panel {
             [one] => one.clone(),
             [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
         };
-        format!("Each run's {list} will be drawn here as it trains.")
+        format!("Each run's {list} will be drawn here as it runs.")
     }
 
     /// The name of the panel's x column.

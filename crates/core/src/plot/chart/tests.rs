@@ -325,7 +325,7 @@ fn a_long_axis_name_wraps_within_the_chart() {
 #[test]
 fn an_empty_chart_draws_its_axes_and_says_what_will_come_there() {
     let note =
-        "Each run's validation accuracy and training accuracy will be drawn here as it trains.";
+        "Each run's validation accuracy and training accuracy will be drawn here as it runs.";
     let mut empty = spec(Vec::new(), Vec::new());
     empty.pending = Some(note.into());
     empty.y_range = None;

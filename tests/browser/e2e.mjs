@@ -1577,6 +1577,8 @@ await check('the speed control slows training to a sixteenth and back, mid-run',
     await page.waitForTimeout(2000);
     return ((await steps()) - a) / ((Date.now() - t) / 1000);
   };
+  // The first seconds run slower (the step's kernels and buffers warm up): let them pass.
+  await page.waitForTimeout(1500);
   const full = await rate();
   await page.selectOption('#speed-control', '0.0625');
   const slower = await rate();
@@ -1584,8 +1586,10 @@ await check('the speed control slows training to a sixteenth and back, mid-run',
   const again = await rate();
   await page.click('#stop');
   console.log(`     steps/s: full ${full.toFixed(0)}, a sixteenth ${slower.toFixed(0)}, full again ${again.toFixed(0)}`);
-  // A sixteenth nominally; a quarter or less, whatever else the machine is doing.
-  if (!(slower * 4 < full)) throw new Error(`slowed to ${slower.toFixed(0)} steps/s from ${full.toFixed(0)}`);
+  // A sixteenth nominally; a quarter or less of full speed (the faster of the windows before
+  // and after), whatever else the machine is doing.
+  const top = Math.max(full, again);
+  if (!(slower * 4 < top)) throw new Error(`slowed to ${slower.toFixed(0)} steps/s from ${top.toFixed(0)}`);
   if (!(again > slower * 4)) throw new Error(`back to full speed: ${again.toFixed(0)} steps/s`);
 }));
 await cpuBrowser.close();

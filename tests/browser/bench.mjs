@@ -4,8 +4,12 @@
 // tasks over 50 ms) while training. Prints a Markdown table for BENCHMARKS.md.
 //
 //   node tests/browser/bench.mjs [--only grokking,toy2d] [--cap 600] [--no-gpu] [--query workers=3]
+//   node tests/browser/bench.mjs --choice [--only ...]
 //
-// (--query appends page keys to the tab's link, e.g. to compare worker counts.)
+// (--query appends page keys to the tab's link, e.g. to compare worker counts.) --choice
+// instead opens each quick preset where WebGPU is offered, with no backend in the link, and
+// prints which device the page's measurement chose, by how much, and how long the measuring
+// took (from the Run click to the first step of the run), then stops the run.
 //
 // Needs dist/ (trunk build --release) and the `overfit` binary ($OVERFIT, else
 // target/debug/overfit).
@@ -47,7 +51,7 @@ async function tab(browser, base, id, gpu) {
         for (const e of list.getEntries()) window.__longtasks.push([e.startTime, e.duration]);
       }).observe({ type: 'longtask', buffered: true });
     });
-    await page.goto(`${base}?exp=${id}${gpu ? '' : '&backend=cpu'}${extra ? '&' + extra : ''}`);
+    await page.goto(`${base}?exp=${id}${gpu ? '&backend=webgpu' : '&backend=cpu'}${extra ? '&' + extra : ''}`);
     await page.waitForFunction(() => !(document.querySelector('#backend')?.textContent || 'starting').startsWith('starting'), null, { timeout: 120_000 });
     const badge = await page.locator('#backend').textContent();
     const t0 = await page.evaluate(() => performance.now());
@@ -70,8 +74,49 @@ async function tab(browser, base, id, gpu) {
   }
 }
 
+// The device the page chooses for `id`'s quick preset by measuring, and how long that took.
+async function choice(browser, base, id) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${base}?exp=${id}${extra ? '&' + extra : ''}`);
+    await page.waitForFunction(() => !(document.querySelector('#backend')?.textContent || 'starting').startsWith('starting'), null, { timeout: 120_000 });
+    const opened = await page.locator('#backend').textContent();
+    const started = Date.now();
+    await page.click('#run');
+    await page.waitForFunction(() => {
+      const s = document.querySelector('#status')?.textContent || '';
+      return !s.startsWith('timing') && !s.startsWith('waiting') && s !== 'ready';
+    }, null, { timeout: 120_000, polling: 50 });
+    const seconds = (Date.now() - started) / 1000;
+    const chosen = page.locator('#device-choice');
+    const measured = (await chosen.count()) > 0;
+    const words = measured ? await chosen.textContent() : 'not measured';
+    const figures = measured ? await chosen.getAttribute('title') : await page.locator('#status').textContent();
+    await page.click('#stop').catch(() => {});
+    return `| ${id} | ${opened} | ${await page.locator('#backend').textContent()} | ${words} | ${figures} | ${seconds.toFixed(1)} s |`;
+  } finally {
+    await context.close();
+  }
+}
+
 const server = await serve();
 const base = `http://127.0.0.1:${server.address().port}${SUB}`;
+if (args.includes('--choice')) {
+  const browser = await chromium.launch({ executablePath, args: WEBGPU_FLAGS });
+  const lines = [];
+  for (const id of only) {
+    lines.push(await choice(browser, base, id));
+    console.error(lines[lines.length - 1]);
+  }
+  await browser.close();
+  server.close();
+  console.log(`\n${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}, quick presets, the device chosen by measurement\n`);
+  console.log('| experiment | adapter opened | trains on | chosen | measured | Run click to first step |');
+  console.log('|---|---|---|---|---|---|');
+  for (const l of lines) console.log(l);
+  process.exit(0);
+}
 const cpuBrowser = await chromium.launch({ executablePath, args: BASE_FLAGS });
 const gpuBrowser = withGpu ? await chromium.launch({ executablePath, args: WEBGPU_FLAGS }) : null;
 const show = (r) => (r.finished ? `${r.seconds.toFixed(1)} s` : `> ${cap} s`) + (r.status === 'done' || !r.finished ? '' : ` (${r.status})`);

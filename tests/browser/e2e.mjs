@@ -65,6 +65,8 @@ async function runToy2d(page, base, query, expectGpu) {
   const badge = await page.locator('#backend').textContent();
   const why = await page.locator('#backend').getAttribute('title');
   if (expectGpu && !badge.startsWith('WebGPU')) throw new Error(`expected a WebGPU badge, got "${badge}" (${why})`);
+  // backend=webgpu in the link, or no WebGPU at all: nothing to measure.
+  if (await page.locator('#device-choice').count()) throw new Error('the device was measured');
   if (!expectGpu && !badge.startsWith('CPU fallback')) throw new Error(`expected the CPU fallback badge, got "${badge}"`);
   const renderer = await page.locator('.surface').getAttribute('data-renderer');
   const wanted = expectGpu ? 'webgpu' : 'canvas2d';
@@ -277,21 +279,49 @@ async function expectPausedForTheCpu(page, place) {
   if (await page.locator('#workers').getAttribute('data-workers') !== '0') throw new Error('workers were set to train');
   return text;
 }
-await check('a software WebGPU adapter is not preferred to the CPU: the paper link opens paused, priced for the CPU', () => withPage(gpuBrowser, 'paper-software-adapter', false, async (page) => {
-  await page.goto(`${base}${paperLink}`);
-  const text = await expectPausedForTheCpu(page, 'this tab (CPU)');
+await check('where WebGPU is a software adapter, a few timed steps choose the CPU, the page says by how much, and keeps the choice for the next run', () => withPage(gpuBrowser, 'measured-choice', false, async (page) => {
+  await page.goto(`${base}?exp=toy2d&${tiny}`);
+  await page.waitForFunction(() => (document.querySelector('#backend')?.textContent || '').includes('(software)'), null, { timeout: 60_000 });
+  await page.click('#run');
+  await waitDone(page);
   const badge = await page.locator('#backend').textContent();
   const why = await page.locator('#backend').getAttribute('title');
-  if (!badge.startsWith('CPU fallback') || !why.includes('software renderer')) throw new Error(`badge "${badge}" (${why})`);
-  console.log(`     ${why.slice(0, 90)}…`);
-  console.log(`     ${text.trim().slice(0, 100)}…`);
+  const choice = page.locator('#device-choice');
+  const words = await choice.textContent();
+  const figures = await choice.getAttribute('title');
+  // SwiftShader computes on the CPU through a GPU's interface: burn's CPU backend must win.
+  if (badge !== 'CPU' || !why.includes('(software) is open here, but this run trains faster on the CPU')) throw new Error(`badge "${badge}" (${why})`);
+  // SwiftShader may take no step at all in its 1.5 s (compiling its kernels): then the ratio is a bound.
+  const m = words.match(/^CPU: (over )?([\d.,]+)× WebGPU here$/);
+  if (!m || !(parseFloat(m[2].replace(/,/g, '')) > 1)) throw new Error(`choice "${words}"`);
+  if (!/^measured WebGPU (below [\d.]+ steps\/s \(no step in its time\)|[\d.,]+ steps\/s), the CPU [\d.,]+ steps\/s/.test(figures)) throw new Error(`figures "${figures}"`);
+  // Trained on the CPU: the page coloured the surface itself, and the report says flex.
+  const renderer = await page.locator('.surface').getAttribute('data-renderer');
+  if (renderer !== 'canvas2d') throw new Error(`surface drawn by "${renderer}"`);
+  if (await choice.getAttribute('data-measurements') !== '1') throw new Error('expected one measurement');
+  // Another run of the same work per step (another seed) keeps the choice without timing again.
+  await openAdvanced(page);
+  await page.fill('input[name="init_seed"]', '7');
+  await page.locator('input[name="init_seed"]').dispatchEvent('change');
+  if (!page.url().includes('init_seed=7')) throw new Error(`the seed did not reach the link: ${page.url()}`);
+  await page.click('#run');
+  await waitDone(page);
+  if (await page.locator('#backend').textContent() !== 'CPU') throw new Error('the second run left the CPU');
+  if (await page.locator('#device-choice').getAttribute('data-measurements') !== '1') throw new Error('the second run measured again');
+  console.log(`     ${words} (${figures})`);
 }));
-await check('backend=webgpu uses the software adapter, priced as the CPU it runs on', () => withPage(gpuBrowser, 'paper-software-forced', false, async (page) => {
-  await page.goto(`${base}${paperLink}&${webgpu}`);
-  await expectPausedForTheCpu(page, 'software adapter, priced as the CPU');
-  const badge = await page.locator('#backend').textContent();
-  if (!badge.startsWith('WebGPU') || !badge.includes('(software)')) throw new Error(`badge "${badge}"`);
-}));
+await check('on a software adapter, the paper link opens paused, priced as the CPU; backend=webgpu too', async () => {
+  for (const [name, query] of [['paper-software-adapter', ''], ['paper-software-forced', `&${webgpu}`]]) {
+    await withPage(gpuBrowser, name, false, async (page) => {
+      await page.goto(`${base}${paperLink}${query}`);
+      await expectPausedForTheCpu(page, 'software adapter, priced as the CPU');
+      const badge = await page.locator('#backend').textContent();
+      if (!badge.startsWith('WebGPU') || !badge.includes('(software)')) throw new Error(`badge "${badge}"`);
+      // Neither device can take it within its budget: nothing was measured.
+      if (await page.locator('#device-choice').count()) throw new Error('a measurement was made for an over-budget link');
+    });
+  }
+});
 await check('a WebGPU device that never opens: after 30 s the page falls back to the CPU and prices the waiting link for it', async () => {
   // Every worker's adapter request never answers (as a hung driver would).
   const hung = await serve({ workerPrelude: 'if (self.navigator && navigator.gpu) { Object.defineProperty(navigator.gpu, "requestAdapter", { value: () => new Promise(() => {}) }); }' });

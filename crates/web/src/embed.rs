@@ -51,7 +51,7 @@ impl EmbedOptions {
 fn status_name(status: &Status) -> &'static str {
     match status {
         Status::Idle => "ready",
-        Status::Waiting => "starting",
+        Status::Waiting | Status::Measuring => "starting",
         Status::Queued => "queued",
         Status::Running => "training",
         Status::Paused => "paused",

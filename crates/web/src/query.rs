@@ -12,12 +12,15 @@ use crate::embed::EmbedOptions;
 /// `backend=` in the page's address: where the workers train.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BackendChoice {
-    /// A hardware WebGPU adapter when the browser has one, else the CPU.
+    /// WebGPU or the CPU, whichever a few timed steps of the spec find faster here (WebGPU
+    /// without measuring where only it can take the spec, the CPU where the browser has no
+    /// WebGPU).
     #[default]
     Auto,
     /// `backend=cpu`: the CPU even where WebGPU is offered.
     Cpu,
-    /// `backend=webgpu`: WebGPU even on a software adapter (priced as the CPU it runs on).
+    /// `backend=webgpu`: WebGPU without measuring, even on a software adapter (priced as the
+    /// CPU it runs on).
     WebGpu,
 }
 

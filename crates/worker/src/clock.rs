@@ -1,6 +1,10 @@
 //! Time and yielding inside a dedicated worker (there is no `window` here: the global scope is
 //! a `DedicatedWorkerGlobalScope`).
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageChannel, WorkerGlobalScope};
@@ -35,4 +39,33 @@ pub async fn yield_now() {
     });
     let _ = JsFuture::from(promise).await;
     channel.port1().set_onmessage(None);
+}
+
+/// `future`'s output, or `None` when `ms` milliseconds pass first (the future is then dropped:
+/// a read-back it waited for is left to finish unread).
+pub async fn within<T>(ms: f64, future: impl Future<Output = T>) -> Option<T> {
+    Within {
+        future: Box::pin(future),
+        timer: Box::pin(sleep_ms(ms.max(0.0).min(i32::MAX as f64) as i32)),
+    }
+    .await
+}
+
+struct Within<F, S> {
+    future: Pin<Box<F>>,
+    timer: Pin<Box<S>>,
+}
+
+impl<F: Future, S: Future<Output = ()>> Future for Within<F, S> {
+    type Output = Option<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Poll::Ready(out) = self.future.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        match self.timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }

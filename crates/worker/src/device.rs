@@ -90,10 +90,11 @@ async fn adapter_facts() -> Option<AdapterFacts> {
 }
 
 /// Opens the device once per worker (a second WebGPU initialisation of burn's runtime fails).
-/// A software adapter computes on the CPU, slower than burn's CPU backend (the grokking
-/// `quick` page: 3.4 steps/s on SwiftShader against 38-66 on the CPU), so it is used only when
-/// `software_ok` (the link asked for WebGPU by name).
-pub async fn open(webgpu: bool, cpu_reason: Option<String>, software_ok: bool) -> Compute {
+/// A software adapter is opened too and marked as one: it computes on the CPU, often slower
+/// than burn's CPU backend (the grokking `quick` page: 3.4 steps/s on SwiftShader against
+/// 38-66 on the CPU), so the page measures a spec on both before training on it (see
+/// [`crate::measure`]). A worker that opened a GPU can always train on the CPU as well.
+pub async fn open(webgpu: bool, cpu_reason: Option<String>) -> Compute {
     if !webgpu {
         return Compute::cpu(cpu_reason.unwrap_or_else(|| "WebGPU not requested".into()));
     }
@@ -103,17 +104,6 @@ pub async fn open(webgpu: bool, cpu_reason: Option<String>, software_ok: bool) -
     let Some(facts) = adapter_facts().await else {
         return Compute::cpu("this browser offers no WebGPU adapter to workers");
     };
-    if facts.software && !software_ok {
-        return Compute::cpu(format!(
-            "the only WebGPU adapter here is a software renderer ({}), slower than the CPU \
-             backend; backend=webgpu in the link uses it anyway",
-            if facts.description.is_empty() {
-                "unnamed"
-            } else {
-                facts.description.as_str()
-            }
-        ));
-    }
     match Device::wgpu_options().init_with_setup_async().await {
         Ok((device, setup)) => {
             let adapter = setup.adapter.get_info();

@@ -8,6 +8,8 @@ mod clock;
 #[cfg(target_family = "wasm")]
 mod device;
 #[cfg(target_family = "wasm")]
+mod measure;
+#[cfg(target_family = "wasm")]
 mod run;
 
 #[cfg(target_family = "wasm")]

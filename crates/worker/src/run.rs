@@ -21,6 +21,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::clock::{now_ms, sleep_ms, yield_now};
 use crate::device::{self, Compute};
+use crate::measure;
 
 /// Training time between two looks at the message queue.
 const SLICE_MS: f64 = 40.0;
@@ -48,8 +49,14 @@ struct State {
     waiting: RefCell<Option<Start>>,
 }
 
-/// A start: the spec's link, the runs to train (all when `None`) and the reader's own file.
-type Start = (String, Option<Vec<usize>>, Option<Table>);
+/// A start: the spec's link, the runs to train (all when `None`), the reader's own file, and
+/// whether to train on the CPU although a GPU is open.
+struct Start {
+    link: String,
+    runs: Option<Vec<usize>>,
+    data: Option<Table>,
+    cpu: bool,
+}
 
 /// Listens for the page's messages. A panic is reported to the page before the module aborts,
 /// so the page can say what happened and start a fresh worker.
@@ -80,30 +87,69 @@ pub fn install() {
 
 fn handle(state: &Rc<State>, message: ToWorker) {
     match message {
-        ToWorker::Open {
-            webgpu,
-            cpu_reason,
-            software_ok,
-        } => {
+        ToWorker::Open { webgpu, cpu_reason } => {
             let state = state.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let compute = device::open(webgpu, cpu_reason, software_ok).await;
+                let compute = device::open(webgpu, cpu_reason).await;
                 post(&FromWorker::Ready {
                     protocol: PROTOCOL,
                     compute: compute.info.clone(),
                 });
                 state.compute.replace(Some(compute));
-                if let Some((link, runs, data)) = state.waiting.take() {
-                    start(&state, link, runs, data);
+                if let Some(waiting) = state.waiting.take() {
+                    start(&state, waiting);
                 }
             });
         }
-        ToWorker::Start { link, runs, data } => {
+        ToWorker::Start {
+            link,
+            runs,
+            data,
+            cpu,
+        } => {
+            let begin = Start {
+                link,
+                runs,
+                data,
+                cpu,
+            };
             if state.compute.borrow().is_none() {
-                state.waiting.replace(Some((link, runs, data)));
+                state.waiting.replace(Some(begin));
             } else {
-                start(state, link, runs, data);
+                start(state, begin);
             }
+        }
+        ToWorker::Measure {
+            link,
+            gpu_runs,
+            cpu_runs,
+            data,
+        } => {
+            let state = state.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                // A measure may come before the device is open (a fresh worker): it waits.
+                let opened = now_ms();
+                while state.compute.borrow().is_none() && now_ms() - opened < 60_000.0 {
+                    sleep_ms(20).await;
+                }
+                let compute = state.compute.borrow().clone();
+                let measured = match (link::decode_strict(&link), compute) {
+                    (Err(e), _) => Err(e.to_string()),
+                    (_, None) => Err("the device is not open".to_string()),
+                    (Ok((spec, _)), Some(compute)) => Ok(measure::speeds(
+                        &spec,
+                        &compute,
+                        gpu_runs.as_deref(),
+                        cpu_runs.as_deref(),
+                        data.as_ref(),
+                    )
+                    .await),
+                };
+                post(&match measured {
+                    Ok(speeds) => FromWorker::Measured(speeds),
+                    Err(error) => FromWorker::failed(error),
+                });
+            });
         }
         ToWorker::Pause { paused } => state.paused.set(paused),
         ToWorker::Speed { share } => state.share.set(if share.is_finite() {
@@ -114,13 +160,13 @@ fn handle(state: &Rc<State>, message: ToWorker) {
     }
 }
 
-fn start(state: &Rc<State>, link: String, runs: Option<Vec<usize>>, data: Option<Table>) {
+fn start(state: &Rc<State>, begin: Start) {
     let id = state.generation.get() + 1;
     state.generation.set(id);
     state.paused.set(false);
     let state = state.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        if let Err((kind, error)) = train(&state, id, &link, runs.as_deref(), data.as_ref()).await {
+        if let Err((kind, error)) = train(&state, id, &begin).await {
             post(&FromWorker::Failed { error, kind });
         }
     });
@@ -138,13 +184,15 @@ struct Publisher {
     sent: Sent,
     preset: String,
     renderer: Option<SurfaceRenderer>,
+    /// The run trains on the GPU (not on the CPU, whatever the worker opened).
+    gpu: bool,
 }
 
 impl Publisher {
     async fn publish(&mut self, session: &dyn Session, compute: &Compute, steps_per_second: f64) {
         let mut report = session.report();
         report.preset = self.preset.clone();
-        report.backend = if compute.info.gpu { "webgpu" } else { "flex" }.into();
+        report.backend = if self.gpu { "webgpu" } else { "flex" }.into();
         let patch = (self.sent.report.as_ref() != Some(&report))
             .then(|| ReportPatch::between(self.sent.report.as_ref(), &report));
         self.sent.report = Some(report);
@@ -173,7 +221,7 @@ impl Publisher {
     /// The surface's pixels from `surface.wgsl` on the GPU, or `None` for the page to colour
     /// them (on the CPU, or when the GPU could not).
     async fn colour(&mut self, surface: &Surface, compute: &Compute) -> Option<Vec<u8>> {
-        let setup = compute.setup.as_ref()?;
+        let setup = compute.setup.as_ref().filter(|_| self.gpu)?;
         let renderer = self
             .renderer
             .get_or_insert_with(|| SurfaceRenderer::new(setup.clone()));
@@ -188,14 +236,16 @@ impl Publisher {
     }
 }
 
-/// The device a spec trains on. A closed-form sweep forms its Gram products on a hardware GPU;
-/// on a software adapter they are far slower than on the CPU (the quick sweep: 140 s on
-/// SwiftShader against 3-5 s in wasm), so there the whole sweep runs on the CPU.
-fn device_for(spec: &experiments::AnySpec, compute: &Compute) -> Device {
-    if spec.is_sweep() && compute.info.software {
-        Device::flex()
+/// The device a spec trains on: the CPU when the page asked for it (it measured the CPU
+/// faster), or when the worker opened none. A closed-form sweep forms its Gram products on a
+/// hardware GPU; on a software adapter they are far slower than on the CPU (the quick sweep:
+/// 140 s on SwiftShader against 3-5 s in wasm), so there the whole sweep runs on the CPU.
+/// Says whether that is the GPU.
+fn device_for(spec: &experiments::AnySpec, compute: &Compute, cpu: bool) -> (Device, bool) {
+    if !compute.info.gpu || cpu || (spec.is_sweep() && compute.info.software) {
+        (Device::flex(), false)
     } else {
-        compute.device.clone()
+        (compute.device.clone(), true)
     }
 }
 
@@ -227,16 +277,10 @@ async fn rest(state: &State, id: u64, worked_ms: f64) {
     }
 }
 
-async fn train(
-    state: &Rc<State>,
-    id: u64,
-    link: &str,
-    runs: Option<&[usize]>,
-    data: Option<&Table>,
-) -> Result<(), (Failure, String)> {
+async fn train(state: &Rc<State>, id: u64, begin: &Start) -> Result<(), (Failure, String)> {
     let other = |e: String| (Failure::Other, e);
     let run_error = |e: RunError| (Failure::from(&e), e.to_string());
-    let (spec, preset) = link::decode_strict(link).map_err(|e| other(e.to_string()))?;
+    let (spec, preset) = link::decode_strict(&begin.link).map_err(|e| other(e.to_string()))?;
     let current = || state.generation.get() == id;
     {
         let compute = state
@@ -244,9 +288,15 @@ async fn train(
             .borrow()
             .clone()
             .ok_or_else(|| other("the device is not open".into()))?;
-        let device = device_for(&spec, &compute);
-        let mut session = experiments::start_runs(&spec, &device, runs, 1, data)
-            .map_err(|e| other(e.to_string()))?;
+        let (device, on_gpu) = device_for(&spec, &compute, begin.cpu);
+        let mut session = experiments::start_runs(
+            &spec,
+            &device,
+            begin.runs.as_deref(),
+            1,
+            begin.data.as_ref(),
+        )
+        .map_err(|e| other(e.to_string()))?;
         post(&FromWorker::Started {
             total_steps: session.total_steps(),
             points: session.points(),
@@ -259,6 +309,7 @@ async fn train(
             },
             preset: preset.name().to_string(),
             renderer: None,
+            gpu: on_gpu,
         };
         let started = now_ms();
         let mut paused_ms = 0.0;
@@ -311,7 +362,7 @@ async fn train(
                             return Err(run_error(e));
                         }
                     }
-                    Err(err) => return Err(readback_failure(err, compute.info.gpu)),
+                    Err(err) => return Err(readback_failure(err, on_gpu)),
                 }
             }
             let steps_per_second = rate(paused_ms, session.steps_done());

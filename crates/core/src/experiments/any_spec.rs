@@ -192,6 +192,27 @@ impl AnySpec {
             budget,
         )
     }
+
+    /// What a measurement of this spec's speed is kept under, given the plans it was measured
+    /// with (see `ToWorker::Measure`): the experiment, the work per step of each plan's first
+    /// worker (two significant figures) and the CPU's workers. A change that leaves a step's
+    /// work as it was (a seed, a learning rate, the number of steps) keeps the key; one that
+    /// changes it (a width, the runs per worker) does not.
+    pub fn speed_key(&self, gpu: &TabPlan, cpu: &TabPlan) -> String {
+        let per_step = |plan: &TabPlan| {
+            let runs = plan.shares.first().map(Vec::as_slice);
+            let work =
+                self.cost_of_runs(Target::Cpu, runs).flops / self.total_steps().max(1) as f64;
+            format!("{work:.1e}")
+        };
+        format!(
+            "{}|{}|{}|{}",
+            self.experiment().id(),
+            per_step(gpu),
+            per_step(cpu),
+            cpu.shares.len()
+        )
+    }
 }
 
 #[cfg(test)]
@@ -199,6 +220,27 @@ mod tests {
     use super::*;
     use crate::experiments::Experiment;
     use crate::spec::{Preset, clip};
+
+    #[test]
+    fn a_speed_is_kept_for_the_same_work_per_step() {
+        let key = |spec: &AnySpec, workers: usize| {
+            let budget = Budget::page(Target::Cpu);
+            let gpu = spec.tab_plan(Target::Gpu, 1, &Budget::page(Target::Gpu));
+            spec.speed_key(&gpu, &spec.tab_plan(Target::Cpu, workers, &budget))
+        };
+        let toy = Experiment::Toy2d.preset(Preset::Quick);
+        let mut other = toy.clone();
+        other.set("init_seed", "7").expect("seed");
+        other.set("lr", "0.01").expect("lr");
+        other.set("steps", "500").expect("steps");
+        assert_eq!(key(&toy, 1), key(&other, 1));
+        other.set("width", "64").expect("width");
+        assert_ne!(key(&toy, 1), key(&other, 1));
+        // Grokking's three runs: one CPU worker each is another measurement than one for all.
+        let grokking = Experiment::Grokking.preset(Preset::Quick);
+        assert_ne!(key(&grokking, 1), key(&grokking, 3));
+        assert!(key(&grokking, 3).starts_with("grokking|"));
+    }
 
     /// A spec's fields, its JSON (`metrics.json`, links) and its knob table name the same
     /// keys, whatever the mode; every knob reads and writes its own field and no other.

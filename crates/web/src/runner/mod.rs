@@ -7,6 +7,12 @@
 //! terminate the workers at once, even in the middle of a long step, and start a fresh one,
 //! so the next Run finds its device already open.
 //!
+//! Where the first worker opened WebGPU (a hardware or a software adapter) and a spec fits both
+//! it and the CPU, the page times a few steps of the spec on each before it trains
+//! (`ToWorker::Measure`), trains on the faster, and says which and by how much; the measurement
+//! is kept for specs of the same work per step while the page is open. `backend=webgpu` and
+//! `backend=cpu` choose without measuring.
+//!
 //! A run is priced where the device is known: a start waits until the first worker says which
 //! device it opened (and is priced again after any fallback: a device that does not open in
 //! time, "Run on the CPU", a worker whose device differs from the one priced), and nothing
@@ -30,7 +36,7 @@ use overfit_core::report::Report;
 use overfit_core::spec::Preset;
 use overfit_core::train::Gallery;
 use overfit_core::worker_protocol::{
-    ComputeInfo, Failure, FromWorker, PROTOCOL, SurfaceImage, ToWorker,
+    ComputeInfo, Failure, FromWorker, PROTOCOL, Speeds, SurfaceImage, ToWorker,
 };
 
 use crate::places::{Place, Places};
@@ -43,6 +49,8 @@ pub enum Status {
     Idle,
     /// A start waits for the worker's device, to be priced for it.
     Waiting,
+    /// A start waits while the first worker times the spec on WebGPU and on the CPU.
+    Measuring,
     /// A widget's start waits for a free training place on its course page.
     Queued,
     Running,
@@ -66,6 +74,10 @@ pub struct RunView {
     pub notice: RwSignal<Option<String>>,
     /// What the first worker trains on, once its device is open.
     pub compute: RwSignal<Option<ComputeInfo>>,
+    /// The measurement that chose the current run's device (`None`: no choice was measured).
+    pub choice: RwSignal<Option<Speeds>>,
+    /// Measurements this page has made.
+    pub measurements: RwSignal<usize>,
     /// Workers training the current run (the page itself never trains).
     pub workers: RwSignal<usize>,
     /// The run stopped on the GPU (a lost device, out of memory): the page offers the CPU.
@@ -88,6 +100,8 @@ impl RunView {
             galleries: RwSignal::new(Vec::new()),
             notice: RwSignal::new(None),
             compute: RwSignal::new(None),
+            choice: RwSignal::new(None),
+            measurements: RwSignal::new(0),
             workers: RwSignal::new(0),
             offer_cpu: RwSignal::new(false),
             over_budget: RwSignal::new(None),
@@ -174,12 +188,16 @@ struct Inner {
     last: RefCell<Option<(AnySpec, Preset)>>,
     /// A start waits for the first worker's device.
     pending: Cell<bool>,
-    /// The device the current run was priced for.
+    /// The device the first worker had opened when the current run was priced.
     priced: Cell<Option<Pricing>>,
+    /// Measured speeds on this page, by `AnySpec::speed_key`.
+    measured: RefCell<Vec<(String, Speeds)>>,
+    /// The key of the measurement the first worker is making.
+    measuring: RefCell<Option<String>>,
     /// "Run anyway" for this spec on this device.
     approved: RefCell<Option<(AnySpec, Pricing)>>,
-    /// `backend=webgpu`: a software WebGPU adapter is used rather than the CPU.
-    software_ok: bool,
+    /// `backend=webgpu`: WebGPU (a software adapter too) without measuring the CPU against it.
+    gpu_forced: bool,
     /// `workers=N` from the link: exactly this many workers at most for one run.
     max_workers: Option<usize>,
     /// The share of the time the workers train (see `ToWorker::Speed`).
@@ -230,15 +248,15 @@ pub fn worker_budget() -> usize {
 impl Runner {
     /// A runner with a worker already opening its device (the badge shows which); runs use at
     /// most `max_workers` workers (default: [`workers_for`] the spec's runs on [`worker_budget`]
-    /// cores, fewer when more would not fit the memory budget). `software_ok` (`backend=webgpu`)
-    /// uses a software WebGPU adapter rather than the CPU.
+    /// cores, fewer when more would not fit the memory budget). `gpu_forced` (`backend=webgpu`)
+    /// trains on WebGPU without measuring the CPU against it.
     ///
     /// A `widget` (on a course page) starts no worker before its first run, and trains on one
     /// worker in one of the training places that all widgets of its page share
     /// ([`crate::places`]): its worker is let go, and its place freed, when the run ends.
     pub fn new(
         force_cpu: bool,
-        software_ok: bool,
+        gpu_forced: bool,
         max_workers: Option<usize>,
         widget: bool,
     ) -> Self {
@@ -269,7 +287,9 @@ impl Runner {
             pending: Cell::new(false),
             priced: Cell::new(None),
             approved: RefCell::new(None),
-            software_ok,
+            measured: RefCell::new(Vec::new()),
+            measuring: RefCell::new(None),
+            gpu_forced,
             max_workers,
             speed: Cell::new(1.0),
             places: places.clone(),
@@ -374,7 +394,7 @@ impl Runner {
         }
         if matches!(
             status,
-            Status::Running | Status::Paused | Status::Waiting | Status::Queued
+            Status::Running | Status::Paused | Status::Waiting | Status::Measuring | Status::Queued
         ) {
             inner.view.status.set(Status::Idle);
         }

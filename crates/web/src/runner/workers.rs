@@ -11,6 +11,77 @@ impl Inner {
             .with_untracked(|c| c.as_ref().map(Pricing::of))
     }
 
+    /// The device to train `spec` on: the one the first worker `opened`, or the CPU where this
+    /// page measured it faster for a spec of this kind. Measured only where both could take
+    /// the spec (within their budgets, or approved); `None` while the first worker measures
+    /// it, and the start waits (a running run ends first: the worker that measures is free).
+    pub(super) fn measured_choice(
+        this: &Rc<Self>,
+        spec: &AnySpec,
+        preset: Preset,
+        opened: Pricing,
+        wanted: usize,
+        approved: bool,
+        busy: bool,
+    ) -> Option<Pricing> {
+        let v = this.view;
+        v.choice.set(None);
+        if opened == Pricing::Cpu || this.gpu_forced || spec.is_sweep() {
+            return Some(opened);
+        }
+        let gpu_plan = spec.tab_plan(opened.target(spec), wanted, &opened.budget());
+        let cpu_budget = Pricing::Cpu.budget();
+        let cpu_plan = spec.tab_plan(Target::Cpu, wanted, &cpu_budget);
+        let gpu_ok = approved || opened.budget().check(gpu_plan.cost).is_ok();
+        // A software adapter is priced as the CPU: approved for one, approved for the other.
+        let cpu_ok =
+            cpu_budget.check(cpu_plan.cost).is_ok() || (approved && opened == Pricing::SoftwareGpu);
+        if !(gpu_ok && cpu_ok) {
+            return Some(opened);
+        }
+        let key = spec.speed_key(&gpu_plan, &cpu_plan);
+        let known = this
+            .measured
+            .borrow()
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, speeds)| *speeds);
+        if let Some(speeds) = known {
+            v.choice.set(Some(speeds));
+            return Some(if speeds.cpu_wins() {
+                Pricing::Cpu
+            } else {
+                opened
+            });
+        }
+        if this.measuring.borrow().is_none() {
+            // The worker that measures must be free (and a widget's may have been let go).
+            if busy || this.slots.borrow().is_empty() {
+                Self::respawn(this);
+            }
+            let first = |plan: &overfit_core::cost::TabPlan| {
+                (plan.shares.len() > 1).then(|| plan.shares[0].clone())
+            };
+            let message = ToWorker::Measure {
+                link: link::encode(spec, preset),
+                gpu_runs: first(&gpu_plan),
+                cpu_runs: first(&cpu_plan),
+                data: this
+                    .data
+                    .borrow()
+                    .clone()
+                    .filter(|_| trains_on_own_data(spec)),
+            };
+            if let Some(slot) = this.slots.borrow().first() {
+                slot.worker.post(&message);
+                this.measuring.replace(Some(key));
+            }
+        }
+        this.pending.set(true);
+        v.status.set(Status::Measuring);
+        None
+    }
+
     pub(super) fn use_cpu(&self, reason: &str) {
         self.webgpu.set(false);
         self.cpu_reason.replace(Some(reason.to_string()));
@@ -26,6 +97,8 @@ impl Inner {
         for slot in old {
             slot.worker.terminate();
         }
+        // A measurement in flight ended with its worker.
+        self.measuring.replace(None);
         self.active.set(0);
         self.view.workers.set(0);
     }
@@ -134,7 +207,7 @@ impl Inner {
             v.status.get_untracked(),
             Status::Running | Status::Paused | Status::Failed(_)
         );
-        let Some(pricing) = this.pricing() else {
+        let Some(opened) = this.pricing() else {
             // Priced when the first worker reports its device.
             if busy || this.slots.borrow().is_empty() {
                 Self::respawn(this);
@@ -144,17 +217,22 @@ impl Inner {
             return;
         };
         this.pending.set(false);
-        let budget = pricing.budget();
-        let target = pricing.target(&spec);
         let wanted = this
             .max_workers
             .unwrap_or_else(|| workers_for(spec.independent_runs(), worker_budget()));
-        let plan = spec.tab_plan(target, wanted, &budget);
         let approved = this
             .approved
             .borrow()
             .as_ref()
-            .is_some_and(|(s, p)| *s == spec && *p == pricing);
+            .is_some_and(|(s, p)| *s == spec && *p == opened);
+        let Some(pricing) =
+            Self::measured_choice(this, &spec, preset, opened, wanted, approved, busy)
+        else {
+            return;
+        };
+        let budget = pricing.budget();
+        let target = pricing.target(&spec);
+        let plan = spec.tab_plan(target, wanted, &budget);
         if !approved && let Err(over) = budget.check(plan.cost) {
             if busy {
                 Self::respawn(this);
@@ -163,10 +241,11 @@ impl Inner {
             v.over_budget.set(Some(over.to_string()));
             return;
         }
-        this.priced.set(Some(pricing));
+        this.priced.set(Some(opened));
         let capped =
             target == Target::Cpu && plan.shares.len() < wanted.min(spec.independent_runs());
-        Self::launch(this, spec, preset, plan.shares, busy);
+        let cpu = pricing == Pricing::Cpu && opened != Pricing::Cpu;
+        Self::launch(this, spec, preset, plan.shares, busy, cpu);
         if capped {
             v.notice.set(Some(format!(
                 "{} worker{} instead of {}: each worker holds its own copy of the engine and \
@@ -178,20 +257,22 @@ impl Inner {
         }
     }
 
-    /// Starts `spec` on workers, one per share of its independent runs.
+    /// Starts `spec` on workers, one per share of its independent runs; on the CPU when `cpu`
+    /// although the first worker opened a GPU (the others then open none).
     pub(super) fn launch(
         this: &Rc<Self>,
         spec: AnySpec,
         preset: Preset,
         shares: Vec<Vec<usize>>,
         busy: bool,
+        cpu: bool,
     ) {
         let v = this.view;
         if busy || this.slots.borrow().is_empty() {
             Self::respawn(this);
         }
         while this.slots.borrow().len() < shares.len() {
-            Self::spawn(this);
+            Self::spawn(this, this.webgpu.get() && !cpu);
         }
         // Spare workers hold a whole module's memory each: let them go.
         let spare: Vec<Slot> = this.slots.borrow_mut().drain(shares.len()..).collect();
@@ -228,6 +309,7 @@ impl Inner {
                     .borrow()
                     .clone()
                     .filter(|_| trains_on_own_data(&spec)),
+                cpu,
             });
         }
     }
@@ -246,12 +328,13 @@ impl Inner {
     /// its device.
     pub(super) fn respawn(this: &Rc<Self>) {
         this.end_workers();
-        Self::spawn(this);
+        Self::spawn(this, this.webgpu.get());
     }
 
-    /// Adds a worker and asks it to open its device; one that has not opened it within
-    /// [`DEVICE_TIMEOUT_MS`] is given up on, and the page goes on with CPU workers.
-    pub(super) fn spawn(this: &Rc<Self>) {
+    /// Adds a worker and asks it to open its device (WebGPU when `webgpu`); one that has not
+    /// opened WebGPU within [`DEVICE_TIMEOUT_MS`] is given up on, and the page goes on with
+    /// CPU workers.
+    pub(super) fn spawn(this: &Rc<Self>, webgpu: bool) {
         let index = this.slots.borrow().len();
         let id = this.spawned.get() + 1;
         this.spawned.set(id);
@@ -263,11 +346,9 @@ impl Inner {
         });
         match spawned {
             Ok(worker) => {
-                let webgpu = this.webgpu.get();
                 worker.post(&ToWorker::Open {
                     webgpu,
                     cpu_reason: this.cpu_reason.borrow().clone(),
-                    software_ok: this.software_ok,
                 });
                 if webgpu {
                     Self::watch_device(this, id);
@@ -312,7 +393,7 @@ impl Inner {
             );
             let waiting = matches!(
                 inner.view.status.get_untracked(),
-                Status::Running | Status::Waiting
+                Status::Running | Status::Waiting | Status::Measuring
             );
             inner.use_cpu(&reason);
             Self::respawn(&inner);
@@ -332,6 +413,21 @@ impl Inner {
     /// Takes one message of worker `index`.
     pub(super) fn receive(this: &Rc<Self>, index: usize, message: FromWorker) {
         let ready = matches!(message, FromWorker::Ready { .. });
+        if let FromWorker::Measured(speeds) = message {
+            if index == 0
+                && let Some(key) = this.measuring.take()
+            {
+                this.measured.borrow_mut().push((key, speeds));
+                this.view.measurements.update(|n| *n += 1);
+                if this.pending.get() {
+                    Self::reprice(this);
+                }
+            }
+            return;
+        }
+        if matches!(message, FromWorker::Failed { .. }) && index == 0 {
+            this.measuring.replace(None);
+        }
         this.take(index, message);
         if ready && index == 0 {
             // The device is known now: a waiting start is priced for it, and a run priced for
@@ -355,7 +451,7 @@ impl Inner {
             return;
         };
         match message {
-            FromWorker::Loaded => {}
+            FromWorker::Loaded | FromWorker::Measured(_) => {}
             FromWorker::Ready { protocol, compute } => {
                 if protocol != PROTOCOL {
                     v.status.set(Status::Failed(

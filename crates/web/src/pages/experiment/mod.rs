@@ -194,7 +194,7 @@ pub fn ExperimentPage(
     let running = Signal::derive(move || {
         matches!(
             view.status.get(),
-            Status::Running | Status::Paused | Status::Waiting | Status::Queued
+            Status::Running | Status::Paused | Status::Waiting | Status::Measuring | Status::Queued
         )
     });
     follow_the_address(experiment, spec, preset, backend, runner);

@@ -11,6 +11,9 @@ fn status_words(status: &Status) -> String {
     match status {
         Status::Idle => "ready".to_string(),
         Status::Waiting => "waiting for the device (the run is priced for it first)".to_string(),
+        Status::Measuring => {
+            "timing a few steps on WebGPU and on the CPU, to train on the faster".to_string()
+        }
         Status::Queued => "queued: another widget on this page is training".to_string(),
         Status::Running => "training".to_string(),
         Status::Paused => "paused".to_string(),

@@ -8,7 +8,8 @@ use wasm_bindgen::JsCast;
 use crate::components::embed_builder;
 use crate::runner::RunView;
 
-/// The device badge: its class, its words and why the page fell back, if it did.
+/// The device badge: its class, its words and why (the page fell back, or measured the CPU
+/// faster for this run than the WebGPU adapter its worker opened).
 fn badge(view: RunView) -> (&'static str, String, String) {
     match view.compute.get() {
         None => (
@@ -16,14 +17,22 @@ fn badge(view: RunView) -> (&'static str, String, String) {
             "starting device…".to_string(),
             String::new(),
         ),
-        Some(c) => {
-            let class = if c.gpu { "badge gpu" } else { "badge cpu" };
-            (
-                class,
+        Some(c) => match view.choice.get() {
+            Some(speeds) if c.gpu && speeds.cpu_wins() => (
+                "badge cpu",
+                "CPU".to_string(),
+                format!(
+                    "{} is open here, but this run trains faster on the CPU: {}",
+                    c.label,
+                    speeds.figures()
+                ),
+            ),
+            _ => (
+                if c.gpu { "badge gpu" } else { "badge cpu" },
                 c.label.clone(),
                 c.fallback_reason.clone().unwrap_or_default(),
-            )
-        }
+            ),
+        },
     }
 }
 
@@ -81,6 +90,9 @@ pub fn Toolbar(
     view! {
         <div class="toolbar">
             {move || { let (class, label, reason) = badge(view); view! { <span class=class title=reason.clone() id="backend">{label}</span> } }}
+            {move || view.choice.get().map(|speeds| view! {
+                <span class="choice" id="device-choice" title=speeds.figures() data-measurements=move || view.measurements.get()>{speeds.words()}</span>
+            })}
             <span class="workers" id="workers" data-workers=move || view.workers.get()
                 title="Training runs in Web Workers, never on the page's thread; independent runs train side by side.">
                 {workers}

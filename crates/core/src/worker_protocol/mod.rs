@@ -12,22 +12,23 @@ use serde_json::{Map, Value};
 use crate::report::{Report, RunReport};
 use crate::train::{Gallery, Surface};
 
+mod speeds;
+pub use speeds::Speeds;
+
 /// The message format this build speaks. A worker of another version (a page and a worker
 /// script cached from different deploys) is refused with a request to reload.
-pub const PROTOCOL: u32 = 2;
+pub const PROTOCOL: u32 = 3;
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
-    /// Open the compute device: WebGPU when `webgpu` is true and the worker finds a hardware
-    /// adapter (a software one only when `software_ok`: the link asked for WebGPU by name),
+    /// Open the compute device: WebGPU when `webgpu` is true and the worker finds an adapter
+    /// (a software one too: the page measures it against the CPU before it trains on it),
     /// else the CPU, with `cpu_reason` saying why when the page already knows.
     Open {
         webgpu: bool,
         cpu_reason: Option<String>,
-        #[serde(default)]
-        software_ok: bool,
     },
     /// Train the spec named by this share link (`?exp=…&v=…`) from scratch: all of it, or only
     /// the independent runs at `runs` (see `AnySpec::independent_runs`; other workers train
@@ -39,6 +40,22 @@ pub enum ToWorker {
         link: String,
         #[serde(default)]
         runs: Option<Vec<usize>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        data: Option<crate::data::table::Table>,
+        /// Train on the CPU although this worker opened a GPU: the page measured the CPU
+        /// faster for this spec.
+        #[serde(default)]
+        cpu: bool,
+    },
+    /// Time a few steps of the spec on this worker's GPU (the runs at `gpu_runs`, what one
+    /// GPU worker would train) and on the CPU (`cpu_runs`, the first CPU worker's share),
+    /// each after a warm-up, and answer [`FromWorker::Measured`]. Nothing is kept.
+    Measure {
+        link: String,
+        #[serde(default)]
+        gpu_runs: Option<Vec<usize>>,
+        #[serde(default)]
+        cpu_runs: Option<Vec<usize>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         data: Option<crate::data::table::Table>,
     },
@@ -80,6 +97,8 @@ pub enum FromWorker {
     Loaded,
     /// The device is open; the worker waits for `Start`.
     Ready { protocol: u32, compute: ComputeInfo },
+    /// What [`ToWorker::Measure`] found.
+    Measured(Speeds),
     /// A run began.
     Started {
         total_steps: usize,
@@ -371,8 +390,31 @@ mod tests {
             link: "?exp=grokking&v=1&steps=30".into(),
             runs: Some(vec![0, 2]),
             data: None,
+            cpu: true,
         };
         assert_eq!(ToWorker::from_text(&start.to_text()), Ok(start));
+        let measure = ToWorker::Measure {
+            link: "?exp=toy2d&v=1".into(),
+            gpu_runs: None,
+            cpu_runs: Some(vec![0]),
+            data: None,
+        };
+        assert_eq!(ToWorker::from_text(&measure.to_text()), Ok(measure));
+        let measured = FromWorker::Measured(Speeds {
+            gpu_below: true,
+            ..Speeds::new(0.4, 80.0)
+        });
+        assert_eq!(FromWorker::from_text(&measured.to_text()), Ok(measured));
+        // A start that says nothing of the device trains on the one the worker opened.
+        assert_eq!(
+            ToWorker::from_text("{\"type\":\"start\",\"link\":\"?exp=toy2d\"}"),
+            Ok(ToWorker::Start {
+                link: "?exp=toy2d".into(),
+                runs: None,
+                data: None,
+                cpu: false
+            })
+        );
         assert!(ToWorker::from_text("{\"type\":\"nope\"}").is_err());
         // A failure from a worker that says no kind (an older build) is of no kind the page
         // acts on.

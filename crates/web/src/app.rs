@@ -35,7 +35,7 @@ pub fn App() -> AnyView {
             <span class="tagline">"See how neural networks generalize — trained live in your browser."</span>
         </header>
         <main>{body}</main>
-        <footer>"Runs on your GPU with WebGPU (burn), or on the CPU when WebGPU is missing. "
+        <footer>"Runs on your GPU with WebGPU (burn), or on the CPU where WebGPU is missing or slower. "
             "The same specs run natively with the "<code>"overfit"</code>" CLI."</footer>
     }
     .into_any()

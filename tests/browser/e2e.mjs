@@ -57,6 +57,11 @@ async function withPage(browser, name, removeWebGpu, fn) {
   }
 }
 
+// The training module each of the page's workers loaded (see worker_handle.rs), in order.
+function workerModules(page) {
+  return page.workers().map((w) => (w.url().match(/\/(overfit-worker(?:-cpu)?)_loader\.js/) || [])[1]).filter(Boolean);
+}
+
 async function runToy2d(page, base, query, expectGpu) {
   await page.goto(`${base}?exp=toy2d&${query}`);
   await page.waitForSelector('#status', { timeout: 60_000 });
@@ -74,9 +79,11 @@ async function runToy2d(page, base, query, expectGpu) {
   const progress = await page.locator('#progress').textContent();
   const summary = await summaryText(page);
   if (!summary.includes('final_test_acc')) throw new Error('no summary after the run');
-  // The page never trains: its training worker is the one that reported the backend.
-  const workers = page.workers().map((w) => w.url());
-  if (!workers.some((u) => u.includes('overfit-worker_loader.js'))) throw new Error(`no training worker: ${JSON.stringify(workers)}`);
+  // The page never trains: its training worker is the one that reported the backend, on the
+  // WebGPU module, or on the CPU module where the page has no WebGPU to open.
+  const modules = workerModules(page);
+  const wantedModules = expectGpu ? 'overfit-worker' : 'overfit-worker-cpu';
+  if (modules.join() !== wantedModules) throw new Error(`training workers on ${JSON.stringify(modules)}, expected ${wantedModules}`);
   const charts = await page.locator('.chart-box polyline').count();
   if (charts < 4) throw new Error(`expected train/test curves for accuracy and loss, found ${charts} lines`);
   console.log(`     ${badge} · ${progress}`);
@@ -154,17 +161,24 @@ const server = await serve();
 const base = `http://127.0.0.1:${server.address().port}${SUB}`;
 const tiny = 'points=120&width=8&steps=60&eval_every=20';
 
-await check('the page module carries no training code: burn is only in the worker module', async () => {
+await check('the page module carries no training code: burn is only in the worker modules, and the CPU module has no GPU runtime', async () => {
   // Panic locations name their source files, so a module that links burn contains "burn-tensor".
   const files = fs.readdirSync(dist).filter((f) => f.endsWith('.wasm'));
   const page = files.find((f) => f.startsWith('overfit-web'));
-  const worker = files.find((f) => f.startsWith('overfit-worker'));
-  if (!page || !worker) throw new Error(`expected the page and worker modules in dist/, found ${files.join(', ')}`);
-  const has = (f) => fs.readFileSync(path.join(dist, f)).includes('burn-tensor');
-  if (has(page)) throw new Error(`${page} links burn`);
-  if (!has(worker)) throw new Error(`${worker} does not link burn (is this check still looking for the right thing?)`);
+  const worker = files.find((f) => f.startsWith('overfit-worker_'));
+  const cpu = files.find((f) => f.startsWith('overfit-worker-cpu_'));
+  if (!page || !worker || !cpu) throw new Error(`expected the page and both worker modules in dist/, found ${files.join(', ')}`);
+  const has = (f, text) => fs.readFileSync(path.join(dist, f)).includes(text);
+  if (has(page, 'burn-tensor')) throw new Error(`${page} links burn`);
+  for (const f of [worker, cpu]) if (!has(f, 'burn-tensor')) throw new Error(`${f} does not link burn (is this check still looking for the right thing?)`);
+  // The CPU module is the CPU module: neither burn's WebGPU runtime nor its kernel compiler
+  // (cubecl's small shared crates, shapes and bytes, are Flex's too).
+  for (const gpu of ['cubecl-wgpu', 'cubecl-core']) {
+    if (!has(worker, gpu)) throw new Error(`${worker} does not link ${gpu} (is this check still looking for the right thing?)`);
+    if (has(cpu, gpu)) throw new Error(`${cpu} links ${gpu}, burn's GPU side`);
+  }
   const size = (f) => fs.statSync(path.join(dist, f)).size;
-  console.log(`     ${page}: ${(size(page) / 1e6).toFixed(2)} MB, ${worker}: ${(size(worker) / 1e6).toFixed(2)} MB (raw)`);
+  console.log(`     ${[page, worker, cpu].map((f) => `${f}: ${(size(f) / 1e6).toFixed(2)} MB`).join(', ')} (raw)`);
 });
 const gpuBrowser = await chromium.launch({ executablePath, args: [...BASE_FLAGS, '--enable-unsafe-webgpu'] });
 await check('home page lists every experiment of the registry', () => withPage(gpuBrowser, 'home', false, async (page) => {
@@ -308,7 +322,15 @@ await check('where WebGPU is a software adapter, a few timed steps choose the CP
   await waitDone(page);
   if (await page.locator('#backend').textContent() !== 'CPU') throw new Error('the second run left the CPU');
   if (await page.locator('#device-choice').getAttribute('data-measurements') !== '1') throw new Error('the second run measured again');
-  console.log(`     ${words} (${figures})`);
+  // Three runs in three workers: the first opened WebGPU to measure, the two it adds train on
+  // the CPU and load the CPU module.
+  await page.goto(`${base}?exp=grokking&p=7&model=mlp&d_model=16&width=16&batch=16&steps=40&eval_every=10&ma_window=4&workers=3&autorun=1`);
+  await waitDone(page);
+  const modules = workerModules(page).join();
+  if (await page.locator('#backend').textContent() !== 'CPU' || modules !== 'overfit-worker,overfit-worker-cpu,overfit-worker-cpu') {
+    throw new Error(`three runs measured on the CPU: badge "${await page.locator('#backend').textContent()}", modules ${modules}`);
+  }
+  console.log(`     ${words} (${figures}); three workers on ${modules}`);
 }));
 await check('on a software adapter, the paper link opens paused, priced as the CPU; backend=webgpu too', async () => {
   for (const [name, query] of [['paper-software-adapter', ''], ['paper-software-forced', `&${webgpu}`]]) {
@@ -373,6 +395,8 @@ await check('independent runs train side by side in workers and give exactly the
   const serial = await run(1);
   const parallel = await run(3);
   if (serial.used !== 1 || parallel.used !== 3) throw new Error(`expected 1 and 3 workers, the page used ${serial.used} and ${parallel.used}`);
+  // No WebGPU here: every worker loaded the CPU module, none the WebGPU one.
+  if (workerModules(page).join() !== 'overfit-worker-cpu,overfit-worker-cpu,overfit-worker-cpu') throw new Error(`modules: ${workerModules(page)}`);
   if (parallel.runs.map((r) => r.label).join() !== 'baseline,grokfast-ema,grokfast-ma') throw new Error(`runs: ${parallel.runs.map((r) => r.label)}`);
   if (JSON.stringify(parallel.runs) !== JSON.stringify(serial.runs)) throw new Error('the runs trained in three workers differ from the runs trained in one');
   console.log(`     3 workers = 1 worker, ${serial.runs[0].series.step.length} evaluations per run`);
@@ -1259,7 +1283,7 @@ await check('Stop ends a long CPU step at once: the worker is terminated, a fres
   // Full-batch steps of the paper-sized transformer: seconds each on one wasm thread.
   await page.goto(`${base}?exp=grokking&preset=paper&compare=baseline&steps=50&eval_every=50`);
   await page.waitForFunction(() => (document.querySelector('#backend')?.textContent || '').startsWith('CPU fallback'), null, { timeout: 60_000 });
-  const first = page.workers().find((w) => w.url().includes('overfit-worker_loader.js'));
+  const first = page.workers().find((w) => w.url().includes('overfit-worker-cpu_loader.js'));
   if (!first) throw new Error('no training worker before the run');
   await page.click('#run');
   await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'training');
@@ -1274,7 +1298,7 @@ await check('Stop ends a long CPU step at once: the worker is terminated, a fres
   await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the old worker was not terminated')), 5_000))]);
   const waited = Date.now() - clicked;
   await page.waitForFunction(() => (document.querySelector('#backend')?.textContent || '').startsWith('CPU fallback'), null, { timeout: 60_000 });
-  const live = page.workers().filter((w) => w.url().includes('overfit-worker_loader.js')).length;
+  const live = workerModules(page).length;
   if (live !== 1) throw new Error(`expected one fresh worker after Stop, found ${live}`);
   console.log(`     status "ready" ${ready} ms after the click, the old worker gone after ${waited} ms`);
 }));

@@ -1,6 +1,8 @@
-//! The page's handle on a training worker: a dedicated Web Worker running the
-//! `overfit-worker` module (built by trunk beside the page, with a loader script), messages as
-//! JSON text both ways.
+//! The page's handle on a training worker: a dedicated Web Worker running one of the two
+//! training modules trunk builds beside the page, each with a loader script: `overfit-worker`
+//! (WebGPU and the CPU) for a worker that is to open WebGPU, `overfit-worker-cpu` (the CPU
+//! only, about a quarter of the bytes) for one that trains on the CPU. Messages are JSON text
+//! both ways.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -10,11 +12,17 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
-/// The worker's loader, relative to the page (trunk names worker files after the binary).
-/// The query names this build, so a browser never mixes a cached worker of another deploy
-/// with this page (the worker's `Ready` message checks the protocol too).
-fn loader_url() -> String {
-    format!("overfit-worker_loader.js?v={}", env!("CARGO_PKG_VERSION"))
+/// The loader of the module a worker needs, relative to the page (trunk names worker files
+/// after the binary): the WebGPU module when it is to open WebGPU, else the CPU module. The
+/// query names this build, so a browser never mixes a cached worker of another deploy with
+/// this page (the worker's `Ready` message checks the protocol too).
+fn loader_url(webgpu: bool) -> String {
+    let module = if webgpu {
+        "overfit-worker"
+    } else {
+        "overfit-worker-cpu"
+    };
+    format!("{module}_loader.js?v={}", env!("CARGO_PKG_VERSION"))
 }
 
 /// Whether the page's browser offers WebGPU at all (`navigator.gpu`). Without it the worker is
@@ -43,10 +51,10 @@ pub struct TrainingWorker {
 }
 
 impl TrainingWorker {
-    /// Starts a worker; `receive` gets each of its messages (and a failure if it cannot load or
-    /// crashes).
-    pub fn spawn(receive: impl Fn(FromWorker) + 'static) -> Result<Self, String> {
-        let worker = Worker::new(&loader_url())
+    /// Starts a worker on the module for `webgpu` (see [`loader_url`]); `receive` gets each of
+    /// its messages (and a failure if it cannot load or crashes).
+    pub fn spawn(webgpu: bool, receive: impl Fn(FromWorker) + 'static) -> Result<Self, String> {
+        let worker = Worker::new(&loader_url(webgpu))
             .map_err(|e| format!("the training worker could not start: {e:?}"))?;
         let inner = Rc::new(RefCell::new(Inner {
             worker: worker.clone(),

@@ -1,41 +1,5 @@
-//! Overfit Lab's training worker. The page spawns one per run (a dedicated Web Worker), posts
-//! it a spec as its share link, and only draws what comes back; every training step runs here,
-//! so the page's thread never waits on one, and Stop is `Worker.terminate()`, at once, even
-//! in the middle of a long step. See `overfit_core::worker_protocol` for the messages.
+//! The WebGPU training module (`overfit-worker`): see the crate's docs.
 
-#[cfg(target_family = "wasm")]
-mod clock;
-#[cfg(target_family = "wasm")]
-mod device;
-#[cfg(target_family = "wasm")]
-mod measure;
-#[cfg(target_family = "wasm")]
-mod run;
-
-#[cfg(target_family = "wasm")]
-#[allow(unsafe_code)]
-unsafe extern "C" {
-    /// Runs the module's static constructors (burn's compiler IR registers its operations in
-    /// them); synthesised by the linker.
-    fn __wasm_call_ctors();
-}
-
-#[cfg(target_family = "wasm")]
 fn main() {
-    // Once, here: with no caller the linker takes the module for a run-once command and wraps
-    // every export in the constructors, so each call from JavaScript would run them again.
-    #[allow(unsafe_code)]
-    // SAFETY: called first, once per instance, before anything reads what they register.
-    unsafe {
-        __wasm_call_ctors();
-    }
-    run::install();
-}
-
-#[cfg(not(target_family = "wasm"))]
-fn main() {
-    eprintln!(
-        "overfit-worker runs inside a browser (trunk builds it for wasm32); natively, use `overfit run`"
-    );
-    std::process::exit(2);
+    overfit_worker::start();
 }

@@ -9,7 +9,6 @@ use burn::tensor::Device;
 use overfit_core::data::table::Table;
 use overfit_core::experiments;
 use overfit_core::link;
-use overfit_core::plot::gpu::SurfaceRenderer;
 use overfit_core::report::Report;
 use overfit_core::train::{Gallery, RunError, Session, Surface};
 use overfit_core::worker_protocol::{
@@ -22,6 +21,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use crate::clock::{now_ms, sleep_ms, yield_now};
 use crate::device::{self, Compute};
 use crate::measure;
+use crate::surface::Colourer;
 
 /// Training time between two looks at the message queue.
 const SLICE_MS: f64 = 40.0;
@@ -183,7 +183,7 @@ struct Sent {
 struct Publisher {
     sent: Sent,
     preset: String,
-    renderer: Option<SurfaceRenderer>,
+    colourer: Colourer,
     /// The run trains on the GPU (not on the CPU, whatever the worker opened).
     gpu: bool,
 }
@@ -198,7 +198,7 @@ impl Publisher {
         self.sent.report = Some(report);
         let surface = match session.surface() {
             Some(s) if self.sent.surface.as_ref() != Some(&s) => {
-                let rgba = self.colour(&s, compute).await;
+                let rgba = self.colourer.colour(&s, compute, self.gpu).await;
                 self.sent.surface = Some(s.clone());
                 Some(SurfaceImage { surface: s, rgba })
             }
@@ -216,23 +216,6 @@ impl Publisher {
             surface,
             galleries,
         });
-    }
-
-    /// The surface's pixels from `surface.wgsl` on the GPU, or `None` for the page to colour
-    /// them (on the CPU, or when the GPU could not).
-    async fn colour(&mut self, surface: &Surface, compute: &Compute) -> Option<Vec<u8>> {
-        let setup = compute.setup.as_ref().filter(|_| self.gpu)?;
-        let renderer = self
-            .renderer
-            .get_or_insert_with(|| SurfaceRenderer::new(setup.clone()));
-        let pending = renderer.render(&surface.values, surface.size);
-        for _ in 0..2000 {
-            if pending.is_ready() {
-                return pending.take().ok();
-            }
-            sleep_ms(2).await;
-        }
-        None
     }
 }
 
@@ -308,7 +291,7 @@ async fn train(state: &Rc<State>, id: u64, begin: &Start) -> Result<(), (Failure
                 ..Sent::default()
             },
             preset: preset.name().to_string(),
-            renderer: None,
+            colourer: Colourer::default(),
             gpu: on_gpu,
         };
         let started = now_ms();

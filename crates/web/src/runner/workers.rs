@@ -331,7 +331,8 @@ impl Inner {
         Self::spawn(this, this.webgpu.get());
     }
 
-    /// Adds a worker and asks it to open its device (WebGPU when `webgpu`); one that has not
+    /// Adds a worker and asks it to open its device: WebGPU when `webgpu` (on the WebGPU
+    /// module), else the CPU (on the CPU module, a quarter of the bytes). One that has not
     /// opened WebGPU within [`DEVICE_TIMEOUT_MS`] is given up on, and the page goes on with
     /// CPU workers.
     pub(super) fn spawn(this: &Rc<Self>, webgpu: bool) {
@@ -339,7 +340,7 @@ impl Inner {
         let id = this.spawned.get() + 1;
         this.spawned.set(id);
         let weak: Weak<Self> = Rc::downgrade(this);
-        let spawned = TrainingWorker::spawn(move |message| {
+        let spawned = TrainingWorker::spawn(webgpu, move |message| {
             if let Some(inner) = weak.upgrade() {
                 Self::receive(&inner, index, message);
             }

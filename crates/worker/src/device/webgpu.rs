@@ -1,33 +1,11 @@
-//! Opens the worker's compute device: WebGPU when the browser offers an adapter to workers,
-//! burn's Flex CPU backend otherwise, and says which (with the reason for a fallback).
+//! WebGPU for the worker: the browser's adapter, read and opened through burn's wgpu runtime.
 
 use burn::tensor::Device;
-use burn::tensor::wgpu::{WgpuSetup, wgpu};
+use burn::tensor::wgpu::wgpu;
 use overfit_core::worker_protocol::ComputeInfo;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// The device a run trains on, with its WebGPU handles when it is a GPU.
-#[derive(Clone)]
-pub struct Compute {
-    pub device: Device,
-    pub setup: Option<WgpuSetup>,
-    pub info: ComputeInfo,
-}
-
-impl Compute {
-    pub fn cpu(reason: impl Into<String>) -> Self {
-        Self {
-            device: Device::flex(),
-            setup: None,
-            info: ComputeInfo {
-                label: "CPU fallback".into(),
-                gpu: false,
-                software: false,
-                fallback_reason: Some(reason.into()),
-            },
-        }
-    }
-}
+use super::Compute;
 
 /// `navigator.gpu` in this worker's global scope. Some browsers offer WebGPU to pages but not
 /// to workers; a missing adapter is caught by the initialisation below.
@@ -94,10 +72,7 @@ async fn adapter_facts() -> Option<AdapterFacts> {
 /// than burn's CPU backend (the grokking `quick` page: 3.4 steps/s on SwiftShader against
 /// 38-66 on the CPU), so the page measures a spec on both before training on it (see
 /// [`crate::measure`]). A worker that opened a GPU can always train on the CPU as well.
-pub async fn open(webgpu: bool, cpu_reason: Option<String>) -> Compute {
-    if !webgpu {
-        return Compute::cpu(cpu_reason.unwrap_or_else(|| "WebGPU not requested".into()));
-    }
+pub async fn open() -> Compute {
     if !has_navigator_gpu() {
         return Compute::cpu("this browser offers no WebGPU to workers");
     }

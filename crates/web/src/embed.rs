@@ -12,41 +12,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
+use crate::query::EmbedOptions;
 use crate::runner::{RunView, Status};
-
-/// How the widget was asked to appear.
-#[derive(Clone, Debug, Default)]
-pub struct EmbedOptions {
-    /// `embed=1`: widget only, no site chrome.
-    pub enabled: bool,
-    /// Knob keys whose controls are hidden (`<key>_hide=1`); `controls_hide=1` hides them all.
-    pub hidden: Vec<String>,
-    /// `origin=...`: the only origin allowed to drive the widget.
-    pub origin: Option<String>,
-}
-
-impl EmbedOptions {
-    pub fn from_controls(controls: &[(String, String)]) -> Self {
-        let on = |v: &str| matches!(v, "1" | "true");
-        let mut options = Self::default();
-        for (key, value) in controls {
-            if key == "embed" {
-                options.enabled = on(value);
-            } else if key == "origin" {
-                options.origin = Some(value.trim_end_matches('/').to_string());
-            } else if let Some(knob) = key.strip_suffix("_hide")
-                && on(value)
-            {
-                options.hidden.push(knob.to_string());
-            }
-        }
-        options
-    }
-
-    pub fn hides(&self, key: &str) -> bool {
-        self.hidden.iter().any(|k| k == key || k == "controls")
-    }
-}
 
 fn status_name(status: &Status) -> &'static str {
     match status {

@@ -1,14 +1,23 @@
 //! Overfit Lab in the browser: the page. Thin entry point: panic reporting, then the app. The
 //! page never trains; `overfit-worker` does, in Web Workers (see `runner`).
 
+// Without `ui` (`--no-default-features`) the crate is the page's pure logic alone, which the
+// native tests cover; nothing calls it there.
+#![cfg_attr(not(feature = "ui"), allow(dead_code))]
+
+#[cfg(feature = "ui")]
 mod app;
 mod components;
+#[cfg(feature = "ui")]
 mod download;
+#[cfg(feature = "ui")]
 mod embed;
 mod pages;
 mod places;
 mod query;
+#[cfg(feature = "ui")]
 mod runner;
+#[cfg(feature = "ui")]
 mod worker_handle;
 
 #[cfg(target_family = "wasm")]
@@ -19,6 +28,7 @@ unsafe extern "C" {
     fn __wasm_call_ctors();
 }
 
+#[cfg(feature = "ui")]
 fn main() {
     // The constructors run once, here. When no code calls them, the linker takes the module
     // for a run-once command and wraps every exported function in a call to them, so each
@@ -34,3 +44,6 @@ fn main() {
     app::install_crash_overlay();
     leptos::mount::mount_to_body(app::App);
 }
+
+#[cfg(not(feature = "ui"))]
+fn main() {}

@@ -1,13 +1,11 @@
 //! The page URL is the experiment: the share-link codec of `overfit_core::link`, plus the
-//! page-only keys (`backend`, `workers`, `autorun`). Reading it never fails: bad pairs are collected as
-//! messages and skipped.
+//! page-only keys (`backend`, `workers`, `autorun`, and how an embedded widget appears).
+//! Reading it never fails: bad pairs are collected as messages and skipped.
 
 use overfit_core::experiments::AnySpec;
 use overfit_core::experiments::Experiment;
 use overfit_core::link;
 use overfit_core::spec::{Preset, clip};
-
-use crate::embed::EmbedOptions;
 
 /// `backend=` in the page's address: where the workers train.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -149,6 +147,40 @@ pub fn set_url(search: &str, push: bool) {
         } else {
             history.replace_state_with_url(&null, "", Some(search))
         };
+    }
+}
+
+/// How the widget was asked to appear.
+#[derive(Clone, Debug, Default)]
+pub struct EmbedOptions {
+    /// `embed=1`: widget only, no site chrome.
+    pub enabled: bool,
+    /// Knob keys whose controls are hidden (`<key>_hide=1`); `controls_hide=1` hides them all.
+    pub hidden: Vec<String>,
+    /// `origin=...`: the only origin allowed to drive the widget.
+    pub origin: Option<String>,
+}
+
+impl EmbedOptions {
+    pub fn from_controls(controls: &[(String, String)]) -> Self {
+        let on = |v: &str| matches!(v, "1" | "true");
+        let mut options = Self::default();
+        for (key, value) in controls {
+            if key == "embed" {
+                options.enabled = on(value);
+            } else if key == "origin" {
+                options.origin = Some(value.trim_end_matches('/').to_string());
+            } else if let Some(knob) = key.strip_suffix("_hide")
+                && on(value)
+            {
+                options.hidden.push(knob.to_string());
+            }
+        }
+        options
+    }
+
+    pub fn hides(&self, key: &str) -> bool {
+        self.hidden.iter().any(|k| k == key || k == "controls")
     }
 }
 

@@ -2,6 +2,7 @@
 //! the story's only, or none), whether it starts when scrolled into view, its height and its
 //! title, and copies the code: the loader script and one `data-overfit` div.
 
+#[cfg(feature = "ui")]
 use leptos::prelude::*;
 
 /// The widget's height when none is chosen (the loader's default).
@@ -42,6 +43,7 @@ pub fn code(link: &str, controls: &str, autorun: bool, height: u32, title: &str)
 }
 
 /// The builder, folded under its summary. `link` follows the page's spec.
+#[cfg(feature = "ui")]
 #[component]
 pub fn EmbedBuilder(link: Signal<String>, title: &'static str) -> impl IntoView {
     let controls = RwSignal::new("all".to_string());

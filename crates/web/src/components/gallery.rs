@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+#[cfg(feature = "ui")]
 use leptos::prelude::*;
 use overfit_core::plot::escape_markup as escape;
 use overfit_core::train::Gallery;
@@ -134,6 +135,7 @@ pub fn render(gallery: &Gallery) -> String {
 }
 
 /// Every gallery of the current run, each under its title.
+#[cfg(feature = "ui")]
 #[component]
 pub fn GalleryView(galleries: RwSignal<Vec<Gallery>>) -> impl IntoView {
     move || {

@@ -1,9 +1,16 @@
+#[cfg(feature = "ui")]
 pub mod chart;
+#[cfg(feature = "ui")]
 pub mod chart_box;
+#[cfg(feature = "ui")]
 pub mod comparison;
+#[cfg(feature = "ui")]
 pub mod controls;
 pub mod embed_builder;
 pub mod gallery;
+#[cfg(feature = "ui")]
 pub mod own_data;
+#[cfg(feature = "ui")]
 pub mod problems;
+#[cfg(feature = "ui")]
 pub mod surface;

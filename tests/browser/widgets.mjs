@@ -4,6 +4,7 @@
 // alive, and the resident memory of all of Chromium's processes. A benchmark, not a test.
 //   node tests/browser/widgets.mjs [--seconds 20]   (needs dist/: trunk build --release)
 import { execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { serve, serveHtml, SUB, BASE_FLAGS, executablePath } from './serve.mjs';
 
@@ -23,10 +24,29 @@ pages['/six.html'] = `<!doctype html><meta charset="utf-8"><title>six widgets</t
   <script src="${base}embed.js" defer></script>
   ${links.map((l, i) => `<h2>Widget ${i + 1}</h2><div data-overfit="${base}?${l.replaceAll('&', '&amp;')}&amp;autorun=1"></div>`).join('\n')}`;
 const browser = await chromium.launch({ executablePath, args: BASE_FLAGS });
-// Resident memory of every Chromium process (the browser, its renderers, GPU and utilities).
-const chromiumMb = () => {
-  const out = execSync('ps -eo rss=,comm=').toString();
-  return out.split('\n').filter((l) => /chrom/.test(l)).reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0]), 0) / 1024;
+// Chromium's processes (the browser, its renderers, GPU and utilities), each with its resident
+// memory and its proportional share (PSS: a page shared by n processes counts 1/n in each), so
+// the sum of PSS is what the machine gives them; the sum of RSS counts shared pages (the
+// browser's own code, shared memory) once per process.
+const chromiumProcesses = () => {
+  const out = execSync('ps -eo pid=,rss=,args=').toString();
+  return out.split('\n').map((l) => l.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/)).filter((m) => m && /chrom/.test(m[3].split(' ')[0]))
+    .map(([, pid, rss, args]) => {
+      let pss = Number(rss);
+      try {
+        const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+        pss = Number(rollup.match(/^Pss:\s+(\d+)/m)[1]);
+      } catch (e) { /* gone, or not readable: its RSS stands in */ }
+      const type = (args.match(/--type=([\w-]+)/) || [, 'browser'])[1];
+      return { pid, type, rssMb: Number(rss) / 1024, pssMb: pss / 1024 };
+    });
+};
+const chromiumMb = () => chromiumProcesses().reduce((sum, p) => sum + p.rssMb, 0);
+const breakdown = () => {
+  const procs = chromiumProcesses().sort((a, b) => b.pssMb - a.pssMb);
+  const sum = (key) => procs.reduce((s, p) => s + p[key], 0).toFixed(0);
+  return `RSS ${sum('rssMb')} MB, PSS ${sum('pssMb')} MB in ${procs.length} processes: `
+    + procs.map((p) => `${p.type} ${p.rssMb.toFixed(0)}/${p.pssMb.toFixed(0)}`).join(', ') + ' (RSS/PSS MB)';
 };
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
@@ -41,7 +61,7 @@ try {
       states.push(`${new URL(frame.url()).searchParams.get('exp')}: ${status} (${workers} workers)`);
     }
     const workers = page.workers().length + page.frames().reduce((n, f) => n, 0);
-    console.log(`${where}: ${states.length} widgets mounted; Chromium ${chromiumMb().toFixed(0)} MB resident\n  ${states.join('\n  ')}`);
+    console.log(`${where}: ${states.length} widgets mounted; Chromium ${chromiumMb().toFixed(0)} MB resident\n  ${breakdown()}\n  ${states.join('\n  ')}`);
     return workers;
   };
   await page.goto(`${course.address ? `http://127.0.0.1:${course.address().port}` : ''}/six.html`);

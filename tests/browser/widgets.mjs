@@ -64,6 +64,9 @@ try {
     console.log(`${where}: ${states.length} widgets mounted; Chromium ${chromiumMb().toFixed(0)} MB resident\n  ${breakdown()}\n  ${states.join('\n  ')}`);
     return workers;
   };
+  // What Chromium costs with one blank tab, before any widget: the floor the widgets add to.
+  await page.waitForTimeout(2000);
+  console.log(`a blank tab: ${breakdown()}`);
   await page.goto(`${course.address ? `http://127.0.0.1:${course.address().port}` : ''}/six.html`);
   await report('top of the page');
   for (let y = 0; y < 6; y++) {

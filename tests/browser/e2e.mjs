@@ -770,7 +770,7 @@ await check('a page of the site that keeps every training place makes a widget w
     await w.locator('#run').click();
     await w.waitForFunction(() => (document.querySelector('#status')?.textContent || '').startsWith('queued'), null, { timeout: 10_000, polling: 200 });
     if (!(await w.locator('.notice').textContent()).includes('Waiting for a free place')) throw new Error('the waiting widget does not say it waits');
-    // The frames' clock (installed below, before the course page opened) is moved on: the
+    // The frames' clock (installed above, before the course page opened) is moved on: the
     // widget's own 20 s timer fires, and the check does not sit through it.
     await page.clock.fastForward(15_000);
     await page.waitForTimeout(500);

@@ -30,24 +30,29 @@ impl Stack {
 
     /// Bytes of activations one model keeps per example in a training step (inputs, each
     /// layer before and after its activation and its dropout mask, the logits) and in an
-    /// evaluation (no masks).
+    /// evaluation's forward (off autodiff, nothing is kept for a backward: its input, a
+    /// layer's output and the next one's, the logits).
     fn activations(&self, training: bool) -> f64 {
-        let per_layer = if training { 3.0 } else { 2.0 };
-        (2.0 * self.d_in + per_layer * self.depth * self.width + 2.0 * CLASSES) * F32
+        if training {
+            (2.0 * self.d_in + 3.0 * self.depth * self.width + 2.0 * CLASSES) * F32
+        } else {
+            (self.d_in + 2.0 * self.width + 2.0 * CLASSES) * F32
+        }
     }
 
     /// Adds the stack's parameters with their gradients and Adam's two moments, and the work
     /// of `steps` steps on `batch` examples and `evals` evaluations of `eval_examples` per
-    /// model. Returns the bytes its training step and its evaluation hold: an evaluation's
-    /// forwards are all held until the probe is read, so the caller adds up the evaluations
-    /// of stacks that evaluate together.
+    /// model. Returns the bytes its training step and an evaluation's largest forward (of
+    /// `forward_rows` examples per model) hold: an evaluation runs off autodiff, one forward
+    /// at a time, each freed but for its sums, so the caller takes the largest forward of the
+    /// stacks that evaluate together.
     pub fn add(
         &self,
         tally: &mut Tally,
         batch: f64,
         steps: f64,
         evals: f64,
-        eval_examples: f64,
+        (eval_examples, forward_rows): (f64, f64),
     ) -> (f64, f64) {
         tally.hold(4.0 * self.models * self.params(), F32);
         tally.work(steps * 3.0 * self.models * batch * self.macs());
@@ -57,7 +62,7 @@ impl Stack {
         tally.track(evals * self.models * 6.0);
         (
             self.models * batch * self.activations(true),
-            self.models * eval_examples * self.activations(false),
+            self.models * forward_rows * self.activations(false),
         )
     }
 }

@@ -107,15 +107,26 @@ impl MlpStack {
         let mut x = if train {
             self.input_dropout.forward(input)
         } else {
-            input
+            // Off autodiff: a forward through it would keep its activations for a backward
+            // that never comes (an evaluation's forwards, all held until its read-back).
+            input.inner()
         };
         let last = self.weights.len() - 1;
         for (i, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
-            x = x.matmul(w.val()) + b.val();
+            let (w, b) = if train {
+                (w.val(), b.val())
+            } else {
+                (w.val().inner(), b.val().inner())
+            };
+            x = x.matmul(w) + b;
             if i < last {
                 x = activation::relu(x);
                 if let Some(mask) = keep.and_then(|k| k.get(i)) {
-                    x = x * mask.clone();
+                    x = x * if train {
+                        mask.clone()
+                    } else {
+                        mask.clone().inner()
+                    };
                 }
                 if train {
                     x = self.hidden_dropout.forward(x);

@@ -15,6 +15,7 @@ impl AugmentationSpec {
         let largest = self.n_small.max(self.n_medium).max(self.n_large) as f64;
         let smallest = self.n_small.min(self.n_medium).min(self.n_large) as f64;
         let test = self.dataset.test() as f64;
+        let validation = self.validation() as f64;
         let batch = (self.batch as f64).min(smallest);
         // Each step's batch is drawn and augmented on the host, then uploaded; evaluations
         // pad every model's training set to the largest.
@@ -32,7 +33,10 @@ impl AugmentationSpec {
             batch,
             self.steps as f64,
             evals,
-            largest + test + self.validation() as f64,
+            (
+                largest + test + validation,
+                largest.max(test).max(validation),
+            ),
         );
         tally.phase(step.max(eval));
         // Each reported run's curves: four means and their spreads, and the validation

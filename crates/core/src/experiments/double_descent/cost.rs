@@ -99,6 +99,7 @@ impl DoubleDescentSpec {
                 let (train, test) = (self.trained.mlp_train as f64, self.trained.mlp_test as f64);
                 let widths = self.widths();
                 let (mut dense, mut macs, mut units) = (0.0, 0.0, 0.0);
+                let (mut widest, mut heads) = (0.0_f64, 0.0);
                 for group in partition(&widths) {
                     let h: f64 = widths[group.clone()].iter().sum::<usize>() as f64;
                     let k = group.len() as f64;
@@ -106,6 +107,8 @@ impl DoubleDescentSpec {
                     dense += INPUTS * h + h + h * h + h + CLASSES * h * k + CLASSES * k;
                     macs += INPUTS * h + h * h + CLASSES * k * h;
                     units += 2.0 * h + CLASSES * k;
+                    widest = widest.max(h);
+                    heads += CLASSES * k;
                     // Masks, and the masked weights each forward builds (kept for backward).
                     tally.hold(2.0 * (h * h + CLASSES * h * k), F32);
                 }
@@ -114,7 +117,11 @@ impl DoubleDescentSpec {
                     .hold(3.0 * dense, F32)
                     .hold((train + test) * (INPUTS + 1.0), F32);
                 let batch = self.trained.batch as f64;
-                tally.phase(2.0 * train.max(test).max(batch) * units * F32);
+                // A training step keeps every group's activations for its backward; an
+                // evaluation (off autodiff) holds one group's input and hidden layers at a time,
+                // and every group's logits.
+                let forward = INPUTS + 2.0 * widest + 2.0 * heads;
+                tally.phase((2.0 * batch * units).max(train.max(test) * forward) * F32);
                 let steps = self.trained.epochs * self.steps_per_epoch();
                 let every = self.trained.eval_every * self.steps_per_epoch();
                 tally.work(steps as f64 * 3.0 * batch.min(train) * macs);

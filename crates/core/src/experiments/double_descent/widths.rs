@@ -4,6 +4,7 @@
 //! the width where the training error first reaches zero.
 
 use crate::experiments::double_descent::metric;
+use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
@@ -132,10 +133,9 @@ impl WidthSweep {
     fn wrong(&self, x: Tensor<2>, y: Tensor<1, Int>) -> Tensor<1> {
         let n = y.dims()[0];
         let k = self.widths.len();
-        let logits = self
-            .model
-            .forward(x.detach(), &self.masks, CLASSES)
-            .detach();
+        // Off autodiff: a forward through it would keep its activations for a backward
+        // that never comes.
+        let logits = self.model.valid().forward(x.inner(), &self.masks, CLASSES);
         let predicted = logits.argmax(2).reshape([n, k]);
         let truth = y.reshape([n, 1]).expand([n, k]);
         predicted

@@ -22,9 +22,10 @@ impl DropoutSpec {
             };
             for _ in 0..2 {
                 // Test set twice (the second time with units removed) and the training set.
-                let (s, e) = stack.add(&mut tally, batch, self.steps as f64, evals, 2.0 * test + n);
+                let rows = (2.0 * test + n, test.max(n));
+                let (s, e) = stack.add(&mut tally, batch, self.steps as f64, evals, rows);
                 step = step.max(s);
-                eval += e;
+                eval = eval.max(e);
             }
         }
         tally.phase(step.max(eval));

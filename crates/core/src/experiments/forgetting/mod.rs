@@ -208,8 +208,9 @@ impl ForgettingSpec {
                 let params = (length + 1.0) * w as f64 + (w as f64 + 1.0) * 10.0;
                 tally.hold(models * params * 3.0, F32);
                 tally.work(2.0 * self.steps as f64 * 6.0 * models * b * params / 2.0);
-                // An evaluation holds about five activations of the hidden layer at once.
-                tally.phase(models * t.max(b) * (w as f64 + 10.0) * 5.0 * F32);
+                // A training step keeps about five activations of the hidden layer for its
+                // backward; an evaluation (off autodiff) holds two at once.
+                tally.phase(models * (5.0 * b).max(2.0 * t) * (w as f64 + 10.0) * F32);
             }
             tally.record(self.permuted_shares().len() as f64 * self.widths as f64 * 5.0);
             return tally.cost();

@@ -101,11 +101,16 @@ impl Network {
 
     /// Registers every member's loss and accuracy on the training and the test set.
     fn register(&self, mut transaction: Transaction, sets: [&Examples; 2]) -> Transaction {
-        let theta = self.subspaces.parameters(&self.coordinates).detach();
+        // Off autodiff: a forward through it would keep its activations for a backward that
+        // never comes.
+        let theta = self.subspaces.parameters(&self.coordinates).inner();
         for set in sets {
-            let logits = self.subspaces.forward(&theta, set.x.clone());
-            let (loss, correct) =
-                weighted_loss_and_correct(logits, set.targets.clone(), set.weights.clone());
+            let logits = self.subspaces.forward(&theta, set.x.clone().inner());
+            let (loss, correct) = weighted_loss_and_correct(
+                logits,
+                set.targets.clone().inner(),
+                set.weights.clone().inner(),
+            );
             transaction = transaction.register(loss).register(correct);
         }
         transaction

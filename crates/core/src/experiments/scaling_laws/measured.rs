@@ -3,6 +3,7 @@
 //! log-spaced steps and set against the compute each has spent; the lower envelope over
 //! widths, its exponent, and the width that is best for each budget.
 
+use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde_json::{Map, Value};
@@ -135,10 +136,12 @@ impl Stepper for MeasuredSession {
 
     fn evaluate(&mut self) -> Transaction {
         let k = self.widths.len();
+        // Off autodiff: a forward through it would keep its activations for a backward
+        // that never comes.
         let logits = self
             .model
-            .forward(self.x_test.clone(), &self.masks, CLASSES)
-            .inner();
+            .valid()
+            .forward(self.x_test.clone().inner(), &self.masks, CLASSES);
         let targets = shared_targets(self.y_test.clone().inner(), k);
         let loss = member_cross_entropy(logits.swap_dims(0, 1), targets);
         Transaction::default().register(loss)

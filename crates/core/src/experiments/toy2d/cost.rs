@@ -22,7 +22,11 @@ impl Toy2dSpec {
         let mut tally = Tally::default();
         tally.hold(3.0 * (points + grid), F32);
         tally.hold((2.0 + moments) * params, F32);
-        tally.phase(batch.max(grid) * 3.0 * depth * w * F32);
+        // A training step keeps three activations per layer for its backward; an evaluation's
+        // forward (off autodiff, the training set, the test set and the grid in turn) holds
+        // a layer's output, the next one's and their softmax.
+        let forward = n_train.max(points - n_train).max(grid);
+        tally.phase((batch * 3.0 * depth).max(forward * 3.0) * w * F32);
         tally.work(self.steps as f64 * 3.0 * batch * macs);
         let evals = evaluations(self.steps, self.eval_every, false);
         tally.work(evals * eval_rows * macs);

@@ -1,6 +1,7 @@
 //! Training a `toy2d` MLP (engine only).
 
 use crate::terms::metric;
+use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
@@ -188,7 +189,10 @@ impl Toy2dSession {
     }
 
     fn read_metrics(&self) -> Transaction {
-        let train_logits = self.model.forward(self.x_train.clone()).detach();
+        // Off autodiff: a forward through it would keep its activations for a backward
+        // that never comes.
+        let model = self.model.valid();
+        let train_logits = model.forward(self.x_train.clone().inner());
         let n = self.train.len();
         // Training points the model gets right on their (possibly flipped) labels, then those
         // among the flipped ones.
@@ -196,15 +200,18 @@ impl Toy2dSession {
             .clone()
             .argmax(1)
             .reshape([n])
-            .equal(self.y_train.clone())
+            .equal(self.y_train.clone().inner())
             .int()
             .float();
-        let flipped_correct = (right * self.flipped.clone()).sum();
-        let (train_loss, train_correct) = loss_and_correct(train_logits, self.y_train.clone());
-        let (test_loss, test_correct) =
-            loss_and_correct(self.model.forward(self.x_test.clone()), self.y_test.clone());
+        let flipped_correct = (right * self.flipped.clone().inner()).sum();
+        let (train_loss, train_correct) =
+            loss_and_correct(train_logits, self.y_train.clone().inner());
+        let (test_loss, test_correct) = loss_and_correct(
+            model.forward(self.x_test.clone().inner()),
+            self.y_test.clone().inner(),
+        );
         let surface =
-            burn::tensor::activation::softmax(self.model.forward(self.grid.clone()).detach(), 1)
+            burn::tensor::activation::softmax(model.forward(self.grid.clone().inner()), 1)
                 .slice([0..SURFACE_SIZE * SURFACE_SIZE, 1..2])
                 .reshape([SURFACE_SIZE * SURFACE_SIZE]);
         Transaction::default()

@@ -314,8 +314,13 @@ impl Ensemble {
     /// `[members]`), then the loss with units removed (`[members]`), the validation accuracy
     /// (`[members]`) and the first member's first-layer weights where the settings ask for
     /// them.
+    ///
+    /// Off autodiff, every tensor of it (the stack's forward takes its inputs and weights off
+    /// too): a forward through autodiff would keep its activations for a backward that never
+    /// comes, and a transaction reads back tensors of one kind.
     pub fn evaluate(&self) -> Transaction {
         let (dim, test_n) = (self.pool.dim(), self.pool.test);
+        let device = self.device.clone().inner();
         let mut t = Transaction::default();
         for (g, stack) in self.stacks.iter().enumerate() {
             let m = self.groups[g].members.len();
@@ -324,10 +329,10 @@ impl Ensemble {
                 .clone()
                 .select(0, stack.test_idx.clone())
                 .reshape([m, test_n, dim]);
-            let uniform = Tensor::<2>::full([m, test_n], 1.0 / test_n as f64, &self.device);
+            let uniform = Tensor::<2>::full([m, test_n], 1.0 / test_n as f64, &device);
             let (test_loss, test_acc) = weighted_loss_and_correct(
                 stack.model.forward(x_test.clone(), Pass::Eval, None),
-                stack.test_y.clone(),
+                stack.test_y.clone().inner(),
                 uniform.clone(),
             );
             let n_max = stack.train_w.dims()[1];
@@ -338,8 +343,8 @@ impl Ensemble {
                 .reshape([m, n_max, dim]);
             let (train_loss, train_acc) = weighted_loss_and_correct(
                 stack.model.forward(x_train, Pass::Eval, None),
-                stack.train_y.clone(),
-                stack.train_w.clone(),
+                stack.train_y.clone().inner(),
+                stack.train_w.clone().inner(),
             );
             t = t
                 .register(test_loss)
@@ -349,7 +354,7 @@ impl Ensemble {
             if let Some(keep) = &stack.keep {
                 let (ablated, _) = weighted_loss_and_correct(
                     stack.model.forward(x_test, Pass::Eval, Some(keep)),
-                    stack.test_y.clone(),
+                    stack.test_y.clone().inner(),
                     uniform,
                 );
                 t = t.register(ablated);
@@ -361,10 +366,10 @@ impl Ensemble {
                     .clone()
                     .select(0, idx.clone())
                     .reshape([m, v, dim]);
-                let uniform = Tensor::<2>::full([m, v], 1.0 / v as f64, &self.device);
+                let uniform = Tensor::<2>::full([m, v], 1.0 / v as f64, &device);
                 let (_, acc) = weighted_loss_and_correct(
                     stack.model.forward(x, Pass::Eval, None),
-                    y.clone(),
+                    y.clone().inner(),
                     uniform,
                 );
                 t = t.register(acc);
@@ -374,7 +379,7 @@ impl Ensemble {
                     stack
                         .model
                         .first_layer(0, self.settings.weight_images)
-                        .detach(),
+                        .inner(),
                 );
             }
         }

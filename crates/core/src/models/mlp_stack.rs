@@ -104,29 +104,22 @@ impl MlpStack {
     /// - output: `[models, batch, classes]`
     pub fn forward(&self, input: Tensor<3>, pass: Pass, keep: Option<&[Tensor<3>]>) -> Tensor<3> {
         let train = pass == Pass::Train;
+        // An evaluation runs off autodiff: a forward through it would keep its activations
+        // for a backward that never comes (an evaluation's forwards, all held until its
+        // read-back).
+        let kind = |t: Tensor<3>| if train { t } else { t.inner() };
         let mut x = if train {
             self.input_dropout.forward(input)
         } else {
-            // Off autodiff: a forward through it would keep its activations for a backward
-            // that never comes (an evaluation's forwards, all held until its read-back).
             input.inner()
         };
         let last = self.weights.len() - 1;
         for (i, (w, b)) in self.weights.iter().zip(&self.biases).enumerate() {
-            let (w, b) = if train {
-                (w.val(), b.val())
-            } else {
-                (w.val().inner(), b.val().inner())
-            };
-            x = x.matmul(w) + b;
+            x = x.matmul(kind(w.val())) + kind(b.val());
             if i < last {
                 x = activation::relu(x);
                 if let Some(mask) = keep.and_then(|k| k.get(i)) {
-                    x = x * if train {
-                        mask.clone()
-                    } else {
-                        mask.clone().inner()
-                    };
+                    x = x * kind(mask.clone());
                 }
                 if train {
                     x = self.hidden_dropout.forward(x);

@@ -280,11 +280,13 @@ fn memory_estimates_are_within_2x_of_the_measured_peak() {
         println!("\n{MEASURED}{}", peak_of(&spec_of(id, pairs)));
         return;
     }
+    // The cases' processes run as many at a time as there are cores: each measures its own
+    // heap, so they do not disturb one another's peaks.
+    let measured = measure_all(cases.len());
     let mut failures = Vec::new();
-    for (index, (id, pairs)) in cases.iter().enumerate() {
+    for ((id, pairs), measured) in cases.iter().zip(measured) {
         let spec = spec_of(id, pairs);
         let estimate = Budget::native(Target::Cpu).bytes_of(spec.cost(Target::Cpu));
-        let measured = measure_alone(index);
         let ratio = estimate / measured;
         println!(
             "{id} {}: estimated {} measured {} (×{ratio:.2})",
@@ -314,6 +316,31 @@ fn spec_of(id: &str, pairs: &[&str]) -> overfit_core::experiments::AnySpec {
     spec.set_all(pairs.iter().copied()).expect("valid values");
     spec.validate().expect("a valid spec");
     spec
+}
+
+/// Every case's peak, in order, each measured alone by [`measure_alone`], one process per core
+/// at a time.
+fn measure_all(count: usize) -> Vec<f64> {
+    let next = AtomicUsize::new(0);
+    let peaks = std::sync::Mutex::new(vec![0.0; count]);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..cores.min(count) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= count {
+                        break;
+                    }
+                    let peak = measure_alone(index);
+                    peaks.lock().expect("no case panicked holding the list")[index] = peak;
+                }
+            });
+        }
+    });
+    peaks
+        .into_inner()
+        .expect("no case panicked holding the list")
 }
 
 /// Runs this test binary again for case `index` alone and reads the peak it measured.

@@ -1,8 +1,8 @@
 //! Overfit Lab in the browser: the page. Thin entry point: panic reporting, then the app. The
 //! page never trains; `overfit-worker` does, in Web Workers (see `runner`).
 
-// Without `ui` (`--no-default-features`) the crate is the page's pure logic alone, which the
-// native tests cover; nothing calls it there.
+// Without `ui` (off by default; trunk turns it on) the crate is the page's pure logic alone,
+// which the native tests cover; nothing calls it there.
 #![cfg_attr(not(feature = "ui"), allow(dead_code))]
 
 #[cfg(feature = "ui")]

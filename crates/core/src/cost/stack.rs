@@ -3,6 +3,7 @@
 
 use crate::cost::{F32, Tally};
 use crate::data::pool::Dataset;
+use crate::train::ensemble::eval_rows;
 
 /// Classes of both data sets.
 const CLASSES: f64 = 10.0;
@@ -40,12 +41,23 @@ impl Stack {
         }
     }
 
+    /// Rows per model in one slice of an evaluation over `rows` examples.
+    fn slice(&self, rows: f64) -> f64 {
+        let count = |v: f64| v.clamp(0.0, 1e12) as usize;
+        eval_rows(
+            count(self.models),
+            count(self.d_in),
+            count(self.width),
+            count(rows),
+        ) as f64
+    }
+
     /// Adds the stack's parameters with their gradients and Adam's two moments, and the work
     /// of `steps` steps on `batch` examples and `evals` evaluations of `eval_examples` per
-    /// model. Returns the bytes its training step and an evaluation's largest forward (of
-    /// `forward_rows` examples per model) hold: an evaluation runs off autodiff, one forward
-    /// at a time, each freed but for its sums, so the caller takes the largest forward of the
-    /// stacks that evaluate together.
+    /// model. Returns the bytes its training step and an evaluation's largest forward (over
+    /// a set of `forward_rows` examples per model) hold: an evaluation runs off autodiff, one
+    /// slice of [`eval_rows`] rows at a time, each freed but for its sums, so the caller takes
+    /// the largest slice of the stacks that evaluate together.
     pub fn add(
         &self,
         tally: &mut Tally,
@@ -62,7 +74,7 @@ impl Stack {
         tally.track(evals * self.models * 6.0);
         (
             self.models * batch * self.activations(true),
-            self.models * forward_rows * self.activations(false),
+            self.models * self.slice(forward_rows) * self.activations(false),
         )
     }
 }

@@ -18,9 +18,9 @@ impl AugmentationSpec {
         let validation = self.validation() as f64;
         let batch = (self.batch as f64).min(smallest);
         // Each step's batch is drawn and augmented on the host, then uploaded; evaluations
-        // pad every model's training set to the largest.
+        // pad every model's training set to the largest: its indices, labels and weights.
         tally.phase(2.0 * models * batch * d_in * F32);
-        tally.hold(models * largest * (d_in + 1.0), F32);
+        tally.hold(models * largest * 3.0, F32);
         let stack = Stack {
             models,
             d_in,

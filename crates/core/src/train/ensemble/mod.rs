@@ -12,6 +12,8 @@ use crate::data::augment::Augment;
 #[cfg(doc)]
 use crate::data::pool::Pool;
 
+#[cfg(all(test, feature = "engine"))]
+mod tests;
 #[cfg(feature = "engine")]
 mod training;
 #[cfg(feature = "engine")]
@@ -50,6 +52,27 @@ pub struct Settings {
     pub validation: usize,
     /// First-layer weight images read back per group (of its first member); 0 for none.
     pub weight_images: usize,
+}
+
+/// Activations (f32 values) an evaluation's forward holds at once, at most: 16 MB. An
+/// evaluation measures its sets in slices of rows (see [`eval_rows`]); a slice's forward holds
+/// its input, a layer's output and the next one's, and the logits.
+pub const EVAL_VALUES: usize = 1 << 22;
+
+/// Rows per model in one slice of an evaluation of `models` models of input `dim` and `width`
+/// over sets of `n` rows: as many as [`EVAL_VALUES`] allows, at least 16, at most `n`.
+pub fn eval_rows(models: usize, dim: usize, width: usize, n: usize) -> usize {
+    rows_within(EVAL_VALUES, models, dim, width, n)
+}
+
+/// [`eval_rows`] for a budget of `budget` values.
+fn rows_within(budget: usize, models: usize, dim: usize, width: usize, n: usize) -> usize {
+    let values = dim
+        .saturating_add(width.saturating_mul(2))
+        .saturating_add(2 * crate::data::pool::CLASSES);
+    (budget / models.max(1).saturating_mul(values))
+        .max(16)
+        .min(n.max(1))
 }
 
 /// Images of the first `units` columns of a `[dim, units]` weight matrix, one per hidden unit.

@@ -6,7 +6,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde_json::{Map, Value};
 
-use super::{Group, Settings};
+use super::{EVAL_VALUES, Group, Settings, rows_within};
 use crate::data::pool::{CLASSES, Dataset, Pool};
 use crate::models::mlp_stack::{MlpStack, MlpStackConfig, Pass};
 use crate::report::json_number;
@@ -28,19 +28,19 @@ struct Stack {
     labels: Vec<Vec<u8>>,
     orders: Vec<BatchOrder>,
     augment_rngs: Vec<Stream>,
-    /// `[members · test]` pool indices and `[members, test, 1]` labels.
-    test_idx: Tensor<1, Int>,
+    /// `[members, test]` pool indices and `[members, test, 1]` labels.
+    test_idx: Tensor<2, Int>,
     test_y: Tensor<3, Int>,
-    /// Training sets padded to the largest: `[members · n_max]` indices, `[members, n_max, 1]`
+    /// Training sets padded to the largest: `[members, n_max]` indices, `[members, n_max, 1]`
     /// labels and `[members, n_max]` weights (1/n for real images, 0 for padding).
-    train_idx: Tensor<1, Int>,
+    train_idx: Tensor<2, Int>,
     train_y: Tensor<3, Int>,
     train_w: Tensor<2>,
     /// Per hidden layer `[members, 1, width]`: 0 for removed units, 1/(1 − removed) for kept.
     keep: Option<Vec<Tensor<3>>>,
-    /// `[members · validation]` pool indices and `[members, validation, 1]` labels, where the
+    /// `[members, validation]` pool indices and `[members, validation, 1]` labels, where the
     /// settings ask for validation examples.
-    validation: Option<(Tensor<1, Int>, Tensor<3, Int>)>,
+    validation: Option<(Tensor<2, Int>, Tensor<3, Int>)>,
 }
 
 /// Every group in training.
@@ -126,7 +126,7 @@ impl Stack {
                 .collect();
             let v = idx.len() / m.max(1);
             (
-                int_tensor(idx.iter().map(|&i| i as i64).collect(), [m * v], device),
+                int_tensor(idx.iter().map(|&i| i as i64).collect(), [m, v], device),
                 int_tensor(idx.iter().map(|&i| label(i)).collect(), [m, v, 1], device),
             )
         });
@@ -156,13 +156,13 @@ impl Stack {
             augment_rngs,
             test_idx: int_tensor(
                 test.iter().map(|&i| i as i64).collect(),
-                [m * test_n],
+                [m, test_n],
                 device,
             ),
             test_y: int_tensor(test_y, [m, test_n, 1], device),
             train_idx: int_tensor(
                 train_idx.iter().map(|&i| i as i64).collect(),
-                [m * n_max],
+                [m, n_max],
                 device,
             ),
             train_y: int_tensor(train_y, [m, n_max, 1], device),
@@ -319,32 +319,30 @@ impl Ensemble {
     /// too): a forward through autodiff would keep its activations for a backward that never
     /// comes, and a transaction reads back tensors of one kind.
     pub fn evaluate(&self) -> Transaction {
-        let (dim, test_n) = (self.pool.dim(), self.pool.test);
+        self.evaluate_within(EVAL_VALUES)
+    }
+
+    /// [`Ensemble::evaluate`], each forward's slice within `budget` activations.
+    pub(super) fn evaluate_within(&self, budget: usize) -> Transaction {
         let device = self.device.clone().inner();
         let mut t = Transaction::default();
         for (g, stack) in self.stacks.iter().enumerate() {
-            let m = self.groups[g].members.len();
-            let x_test = self
-                .pool_x
-                .clone()
-                .select(0, stack.test_idx.clone())
-                .reshape([m, test_n, dim]);
-            let uniform = Tensor::<2>::full([m, test_n], 1.0 / test_n as f64, &device);
-            let (test_loss, test_acc) = weighted_loss_and_correct(
-                stack.model.forward(x_test.clone(), Pass::Eval, None),
-                stack.test_y.clone().inner(),
-                uniform.clone(),
+            let [m, test_n] = stack.test_idx.dims();
+            let uniform = |n: usize| Tensor::<2>::full([m, n], 1.0 / n as f64, &device);
+            let test_y = stack.test_y.clone().inner();
+            let (test_loss, test_acc) = self.measure(
+                (g, budget),
+                &stack.test_idx,
+                &test_y,
+                &uniform(test_n),
+                None,
             );
-            let n_max = stack.train_w.dims()[1];
-            let x_train = self
-                .pool_x
-                .clone()
-                .select(0, stack.train_idx.clone())
-                .reshape([m, n_max, dim]);
-            let (train_loss, train_acc) = weighted_loss_and_correct(
-                stack.model.forward(x_train, Pass::Eval, None),
-                stack.train_y.clone().inner(),
-                stack.train_w.clone().inner(),
+            let (train_loss, train_acc) = self.measure(
+                (g, budget),
+                &stack.train_idx,
+                &stack.train_y.clone().inner(),
+                &stack.train_w.clone().inner(),
+                None,
             );
             t = t
                 .register(test_loss)
@@ -352,26 +350,19 @@ impl Ensemble {
                 .register(train_loss)
                 .register(train_acc);
             if let Some(keep) = &stack.keep {
-                let (ablated, _) = weighted_loss_and_correct(
-                    stack.model.forward(x_test, Pass::Eval, Some(keep)),
-                    stack.test_y.clone().inner(),
-                    uniform,
+                let (ablated, _) = self.measure(
+                    (g, budget),
+                    &stack.test_idx,
+                    &test_y,
+                    &uniform(test_n),
+                    Some(keep),
                 );
                 t = t.register(ablated);
             }
             if let Some((idx, y)) = &stack.validation {
-                let [_, v, _] = y.dims();
-                let x = self
-                    .pool_x
-                    .clone()
-                    .select(0, idx.clone())
-                    .reshape([m, v, dim]);
-                let uniform = Tensor::<2>::full([m, v], 1.0 / v as f64, &device);
-                let (_, acc) = weighted_loss_and_correct(
-                    stack.model.forward(x, Pass::Eval, None),
-                    y.clone().inner(),
-                    uniform,
-                );
+                let v = idx.dims()[1];
+                let (_, acc) =
+                    self.measure((g, budget), idx, &y.clone().inner(), &uniform(v), None);
                 t = t.register(acc);
             }
             if self.settings.weight_images > 0 {
@@ -384,6 +375,43 @@ impl Ensemble {
             }
         }
         t
+    }
+
+    /// Group `g`'s weighted loss and weighted share correct (`[members]`) over the pool rows
+    /// `idx` (`[members, n]`) with labels `y` (`[members, n, 1]`) and weights `w`
+    /// (`[members, n]`), off autodiff. The forwards take as many rows per model at a time as
+    /// `budget` activations allow ([`super::eval_rows`]), each slice freed but for its sums:
+    /// an evaluation's memory stays within the budget however large its sets.
+    fn measure(
+        &self,
+        (g, budget): (usize, usize),
+        idx: &Tensor<2, Int>,
+        y: &Tensor<3, Int>,
+        w: &Tensor<2>,
+        keep: Option<&[Tensor<3>]>,
+    ) -> (Tensor<1>, Tensor<1>) {
+        let [m, n] = idx.dims();
+        let dim = self.pool.dim();
+        let rows = rows_within(budget, m, dim, self.groups[g].width, n);
+        let mut sums: Option<(Tensor<1>, Tensor<1>)> = None;
+        for start in (0..n).step_by(rows) {
+            let len = rows.min(n - start);
+            let picked = idx.clone().narrow(1, start, len).reshape([m * len]);
+            let x = self.pool_x.clone().select(0, picked).reshape([m, len, dim]);
+            let (loss, correct) = weighted_loss_and_correct(
+                self.stacks[g].model.forward(x, Pass::Eval, keep),
+                y.clone().narrow(1, start, len),
+                w.clone().narrow(1, start, len),
+            );
+            sums = Some(match sums {
+                None => (loss, correct),
+                Some((l, c)) => (l + loss, c + correct),
+            });
+        }
+        sums.unwrap_or_else(|| {
+            let zeros = Tensor::<1>::zeros([m], &self.device.clone().inner());
+            (zeros.clone(), zeros)
+        })
     }
 
     /// Stores the read-back of an [`Ensemble::evaluate`] at `step`.

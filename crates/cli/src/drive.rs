@@ -72,6 +72,7 @@ pub fn run_spec_on(
     local: Option<&Table>,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Outcome, DriveError> {
+    crate::heap::keep_freed_memory();
     let device = open_native(backend)?;
     let (shares, threads) = plan(spec, backend, jobs);
     let shares_count = shares.len();

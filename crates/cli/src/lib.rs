@@ -5,6 +5,7 @@
 pub mod bounded;
 pub mod chart;
 pub mod drive;
+pub mod heap;
 pub mod output;
 pub mod summary;
 pub mod sweep;

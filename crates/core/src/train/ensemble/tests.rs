@@ -62,10 +62,6 @@ fn an_evaluation_in_slices_measures_what_one_forward_measures() {
             assert!((x - y).abs() < 1e-5, "{sliced:?} against {whole:?}");
         }
     }
-    // The training accuracies are shares of each model's own set, not of the padded rows.
-    for acc in &whole[3] {
-        assert!((0.0..=1.0).contains(acc), "{acc}");
-    }
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::fmt::Write;
 use super::{XAxis, escape_markup as escape, thin, thin_band};
 
 /// One curve.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Line {
     pub label: String,
     pub color: &'static str,
@@ -18,6 +19,7 @@ pub struct Line {
 }
 
 /// A vertical marker at a step (e.g. the step a run reached 95% validation accuracy).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Marker {
     pub x: f64,
     pub color: &'static str,
@@ -28,6 +30,7 @@ pub struct Marker {
 }
 
 /// A chart: curves on shared axes.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChartSpec {
     pub title: String,
     /// The x axis's name (the report's axis: `step`, `features`, ...).

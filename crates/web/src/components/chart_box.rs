@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::chart::{self, ChartSpec, Layout};
+use super::live_svg::LiveSvg;
 
 /// Where the reader is reading: which chart, and the fraction of its width.
 pub type Hover = RwSignal<Option<(usize, f64)>>;
@@ -23,8 +24,8 @@ pub type ChartWidth = RwSignal<f64>;
 const KEY_STEPS: f64 = 40.0;
 
 thread_local! {
-    /// The body text size, read once: a chart box is made again at every report update, and
-    /// reading a computed style there would make the browser recompute styles each time.
+    /// The body text size, read once: reading a computed style makes the browser recompute
+    /// styles, and every chart box of every page would read it.
     static BODY_TEXT: std::cell::OnceCell<f64> = const { std::cell::OnceCell::new() };
 }
 
@@ -65,9 +66,15 @@ pub(crate) fn follow_width(node: NodeRef<leptos::html::Div>, width: ChartWidth) 
 }
 
 #[component]
-pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover, width: ChartWidth) -> impl IntoView {
-    let title = spec.title.clone();
-    let spec = StoredValue::new(spec);
+pub fn ChartBox(
+    index: usize,
+    /// The chart: the box stays while it changes (a run's reports), and only what changed
+    /// in its drawing is redrawn.
+    #[prop(into)]
+    spec: Signal<ChartSpec>,
+    hover: Hover,
+    width: ChartWidth,
+) -> impl IntoView {
     let body = body_text();
     let layout = move || {
         let w = width.get();
@@ -75,7 +82,7 @@ pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover, width: ChartWidth) 
     };
     let node = NodeRef::<leptos::html::Div>::new();
     follow_width(node, width);
-    let svg = move || spec.with_value(|spec| chart::render_at(spec, layout()));
+    let svg = Signal::derive(move || spec.with(|spec| chart::render_at(spec, layout())));
     let at_pointer = move |ev: web_sys::PointerEvent| {
         let Some(el) = ev
             .current_target()
@@ -109,10 +116,9 @@ pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover, width: ChartWidth) 
             .map_or(0.5, |(_, f)| f);
         hover.set(Some((index, (now + step / KEY_STEPS).clamp(0.0, 1.0))));
     };
-    let x_words = spec.with_value(|spec| spec.x_label.clone());
     let readout = move || {
         let (_, fraction) = hover.get().filter(|(i, _)| *i == index)?;
-        let r = spec.with_value(|spec| chart::readout(spec, layout(), fraction))?;
+        let r = spec.with(|spec| chart::readout(spec, layout(), fraction))?;
         let at = r.at * 100.0;
         // Beside the guide, on the side with more room, never past the chart's edge.
         let side = if r.at > 0.5 {
@@ -143,7 +149,7 @@ pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover, width: ChartWidth) 
             <div class="guide" style=format!("left:{at:.2}%")></div>
             <div class="readout" style=side>
                 <div class="readout-x">
-                    {format!("{}: {}", x_words, overfit_core::terms::format_value(r.x, overfit_core::terms::Unit::Number))}
+                    {format!("{}: {}", spec.with(|s| s.x_label.clone()), overfit_core::terms::format_value(r.x, overfit_core::terms::Unit::Number))}
                 </div>
                 <ul>{rows}</ul>
             </div>
@@ -155,7 +161,7 @@ pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover, width: ChartWidth) 
             class="chart-box"
             tabindex="0"
             role="group"
-            aria-label=format!("{title}: point at the chart, or use the arrow keys (Home and End for the first and latest step), to read its values")
+            aria-label=move || spec.with(|s| format!("{}: point at the chart, or use the arrow keys (Home and End for the first and latest step), to read its values", s.title))
             on:pointermove=at_pointer
             on:pointerdown=at_pointer
             on:pointerleave=move |ev: web_sys::PointerEvent| {
@@ -167,7 +173,7 @@ pub fn ChartBox(index: usize, spec: ChartSpec, hover: Hover, width: ChartWidth) 
             on:keydown=on_key
             on:blur=move |_| hover.set(None)
         >
-            <div class="chart-svg" inner_html=svg></div>
+            <LiveSvg class="chart-svg" markup=svg />
             <div class="readout-layer" aria-live="polite">{readout}</div>
         </div>
     }

@@ -134,24 +134,25 @@ pub fn render(gallery: &Gallery) -> String {
     s
 }
 
-/// Every gallery of the current run, each under its title.
+/// Every gallery of the current run, each under its title. A gallery's box stays while the
+/// run's reports change it (see `live_svg`).
 #[cfg(feature = "ui")]
 #[component]
 pub fn GalleryView(galleries: RwSignal<Vec<Gallery>>) -> impl IntoView {
-    move || {
-        galleries
-            .get()
-            .into_iter()
-            .map(|g| {
-                let svg = render(&g);
-                view! {
-                    <figure class="gallery-box">
-                        <figcaption>{g.title}</figcaption>
-                        <div inner_html=svg></div>
-                    </figure>
-                }
-            })
-            .collect_view()
+    use super::live_svg::LiveSvg;
+    let count = Memo::new(move |_| galleries.with(Vec::len));
+    view! {
+        <For each=move || 0..count.get() key=|index| *index children=move |index| {
+            let gallery = Memo::new(move |_| {
+                galleries.with(|all| all.get(index).cloned().unwrap_or_default())
+            });
+            view! {
+                <figure class="gallery-box">
+                    <figcaption>{move || gallery.with(|g| g.title.clone())}</figcaption>
+                    <LiveSvg markup=Signal::derive(move || gallery.with(render)) />
+                </figure>
+            }
+        } />
     }
 }
 

@@ -9,6 +9,9 @@ pub mod controls;
 pub mod embed_builder;
 pub mod gallery;
 #[cfg(feature = "ui")]
+pub mod live_svg;
+pub mod markup;
+#[cfg(feature = "ui")]
 pub mod own_data;
 #[cfg(feature = "ui")]
 pub mod problems;

@@ -262,7 +262,7 @@ pub fn SweepPage() -> impl IntoView {
                 let spec = found.chart(&xk, &yk);
                 view! {
                     <p class="sweep-counts" id="sweep-counts">{counts}{note}</p>
-                    <div class="charts"><ChartBox index=0 spec=spec hover=hover width=chart_width /></div>
+                    <div class="charts"><ChartBox index=0 spec=Signal::stored(spec) hover=hover width=chart_width /></div>
                 }
                 .into_any()
             }

@@ -228,12 +228,14 @@ pub fn ExperimentPage(
     let page_url = Callback::new(move |()| page_url(&spec.get_untracked(), preset, backend));
     let embedded = embed.enabled;
     // Before the first run: the spec's empty axes, and what will be drawn on them.
-    let chart_specs = move || {
+    // The charts, each box kept while a run's reports change its chart.
+    let specs = Memo::new(move |_| {
         view.report.with(|r| match r {
             Some(r) => experiment.charts(r),
             None => spec.with(|s| experiment.empty_charts(s)),
         })
-    };
+    });
+    let chart_count = Memo::new(move |_| specs.with(Vec::len));
     let hover: Hover = RwSignal::new(None);
     let chart_width: ChartWidth = RwSignal::new(0.0);
     // The reader's own CSV file, where the experiment takes one (`data_hide=1` hides it).
@@ -274,7 +276,10 @@ pub fn ExperimentPage(
                     {(!embedded).then(|| view! { <p class="try" id="try"><strong>"What to try: "</strong>{try_links}</p> })}
                     {(!embedded && has_next).then(|| view! { <p class="try" id="next"><strong>"What happens next: "</strong>{next_links}</p> })}
                     <div class="charts">
-                        {move || chart_specs().into_iter().enumerate().map(|(index, spec)| view! { <ChartBox index=index spec=spec hover=hover width=chart_width /> }).collect_view()}
+                        <For each=move || 0..chart_count.get() key=|index| *index children=move |index| {
+                            let spec = Memo::new(move |_| specs.with(|all| all.get(index).cloned().unwrap_or_default()));
+                            view! { <ChartBox index=index spec=spec hover=hover width=chart_width /> }
+                        } />
                     </div>
                     <Verdicts experiment=experiment report=view.report />
                     <PaperComparison experiment=experiment preset=preset spec=spec report=Signal::from(view.report) />

@@ -19,19 +19,37 @@ fn context_2d(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
         .and_then(|c| c.dyn_into().ok())
 }
 
+thread_local! {
+    /// The canvas the pixels are put on before they are scaled onto the page's: one for the
+    /// page, not one per frame (a canvas left behind ten times a second is the browser's
+    /// garbage, its pixels with it, until its collector runs).
+    static SCRATCH: std::cell::OnceCell<Option<HtmlCanvasElement>> =
+        const { std::cell::OnceCell::new() };
+}
+
+fn scratch_canvas() -> Option<HtmlCanvasElement> {
+    SCRATCH.with(|cell| {
+        cell.get_or_init(|| {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.create_element("canvas").ok())
+                .and_then(|e| e.dyn_into().ok())
+        })
+        .clone()
+    })
+}
+
 /// Paints `size`×`size` RGBA pixels over the whole canvas without smoothing.
 fn paint(canvas: &HtmlCanvasElement, rgba: &[u8], size: usize) -> Result<(), String> {
     let ctx = context_2d(canvas).ok_or("no 2-D canvas context")?;
     let image =
         ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), size as u32, size as u32)
             .map_err(|_| "bad image size")?;
-    let scratch: HtmlCanvasElement = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.create_element("canvas").ok())
-        .and_then(|e| e.dyn_into().ok())
-        .ok_or("no scratch canvas")?;
-    scratch.set_width(size as u32);
-    scratch.set_height(size as u32);
+    let scratch = scratch_canvas().ok_or("no scratch canvas")?;
+    if scratch.width() != size as u32 || scratch.height() != size as u32 {
+        scratch.set_width(size as u32);
+        scratch.set_height(size as u32);
+    }
     context_2d(&scratch)
         .ok_or("no scratch context")?
         .put_image_data(&image, 0.0, 0.0)

@@ -1313,7 +1313,7 @@ await check('Stop ends a long CPU step at once: the worker is terminated, a fres
   if (live !== 1) throw new Error(`expected one fresh worker after Stop, found ${live}`);
   console.log(`     status "ready" ${ready} ms after the click, the old worker gone after ${waited} ms`);
 }));
-await check('the page\'s memory stays flat over a long run (its wasm memory and its collected JS heap), and its charts change in place', () => withPage(cpuBrowser, 'memory-flat', true, async (page) => {
+await check('the page\'s memory stays flat over a long run (its wasm memory and its collected JS heap), and its results change in place', () => withPage(cpuBrowser, 'memory-flat', true, async (page) => {
   // Trunk hands the page module's exports to this event: its linear memory only ever grows.
   await page.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.__pageWasm = e.detail.wasm; }));
   // Many steps, few evaluations: what the page receives all run long (progress, the decision
@@ -1332,8 +1332,9 @@ await check('the page\'s memory stays flat over a long run (its wasm memory and 
   await page.waitForFunction(() => document.querySelector('#status')?.textContent === 'training');
   await page.waitForTimeout(3000);
   const early = await sample();
-  // The charts keep their elements while the reports move their curves: a redraw that made
-  // them anew would leave the old ones to Blink's collector.
+  // The results (charts, the summary table, the verdicts) keep their elements while the
+  // reports move the curves and change the figures: a redraw that made them anew would leave
+  // the old ones to Blink's collector.
   await page.evaluate(() => {
     const seen = window.__chartChanges = { added: 0, points: 0, root: document.querySelector('.charts svg') };
     new MutationObserver((records) => {
@@ -1341,7 +1342,7 @@ await check('the page\'s memory stays flat over a long run (its wasm memory and 
         if (r.type === 'childList') seen.added += r.addedNodes.length;
         else if (r.attributeName === 'points') seen.points += 1;
       }
-    }).observe(document.querySelector('.charts'), { subtree: true, childList: true, attributes: true });
+    }).observe(document.querySelector('.results'), { subtree: true, childList: true, attributes: true });
   });
   await page.waitForTimeout(12_000);
   const late = await sample();
@@ -1350,9 +1351,9 @@ await check('the page\'s memory stays flat over a long run (its wasm memory and 
     return { added: seen.added, points: seen.points, kept: seen.root === document.querySelector('.charts svg') && seen.root.isConnected };
   });
   await page.click('#stop');
-  console.log(`     charts over those 12 s: ${charts.points} curve redraws, ${charts.added} nodes added`);
+  console.log(`     results over those 12 s: ${charts.points} curve redraws, ${charts.added} nodes added`);
   if (charts.points < 2) throw new Error(`the charts were hardly redrawn (${charts.points} curve changes): nothing to check`);
-  if (!charts.kept || charts.added > 60) throw new Error(`the charts were made anew: root kept ${charts.kept}, ${charts.added} nodes added`);
+  if (!charts.kept || charts.added > 60) throw new Error(`the results were made anew: the chart's root kept ${charts.kept}, ${charts.added} nodes added`);
   if (early.wasm <= 0) throw new Error('the page module\'s memory was not found');
   if (late.step < early.step + 1000) throw new Error(`the run hardly moved: step ${early.step} to ${late.step}`);
   const mb = (b) => (b / 1e6).toFixed(2);

@@ -22,49 +22,62 @@ pub fn PaperComparison(
         let paper_spec = c.spec(experiment);
         let same_setting = spec.with(|s| *s == paper_spec);
         let shown = move |v: f64| c.unit.show(v);
-        let rows = report.with(|r| {
-            let yours = |label: &str| -> Option<f64> {
-                let row = c.rows.iter().find(|row| row.label == label)?;
-                c.yours(row, r.as_ref()?)
-            };
-            let ran = |run: &str| -> bool {
-                r.as_ref()
-                    .is_some_and(|r| r.runs.iter().any(|x| x.label == run))
-            };
-            let paper_ref = c
-                .ratio_to
-                .and_then(|l| c.rows.iter().find(|row| row.label == l))
-                .map(|row| row.paper);
-            let your_ref = c.ratio_to.and_then(yours);
-            c.rows
-                .iter()
-                .map(|row| {
-                    let you = yours(row.label);
-                    let you_text = match you {
-                        Some(v) => shown(v),
-                        None if ran(row.run) => "not yet".to_string(),
-                        None => "—".to_string(),
-                    };
-                    let ratio = |reference: Option<f64>, value: Option<f64>| match (
-                        c.ratio_to, reference, value,
-                    ) {
-                        (Some(to), Some(a), Some(b)) if b > 0.0 && to != row.label => {
-                            format!("×{:.1}", a / b)
-                        }
-                        _ => String::new(),
-                    };
-                    view! {
-                        <tr data-run=row.run data-key=row.metric.key>
-                            <td>{row.label}</td>
-                            <td class="num">{shown(row.paper)}</td>
-                            {c.ratio_to.is_some().then(|| view! { <td class="num">{ratio(paper_ref, Some(row.paper))}</td> })}
-                            <td class="num you">{you_text}</td>
-                            {c.ratio_to.is_some().then(|| view! { <td class="num">{ratio(your_ref, you)}</td> })}
-                        </tr>
-                    }
-                })
-                .collect_view()
+        let ratio = move |label: &str, reference: Option<f64>, value: Option<f64>| match (
+            c.ratio_to, reference, value,
+        ) {
+            (Some(to), Some(a), Some(b)) if b > 0.0 && to != label => format!("×{:.1}", a / b),
+            _ => String::new(),
+        };
+        // The reader's side of each row, from the report: the rows stay while the run's
+        // reports change these cells.
+        let yours = Memo::new(move |_| {
+            report.with(|r| {
+                let value = |label: &str| -> Option<f64> {
+                    let row = c.rows.iter().find(|row| row.label == label)?;
+                    c.yours(row, r.as_ref()?)
+                };
+                let ran = |run: &str| -> bool {
+                    r.as_ref()
+                        .is_some_and(|r| r.runs.iter().any(|x| x.label == run))
+                };
+                let your_ref = c.ratio_to.and_then(value);
+                c.rows
+                    .iter()
+                    .map(|row| {
+                        let you = value(row.label);
+                        let text = match you {
+                            Some(v) => shown(v),
+                            None if ran(row.run) => "not yet".to_string(),
+                            None => "—".to_string(),
+                        };
+                        (text, ratio(row.label, your_ref, you))
+                    })
+                    .collect::<Vec<_>>()
+            })
         });
+        let paper_ref = c
+            .ratio_to
+            .and_then(|l| c.rows.iter().find(|row| row.label == l))
+            .map(|row| row.paper);
+        let rows = c
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let you = move |pick: fn(&(String, String)) -> String| {
+                    yours.with(|y| y.get(i).map(pick).unwrap_or_default())
+                };
+                view! {
+                    <tr data-run=row.run data-key=row.metric.key>
+                        <td>{row.label}</td>
+                        <td class="num">{shown(row.paper)}</td>
+                        {c.ratio_to.is_some().then(|| view! { <td class="num">{ratio(row.label, paper_ref, Some(row.paper))}</td> })}
+                        <td class="num you">{move || you(|y| y.0.clone())}</td>
+                        {c.ratio_to.is_some().then(|| view! { <td class="num">{move || you(|y| y.1.clone())}</td> })}
+                    </tr>
+                }
+            })
+            .collect_view();
         let mut preset_href = format!("?exp={}&preset={}", experiment.id(), c.preset.name());
         for (key, value) in c.set {
             preset_href.push_str(&format!("&{key}={value}"));

@@ -4,51 +4,70 @@
 
 use leptos::prelude::*;
 use overfit_core::experiments::{AnySpec, Experiment, Summary};
-use overfit_core::report::{Report, Verdict};
+use overfit_core::report::Report;
 use overfit_core::spec::Preset;
 
 use crate::components::chart;
 use crate::download::{data_url, download, download_png};
 
+/// Each item of `list`, drawn by `item` from a memo of its own. An item's elements stay while
+/// a run's reports change the list: only the text and attributes that changed are redrawn, and
+/// no element is left for the browser's collector at every report (see `live_svg`).
+fn each<T, V>(
+    list: Memo<Vec<T>>,
+    item: impl Fn(Memo<Option<T>>) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let len = Memo::new(move |_| list.with(Vec::len));
+    view! {
+        <For each=move || 0..len.get() key=|i| *i children=move |i| {
+            item(Memo::new(move |_| list.with(|l| l.get(i).cloned())))
+        } />
+    }
+}
+
+/// A field of an item (`None` while the item is gone).
+fn field<T, F>(item: Memo<Option<T>>, read: impl Fn(&T) -> F) -> Option<F>
+where
+    T: Send + Sync + 'static,
+{
+    item.with(|t| t.as_ref().map(read))
+}
+
 /// The report's [`Summary`]: a row per figure, in words and in its unit (the key,
 /// metrics.json's name, is the row's data-key and title), a column per run with a figure.
 #[component]
 pub fn SummaryTable(#[prop(into)] report: Signal<Option<Report>>) -> impl IntoView {
-    let table = move || {
-        report.with(|r| {
-            r.as_ref().map(|r| {
-                let summary = Summary::of(r);
-                let head = summary
-                    .runs
-                    .into_iter()
-                    .map(|run| view! { <th data-run=run.label>{run.name}</th> })
-                    .collect_view();
-                let rows = summary
-                    .rows
-                    .into_iter()
-                    .map(|row| {
-                        let cells = row
-                            .cells
-                            .into_iter()
-                            .map(|cell| view! { <td class="num">{cell}</td> })
-                            .collect_view();
-                        let (key, title) = (row.key.clone(), row.key);
-                        view! {
-                            <tr data-key=key><td class="key" title=title>{row.words}</td>{cells}</tr>
-                        }
-                    })
-                    .collect_view();
-                view! {
-                    <thead><tr><th>"Summary"</th>{head}</tr></thead>
-                    <tbody>{rows}</tbody>
-                }
-            })
-        })
-    };
+    let summary = Memo::new(move |_| report.with(|r| r.as_ref().map(Summary::of)));
+    let runs = Memo::new(move |_| {
+        summary.with(|s| s.as_ref().map(|s| s.runs.clone()).unwrap_or_default())
+    });
+    let rows = Memo::new(move |_| {
+        summary.with(|s| s.as_ref().map(|s| s.rows.clone()).unwrap_or_default())
+    });
+    let head = each(runs, |run| {
+        view! { <th data-run=move || field(run, |r| r.label.clone())>{move || field(run, |r| r.name.clone())}</th> }
+    });
+    let body = each(rows, |row| {
+        let cells = Memo::new(move |_| field(row, |r| r.cells.clone()).unwrap_or_default());
+        let key = move || field(row, |r| r.key.clone());
+        view! {
+            <tr data-key=key>
+                <td class="key" title=key>{move || field(row, |r| r.words.clone())}</td>
+                {each(cells, |cell| view! { <td class="num">{move || cell.get()}</td> })}
+            </tr>
+        }
+    });
     // Focusable, so a table wider than a phone scrolls by keyboard too.
     view! {
         <div class="table-scroll" tabindex="0" role="region" aria-label="every run's figures">
-            <table class="summary">{table}</table>
+            <table class="summary" hidden=move || summary.with(Option::is_none)>
+                <thead><tr><th>"Summary"</th>{head}</tr></thead>
+                <tbody>{body}</tbody>
+            </table>
         </div>
     }
 }
@@ -61,43 +80,39 @@ pub fn Verdicts(
     experiment: Experiment,
     #[prop(into)] report: Signal<Option<Report>>,
 ) -> impl IntoView {
-    let verdicts = move || {
-        report.with(|r| {
-            r.as_ref().map(|r| {
-                let filters = experiment
-                    .notes(r)
-                    .into_iter()
-                    .map(|text| view! { <p class="verdict filter">{text}</p> })
-                    .collect_view();
-                let summary = Summary::of(r);
-                let runs = summary
-                    .verdicts
-                    .into_iter()
-                    .map(|(run, Verdict { verdict, why })| {
-                        let class = format!("verdict {verdict}");
-                        view! {
-                            <p class=class data-run=run.label>
-                                <strong>{format!("{}: {verdict}.", run.name)}</strong>" "{why.unwrap_or_default()}
-                            </p>
-                        }
-                    })
-                    .collect_view();
-                let notes = summary
-                    .notes
-                    .into_iter()
-                    .map(|(run, note)| {
-                        view! {
-                            <p class="note" data-run=run.label>
-                                <strong>{format!("{}:", run.name)}</strong>" "{note}
-                            </p>
-                        }
-                    })
-                    .collect_view();
-                view! { {filters}{runs}{notes} }
-            })
-        })
-    };
-    view! { <div class="verdicts" id="verdicts">{verdicts}</div> }
+    let summary = Memo::new(move |_| report.with(|r| r.as_ref().map(Summary::of)));
+    let filters = Memo::new(move |_| {
+        report.with(|r| r.as_ref().map(|r| experiment.notes(r)).unwrap_or_default())
+    });
+    let runs = Memo::new(move |_| {
+        summary.with(|s| s.as_ref().map(|s| s.verdicts.clone()).unwrap_or_default())
+    });
+    let notes = Memo::new(move |_| {
+        summary.with(|s| s.as_ref().map(|s| s.notes.clone()).unwrap_or_default())
+    });
+    let filters = each(
+        filters,
+        |text| view! { <p class="verdict filter">{move || text.get()}</p> },
+    );
+    let runs = each(runs, |item| {
+        view! {
+            <p class=move || field(item, |(_, v)| format!("verdict {}", v.verdict)) data-run=move || field(item, |(run, _)| run.label.clone())>
+                <strong>{move || field(item, |(run, v)| format!("{}: {}.", run.name, v.verdict))}</strong>
+                " "
+                {move || field(item, |(_, v)| v.why.clone().unwrap_or_default())}
+            </p>
+        }
+    });
+    let notes = each(notes, |item| {
+        view! {
+            <p class="note" data-run=move || field(item, |(run, _)| run.label.clone())>
+                <strong>{move || field(item, |(run, _)| format!("{}:", run.name))}</strong>
+                " "
+                {move || field(item, |(_, note)| note.clone())}
+            </p>
+        }
+    });
+    view! { <div class="verdicts" id="verdicts">{filters}{runs}{notes}</div> }
 }
 
 /// The run's metrics and first chart as files, built when clicked from the exact points
@@ -131,8 +146,9 @@ pub fn Exports(
             }
         })
     };
+    let has_report = Memo::new(move |_| report.with(Option::is_some));
     let links = move || {
-        report.with(Option::is_some).then(|| {
+        has_report.get().then(|| {
             ["metrics.json", "metrics.csv", "chart.svg", "chart.png"]
                 .into_iter()
                 .map(|name| {

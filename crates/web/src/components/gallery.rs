@@ -139,21 +139,17 @@ pub fn render(gallery: &Gallery) -> String {
 #[cfg(feature = "ui")]
 #[component]
 pub fn GalleryView(galleries: RwSignal<Vec<Gallery>>) -> impl IntoView {
+    use super::kept::{each, field};
     use super::live_svg::LiveSvg;
-    let count = Memo::new(move |_| galleries.with(Vec::len));
-    view! {
-        <For each=move || 0..count.get() key=|index| *index children=move |index| {
-            let gallery = Memo::new(move |_| {
-                galleries.with(|all| all.get(index).cloned().unwrap_or_default())
-            });
-            view! {
-                <figure class="gallery-box">
-                    <figcaption>{move || gallery.with(|g| g.title.clone())}</figcaption>
-                    <LiveSvg markup=Signal::derive(move || gallery.with(render)) />
-                </figure>
-            }
-        } />
-    }
+    let galleries = Memo::new(move |_| galleries.get());
+    each(galleries, |gallery| {
+        view! {
+            <figure class="gallery-box">
+                <figcaption>{field(gallery, |g| g.title.clone())}</figcaption>
+                <LiveSvg markup=Signal::derive(move || gallery.with(|g| g.as_ref().map(render).unwrap_or_default())) />
+            </figure>
+        }
+    })
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ pub mod controls;
 pub mod embed_builder;
 pub mod gallery;
 #[cfg(feature = "ui")]
+pub mod kept;
+#[cfg(feature = "ui")]
 pub mod live_svg;
 pub mod markup;
 #[cfg(feature = "ui")]

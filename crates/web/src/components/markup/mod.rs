@@ -257,7 +257,9 @@ pub fn changes<'a>(old: &'a Node, new: &'a Node) -> Vec<Change<'a>> {
 }
 
 /// What a child is matched by: its element name and class, or `None` for text.
-fn kind(node: &Node) -> Option<(&str, Option<&str>)> {
+type Kind<'a> = Option<(&'a str, Option<&'a str>)>;
+
+fn kind(node: &Node) -> Kind<'_> {
     match node {
         Node::Text(_) => None,
         Node::Element(e) => Some((
@@ -292,19 +294,25 @@ fn element_changes<'a>(
             out.push(Change::RemoveAttr(path.clone(), key));
         }
     }
-    // Each new child takes the first old child of its kind not yet taken.
-    let mut taken = vec![false; old.children.len()];
-    let mut next = std::collections::HashMap::<_, usize>::new();
+    // Each new child takes the first old child of its kind not yet taken: `next` holds, by
+    // kind, where the search for the next one starts (a drawing has a dozen kinds at most).
+    let mut next: Vec<(Kind, usize)> = Vec::new();
     let plan: Vec<Child> = new
         .children
         .iter()
         .map(|child| {
             let k = kind(child);
-            let from = next.entry(k).or_insert(0);
+            let slot = match next.iter().position(|(kind, _)| *kind == k) {
+                Some(slot) => slot,
+                None => {
+                    next.push((k, 0));
+                    next.len() - 1
+                }
+            };
+            let from = &mut next[slot].1;
             match (*from..old.children.len()).find(|&i| kind(&old.children[i]) == k) {
                 Some(i) => {
                     *from = i + 1;
-                    taken[i] = true;
                     Child::Keep(i)
                 }
                 None => {

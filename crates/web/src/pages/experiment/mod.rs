@@ -7,9 +7,12 @@ mod results;
 mod run_controls;
 mod toolbar;
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use overfit_core::data::table::Table;
 use overfit_core::experiments::{AnySpec, Experiment};
+use overfit_core::report::Report;
 use overfit_core::spec::{Knob, Preset};
 
 use crate::components::chart_box::{ChartBox, ChartWidth, Hover};
@@ -17,6 +20,7 @@ use crate::components::comparison::PaperComparison;
 use crate::components::controls::Controls;
 use crate::components::embed_builder::EmbedBuilder;
 use crate::components::gallery::GalleryView;
+use crate::components::kept::by_position;
 use crate::components::own_data::OwnData;
 use crate::components::problems::Problems;
 use crate::components::surface::SurfaceView;
@@ -167,6 +171,32 @@ fn Heading(
     }
 }
 
+/// The run's charts (before the first run, the spec's empty axes and what will be drawn on
+/// them), each box kept while the run's reports change its chart.
+fn charts(
+    experiment: Experiment,
+    spec: RwSignal<AnySpec>,
+    report: RwSignal<Option<Report>>,
+) -> AnyView {
+    let specs = Memo::new(move |_| {
+        report.with(|r| match r {
+            Some(r) => experiment.charts(r),
+            None => spec.with(|s| experiment.empty_charts(s)),
+        })
+    });
+    let hover: Hover = RwSignal::new(None);
+    let width: ChartWidth = RwSignal::new(0.0);
+    let count = Memo::new(move |_| specs.with(Vec::len));
+    by_position(
+        count,
+        Arc::new(move |index| {
+            let spec =
+                Memo::new(move |_| specs.with(|all| all.get(index).cloned().unwrap_or_default()));
+            view! { <ChartBox index=index spec=spec hover=hover width=width /> }.into_any()
+        }),
+    )
+}
+
 #[component]
 pub fn ExperimentPage(
     experiment: Experiment,
@@ -227,17 +257,6 @@ pub fn ExperimentPage(
     );
     let page_url = Callback::new(move |()| page_url(&spec.get_untracked(), preset, backend));
     let embedded = embed.enabled;
-    // Before the first run: the spec's empty axes, and what will be drawn on them.
-    // The charts, each box kept while a run's reports change its chart.
-    let specs = Memo::new(move |_| {
-        view.report.with(|r| match r {
-            Some(r) => experiment.charts(r),
-            None => spec.with(|s| experiment.empty_charts(s)),
-        })
-    });
-    let chart_count = Memo::new(move |_| specs.with(Vec::len));
-    let hover: Hover = RwSignal::new(None);
-    let chart_width: ChartWidth = RwSignal::new(0.0);
     // The reader's own CSV file, where the experiment takes one (`data_hide=1` hides it).
     let own_data = info
         .own_data
@@ -275,12 +294,7 @@ pub fn ExperimentPage(
                     <p class="watch" id="watch"><strong>"What to watch: "</strong>{info.watch}</p>
                     {(!embedded).then(|| view! { <p class="try" id="try"><strong>"What to try: "</strong>{try_links}</p> })}
                     {(!embedded && has_next).then(|| view! { <p class="try" id="next"><strong>"What happens next: "</strong>{next_links}</p> })}
-                    <div class="charts">
-                        <For each=move || 0..chart_count.get() key=|index| *index children=move |index| {
-                            let spec = Memo::new(move |_| specs.with(|all| all.get(index).cloned().unwrap_or_default()));
-                            view! { <ChartBox index=index spec=spec hover=hover width=chart_width /> }
-                        } />
-                    </div>
+                    <div class="charts">{charts(experiment, spec, view.report)}</div>
                     <Verdicts experiment=experiment report=view.report />
                     <PaperComparison experiment=experiment preset=preset spec=spec report=Signal::from(view.report) />
                     <div class="galleries" id="galleries"><GalleryView galleries=view.galleries /></div>

@@ -8,34 +8,8 @@ use overfit_core::report::Report;
 use overfit_core::spec::Preset;
 
 use crate::components::chart;
+use crate::components::kept::{each, field};
 use crate::download::{data_url, download, download_png};
-
-/// Each item of `list`, drawn by `item` from a memo of its own. An item's elements stay while
-/// a run's reports change the list: only the text and attributes that changed are redrawn, and
-/// no element is left for the browser's collector at every report (see `live_svg`).
-fn each<T, V>(
-    list: Memo<Vec<T>>,
-    item: impl Fn(Memo<Option<T>>) -> V + Clone + Send + Sync + 'static,
-) -> impl IntoView
-where
-    T: Clone + PartialEq + Send + Sync + 'static,
-    V: IntoView + 'static,
-{
-    let len = Memo::new(move |_| list.with(Vec::len));
-    view! {
-        <For each=move || 0..len.get() key=|i| *i children=move |i| {
-            item(Memo::new(move |_| list.with(|l| l.get(i).cloned())))
-        } />
-    }
-}
-
-/// A field of an item (`None` while the item is gone).
-fn field<T, F>(item: Memo<Option<T>>, read: impl Fn(&T) -> F) -> Option<F>
-where
-    T: Send + Sync + 'static,
-{
-    item.with(|t| t.as_ref().map(read))
-}
 
 /// The report's [`Summary`]: a row per figure, in words and in its unit (the key,
 /// metrics.json's name, is the row's data-key and title), a column per run with a figure.
@@ -49,15 +23,17 @@ pub fn SummaryTable(#[prop(into)] report: Signal<Option<Report>>) -> impl IntoVi
         summary.with(|s| s.as_ref().map(|s| s.rows.clone()).unwrap_or_default())
     });
     let head = each(runs, |run| {
-        view! { <th data-run=move || field(run, |r| r.label.clone())>{move || field(run, |r| r.name.clone())}</th> }
+        view! { <th data-run=field(run, |r| r.label.clone())>{field(run, |r| r.name.clone())}</th> }
     });
     let body = each(rows, |row| {
-        let cells = Memo::new(move |_| field(row, |r| r.cells.clone()).unwrap_or_default());
-        let key = move || field(row, |r| r.key.clone());
+        let cells = Memo::new(move |_| {
+            row.with(|r| r.as_ref().map(|r| r.cells.clone()).unwrap_or_default())
+        });
+        let key = field(row, |r| r.key.clone());
         view! {
             <tr data-key=key>
-                <td class="key" title=key>{move || field(row, |r| r.words.clone())}</td>
-                {each(cells, |cell| view! { <td class="num">{move || cell.get()}</td> })}
+                <td class="key" title=key>{field(row, |r| r.words.clone())}</td>
+                {each(cells, |cell| view! { <td class="num">{Signal::derive(move || cell.get())}</td> })}
             </tr>
         }
     });
@@ -92,23 +68,23 @@ pub fn Verdicts(
     });
     let filters = each(
         filters,
-        |text| view! { <p class="verdict filter">{move || text.get()}</p> },
+        |text| view! { <p class="verdict filter">{Signal::derive(move || text.get())}</p> },
     );
     let runs = each(runs, |item| {
         view! {
-            <p class=move || field(item, |(_, v)| format!("verdict {}", v.verdict)) data-run=move || field(item, |(run, _)| run.label.clone())>
-                <strong>{move || field(item, |(run, v)| format!("{}: {}.", run.name, v.verdict))}</strong>
+            <p class=field(item, |(_, v)| format!("verdict {}", v.verdict)) data-run=field(item, |(run, _)| run.label.clone())>
+                <strong>{field(item, |(run, v)| format!("{}: {}.", run.name, v.verdict))}</strong>
                 " "
-                {move || field(item, |(_, v)| v.why.clone().unwrap_or_default())}
+                {field(item, |(_, v)| v.why.clone().unwrap_or_default())}
             </p>
         }
     });
     let notes = each(notes, |item| {
         view! {
-            <p class="note" data-run=move || field(item, |(run, _)| run.label.clone())>
-                <strong>{move || field(item, |(run, _)| format!("{}:", run.name))}</strong>
+            <p class="note" data-run=field(item, |(run, _)| run.label.clone())>
+                <strong>{field(item, |(run, _)| format!("{}:", run.name))}</strong>
                 " "
-                {move || field(item, |(_, note)| note.clone())}
+                {field(item, |(_, note)| note.clone())}
             </p>
         }
     });

@@ -1,0 +1,46 @@
+//! Lists whose items stay on screen while a run's reports change them: chart boxes, galleries,
+//! the summary's rows and cells, the verdicts. An item is kept by its position and reads its
+//! own memo, so a report changes its text and attributes in place rather than making its
+//! elements anew (see `live_svg` for why that matters).
+//!
+//! Every list goes through one [`by_position`], so the page's module carries one copy of
+//! leptos's `For` rather than one per kind of item.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+/// What draws the item at a position.
+pub type Item = Arc<dyn Fn(usize) -> AnyView + Send + Sync>;
+
+/// `len` items, the one at position `i` drawn by `item(i)` once and kept while it exists.
+pub fn by_position(len: Memo<usize>, item: Item) -> AnyView {
+    view! { <For each=move || 0..len.get() key=|i: &usize| *i children=move |i| item(i) /> }
+        .into_any()
+}
+
+/// Each item of `list`, drawn by `item` from a memo of its own (`None` once the item is gone,
+/// before the list's length catches up).
+pub fn each<T, V>(
+    list: Memo<Vec<T>>,
+    item: impl Fn(Memo<Option<T>>) -> V + Send + Sync + 'static,
+) -> AnyView
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let len = Memo::new(move |_| list.with(Vec::len));
+    by_position(
+        len,
+        Arc::new(move |i| item(Memo::new(move |_| list.with(|l| l.get(i).cloned()))).into_any()),
+    )
+}
+
+/// Text read from an item (none once the item is gone), as a signal: every text and attribute
+/// of every list renders through this one type.
+pub fn field<T>(item: Memo<Option<T>>, read: fn(&T) -> String) -> Signal<Option<String>>
+where
+    T: Send + Sync + 'static,
+{
+    Signal::derive(move || item.with(|t| t.as_ref().map(read)))
+}

@@ -3,8 +3,8 @@
 //! own memo, so a report changes its text and attributes in place rather than making its
 //! elements anew (see `live_svg` for why that matters).
 //!
-//! Every list goes through one [`by_position`], so the page's module carries one copy of
-//! leptos's `For` rather than one per kind of item.
+//! Every list goes through one [`by_position`], so the page's module carries one list's code
+//! rather than one per kind of item.
 
 use std::sync::Arc;
 
@@ -13,10 +13,11 @@ use leptos::prelude::*;
 /// What draws the item at a position.
 pub type Item = Arc<dyn Fn(usize) -> AnyView + Send + Sync>;
 
-/// `len` items, the one at position `i` drawn by `item(i)` once and kept while it exists.
+/// `len` items, the one at position `i` drawn by `item(i)` and kept while the length stays.
+/// A change of length (a run that starts reporting, a chart added) draws the list again:
+/// rare, and it spares the page leptos's keyed `For`.
 pub fn by_position(len: Memo<usize>, item: Item) -> AnyView {
-    view! { <For each=move || 0..len.get() key=|i: &usize| *i children=move |i| item(i) /> }
-        .into_any()
+    (move || (0..len.get()).map(|i| item(i)).collect_view()).into_any()
 }
 
 /// Each item of `list`, drawn by `item` from a memo of its own (`None` once the item is gone,

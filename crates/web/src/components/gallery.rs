@@ -141,7 +141,6 @@ pub fn render(gallery: &Gallery) -> String {
 pub fn GalleryView(galleries: RwSignal<Vec<Gallery>>) -> impl IntoView {
     use super::kept::{each, field};
     use super::live_svg::LiveSvg;
-    let galleries = Memo::new(move |_| galleries.get());
     each(galleries, |gallery| {
         view! {
             <figure class="gallery-box">

@@ -23,13 +23,14 @@ pub fn by_position(len: Memo<usize>, item: Item) -> AnyView {
 /// Each item of `list`, drawn by `item` from a memo of its own (`None` once the item is gone,
 /// before the list's length catches up).
 pub fn each<T, V>(
-    list: Memo<Vec<T>>,
+    list: impl Into<Signal<Vec<T>>>,
     item: impl Fn(Memo<Option<T>>) -> V + Send + Sync + 'static,
 ) -> AnyView
 where
     T: Clone + PartialEq + Send + Sync + 'static,
     V: IntoView + 'static,
 {
+    let list = list.into();
     let len = Memo::new(move |_| list.with(Vec::len));
     by_position(
         len,
